@@ -25,6 +25,11 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod annotate;
+pub mod backfill;
+pub mod erased;
+pub mod retry;
+pub mod task;
 mod verdict;
 
 pub use triage_macros::Classify;

@@ -1,0 +1,6 @@
+//! The engine behind `cargo triage`: discovers Rust files, parses them, runs the rules and renders
+//! the findings. The binary is a thin command-line front end to it.
+
+pub mod finding;
+pub mod rule;
+pub mod rules;

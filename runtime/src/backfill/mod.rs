@@ -1,0 +1,1 @@
+//! Backfill task metadata, its validation against the current job, and the backfill executor.

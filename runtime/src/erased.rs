@@ -1,0 +1,1 @@
+//! Verdicts of type-erased errors (`&dyn Error`), found by walking the `source()` chain.

@@ -1,0 +1,1 @@
+//! A retry executor that can only be bounded.
