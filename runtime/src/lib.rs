@@ -45,6 +45,9 @@ pub use verdict::{io_kind_verdict, Classify, Verdict};
 /// must implement `std::error::Error` and `Classify` and be `'static`. Registering a type twice is
 /// harmless. Write it at item level (outside functions or inside them).
 ///
+/// `retry::RetryError<T>` is registered along with each `T`, so that an error which has already
+/// been retried stays terminal when it travels boxed.
+///
 /// ```
 /// use std::{error::Error, fmt};
 /// use triage::{classify, Classify, Verdict};
@@ -75,6 +78,9 @@ macro_rules! register {
             $crate::__private::inventory::submit! {
                 $crate::erased::Registration::of::<$ty>()
             }
+            $crate::__private::inventory::submit! {
+                $crate::erased::Registration::of::<$crate::retry::RetryError<$ty>>()
+            }
         )+
     };
 }
@@ -86,7 +92,7 @@ pub mod __private {
 
     /// Registers a non-generic derived type so that type-erased classification knows it. A type
     /// that does not implement `std::error::Error` compiles too and registers nothing: it can never
-    /// be a link of an error chain.
+    /// be a link of an error chain. `retry::RetryError<T>` is registered along with it.
     #[macro_export]
     #[doc(hidden)]
     macro_rules! __register_derived {
@@ -97,6 +103,11 @@ pub mod __private {
                 $crate::__private::inventory::submit! {
                     $crate::erased::Registration::from_entry(
                         <$crate::erased::Probe<$ty>>::ENTRY,
+                    )
+                }
+                $crate::__private::inventory::submit! {
+                    $crate::erased::Registration::from_entry(
+                        <$crate::erased::Probe<$crate::retry::RetryError<$ty>>>::ENTRY,
                     )
                 }
             };
