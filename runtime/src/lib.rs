@@ -25,6 +25,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// The derive names everything `::triage::...`; this lets triage derive `Classify` for its own errors.
+extern crate self as triage;
+
 pub mod annotate;
 pub mod backfill;
 pub mod erased;

@@ -566,3 +566,45 @@ fn system_clock_runs_without_injection() {
     });
     assert_eq!(result.unwrap(), 3);
 }
+
+#[test]
+fn derived_errors_drive_the_executor_typed_and_erased() {
+    #[derive(Debug, thiserror::Error, Classify)]
+    enum SubtaskError {
+        #[error("lock is held by another owner")]
+        #[retryable]
+        LockHeld,
+        #[error("index info not found: {0}")]
+        #[terminal]
+        IndexInfoNotFound(i64),
+    }
+
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock).max_attempts(4).build().unwrap();
+    let mut calls = 0;
+    let err = policy
+        .run(|| {
+            calls += 1;
+            Err::<(), _>(if calls < 3 {
+                SubtaskError::LockHeld
+            } else {
+                SubtaskError::IndexInfoNotFound(1)
+            })
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (3, StopReason::Terminal));
+
+    // Boxed, the derived type is found by the registry the derive fills.
+    let mut calls = 0;
+    let err = policy
+        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
+            calls += 1;
+            Err(Box::new(SubtaskError::LockHeld))
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (4, StopReason::Exhausted));
+
+    // triage's own errors derive Classify too.
+    let boxed: Box<dyn Error> = Box::new(PolicyError::Unbounded);
+    assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+}
