@@ -143,3 +143,21 @@ async fn tokio_sleeper_sleeps_between_attempts() {
     assert_eq!(err.attempts(), 3);
     assert!(started.elapsed() >= Duration::from_millis(4));
 }
+
+#[tokio::test]
+async fn async_runs_can_be_spawned() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RetryPolicy>();
+
+    let clock = FakeClock::new();
+    let policy = policy(&clock);
+    let sleeper = clock.clone();
+    let handle = tokio::spawn(async move {
+        policy
+            .run_async(&sleeper, || async { Err::<(), _>(Failure::Transient) })
+            .await
+            .map_err(|err| (err.reason(), err.attempts()))
+    });
+    let outcome = handle.await.unwrap();
+    assert_eq!(outcome, Err((StopReason::DeadlinePassed, 5)));
+}
