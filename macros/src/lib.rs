@@ -1,11 +1,22 @@
 //! The `#[derive(Classify)]` macro of [triage](https://docs.rs/triage). Use it through
-//! `triage::Classify`, not from this crate directly.
+//! `triage::Classify`, not from this crate directly; the attribute reference is there.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod valid;
 
 use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
 
-/// Derives `triage::Classify`: see the `triage` crate's documentation.
-#[proc_macro_derive(Classify, attributes(retryable, terminal, delegate))]
+/// Derives `triage::Classify`; the attribute reference is on `triage::Classify`.
+///
+/// `#[source]` and `#[from]` are accepted as inert attributes, as thiserror's `Error` derive
+/// defines them, so that `#[delegate]` can find its field with or without thiserror.
+#[proc_macro_derive(Classify, attributes(retryable, terminal, delegate, source, from))]
 pub fn derive_classify(input: TokenStream) -> TokenStream {
-    let _ = input;
-    TokenStream::new()
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
 }

@@ -1,0 +1,137 @@
+//! Every check that looks at more than one attribute, reported into the [`Ctxt`] so that one build
+//! shows every problem.
+
+use syn::ext::IdentExt;
+use syn::Member;
+
+use crate::ast::{delegate_target, DelegateTarget, Enum, Field, Input, Struct, Variant};
+use crate::attr::{Attrs, VerdictAttr};
+use crate::ctxt::Ctxt;
+
+pub fn validate(input: &Input, cx: &Ctxt) {
+    match input {
+        Input::Struct(input) => check_struct(input, cx),
+        Input::Enum(input) => check_enum(input, cx),
+    }
+}
+
+fn check_struct(input: &Struct, cx: &Ctxt) {
+    let name = input.original.ident.unraw();
+    check_fields(&input.fields, "struct", cx);
+    if input.attrs.verdicts().next().is_none() && !any_field_has_verdict(&input.fields) {
+        cx.error_spanned_by(
+            &input.original.ident,
+            format_args!(
+                "struct `{name}` has no verdict: add `#[retryable]`, `#[terminal]` or `#[delegate]`"
+            ),
+        );
+    }
+    check_delegate(&input.attrs, &input.fields, &format!("struct `{name}`"), cx);
+}
+
+fn check_enum(input: &Enum, cx: &Ctxt) {
+    if let Some(delegate) = input.attrs.delegate {
+        cx.error_spanned_by(
+            delegate,
+            "`#[delegate]` cannot be used on an enum: put it on each variant that wraps an error \
+             (`#[retryable]` or `#[terminal]` on the enum sets a default)",
+        );
+    }
+    let has_default = input.has_default_attr();
+    for variant in &input.variants {
+        check_variant(variant, has_default, cx);
+    }
+}
+
+fn check_variant(variant: &Variant, enum_has_default: bool, cx: &Ctxt) {
+    let name = variant.ident().unraw();
+    check_fields(&variant.fields, "variant", cx);
+    // A verdict misplaced on a field is reported as such; the variant is not unmarked on top.
+    let unmarked =
+        variant.attrs.verdicts().next().is_none() && !any_field_has_verdict(&variant.fields);
+    if unmarked && !enum_has_default {
+        cx.error_spanned_by(
+            variant.ident(),
+            format_args!(
+                "variant `{name}` has no verdict: add `#[retryable]`, `#[terminal]` or \
+                 `#[delegate]` (or put `#[retryable]`/`#[terminal]` on the enum as a default)"
+            ),
+        );
+    }
+    check_delegate(
+        &variant.attrs,
+        &variant.fields,
+        &format!("variant `{name}`"),
+        cx,
+    );
+}
+
+fn any_field_has_verdict(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|field| field.attrs.verdicts().next().is_some())
+}
+
+/// Verdict attributes belong on the item or variant, never on a field.
+fn check_fields(fields: &[Field], owner: &str, cx: &Ctxt) {
+    for field in fields {
+        for (which, attr) in field.attrs.verdicts() {
+            let message = match which {
+                VerdictAttr::Delegate => format!(
+                    "`#[delegate]` cannot be used on a field: put it on the {owner}, and mark \
+                     this field `#[source]` if the {owner} has several fields"
+                ),
+                _ => format!(
+                    "`#[{}]` cannot be used on a field: put it on the {owner}",
+                    which.name()
+                ),
+            };
+            cx.error_spanned_by(attr, message);
+        }
+    }
+}
+
+/// A lone `#[delegate]` must find the field it means. (With a conflicting verdict beside it the
+/// conflict is the error to fix first.)
+fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &str, cx: &Ctxt) {
+    let (Some(VerdictAttr::Delegate), Some(delegate)) = (attrs.single_verdict(), attrs.delegate)
+    else {
+        return;
+    };
+    match delegate_target(fields) {
+        DelegateTarget::Field(_) => {}
+        DelegateTarget::NoField => cx.error_spanned_by(
+            delegate,
+            format_args!(
+                "`#[delegate]` needs a field holding the inner error, and {owner} has none: \
+                 use `#[retryable]` or `#[terminal]`"
+            ),
+        ),
+        DelegateTarget::Unmarked => cx.error_spanned_by(
+            delegate,
+            format_args!(
+                "`#[delegate]` cannot tell which field of {owner} holds the inner error: mark \
+                 that field `#[source]` or `#[from]`"
+            ),
+        ),
+        DelegateTarget::Ambiguous(first, second) => {
+            let message = format!(
+                "`#[delegate]` on {owner} is ambiguous: fields {} and {} are both marked \
+                 `#[source]`/`#[from]`; mark only the one holding the inner error",
+                describe(&first.member),
+                describe(&second.member),
+            );
+            match second.attrs.source_marker() {
+                Some(marker) => cx.error_spanned_by(marker, message),
+                None => cx.error_spanned_by(second.original, message),
+            }
+        }
+    }
+}
+
+fn describe(member: &Member) -> String {
+    match member {
+        Member::Named(ident) => format!("`{}`", ident.unraw()),
+        Member::Unnamed(index) => format!("{}", index.index),
+    }
+}

@@ -1,0 +1,9 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+enum FetchError {
+    #[terminal = true]
+    NotFound,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+#[terminal]
+#[retryable]
+struct Rejected;
+
+fn main() {}

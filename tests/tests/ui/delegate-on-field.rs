@@ -1,0 +1,12 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+enum LoadError {
+    Read {
+        path: String,
+        #[delegate]
+        error: std::io::Error,
+    },
+}
+
+fn main() {}

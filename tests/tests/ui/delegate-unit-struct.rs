@@ -1,0 +1,7 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+#[delegate]
+struct Timeout;
+
+fn main() {}

@@ -1,0 +1,9 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+enum FetchError {
+    #[delegate]
+    Timeout,
+}
+
+fn main() {}

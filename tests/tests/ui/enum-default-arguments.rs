@@ -1,0 +1,9 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+#[terminal(unless_marked)]
+enum FetchError {
+    NotFound,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use triage::Classify;
+
+#[derive(Debug, Classify)]
+enum FetchError {
+    #[terminal]
+    NotFound {
+        #[retryable]
+        key: String,
+    },
+}
+
+fn main() {}
