@@ -1,1 +1,274 @@
 //! Verdicts of type-erased errors (`&dyn Error`), found by walking the `source()` chain.
+//!
+//! A `Box<dyn Error>` or an `anyhow::Error` has forgotten its concrete type, so [`classify`] finds
+//! it again: it walks the chain from the outermost error inwards and asks each link whether it is
+//! a type it knows. The first known link decides.
+//!
+//! Known types are
+//! - every non-generic type that derives [`Classify`](crate::Classify): the derive registers it,
+//! - every type named in [`register!`](crate::register) (generic instantiations, hand-written
+//!   impls),
+//! - `std::io::Error`, by its inner error when that one is known, else by its kind.
+//!
+//! [`Annotated`](crate::Annotated) needs no registration: its `source()` is the annotated error, so
+//! the walk passes through it to the error it delegates to.
+//!
+//! # Registry
+//!
+//! The registry is built with [`inventory`]: each registration is a static that the linker keeps
+//! and a constructor links into a list before `main`. It was chosen over `linkme` because the
+//! registrations come from code the derive emits into users' crates, where `inventory` needs no
+//! declaration of a link section shared by all crates and works on every platform triage targets,
+//! including WebAssembly; `linkme` does not support wasm.
+//!
+//! `dyn Error` exposes no `TypeId`, only a downcast per candidate type, so a lookup that tried
+//! every registered type would cost one dynamic call per type and link. The first lookup instead
+//! sorts the registrations by `(size, alignment)`, which `dyn Error` does expose (they live in its
+//! vtable), and each link is only tried against the types of its own size and alignment.
+
+use std::any::TypeId;
+use std::error::Error;
+use std::sync::OnceLock;
+
+use crate::{Classify, Verdict};
+
+/// How many links of a `source()` chain [`classify`] looks at before it gives up.
+///
+/// A chain that loops back on itself, or one longer than this, is walked this far; if no link so
+/// far is known the result is `None` (unknown, so terminal).
+pub const MAX_CHAIN_DEPTH: usize = 64;
+
+/// The verdict of a type-erased error: the verdict of the outermost link of its `source()` chain
+/// whose concrete type is known, or `None` when no link within [`MAX_CHAIN_DEPTH`] is known.
+///
+/// Everything in triage treats `None` as [`Verdict::Terminal`]: an error nobody classified is never
+/// retried.
+///
+/// ```
+/// use std::error::Error;
+/// use std::fmt;
+/// use triage::{classify, register, Annotate, Classify, Verdict};
+///
+/// #[derive(Debug)]
+/// struct StaleTaskMeta;
+/// impl fmt::Display for StaleTaskMeta {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str("backfill task meta is outdated")
+///     }
+/// }
+/// impl Error for StaleTaskMeta {}
+/// impl Classify for StaleTaskMeta {
+///     fn verdict(&self) -> Verdict {
+///         Verdict::Terminal
+///     }
+/// }
+/// // A derived type is registered by the derive; a hand-written impl opts in.
+/// register!(StaleTaskMeta);
+///
+/// let boxed: Box<dyn Error + Send + Sync> =
+///     Box::new(StaleTaskMeta.annotate("resume task").annotate("run backfill"));
+/// assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+///
+/// let unknown: Box<dyn Error> = "something went wrong".into();
+/// assert_eq!(classify(&*unknown), None);
+/// ```
+#[must_use]
+pub fn classify(err: &(dyn Error + 'static)) -> Option<Verdict> {
+    find_classified(err).map(Classify::verdict)
+}
+
+/// The outermost link of `err`'s `source()` chain whose concrete type is known, as a
+/// [`Classify`] object, so that both its verdict and its
+/// [`retry_after`](Classify::retry_after) hint can be read. `None` when no link within
+/// [`MAX_CHAIN_DEPTH`] is known.
+///
+/// For a `std::io::Error` that wraps a known error, the result is the wrapped error's known link.
+///
+/// ```
+/// use std::io;
+/// use triage::{erased::find_classified, Verdict};
+///
+/// let err = io::Error::from(io::ErrorKind::TimedOut);
+/// let known = find_classified(&err).map(|link| link.verdict());
+/// assert_eq!(known, Some(Verdict::Retryable));
+/// ```
+#[must_use]
+pub fn find_classified<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a dyn Classify> {
+    let mut remaining = MAX_CHAIN_DEPTH;
+    find_in_chain(err, &mut remaining)
+}
+
+fn find_in_chain<'a>(
+    err: &'a (dyn Error + 'static),
+    remaining: &mut usize,
+) -> Option<&'a dyn Classify> {
+    let registry = registry();
+    let mut link = Some(err);
+    while let Some(current) = link {
+        if *remaining == 0 {
+            return None;
+        }
+        *remaining -= 1;
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            // An io::Error's own `source()` skips its inner error, so the inner one is walked here;
+            // it shares the depth bound with the outer chain.
+            let inner = io.get_ref().and_then(|inner| {
+                let inner: &'a (dyn Error + 'static) = inner;
+                find_in_chain(inner, remaining)
+            });
+            return Some(inner.unwrap_or(io));
+        }
+        if let Some(known) = registry.find(current) {
+            return Some(known);
+        }
+        link = current.source();
+    }
+    None
+}
+
+/// How many distinct types the registry knows (derived, [`register!`](crate::register)ed), not
+/// counting `std::io::Error`, which is built in.
+///
+/// ```
+/// #[derive(Debug)]
+/// struct Throttled;
+/// # impl std::fmt::Display for Throttled {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("throttled") }
+/// # }
+/// impl std::error::Error for Throttled {}
+/// impl triage::Classify for Throttled {
+///     fn verdict(&self) -> triage::Verdict {
+///         triage::Verdict::Retryable
+///     }
+/// }
+/// triage::register!(Throttled);
+///
+/// assert!(triage::erased::registered_type_count() >= 1);
+/// ```
+#[must_use]
+pub fn registered_type_count() -> usize {
+    registry().entries.len()
+}
+
+/// One registered type: what the derive and [`register!`](crate::register) submit.
+///
+/// Not public API; build one with the macros.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Registration {
+    entry: Option<Entry>,
+}
+
+impl Registration {
+    /// Registers `T`.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn of<T: Error + Classify + 'static>() -> Self {
+        Registration {
+            entry: Some(Entry::of::<T>()),
+        }
+    }
+
+    /// A registration that registers nothing: what the derive submits for a type that is not an
+    /// error (and so can never be a link of a chain).
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn nothing() -> Self {
+        Registration { entry: None }
+    }
+
+    /// `Some` registers the entry, `None` registers nothing.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn from_entry(entry: Option<Entry>) -> Self {
+        Registration { entry }
+    }
+}
+
+inventory::collect!(Registration);
+
+/// A registered type, as the lookup needs it. Not public API.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Entry {
+    size: usize,
+    align: usize,
+    type_id: fn() -> TypeId,
+    downcast: for<'a> fn(&'a (dyn Error + 'static)) -> Option<&'a dyn Classify>,
+}
+
+impl Entry {
+    const fn of<T: Error + Classify + 'static>() -> Self {
+        Entry {
+            size: std::mem::size_of::<T>(),
+            align: std::mem::align_of::<T>(),
+            type_id: TypeId::of::<T>,
+            downcast: downcast_classified::<T>,
+        }
+    }
+
+    fn key(&self) -> (usize, usize) {
+        (self.size, self.align)
+    }
+}
+
+fn downcast_classified<'a, T: Error + Classify + 'static>(
+    err: &'a (dyn Error + 'static),
+) -> Option<&'a dyn Classify> {
+    err.downcast_ref::<T>().map(|known| known as &dyn Classify)
+}
+
+/// Picks, at compile time, between registering `T` (when it is an error, through the inherent
+/// const) and registering nothing (the trait const), so the derive can register every type it
+/// sees without knowing whether the type implements `Error`. Not public API.
+#[doc(hidden)]
+pub struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+
+impl<T: Error + Classify + 'static> Probe<T> {
+    /// `T` is an error: register it.
+    #[doc(hidden)]
+    pub const ENTRY: Option<Entry> = Some(Entry::of::<T>());
+}
+
+/// The fallback of [`Probe`]: an inherent const wins over a trait const when its bounds hold,
+/// and this one is used when they do not. Not public API.
+#[doc(hidden)]
+pub trait NotAnError {
+    /// `T` is not an error: register nothing.
+    const ENTRY: Option<Entry> = None;
+}
+
+impl<T: ?Sized> NotAnError for Probe<T> {}
+
+struct Registry {
+    /// Sorted by `(size, align)`, one entry per type.
+    entries: Vec<Entry>,
+}
+
+impl Registry {
+    fn collect() -> Self {
+        let mut entries: Vec<Entry> = inventory::iter::<Registration>
+            .into_iter()
+            .filter_map(|registration| registration.entry)
+            .collect();
+        // The same type may be registered twice (by the derive and by `register!`).
+        let mut seen = std::collections::HashSet::new();
+        entries.retain(|entry| seen.insert((entry.type_id)()));
+        entries.sort_by_key(Entry::key);
+        Registry { entries }
+    }
+
+    fn find<'a>(&self, err: &'a (dyn Error + 'static)) -> Option<&'a dyn Classify> {
+        let key = (std::mem::size_of_val(err), std::mem::align_of_val(err));
+        let start = self.entries.partition_point(|entry| entry.key() < key);
+        self.entries[start..]
+            .iter()
+            .take_while(|entry| entry.key() == key)
+            .find_map(|entry| (entry.downcast)(err))
+    }
+}
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::collect)
+}

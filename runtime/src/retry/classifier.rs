@@ -1,0 +1,70 @@
+//! How the executor decides whether an error may be retried.
+
+use std::error::Error;
+use std::ops::Deref;
+
+use crate::erased::find_classified;
+use crate::Classify;
+
+/// Finds what decides the verdict of an error the executor has seen.
+///
+/// `None` means the error is unknown, and the executor treats it as terminal. There is no way to
+/// turn an error into a retryable one other than classifying its type.
+pub trait Classifier<E> {
+    /// The classified part of `error` (the error itself, or a link of its chain), or `None` when
+    /// nothing about it is known.
+    fn known_link<'a>(&self, error: &'a E) -> Option<&'a dyn Classify>;
+}
+
+/// Classifies typed errors by their own [`Classify`] impl; what [`run`](super::RetryPolicy::run)
+/// uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ByType;
+
+impl<E: Classify> Classifier<E> for ByType {
+    #[inline]
+    fn known_link<'a>(&self, error: &'a E) -> Option<&'a dyn Classify> {
+        Some(error)
+    }
+}
+
+/// Classifies type-erased errors (`Box<dyn Error + Send + Sync>`, `anyhow::Error`, `Arc<dyn
+/// Error>`) with [`classify`](crate::classify)'s chain walk; what
+/// [`run_erased`](super::RetryPolicy::run_erased) uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ByChain;
+
+impl<E> Classifier<E> for ByChain
+where
+    E: Deref,
+    E::Target: AsDynError,
+{
+    fn known_link<'a>(&self, error: &'a E) -> Option<&'a dyn Classify> {
+        find_classified((**error).as_dyn_error())
+    }
+}
+
+/// The `dyn Error` trait objects, with or without `Send` and `Sync`, seen as plain
+/// `dyn Error + 'static`.
+pub trait AsDynError {
+    /// `self` as a plain `dyn Error`.
+    fn as_dyn_error(&self) -> &(dyn Error + 'static);
+}
+
+impl AsDynError for dyn Error + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+
+impl AsDynError for dyn Error + Send + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
+
+impl AsDynError for dyn Error + Send + Sync + 'static {
+    fn as_dyn_error(&self) -> &(dyn Error + 'static) {
+        self
+    }
+}
