@@ -25,6 +25,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// Lets the crate derive `Classify` for its own errors: the derive names everything `::triage::...`.
+extern crate self as triage;
+
 pub mod annotate;
 pub mod backfill;
 pub mod erased;

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::task::{StoreError, TaskId, TaskState};
-use crate::{Classify, Verdict};
+use crate::Classify;
 
 /// A field of [`BackfillTaskMeta`](super::BackfillTaskMeta) that validation compares with the
 /// current job.
@@ -42,7 +42,7 @@ impl fmt::Display for MetaField {
 }
 
 /// Why a backfill task cannot be submitted, resumed or executed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Classify)]
 #[non_exhaustive]
 pub enum BackfillError {
     /// The task's persisted metadata belongs to another job or names elements that no longer
@@ -52,6 +52,7 @@ pub enum BackfillError {
          now (job {job_id}, table {table_id}, index ids {index_ids:?})",
         task_id.map(|id| format!(" {id}")).unwrap_or_default()
     )]
+    #[terminal]
     StaleTaskMeta {
         /// The task, when known.
         task_id: Option<TaskId>,
@@ -70,6 +71,7 @@ pub enum BackfillError {
     },
     /// The task's metadata is not readable JSON of the expected shape.
     #[error("backfill task {task_id} has undecodable metadata: {detail}")]
+    #[terminal]
     CorruptTaskMeta {
         /// The task.
         task_id: TaskId,
@@ -82,6 +84,7 @@ pub enum BackfillError {
          (known: {known:?})",
         known = super::SUPPORTED_BACKFILL_TASK_META_VERSIONS
     )]
+    #[terminal]
     UnknownMetaVersion {
         /// The task.
         task_id: TaskId,
@@ -90,6 +93,7 @@ pub enum BackfillError {
     },
     /// Metadata could not be written as JSON.
     #[error("cannot encode backfill task metadata: {detail}")]
+    #[terminal]
     EncodeTaskMeta {
         /// What the encoder said.
         detail: String,
@@ -99,6 +103,7 @@ pub enum BackfillError {
         "backfill task {task_id} (`{key}`) already ended {state}: {}",
         error.as_deref().unwrap_or("no error recorded")
     )]
+    #[terminal]
     TaskEnded {
         /// The task.
         task_id: TaskId,
@@ -111,6 +116,7 @@ pub enum BackfillError {
     },
     /// The task kept changing state while it was being failed; the next attempt reads it afresh.
     #[error("backfill task {task_id} changed state {attempts} times while it was being failed")]
+    #[retryable]
     StateContended {
         /// The task.
         task_id: TaskId,
@@ -118,6 +124,7 @@ pub enum BackfillError {
         attempts: u32,
     },
     /// The task store failed; its verdict is the store error's.
+    #[delegate]
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -130,19 +137,5 @@ impl BackfillError {
             task_id.get_or_insert(id);
         }
         self
-    }
-}
-
-impl Classify for BackfillError {
-    fn verdict(&self) -> Verdict {
-        match self {
-            BackfillError::StaleTaskMeta { .. }
-            | BackfillError::CorruptTaskMeta { .. }
-            | BackfillError::UnknownMetaVersion { .. }
-            | BackfillError::EncodeTaskMeta { .. }
-            | BackfillError::TaskEnded { .. } => Verdict::Terminal,
-            BackfillError::StateContended { .. } => Verdict::Retryable,
-            BackfillError::Store(inner) => inner.verdict(),
-        }
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 use super::state::{SubtaskState, TaskState};
-use crate::{Classify, Verdict};
+use crate::Classify;
 
 /// Keeps tasks, their subtasks and the history of done tasks.
 ///
@@ -96,23 +96,26 @@ pub trait TaskStore {
 ///
 /// A busy or locked database is retryable; everything else fails again on the same input and is
 /// terminal.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Classify)]
 #[non_exhaustive]
 pub enum StoreError {
     /// Another connection holds a lock that did not clear within the busy timeout.
     #[error("task store is busy: {detail}")]
+    #[retryable]
     Busy {
         /// What the database said.
         detail: String,
     },
     /// A table is locked by another statement of the same connection.
     #[error("task store is locked: {detail}")]
+    #[retryable]
     Locked {
         /// What the database said.
         detail: String,
     },
     /// The file is not a database, or its content is damaged.
     #[error("task store `{path}` is corrupt or not a database: {detail}")]
+    #[terminal]
     Corrupt {
         /// The store's file.
         path: PathBuf,
@@ -124,6 +127,7 @@ pub enum StoreError {
         "task store `{path}` has schema version {found}, newer than version {supported} that this \
          build supports"
     )]
+    #[terminal]
     SchemaTooNew {
         /// The store's file.
         path: PathBuf,
@@ -134,6 +138,7 @@ pub enum StoreError {
     },
     /// The file could not be opened or created.
     #[error("cannot open task store `{path}`: {detail}")]
+    #[terminal]
     CannotOpen {
         /// The store's file.
         path: PathBuf,
@@ -142,36 +147,42 @@ pub enum StoreError {
     },
     /// A write broke a constraint of the schema.
     #[error("task store constraint violated: {detail}")]
+    #[terminal]
     Constraint {
         /// What the database said.
         detail: String,
     },
     /// A stored row holds a value this build cannot read.
     #[error("task store holds bad data: {detail}")]
+    #[terminal]
     BadData {
         /// What is wrong, and where.
         detail: String,
     },
     /// The key is taken by an active task or by a task in history.
     #[error("a task with key `{key}` already exists")]
+    #[terminal]
     AlreadyExists {
         /// The key asked for.
         key: String,
     },
     /// No task has this id.
     #[error("task {id} not found")]
+    #[terminal]
     TaskNotFound {
         /// The id asked for.
         id: TaskId,
     },
     /// No subtask has this id.
     #[error("subtask {id} not found")]
+    #[terminal]
     SubtaskNotFound {
         /// The id asked for.
         id: SubtaskId,
     },
     /// The move is not in [`TASK_TRANSITIONS`](super::TASK_TRANSITIONS).
     #[error("task {id} cannot move from {from} to {to}")]
+    #[terminal]
     IllegalTransition {
         /// The task.
         id: TaskId,
@@ -182,6 +193,7 @@ pub enum StoreError {
     },
     /// The move is not in [`SUBTASK_TRANSITIONS`](super::SUBTASK_TRANSITIONS).
     #[error("subtask {id} cannot move from {from} to {to}")]
+    #[terminal]
     IllegalSubtaskTransition {
         /// The subtask.
         id: SubtaskId,
@@ -192,29 +204,11 @@ pub enum StoreError {
     },
     /// Any other failure of the storage engine.
     #[error("task store failed ({code}): {detail}")]
+    #[terminal]
     Storage {
         /// The engine's error code.
         code: String,
         /// What the engine said.
         detail: String,
     },
-}
-
-impl Classify for StoreError {
-    fn verdict(&self) -> Verdict {
-        match self {
-            StoreError::Busy { .. } | StoreError::Locked { .. } => Verdict::Retryable,
-            StoreError::Corrupt { .. }
-            | StoreError::SchemaTooNew { .. }
-            | StoreError::CannotOpen { .. }
-            | StoreError::Constraint { .. }
-            | StoreError::BadData { .. }
-            | StoreError::AlreadyExists { .. }
-            | StoreError::TaskNotFound { .. }
-            | StoreError::SubtaskNotFound { .. }
-            | StoreError::IllegalTransition { .. }
-            | StoreError::IllegalSubtaskTransition { .. }
-            | StoreError::Storage { .. } => Verdict::Terminal,
-        }
-    }
 }
