@@ -4,15 +4,20 @@
 //! persisted [`BackfillTaskMeta`] is checked against the current [`ReorgInfo`] by
 //! [`validate_backfill_task_meta`]: metadata left by an older job fails the task at once with the
 //! terminal [`BackfillError::StaleTaskMeta`] instead of being retried forever.
-//! [`resume_or_submit_backfill`] is the whole flow.
+//! [`resume_or_submit_backfill`] is the whole flow; a [`BackfillStepExecutor`] then runs the
+//! task's subtasks under a bounded retry policy.
 
+mod catalog;
 mod error;
+mod executor;
 mod meta;
 mod reorg;
 mod resume;
 mod validate;
 
+pub use catalog::{IndexInfo, MemorySchemaCatalog, SchemaCatalog, TableInfo};
 pub use error::{BackfillError, MetaField};
+pub use executor::{BackfillStepExecutor, StepError, StepSummary, SubtaskRunner};
 pub use meta::{
     BackfillJob, BackfillOptions, BackfillTaskMeta, BACKFILL_TASK_META_VERSION_0,
     BACKFILL_TASK_META_VERSION_1, SUPPORTED_BACKFILL_TASK_META_VERSIONS,
