@@ -1,6 +1,6 @@
 //! [`MemoryTaskStore`]: a [`TaskStore`] in process memory, for tests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -29,6 +29,8 @@ pub struct MemoryTaskStore {
 struct Tables {
     last_task_id: i64,
     last_subtask_id: i64,
+    /// Every key, active or in history, and its task.
+    keys: HashMap<String, TaskId>,
     tasks: BTreeMap<TaskId, Task>,
     task_history: BTreeMap<TaskId, Task>,
     subtasks: BTreeMap<SubtaskId, Subtask>,
@@ -52,12 +54,7 @@ impl MemoryTaskStore {
 impl TaskStore for MemoryTaskStore {
     fn create_task(&self, task: &NewTask) -> Result<TaskId, StoreError> {
         let mut tables = self.tables();
-        let taken = tables
-            .tasks
-            .values()
-            .chain(tables.task_history.values())
-            .any(|existing| existing.key == task.key);
-        if taken {
+        if tables.keys.contains_key(&task.key) {
             return Err(StoreError::AlreadyExists {
                 key: task.key.clone(),
             });
@@ -65,6 +62,7 @@ impl TaskStore for MemoryTaskStore {
         tables.last_task_id += 1;
         let id = TaskId(tables.last_task_id);
         let now = SystemTime::now();
+        tables.keys.insert(task.key.clone(), id);
         tables.tasks.insert(
             id,
             Task {
@@ -94,12 +92,13 @@ impl TaskStore for MemoryTaskStore {
 
     fn task_by_key_with_history(&self, key: &str) -> Result<Option<Task>, StoreError> {
         let tables = self.tables();
-        Ok(tables
-            .tasks
-            .values()
-            .chain(tables.task_history.values())
-            .find(|task| task.key == key)
-            .cloned())
+        Ok(tables.keys.get(key).and_then(|id| {
+            tables
+                .tasks
+                .get(id)
+                .or_else(|| tables.task_history.get(id))
+                .cloned()
+        }))
     }
 
     fn transition(
