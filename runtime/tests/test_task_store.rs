@@ -221,3 +221,65 @@ fn memory_store_is_usable_as_a_trait_object() {
         .unwrap();
     assert!(store.fail_task(id, TaskState::Pending, "x").unwrap());
 }
+
+#[test]
+fn sqlite_history_only_key_leaves_exactly_one_row() {
+    let (store, dir) = sqlite_store();
+    let id = store
+        .create_task(&NewTask::new("ddl/backfill/3", "backfill", Vec::new()))
+        .unwrap();
+    assert!(store.fail_task(id, TaskState::Pending, "stale").unwrap());
+    assert_eq!(store.move_done_to_history().unwrap(), 1);
+    let again = store.create_task(&NewTask::new("ddl/backfill/3", "backfill", Vec::new()));
+    assert_eq!(
+        again,
+        Err(StoreError::AlreadyExists {
+            key: "ddl/backfill/3".into()
+        })
+    );
+    let raw = Connection::open(dir.path().join("tasks.db")).unwrap();
+    let rows: (i64, i64) = raw
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM tasks WHERE task_key = 'ddl/backfill/3'), \
+             (SELECT COUNT(*) FROM task_history WHERE task_key = 'ddl/backfill/3')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(rows, (0, 1));
+}
+
+#[test]
+fn two_connections_never_claim_the_same_subtask() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tasks.db");
+    let setup = SqliteTaskStore::open(&path).unwrap();
+    let id = setup
+        .create_task(&NewTask::new("k", "backfill", Vec::new()))
+        .unwrap();
+    let metas: Vec<Vec<u8>> = (0..50).map(|i| vec![i]).collect();
+    let created = setup
+        .create_subtasks(id, triage::task::Step(1), &metas)
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    let claimers: Vec<_> = (0..2)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+            thread::spawn(move || {
+                let store = SqliteTaskStore::open(&path).unwrap();
+                barrier.wait();
+                let mut claimed = Vec::new();
+                while let Some(subtask) = store.claim_subtask(id, triage::task::Step(1)).unwrap() {
+                    claimed.push(subtask.id);
+                }
+                claimed
+            })
+        })
+        .collect();
+    let mut all: Vec<_> = claimers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    all.sort();
+    assert_eq!(all, created, "every subtask claimed exactly once");
+}
