@@ -34,6 +34,10 @@ pub enum BackfillStart {
 ///   (compare-and-set on its state), notifies the scheduler and returns the terminal error;
 ///   matching metadata resumes it.
 ///
+/// With the `failpoints` feature, the failpoints `backfill::after_validate` (a stale task found,
+/// not yet failed) and `backfill::after_fail_cas` (failed, scheduler not yet notified) let tests
+/// crash the flow between its steps.
+///
 /// ```
 /// use triage::backfill::{resume_or_submit_backfill, BackfillOptions, BackfillStart, ReorgInfo};
 /// use triage::task::{change_notifier, MemoryTaskStore, TaskState, TaskStore};
