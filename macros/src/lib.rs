@@ -8,6 +8,9 @@ mod expand;
 mod fallback;
 mod valid;
 
+#[cfg(test)]
+mod expand_properties;
+
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 

@@ -169,14 +169,6 @@ impl Registration {
         }
     }
 
-    /// A registration that registers nothing: what the derive submits for a type that is not an
-    /// error (and so can never be a link of a chain).
-    #[doc(hidden)]
-    #[must_use]
-    pub const fn nothing() -> Self {
-        Registration { entry: None }
-    }
-
     /// `Some` registers the entry, `None` registers nothing.
     #[doc(hidden)]
     #[must_use]

@@ -25,7 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
-// Lets the crate derive `Classify` for its own errors: the derive names everything `::triage::...`.
+// The derive names everything `::triage::...`; this lets triage derive `Classify` for its own errors.
 extern crate self as triage;
 
 pub mod annotate;

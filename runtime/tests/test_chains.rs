@@ -293,3 +293,95 @@ fn annotate_with_builds_the_message_only_for_errors() {
     let annotated = err.annotate_with(|| format!("attempt {}", 2)).unwrap_err();
     assert_eq!(annotated.to_string(), "attempt 2: region is busy");
 }
+
+/// Derived types: known to `classify` without any registration by hand.
+mod derived {
+    use std::error::Error;
+    use std::io;
+
+    use triage::{classify, Annotate, Classify, Verdict};
+
+    #[derive(Debug, thiserror::Error, Classify)]
+    enum BackfillError {
+        #[error(
+            "backfill task meta is outdated: index {index_id}, table {table_id}, job {job_id}"
+        )]
+        #[terminal]
+        StaleTaskMeta {
+            index_id: i64,
+            table_id: i64,
+            job_id: i64,
+        },
+        #[error("region {0} is not led here")]
+        #[retryable]
+        NotLeader(u64),
+        #[error("storage failed")]
+        #[delegate]
+        Storage(#[from] io::Error),
+    }
+
+    #[derive(Debug, thiserror::Error, Classify)]
+    #[error("step executor setup failed")]
+    #[delegate]
+    struct SetupFailed {
+        #[source]
+        cause: BackfillError,
+    }
+
+    /// Derived, but not an error: compiles, and is classified only where it is typed.
+    #[derive(Debug, Classify)]
+    #[retryable]
+    enum Hint {
+        #[allow(dead_code)]
+        Later,
+    }
+
+    fn stale() -> BackfillError {
+        BackfillError::StaleTaskMeta {
+            index_id: 1,
+            table_id: 104,
+            job_id: 110,
+        }
+    }
+
+    #[test]
+    fn derived_stale_meta_annotated_three_times_and_boxed_is_terminal() {
+        let boxed: Box<dyn Error + Send + Sync> = Box::new(
+            stale()
+                .annotate("set up step executor")
+                .annotate("resume backfill task")
+                .annotate("run DDL job 110"),
+        );
+        assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+
+        let err = anyhow::Error::new(stale())
+            .context("set up step executor")
+            .context("resume backfill task")
+            .context("run DDL job 110");
+        assert_eq!(classify(&*err), Some(Verdict::Terminal));
+    }
+
+    #[test]
+    fn derived_delegation_resolves_the_outermost_known_link() {
+        let boxed: Box<dyn Error> = Box::new(SetupFailed {
+            cause: BackfillError::NotLeader(7),
+        });
+        assert_eq!(classify(&*boxed), Some(Verdict::Retryable));
+
+        let boxed: Box<dyn Error> = Box::new(BackfillError::from(io::Error::from(
+            io::ErrorKind::PermissionDenied,
+        )));
+        assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+    }
+
+    #[test]
+    fn derived_errors_inside_io_errors_decide_over_the_kind() {
+        let err = io::Error::new(io::ErrorKind::TimedOut, stale().annotate("resume"));
+        assert_eq!(classify(&err), Some(Verdict::Terminal));
+    }
+
+    #[test]
+    fn derived_non_errors_keep_their_typed_verdict() {
+        assert!(Hint::Later.is_retryable());
+    }
+}

@@ -17,6 +17,12 @@
 //! ([`run_with`](RetryPolicy::run_with)). Each has an async twin that sleeps with a pluggable
 //! [`Sleep`].
 //!
+//! Between attempts the policy sleeps the [`Backoff`]'s delay, lengthened to the error's
+//! [`retry_after`](crate::Classify::retry_after) hint when it asks for more (the hint is not capped
+//! by the backoff's cap, only by the deadline), and shortened to end at the deadline. Before each
+//! sleep the notify hook is called and a `tracing` event (target `triage::retry`) is emitted;
+//! giving up emits a warning with the verdict, the reason, the attempts and the error.
+//!
 //! Small parts, each replaceable: the [`Backoff`] between attempts, the [`Clock`] that reads the
 //! time and sleeps (a [`FakeClock`] in tests), the [`RandomSource`] behind the jitter, the
 //! [`RetryBudget`] shared by executors, and a notify hook.

@@ -8,7 +8,6 @@ use super::backoff::Backoff;
 use super::budget::RetryBudget;
 use super::clock::Clock;
 use super::random::{RandomSource, SeededRandom};
-use crate::{Classify, Verdict};
 
 /// The hook called before each sleep with the attempt that failed, the delay, and its error.
 pub(crate) type NotifyHook = Arc<dyn Fn(u32, Duration, &dyn fmt::Display) + Send + Sync>;
@@ -202,8 +201,9 @@ impl RetryPolicyBuilder {
     }
 }
 
-/// A retry policy or budget that cannot be built.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// A retry policy or budget that cannot be built. Terminal: the same settings fail again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, crate::Classify)]
+#[terminal]
 #[non_exhaustive]
 pub enum PolicyError {
     /// Neither a maximum number of attempts nor a deadline was set.
@@ -229,12 +229,3 @@ pub enum PolicyError {
         deposit_per_success: f64,
     },
 }
-
-impl Classify for PolicyError {
-    /// A policy that cannot be built stays so: always terminal.
-    fn verdict(&self) -> Verdict {
-        Verdict::Terminal
-    }
-}
-
-crate::register!(PolicyError);

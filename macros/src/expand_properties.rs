@@ -1,0 +1,352 @@
+//! Property tests of the expansion over random enum and struct shapes with random attribute
+//! mixes: it never panics, it fails exactly when the input is wrong, and it reports one error per
+//! problem (in particular one per unmarked variant, naming that variant).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use proptest::prelude::*;
+use quote::{format_ident, quote};
+use syn::DeriveInput;
+
+use crate::expand;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Retryable,
+    Terminal,
+    Delegate,
+}
+
+/// How a verdict attribute is written: correctly, with arguments, or with a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Plain,
+    Arguments,
+    Value,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct VerdictAttr {
+    mark: Mark,
+    form: Form,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldMark {
+    None,
+    Source,
+    From,
+    /// A verdict attribute where it does not belong.
+    Misplaced(Mark),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Unit,
+    Tuple,
+    Named,
+}
+
+#[derive(Debug, Clone)]
+struct Field {
+    mark: FieldMark,
+    /// The field's type is the type parameter `T` rather than `std::io::Error`.
+    generic: bool,
+}
+
+/// A variant, or the body of a struct.
+#[derive(Debug, Clone)]
+struct Body {
+    attrs: Vec<VerdictAttr>,
+    shape: Shape,
+    fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+enum Model {
+    Enum {
+        attrs: Vec<VerdictAttr>,
+        generic: bool,
+        variants: Vec<Body>,
+    },
+    Struct {
+        generic: bool,
+        body: Body,
+    },
+}
+
+fn mark() -> impl Strategy<Value = Mark> {
+    prop_oneof![
+        Just(Mark::Retryable),
+        Just(Mark::Terminal),
+        Just(Mark::Delegate)
+    ]
+}
+
+fn verdict_attr() -> impl Strategy<Value = VerdictAttr> {
+    let form = prop_oneof![
+        6 => Just(Form::Plain),
+        1 => Just(Form::Arguments),
+        1 => Just(Form::Value),
+    ];
+    (mark(), form).prop_map(|(mark, form)| VerdictAttr { mark, form })
+}
+
+fn attrs(max: usize) -> impl Strategy<Value = Vec<VerdictAttr>> {
+    prop_oneof![
+        2 => Just(Vec::new()),
+        5 => prop::collection::vec(verdict_attr(), 1..=1),
+        1 => prop::collection::vec(verdict_attr(), 2..=max),
+    ]
+}
+
+fn field() -> impl Strategy<Value = Field> {
+    let field_mark = prop_oneof![
+        6 => Just(FieldMark::None),
+        2 => Just(FieldMark::Source),
+        1 => Just(FieldMark::From),
+        1 => mark().prop_map(FieldMark::Misplaced),
+    ];
+    (field_mark, any::<bool>()).prop_map(|(mark, generic)| Field { mark, generic })
+}
+
+fn body() -> impl Strategy<Value = Body> {
+    let shape = prop_oneof![Just(Shape::Unit), Just(Shape::Tuple), Just(Shape::Named)];
+    (attrs(3), shape, prop::collection::vec(field(), 1..=3)).prop_map(|(attrs, shape, fields)| {
+        let fields = if shape == Shape::Unit {
+            Vec::new()
+        } else {
+            fields
+        };
+        Body {
+            attrs,
+            shape,
+            fields,
+        }
+    })
+}
+
+fn model() -> impl Strategy<Value = Model> {
+    prop_oneof![
+        4 => (attrs(2), any::<bool>(), prop::collection::vec(body(), 0..=6)).prop_map(
+            |(attrs, generic, variants)| Model::Enum {
+                attrs,
+                generic,
+                variants,
+            }
+        ),
+        1 => (any::<bool>(), body()).prop_map(|(generic, body)| Model::Struct { generic, body }),
+    ]
+}
+
+fn verdict_attr_tokens(attr: &VerdictAttr) -> TokenStream {
+    let name = match attr.mark {
+        Mark::Retryable => quote!(retryable),
+        Mark::Terminal => quote!(terminal),
+        Mark::Delegate => quote!(delegate),
+    };
+    match attr.form {
+        Form::Plain => quote!(#[#name]),
+        Form::Arguments => quote!(#[#name(always)]),
+        Form::Value => quote!(#[#name = 1]),
+    }
+}
+
+fn fields_tokens(body: &Body, type_param: bool) -> TokenStream {
+    let fields = body.fields.iter().enumerate().map(|(index, field)| {
+        let marker = match field.mark {
+            FieldMark::None => quote!(),
+            FieldMark::Source => quote!(#[source]),
+            FieldMark::From => quote!(#[from]),
+            FieldMark::Misplaced(mark) => verdict_attr_tokens(&VerdictAttr {
+                mark,
+                form: Form::Plain,
+            }),
+        };
+        let ty = if type_param && field.generic {
+            quote!(T)
+        } else {
+            quote!(::std::io::Error)
+        };
+        match body.shape {
+            Shape::Named => {
+                let name = format_ident!("field_{}", index);
+                quote!(#marker #name: #ty)
+            }
+            _ => quote!(#marker #ty),
+        }
+    });
+    match body.shape {
+        Shape::Unit => quote!(),
+        Shape::Tuple => quote!((#(#fields),*)),
+        Shape::Named => quote!({ #(#fields),* }),
+    }
+}
+
+fn variant_name(index: usize) -> String {
+    format!("Variant{index}")
+}
+
+fn tokens(model: &Model) -> TokenStream {
+    match model {
+        Model::Enum {
+            attrs,
+            generic,
+            variants,
+        } => {
+            let attrs = attrs.iter().map(verdict_attr_tokens);
+            let params = generic.then(|| quote!(<T>));
+            let variants = variants.iter().enumerate().map(|(index, body)| {
+                let name = format_ident!("{}", variant_name(index));
+                let attrs = body.attrs.iter().map(verdict_attr_tokens);
+                let fields = fields_tokens(body, *generic);
+                quote!(#(#attrs)* #name #fields)
+            });
+            quote!(#(#attrs)* enum Generated #params { #(#variants),* })
+        }
+        Model::Struct { generic, body } => {
+            let attrs = body.attrs.iter().map(verdict_attr_tokens);
+            let params = generic.then(|| quote!(<T>));
+            let fields = fields_tokens(body, *generic);
+            let semi = (body.shape != Shape::Named).then(|| quote!(;));
+            quote!(#(#attrs)* struct Generated #params #fields #semi)
+        }
+    }
+}
+
+/// Errors from reading one node's verdict attributes: one per argument or value, and one per
+/// attribute after the first (a duplicate or a conflict).
+fn attr_errors(attrs: &[VerdictAttr]) -> usize {
+    let malformed = attrs.iter().filter(|attr| attr.form != Form::Plain).count();
+    malformed + attrs.len().saturating_sub(1)
+}
+
+/// The single kind of verdict among `attrs`, if there is exactly one kind.
+fn single_kind(attrs: &[VerdictAttr]) -> Option<Mark> {
+    let first = attrs.first()?.mark;
+    attrs.iter().all(|attr| attr.mark == first).then_some(first)
+}
+
+/// The errors expected for one variant or struct body, besides "no verdict".
+fn body_errors(body: &Body) -> usize {
+    let misplaced = body
+        .fields
+        .iter()
+        .filter(|field| matches!(field.mark, FieldMark::Misplaced(_)))
+        .count();
+    let delegate_error = single_kind(&body.attrs) == Some(Mark::Delegate) && {
+        let marked = body
+            .fields
+            .iter()
+            .filter(|field| matches!(field.mark, FieldMark::Source | FieldMark::From))
+            .count();
+        body.fields.len() != 1 && marked != 1
+    };
+    attr_errors(&body.attrs) + misplaced + usize::from(delegate_error)
+}
+
+fn is_unmarked(body: &Body) -> bool {
+    body.attrs.is_empty()
+        && body
+            .fields
+            .iter()
+            .all(|field| !matches!(field.mark, FieldMark::Misplaced(_)))
+}
+
+/// The number of errors the derive must report, and the names it must report as unmarked.
+fn expected(model: &Model) -> (usize, BTreeSet<String>) {
+    let mut unmarked = BTreeSet::new();
+    let count = match model {
+        Model::Enum {
+            attrs, variants, ..
+        } => {
+            let has_default = attrs.iter().any(|attr| attr.mark != Mark::Delegate);
+            let delegate_on_enum = attrs.iter().any(|attr| attr.mark == Mark::Delegate);
+            let mut count = attr_errors(attrs) + usize::from(delegate_on_enum);
+            for (index, body) in variants.iter().enumerate() {
+                count += body_errors(body);
+                if is_unmarked(body) && !has_default {
+                    unmarked.insert(format!("variant `{}`", variant_name(index)));
+                }
+            }
+            count
+        }
+        Model::Struct { body, .. } => {
+            if is_unmarked(body) {
+                unmarked.insert("struct `Generated`".to_owned());
+            }
+            body_errors(body)
+        }
+    };
+    (count + unmarked.len(), unmarked)
+}
+
+fn delegates_to_type_param(model: &Model) -> bool {
+    let delegated_generic = |body: &Body| {
+        let delegates = single_kind(&body.attrs) == Some(Mark::Delegate);
+        let target = match body.fields.as_slice() {
+            [only] => Some(only),
+            fields => fields
+                .iter()
+                .find(|field| matches!(field.mark, FieldMark::Source | FieldMark::From)),
+        };
+        delegates && target.is_some_and(|field| field.generic)
+    };
+    match model {
+        Model::Enum {
+            generic, variants, ..
+        } => *generic && variants.iter().any(delegated_generic),
+        Model::Struct { generic, body } => *generic && delegated_generic(body),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn expansion_reports_exactly_the_expected_errors(model in model()) {
+        let input: DeriveInput = syn::parse2(tokens(&model)).expect("generated input parses");
+        let (expected_count, expected_unmarked) = expected(&model);
+
+        let result = expand::try_expand(&input);
+        let errors: Vec<String> = match &result {
+            Ok(_) => Vec::new(),
+            Err(error) => error.clone().into_iter().map(|e| e.to_string()).collect(),
+        };
+        prop_assert_eq!(errors.len(), expected_count, "errors: {:#?}", errors);
+
+        let reported_unmarked: BTreeSet<String> = errors
+            .iter()
+            .filter(|message| message.contains("has no verdict"))
+            .filter_map(|message| message.split(" has no verdict").next())
+            .map(str::to_owned)
+            .collect();
+        prop_assert_eq!(reported_unmarked, expected_unmarked);
+
+        // With or without errors, the derive's output is well-formed items with one impl.
+        let output = expand::derive(&input);
+        let file: syn::File = syn::parse2(output).expect("derive output parses as items");
+        let impls = file
+            .items
+            .iter()
+            .filter(|item| matches!(item, syn::Item::Impl(_)))
+            .count();
+        prop_assert_eq!(impls, 1);
+
+        if let Ok(generated) = result {
+            let text = generated.to_string();
+            prop_assert_eq!(
+                text.contains("T : :: triage :: Classify"),
+                delegates_to_type_param(&model),
+                "bounds in: {}",
+                text
+            );
+            let generic = matches!(
+                model,
+                Model::Enum { generic: true, .. } | Model::Struct { generic: true, .. }
+            );
+            prop_assert_eq!(text.contains("__register_derived"), !generic);
+        }
+    }
+}

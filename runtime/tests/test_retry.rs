@@ -1,0 +1,610 @@
+//! The bounded retry executor, on a fake clock: every test runs instantly and deterministically.
+
+use std::error::Error;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use triage::retry::{
+    Backoff, Classifier, Clock, FakeClock, Jitter, PolicyError, RandomSource, RetryBudget,
+    RetryPolicy, RetryPolicyBuilder, SeededRandom, StopReason,
+};
+use triage::{classify, Classify, Verdict};
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+fn secs(seconds: u64) -> Duration {
+    Duration::from_secs(seconds)
+}
+
+/// A test error with a chosen verdict and an optional retry-after hint.
+#[derive(Debug, Clone, PartialEq)]
+enum Failure {
+    Transient,
+    Fatal,
+    Throttled(Duration),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Transient => f.write_str("region unavailable"),
+            Failure::Fatal => f.write_str("backfill task meta is outdated"),
+            Failure::Throttled(after) => write!(f, "throttled for {after:?}"),
+        }
+    }
+}
+
+impl Error for Failure {}
+
+impl Classify for Failure {
+    fn verdict(&self) -> Verdict {
+        match self {
+            Failure::Transient | Failure::Throttled(_) => Verdict::Retryable,
+            Failure::Fatal => Verdict::Terminal,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Throttled(after) => Some(*after),
+            Failure::Transient | Failure::Fatal => None,
+        }
+    }
+}
+
+triage::register!(Failure);
+
+/// An operation that takes `work` of fake time per attempt, fails with the scripted errors in
+/// order, then succeeds; it records when each attempt started.
+struct Script {
+    clock: FakeClock,
+    origin: Instant,
+    work: Duration,
+    errors: Vec<Failure>,
+    starts: Vec<Duration>,
+}
+
+impl Script {
+    fn new(clock: &FakeClock, work: Duration, errors: Vec<Failure>) -> Self {
+        Script {
+            clock: clock.clone(),
+            origin: clock.now(),
+            work,
+            errors,
+            starts: Vec::new(),
+        }
+    }
+
+    fn always(clock: &FakeClock, work: Duration, error: Failure) -> Self {
+        Script::new(clock, work, vec![error; 1000])
+    }
+
+    fn attempt(&mut self) -> Result<u32, Failure> {
+        let attempt = self.starts.len();
+        self.starts.push(self.clock.now() - self.origin);
+        self.clock.advance(self.work);
+        match self.errors.get(attempt) {
+            Some(error) => Err(error.clone()),
+            None => Ok(u32::try_from(attempt + 1).unwrap()),
+        }
+    }
+}
+
+fn fake_policy(clock: &FakeClock) -> RetryPolicyBuilder {
+    RetryPolicy::builder()
+        .clock(clock.clone())
+        .random(SeededRandom::new(1))
+}
+
+#[test]
+fn unbounded_and_invalid_policies_are_refused() {
+    assert_eq!(
+        RetryPolicy::builder().build().unwrap_err(),
+        PolicyError::Unbounded
+    );
+    assert_eq!(
+        RetryPolicy::builder()
+            .backoff(Backoff::constant(ms(1)))
+            .build()
+            .unwrap_err(),
+        PolicyError::Unbounded
+    );
+    assert_eq!(
+        RetryPolicy::builder().max_attempts(0).build().unwrap_err(),
+        PolicyError::ZeroAttempts
+    );
+    for backoff in [
+        Backoff::exponential(ms(10)).with_multiplier(0.5),
+        Backoff::exponential(ms(10)).with_multiplier(f64::NAN),
+        Backoff::exponential(ms(10)).with_multiplier(f64::INFINITY),
+        Backoff::exponential(secs(20)).with_cap(secs(1)),
+    ] {
+        let err = RetryPolicy::builder()
+            .max_attempts(3)
+            .backoff(backoff)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, PolicyError::InvalidBackoff { .. }), "{err}");
+    }
+    assert!(matches!(
+        RetryBudget::new(10, 1.5),
+        Err(PolicyError::InvalidBudget { .. })
+    ));
+    assert!(matches!(
+        RetryBudget::new(10, f64::NAN),
+        Err(PolicyError::InvalidBudget { .. })
+    ));
+    assert!(PolicyError::Unbounded.is_terminal());
+
+    let policy = RetryPolicy::builder().max_attempts(1).build().unwrap();
+    assert_eq!((policy.max_attempts(), policy.deadline()), (Some(1), None));
+    let policy = RetryPolicy::builder().deadline(secs(1)).build().unwrap();
+    assert_eq!(
+        (policy.max_attempts(), policy.deadline()),
+        (None, Some(secs(1)))
+    );
+}
+
+#[test]
+fn retryable_errors_use_exactly_the_allowed_attempts() {
+    for max in [1, 2, 5, 9] {
+        let clock = FakeClock::new();
+        let policy = fake_policy(&clock).max_attempts(max).build().unwrap();
+        let mut script = Script::always(&clock, ms(3), Failure::Transient);
+        let err = policy.run(|| script.attempt()).unwrap_err();
+        assert_eq!(err.reason(), StopReason::Exhausted);
+        assert_eq!(err.attempts(), max);
+        assert_eq!(script.starts.len(), max as usize);
+        assert_eq!(clock.sleeps().len(), max as usize - 1);
+        assert_eq!(err.elapsed(), clock.elapsed());
+        assert_eq!(err.into_inner(), Failure::Transient);
+    }
+}
+
+#[test]
+fn success_after_failures_returns_the_value() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock).max_attempts(5).build().unwrap();
+    let mut script = Script::new(&clock, ms(1), vec![Failure::Transient, Failure::Transient]);
+    assert_eq!(policy.run(|| script.attempt()).unwrap(), 3);
+    assert_eq!(clock.sleeps().len(), 2);
+}
+
+#[test]
+fn terminal_error_stops_after_one_attempt() {
+    let clock = FakeClock::new();
+    let notified = Arc::new(Mutex::new(0));
+    let counter = Arc::clone(&notified);
+    let policy = fake_policy(&clock)
+        .max_attempts(10)
+        .deadline(secs(60))
+        .on_retry(move |_, _, _| *counter.lock().unwrap() += 1)
+        .build()
+        .unwrap();
+    let mut script = Script::new(&clock, ms(1), vec![Failure::Transient, Failure::Fatal]);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(err.reason(), StopReason::Terminal);
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(*err.last_error(), Failure::Fatal);
+    assert_eq!(*notified.lock().unwrap(), 1);
+
+    let mut script = Script::always(&clock, ms(1), Failure::Fatal);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Terminal, 1));
+    assert_eq!(script.starts.len(), 1);
+}
+
+#[test]
+fn unknown_errors_are_terminal() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock).max_attempts(10).build().unwrap();
+
+    let mut calls = 0;
+    let err = policy
+        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
+            calls += 1;
+            Err("index info not found: 1".into())
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (1, StopReason::Terminal));
+    assert!(clock.sleeps().is_empty());
+
+    // The same loop retries a known retryable error behind the box, and anyhow's context.
+    let mut calls = 0;
+    let err = policy
+        .run_erased(|| -> Result<(), anyhow::Error> {
+            calls += 1;
+            Err(anyhow::Error::new(Failure::Transient).context("scan region"))
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (10, StopReason::Exhausted));
+
+    /// A classifier that knows nothing.
+    struct Ignorant;
+    impl Classifier<Failure> for Ignorant {
+        fn known_link<'a>(&self, _: &'a Failure) -> Option<&'a dyn Classify> {
+            None
+        }
+    }
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = policy.run_with(&Ignorant, || script.attempt()).unwrap_err();
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Terminal, 1));
+}
+
+#[test]
+fn deadline_trims_the_last_sleep_and_no_attempt_starts_after_it() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .deadline(secs(10))
+        .backoff(Backoff::constant(secs(3)))
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, secs(1), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    // Attempts at 0, 4, 8; the sleep after the third is trimmed from 3 s to the 1 s left, so the
+    // fourth starts at the deadline; after it the deadline has passed.
+    assert_eq!(script.starts, vec![secs(0), secs(4), secs(8), secs(10)]);
+    assert_eq!(clock.sleeps(), vec![secs(3), secs(3), secs(1)]);
+    assert_eq!(err.reason(), StopReason::DeadlinePassed);
+    assert_eq!((err.attempts(), err.elapsed()), (4, secs(11)));
+}
+
+#[test]
+fn an_attempt_that_outlasts_the_deadline_is_the_last() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(5)
+        .deadline(secs(10))
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, secs(12), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::DeadlinePassed, 1)
+    );
+    assert!(clock.sleeps().is_empty());
+
+    // An attempt that ends exactly at the deadline leaves no time for another one.
+    let mut script = Script::always(&clock, secs(10), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::DeadlinePassed, 1)
+    );
+}
+
+#[test]
+fn attempts_bound_wins_when_it_comes_first() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(3)
+        .deadline(secs(3600))
+        .backoff(Backoff::constant(secs(1)))
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 3));
+}
+
+#[test]
+fn retry_after_hint_is_honoured_and_capped_by_the_deadline() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(3)
+        .backoff(Backoff::constant(secs(1)))
+        .build()
+        .unwrap();
+    let mut script = Script::new(
+        &clock,
+        Duration::ZERO,
+        vec![Failure::Throttled(secs(5)), Failure::Throttled(ms(10))],
+    );
+    assert_eq!(policy.run(|| script.attempt()).unwrap(), 3);
+    // The hint lengthens a shorter delay and never shortens a longer one.
+    assert_eq!(clock.sleeps(), vec![secs(5), secs(1)]);
+
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(3)
+        .deadline(secs(3))
+        .backoff(Backoff::constant(secs(1)))
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Throttled(secs(60)));
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(clock.sleeps(), vec![secs(3)]);
+    assert_eq!(script.starts, vec![secs(0), secs(3)]);
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::DeadlinePassed, 2)
+    );
+}
+
+#[test]
+fn budget_is_shared_by_two_executors() {
+    let budget = RetryBudget::new(3, 0.0).unwrap();
+    let clock = FakeClock::new();
+    let first = fake_policy(&clock)
+        .max_attempts(10)
+        .budget(budget.clone())
+        .build()
+        .unwrap();
+    let second = fake_policy(&clock)
+        .max_attempts(10)
+        .budget(budget.clone())
+        .build()
+        .unwrap();
+
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = first.run(|| script.attempt()).unwrap_err();
+    // Three retries were in the bucket: four attempts.
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 4)
+    );
+    assert_eq!(budget.available(), 0.0);
+
+    // The other executor finds the bucket empty: no retry at all.
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = second.run(|| script.attempt()).unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 1)
+    );
+
+    // Without the budget the same executor would have used all its attempts.
+    let unbudgeted = fake_policy(&clock).max_attempts(10).build().unwrap();
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = unbudgeted.run(|| script.attempt()).unwrap_err();
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 10));
+}
+
+#[test]
+fn successes_refill_the_budget() {
+    let budget = RetryBudget::new(2, 0.5).unwrap();
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(10)
+        .budget(budget.clone())
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let _ = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(budget.available(), 0.0);
+
+    // Two successes deposit half a token each: one more retry.
+    for _ in 0..2 {
+        assert_eq!(policy.run(|| Ok::<_, Failure>(())).ok(), Some(()));
+    }
+    assert_eq!(budget.available(), 1.0);
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 2)
+    );
+
+    // Deposits stop at the capacity.
+    for _ in 0..10 {
+        assert!(policy.run(|| Ok::<_, Failure>(())).is_ok());
+    }
+    assert_eq!(budget.available(), 2.0);
+}
+
+/// Always the same draw.
+struct Fixed(u64);
+
+impl RandomSource for Fixed {
+    fn next_u64(&self) -> u64 {
+        self.0
+    }
+}
+
+fn exponential_sleeps(jitter: Jitter, random: impl RandomSource + 'static) -> Vec<Duration> {
+    let clock = FakeClock::new();
+    let policy = RetryPolicy::builder()
+        .clock(clock.clone())
+        .random(random)
+        .max_attempts(9)
+        .backoff(
+            Backoff::exponential(ms(100))
+                .with_multiplier(2.0)
+                .with_cap(secs(1))
+                .with_jitter(jitter),
+        )
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let _ = policy.run(|| script.attempt()).unwrap_err();
+    clock.sleeps()
+}
+
+/// min(1 s, 100 ms × 2ⁿ⁻¹) for the eight retries.
+fn exponential_bases() -> Vec<Duration> {
+    [100, 200, 400, 800, 1000, 1000, 1000, 1000]
+        .into_iter()
+        .map(ms)
+        .collect()
+}
+
+#[test]
+fn exponential_backoff_grows_to_the_cap() {
+    assert_eq!(
+        exponential_sleeps(Jitter::None, Fixed(0)),
+        exponential_bases()
+    );
+}
+
+#[test]
+fn full_jitter_stays_within_zero_and_the_delay() {
+    assert_eq!(
+        exponential_sleeps(Jitter::Full, Fixed(0)),
+        vec![Duration::ZERO; 8]
+    );
+    assert_eq!(
+        exponential_sleeps(Jitter::Full, Fixed(u64::MAX)),
+        exponential_bases()
+    );
+    for seed in 0..50 {
+        let sleeps = exponential_sleeps(Jitter::Full, SeededRandom::new(seed));
+        for (sleep, base) in sleeps.iter().zip(exponential_bases()) {
+            assert!(*sleep <= base, "seed {seed}: {sleep:?} > {base:?}");
+        }
+    }
+    // The draws actually spread: not every run sleeps the same.
+    let a = exponential_sleeps(Jitter::Full, SeededRandom::new(1));
+    let b = exponential_sleeps(Jitter::Full, SeededRandom::new(2));
+    assert_ne!(a, b);
+}
+
+#[test]
+fn equal_jitter_stays_within_half_and_the_whole_delay() {
+    let halves: Vec<Duration> = exponential_bases().into_iter().map(|d| d / 2).collect();
+    assert_eq!(exponential_sleeps(Jitter::Equal, Fixed(0)), halves);
+    assert_eq!(
+        exponential_sleeps(Jitter::Equal, Fixed(u64::MAX)),
+        exponential_bases()
+    );
+    for seed in 0..50 {
+        let sleeps = exponential_sleeps(Jitter::Equal, SeededRandom::new(seed));
+        for (sleep, base) in sleeps.iter().zip(exponential_bases()) {
+            assert!(
+                *sleep >= base / 2 && *sleep <= base,
+                "seed {seed}: {sleep:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn custom_delays_are_used_in_order_and_their_end_stops_the_run() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock)
+        .max_attempts(10)
+        .backoff(Backoff::custom(|| [7, 1, 3].map(ms).into_iter()))
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert_eq!(clock.sleeps(), vec![ms(7), ms(1), ms(3)]);
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 4));
+
+    // Each run starts the sequence again.
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let _ = policy.run(|| script.attempt());
+    assert_eq!(clock.sleeps()[3..], [ms(7), ms(1), ms(3)]);
+}
+
+#[test]
+fn notify_hook_sees_every_retry_before_its_sleep() {
+    let clock = FakeClock::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let hook_clock = clock.clone();
+    let policy = fake_policy(&clock)
+        .max_attempts(3)
+        .backoff(Backoff::constant(secs(2)))
+        .on_retry(move |attempt, delay, error| {
+            let sleeps_so_far = hook_clock.sleeps().len();
+            log.lock()
+                .unwrap()
+                .push((attempt, delay, error.to_string(), sleeps_so_far));
+        })
+        .build()
+        .unwrap();
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let _ = policy.run(|| script.attempt());
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        *seen,
+        vec![
+            (1, secs(2), "region unavailable".to_string(), 0),
+            (2, secs(2), "region unavailable".to_string(), 1),
+        ]
+    );
+}
+
+#[test]
+fn retry_error_is_terminal_with_the_last_error_as_source() {
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock).max_attempts(2).build().unwrap();
+    let mut script = Script::always(&clock, secs(1), Failure::Transient);
+    let err = policy.run(|| script.attempt()).unwrap_err();
+    assert!(err.is_terminal());
+    assert!(err.last_error().is_retryable());
+    assert!(err.to_string().starts_with("gave up after 2 attempts in "));
+    assert!(err.to_string().ends_with(": attempts exhausted"));
+    let source = err.source().unwrap();
+    assert_eq!(source.to_string(), "region unavailable");
+
+    // Boxed, it is still terminal, although its source alone would be retried.
+    let boxed: Box<dyn Error + Send + Sync> = Box::new(err);
+    assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+    assert_eq!(classify(boxed.source().unwrap()), Some(Verdict::Retryable));
+}
+
+#[test]
+fn system_clock_runs_without_injection() {
+    let policy = RetryPolicy::builder()
+        .max_attempts(3)
+        .backoff(Backoff::constant(Duration::ZERO))
+        .build()
+        .unwrap();
+    let mut calls = 0;
+    let result = policy.run(|| {
+        calls += 1;
+        if calls < 3 {
+            Err(Failure::Transient)
+        } else {
+            Ok(calls)
+        }
+    });
+    assert_eq!(result.unwrap(), 3);
+}
+
+#[test]
+fn derived_errors_drive_the_executor_typed_and_erased() {
+    #[derive(Debug, thiserror::Error, Classify)]
+    enum SubtaskError {
+        #[error("lock is held by another owner")]
+        #[retryable]
+        LockHeld,
+        #[error("index info not found: {0}")]
+        #[terminal]
+        IndexInfoNotFound(i64),
+    }
+
+    let clock = FakeClock::new();
+    let policy = fake_policy(&clock).max_attempts(4).build().unwrap();
+    let mut calls = 0;
+    let err = policy
+        .run(|| {
+            calls += 1;
+            Err::<(), _>(if calls < 3 {
+                SubtaskError::LockHeld
+            } else {
+                SubtaskError::IndexInfoNotFound(1)
+            })
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (3, StopReason::Terminal));
+
+    // Boxed, the derived type is found by the registry the derive fills.
+    let mut calls = 0;
+    let err = policy
+        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
+            calls += 1;
+            Err(Box::new(SubtaskError::LockHeld))
+        })
+        .unwrap_err();
+    assert_eq!((calls, err.reason()), (4, StopReason::Exhausted));
+
+    // triage's own errors derive Classify too.
+    let boxed: Box<dyn Error> = Box::new(PolicyError::Unbounded);
+    assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+}
