@@ -14,9 +14,11 @@ mod expand_properties;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// The derive accepts thiserror's `#[source]` and `#[from]` as inert attributes as well, so that
-/// `#[delegate]` can find its field whether or not thiserror's `Error` is derived on the type.
-#[proc_macro_derive(Classify, attributes(retryable, terminal, delegate, source, from))]
+/// The derive accepts thiserror's `#[source]` as an inert attribute as well, so that `#[delegate]`
+/// can find its field whether or not thiserror's `Error` is derived on the type. `#[from]` is read
+/// but not declared: without thiserror it would generate no `From` impl, so rustc's "cannot find
+/// attribute `from`" is the honest answer there.
+#[proc_macro_derive(Classify, attributes(retryable, terminal, delegate, source))]
 pub fn derive_classify(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()

@@ -1,4 +1,5 @@
-// `#[source]` and `#[from]` pick the delegated field without thiserror's derive on the type.
+// `#[source]` picks the delegated field without thiserror's derive on the type. (`#[from]` needs
+// thiserror: without it there is no `From` impl to generate, and rustc rejects the attribute.)
 use std::io;
 
 use triage::Classify;
@@ -12,7 +13,7 @@ enum LoadError {
         error: io::Error,
     },
     #[delegate]
-    Parse(u32, #[from] ParseError),
+    Parse(u32, #[source] ParseError),
 }
 
 #[derive(Debug, Classify)]
