@@ -5,7 +5,7 @@
 //! a type it knows. The first known link decides.
 //!
 //! Known types are
-//! - every non-generic type that derives [`Classify`](crate::Classify): the derive registers it,
+//! - every non-generic type that derives [`Classify`]: the derive registers it,
 //! - every type named in [`register!`](crate::register) (generic instantiations, hand-written
 //!   impls),
 //! - `std::io::Error`, by its inner error when that one is known, else by its kind.
