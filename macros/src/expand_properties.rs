@@ -61,6 +61,8 @@ struct Body {
     attrs: Vec<VerdictAttr>,
     shape: Shape,
     fields: Vec<Field>,
+    /// With named fields, the first one is called `source` (which thiserror treats as marked).
+    first_named_source: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +115,8 @@ fn field() -> impl Strategy<Value = Field> {
 
 fn body() -> impl Strategy<Value = Body> {
     let shape = prop_oneof![Just(Shape::Unit), Just(Shape::Tuple), Just(Shape::Named)];
-    (attrs(3), shape, prop::collection::vec(field(), 1..=3)).prop_map(|(attrs, shape, fields)| {
+    let fields = prop::collection::vec(field(), 1..=3);
+    (attrs(3), shape, fields, any::<bool>()).prop_map(|(attrs, shape, fields, source)| {
         let fields = if shape == Shape::Unit {
             Vec::new()
         } else {
@@ -123,6 +126,7 @@ fn body() -> impl Strategy<Value = Body> {
             attrs,
             shape,
             fields,
+            first_named_source: source && shape == Shape::Named,
         }
     })
 }
@@ -171,7 +175,11 @@ fn fields_tokens(body: &Body, type_param: bool) -> TokenStream {
         };
         match body.shape {
             Shape::Named => {
-                let name = format_ident!("field_{}", index);
+                let name = if index == 0 && body.first_named_source {
+                    format_ident!("source")
+                } else {
+                    format_ident!("field_{}", index)
+                };
                 quote!(#marker #name: #ty)
             }
             _ => quote!(#marker #ty),
@@ -235,15 +243,27 @@ fn body_errors(body: &Body) -> usize {
         .iter()
         .filter(|field| matches!(field.mark, FieldMark::Misplaced(_)))
         .count();
-    let delegate_error = single_kind(&body.attrs) == Some(Mark::Delegate) && {
-        let marked = body
-            .fields
-            .iter()
-            .filter(|field| matches!(field.mark, FieldMark::Source | FieldMark::From))
-            .count();
-        body.fields.len() != 1 && marked != 1
-    };
+    let delegate_error =
+        single_kind(&body.attrs) == Some(Mark::Delegate) && delegate_target(body).is_none();
     attr_errors(&body.attrs) + misplaced + usize::from(delegate_error)
+}
+
+/// The field `#[delegate]` refers to: the only one, else the one marked `#[source]`/`#[from]`,
+/// else one named `source`; `None` when that rule finds no field or several marked ones.
+fn delegate_target(body: &Body) -> Option<&Field> {
+    if let [only] = body.fields.as_slice() {
+        return Some(only);
+    }
+    let marked: Vec<&Field> = body
+        .fields
+        .iter()
+        .filter(|field| matches!(field.mark, FieldMark::Source | FieldMark::From))
+        .collect();
+    match marked.as_slice() {
+        [one] => Some(one),
+        [] if body.first_named_source => body.fields.first(),
+        _ => None,
+    }
 }
 
 fn is_unmarked(body: &Body) -> bool {
@@ -284,14 +304,8 @@ fn expected(model: &Model) -> (usize, BTreeSet<String>) {
 
 fn delegates_to_type_param(model: &Model) -> bool {
     let delegated_generic = |body: &Body| {
-        let delegates = single_kind(&body.attrs) == Some(Mark::Delegate);
-        let target = match body.fields.as_slice() {
-            [only] => Some(only),
-            fields => fields
-                .iter()
-                .find(|field| matches!(field.mark, FieldMark::Source | FieldMark::From)),
-        };
-        delegates && target.is_some_and(|field| field.generic)
+        single_kind(&body.attrs) == Some(Mark::Delegate)
+            && delegate_target(body).is_some_and(|field| field.generic)
     };
     match model {
         Model::Enum {

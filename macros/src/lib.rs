@@ -14,10 +14,8 @@ mod expand_properties;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// Derives `triage::Classify`; the attribute reference is on `triage::Classify`.
-///
-/// `#[source]` and `#[from]` are accepted as inert attributes, as thiserror's `Error` derive
-/// defines them, so that `#[delegate]` can find its field with or without thiserror.
+/// The derive accepts thiserror's `#[source]` and `#[from]` as inert attributes as well, so that
+/// `#[delegate]` can find its field whether or not thiserror's `Error` is derived on the type.
 #[proc_macro_derive(Classify, attributes(retryable, terminal, delegate, source, from))]
 pub fn derive_classify(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

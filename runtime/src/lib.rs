@@ -37,6 +37,112 @@ mod verdict;
 
 pub use annotate::{Annotate, Annotated};
 pub use erased::classify;
+/// Derives [`Classify`](trait@Classify) for an error enum or struct: each variant declares whether
+/// the failed operation may be retried, and a variant that does not say is a compile error.
+///
+/// # Attributes
+///
+/// | attribute | where | meaning |
+/// |---|---|---|
+/// | `#[retryable]` | variant, struct | trying again may succeed |
+/// | `#[terminal]` | variant, struct | trying again cannot succeed |
+/// | `#[delegate]` | variant, struct | whatever the wrapped error says (its verdict and its `retry_after`) |
+/// | `#[retryable]`, `#[terminal]` | enum | the verdict of every variant that has no attribute of its own |
+///
+/// `#[delegate]` refers to the variant's only field; with several fields, to the one marked
+/// `#[source]` or `#[from]` (thiserror's attributes, also accepted without thiserror), else to a
+/// field named `source`. That field's type must implement `Classify`; if it does not, the compile
+/// error points at the field's type. Generic types get a `Classify` bound only for delegated field
+/// types that use a type parameter, so `Retried<E>` is `Classify` when `E` is.
+///
+/// ```
+/// use std::io;
+/// use triage::{Classify, Verdict};
+///
+/// #[derive(Debug, thiserror::Error, Classify)]
+/// enum ReplicaError {
+///     #[error("replica {0} is lagging")]
+///     #[retryable]
+///     Lagging(u64),
+///     #[error("table {table_id} was dropped")]
+///     #[terminal]
+///     TableDropped { table_id: i64 },
+///     #[error("reading the snapshot failed")]
+///     #[delegate]
+///     Snapshot(#[from] io::Error),
+///     #[error("applying log entry {index} failed")]
+///     #[delegate]
+///     Apply {
+///         index: u64,
+///         #[source]
+///         cause: ApplyError,
+///     },
+/// }
+///
+/// /// A struct takes the same attributes.
+/// #[derive(Debug, thiserror::Error, Classify)]
+/// #[error("write conflict on key {key}")]
+/// #[retryable]
+/// struct ApplyError {
+///     key: String,
+/// }
+///
+/// assert!(ReplicaError::Lagging(3).is_retryable());
+/// assert!(ReplicaError::TableDropped { table_id: 7 }.is_terminal());
+/// let refused = ReplicaError::from(io::Error::from(io::ErrorKind::ConnectionRefused));
+/// assert_eq!(refused.verdict(), Verdict::Retryable);
+/// let conflict = ReplicaError::Apply { index: 9, cause: ApplyError { key: "k".into() } };
+/// assert!(conflict.is_retryable());
+/// ```
+///
+/// An enum-level default keeps long enums short while still being a decision someone wrote down:
+///
+/// ```
+/// use triage::Classify;
+///
+/// #[derive(Debug, Classify)]
+/// #[terminal]
+/// enum ValidationError {
+///     MissingColumn,
+///     BadType { column: String },
+///     #[retryable]
+///     SchemaChanging,
+/// }
+///
+/// assert!(ValidationError::MissingColumn.is_terminal());
+/// assert!(ValidationError::SchemaChanging.is_retryable());
+/// ```
+///
+/// # Errors at compile time
+///
+/// A variant without a verdict, and without an enum default, does not compile; every such variant
+/// is reported in the same build, each with what to write:
+///
+/// ```compile_fail
+/// #[derive(triage::Classify)]
+/// enum FetchError {
+///     #[retryable]
+///     Timeout,
+///     // error: variant `NotFound` has no verdict: add `#[retryable]`, `#[terminal]` or
+///     // `#[delegate]` (or put `#[retryable]`/`#[terminal]` on the enum as a default)
+///     NotFound,
+/// }
+/// ```
+///
+/// Misuse is an error at the offending attribute, never a panic: two verdicts on one item (or the
+/// same one twice), arguments or values (`#[retryable(x)]`, `#[terminal = true]`), `#[delegate]` on
+/// a variant without fields or with several fields and none of them marked or named `source`,
+/// `#[delegate]` on an enum, a verdict attribute on a field, and unions.
+///
+/// # What is generated
+///
+/// `verdict` is one `match` over the variants, with no allocation. `retry_after` is generated only
+/// when some variant delegates: it returns the wrapped error's hint for delegating variants and
+/// `None` for the others. Paths are absolute, so the impl compiles under `#![no_implicit_prelude]`
+/// and beside a user type named `Result`. An enum without variants is accepted: it has no values,
+/// so its `verdict` (`match *self {}`) can never run, and deriving lets such a "cannot fail" type
+/// stand where `Classify` is required. A type without generic parameters is also made known to
+/// the type-erased classification of `dyn Error` chains.
 pub use triage_macros::Classify;
 pub use verdict::{io_kind_verdict, Classify, Verdict};
 

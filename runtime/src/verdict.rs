@@ -81,6 +81,11 @@ impl fmt::Display for Verdict {
 /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
 /// assert_eq!(FetchError::Io(refused).verdict(), Verdict::Retryable);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `Classify`, so whether it may be retried is unknown",
+    label = "no verdict for `{Self}`",
+    note = "derive it with `#[derive(triage::Classify)]` or implement `triage::Classify` by hand; or give the variant its own `#[retryable]` or `#[terminal]` instead of `#[delegate]`"
+)]
 pub trait Classify {
     /// Whether `self` may succeed if the failed operation is tried again.
     fn verdict(&self) -> Verdict;
