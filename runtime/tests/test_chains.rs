@@ -1,4 +1,6 @@
 //! Verdicts through annotated and type-erased chains.
+// Registration (derive and `register!`) must compile in crates that forbid unsafe code.
+#![forbid(unsafe_code)]
 
 use std::error::Error;
 use std::fmt;
