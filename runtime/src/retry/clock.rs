@@ -69,7 +69,8 @@ impl Sleep for TokioSleep {
 }
 
 /// A clock that only moves when told to, or when something sleeps on it: sleeping advances it at
-/// once and records the duration. Clones share the time.
+/// once and records the duration. Clones share the time. Reading it after moving it further than
+/// [`Instant`] can represent panics, as `Instant + Duration` does.
 ///
 /// It is a [`Clock`] for [`run`](super::RetryPolicy::run) and a [`Sleep`] for
 /// [`run_async`](super::RetryPolicy::run_async).
@@ -110,7 +111,7 @@ impl FakeClock {
     /// Moves the time forward by `duration` without recording a sleep (as if work took that
     /// long).
     pub fn advance(&self, duration: Duration) {
-        self.with_time(|time| time.elapsed += duration);
+        self.with_time(|time| time.elapsed = time.elapsed.saturating_add(duration));
     }
 
     /// How far the clock has moved since it was created.
@@ -145,7 +146,7 @@ impl Clock for FakeClock {
 
     fn sleep(&self, duration: Duration) {
         self.with_time(|time| {
-            time.elapsed += duration;
+            time.elapsed = time.elapsed.saturating_add(duration);
             time.sleeps.push(duration);
         });
     }
