@@ -300,7 +300,7 @@ impl<'p> Attempts<'p> {
                 return Next::Stop(StopReason::BudgetExhausted);
             }
         }
-        self.made += 1;
+        self.made = self.made.saturating_add(1);
         Next::Retry(delay)
     }
 
