@@ -66,11 +66,21 @@ register_all! {
     Crowd<0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49>
 }
 
-/// An unknown link with a context message, 32 bytes: no registered type has its size.
+/// An unknown link with a context message, 32 bytes, alignment 8. Registering `Spread<N>` also
+/// registers `RetryError<Spread<N>>`, and those of small `N` (about eight) share this size and
+/// alignment: each is one downcast per link.
 #[derive(Debug)]
 struct Context {
     message: &'static str,
     inner: Box<dyn Error + Send + Sync>,
+}
+
+/// An unknown link of 208 bytes, alignment 8: no registered type has its size.
+#[derive(Debug)]
+struct LargeContext {
+    message: &'static str,
+    inner: Box<dyn Error + Send + Sync>,
+    _pad: [u64; 22],
 }
 
 /// An unknown link of 40 bytes, alignment 8: every `Crowd` is a candidate for it.
@@ -99,26 +109,42 @@ macro_rules! context_error {
 
 context_error!(Context);
 context_error!(CrowdedContext);
+context_error!(LargeContext);
+
+/// Which unknown links wrap the known error.
+#[derive(Clone, Copy)]
+enum Links {
+    /// [`Context`]: about eight registered types of the same size and alignment.
+    Plain,
+    /// [`LargeContext`]: no registered type of the same size.
+    Unshared,
+    /// [`CrowdedContext`] around a `Crowd`: fifty registered types of the same size and alignment.
+    Crowded,
+}
 
 /// `links` links: `links - 1` unknown contexts around a known error.
-fn chain(links: usize, crowded: bool) -> Box<dyn Error + Send + Sync> {
-    let mut err: Box<dyn Error + Send + Sync> = if crowded {
-        Box::new(Crowd::<49>([0; 5]))
-    } else {
-        Box::new(Spread::<100>([0; 100]))
+fn chain(links: usize, kind: Links) -> Box<dyn Error + Send + Sync> {
+    let message = "resume backfill task";
+    let mut err: Box<dyn Error + Send + Sync> = match kind {
+        Links::Crowded => Box::new(Crowd::<49>([0; 5])),
+        Links::Plain | Links::Unshared => Box::new(Spread::<100>([0; 100])),
     };
     for _ in 1..links {
-        err = if crowded {
-            Box::new(CrowdedContext {
-                message: "resume backfill task",
+        err = match kind {
+            Links::Plain => Box::new(Context {
+                message,
+                inner: err,
+            }),
+            Links::Unshared => Box::new(LargeContext {
+                message,
+                inner: err,
+                _pad: [0; 22],
+            }),
+            Links::Crowded => Box::new(CrowdedContext {
+                message,
                 inner: err,
                 _pad: 0,
-            })
-        } else {
-            Box::new(Context {
-                message: "resume backfill task",
-                inner: err,
-            })
+            }),
         };
     }
     err
@@ -148,15 +174,20 @@ fn classify_by_text(err: &(dyn Error + 'static)) -> Option<Verdict> {
 }
 
 fn five_links(c: &mut Criterion) {
-    let spread = chain(5, false);
-    let crowded = chain(5, true);
-    assert_eq!(classify(&*spread), Some(Verdict::Terminal));
-    assert_eq!(classify(&*crowded), Some(Verdict::Terminal));
+    let spread = chain(5, Links::Plain);
+    let unshared = chain(5, Links::Unshared);
+    let crowded = chain(5, Links::Crowded);
+    for err in [&spread, &unshared, &crowded] {
+        assert_eq!(classify(&**err), Some(Verdict::Terminal));
+    }
     let naive = naive_registry();
     assert_eq!(naive.len(), 200);
 
     let mut group = c.benchmark_group("classify_5_links_200_types");
     group.bench_function("classify", |b| b.iter(|| classify(black_box(&*spread))));
+    group.bench_function("classify_unshared_links", |b| {
+        b.iter(|| classify(black_box(&*unshared)))
+    });
     group.bench_function("classify_crowded_links", |b| {
         b.iter(|| classify(black_box(&*crowded)))
     });
@@ -172,7 +203,7 @@ fn five_links(c: &mut Criterion) {
 fn chain_length(c: &mut Criterion) {
     let mut group = c.benchmark_group("classify_by_chain_length");
     for links in [1, 2, 5, 10, 20, 64] {
-        let err = chain(links, false);
+        let err = chain(links, Links::Plain);
         assert_eq!(classify(&*err), Some(Verdict::Terminal));
         group.bench_with_input(BenchmarkId::new("classify", links), &err, |b, err| {
             b.iter(|| classify(black_box(&**err)))
@@ -192,7 +223,7 @@ const KNOWN_INDEX: usize = 99;
 fn registry_size(c: &mut Criterion) {
     // The naive registry's cost grows with every registered type; triage's grows only with the
     // types that share a link's size (compare `classify` and `classify_crowded_links`).
-    let err = chain(5, false);
+    let err = chain(5, Links::Plain);
     let full = naive_registry();
     // The known type (Spread<100>) is kept, at the end of each smaller registry.
     let known = full[KNOWN_INDEX];

@@ -5,7 +5,7 @@
 //! a type it knows. The first known link decides.
 //!
 //! Known types are
-//! - every non-generic type that derives [`Classify`](crate::Classify): the derive registers it,
+//! - every non-generic type that derives [`Classify`]: the derive registers it,
 //! - every type named in [`register!`](crate::register) (generic instantiations, hand-written
 //!   impls),
 //! - `std::io::Error`, by its inner error when that one is known, else by its kind.
@@ -24,7 +24,10 @@
 //! `dyn Error` exposes no `TypeId`, only a downcast per candidate type, so a lookup that tried
 //! every registered type would cost one dynamic call per type and link. The first lookup instead
 //! sorts the registrations by `(size, alignment)`, which `dyn Error` does expose (they live in its
-//! vtable), and each link is only tried against the types of its own size and alignment.
+//! vtable), and each link is only tried against the types of its own size and alignment; a bitmap
+//! of the registered sizes lets most links, whose size no registered type has, pass with one bit
+//! test. The cost per link is then independent of how many types are registered, except for the
+//! types that share the link's exact size and alignment, each of which costs one downcast.
 
 use std::any::TypeId;
 use std::error::Error;
@@ -109,7 +112,13 @@ fn find_in_chain<'a>(
             return None;
         }
         *remaining -= 1;
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+        // Comparing sizes first spares the dynamic type check on links of other sizes.
+        let io = if std::mem::size_of_val(current) == std::mem::size_of::<std::io::Error>() {
+            current.downcast_ref::<std::io::Error>()
+        } else {
+            None
+        };
+        if let Some(io) = io {
             // An io::Error's own `source()` skips its inner error, so the inner one is walked here;
             // it shares the depth bound with the outer chain.
             let inner = io.get_ref().and_then(|inner| {
@@ -232,9 +241,15 @@ pub trait NotAnError {
 
 impl<T: ?Sized> NotAnError for Probe<T> {}
 
+/// Sizes below this are looked up in a bitmap first: most links have no registered type of their
+/// size, and a bit test answers that without a search.
+const SIZE_BITMAP_LEN: usize = 4096;
+
 struct Registry {
     /// Sorted by `(size, align)`, one entry per type.
     entries: Vec<Entry>,
+    /// Bit `n` is set when a registered type has size `n`.
+    sizes: Box<[u64; SIZE_BITMAP_LEN / 64]>,
 }
 
 impl Registry {
@@ -247,11 +262,20 @@ impl Registry {
         let mut seen = std::collections::HashSet::new();
         entries.retain(|entry| seen.insert((entry.type_id)()));
         entries.sort_by_key(Entry::key);
-        Registry { entries }
+        let mut sizes = Box::new([0_u64; SIZE_BITMAP_LEN / 64]);
+        for entry in entries.iter().filter(|entry| entry.size < SIZE_BITMAP_LEN) {
+            sizes[entry.size / 64] |= 1 << (entry.size % 64);
+        }
+        Registry { entries, sizes }
     }
 
+    #[inline]
     fn find<'a>(&self, err: &'a (dyn Error + 'static)) -> Option<&'a dyn Classify> {
-        let key = (std::mem::size_of_val(err), std::mem::align_of_val(err));
+        let size = std::mem::size_of_val(err);
+        if size < SIZE_BITMAP_LEN && self.sizes[size / 64] & (1 << (size % 64)) == 0 {
+            return None;
+        }
+        let key = (size, std::mem::align_of_val(err));
         let start = self.entries.partition_point(|entry| entry.key() < key);
         self.entries[start..]
             .iter()

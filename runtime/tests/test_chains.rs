@@ -1,4 +1,6 @@
 //! Verdicts through annotated and type-erased chains.
+// Registration (derive and `register!`) must compile in crates that forbid unsafe code.
+#![forbid(unsafe_code)]
 
 use std::error::Error;
 use std::fmt;
@@ -383,5 +385,58 @@ mod derived {
     #[test]
     fn derived_non_errors_keep_their_typed_verdict() {
         assert!(Hint::Later.is_retryable());
+    }
+}
+
+/// Two registered types of the same size and alignment as each other and as `io::Error`: the
+/// lookup must tell them apart by type, not by layout.
+mod same_layout {
+    use std::error::Error;
+    use std::fmt;
+
+    use triage::{classify, Classify, Verdict};
+
+    macro_rules! word_error {
+        ($name:ident, $verdict:expr) => {
+            #[derive(Debug)]
+            struct $name(u64);
+
+            impl fmt::Display for $name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "{} {}", stringify!($name), self.0)
+                }
+            }
+
+            impl Error for $name {}
+
+            impl Classify for $name {
+                fn verdict(&self) -> Verdict {
+                    $verdict
+                }
+            }
+
+            triage::register!($name);
+        };
+    }
+
+    word_error!(WordRetryable, Verdict::Retryable);
+    word_error!(WordTerminal, Verdict::Terminal);
+
+    #[test]
+    fn types_of_one_layout_keep_their_own_verdicts() {
+        // On 64-bit targets all three are one word.
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(
+            std::mem::size_of::<WordRetryable>(),
+            std::mem::size_of::<std::io::Error>()
+        );
+        let retryable: Box<dyn Error> = Box::new(WordRetryable(1));
+        let terminal: Box<dyn Error> = Box::new(WordTerminal(1));
+        assert_eq!(classify(&*retryable), Some(Verdict::Retryable));
+        assert_eq!(classify(&*terminal), Some(Verdict::Terminal));
+        let io: Box<dyn Error> = Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        assert_eq!(classify(&*io), Some(Verdict::Retryable));
+        let io: Box<dyn Error> = Box::new(std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(classify(&*io), Some(Verdict::Terminal));
     }
 }

@@ -608,3 +608,28 @@ fn derived_errors_drive_the_executor_typed_and_erased() {
     let boxed: Box<dyn Error> = Box::new(PolicyError::Unbounded);
     assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
 }
+
+#[test]
+fn extreme_delays_do_not_panic() {
+    for jitter in [Jitter::Full, Jitter::Equal, Jitter::None] {
+        let clock = FakeClock::new();
+        let policy = RetryPolicy::builder()
+            .clock(clock.clone())
+            .random(Fixed(u64::MAX))
+            .max_attempts(3)
+            .deadline(secs(60))
+            .backoff(
+                Backoff::exponential(Duration::MAX / 2)
+                    .with_multiplier(1e300)
+                    .with_cap(Duration::MAX)
+                    .with_jitter(jitter),
+            )
+            .build()
+            .unwrap();
+        let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+        let err = policy.run(|| script.attempt()).unwrap_err();
+        // Every enormous delay is trimmed to the deadline.
+        assert_eq!(clock.sleeps(), vec![secs(60)]);
+        assert_eq!(err.reason(), StopReason::DeadlinePassed);
+    }
+}

@@ -204,10 +204,10 @@ impl Delays<'_> {
                 // Past the cap (or past what a Duration holds) the cap applies.
                 let base = Duration::try_from_secs_f64(grown).map_or(*cap, |grown| grown.min(*cap));
                 Some(match jitter {
-                    Jitter::Full => base.mul_f64(unit_interval(random.next_u64())),
+                    Jitter::Full => scale(base, unit_interval(random.next_u64())),
                     Jitter::Equal => {
                         let half = base / 2;
-                        half + (base - half).mul_f64(unit_interval(random.next_u64()))
+                        half + scale(base - half, unit_interval(random.next_u64()))
                     }
                     Jitter::None => base,
                 })
@@ -216,4 +216,11 @@ impl Delays<'_> {
             Kind::Custom(_) => self.sequence.as_mut().and_then(Iterator::next),
         }
     }
+}
+
+/// `delay × factor` for a factor in `[0, 1]`, never more than `delay`. Unlike `mul_f64` it cannot
+/// panic: the round trip through `f64` may round a delay near `Duration::MAX` up past it.
+fn scale(delay: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(delay.as_secs_f64() * factor)
+        .map_or(delay, |scaled| scaled.min(delay))
 }

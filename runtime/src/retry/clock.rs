@@ -69,7 +69,8 @@ impl Sleep for TokioSleep {
 }
 
 /// A clock that only moves when told to, or when something sleeps on it: sleeping advances it at
-/// once and records the duration. Clones share the time.
+/// once and records the duration. Clones share the time. Reading it after moving it further than
+/// [`Instant`] can represent panics, as `Instant + Duration` does.
 ///
 /// It is a [`Clock`] for [`run`](super::RetryPolicy::run) and a [`Sleep`] for
 /// [`run_async`](super::RetryPolicy::run_async).
@@ -110,7 +111,7 @@ impl FakeClock {
     /// Moves the time forward by `duration` without recording a sleep (as if work took that
     /// long).
     pub fn advance(&self, duration: Duration) {
-        self.with_time(|time| time.elapsed += duration);
+        self.with_time(|time| time.elapsed = time.elapsed.saturating_add(duration));
     }
 
     /// How far the clock has moved since it was created.
@@ -145,7 +146,7 @@ impl Clock for FakeClock {
 
     fn sleep(&self, duration: Duration) {
         self.with_time(|time| {
-            time.elapsed += duration;
+            time.elapsed = time.elapsed.saturating_add(duration);
             time.sleeps.push(duration);
         });
     }
@@ -157,5 +158,112 @@ impl Sleep for FakeClock {
     fn sleep(&self, duration: Duration) -> Ready<()> {
         Clock::sleep(self, duration);
         ready(())
+    }
+}
+
+/// When a run started, as cheaply as the platform allows: on the success path this is the only
+/// clock read, so it is kept raw and turned into an [`Instant`] only when the first attempt fails.
+#[derive(Clone, Copy)]
+pub(crate) enum RunStart {
+    /// A reading of the coarse monotonic clock (Linux).
+    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
+    Coarse(Duration),
+    /// An instant of a precise or injected clock.
+    Precise(Instant),
+}
+
+impl RunStart {
+    /// The start as read from the system. On Linux, the coarse monotonic clock (resolution one
+    /// tick, a few milliseconds) costs a fraction of [`Instant::now`].
+    #[inline]
+    pub(crate) fn system() -> Self {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            RunStart::Coarse(coarse::now())
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            RunStart::Precise(Instant::now())
+        }
+    }
+
+    /// The start as an instant of the precise clock. A coarse reading is moved back by one tick,
+    /// so the result is never later than the true start: the deadline may come a few milliseconds
+    /// early, never late.
+    pub(crate) fn instant(self) -> Instant {
+        match self {
+            RunStart::Precise(instant) => instant,
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            RunStart::Coarse(reading) => coarse::to_instant(reading),
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            RunStart::Coarse(_) => Instant::now(),
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod coarse {
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    use rustix::time::{clock_getres, clock_gettime, ClockId, Timespec};
+
+    fn duration(time: Timespec) -> Duration {
+        let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
+        let nanos = u64::try_from(time.tv_nsec).unwrap_or(0);
+        Duration::from_secs(seconds) + Duration::from_nanos(nanos)
+    }
+
+    #[inline]
+    pub(super) fn now() -> Duration {
+        duration(clock_gettime(ClockId::MonotonicCoarse))
+    }
+
+    /// A precise instant, moved back by one coarse tick, and the coarse reading taken just after
+    /// the precise one.
+    struct Calibration {
+        base: Instant,
+        coarse: Duration,
+    }
+
+    pub(super) fn to_instant(reading: Duration) -> Instant {
+        static CALIBRATION: OnceLock<Calibration> = OnceLock::new();
+        let calibration = CALIBRATION.get_or_init(|| {
+            let precise = Instant::now();
+            let coarse = now();
+            let tick = duration(clock_getres(ClockId::MonotonicCoarse));
+            Calibration {
+                base: precise.checked_sub(tick).unwrap_or(precise),
+                coarse,
+            }
+        });
+        match reading.checked_sub(calibration.coarse) {
+            Some(since) => calibration
+                .base
+                .checked_add(since)
+                .unwrap_or_else(Instant::now),
+            // Read before the calibration: go back from the calibration instead.
+            None => calibration
+                .base
+                .checked_sub(calibration.coarse - reading)
+                .unwrap_or(calibration.base),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_start_is_never_later_than_now_and_at_most_a_few_ticks_earlier() {
+        for _ in 0..10_000 {
+            let before = Instant::now();
+            let start = RunStart::system().instant();
+            let after = Instant::now();
+            assert!(start <= after, "the start stamp is in the future");
+            // Two ticks of a coarse clock (4 ms at most on common kernels) plus slack.
+            assert!(before.saturating_duration_since(start) <= Duration::from_millis(15));
+        }
     }
 }

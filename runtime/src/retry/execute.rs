@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::backoff::Delays;
 use super::classifier::{AsDynError, ByChain, ByType, Classifier};
-use super::clock::Sleep;
+use super::clock::{RunStart, Sleep};
 use super::error::{RetryError, StopReason};
 use super::policy::RetryPolicy;
 use crate::{Classify, Verdict};
@@ -86,17 +86,36 @@ impl RetryPolicy {
     /// # Errors
     ///
     /// A [`RetryError`] with the last error and why the loop stopped.
+    #[inline]
     pub fn run_with<T, E, C, F>(&self, classifier: &C, mut operation: F) -> Result<T, RetryError<E>>
     where
         C: Classifier<E> + ?Sized,
         E: fmt::Display,
         F: FnMut() -> Result<T, E>,
     {
-        let started = self.clock.now();
-        let first = match operation() {
-            Ok(value) => return Ok(self.succeeded(value)),
-            Err(error) => error,
-        };
+        let started = self.clock.start();
+        match operation() {
+            Ok(value) => Ok(self.succeeded(value)),
+            Err(error) => self.retry_after_first_failure(classifier, operation, started, error),
+        }
+    }
+
+    /// The loop after the first attempt failed, kept out of line so that the success path stays
+    /// small.
+    #[cold]
+    #[inline(never)]
+    fn retry_after_first_failure<T, E, C, F>(
+        &self,
+        classifier: &C,
+        mut operation: F,
+        started: RunStart,
+        first: E,
+    ) -> Result<T, RetryError<E>>
+    where
+        C: Classifier<E> + ?Sized,
+        E: fmt::Display,
+        F: FnMut() -> Result<T, E>,
+    {
         let mut attempts = Attempts::new(self, started);
         let mut error = first;
         loop {
@@ -193,7 +212,7 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let started = self.clock.now();
+        let started = self.clock.start();
         let first = match operation().await {
             Ok(value) => return Ok(self.succeeded(value)),
             Err(error) => error,
@@ -240,10 +259,10 @@ struct Attempts<'p> {
 }
 
 impl<'p> Attempts<'p> {
-    fn new(policy: &'p RetryPolicy, started: Instant) -> Self {
+    fn new(policy: &'p RetryPolicy, started: RunStart) -> Self {
         Attempts {
             policy,
-            started,
+            started: started.instant(),
             made: 1,
             delays: policy.backoff.start(),
             last_verdict: None,
@@ -281,7 +300,7 @@ impl<'p> Attempts<'p> {
                 return Next::Stop(StopReason::BudgetExhausted);
             }
         }
-        self.made += 1;
+        self.made = self.made.saturating_add(1);
         Next::Retry(delay)
     }
 

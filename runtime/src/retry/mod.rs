@@ -8,7 +8,9 @@
 //! - the error is terminal, or unknown (an unknown error is never retried);
 //! - the attempts are exhausted;
 //! - the deadline passed: it counts from the start of the first attempt, sleeps included; no
-//!   attempt starts after it, and the last sleep is trimmed to end at it;
+//!   attempt starts after it, and the last sleep is trimmed to end at it (with the system clock on
+//!   Linux the start is stamped by the coarse monotonic clock, rounded down, so the deadline may
+//!   come a few milliseconds early, never late);
 //! - the shared [`RetryBudget`] has no token left.
 //!
 //! Whether an error may be retried comes from [`Classify`](crate::Classify) for typed errors

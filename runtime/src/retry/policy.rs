@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
 use super::budget::RetryBudget;
-use super::clock::Clock;
+use super::clock::{Clock, RunStart};
 use super::random::{RandomSource, SeededRandom};
 
 /// The hook called before each sleep with the attempt that failed, the delay, and its error.
@@ -36,6 +36,15 @@ pub(crate) enum ClockSource {
 }
 
 impl ClockSource {
+    /// When a run starts.
+    #[inline]
+    pub(crate) fn start(&self) -> RunStart {
+        match self {
+            ClockSource::System => RunStart::system(),
+            ClockSource::Injected(clock) => RunStart::Precise(clock.now()),
+        }
+    }
+
     #[inline]
     pub(crate) fn now(&self) -> Instant {
         match self {
