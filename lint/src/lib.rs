@@ -1,6 +1,7 @@
 //! The engine behind `cargo triage`: discovers Rust files, parses them, runs the rules and renders
 //! the findings. The binary is a thin command-line front end to it.
 
+pub mod classifier;
 pub mod finding;
 pub mod rule;
 pub mod rules;

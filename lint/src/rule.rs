@@ -14,6 +14,22 @@ pub struct TreeFacts {
     pub classified_types: HashSet<String>,
     /// Names of the functions that count as classifiers (the built-in list plus `triage.toml`'s).
     pub classifier_names: HashSet<String>,
+    /// Names (last path segment) of types that are errors: they derive `Error` or implement
+    /// `std::error::Error` somewhere in the tree.
+    pub error_types: HashSet<String>,
+}
+
+impl TreeFacts {
+    /// Facts for a tree about which nothing is known yet, with the built-in classifier names.
+    pub fn with_default_classifier_names() -> Self {
+        TreeFacts {
+            classifier_names: crate::classifier::DEFAULT_CLASSIFIER_NAMES
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
+            ..TreeFacts::default()
+        }
+    }
 }
 
 /// What a rule sees of one file.
