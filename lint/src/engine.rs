@@ -89,7 +89,13 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     tree.classifier_names
         .extend(options.config.classifier_names.iter().cloned());
     let rule_prefilter = rule_prefilter(&enabled, &tree.classifier_names);
-    let fact_prefilter = Prefilter::new(FACT_NEEDLES);
+    // A classifier-named method makes its type a classified type, so the names are fact needles too.
+    let fact_prefilter = Prefilter::new(
+        FACT_NEEDLES
+            .iter()
+            .map(|needle| (*needle).to_owned())
+            .chain(tree.classifier_names.iter().cloned()),
+    );
 
     let mut files = Vec::new();
     let discovery = DiscoveryOptions {

@@ -7,7 +7,8 @@
 use aho_corasick::AhoCorasick;
 
 /// Needles that make a file contribute to the tree facts: derives and impls of `Error` and
-/// `Classify`. A file without any of them cannot add an error type or a classified type.
+/// `Classify`. With the classifier names (which the engine adds), a file without any of them cannot
+/// add an error type or a classified type.
 pub const FACT_NEEDLES: &[&str] = &[
     "Classify",
     "Error)]",
@@ -17,10 +18,13 @@ pub const FACT_NEEDLES: &[&str] = &[
     "Snafu",
 ];
 
-/// A compiled set of needles; an empty set matches nothing.
+/// A compiled set of needles, matched ASCII case-insensitively (a superset of exact matches, so a
+/// rule may list `retr` for `retry`, `Retryable` and `RETRIES`); an empty set matches nothing.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     automaton: Option<AhoCorasick>,
+    /// Set when needles were given but could not be compiled: every file must then be parsed.
+    match_all: bool,
 }
 
 impl Prefilter {
@@ -31,21 +35,30 @@ impl Prefilter {
         S: AsRef<[u8]>,
     {
         let needles: Vec<S> = needles.into_iter().collect();
-        let automaton = if needles.is_empty() {
-            None
-        } else {
-            // Building only fails on absurd pattern sizes, which a rule list cannot reach; treating
-            // that as "match everything" keeps the prefilter sound.
-            AhoCorasick::new(&needles).ok()
-        };
-        Prefilter { automaton }
+        if needles.is_empty() {
+            return Prefilter {
+                automaton: None,
+                match_all: false,
+            };
+        }
+        // Building only fails on absurd pattern sizes, which a rule list cannot reach; treating
+        // that as "match everything" keeps the prefilter sound.
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&needles)
+            .ok();
+        let match_all = automaton.is_none();
+        Prefilter {
+            automaton,
+            match_all,
+        }
     }
 
-    /// `true` when `bytes` contains one of the needles (or the needles could not be compiled).
+    /// `true` when `bytes` contains one of the needles.
     pub fn may_match(&self, bytes: &[u8]) -> bool {
         match &self.automaton {
             Some(automaton) => automaton.is_match(bytes),
-            None => false,
+            None => self.match_all,
         }
     }
 }

@@ -1,12 +1,18 @@
 //! The rules, one module each. Adding a rule is one new module and one line in [`all`].
 
 pub mod default_retryable;
+pub mod string_classification;
+pub mod wildcard_classification;
 
 use crate::rule::Rule;
 
 /// Every rule, in the order they are documented.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&default_retryable::DefaultRetryable]
+    vec![
+        &string_classification::StringClassification,
+        &default_retryable::DefaultRetryable,
+        &wildcard_classification::WildcardClassification,
+    ]
 }
 
 /// Whether a match arm catches everything left: `_`, or a plain binding such as `other`, with no
