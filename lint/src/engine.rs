@@ -8,10 +8,10 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{discover, DiscoveryOptions, SourceFile};
-use crate::facts::{file_facts, CrateDependencies, FileFacts};
+use crate::facts::{scan_facts, CrateDependencies, FileFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
-use crate::prefilter::{Prefilter, FACT_NEEDLES};
+use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TreeFacts};
 use crate::suppress::{self, MALFORMED_SUPPRESSION};
 use crate::test_code::strip_test_code;
@@ -89,14 +89,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     tree.classifier_names
         .extend(options.config.classifier_names.iter().cloned());
     let rule_prefilter = rule_prefilter(&enabled, &tree.classifier_names);
-    // A classifier-named method makes its type a classified type, so the names are fact needles too.
-    let fact_prefilter = Prefilter::new(
-        FACT_NEEDLES
-            .iter()
-            .map(|needle| (*needle).to_owned())
-            .chain(tree.classifier_names.iter().cloned()),
-    );
-
     let mut files = Vec::new();
     let discovery = DiscoveryOptions {
         include_tests: options.include_tests,
@@ -131,7 +123,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         }
     };
 
-    // Pass 1: read every file, note its suppressions, gather facts from the files that can hold any.
+    // Pass 1: read every file, note its suppressions, gather facts from its text.
     let facts = Mutex::new(Vec::<FileFacts>::new());
     let pass_one: Vec<Result<(Candidate, Vec<Finding>), FileError>> = pool.install(|| {
         files
@@ -140,20 +132,9 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 let source = read_source(&file.path, &file.display)?;
                 let bytes = source.as_bytes();
                 let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
-                let needs_facts = !options.prefilter || fact_prefilter.may_match(bytes);
-                if needs_facts {
-                    let mut ast = parse_source(&source, &file.display);
-                    if let Ok(ast) = &mut ast {
-                        if !options.include_tests {
-                            strip_test_code(ast);
-                        }
-                        let found = file_facts(ast, &tree.classifier_names);
-                        if let Ok(mut all) = facts.lock() {
-                            all.push(found);
-                        }
-                    }
-                    drop(ast);
-                    forget_locations();
+                let found = scan_facts(&source, &tree.classifier_names);
+                if let Ok(mut all) = facts.lock() {
+                    all.push(found);
                 }
                 let malformed = suppress::scan(&file.display, &source, &known).malformed;
                 Ok((
@@ -336,7 +317,7 @@ pub fn check_source(
             if !include_tests {
                 strip_test_code(&mut ast);
             }
-            file_facts(&ast, &tree.classifier_names).merge_into(&mut tree);
+            scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
             ast
         });
         let result = result.map(|ast| {
