@@ -58,6 +58,8 @@ pub trait Rule: Sync {
     /// Byte strings of which a file must contain at least one for this rule to find anything in it.
     /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
     /// list every needle it could depend on; findings must be identical with the prefilter off.
+    /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
+    /// `Classify`, so a rule that only looks inside classifiers can return no needles.
     fn needles(&self) -> &'static [&'static str];
     /// The findings in one file, each at the rule's default level (the engine applies configuration).
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding>;
