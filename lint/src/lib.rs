@@ -2,6 +2,8 @@
 //! the findings. The binary is a thin command-line front end to it.
 
 pub mod classifier;
+pub mod facts;
 pub mod finding;
+pub mod region;
 pub mod rule;
 pub mod rules;

@@ -2,7 +2,9 @@
 
 use crate::rule::Rule;
 
+pub mod unbounded_retry;
+
 /// Every rule, in the order they are documented.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&unbounded_retry::UnboundedRetry]
 }
