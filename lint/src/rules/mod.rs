@@ -2,9 +2,15 @@
 
 use crate::rule::Rule;
 
+pub mod lossy_delegation;
 pub mod unbounded_retry;
+pub mod unclassified_error;
 
 /// Every rule, in the order they are documented.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&unbounded_retry::UnboundedRetry]
+    vec![
+        &lossy_delegation::LossyDelegation,
+        &unbounded_retry::UnboundedRetry,
+        &unclassified_error::UnclassifiedError,
+    ]
 }
