@@ -80,13 +80,16 @@ impl Rule for LossyDelegation {
         if classifiers.is_empty() {
             return Vec::new();
         }
-        let mut classified = classified_types(cx.ast, &cx.tree.classifier_names);
+        let local = classified_types(cx.ast, &cx.tree.classifier_names);
+        let mut classified = local.clone();
         classified.extend(cx.tree.classified_types.iter().cloned());
         let mut enums = Vec::new();
         collect_enums(&cx.ast.items, &mut enums);
         let lookup = VariantLookup {
             enums: &enums,
             classified: &classified,
+            local: &local,
+            uses_triage: cx.crate_uses_triage,
         };
 
         let mut findings = Vec::new();
@@ -154,7 +157,12 @@ fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
 /// Answers "which classified type does this variant wrap?" from the enums defined in the file.
 struct VariantLookup<'a> {
     enums: &'a [&'a ItemEnum],
+    /// Classified type names of the whole tree.
     classified: &'a HashSet<String>,
+    /// Classified type names of this file.
+    local: &'a HashSet<String>,
+    /// triage classifies `std::io::Error` itself.
+    uses_triage: bool,
 }
 
 impl VariantLookup<'_> {
@@ -194,7 +202,30 @@ impl VariantLookup<'_> {
 
     fn classified_name(&self, ty: &Type, own: &str) -> Option<String> {
         let name = type_name(ty)?;
-        (name != own && self.classified.contains(&name)).then_some(name)
+        if name == own {
+            return None;
+        }
+        let path = last_path(ty)?;
+        let qualified = path.segments.len() > 1;
+        if name == "Error" {
+            // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
+            // is the one this file defines or imports, so only this file's classifier counts.
+            let is_io = qualified
+                && path
+                    .segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|seg| seg.ident == "io");
+            return if is_io && self.uses_triage {
+                Some("io::Error".to_owned())
+            } else if !qualified && self.local.contains(&name) {
+                Some(name)
+            } else {
+                None
+            };
+        }
+        self.classified.contains(&name).then_some(name)
     }
 
     /// For an enum not defined in the file: a single-field variant named after a classified type
@@ -305,6 +336,30 @@ impl ConstantArms<'_, '_> {
             variant,
             inner,
         });
+    }
+}
+
+/// The path of a type, looking through references, `Box`, `Arc` and `Rc` like [`type_name`].
+fn last_path(ty: &Type) -> Option<&syn::Path> {
+    match ty {
+        Type::Reference(r) => last_path(&r.elem),
+        Type::Paren(p) => last_path(&p.elem),
+        Type::Group(g) => last_path(&g.elem),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if matches!(
+                last.ident.to_string().as_str(),
+                "Box" | "Arc" | "Rc" | "Option"
+            ) {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                        return last_path(inner);
+                    }
+                }
+            }
+            Some(&p.path)
+        }
+        _ => None,
     }
 }
 
@@ -487,6 +542,23 @@ impl StoreError {{
         );
         // The catch-all for the other inner variants still ignores the inner verdict.
         assert_eq!(lines(&source), [12]);
+    }
+
+    #[test]
+    fn an_io_error_is_not_the_trees_error_outside_triage() {
+        let source = "
+pub enum Error { Busy }
+impl Error { pub fn is_retryable(&self) -> bool { true } }
+pub enum UploadError { Io(io::Error), Other(Error) }
+impl UploadError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            UploadError::Io(_) => false,
+            UploadError::Other(_) => true,
+        }
+    }
+}";
+        assert_eq!(lines(source), [9]);
     }
 
     #[test]

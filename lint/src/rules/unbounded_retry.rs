@@ -224,14 +224,12 @@ impl LoopShape<'_> {
                 return true;
             }
         }
-        let mut paths = ErrorPaths {
+        let mut shapes = RetryShapes {
             label: self.label,
-            in_error_branch: 0,
-            error_goes_round: false,
-            success_leaves: false,
+            found: false,
         };
-        paths.visit_block(self.body);
-        paths.error_goes_round && paths.success_leaves
+        shapes.visit_block(self.body);
+        shapes.found
     }
 
     /// Something in the loop compares an attempt counter or a clock, or asks a policy whether it is
@@ -274,9 +272,32 @@ enum ResultCheck {
     IsOk,
 }
 
+/// Calls whose `Err` means "nothing yet" rather than a failure: polling a channel or a lock is not
+/// retrying an operation.
+const POLLING_CALLS: &[&str] = &[
+    "try_recv",
+    "recv_timeout",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "try_wait",
+    "try_next",
+];
+
+fn is_polling_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call) => POLLING_CALLS.iter().any(|name| call.method == name),
+        Expr::Await(awaited) => is_polling_call(&awaited.base),
+        Expr::Paren(paren) => is_polling_call(&paren.expr),
+        _ => false,
+    }
+}
+
 /// What an `if`/`while` condition tests about a `Result`, looking at the first operand of `&&`.
 fn result_check(cond: &Expr) -> Option<ResultCheck> {
     match cond {
+        Expr::Let(expr_let) if is_polling_call(&expr_let.expr) => None,
+        Expr::MethodCall(call) if is_polling_call(&call.receiver) => None,
         Expr::Let(expr_let) => match pattern_kind(&expr_let.pat) {
             PatternKind::Err => Some(ResultCheck::IsErr),
             PatternKind::Ok => Some(ResultCheck::IsOk),
@@ -403,41 +424,20 @@ fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
 }
 
 /// Walks one loop's body (not nested loops, closures, async blocks or items: their control flow is
-/// their own) and records whether an error path goes round again and a success path leaves.
-struct ErrorPaths<'l> {
+/// their own) looking for a check of a `Result` whose error path goes round again while its success
+/// path leaves the loop.
+struct RetryShapes<'l> {
     label: Option<&'l Lifetime>,
-    in_error_branch: usize,
-    error_goes_round: bool,
-    success_leaves: bool,
+    found: bool,
 }
 
-impl ErrorPaths<'_> {
-    fn error_branch(&mut self, body: &Expr) {
-        if !leaves_loop(body, self.label) {
-            self.error_goes_round = true;
-        }
-        self.in_error_branch += 1;
-        self.visit_expr(body);
-        self.in_error_branch -= 1;
-    }
-
-    fn error_block(&mut self, block: &Block) {
-        if !block_leaves_loop(block, self.label) {
-            self.error_goes_round = true;
-        }
-        self.in_error_branch += 1;
-        self.visit_block(block);
-        self.in_error_branch -= 1;
-    }
-
-    fn leave(&mut self) {
-        if self.in_error_branch == 0 {
-            self.success_leaves = true;
-        }
+impl RetryShapes<'_> {
+    fn error_goes_round(&self, error_path: &Expr) -> bool {
+        !leaves_loop(error_path, self.label)
     }
 }
 
-impl<'ast> Visit<'ast> for ErrorPaths<'_> {
+impl<'ast> Visit<'ast> for RetryShapes<'_> {
     fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
     fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
     fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
@@ -445,75 +445,115 @@ impl<'ast> Visit<'ast> for ErrorPaths<'_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
-    fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
-        self.leave();
-        syn::visit::visit_expr_return(self, node);
-    }
-
-    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        self.leave();
-        syn::visit::visit_expr_break(self, node);
+    fn visit_block(&mut self, block: &'ast Block) {
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            // The success path of a check written as a statement is the rest of the block.
+            let rest = &block.stmts[index + 1..];
+            match stmt {
+                Stmt::Local(local) if pattern_kind(&local.pat) == PatternKind::Ok => {
+                    if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref())
+                    {
+                        if self.error_goes_round(diverge) && stmts_leave(rest) {
+                            self.found = true;
+                        }
+                    }
+                }
+                Stmt::Expr(Expr::If(expr_if), _)
+                    if result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
+                {
+                    let success_leaves = stmts_leave(rest)
+                        || expr_if
+                            .else_branch
+                            .as_ref()
+                            .is_some_and(|(_, else_branch)| contains_leave(else_branch));
+                    if !block_leaves_loop(&expr_if.then_branch, self.label) && success_leaves {
+                        self.found = true;
+                    }
+                }
+                _ => {}
+            }
+            self.visit_stmt(stmt);
+        }
     }
 
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        self.visit_expr(&node.expr);
-        let has_ok_arm = node
-            .arms
-            .iter()
-            .any(|arm| pattern_kind(&arm.pat) == PatternKind::Ok);
-        let has_err_arm = node
-            .arms
-            .iter()
-            .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err);
-        for arm in &node.arms {
-            let is_error_arm = match pattern_kind(&arm.pat) {
+        let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
+        let has_ok_arm = kinds.contains(&PatternKind::Ok);
+        let has_err_arm = kinds.contains(&PatternKind::Err);
+        if (has_ok_arm || has_err_arm) && !is_polling_call(&node.expr) {
+            let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
                 // `_` or a binding after an `Ok(..)` arm catches the errors.
                 PatternKind::Other => has_ok_arm && !has_err_arm,
                 PatternKind::Ok => false,
             };
-            if let Some((_, guard)) = &arm.guard {
-                self.visit_expr(guard);
-            }
-            if is_error_arm {
-                self.error_branch(&arm.body);
-            } else {
-                self.visit_expr(&arm.body);
+            let error_goes_round = node
+                .arms
+                .iter()
+                .zip(&kinds)
+                .any(|(arm, kind)| is_error_arm(*kind) && self.error_goes_round(&arm.body));
+            let success_leaves = node
+                .arms
+                .iter()
+                .zip(&kinds)
+                .any(|(arm, kind)| !is_error_arm(*kind) && contains_leave(&arm.body));
+            if error_goes_round && success_leaves {
+                self.found = true;
             }
         }
+        syn::visit::visit_expr_match(self, node);
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        self.visit_expr(&node.cond);
-        match result_check(&node.cond) {
-            Some(ResultCheck::IsErr) => {
-                self.error_block(&node.then_branch);
-                if let Some((_, else_branch)) = &node.else_branch {
-                    self.visit_expr(else_branch);
-                }
+        if result_check(&node.cond) == Some(ResultCheck::IsOk) {
+            let error_goes_round = node
+                .else_branch
+                .as_ref()
+                .is_none_or(|(_, else_branch)| self.error_goes_round(else_branch));
+            if error_goes_round && block_contains_leave(&node.then_branch) {
+                self.found = true;
             }
-            Some(ResultCheck::IsOk) => {
-                self.visit_block(&node.then_branch);
-                match &node.else_branch {
-                    Some((_, else_branch)) => self.error_branch(else_branch),
-                    // No `else`: an error falls through to the rest of the loop.
-                    None => self.error_goes_round = true,
-                }
-            }
-            None => syn::visit::visit_expr_if(self, node),
         }
+        syn::visit::visit_expr_if(self, node);
+    }
+}
+
+/// Whether a `return` or `break` is reachable in `expr` without entering a nested loop, closure
+/// or async block.
+fn contains_leave(expr: &Expr) -> bool {
+    let mut finder = LeaveFinder(false);
+    finder.visit_expr(expr);
+    finder.0
+}
+
+fn block_contains_leave(block: &Block) -> bool {
+    let mut finder = LeaveFinder(false);
+    finder.visit_block(block);
+    finder.0
+}
+
+fn stmts_leave(stmts: &[Stmt]) -> bool {
+    let mut finder = LeaveFinder(false);
+    stmts.iter().for_each(|stmt| finder.visit_stmt(stmt));
+    finder.0
+}
+
+struct LeaveFinder(bool);
+
+impl<'ast> Visit<'ast> for LeaveFinder {
+    fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.0 = true;
     }
 
-    fn visit_local(&mut self, node: &'ast syn::Local) {
-        match &node.init {
-            Some(init) if pattern_kind(&node.pat) == PatternKind::Ok => {
-                self.visit_expr(&init.expr);
-                if let Some((_, diverge)) = &init.diverge {
-                    self.error_branch(diverge);
-                }
-            }
-            _ => syn::visit::visit_local(self, node),
-        }
+    fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+        self.0 = true;
     }
 }
 
@@ -787,6 +827,34 @@ fn run() {
             Err(e) => warn!(\"poll failed: {}\", e),
         }
         sleep(INTERVAL);
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn an_optional_update_beside_an_unrelated_break_is_not_reported() {
+        let source = "
+async fn watch() {
+    loop {
+        if let Some(event) = stream.next().await {
+            if let Ok(r) = client.revision().await {
+                revision = r;
+            }
+            if event.is_error() { sleep(DELAY).await; break; }
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn polling_a_channel_is_not_reported() {
+        let source = "
+fn monitor() {
+    while rx.try_recv().is_err() {
+        std::thread::sleep(INTERVAL);
+        check();
     }
 }";
         assert!(lines(source).is_empty());
