@@ -238,13 +238,23 @@ impl LoopShape<'_> {
         let mut bounds = BoundFinder {
             counters: Vec::new(),
             comparisons: Vec::new(),
+            conditions: Vec::new(),
             bounded_by_call: false,
         };
         if let Some(cond) = self.cond {
+            bounds.conditions.push(names_in(cond));
             bounds.visit_expr(cond);
         }
         bounds.visit_block(self.body);
+        // A condition that reads a counter the loop advances, such as
+        // `!should_retry(&err, attempts, policy)`, bounds it as a comparison would.
+        let counter_in_condition = bounds
+            .conditions
+            .iter()
+            .flatten()
+            .any(|name| bounds.counters.contains(name));
         bounds.bounded_by_call
+            || counter_in_condition
             || bounds.comparisons.iter().any(|names| {
                 names.iter().any(|name| {
                     let lower = name.to_ascii_lowercase();
@@ -284,9 +294,14 @@ const POLLING_CALLS: &[&str] = &[
     "try_next",
 ];
 
+/// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
+const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
+
 fn is_polling_call(expr: &Expr) -> bool {
     match expr {
         Expr::MethodCall(call) => POLLING_CALLS.iter().any(|name| call.method == name),
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
+            if path.path.segments.last().is_some_and(|seg| TIMER_CALLS.iter().any(|name| seg.ident == name))),
         Expr::Await(awaited) => is_polling_call(&awaited.base),
         Expr::Paren(paren) => is_polling_call(&paren.expr),
         _ => false,
@@ -354,6 +369,24 @@ fn pattern_kind(pat: &Pat) -> PatternKind {
 /// Whether control never reaches the end of `expr` and does not start the loop's next iteration:
 /// a `return`, a `break`, a `continue` to an outer loop, a panic, `process::exit`, `Err(..)?`.
 fn leaves_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    exits(expr, label, Exit::Any)
+}
+
+/// Whether `expr` always leaves the loop by `return` or `break`, the way a success path does; a
+/// panic or `process::exit` on a path is not a success.
+fn returns_from_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    exits(expr, label, Exit::Normal)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// `return`, `break`, a `continue` to an outer loop, a panic, `process::exit`, `Err(..)?`.
+    Any,
+    /// `return`, `break` or a `continue` to an outer loop.
+    Normal,
+}
+
+fn exits(expr: &Expr, label: Option<&Lifetime>, how: Exit) -> bool {
     match expr {
         Expr::Return(_) | Expr::Break(_) => true,
         Expr::Continue(cont) => match (&cont.label, label) {
@@ -361,8 +394,8 @@ fn leaves_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
             (Some(_), None) => true,
             (None, _) => false,
         },
-        Expr::Macro(mac) => macro_diverges(&mac.mac),
-        Expr::Call(call) => match &*call.func {
+        Expr::Macro(mac) => how == Exit::Any && macro_diverges(&mac.mac),
+        Expr::Call(call) if how == Exit::Any => match &*call.func {
             Expr::Path(path) => {
                 let segments: Vec<String> = path
                     .path
@@ -374,13 +407,13 @@ fn leaves_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
             }
             _ => false,
         },
-        Expr::Try(tried) => matches!(&*tried.expr, Expr::Call(call)
+        Expr::Try(tried) if how == Exit::Any => matches!(&*tried.expr, Expr::Call(call)
             if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err"))),
-        Expr::Block(block) => block_leaves_loop(&block.block, label),
-        Expr::Unsafe(block) => block_leaves_loop(&block.block, label),
+        Expr::Block(block) => stmts_exit(&block.block.stmts, label, how),
+        Expr::Unsafe(block) => stmts_exit(&block.block.stmts, label, how),
         Expr::If(expr_if) => match &expr_if.else_branch {
             Some((_, else_branch)) => {
-                block_leaves_loop(&expr_if.then_branch, label) && leaves_loop(else_branch, label)
+                stmts_exit(&expr_if.then_branch.stmts, label, how) && exits(else_branch, label, how)
             }
             None => false,
         },
@@ -389,22 +422,30 @@ fn leaves_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
                 && expr_match
                     .arms
                     .iter()
-                    .all(|arm| leaves_loop(&arm.body, label))
+                    .all(|arm| exits(&arm.body, label, how))
         }
-        Expr::Paren(paren) => leaves_loop(&paren.expr, label),
-        Expr::Group(group) => leaves_loop(&group.expr, label),
+        Expr::Paren(paren) => exits(&paren.expr, label, how),
+        Expr::Group(group) => exits(&group.expr, label, how),
         _ => false,
     }
 }
 
 fn block_leaves_loop(block: &Block, label: Option<&Lifetime>) -> bool {
-    block.stmts.iter().any(|stmt| match stmt {
-        Stmt::Expr(expr, _) => leaves_loop(expr, label),
-        Stmt::Macro(mac) => macro_diverges(&mac.mac),
+    stmts_exit(&block.stmts, label, Exit::Any)
+}
+
+fn stmts_return_from_loop(stmts: &[Stmt], label: Option<&Lifetime>) -> bool {
+    stmts_exit(stmts, label, Exit::Normal)
+}
+
+fn stmts_exit(stmts: &[Stmt], label: Option<&Lifetime>, how: Exit) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Expr(expr, _) => exits(expr, label, how),
+        Stmt::Macro(mac) => how == Exit::Any && macro_diverges(&mac.mac),
         Stmt::Local(local) => local
             .init
             .as_ref()
-            .is_some_and(|init| leaves_loop(&init.expr, label)),
+            .is_some_and(|init| exits(&init.expr, label, how)),
         Stmt::Item(_) => false,
     })
 }
@@ -425,7 +466,7 @@ fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
 
 /// Walks one loop's body (not nested loops, closures, async blocks or items: their control flow is
 /// their own) looking for a check of a `Result` whose error path goes round again while its success
-/// path leaves the loop.
+/// path always leaves the loop (a success path that only sometimes leaves is a worker loop's).
 struct RetryShapes<'l> {
     label: Option<&'l Lifetime>,
     found: bool,
@@ -453,7 +494,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 Stmt::Local(local) if pattern_kind(&local.pat) == PatternKind::Ok => {
                     if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref())
                     {
-                        if self.error_goes_round(diverge) && stmts_leave(rest) {
+                        if self.error_goes_round(diverge)
+                            && stmts_return_from_loop(rest, self.label)
+                        {
                             self.found = true;
                         }
                     }
@@ -461,11 +504,13 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 Stmt::Expr(Expr::If(expr_if), _)
                     if result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
                 {
-                    let success_leaves = stmts_leave(rest)
+                    let success_leaves = stmts_return_from_loop(rest, self.label)
                         || expr_if
                             .else_branch
                             .as_ref()
-                            .is_some_and(|(_, else_branch)| contains_leave(else_branch));
+                            .is_some_and(|(_, else_branch)| {
+                                returns_from_loop(else_branch, self.label)
+                            });
                     if !block_leaves_loop(&expr_if.then_branch, self.label) && success_leaves {
                         self.found = true;
                     }
@@ -492,11 +537,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .iter()
                 .zip(&kinds)
                 .any(|(arm, kind)| is_error_arm(*kind) && self.error_goes_round(&arm.body));
-            let success_leaves = node
-                .arms
-                .iter()
-                .zip(&kinds)
-                .any(|(arm, kind)| !is_error_arm(*kind) && contains_leave(&arm.body));
+            let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
+            });
             if error_goes_round && success_leaves {
                 self.found = true;
             }
@@ -510,50 +553,11 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .else_branch
                 .as_ref()
                 .is_none_or(|(_, else_branch)| self.error_goes_round(else_branch));
-            if error_goes_round && block_contains_leave(&node.then_branch) {
+            if error_goes_round && stmts_return_from_loop(&node.then_branch.stmts, self.label) {
                 self.found = true;
             }
         }
         syn::visit::visit_expr_if(self, node);
-    }
-}
-
-/// Whether a `return` or `break` is reachable in `expr` without entering a nested loop, closure
-/// or async block.
-fn contains_leave(expr: &Expr) -> bool {
-    let mut finder = LeaveFinder(false);
-    finder.visit_expr(expr);
-    finder.0
-}
-
-fn block_contains_leave(block: &Block) -> bool {
-    let mut finder = LeaveFinder(false);
-    finder.visit_block(block);
-    finder.0
-}
-
-fn stmts_leave(stmts: &[Stmt]) -> bool {
-    let mut finder = LeaveFinder(false);
-    stmts.iter().for_each(|stmt| finder.visit_stmt(stmt));
-    finder.0
-}
-
-struct LeaveFinder(bool);
-
-impl<'ast> Visit<'ast> for LeaveFinder {
-    fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
-    fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
-    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-        self.0 = true;
-    }
-
-    fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-        self.0 = true;
     }
 }
 
@@ -563,6 +567,8 @@ struct BoundFinder {
     counters: Vec<String>,
     /// For each comparison, the names mentioned on either side.
     comparisons: Vec<Vec<String>>,
+    /// For each `if`/`while` condition and match guard, the names it mentions.
+    conditions: Vec<Vec<String>>,
     bounded_by_call: bool,
 }
 
@@ -585,6 +591,18 @@ impl BoundFinder {
 }
 
 impl<'ast> Visit<'ast> for BoundFinder {
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.conditions.push(names_in(&node.cond));
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_arm(&mut self, node: &'ast syn::Arm) {
+        if let Some((_, guard)) = &node.guard {
+            self.conditions.push(names_in(guard));
+        }
+        syn::visit::visit_arm(self, node);
+    }
+
     fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
         match node.op {
             BinOp::Lt(_)
@@ -842,6 +860,85 @@ async fn watch() {
                 revision = r;
             }
             if event.is_error() { sleep(DELAY).await; break; }
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn a_policy_asked_with_the_attempt_count_is_not_reported() {
+        let source = "
+async fn wake(num_retries: &mut u32) -> Result<Node, Error> {
+    loop {
+        match api.wake().await {
+            Err(e) if !should_retry(&e, *num_retries, config) => return Err(e),
+            Err(e) => warn!(\"retrying: {e}\"),
+            Ok(n) => return Ok(n),
+        }
+        *num_retries += 1;
+        tokio::time::sleep(retry_after(*num_retries)).await;
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn an_attempt_counter_that_is_only_logged_is_reported() {
+        let source = "
+fn lease() -> Result<Lease, Error> {
+    let mut attempts = 0;
+    loop {
+        match try_lease() {
+            Ok(l) => return Ok(l),
+            Err(e) => { warn!(\"failed: {e} (attempt {attempts})\"); sleep(PERIOD); }
+        }
+        attempts += 1;
+    }
+}";
+        assert_eq!(lines(source), [4]);
+    }
+
+    #[test]
+    fn waiting_with_a_timeout_is_not_reported() {
+        let source = "
+async fn gc_loop() {
+    loop {
+        run_gc().await;
+        if tokio::time::timeout(sleep_duration, cancel.cancelled()).await.is_ok() {
+            break;
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn a_monitor_loop_that_leaves_only_when_interrupted_is_not_reported() {
+        let source = "
+fn monitor() {
+    loop {
+        match &mut client {
+            Ok(cli) => {
+                if interrupted() { break; }
+                check(cli);
+            }
+            Err(e) => { warn!(\"reconnecting: {e}\"); sleep(INTERVAL); client = connect(); }
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn exiting_the_process_is_not_a_success_path() {
+        let source = "
+fn refresh_loop() {
+    loop {
+        match fetch_config() {
+            Ok(Some(config)) => apply(config),
+            Ok(None) => std::process::exit(1),
+            Err(e) => { error!(\"fetch failed: {e}\"); sleep(BACKOFF); }
         }
     }
 }";
