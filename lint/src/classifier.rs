@@ -121,10 +121,12 @@ pub fn constant_answer(expr: &Expr) -> Option<Answer> {
     }
 }
 
-/// The constant answer of a block made of a single expression (with or without `;` for `return`).
+/// The constant answer a block ends with: its tail expression or a final `return X;`, after any
+/// statements (`{ warn!("unknown error"); true }` answers retry).
 pub fn block_answer(block: &Block) -> Option<Answer> {
-    match block.stmts.as_slice() {
-        [Stmt::Expr(expr, _)] => constant_answer(expr),
+    match block.stmts.last()? {
+        Stmt::Expr(expr, None) => constant_answer(expr),
+        Stmt::Expr(expr @ Expr::Return(_), Some(_)) => constant_answer(expr),
         _ => None,
     }
 }
@@ -334,7 +336,6 @@ fn returns_bool(sig: &Signature) -> bool {
 /// A type name that says "error": known to the tree as one, or named like one.
 fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
     tree.error_types.contains(name)
-        || tree.classified_types.contains(name)
         || name.contains("Error")
         || name.contains("Err")
         || name.ends_with("Status")

@@ -4,19 +4,13 @@
 use std::collections::HashSet;
 
 use syn::parse::ParseStream;
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
 use crate::classifier::{constant_answer, find_classifiers, type_name, Classifier, ClassifierKind};
-use crate::facts::classified_types;
-use crate::finding::{Finding, Level};
-use crate::region::region_of;
+use crate::facts::file_facts;
+use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule};
-
-/// Every built-in classifier name contains one of these, and so does `Classify::verdict`.
-/// Names added in `triage.toml` are the engine's to add to the prefilter.
-const NEEDLES: &[&str] = &["retry", "retri", "transient", "temporary", "verdict"];
 
 const DOCS: &str = "\
 ### What it does
@@ -72,7 +66,8 @@ impl Rule for LossyDelegation {
     }
 
     fn needles(&self) -> &'static [&'static str] {
-        NEEDLES
+        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+        &[]
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -80,7 +75,7 @@ impl Rule for LossyDelegation {
         if classifiers.is_empty() {
             return Vec::new();
         }
-        let local = classified_types(cx.ast, &cx.tree.classifier_names);
+        let local = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
         let mut classified = local.clone();
         classified.extend(cx.tree.classified_types.iter().cloned());
         let mut enums = Vec::new();
@@ -135,7 +130,7 @@ impl LossyDelegation {
 
 /// An arm pattern that ignores a classified inner error.
 struct Lossy {
-    region: crate::finding::Region,
+    region: Region,
     variant: String,
     inner: String,
 }
@@ -332,7 +327,7 @@ impl ConstantArms<'_, '_> {
             .collect::<Vec<_>>()
             .join("::");
         self.found.push(Lossy {
-            region: region_of(pat.span()),
+            region: Region::of(pat),
             variant,
             inner,
         });

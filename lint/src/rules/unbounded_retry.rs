@@ -5,8 +5,7 @@ use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 use syn::{BinOp, Block, Expr, ExprLoop, ExprWhile, Lifetime, Macro, Pat, Stmt, Token, UnOp};
 
-use crate::finding::{Finding, Level};
-use crate::region::region_between;
+use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule};
 
 /// Words of which a retry loop must mention one (in a name, a call or a log message). They are also
@@ -169,7 +168,7 @@ impl LoopFinder<'_, '_> {
             rule: self.rule.name(),
             level: self.rule.default_level(),
             path: self.cx.path.to_path_buf(),
-            region: region_between(shape.start, shape.keyword),
+            region: Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword)),
             message: format!(
                 "this `{keyword}` retries after an error with no attempt bound or deadline"
             ),

@@ -3,13 +3,13 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Item, ItemImpl};
+use syn::{Attribute, Item, ItemImpl, Path, Token};
 
 use crate::classifier::type_name;
-use crate::facts::{classified_types, derives, implements};
-use crate::finding::{Finding, Level};
-use crate::region::region_of;
+use crate::facts::file_facts;
+use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule};
 
 /// An error type is seen through `#[derive(.., Error)]` or `impl Error for T`: in both the ident
@@ -82,7 +82,7 @@ impl Rule for UnclassifiedError {
         if !cx.crate_uses_triage {
             return Vec::new();
         }
-        let mut classified = classified_types(cx.ast, &cx.tree.classifier_names);
+        let mut classified = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
         classified.extend(cx.tree.classified_types.iter().cloned());
 
         let mut types = Vec::new();
@@ -123,13 +123,38 @@ impl UnclassifiedError {
             rule: self.name(),
             level: self.default_level(),
             path: cx.path.to_path_buf(),
-            region: region_of(span),
+            region: Region::from_span(span),
             message: format!("error type `{name}` does not implement `Classify`"),
             help: "derive `triage::Classify` and mark each variant `#[retryable]`, `#[terminal]` \
                    or `#[delegate]`"
                 .to_owned(),
         }
     }
+}
+
+/// Whether `attrs` hold a `#[derive(..)]` that lists a path ending in `name` (`Error` matches both
+/// `Error` and `thiserror::Error`).
+fn derives(attrs: &[Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .filter_map(|attr| {
+            attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .any(|paths| {
+            paths
+                .iter()
+                .any(|path| path.segments.last().is_some_and(|seg| seg.ident == name))
+        })
+}
+
+/// Whether an impl implements the trait `name`, by last path segment.
+fn implements(item: &ItemImpl, name: &str) -> bool {
+    item.trait_
+        .as_ref()
+        .and_then(|(_, path, _)| path.segments.last())
+        .is_some_and(|seg| seg.ident == name)
 }
 
 /// A struct or enum defined in the file.
