@@ -16,6 +16,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+pub mod baseline;
 pub mod classifier;
 pub mod config;
 pub mod discover;
