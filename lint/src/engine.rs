@@ -70,6 +70,7 @@ struct Candidate {
     file: SourceFile,
     source: String,
     needs_rules: bool,
+    crate_uses_triage: bool,
 }
 
 /// Lints the roots with the given rules.
@@ -88,7 +89,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let mut tree = TreeFacts::with_default_classifier_names();
     tree.classifier_names
         .extend(options.config.classifier_names.iter().cloned());
-    let rule_prefilter = rule_prefilter(&enabled, &tree.classifier_names);
+    let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
+    let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
     // A classifier-named method makes its type a classified type, so the names are fact needles too.
     let fact_prefilter = Prefilter::new(
         FACT_NEEDLES
@@ -114,6 +116,16 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             }));
     }
     report.files_seen = files.len();
+    // Which crates depend on triage is known before parsing, so rules that only apply there widen
+    // the prefilter for those crates' files alone.
+    let mut dependencies = CrateDependencies::default();
+    let files: Vec<(SourceFile, bool)> = files
+        .into_iter()
+        .map(|file| {
+            let uses_triage = dependencies.uses_triage(&absolute(&file.path));
+            (file, uses_triage)
+        })
+        .collect();
 
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
     if let Some(jobs) = options.jobs {
@@ -136,9 +148,14 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let pass_one: Vec<Result<(Candidate, Vec<Finding>), FileError>> = pool.install(|| {
         files
             .into_par_iter()
-            .map(|file| {
+            .map(|(file, crate_uses_triage)| {
                 let source = read_source(&file.path, &file.display)?;
                 let bytes = source.as_bytes();
+                let rule_prefilter = if crate_uses_triage {
+                    &triage_prefilter
+                } else {
+                    &plain_prefilter
+                };
                 let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
                 let needs_facts = !options.prefilter || fact_prefilter.may_match(bytes);
                 if needs_facts {
@@ -161,6 +178,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         file,
                         source,
                         needs_rules,
+                        crate_uses_triage,
                     },
                     malformed,
                 ))
@@ -187,19 +205,12 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             Err(err) => report.errors.push(err),
         }
     }
-    let mut dependencies = CrateDependencies::default();
-    let uses_triage: Vec<bool> = candidates
-        .iter()
-        .map(|candidate| {
-            candidate.needs_rules && dependencies.uses_triage(&absolute(&candidate.file.path))
-        })
-        .collect();
 
     // Pass 2: parse the files that can hold a hazard again and run the rules on them.
     let to_check: Vec<(&Candidate, bool)> = candidates
         .iter()
-        .zip(uses_triage)
-        .filter(|(candidate, _)| candidate.needs_rules)
+        .filter(|candidate| candidate.needs_rules)
+        .map(|candidate| (candidate, candidate.crate_uses_triage))
         .collect();
     report.files_parsed = to_check.len();
     let tree = &tree;
@@ -280,13 +291,19 @@ fn check_file(
 }
 
 /// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,
-/// which every rule built on classifier detection depends on.
-fn rule_prefilter(enabled: &[(&dyn Rule, Level)], classifier_names: &HashSet<String>) -> Prefilter {
+/// which every rule built on classifier detection depends on. Outside a crate that depends on
+/// triage, the needles of rules that only apply inside one are left out.
+fn rule_prefilter(
+    enabled: &[(&dyn Rule, Level)],
+    classifier_names: &HashSet<String>,
+    crate_uses_triage: bool,
+) -> Prefilter {
     if enabled.is_empty() {
         return Prefilter::new(Vec::<String>::new());
     }
     let mut needles: Vec<String> = enabled
         .iter()
+        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
         .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
         .collect();
     needles.extend(classifier_names.iter().cloned());

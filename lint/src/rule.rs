@@ -59,6 +59,11 @@ pub trait Rule: Sync {
     /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
     /// list every needle it could depend on; findings must be identical with the prefilter off.
     fn needles(&self) -> &'static [&'static str];
+    /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
+    /// only make the prefilter keep files of such crates.
+    fn only_in_triage_crates(&self) -> bool {
+        false
+    }
     /// The findings in one file, each at the rule's default level (the engine applies configuration).
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding>;
 }

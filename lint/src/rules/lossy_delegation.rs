@@ -320,10 +320,14 @@ impl ConstantArms<'_, '_> {
     }
 
     fn report(&mut self, pat: &Pat, path: &syn::Path, inner: String) {
+        let self_type = self.classifier.self_type.as_deref();
         let variant = path
             .segments
             .iter()
-            .map(|seg| seg.ident.to_string())
+            .map(|seg| match self_type {
+                Some(name) if seg.ident == "Self" => name.to_owned(),
+                _ => seg.ident.to_string(),
+            })
             .collect::<Vec<_>>()
             .join("::");
         self.found.push(Lossy {

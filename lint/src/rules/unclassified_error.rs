@@ -12,17 +12,14 @@ use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule};
 
-/// An error type is seen through `#[derive(.., Error)]` or `impl Error for T`: in both the ident
-/// `Error` is followed by one of these characters, so a file without any of these needles holds no
-/// error type this rule could report.
-const NEEDLES: &[&str] = &[
-    "Error,", "Error)", "Error ", "Error\n", "Error\r", "Error\t", "Error/",
-];
+/// An error type is seen through `#[derive(Error)]`, `#[derive(Snafu)]` or `impl Error for T`.
+/// The rule only runs in crates that depend on triage, so these broad needles cost nothing elsewhere.
+const NEEDLES: &[&str] = &["Error", "Snafu"];
 
 const DOCS: &str = "\
 ### What it does
-In a crate that depends on `triage`, checks for error types (a `#[derive(Error)]` or an
-`impl std::error::Error`) that do not implement `Classify`, neither derived nor written by hand
+In a crate that depends on `triage`, checks for error types (a `#[derive(Error)]`, a
+`#[derive(Snafu)]` or an `impl std::error::Error`) that do not implement `Classify`, neither derived nor written by hand
 anywhere in the tree.
 
 ### Why is this bad
@@ -76,6 +73,10 @@ impl Rule for UnclassifiedError {
 
     fn needles(&self) -> &'static [&'static str] {
         NEEDLES
+    }
+
+    fn only_in_triage_crates(&self) -> bool {
+        true
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -149,6 +150,11 @@ fn derives(attrs: &[Attribute], name: &str) -> bool {
         })
 }
 
+/// `#[derive(thiserror::Error)]` or `#[derive(Snafu)]`.
+fn derives_error(attrs: &[Attribute]) -> bool {
+    derives(attrs, "Error") || derives(attrs, "Snafu")
+}
+
 /// Whether an impl implements the trait `name`, by last path segment.
 fn implements(item: &ItemImpl, name: &str) -> bool {
     item.trait_
@@ -170,12 +176,12 @@ fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
             Item::Struct(s) => out.push(TypeDef {
                 name: s.ident.to_string(),
                 span: s.ident.span(),
-                derives_error: derives(&s.attrs, "Error"),
+                derives_error: derives_error(&s.attrs),
             }),
             Item::Enum(e) => out.push(TypeDef {
                 name: e.ident.to_string(),
                 span: e.ident.span(),
-                derives_error: derives(&e.attrs, "Error"),
+                derives_error: derives_error(&e.attrs),
             }),
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
