@@ -218,14 +218,25 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         to_check
             .par_iter()
             .map(|(candidate, crate_uses_triage)| {
-                let result = check_file(
-                    candidate,
-                    *crate_uses_triage,
-                    options.include_tests,
-                    tree,
-                    &enabled,
-                    &known,
-                );
+                // A rule that panics on one file is reported as an error of that file; the other
+                // files are still linted.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    check_file(
+                        candidate,
+                        *crate_uses_triage,
+                        options.include_tests,
+                        tree,
+                        &enabled,
+                        &known,
+                    )
+                }))
+                .unwrap_or_else(|_| {
+                    Err(FileError {
+                        path: candidate.file.display.clone(),
+                        location: None,
+                        message: "internal error: the lint panicked on this file".to_owned(),
+                    })
+                });
                 forget_locations();
                 result
             })
@@ -315,4 +326,76 @@ fn rule_prefilter(
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Lints one source text on its own, as if it were the only file of a tree that does not depend on
+/// `triage`: parse (on a thread with [`PARSE_STACK_SIZE`] of stack), strip test code unless
+/// `include_tests`, gather the file's own facts, run `rules`, apply its suppressions.
+///
+/// ```
+/// use std::path::Path;
+/// use triage_lint::engine::check_source;
+///
+/// let source = "fn should_retry(err: &Error) -> bool { err.to_string().contains(\"busy\") }";
+/// let findings = check_source(Path::new("a.rs"), source, &triage_lint::rules::all(), false)?;
+/// assert_eq!(findings[0].rule, "string_classification");
+/// # Ok::<(), triage_lint::parse::FileError>(())
+/// ```
+pub fn check_source(
+    display: &Path,
+    source: &str,
+    rules: &[&dyn Rule],
+    include_tests: bool,
+) -> Result<Vec<Finding>, FileError> {
+    let work = || {
+        let mut tree = TreeFacts::with_default_classifier_names();
+        let result = parse_source(source, display).map(|mut ast| {
+            if !include_tests {
+                strip_test_code(&mut ast);
+            }
+            file_facts(&ast, &tree.classifier_names).merge_into(&mut tree);
+            ast
+        });
+        let result = result.map(|ast| {
+            let candidate = Candidate {
+                file: SourceFile {
+                    path: display.to_path_buf(),
+                    display: display.to_path_buf(),
+                },
+                source: source.to_owned(),
+                needs_rules: true,
+            };
+            drop(ast);
+            let enabled: Vec<(&dyn Rule, Level)> = rules
+                .iter()
+                .map(|rule| (*rule, rule.default_level()))
+                .collect();
+            let known = reportable_names(rules);
+            let mut findings = suppress::scan(display, source, &known).malformed;
+            let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
+            checked.map(|found| {
+                findings.extend(found);
+                findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
+                findings
+            })
+        });
+        forget_locations();
+        result.and_then(|checked| checked)
+    };
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(PARSE_STACK_SIZE)
+            .spawn_scoped(scope, work);
+        match worker {
+            // A panic is a bug in the lint; tests must see it, so it is not turned into an error.
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(err) => Err(FileError {
+                path: display.to_path_buf(),
+                location: None,
+                message: format!("cannot start a worker thread: {err}"),
+            }),
+        }
+    })
 }

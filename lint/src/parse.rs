@@ -52,6 +52,15 @@ pub fn read_source(path: &Path, display: &Path) -> Result<String, FileError> {
 /// Locations are recorded in a per-thread source map; call [`forget_locations`] once nothing parsed
 /// on this thread is needed any more.
 pub fn parse_source(source: &str, display: &Path) -> Result<syn::File, FileError> {
+    if let Some((line, column)) = too_deep(source) {
+        return Err(FileError {
+            path: display.to_path_buf(),
+            location: Some((line, column)),
+            message: format!(
+                "brackets nest more than {MAX_NESTING} levels deep here; the file is not parsed"
+            ),
+        });
+    }
     syn::parse_file(source).map_err(|err| {
         let start = err.span().start();
         FileError {
@@ -60,6 +69,33 @@ pub fn parse_source(source: &str, display: &Path) -> Result<syn::File, FileError
             message: format!("cannot parse the file: {err}"),
         }
     })
+}
+
+/// The deepest bracket nesting parsed; deeper files are reported instead of risking the stack.
+pub const MAX_NESTING: usize = 20_000;
+
+/// The line and column where bracket nesting first exceeds [`MAX_NESTING`]. Brackets inside strings
+/// and comments are counted too, which only matters for files that are absurdly deep anyway.
+fn too_deep(source: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for (offset, byte) in source.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if depth > MAX_NESTING {
+                    let before = &source[..offset];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    return Some((line, column));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Frees the locations recorded for everything parsed on this thread; spans of syntax trees parsed
