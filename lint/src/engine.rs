@@ -70,6 +70,7 @@ struct Candidate {
     file: SourceFile,
     source: String,
     needs_rules: bool,
+    crate_uses_triage: bool,
 }
 
 /// Lints the roots with the given rules.
@@ -88,7 +89,9 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let mut tree = TreeFacts::with_default_classifier_names();
     tree.classifier_names
         .extend(options.config.classifier_names.iter().cloned());
-    let rule_prefilter = rule_prefilter(&enabled, &tree.classifier_names);
+    let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
+    let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
+
     let mut files = Vec::new();
     let discovery = DiscoveryOptions {
         include_tests: options.include_tests,
@@ -106,6 +109,16 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             }));
     }
     report.files_seen = files.len();
+    // Which crates depend on triage is known before parsing, so rules that only apply there widen
+    // the prefilter for those crates' files alone.
+    let mut dependencies = CrateDependencies::default();
+    let files: Vec<(SourceFile, bool)> = files
+        .into_iter()
+        .map(|file| {
+            let uses_triage = dependencies.uses_triage(&absolute(&file.path));
+            (file, uses_triage)
+        })
+        .collect();
 
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
     if let Some(jobs) = options.jobs {
@@ -128,9 +141,14 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let pass_one: Vec<Result<(Candidate, Vec<Finding>), FileError>> = pool.install(|| {
         files
             .into_par_iter()
-            .map(|file| {
+            .map(|(file, crate_uses_triage)| {
                 let source = read_source(&file.path, &file.display)?;
                 let bytes = source.as_bytes();
+                let rule_prefilter = if crate_uses_triage {
+                    &triage_prefilter
+                } else {
+                    &plain_prefilter
+                };
                 let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
                 let found = scan_facts(&source, &tree.classifier_names);
                 if let Ok(mut all) = facts.lock() {
@@ -142,6 +160,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         file,
                         source,
                         needs_rules,
+                        crate_uses_triage,
                     },
                     malformed,
                 ))
@@ -168,19 +187,12 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             Err(err) => report.errors.push(err),
         }
     }
-    let mut dependencies = CrateDependencies::default();
-    let uses_triage: Vec<bool> = candidates
-        .iter()
-        .map(|candidate| {
-            candidate.needs_rules && dependencies.uses_triage(&absolute(&candidate.file.path))
-        })
-        .collect();
 
     // Pass 2: parse the files that can hold a hazard again and run the rules on them.
     let to_check: Vec<(&Candidate, bool)> = candidates
         .iter()
-        .zip(uses_triage)
-        .filter(|(candidate, _)| candidate.needs_rules)
+        .filter(|candidate| candidate.needs_rules)
+        .map(|candidate| (candidate, candidate.crate_uses_triage))
         .collect();
     report.files_parsed = to_check.len();
     let tree = &tree;
@@ -272,13 +284,19 @@ fn check_file(
 }
 
 /// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,
-/// which every rule built on classifier detection depends on.
-fn rule_prefilter(enabled: &[(&dyn Rule, Level)], classifier_names: &HashSet<String>) -> Prefilter {
+/// which every rule built on classifier detection depends on. Outside a crate that depends on
+/// triage, the needles of rules that only apply inside one are left out.
+fn rule_prefilter(
+    enabled: &[(&dyn Rule, Level)],
+    classifier_names: &HashSet<String>,
+    crate_uses_triage: bool,
+) -> Prefilter {
     if enabled.is_empty() {
         return Prefilter::new(Vec::<String>::new());
     }
     let mut needles: Vec<String> = enabled
         .iter()
+        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
         .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
         .collect();
     needles.extend(classifier_names.iter().cloned());
@@ -313,38 +331,27 @@ pub fn check_source(
 ) -> Result<Vec<Finding>, FileError> {
     let work = || {
         let mut tree = TreeFacts::with_default_classifier_names();
-        let result = parse_source(source, display).map(|mut ast| {
-            if !include_tests {
-                strip_test_code(&mut ast);
-            }
-            scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
-            ast
-        });
-        let result = result.map(|ast| {
-            let candidate = Candidate {
-                file: SourceFile {
-                    path: display.to_path_buf(),
-                    display: display.to_path_buf(),
-                },
-                source: source.to_owned(),
-                needs_rules: true,
-            };
-            drop(ast);
-            let enabled: Vec<(&dyn Rule, Level)> = rules
-                .iter()
-                .map(|rule| (*rule, rule.default_level()))
-                .collect();
-            let known = reportable_names(rules);
-            let mut findings = suppress::scan(display, source, &known).malformed;
-            let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
-            checked.map(|found| {
-                findings.extend(found);
-                findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
-                findings
-            })
-        });
+        scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
+        let candidate = Candidate {
+            file: SourceFile {
+                path: display.to_path_buf(),
+                display: display.to_path_buf(),
+            },
+            source: source.to_owned(),
+            needs_rules: true,
+            crate_uses_triage: false,
+        };
+        let enabled: Vec<(&dyn Rule, Level)> = rules
+            .iter()
+            .map(|rule| (*rule, rule.default_level()))
+            .collect();
+        let known = reportable_names(rules);
+        let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
         forget_locations();
-        result.and_then(|checked| checked)
+        let mut findings = suppress::scan(display, source, &known).malformed;
+        findings.extend(checked?);
+        findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
+        Ok(findings)
     };
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()

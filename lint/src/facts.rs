@@ -5,7 +5,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use memchr::memmem;
+use syn::punctuated::Punctuated;
+use syn::visit::Visit;
+use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct, Token};
 
+use crate::classifier::type_name;
 use crate::rule::TreeFacts;
 
 /// What one file contributes to [`TreeFacts`].
@@ -390,6 +394,94 @@ fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
     code
 }
 
+/// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
+/// test code already removed); the tree-wide pass uses [`scan_facts`].
+pub fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -> FileFacts {
+    let mut collector = FactCollector {
+        classifier_names,
+        facts: FileFacts::default(),
+    };
+    collector.visit_file(file);
+    collector.facts
+}
+
+struct FactCollector<'n> {
+    classifier_names: &'n HashSet<String>,
+    facts: FileFacts,
+}
+
+impl FactCollector<'_> {
+    fn record_derives(&mut self, attrs: &[Attribute], ident: &syn::Ident) {
+        for derived in derived_traits(attrs) {
+            match derived.as_str() {
+                "Error" | "Snafu" => {
+                    self.facts.error_types.insert(ident.to_string());
+                }
+                "Classify" => {
+                    self.facts.classified_types.insert(ident.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FactCollector<'_> {
+    fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
+        self.record_derives(&item.attrs, &item.ident);
+        syn::visit::visit_item_struct(self, item);
+    }
+
+    fn visit_item_enum(&mut self, item: &'ast ItemEnum) {
+        self.record_derives(&item.attrs, &item.ident);
+        syn::visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast ItemImpl) {
+        if let Some(self_type) = type_name(&item.self_ty) {
+            let trait_name = item
+                .trait_
+                .as_ref()
+                .and_then(|(_, path, _)| path.segments.last())
+                .map(|seg| seg.ident.to_string());
+            match trait_name.as_deref() {
+                Some("Error") => {
+                    self.facts.error_types.insert(self_type.clone());
+                }
+                Some("Classify") => {
+                    self.facts.classified_types.insert(self_type.clone());
+                }
+                _ => {}
+            }
+            let has_classifier_method = item.items.iter().any(|impl_item| match impl_item {
+                syn::ImplItem::Fn(f) => {
+                    f.sig.receiver().is_some()
+                        && self.classifier_names.contains(&f.sig.ident.to_string())
+                }
+                _ => false,
+            });
+            if has_classifier_method {
+                self.facts.classified_types.insert(self_type);
+            }
+        }
+        syn::visit::visit_item_impl(self, item);
+    }
+}
+
+/// The last path segment of every trait in the item's `#[derive(..)]` attributes.
+fn derived_traits(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .filter_map(|attr| {
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .filter_map(|path| path.segments.last().map(|seg| seg.ident.to_string()))
+        .collect()
+}
+
 /// Answers "does the crate this file belongs to depend on `triage`?" by reading the nearest
 /// `Cargo.toml` above the file, remembering each manifest directory's answer.
 #[derive(Debug, Default)]
@@ -486,6 +578,18 @@ mod tests {
             sorted(&facts.classified_types),
             ["Manual", "Status", "Wrapped"]
         );
+    }
+
+    #[test]
+    fn the_text_scan_agrees_with_the_syntax_tree() {
+        let source = "#[derive(Debug, thiserror::Error)]\npub enum StoreError { #[error(\"x\")] X }\n\
+             #[derive(triage::Classify)]\n#[terminal]\nstruct Wrapped;\n\
+             impl std::error::Error for Plain {}\n\
+             impl<T> triage::Classify for Generic<T> {\n    fn verdict(&self) -> Verdict { todo() }\n}\n\
+             mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n";
+        let names = crate::rule::TreeFacts::with_default_classifier_names().classifier_names;
+        let parsed = syn::parse_file(source).unwrap();
+        assert_eq!(scan_facts(source, &names), file_facts(&parsed, &names));
     }
 
     #[test]

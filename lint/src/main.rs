@@ -66,6 +66,9 @@ struct CheckArgs {
     /// Configuration file (default: triage.toml in the first path, if it exists).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Only parse every file (the benchmark's baseline); prints what was parsed.
+    #[arg(long, hide = true)]
+    parse_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -184,6 +187,23 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
         jobs: args.jobs,
         config,
     };
+    if args.parse_only {
+        let outcome = triage_lint::baseline::parse_only(&options);
+        for err in &outcome.errors {
+            eprintln!("error: {err}");
+        }
+        eprintln!(
+            "cargo triage: parsed {} files ({} bytes), {} errors",
+            outcome.parsed,
+            outcome.bytes,
+            outcome.errors.len()
+        );
+        return ExitCode::from(if outcome.errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        });
+    }
     let report = lint(&options, rules);
 
     let stdout = std::io::stdout();

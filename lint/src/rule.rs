@@ -61,6 +61,11 @@ pub trait Rule: Sync {
     /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
     /// `Classify`, so a rule that only looks inside classifiers can return no needles.
     fn needles(&self) -> &'static [&'static str];
+    /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
+    /// only make the prefilter keep files of such crates.
+    fn only_in_triage_crates(&self) -> bool {
+        false
+    }
     /// The findings in one file, each at the rule's default level (the engine applies configuration).
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding>;
 }

@@ -1,7 +1,10 @@
 //! The rules, one module each. Adding a rule is one new module and one line in [`all`].
 
 pub mod default_retryable;
+pub mod lossy_delegation;
 pub mod string_classification;
+pub mod unbounded_retry;
+pub mod unclassified_error;
 pub mod wildcard_classification;
 
 use crate::rule::Rule;
@@ -12,6 +15,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &string_classification::StringClassification,
         &default_retryable::DefaultRetryable,
         &wildcard_classification::WildcardClassification,
+        &lossy_delegation::LossyDelegation,
+        &unbounded_retry::UnboundedRetry,
+        &unclassified_error::UnclassifiedError,
     ]
 }
 
