@@ -26,6 +26,45 @@ pub struct Region {
     pub end_column: usize,
 }
 
+impl Level {
+    /// The lowercase name used in `triage.toml` and in output: `allow`, `warn` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    /// The level named by `allow`, `warn` or `deny`.
+    pub fn from_name(name: &str) -> Option<Level> {
+        match name {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl Region {
+    /// The region a span covers (proc-macro2 must record locations, as the engine's parse does).
+    pub fn from_span(span: proc_macro2::Span) -> Region {
+        let (start, end) = (span.start(), span.end());
+        Region {
+            line: start.line,
+            column: start.column + 1,
+            end_line: end.line,
+            end_column: end.column + 1,
+        }
+    }
+
+    /// The region a syntax node covers, from its first to its last token.
+    pub fn of(node: &impl syn::spanned::Spanned) -> Region {
+        Region::from_span(node.span())
+    }
+}
+
 /// One hazard found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

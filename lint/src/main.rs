@@ -1,6 +1,242 @@
 //! `cargo triage`: finds retryability hazards in a Rust codebase.
 
-fn main() {
-    eprintln!("cargo triage: the lint is not built yet");
-    std::process::exit(2);
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use triage_lint::config::{Config, CONFIG_FILE_NAME};
+use triage_lint::engine::{lint, reportable_names, Options};
+use triage_lint::finding::Level;
+use triage_lint::render;
+use triage_lint::suppress::{MALFORMED_SUPPRESSION, MALFORMED_SUPPRESSION_DOCS};
+
+/// Exit status when nothing at warn or deny level was found.
+const EXIT_CLEAN: u8 = 0;
+/// Exit status when findings were reported.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit status for usage, configuration, I/O and parse errors.
+const EXIT_ERROR: u8 = 2;
+
+/// Find retryability hazards in a Rust codebase: errors classified by message text, unknown errors
+/// retried by default, wildcard classifiers, lossy delegation, unbounded retry loops, and error
+/// types without a verdict.
+#[derive(Debug, Parser)]
+#[command(name = "cargo-triage", bin_name = "cargo triage", version)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a rule's documentation: what it does, why it is bad, an example, what to write instead.
+    Explain {
+        /// The rule's name, as shown in brackets next to each finding.
+        rule: String,
+    },
+    /// List the rules with their default levels.
+    Rules,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Directories or files to lint.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Also lint tests/, benches/, #[cfg(test)] modules and #[test] functions.
+    #[arg(long)]
+    include_tests: bool,
+    /// Parse every file instead of skipping those that cannot hold a hazard (same findings, slower).
+    #[arg(long)]
+    no_prefilter: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Configuration file (default: triage.toml in the first path, if it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Only parse every file (the benchmark's baseline); prints what was parsed.
+    #[arg(long, hide = true)]
+    parse_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// rustc-style diagnostics with source snippets.
+    Human,
+    /// One JSON object per finding per line.
+    Json,
+    /// A SARIF 2.1.0 log.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Color {
+    /// Colour when stdout is a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `cargo triage ARGS` runs `cargo-triage triage ARGS`.
+    if args.get(1).is_some_and(|arg| arg == "triage") {
+        args.remove(1);
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            });
+        }
+    };
+    let rules = triage_lint::rules::all();
+    match cli.command {
+        Some(Command::Explain { rule }) => explain(&rule, &rules),
+        Some(Command::Rules) => {
+            for rule in &rules {
+                println!(
+                    "{:<26} {:<5} {}",
+                    rule.name(),
+                    rule.default_level().as_str(),
+                    render::summary_of_docs(rule.docs())
+                );
+            }
+            ExitCode::from(EXIT_CLEAN)
+        }
+        None => check(cli.check, &rules),
+    }
+}
+
+fn explain(name: &str, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCode {
+    if name == MALFORMED_SUPPRESSION {
+        println!("# {MALFORMED_SUPPRESSION} (default level: warn)\n\n{MALFORMED_SUPPRESSION_DOCS}");
+        return ExitCode::from(EXIT_CLEAN);
+    }
+    match rules.iter().find(|rule| rule.name() == name) {
+        Some(rule) => {
+            println!(
+                "# {} (default level: {})\n\n{}",
+                rule.name(),
+                rule.default_level().as_str(),
+                rule.docs()
+            );
+            ExitCode::from(EXIT_CLEAN)
+        }
+        None => {
+            eprintln!(
+                "error: unknown rule `{name}`; known rules: {}",
+                reportable_names(rules).join(", ")
+            );
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCode {
+    let known = reportable_names(rules);
+    let config_path = args.config.clone().unwrap_or_else(|| {
+        let first = args
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = if first.is_file() {
+            first.parent().map(PathBuf::from).unwrap_or_default()
+        } else {
+            first
+        };
+        dir.join(CONFIG_FILE_NAME)
+    });
+    if args.config.is_some() && !config_path.is_file() {
+        eprintln!(
+            "error: {}: no such configuration file",
+            config_path.display()
+        );
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let config = match Config::load(&config_path, &known) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let options = Options {
+        roots: args.paths,
+        include_tests: args.include_tests,
+        prefilter: !args.no_prefilter,
+        jobs: args.jobs,
+        config,
+    };
+    if args.parse_only {
+        let outcome = triage_lint::baseline::parse_only(&options);
+        for err in &outcome.errors {
+            eprintln!("error: {err}");
+        }
+        eprintln!(
+            "cargo triage: parsed {} files ({} bytes), {} errors",
+            outcome.parsed,
+            outcome.bytes,
+            outcome.errors.len()
+        );
+        return ExitCode::from(if outcome.errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        });
+    }
+    let report = lint(&options, rules);
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.format {
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stdout().is_terminal(),
+            };
+            render::human::render(&report, color, &mut out)
+        }
+        Format::Json => render::json::render(&report, &mut out),
+        Format::Sarif => render::sarif::render(&report, rules, &mut out),
+    };
+    if let Err(err) = written.and_then(|()| out.flush()) {
+        if err.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the output: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    if matches!(args.format, Format::Human) {
+        eprintln!("{}", render::human::summary(&report));
+    }
+    if !report.errors.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else if report.findings.iter().any(|f| f.level >= Level::Warn) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
 }

@@ -14,6 +14,22 @@ pub struct TreeFacts {
     pub classified_types: HashSet<String>,
     /// Names of the functions that count as classifiers (the built-in list plus `triage.toml`'s).
     pub classifier_names: HashSet<String>,
+    /// Names (last path segment) of types that are errors: they derive `Error` or implement
+    /// `std::error::Error` somewhere in the tree.
+    pub error_types: HashSet<String>,
+}
+
+impl TreeFacts {
+    /// Facts for a tree about which nothing is known yet, with the built-in classifier names.
+    pub fn with_default_classifier_names() -> Self {
+        TreeFacts {
+            classifier_names: crate::classifier::DEFAULT_CLASSIFIER_NAMES
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
+            ..TreeFacts::default()
+        }
+    }
 }
 
 /// What a rule sees of one file.
@@ -42,7 +58,14 @@ pub trait Rule: Sync {
     /// Byte strings of which a file must contain at least one for this rule to find anything in it.
     /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
     /// list every needle it could depend on; findings must be identical with the prefilter off.
+    /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
+    /// `Classify`, so a rule that only looks inside classifiers can return no needles.
     fn needles(&self) -> &'static [&'static str];
+    /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
+    /// only make the prefilter keep files of such crates.
+    fn only_in_triage_crates(&self) -> bool {
+        false
+    }
     /// The findings in one file, each at the rule's default level (the engine applies configuration).
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding>;
 }

@@ -1,0 +1,372 @@
+//! Putting the pieces together: discover, prefilter, gather facts, run the rules, suppress.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::discover::{discover, DiscoveryOptions, SourceFile};
+use crate::facts::{scan_facts, CrateDependencies, FileFacts};
+use crate::finding::{Finding, Level};
+use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
+use crate::prefilter::Prefilter;
+use crate::rule::{FileContext, Rule, TreeFacts};
+use crate::suppress::{self, MALFORMED_SUPPRESSION};
+use crate::test_code::strip_test_code;
+
+/// How to lint.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Directories or files to lint; reported paths are relative to the root they were found under.
+    pub roots: Vec<PathBuf>,
+    /// Lint test code (`tests/`, `benches/`, `#[cfg(test)]`, `#[test]`) too.
+    pub include_tests: bool,
+    /// Skip parsing files that cannot hold a hazard (on by default; findings are the same).
+    pub prefilter: bool,
+    /// Worker threads; `None` uses one per core.
+    pub jobs: Option<usize>,
+    /// Levels, exclusions and extra classifier names.
+    pub config: Config,
+}
+
+impl Options {
+    /// Lint `roots` with the default configuration.
+    pub fn new(roots: Vec<PathBuf>) -> Options {
+        Options {
+            roots,
+            include_tests: false,
+            prefilter: true,
+            jobs: None,
+            config: Config::default(),
+        }
+    }
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Findings at warn or deny level, sorted by path, position and rule.
+    pub findings: Vec<Finding>,
+    /// Files and paths that could not be read, walked or parsed.
+    pub errors: Vec<FileError>,
+    /// The text of every file with a finding, for renderers that show source.
+    pub sources: BTreeMap<PathBuf, String>,
+    /// How many files were considered.
+    pub files_seen: usize,
+    /// How many files were parsed to run the rules on them.
+    pub files_parsed: usize,
+}
+
+/// Names of everything that can be reported: the rules and [`MALFORMED_SUPPRESSION`].
+pub fn reportable_names(rules: &[&dyn Rule]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = rules.iter().map(|rule| rule.name()).collect();
+    names.push(MALFORMED_SUPPRESSION);
+    names
+}
+
+struct Candidate {
+    file: SourceFile,
+    source: String,
+    needs_rules: bool,
+    crate_uses_triage: bool,
+}
+
+/// Lints the roots with the given rules.
+pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
+    let mut report = Report::default();
+    let known = reportable_names(rules);
+    let level_of =
+        |name: &str, default: Level| options.config.levels.get(name).copied().unwrap_or(default);
+    let enabled: Vec<(&dyn Rule, Level)> = rules
+        .iter()
+        .map(|rule| (*rule, level_of(rule.name(), rule.default_level())))
+        .filter(|(_, level)| *level != Level::Allow)
+        .collect();
+    let malformed_level = level_of(MALFORMED_SUPPRESSION, Level::Warn);
+
+    let mut tree = TreeFacts::with_default_classifier_names();
+    tree.classifier_names
+        .extend(options.config.classifier_names.iter().cloned());
+    let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
+    let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
+
+    let mut files = Vec::new();
+    let discovery = DiscoveryOptions {
+        include_tests: options.include_tests,
+        exclude: options.config.exclude.clone(),
+    };
+    for root in &options.roots {
+        let (found, walk_errors) = discover(root, &discovery);
+        files.extend(found);
+        report
+            .errors
+            .extend(walk_errors.into_iter().map(|err| FileError {
+                path: err.path,
+                location: None,
+                message: err.message,
+            }));
+    }
+    report.files_seen = files.len();
+    // Which crates depend on triage is known before parsing, so rules that only apply there widen
+    // the prefilter for those crates' files alone.
+    let mut dependencies = CrateDependencies::default();
+    let files: Vec<(SourceFile, bool)> = files
+        .into_iter()
+        .map(|file| {
+            let uses_triage = dependencies.uses_triage(&absolute(&file.path));
+            (file, uses_triage)
+        })
+        .collect();
+
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
+    if let Some(jobs) = options.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let pool = match builder.build() {
+        Ok(pool) => pool,
+        Err(err) => {
+            report.errors.push(FileError {
+                path: PathBuf::from("."),
+                location: None,
+                message: format!("cannot start worker threads: {err}"),
+            });
+            return report;
+        }
+    };
+
+    // Pass 1: read every file, note its suppressions, gather facts from its text.
+    let facts = Mutex::new(Vec::<FileFacts>::new());
+    let pass_one: Vec<Result<(Candidate, Vec<Finding>), FileError>> = pool.install(|| {
+        files
+            .into_par_iter()
+            .map(|(file, crate_uses_triage)| {
+                let source = read_source(&file.path, &file.display)?;
+                let bytes = source.as_bytes();
+                let rule_prefilter = if crate_uses_triage {
+                    &triage_prefilter
+                } else {
+                    &plain_prefilter
+                };
+                let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
+                let found = scan_facts(&source, &tree.classifier_names);
+                if let Ok(mut all) = facts.lock() {
+                    all.push(found);
+                }
+                let malformed = suppress::scan(&file.display, &source, &known).malformed;
+                Ok((
+                    Candidate {
+                        file,
+                        source,
+                        needs_rules,
+                        crate_uses_triage,
+                    },
+                    malformed,
+                ))
+            })
+            .collect()
+    });
+    for file_facts in facts.into_inner().unwrap_or_default() {
+        file_facts.merge_into(&mut tree);
+    }
+
+    let mut candidates = Vec::new();
+    let mut findings = Vec::new();
+    for result in pass_one {
+        match result {
+            Ok((candidate, malformed)) => {
+                if malformed_level != Level::Allow {
+                    findings.extend(malformed.into_iter().map(|mut finding| {
+                        finding.level = malformed_level;
+                        finding
+                    }));
+                }
+                candidates.push(candidate);
+            }
+            Err(err) => report.errors.push(err),
+        }
+    }
+
+    // Pass 2: parse the files that can hold a hazard again and run the rules on them.
+    let to_check: Vec<(&Candidate, bool)> = candidates
+        .iter()
+        .filter(|candidate| candidate.needs_rules)
+        .map(|candidate| (candidate, candidate.crate_uses_triage))
+        .collect();
+    report.files_parsed = to_check.len();
+    let tree = &tree;
+    let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {
+        to_check
+            .par_iter()
+            .map(|(candidate, crate_uses_triage)| {
+                // A rule that panics on one file is reported as an error of that file; the other
+                // files are still linted.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    check_file(
+                        candidate,
+                        *crate_uses_triage,
+                        options.include_tests,
+                        tree,
+                        &enabled,
+                        &known,
+                    )
+                }))
+                .unwrap_or_else(|_| {
+                    Err(FileError {
+                        path: candidate.file.display.clone(),
+                        location: None,
+                        message: "internal error: the lint panicked on this file".to_owned(),
+                    })
+                });
+                forget_locations();
+                result
+            })
+            .collect()
+    });
+    for result in checked {
+        match result {
+            Ok(found) => findings.extend(found),
+            Err(err) => report.errors.push(err),
+        }
+    }
+
+    findings.sort_by(|a, b| {
+        (&a.path, a.region, a.rule, &a.message).cmp(&(&b.path, b.region, b.rule, &b.message))
+    });
+    findings.dedup();
+    let with_findings: HashSet<&Path> = findings.iter().map(|f| f.path.as_path()).collect();
+    for candidate in &candidates {
+        if with_findings.contains(candidate.file.display.as_path()) {
+            report
+                .sources
+                .insert(candidate.file.display.clone(), candidate.source.clone());
+        }
+    }
+    report
+        .errors
+        .sort_by(|a, b| (&a.path, a.location).cmp(&(&b.path, b.location)));
+    report.findings = findings;
+    report
+}
+
+fn check_file(
+    candidate: &Candidate,
+    crate_uses_triage: bool,
+    include_tests: bool,
+    tree: &TreeFacts,
+    enabled: &[(&dyn Rule, Level)],
+    known: &[&str],
+) -> Result<Vec<Finding>, FileError> {
+    let mut ast = parse_source(&candidate.source, &candidate.file.display)?;
+    if !include_tests {
+        strip_test_code(&mut ast);
+    }
+    let cx = FileContext {
+        path: &candidate.file.display,
+        source: &candidate.source,
+        ast: &ast,
+        tree,
+        crate_uses_triage,
+    };
+    let suppressions = suppress::scan(&candidate.file.display, &candidate.source, known);
+    let mut findings = Vec::new();
+    for (rule, level) in enabled {
+        for mut finding in rule.check(&cx) {
+            if suppressions.suppresses(finding.rule, finding.region.line) {
+                continue;
+            }
+            finding.level = *level;
+            findings.push(finding);
+        }
+    }
+    Ok(findings)
+}
+
+/// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,
+/// which every rule built on classifier detection depends on. Outside a crate that depends on
+/// triage, the needles of rules that only apply inside one are left out.
+fn rule_prefilter(
+    enabled: &[(&dyn Rule, Level)],
+    classifier_names: &HashSet<String>,
+    crate_uses_triage: bool,
+) -> Prefilter {
+    if enabled.is_empty() {
+        return Prefilter::new(Vec::<String>::new());
+    }
+    let mut needles: Vec<String> = enabled
+        .iter()
+        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
+        .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
+        .collect();
+    needles.extend(classifier_names.iter().cloned());
+    needles.push("Classify".to_owned());
+    needles.sort();
+    needles.dedup();
+    Prefilter::new(needles)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Lints one source text on its own, as if it were the only file of a tree that does not depend on
+/// `triage`: parse (on a thread with [`PARSE_STACK_SIZE`] of stack), strip test code unless
+/// `include_tests`, gather the file's own facts, run `rules`, apply its suppressions.
+///
+/// ```
+/// use std::path::Path;
+/// use triage_lint::engine::check_source;
+///
+/// let source = "fn should_retry(err: &Error) -> bool { err.to_string().contains(\"busy\") }";
+/// let findings = check_source(Path::new("a.rs"), source, &triage_lint::rules::all(), false)?;
+/// assert_eq!(findings[0].rule, "string_classification");
+/// # Ok::<(), triage_lint::parse::FileError>(())
+/// ```
+pub fn check_source(
+    display: &Path,
+    source: &str,
+    rules: &[&dyn Rule],
+    include_tests: bool,
+) -> Result<Vec<Finding>, FileError> {
+    let work = || {
+        let mut tree = TreeFacts::with_default_classifier_names();
+        scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
+        let candidate = Candidate {
+            file: SourceFile {
+                path: display.to_path_buf(),
+                display: display.to_path_buf(),
+            },
+            source: source.to_owned(),
+            needs_rules: true,
+            crate_uses_triage: false,
+        };
+        let enabled: Vec<(&dyn Rule, Level)> = rules
+            .iter()
+            .map(|rule| (*rule, rule.default_level()))
+            .collect();
+        let known = reportable_names(rules);
+        let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
+        forget_locations();
+        let mut findings = suppress::scan(display, source, &known).malformed;
+        findings.extend(checked?);
+        findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
+        Ok(findings)
+    };
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(PARSE_STACK_SIZE)
+            .spawn_scoped(scope, work);
+        match worker {
+            // A panic is a bug in the lint; tests must see it, so it is not turned into an error.
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(err) => Err(FileError {
+                path: display.to_path_buf(),
+                location: None,
+                message: format!("cannot start a worker thread: {err}"),
+            }),
+        }
+    })
+}

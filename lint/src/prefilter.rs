@@ -1,0 +1,52 @@
+//! A byte-level pass that proves a file cannot matter before it is parsed.
+//!
+//! A rule lists needles, byte strings of which a file must contain one for the rule to find anything
+//! in it. A file containing no needle of any enabled rule is never parsed, which is what makes the
+//! lint fast on large trees; `--no-prefilter` parses everything and must give the same findings.
+
+use aho_corasick::AhoCorasick;
+
+/// A compiled set of needles, matched ASCII case-insensitively (a superset of exact matches, so a
+/// rule may list `retr` for `retry`, `Retryable` and `RETRIES`); an empty set matches nothing.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    automaton: Option<AhoCorasick>,
+    /// Set when needles were given but could not be compiled: every file must then be parsed.
+    match_all: bool,
+}
+
+impl Prefilter {
+    /// A prefilter matching any of `needles`.
+    pub fn new<I, S>(needles: I) -> Prefilter
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let needles: Vec<S> = needles.into_iter().collect();
+        if needles.is_empty() {
+            return Prefilter {
+                automaton: None,
+                match_all: false,
+            };
+        }
+        // Building only fails on absurd pattern sizes, which a rule list cannot reach; treating
+        // that as "match everything" keeps the prefilter sound.
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&needles)
+            .ok();
+        let match_all = automaton.is_none();
+        Prefilter {
+            automaton,
+            match_all,
+        }
+    }
+
+    /// `true` when `bytes` contains one of the needles.
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        match &self.automaton {
+            Some(automaton) => automaton.is_match(bytes),
+            None => self.match_all,
+        }
+    }
+}

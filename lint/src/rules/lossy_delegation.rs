@@ -1,0 +1,577 @@
+//! `lossy_delegation`: a classifier that answers a constant for a variant wrapping an error that
+//! can classify itself.
+
+use std::collections::HashSet;
+
+use syn::parse::ParseStream;
+use syn::visit::Visit;
+use syn::{Expr, Fields, Item, ItemEnum, Macro, Pat, Token, Type};
+
+use crate::classifier::{constant_answer, find_classifiers, type_name, Classifier, ClassifierKind};
+use crate::facts::file_facts;
+use crate::finding::{Finding, Level, Region};
+use crate::rule::{FileContext, Rule};
+
+const DOCS: &str = "\
+### What it does
+Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
+answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
+wraps an error type with a classifier of its own in the same tree.
+
+### Why is this bad
+The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
+terminal inner error wrapped in a variant answered with `true` is retried for ever, and a
+transient one answered with `false` fails work that would have succeeded.
+
+### Example
+```rust
+impl StoreError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Engine(_) => true,
+            StoreError::Corrupted => false,
+        }
+    }
+}
+```
+
+### Use instead
+```rust
+impl StoreError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Engine(inner) => inner.is_retryable(),
+            StoreError::Corrupted => false,
+        }
+    }
+}
+```
+or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
+";
+
+/// The rule.
+pub struct LossyDelegation;
+
+impl Rule for LossyDelegation {
+    fn name(&self) -> &'static str {
+        "lossy_delegation"
+    }
+
+    fn default_level(&self) -> Level {
+        Level::Warn
+    }
+
+    fn docs(&self) -> &'static str {
+        DOCS
+    }
+
+    fn needles(&self) -> &'static [&'static str] {
+        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+        &[]
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let classifiers = find_classifiers(cx.ast, cx.tree);
+        if classifiers.is_empty() {
+            return Vec::new();
+        }
+        let local = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
+        let mut classified = local.clone();
+        classified.extend(cx.tree.classified_types.iter().cloned());
+        let mut enums = Vec::new();
+        collect_enums(&cx.ast.items, &mut enums);
+        let lookup = VariantLookup {
+            enums: &enums,
+            classified: &classified,
+            local: &local,
+            uses_triage: cx.crate_uses_triage,
+        };
+
+        let mut findings = Vec::new();
+        for classifier in &classifiers {
+            let mut arms = ConstantArms {
+                classifier,
+                lookup: &lookup,
+                found: Vec::new(),
+            };
+            arms.visit_block(classifier.body);
+            for lossy in arms.found {
+                findings.push(self.finding(cx, classifier, lossy));
+            }
+        }
+        findings.sort_by_key(|f| f.region);
+        findings.dedup_by_key(|f| f.region);
+        findings
+    }
+}
+
+impl LossyDelegation {
+    fn finding(&self, cx: &FileContext<'_>, classifier: &Classifier<'_>, lossy: Lossy) -> Finding {
+        let call = match classifier.kind {
+            ClassifierKind::Verdict => "verdict".to_owned(),
+            ClassifierKind::Predicate => classifier.name(),
+        };
+        Finding {
+            rule: self.name(),
+            level: self.default_level(),
+            path: cx.path.to_path_buf(),
+            region: lossy.region,
+            message: format!(
+                "`{}` wraps `{}`, which has its own classifier, but this arm answers a constant",
+                lossy.variant, lossy.inner
+            ),
+            help: format!(
+                "ask the wrapped error: bind it and call `inner.{call}()`, or derive \
+                 `triage::Classify` and mark the variant `#[delegate]`"
+            ),
+        }
+    }
+}
+
+/// An arm pattern that ignores a classified inner error.
+struct Lossy {
+    region: Region,
+    variant: String,
+    inner: String,
+}
+
+fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
+    for item in items {
+        match item {
+            Item::Enum(e) => out.push(e),
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_enums(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Answers "which classified type does this variant wrap?" from the enums defined in the file.
+struct VariantLookup<'a> {
+    enums: &'a [&'a ItemEnum],
+    /// Classified type names of the whole tree.
+    classified: &'a HashSet<String>,
+    /// Classified type names of this file.
+    local: &'a HashSet<String>,
+    /// triage classifies `std::io::Error` itself.
+    uses_triage: bool,
+}
+
+impl VariantLookup<'_> {
+    /// The classified field types of `variant`, each with its field name or index, and the
+    /// variant's number of fields, when the enum is found in the file; `None` when it is not.
+    fn wrapped(
+        &self,
+        enum_name: Option<&str>,
+        variant: &str,
+    ) -> Option<(Vec<(FieldKey, String)>, usize)> {
+        let mut candidates = self.enums.iter().filter(|e| {
+            enum_name.is_none_or(|name| e.ident == name)
+                && e.variants.iter().any(|v| v.ident == variant)
+        });
+        let item = candidates.next()?;
+        if candidates.next().is_some() {
+            // Two enums in the file have this variant and the pattern does not say which.
+            return None;
+        }
+        let found = item.variants.iter().find(|v| v.ident == variant)?;
+        let own = item.ident.to_string();
+        let wrapped = found
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(index, field)| {
+                let name = self.classified_name(&field.ty, &own)?;
+                let key = match (&found.fields, &field.ident) {
+                    (Fields::Named(_), Some(ident)) => FieldKey::Named(ident.to_string()),
+                    _ => FieldKey::Index(index),
+                };
+                Some((key, name))
+            })
+            .collect();
+        Some((wrapped, found.fields.len()))
+    }
+
+    fn classified_name(&self, ty: &Type, own: &str) -> Option<String> {
+        let name = type_name(ty)?;
+        if name == own {
+            return None;
+        }
+        let path = last_path(ty)?;
+        let qualified = path.segments.len() > 1;
+        if name == "Error" {
+            // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
+            // is the one this file defines or imports, so only this file's classifier counts.
+            let is_io = qualified
+                && path
+                    .segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|seg| seg.ident == "io");
+            return if is_io && self.uses_triage {
+                Some("io::Error".to_owned())
+            } else if !qualified && self.local.contains(&name) {
+                Some(name)
+            } else {
+                None
+            };
+        }
+        self.classified.contains(&name).then_some(name)
+    }
+
+    /// For an enum not defined in the file: a single-field variant named after a classified type
+    /// (`Engine` for `EngineError`, `Status` for `Status`).
+    fn by_variant_name(&self, variant: &str) -> Option<String> {
+        [variant.to_owned(), format!("{variant}Error")]
+            .into_iter()
+            .find(|name| self.classified.contains(name))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldKey {
+    Index(usize),
+    Named(String),
+}
+
+/// Finds constant-answer arms (and `matches!` patterns) in one classifier's body.
+struct ConstantArms<'c, 'a> {
+    classifier: &'c Classifier<'a>,
+    lookup: &'c VariantLookup<'c>,
+    found: Vec<Lossy>,
+}
+
+impl ConstantArms<'_, '_> {
+    fn check_pattern(&mut self, pat: &Pat) {
+        match pat {
+            Pat::Or(or) => or.cases.iter().for_each(|case| self.check_pattern(case)),
+            Pat::Reference(r) => self.check_pattern(&r.pat),
+            Pat::Paren(p) => self.check_pattern(&p.pat),
+            Pat::TupleStruct(tuple) => {
+                let Some((enum_name, variant)) = self.split(&tuple.path) else {
+                    return;
+                };
+                match self.lookup.wrapped(enum_name.as_deref(), &variant) {
+                    Some((wrapped, field_count)) => {
+                        let inner = wrapped.iter().find_map(|(key, name)| match key {
+                            FieldKey::Index(i)
+                                if tuple_field_ignored(&tuple.elems, field_count, *i) =>
+                            {
+                                Some(name.clone())
+                            }
+                            _ => None,
+                        });
+                        if let Some(inner) = inner {
+                            self.report(pat, &tuple.path, inner);
+                        }
+                    }
+                    None if tuple.elems.len() == 1 && ignores_value(&tuple.elems[0]) => {
+                        if let Some(inner) = self.lookup.by_variant_name(&variant) {
+                            self.report(pat, &tuple.path, inner);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            Pat::Struct(strukt) => {
+                let Some((enum_name, variant)) = self.split(&strukt.path) else {
+                    return;
+                };
+                let Some((wrapped, _)) = self.lookup.wrapped(enum_name.as_deref(), &variant) else {
+                    return;
+                };
+                let inner = wrapped.iter().find_map(|(key, name)| {
+                    let FieldKey::Named(field) = key else {
+                        return None;
+                    };
+                    let named = strukt.fields.iter().find(|f| match &f.member {
+                        syn::Member::Named(ident) => ident == field,
+                        syn::Member::Unnamed(_) => false,
+                    });
+                    let ignored = match named {
+                        Some(f) => ignores_value(&f.pat),
+                        None => strukt.rest.is_some(),
+                    };
+                    ignored.then(|| name.clone())
+                });
+                if let Some(inner) = inner {
+                    self.report(pat, &strukt.path, inner);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `Enum::Variant` → (`Some("Enum")`, `"Variant"`); `Self::Variant` uses the impl's type;
+    /// a bare `Variant` (imported) has no enum name.
+    fn split(&self, path: &syn::Path) -> Option<(Option<String>, String)> {
+        let mut segments = path.segments.iter().rev();
+        let variant = segments.next()?.ident.to_string();
+        let enum_name = match segments.next() {
+            Some(seg) if seg.ident == "Self" => Some(self.classifier.self_type.clone()?),
+            Some(seg) => Some(seg.ident.to_string()),
+            None => None,
+        };
+        Some((enum_name, variant))
+    }
+
+    fn report(&mut self, pat: &Pat, path: &syn::Path, inner: String) {
+        let self_type = self.classifier.self_type.as_deref();
+        let variant = path
+            .segments
+            .iter()
+            .map(|seg| match self_type {
+                Some(name) if seg.ident == "Self" => name.to_owned(),
+                _ => seg.ident.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("::");
+        self.found.push(Lossy {
+            region: Region::of(pat),
+            variant,
+            inner,
+        });
+    }
+}
+
+/// The path of a type, looking through references, `Box`, `Arc` and `Rc` like [`type_name`].
+fn last_path(ty: &Type) -> Option<&syn::Path> {
+    match ty {
+        Type::Reference(r) => last_path(&r.elem),
+        Type::Paren(p) => last_path(&p.elem),
+        Type::Group(g) => last_path(&g.elem),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if matches!(
+                last.ident.to_string().as_str(),
+                "Box" | "Arc" | "Rc" | "Option"
+            ) {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                        return last_path(inner);
+                    }
+                }
+            }
+            Some(&p.path)
+        }
+        _ => None,
+    }
+}
+
+/// Whether field `index` of a tuple variant with `field_count` fields is not looked at by `elems`,
+/// which may hold one `..` standing for the fields between those it names.
+fn tuple_field_ignored(
+    elems: &syn::punctuated::Punctuated<Pat, Token![,]>,
+    field_count: usize,
+    index: usize,
+) -> bool {
+    let elems: Vec<&Pat> = elems.iter().collect();
+    match elems.iter().position(|p| matches!(p, Pat::Rest(_))) {
+        None => elems.get(index).is_some_and(|p| ignores_value(p)),
+        Some(rest) => {
+            let after = elems.len() - rest - 1;
+            if index < rest {
+                ignores_value(elems[index])
+            } else if index + after >= field_count {
+                // Matched from the end by the patterns after `..`.
+                elems
+                    .get(rest + 1 + index + after - field_count)
+                    .is_some_and(|p| ignores_value(p))
+            } else {
+                true
+            }
+        }
+    }
+}
+
+/// A sub-pattern that does not look at the value: `_`, a plain binding, `..`.
+fn ignores_value(pat: &Pat) -> bool {
+    match pat {
+        Pat::Wild(_) | Pat::Rest(_) => true,
+        Pat::Ident(ident) => ident.subpat.is_none(),
+        Pat::Reference(r) => ignores_value(&r.pat),
+        Pat::Paren(p) => ignores_value(&p.pat),
+        _ => false,
+    }
+}
+
+impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if arm.guard.is_none() && constant_answer(&arm.body).is_some() {
+            self.check_pattern(&arm.pat);
+        }
+        syn::visit::visit_arm(self, arm);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        if mac.path.is_ident("matches") {
+            if let Ok(Some(pat)) = mac.parse_body_with(matches_pattern) {
+                self.check_pattern(&pat);
+            }
+        }
+    }
+}
+
+/// The pattern of `matches!(expr, pattern)`, or `None` when it has a guard (which may look at
+/// the inner value).
+fn matches_pattern(input: ParseStream<'_>) -> syn::Result<Option<Pat>> {
+    input.parse::<Expr>()?;
+    input.parse::<Token![,]>()?;
+    let pat = Pat::parse_multi_with_leading_vert(input)?;
+    if input.peek(Token![if]) {
+        return Ok(None);
+    }
+    Ok(Some(pat))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::rule::TreeFacts;
+
+    fn lines(source: &str) -> Vec<usize> {
+        let file = syn::parse_file(source).unwrap();
+        let tree = TreeFacts::with_default_classifier_names();
+        let cx = FileContext {
+            path: Path::new("src/lib.rs"),
+            source,
+            ast: &file,
+            tree: &tree,
+            crate_uses_triage: false,
+        };
+        LossyDelegation
+            .check(&cx)
+            .iter()
+            .map(|f| f.region.line)
+            .collect()
+    }
+
+    const INNER: &str = "
+pub enum EngineError { Busy, Gone }
+impl EngineError {
+    pub fn is_retryable(&self) -> bool { matches!(self, EngineError::Busy) }
+}
+";
+
+    #[test]
+    fn a_constant_for_a_wrapping_variant_is_reported() {
+        let source = format!(
+            "{INNER}
+pub enum StoreError {{ Engine(EngineError), Corrupted }}
+impl StoreError {{
+    pub fn is_retryable(&self) -> bool {{
+        match self {{
+            StoreError::Engine(_) => true,
+            StoreError::Corrupted => false,
+        }}
+    }}
+}}"
+        );
+        assert_eq!(lines(&source), [11]);
+    }
+
+    #[test]
+    fn a_verdict_impl_and_a_struct_variant_are_reported() {
+        let source = format!(
+            "{INNER}
+pub enum StoreError {{ Engine {{ source: EngineError, at: u64 }}, Corrupted }}
+impl triage::Classify for StoreError {{
+    fn verdict(&self) -> triage::Verdict {{
+        match self {{
+            Self::Engine {{ .. }} => triage::Verdict::Terminal,
+            Self::Corrupted => triage::Verdict::Terminal,
+        }}
+    }}
+}}"
+        );
+        assert_eq!(lines(&source), [11]);
+    }
+
+    #[test]
+    fn a_matches_macro_listing_a_wrapping_variant_is_reported() {
+        let source = format!(
+            "{INNER}
+pub enum StoreError {{ Engine(EngineError), Corrupted }}
+impl StoreError {{
+    pub fn is_retryable(&self) -> bool {{
+        matches!(self, StoreError::Engine(_))
+    }}
+}}"
+        );
+        assert_eq!(lines(&source), [10]);
+    }
+
+    #[test]
+    fn delegating_to_the_inner_error_is_not_reported() {
+        let source = format!(
+            "{INNER}
+pub enum StoreError {{ Engine(EngineError), Corrupted }}
+impl StoreError {{
+    pub fn is_retryable(&self) -> bool {{
+        match self {{
+            StoreError::Engine(e) => e.is_retryable(),
+            StoreError::Corrupted => false,
+        }}
+    }}
+}}"
+        );
+        assert!(lines(&source).is_empty());
+    }
+
+    #[test]
+    fn an_arm_on_an_inner_variant_is_not_reported_but_the_catch_all_is() {
+        let source = format!(
+            "{INNER}
+pub enum StoreError {{ Engine(EngineError), Corrupted }}
+impl StoreError {{
+    pub fn is_retryable(&self) -> bool {{
+        match self {{
+            StoreError::Engine(EngineError::Busy) => true,
+            StoreError::Engine(_) => false,
+            StoreError::Corrupted => false,
+        }}
+    }}
+}}"
+        );
+        // The catch-all for the other inner variants still ignores the inner verdict.
+        assert_eq!(lines(&source), [12]);
+    }
+
+    #[test]
+    fn an_io_error_is_not_the_trees_error_outside_triage() {
+        let source = "
+pub enum Error { Busy }
+impl Error { pub fn is_retryable(&self) -> bool { true } }
+pub enum UploadError { Io(io::Error), Other(Error) }
+impl UploadError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            UploadError::Io(_) => false,
+            UploadError::Other(_) => true,
+        }
+    }
+}";
+        assert_eq!(lines(source), [9]);
+    }
+
+    #[test]
+    fn a_variant_wrapping_an_unclassified_type_is_not_reported() {
+        let source = "
+pub enum StoreError { Io(std::io::Error), Corrupted }
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Io(_) => true,
+            StoreError::Corrupted => false,
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+}

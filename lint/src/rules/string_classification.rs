@@ -1,0 +1,364 @@
+//! `string_classification`: deciding retry from an error's message text.
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{Expr, Local, Pat};
+
+use crate::classifier::{find_classifiers, Classifier};
+use crate::finding::{Finding, Level, Region};
+use crate::rule::{FileContext, Rule};
+
+/// The rule; see [`DOCS`].
+pub struct StringClassification;
+
+/// What `cargo triage explain string_classification` prints.
+pub const DOCS: &str = "\
+### What it does
+Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
+`.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
+output, directly or through a local binding, inside a classifier (`is_retryable`, `should_retry`,
+`retry_on`, `Classify::verdict`, ...) or in a condition that leads to a retry (`continue` in a
+retry loop, a `retry` call, a `retry_if` closure).
+
+### Why is this bad
+Message text is not an interface: a dependency rewords a message, adds context, or translates it,
+and the classification silently changes. An error wrapped with context (\"fetching page 3: connection
+reset\") may still match while an unrelated error whose message happens to contain the word is
+retried forever.
+
+### Example
+```rust
+fn should_retry(status: &Status) -> bool {
+    status.code() == Code::Unavailable || status.message().contains(\"connection reset\")
+}
+```
+
+### Use instead
+```rust
+fn should_retry(status: &Status) -> bool {
+    matches!(status.code(), Code::Unavailable | Code::ResourceExhausted)
+}
+```
+Classify by type, variant or code; give the error a variant (and `#[derive(triage::Classify)]`) if
+the information only exists in text today.
+";
+
+const INSPECTING_METHODS: &[&str] = &["contains", "starts_with", "ends_with"];
+const TEXT_METHODS: &[&str] = &["to_string", "message", "description", "msg", "get_message"];
+/// Methods that keep text text: `err.to_string().to_lowercase().contains(..)` still inspects it.
+const TEXT_PRESERVING: &[&str] = &[
+    "as_str",
+    "as_ref",
+    "to_lowercase",
+    "to_ascii_lowercase",
+    "to_uppercase",
+    "to_ascii_uppercase",
+    "trim",
+    "as_bytes",
+    "to_owned",
+    "borrow",
+];
+const RETRY_WORDS: &[&str] = &["retry", "retries", "retried", "retriable", "retryable"];
+const RETRY_LOOP_WORDS: &[&str] = &["retry", "retries", "retried", "attempt", "backoff"];
+
+impl Rule for StringClassification {
+    fn name(&self) -> &'static str {
+        "string_classification"
+    }
+
+    fn default_level(&self) -> Level {
+        Level::Deny
+    }
+
+    fn docs(&self) -> &'static str {
+        DOCS
+    }
+
+    fn needles(&self) -> &'static [&'static str] {
+        // Outside classifiers, a retry context needs one of these words (the prefilter is case
+        // insensitive); classifiers come from the names the engine adds.
+        &["retr", "attempt", "backoff"]
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let classifiers = find_classifiers(cx.ast, cx.tree);
+        let mut collector = FunctionCollector {
+            classifiers: &classifiers,
+            cx,
+            findings: Vec::new(),
+        };
+        collector.visit_file(cx.ast);
+        let mut findings = collector.findings;
+        findings.sort_by_key(|f| f.region);
+        findings.dedup_by_key(|f| f.region);
+        findings
+    }
+}
+
+/// Visits every function body, as a classifier or as ordinary code.
+struct FunctionCollector<'c, 'x> {
+    classifiers: &'c [Classifier<'c>],
+    cx: &'x FileContext<'x>,
+    findings: Vec<Finding>,
+}
+
+impl FunctionCollector<'_, '_> {
+    fn check_body(&mut self, sig: &syn::Signature, body: &syn::Block) {
+        let classifier = self
+            .classifiers
+            .iter()
+            .find(|c| std::ptr::eq(c.sig, sig) && std::ptr::eq(c.body, body));
+        let mut bindings = TextBindings::default();
+        if let Some(classifier) = classifier {
+            for input in &classifier.error_inputs {
+                if input == "msg" || input == "message" {
+                    bindings.names.insert(input.clone());
+                }
+            }
+        }
+        bindings.visit_block(body);
+        let retry_fn = words_in(&sig.ident.to_string(), RETRY_LOOP_WORDS);
+        let mut finder = InspectionFinder {
+            bindings: &bindings.names,
+            in_classifier: classifier.map(Classifier::qualified_name),
+            retry_context: retry_fn || mentions_retry(body, RETRY_LOOP_WORDS),
+            regions: Vec::new(),
+        };
+        finder.visit_block(body);
+        for (region, in_classifier) in finder.regions {
+            let message = match in_classifier {
+                Some(name) => format!("`{name}` classifies errors by their message text"),
+                None => "the decision to retry depends on the error's message text".to_owned(),
+            };
+            self.findings.push(Finding {
+                rule: "string_classification",
+                level: Level::Deny,
+                path: self.cx.path.to_path_buf(),
+                region,
+                message,
+                help: "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
+                       `#[derive(triage::Classify)]`), not by its text"
+                    .to_owned(),
+            });
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.check_body(&item.sig, &item.block);
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.check_body(&item.sig, &item.block);
+        syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        if let Some(body) = &item.default {
+            self.check_body(&item.sig, body);
+        }
+        syn::visit::visit_trait_item_fn(self, item);
+    }
+}
+
+/// Local bindings that hold message text: `let msg = err.to_string();`.
+#[derive(Default)]
+struct TextBindings {
+    names: HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for TextBindings {
+    fn visit_local(&mut self, local: &'ast Local) {
+        if let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+            if is_message_text(&init.expr, &self.names) {
+                self.names.insert(ident.ident.to_string());
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// Whether an expression is an error's message text.
+fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            if TEXT_METHODS.contains(&method.as_str()) && call.args.is_empty() {
+                return true;
+            }
+            if TEXT_PRESERVING.contains(&method.as_str()) || method == "unwrap_or_default" {
+                return is_message_text(&call.receiver, bindings);
+            }
+            false
+        }
+        Expr::Macro(mac) => mac.mac.path.is_ident("format"),
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| bindings.contains(&ident.to_string())),
+        Expr::Reference(r) => is_message_text(&r.expr, bindings),
+        Expr::Paren(p) => is_message_text(&p.expr, bindings),
+        Expr::Unary(u) => is_message_text(&u.expr, bindings),
+        Expr::Try(t) => is_message_text(&t.expr, bindings),
+        _ => false,
+    }
+}
+
+/// Whether an expression inspects message text: `text.contains(..)`, `text == ".."`.
+fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            INSPECTING_METHODS.contains(&call.method.to_string().as_str())
+                && is_message_text(&call.receiver, bindings)
+        }
+        Expr::Binary(binary) => {
+            matches!(binary.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_))
+                && (is_message_text(&binary.left, bindings)
+                    || is_message_text(&binary.right, bindings))
+        }
+        _ => false,
+    }
+}
+
+/// Finds the inspections that count in one function body: every one inside a classifier, and
+/// elsewhere those in a condition whose branch retries.
+struct InspectionFinder<'b> {
+    bindings: &'b HashSet<String>,
+    in_classifier: Option<String>,
+    retry_context: bool,
+    regions: Vec<(Region, Option<String>)>,
+}
+
+impl InspectionFinder<'_> {
+    fn record_inspections_in(&mut self, expr: &Expr) {
+        let mut all = AllInspections {
+            bindings: self.bindings,
+            found: Vec::new(),
+        };
+        all.visit_expr(expr);
+        for region in all.found {
+            self.regions.push((region, self.in_classifier.clone()));
+        }
+    }
+
+    fn leads_to_retry(&self, branch: &Expr) -> bool {
+        let mut continues = Continue(false);
+        continues.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+    }
+
+    fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
+        let mut continues = Continue(false);
+        continues.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+    }
+}
+
+impl<'ast> Visit<'ast> for InspectionFinder<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.in_classifier.is_some() {
+            if inspects_text(expr, self.bindings) {
+                self.regions
+                    .push((Region::of(expr), self.in_classifier.clone()));
+            }
+            syn::visit::visit_expr(self, expr);
+            return;
+        }
+        match expr {
+            Expr::If(if_expr) if self.block_leads_to_retry(&if_expr.then_branch) => {
+                self.record_inspections_in(&if_expr.cond);
+            }
+            Expr::Match(match_expr) => {
+                for arm in &match_expr.arms {
+                    if let Some((_, guard)) = &arm.guard {
+                        if self.leads_to_retry(&arm.body) {
+                            self.record_inspections_in(guard);
+                        }
+                    }
+                }
+            }
+            Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
+                for arg in &call.args {
+                    if let Expr::Closure(closure) = arg {
+                        self.record_inspections_in(&closure.body);
+                    }
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+struct AllInspections<'b> {
+    bindings: &'b HashSet<String>,
+    found: Vec<Region>,
+}
+
+impl<'ast> Visit<'ast> for AllInspections<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if inspects_text(expr, self.bindings) {
+            self.found.push(Region::of(expr));
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+}
+
+/// Whether an identifier contains one of `words` (case-insensitively).
+fn words_in(ident: &str, words: &[&str]) -> bool {
+    let lower = ident.to_ascii_lowercase();
+    words.iter().any(|word| lower.contains(word))
+}
+
+fn mentions_retry(block: &syn::Block, words: &[&str]) -> bool {
+    let mut finder = RetryMention {
+        words,
+        found: false,
+    };
+    finder.visit_block(block);
+    finder.found
+}
+
+fn mentions_retry_expr(expr: &Expr, words: &[&str]) -> bool {
+    let mut finder = RetryMention {
+        words,
+        found: false,
+    };
+    finder.visit_expr(expr);
+    finder.found
+}
+
+struct RetryMention<'w> {
+    words: &'w [&'w str],
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for RetryMention<'_> {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        let text = ident.to_string();
+        // `Verdict::Retryable` says retry; `no_retry`/`Terminal` do not.
+        if words_in(&text, self.words) && !text.to_ascii_lowercase().starts_with("no") {
+            self.found = true;
+        }
+    }
+}
+
+/// Finds a `continue` outside closures.
+struct Continue(bool);
+
+impl<'ast> Visit<'ast> for Continue {
+    fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+        self.0 = true;
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
