@@ -8,7 +8,8 @@ use std::thread;
 
 use rusqlite::Connection;
 use triage::task::{
-    MemoryTaskStore, NewTask, SqliteTaskStore, StoreError, TaskState, TaskStore, SCHEMA_VERSION,
+    MemoryTaskStore, NewTask, SqliteTaskStore, Step, StoreError, TaskState, TaskStore,
+    SCHEMA_VERSION,
 };
 use triage::Classify;
 
@@ -124,6 +125,35 @@ fn an_unknown_state_in_a_row_is_bad_data_not_a_panic() {
     assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
     assert!(error.to_string().contains("exploded"), "{error}");
     assert!(error.is_terminal());
+}
+
+#[test]
+fn an_unreadable_column_is_bad_data_naming_task_and_column() {
+    let (store, dir) = sqlite_store();
+    let id = store
+        .create_task(&NewTask::new("k", "backfill", Vec::new()))
+        .unwrap();
+    let raw = Connection::open(dir.path().join("tasks.db")).unwrap();
+    raw.execute("UPDATE tasks SET priority = 1e12 WHERE id = ?1", [id.0])
+        .unwrap();
+    let error = store.task_by_key_with_history("k").unwrap_err();
+    assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("task {id}")) && text.contains("`priority`"),
+        "{text}"
+    );
+    assert!(error.is_terminal());
+
+    let subtask = store.create_subtasks(id, Step(1), &[Vec::new()]).unwrap()[0];
+    raw.execute("UPDATE subtasks SET state = x'ff' WHERE id = ?1", [subtask.0])
+        .unwrap();
+    let error = store.subtasks(id).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("subtask {subtask}")) && text.contains("`state`"),
+        "{text}"
+    );
 }
 
 #[test]

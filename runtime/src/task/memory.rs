@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 use super::state::{SubtaskState, TaskState};
-use super::store::{StoreError, TaskStore};
+use super::store::{check_subtask_finish, check_task_transition, StoreError, TaskStore};
 
 /// A [`TaskStore`] in process memory. It behaves like the SQLite store (it passes the same
 /// conformance suite) but keeps nothing across restarts.
@@ -48,6 +48,20 @@ impl MemoryTaskStore {
         // Every change below is applied after all its checks, so a panic elsewhere cannot leave a
         // half-made change behind the lock.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Tables {
+    /// The active task with this id; `None` when it is in history (it no longer moves), an error
+    /// when no task has the id.
+    fn active_task_mut(&mut self, id: TaskId) -> Result<Option<&mut Task>, StoreError> {
+        if self.task_history.contains_key(&id) {
+            return Ok(None);
+        }
+        self.tasks
+            .get_mut(&id)
+            .map(Some)
+            .ok_or(StoreError::TaskNotFound { id })
     }
 }
 
@@ -108,17 +122,11 @@ impl TaskStore for MemoryTaskStore {
         to: TaskState,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalTransition { id, from, to });
-        }
+        check_task_transition(id, from, to)?;
         let mut tables = self.tables();
-        if tables.task_history.contains_key(&id) {
+        let Some(task) = tables.active_task_mut(id)? else {
             return Ok(false);
-        }
-        let task = tables
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound { id })?;
+        };
         if task.state != from {
             return Ok(false);
         }
@@ -138,13 +146,9 @@ impl TaskStore for MemoryTaskStore {
         to: Step,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
-        if tables.task_history.contains_key(&id) {
+        let Some(task) = tables.active_task_mut(id)? else {
             return Ok(false);
-        }
-        let task = tables
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound { id })?;
+        };
         if task.state != state || task.step != from {
             return Ok(false);
         }
@@ -205,15 +209,8 @@ impl TaskStore for MemoryTaskStore {
             .subtasks
             .get_mut(&id)
             .ok_or(StoreError::SubtaskNotFound { id })?;
-        if subtask.state.is_done() {
+        if !check_subtask_finish(id, subtask.state, to)? {
             return Ok(false);
-        }
-        if !subtask.state.can_move_to(to) {
-            return Err(StoreError::IllegalSubtaskTransition {
-                id,
-                from: subtask.state,
-                to,
-            });
         }
         subtask.state = to;
         if let Some(error) = outcome.error() {

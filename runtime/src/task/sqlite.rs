@@ -1,14 +1,17 @@
 //! [`SqliteTaskStore`]: the embedded [`TaskStore`], a SQLite file.
 
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, ToSql, TransactionBehavior};
 
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
-use super::state::{SubtaskState, TaskState};
-use super::store::{StoreError, TaskStore};
+use super::state::{SubtaskState, TaskState, UnknownState};
+use super::store::{check_subtask_finish, check_task_transition, StoreError, TaskStore};
 
 /// The schema version this build writes and reads, kept in `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -65,7 +68,6 @@ CREATE INDEX subtask_history_by_task ON subtask_history (task_id);
 const TASK_COLUMNS: &str =
     "id, task_key, task_type, state, step, priority, meta, error, created_at_ms, state_updated_at_ms";
 const SUBTASK_COLUMNS: &str = "id, task_id, step, state, meta, error";
-const DONE_STATES: &str = "('succeed', 'failed', 'reverted')";
 
 /// A [`TaskStore`] in a SQLite file: the embedded default.
 ///
@@ -216,29 +218,11 @@ impl TaskStore for SqliteTaskStore {
     }
 
     fn task(&self, id: TaskId) -> Result<Option<Task>, StoreError> {
-        let connection = self.connection();
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1 \
-             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE id = ?1 LIMIT 1"
-        );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| statement.query_row([id.0], TaskRow::read).optional())
-            .at(&self.path)?;
-        row.map(TaskRow::into_task).transpose()
+        self.task_where("id", &id.0)
     }
 
     fn task_by_key_with_history(&self, key: &str) -> Result<Option<Task>, StoreError> {
-        let connection = self.connection();
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE task_key = ?1 \
-             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE task_key = ?1 LIMIT 1"
-        );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| statement.query_row([key], TaskRow::read).optional())
-            .at(&self.path)?;
-        row.map(TaskRow::into_task).transpose()
+        self.task_where("task_key", &key)
     }
 
     fn transition(
@@ -248,9 +232,7 @@ impl TaskStore for SqliteTaskStore {
         to: TaskState,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalTransition { id, from, to });
-        }
+        check_task_transition(id, from, to)?;
         let connection = self.connection();
         // One conditional UPDATE is the compare-and-set: SQLite runs it atomically, so two
         // connections racing on the same task cannot both see `from`.
@@ -263,14 +245,7 @@ impl TaskStore for SqliteTaskStore {
                 statement.execute(params![id.0, from.as_str(), to.as_str(), error, now_ms()])
             })
             .at(&self.path)?;
-        if moved == 1 {
-            return Ok(true);
-        }
-        if task_exists(&connection, id).at(&self.path)? {
-            Ok(false)
-        } else {
-            Err(StoreError::TaskNotFound { id })
-        }
+        self.moved_or_not_found(&connection, id, moved)
     }
 
     fn switch_step(
@@ -287,14 +262,7 @@ impl TaskStore for SqliteTaskStore {
                 statement.execute(params![id.0, state.as_str(), from.0, to.0])
             })
             .at(&self.path)?;
-        if moved == 1 {
-            return Ok(true);
-        }
-        if task_exists(&connection, id).at(&self.path)? {
-            Ok(false)
-        } else {
-            Err(StoreError::TaskNotFound { id })
-        }
+        self.moved_or_not_found(&connection, id, moved)
     }
 
     fn create_subtasks(
@@ -341,20 +309,24 @@ impl TaskStore for SqliteTaskStore {
     fn claim_subtask(&self, task_id: TaskId, step: Step) -> Result<Option<Subtask>, StoreError> {
         let connection = self.connection();
         let sql = format!(
-            "UPDATE subtasks SET state = 'running' WHERE id = (\
-                SELECT id FROM subtasks WHERE task_id = ?1 AND step = ?2 AND state = 'pending' \
+            "UPDATE subtasks SET state = ?3 WHERE id = (\
+                SELECT id FROM subtasks WHERE task_id = ?1 AND step = ?2 AND state = ?4 \
                 ORDER BY id LIMIT 1) \
              RETURNING {SUBTASK_COLUMNS}"
         );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| {
-                statement
-                    .query_row(params![task_id.0, step.0], SubtaskRow::read)
-                    .optional()
-            })
+        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
+        let mut rows = statement
+            .query(params![
+                task_id.0,
+                step.0,
+                SubtaskState::Running.as_str(),
+                SubtaskState::Pending.as_str(),
+            ])
             .at(&self.path)?;
-        row.map(SubtaskRow::into_subtask).transpose()
+        rows.next()
+            .at(&self.path)?
+            .map(subtask_from_row)
+            .transpose()
     }
 
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
@@ -378,12 +350,9 @@ impl TaskStore for SqliteTaskStore {
                 Err(StoreError::SubtaskNotFound { id })
             };
         };
-        let from = parse_subtask_state(&current, id)?;
-        if from.is_done() {
+        let from = parse_state(&current, &format_args!("subtask {id}"))?;
+        if !check_subtask_finish(id, from, to)? {
             return Ok(false);
-        }
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalSubtaskTransition { id, from, to });
         }
         tx.prepare_cached(
             "UPDATE subtasks SET state = ?2, error = COALESCE(?3, error) WHERE id = ?1",
@@ -397,10 +366,14 @@ impl TaskStore for SqliteTaskStore {
     fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
         let connection = self.connection();
         connection
-            .prepare_cached(
-                "UPDATE subtasks SET state = 'canceled' WHERE task_id = ?1 AND state = 'pending'",
-            )
-            .and_then(|mut statement| statement.execute([task_id.0]))
+            .prepare_cached("UPDATE subtasks SET state = ?2 WHERE task_id = ?1 AND state = ?3")
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    task_id.0,
+                    SubtaskState::Canceled.as_str(),
+                    SubtaskState::Pending.as_str(),
+                ])
+            })
             .at(&self.path)
     }
 
@@ -411,15 +384,13 @@ impl TaskStore for SqliteTaskStore {
              UNION ALL SELECT {SUBTASK_COLUMNS} FROM subtask_history WHERE task_id = ?1 \
              ORDER BY id"
         );
-        let rows = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| {
-                statement
-                    .query_map([task_id.0], SubtaskRow::read)?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .at(&self.path)?;
-        rows.into_iter().map(SubtaskRow::into_subtask).collect()
+        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
+        let mut rows = statement.query([task_id.0]).at(&self.path)?;
+        let mut subtasks = Vec::new();
+        while let Some(row) = rows.next().at(&self.path)? {
+            subtasks.push(subtask_from_row(row)?);
+        }
+        Ok(subtasks)
     }
 
     fn move_done_to_history(&self) -> Result<usize, StoreError> {
@@ -427,7 +398,8 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let done_ids = format!("SELECT id FROM tasks WHERE state IN {DONE_STATES}");
+        let done_states = done_state_list();
+        let done_ids = format!("SELECT id FROM tasks WHERE state IN {done_states}");
         tx.execute(
             &format!(
                 "INSERT INTO subtask_history ({SUBTASK_COLUMNS}) SELECT {SUBTASK_COLUMNS} \
@@ -445,13 +417,13 @@ impl TaskStore for SqliteTaskStore {
             .execute(
                 &format!(
                     "INSERT INTO task_history ({TASK_COLUMNS}) SELECT {TASK_COLUMNS} \
-                     FROM tasks WHERE state IN {DONE_STATES}"
+                     FROM tasks WHERE state IN {done_states}"
                 ),
                 [],
             )
             .at(&self.path)?;
         tx.execute(
-            &format!("DELETE FROM tasks WHERE state IN {DONE_STATES}"),
+            &format!("DELETE FROM tasks WHERE state IN {done_states}"),
             [],
         )
         .at(&self.path)?;
@@ -460,104 +432,105 @@ impl TaskStore for SqliteTaskStore {
     }
 }
 
-fn task_exists(connection: &Connection, id: TaskId) -> rusqlite::Result<bool> {
-    connection
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1) \
-             OR EXISTS (SELECT 1 FROM task_history WHERE id = ?1)",
-        )?
-        .query_row([id.0], |row| row.get(0))
-}
-
-/// A task row as read, before its text and numbers are checked.
-struct TaskRow {
-    id: i64,
-    key: String,
-    task_type: String,
-    state: String,
-    step: i64,
-    priority: i32,
-    meta: Vec<u8>,
-    error: Option<String>,
-    created_at_ms: i64,
-    state_updated_at_ms: i64,
-}
-
-impl TaskRow {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(TaskRow {
-            id: row.get(0)?,
-            key: row.get(1)?,
-            task_type: row.get(2)?,
-            state: row.get(3)?,
-            step: row.get(4)?,
-            priority: row.get(5)?,
-            meta: row.get(6)?,
-            error: row.get(7)?,
-            created_at_ms: row.get(8)?,
-            state_updated_at_ms: row.get(9)?,
-        })
+impl SqliteTaskStore {
+    /// The task whose `column` (`id` or `task_key`) is `value`, active or in history.
+    fn task_where(&self, column: &str, value: &dyn ToSql) -> Result<Option<Task>, StoreError> {
+        let connection = self.connection();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE {column} = ?1 \
+             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE {column} = ?1 LIMIT 1"
+        );
+        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
+        let mut rows = statement.query([value]).at(&self.path)?;
+        rows.next().at(&self.path)?.map(task_from_row).transpose()
     }
 
-    fn into_task(self) -> Result<Task, StoreError> {
-        let id = TaskId(self.id);
-        let state = self.state.parse().map_err(|unknown| StoreError::BadData {
-            detail: format!("task {id}: {unknown}"),
-        })?;
-        Ok(Task {
-            id,
-            key: self.key,
-            task_type: self.task_type,
-            state,
-            step: Step(self.step),
-            priority: self.priority,
-            meta: self.meta,
-            error: self.error,
-            created_at: time_from_ms(self.created_at_ms, id, "created_at_ms")?,
-            state_updated_at: time_from_ms(self.state_updated_at_ms, id, "state_updated_at_ms")?,
-        })
+    /// The answer of a compare-and-set `UPDATE` that changed `moved` rows: whether the task
+    /// moved, or [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
+    fn moved_or_not_found(
+        &self,
+        connection: &Connection,
+        id: TaskId,
+        moved: usize,
+    ) -> Result<bool, StoreError> {
+        if moved == 1 {
+            return Ok(true);
+        }
+        let exists: bool = connection
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1) \
+                 OR EXISTS (SELECT 1 FROM task_history WHERE id = ?1)",
+            )
+            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
+            .at(&self.path)?;
+        if exists {
+            Ok(false)
+        } else {
+            Err(StoreError::TaskNotFound { id })
+        }
     }
 }
 
-/// A subtask row as read, before its text is checked.
-struct SubtaskRow {
-    id: i64,
-    task_id: i64,
-    step: i64,
-    state: String,
-    meta: Vec<u8>,
-    error: Option<String>,
-}
-
-impl SubtaskRow {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(SubtaskRow {
-            id: row.get(0)?,
-            task_id: row.get(1)?,
-            step: row.get(2)?,
-            state: row.get(3)?,
-            meta: row.get(4)?,
-            error: row.get(5)?,
-        })
-    }
-
-    fn into_subtask(self) -> Result<Subtask, StoreError> {
-        let id = SubtaskId(self.id);
-        Ok(Subtask {
-            id,
-            task_id: TaskId(self.task_id),
-            step: Step(self.step),
-            state: parse_subtask_state(&self.state, id)?,
-            meta: self.meta,
-            error: self.error,
-        })
-    }
-}
-
-fn parse_subtask_state(name: &str, id: SubtaskId) -> Result<SubtaskState, StoreError> {
-    name.parse().map_err(|unknown| StoreError::BadData {
-        detail: format!("subtask {id}: {unknown}"),
+/// Reads a task from a row of [`TASK_COLUMNS`]; a value this build cannot read is
+/// [`StoreError::BadData`] naming the task and the column.
+fn task_from_row(row: &Row<'_>) -> Result<Task, StoreError> {
+    let id = TaskId(column(row, "id", &"task row")?);
+    let owner = format!("task {id}");
+    let millis = |name: &str| time_from_ms(column(row, name, &owner)?, &owner, name);
+    Ok(Task {
+        id,
+        key: column(row, "task_key", &owner)?,
+        task_type: column(row, "task_type", &owner)?,
+        state: parse_state(&column::<String>(row, "state", &owner)?, &owner)?,
+        step: Step(column(row, "step", &owner)?),
+        priority: column(row, "priority", &owner)?,
+        meta: column(row, "meta", &owner)?,
+        error: column(row, "error", &owner)?,
+        created_at: millis("created_at_ms")?,
+        state_updated_at: millis("state_updated_at_ms")?,
     })
+}
+
+/// Reads a subtask from a row of [`SUBTASK_COLUMNS`], like [`task_from_row`].
+fn subtask_from_row(row: &Row<'_>) -> Result<Subtask, StoreError> {
+    let id = SubtaskId(column(row, "id", &"subtask row")?);
+    let owner = format!("subtask {id}");
+    Ok(Subtask {
+        id,
+        task_id: TaskId(column(row, "task_id", &owner)?),
+        step: Step(column(row, "step", &owner)?),
+        state: parse_state(&column::<String>(row, "state", &owner)?, &owner)?,
+        meta: column(row, "meta", &owner)?,
+        error: column(row, "error", &owner)?,
+    })
+}
+
+/// One column of a row of `owner` (`task 7`, `subtask 3`).
+fn column<T: FromSql>(row: &Row<'_>, name: &str, owner: &dyn Display) -> Result<T, StoreError> {
+    row.get(name).map_err(|error| StoreError::BadData {
+        detail: format!("{owner}: column `{name}`: {error}"),
+    })
+}
+
+/// A stored state name of `owner`, read as a [`TaskState`] or a [`SubtaskState`].
+fn parse_state<S>(name: &str, owner: &dyn Display) -> Result<S, StoreError>
+where
+    S: FromStr<Err = UnknownState>,
+{
+    name.parse().map_err(|unknown| StoreError::BadData {
+        detail: format!("{owner}: {unknown}"),
+    })
+}
+
+/// The done task states as an SQL list, `('succeed', ...)`, taken from [`TaskState::is_done`]
+/// so that the queries and the state table cannot disagree.
+fn done_state_list() -> String {
+    let names: Vec<String> = TaskState::ALL
+        .into_iter()
+        .filter(|state| state.is_done())
+        .map(|state| format!("'{state}'"))
+        .collect();
+    format!("({})", names.join(", "))
 }
 
 fn now_ms() -> i64 {
@@ -568,12 +541,12 @@ fn now_ms() -> i64 {
         })
 }
 
-fn time_from_ms(ms: i64, id: TaskId, column: &str) -> Result<SystemTime, StoreError> {
+fn time_from_ms(ms: i64, owner: &dyn Display, column: &str) -> Result<SystemTime, StoreError> {
     u64::try_from(ms)
         .ok()
         .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
         .ok_or_else(|| StoreError::BadData {
-            detail: format!("task {id}: `{column}` is {ms}, not a time after 1970"),
+            detail: format!("{owner}: `{column}` is {ms}, not a time after 1970"),
         })
 }
 

@@ -212,3 +212,34 @@ pub enum StoreError {
         detail: String,
     },
 }
+
+/// Refuses a task move that is not in [`TASK_TRANSITIONS`](super::TASK_TRANSITIONS); every store
+/// checks with this before it looks at the task.
+pub(super) fn check_task_transition(
+    id: TaskId,
+    from: TaskState,
+    to: TaskState,
+) -> Result<(), StoreError> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(StoreError::IllegalTransition { id, from, to })
+    }
+}
+
+/// Decides whether a subtask in `from` may end as `to`: `Ok(false)` when it has already ended
+/// (finishing is then a no-op), an error when the move is not in
+/// [`SUBTASK_TRANSITIONS`](super::SUBTASK_TRANSITIONS).
+pub(super) fn check_subtask_finish(
+    id: SubtaskId,
+    from: SubtaskState,
+    to: SubtaskState,
+) -> Result<bool, StoreError> {
+    if from.is_done() {
+        Ok(false)
+    } else if from.can_move_to(to) {
+        Ok(true)
+    } else {
+        Err(StoreError::IllegalSubtaskTransition { id, from, to })
+    }
+}
