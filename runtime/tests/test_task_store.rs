@@ -146,8 +146,11 @@ fn an_unreadable_column_is_bad_data_naming_task_and_column() {
     assert!(error.is_terminal());
 
     let subtask = store.create_subtasks(id, Step(1), &[Vec::new()]).unwrap()[0];
-    raw.execute("UPDATE subtasks SET state = x'ff' WHERE id = ?1", [subtask.0])
-        .unwrap();
+    raw.execute(
+        "UPDATE subtasks SET state = x'ff' WHERE id = ?1",
+        [subtask.0],
+    )
+    .unwrap();
     let error = store.subtasks(id).unwrap_err();
     let text = error.to_string();
     assert!(
