@@ -15,28 +15,9 @@ use triage::task::{
 };
 use triage::Classify;
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(&triage::task::MemoryTaskStore::new());
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[test]
-                fn $scenario() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = triage::task::SqliteTaskStore::open(dir.path().join("tasks.db")).unwrap();
-                    super::$scenario(&store);
-                }
-            )*
-        }
-    };
-}
+use task_setup::move_pending_task_to;
+
+mod task_setup;
 
 on_both_stores!(
     missing_task_is_submitted_with_metadata_for_the_current_job,
@@ -76,20 +57,8 @@ fn task_with_meta<S: TaskStore>(store: &S, key: &str, meta: Vec<u8>, state: Task
     let id = store
         .create_task(&NewTask::new(key, BACKFILL_TASK_TYPE, meta))
         .unwrap();
-    let path: &[TaskState] = match state {
-        TaskState::Pending => &[],
-        TaskState::Running => &[TaskState::Running],
-        TaskState::Succeed => &[TaskState::Running, TaskState::Succeed],
-        TaskState::Failed => &[TaskState::Running, TaskState::Failed],
-        TaskState::Paused => &[TaskState::Pausing, TaskState::Paused],
-        other => panic!("no path to {other} in these tests"),
-    };
-    let mut from = TaskState::Pending;
-    for &to in path {
-        let error = (to == TaskState::Failed).then_some("an earlier failure");
-        assert!(store.transition(id, from, to, error).unwrap());
-        from = to;
-    }
+    let error = (state == TaskState::Failed).then_some("an earlier failure");
+    move_pending_task_to(store, id, state, error);
     id
 }
 

@@ -2,6 +2,7 @@
 //! schema versions, corruption, two connections) is tested below it.
 
 mod conformance;
+mod task_setup;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -13,14 +14,10 @@ use triage::task::{
 };
 use triage::Classify;
 
-fn sqlite_store() -> (SqliteTaskStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteTaskStore::open(dir.path().join("tasks.db")).unwrap();
-    (store, dir)
-}
+use task_setup::sqlite_store;
 
 task_store_conformance!(memory, (triage::task::MemoryTaskStore::new(), ()));
-task_store_conformance!(sqlite, super::sqlite_store());
+task_store_conformance!(sqlite, crate::task_setup::sqlite_store());
 
 #[test]
 fn sqlite_store_keeps_tasks_across_reopen() {

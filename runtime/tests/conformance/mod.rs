@@ -12,6 +12,8 @@ use triage::task::{
 };
 use triage::Classify;
 
+use crate::task_setup::{move_pending_task_to, subtask_states};
+
 /// Instantiates every conformance check as a `#[test]` in a module named `$name`.
 #[macro_export]
 macro_rules! task_store_conformance {
@@ -61,30 +63,7 @@ fn new_task(key: &str) -> NewTask {
 /// Drives a task from pending to `state` along legal moves.
 fn task_in_state<S: TaskStore>(store: &S, key: &str, state: TaskState) -> TaskId {
     let id = store.create_task(&new_task(key)).unwrap();
-    let path: &[TaskState] = match state {
-        TaskState::Pending => &[],
-        TaskState::Running => &[TaskState::Running],
-        TaskState::Succeed => &[TaskState::Running, TaskState::Succeed],
-        TaskState::Failed => &[TaskState::Failed],
-        TaskState::Reverting => &[TaskState::Running, TaskState::Reverting],
-        TaskState::Reverted => &[
-            TaskState::Running,
-            TaskState::Reverting,
-            TaskState::Reverted,
-        ],
-        TaskState::Cancelling => &[TaskState::Cancelling],
-        TaskState::Pausing => &[TaskState::Pausing],
-        TaskState::Paused => &[TaskState::Pausing, TaskState::Paused],
-        TaskState::Resuming => &[TaskState::Pausing, TaskState::Paused, TaskState::Resuming],
-    };
-    let mut from = TaskState::Pending;
-    for &to in path {
-        assert!(
-            store.transition(id, from, to, None).unwrap(),
-            "{from} -> {to}"
-        );
-        from = to;
-    }
+    move_pending_task_to(store, id, state, None);
     id
 }
 
@@ -322,14 +301,8 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
     let running = store.claim_subtask(id, Step(1)).unwrap().unwrap();
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 2);
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 0);
-    let states: Vec<_> = store
-        .subtasks(id)
-        .unwrap()
-        .iter()
-        .map(|s| s.state)
-        .collect();
     assert_eq!(
-        states,
+        subtask_states(store, id),
         [
             SubtaskState::Running,
             SubtaskState::Canceled,
