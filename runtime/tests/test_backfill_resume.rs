@@ -62,6 +62,11 @@ fn task_with_meta<S: TaskStore>(store: &S, key: &str, meta: Vec<u8>, state: Task
     id
 }
 
+/// The id of the task with this key, active or in history.
+fn id_by_key<S: TaskStore>(store: &S, key: &str) -> TaskId {
+    store.task_by_key_with_history(key).unwrap().unwrap().id
+}
+
 fn resume<S: TaskStore>(
     store: &S,
     reorg: &ReorgInfo,
@@ -270,14 +275,7 @@ fn failed_task_returns_its_error_and_is_not_submitted_again<S: TaskStore>(store:
     );
     assert!(error.is_terminal());
     assert!(error.to_string().contains("an earlier failure"));
-    assert_eq!(
-        store
-            .task_by_key_with_history("ddl/backfill/112")
-            .unwrap()
-            .unwrap()
-            .id,
-        id
-    );
+    assert_eq!(id_by_key(store, "ddl/backfill/112"), id);
 }
 
 fn key_only_in_history_is_never_duplicated<S: TaskStore>(store: &S) {
@@ -302,14 +300,7 @@ fn key_only_in_history_is_never_duplicated<S: TaskStore>(store: &S) {
         }
     );
     assert!(BackfillError::from(error).is_terminal());
-    assert_eq!(
-        store
-            .task_by_key_with_history("ddl/backfill/112")
-            .unwrap()
-            .unwrap()
-            .id,
-        id
-    );
+    assert_eq!(id_by_key(store, "ddl/backfill/112"), id);
     assert_eq!(
         store.move_done_to_history().unwrap(),
         0,

@@ -20,9 +20,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// [`StoreError::Busy`], unless [`SqliteTaskStore::open_with_busy_timeout`] says otherwise.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const SCHEMA_V1: &str = "
-CREATE TABLE tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+/// The columns of a task after its id, shared by the active table and history so that a row moves
+/// between them with `INSERT ... SELECT`.
+const TASK_ROW_DEFINITION: &str = "
     task_key TEXT NOT NULL UNIQUE,
     task_type TEXT NOT NULL,
     state TEXT NOT NULL,
@@ -31,39 +31,28 @@ CREATE TABLE tasks (
     meta BLOB NOT NULL,
     error TEXT,
     created_at_ms INTEGER NOT NULL,
-    state_updated_at_ms INTEGER NOT NULL
-);
-CREATE TABLE task_history (
-    id INTEGER PRIMARY KEY,
-    task_key TEXT NOT NULL UNIQUE,
-    task_type TEXT NOT NULL,
-    state TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    priority INTEGER NOT NULL,
-    meta BLOB NOT NULL,
-    error TEXT,
-    created_at_ms INTEGER NOT NULL,
-    state_updated_at_ms INTEGER NOT NULL
-);
-CREATE TABLE subtasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    state_updated_at_ms INTEGER NOT NULL";
+
+/// The columns of a subtask after its id, shared like [`TASK_ROW_DEFINITION`].
+const SUBTASK_ROW_DEFINITION: &str = "
     task_id INTEGER NOT NULL,
     step INTEGER NOT NULL,
     state TEXT NOT NULL,
     meta BLOB NOT NULL,
-    error TEXT
-);
-CREATE INDEX subtasks_by_task ON subtasks (task_id, step, state);
-CREATE TABLE subtask_history (
-    id INTEGER PRIMARY KEY,
-    task_id INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    meta BLOB NOT NULL,
-    error TEXT
-);
-CREATE INDEX subtask_history_by_task ON subtask_history (task_id);
-";
+    error TEXT";
+
+/// Schema version 1. Active rows get fresh ids (`AUTOINCREMENT`: never reused, even after a row
+/// moves to history); history keeps the ids they had.
+fn schema_v1() -> String {
+    format!(
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, {TASK_ROW_DEFINITION});
+         CREATE TABLE task_history (id INTEGER PRIMARY KEY, {TASK_ROW_DEFINITION});
+         CREATE TABLE subtasks (id INTEGER PRIMARY KEY AUTOINCREMENT, {SUBTASK_ROW_DEFINITION});
+         CREATE INDEX subtasks_by_task ON subtasks (task_id, step, state);
+         CREATE TABLE subtask_history (id INTEGER PRIMARY KEY, {SUBTASK_ROW_DEFINITION});
+         CREATE INDEX subtask_history_by_task ON subtask_history (task_id);"
+    )
+}
 
 const TASK_COLUMNS: &str =
     "id, task_key, task_type, state, step, priority, meta, error, created_at_ms, state_updated_at_ms";
@@ -164,7 +153,7 @@ fn create_or_check_schema(connection: &mut Connection, path: &Path) -> Result<()
         });
     }
     if found == 0 {
-        tx.execute_batch(SCHEMA_V1).at(path)?;
+        tx.execute_batch(&schema_v1()).at(path)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .at(path)?;
     }
