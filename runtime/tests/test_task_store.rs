@@ -154,6 +154,24 @@ fn an_unreadable_column_is_bad_data_naming_task_and_column() {
         text.contains(&format!("subtask {subtask}")) && text.contains("`state`"),
         "{text}"
     );
+
+    // A claim that cannot read the row it claims is undone: the subtask stays claimable.
+    let unreadable = store.create_subtasks(id, Step(2), &[Vec::new()]).unwrap()[0];
+    raw.execute(
+        "UPDATE subtasks SET error = x'ff' WHERE id = ?1",
+        [unreadable.0],
+    )
+    .unwrap();
+    let error = store.claim_subtask(id, Step(2)).unwrap_err();
+    assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
+    let state: String = raw
+        .query_row(
+            "SELECT state FROM subtasks WHERE id = ?1",
+            [unreadable.0],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "pending");
 }
 
 #[test]

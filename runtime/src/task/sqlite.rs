@@ -296,26 +296,39 @@ impl TaskStore for SqliteTaskStore {
     }
 
     fn claim_subtask(&self, task_id: TaskId, step: Step) -> Result<Option<Subtask>, StoreError> {
-        let connection = self.connection();
+        let mut connection = self.connection();
+        // In a transaction so that a subtask whose row cannot be read is not left claimed by
+        // nobody: the error rolls the claim back.
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&self.path)?;
         let sql = format!(
             "UPDATE subtasks SET state = ?3 WHERE id = (\
                 SELECT id FROM subtasks WHERE task_id = ?1 AND step = ?2 AND state = ?4 \
                 ORDER BY id LIMIT 1) \
              RETURNING {SUBTASK_COLUMNS}"
         );
-        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
-        let mut rows = statement
-            .query(params![
-                task_id.0,
-                step.0,
-                SubtaskState::Running.as_str(),
-                SubtaskState::Pending.as_str(),
-            ])
-            .at(&self.path)?;
-        rows.next()
-            .at(&self.path)?
-            .map(subtask_from_row)
-            .transpose()
+        let claimed = {
+            let mut statement = tx.prepare_cached(&sql).at(&self.path)?;
+            let mut rows = statement
+                .query(params![
+                    task_id.0,
+                    step.0,
+                    SubtaskState::Running.as_str(),
+                    SubtaskState::Pending.as_str(),
+                ])
+                .at(&self.path)?;
+            let claimed = rows
+                .next()
+                .at(&self.path)?
+                .map(subtask_from_row)
+                .transpose()?;
+            // Run the statement to its end before committing.
+            while rows.next().at(&self.path)?.is_some() {}
+            claimed
+        };
+        tx.commit().at(&self.path)?;
+        Ok(claimed)
     }
 
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
