@@ -82,6 +82,25 @@ fn newer_schema_version_is_a_terminal_error_naming_file_and_versions() {
 }
 
 #[test]
+fn a_negative_schema_version_is_a_terminal_corrupt_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tasks.db");
+    drop(SqliteTaskStore::open(&path).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", -3)
+        .unwrap();
+
+    let error = SqliteTaskStore::open(&path).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Corrupt { path: p, .. } if *p == path),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("schema version -3"), "{error}");
+    assert!(error.is_terminal());
+}
+
+#[test]
 fn a_file_that_is_not_a_database_is_a_terminal_corrupt_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tasks.db");

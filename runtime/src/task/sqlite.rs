@@ -145,17 +145,27 @@ fn create_or_check_schema(connection: &mut Connection, path: &Path) -> Result<()
     let found: i64 = tx
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .at(path)?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    if found == 0 {
-        tx.execute_batch(&schema_v1()).at(path)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .at(path)?;
+    match found {
+        0 => {
+            tx.execute_batch(&schema_v1()).at(path)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .at(path)?;
+        }
+        SCHEMA_VERSION => {}
+        newer if newer > SCHEMA_VERSION => {
+            return Err(StoreError::SchemaTooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: SCHEMA_VERSION,
+            })
+        }
+        // No build of this store writes a negative version.
+        other => {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("schema version {other} is not one this store writes"),
+            })
+        }
     }
     tx.commit().at(path)
 }
