@@ -233,18 +233,7 @@ impl TaskStore for SqliteTaskStore {
     ) -> Result<bool, StoreError> {
         check_task_transition(id, from, to)?;
         let connection = self.connection();
-        // One conditional UPDATE is the compare-and-set: SQLite runs it atomically, so two
-        // connections racing on the same task cannot both see `from`.
-        let moved = connection
-            .prepare_cached(
-                "UPDATE tasks SET state = ?3, error = COALESCE(?4, error), state_updated_at_ms = ?5 \
-                 WHERE id = ?1 AND state = ?2",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![id.0, from.as_str(), to.as_str(), error, now_ms()])
-            })
-            .at(&self.path)?;
-        self.moved_or_not_found(&connection, id, moved)
+        self.compare_and_set_state(&connection, id, from, to, error)
     }
 
     fn switch_step(
@@ -342,51 +331,49 @@ impl TaskStore for SqliteTaskStore {
     }
 
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
-        let to = outcome.state();
         let mut connection = self.connection();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let current: Option<String> = tx
-            .prepare_cached("SELECT state FROM subtasks WHERE id = ?1")
-            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)).optional())
-            .at(&self.path)?;
-        let Some(current) = current else {
-            let in_history: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)")
-                .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
-                .at(&self.path)?;
-            return if in_history {
-                Ok(false)
-            } else {
-                Err(StoreError::SubtaskNotFound { id })
-            };
-        };
-        let from = parse_state(&current, &format_args!("subtask {id}"))?;
-        if !check_subtask_finish(id, from, to)? {
+        let Some((_, from)) = self.active_subtask(&tx, id)? else {
             return Ok(false);
-        }
-        tx.prepare_cached(
-            "UPDATE subtasks SET state = ?2, error = COALESCE(?3, error) WHERE id = ?1",
-        )
-        .and_then(|mut statement| statement.execute(params![id.0, to.as_str(), outcome.error()]))
-        .at(&self.path)?;
+        };
+        let ended = self.end_subtask(&tx, id, from, &outcome)?;
         tx.commit().at(&self.path)?;
-        Ok(true)
+        Ok(ended)
+    }
+
+    fn fail_subtask_and_revert(
+        &self,
+        subtask: SubtaskId,
+        from: TaskState,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&self.path)?;
+        let Some((task_id, state)) = self.active_subtask(&tx, subtask)? else {
+            return Ok(false);
+        };
+        check_task_transition(task_id, from, TaskState::Reverting)?;
+        self.end_subtask(
+            &tx,
+            subtask,
+            state,
+            &SubtaskOutcome::Failed(error.to_owned()),
+        )?;
+        self.cancel_pending(&tx, task_id)?;
+        let moved =
+            self.compare_and_set_state(&tx, task_id, from, TaskState::Reverting, Some(error))?;
+        // An error above drops the transaction, which rolls every part back.
+        tx.commit().at(&self.path)?;
+        Ok(moved)
     }
 
     fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
         let connection = self.connection();
-        connection
-            .prepare_cached("UPDATE subtasks SET state = ?2 WHERE task_id = ?1 AND state = ?3")
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    task_id.0,
-                    SubtaskState::Canceled.as_str(),
-                    SubtaskState::Pending.as_str(),
-                ])
-            })
-            .at(&self.path)
+        self.cancel_pending(&connection, task_id)
     }
 
     fn subtasks(&self, task_id: TaskId) -> Result<Vec<Subtask>, StoreError> {
@@ -457,6 +444,31 @@ impl SqliteTaskStore {
         rows.next().at(&self.path)?.map(task_from_row).transpose()
     }
 
+    /// Moves task `id` from `from` to `to` if it is in `from`, recording `error` when given; the
+    /// move has been checked against the state table. Returns whether it moved, or
+    /// [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
+    fn compare_and_set_state(
+        &self,
+        connection: &Connection,
+        id: TaskId,
+        from: TaskState,
+        to: TaskState,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        // One conditional UPDATE is the compare-and-set: SQLite runs it atomically, so two
+        // connections racing on the same task cannot both see `from`.
+        let moved = connection
+            .prepare_cached(
+                "UPDATE tasks SET state = ?3, error = COALESCE(?4, error), state_updated_at_ms = ?5 \
+                 WHERE id = ?1 AND state = ?2",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![id.0, from.as_str(), to.as_str(), error, now_ms()])
+            })
+            .at(&self.path)?;
+        self.moved_or_not_found(connection, id, moved)
+    }
+
     /// The answer of a compare-and-set `UPDATE` that changed `moved` rows: whether the task
     /// moved, or [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
     fn moved_or_not_found(
@@ -480,6 +492,77 @@ impl SqliteTaskStore {
         } else {
             Err(StoreError::TaskNotFound { id })
         }
+    }
+
+    /// The task and state of subtask `id` when it is active; `None` when it is in history (it
+    /// has ended for good); [`StoreError::SubtaskNotFound`] when it is in neither.
+    fn active_subtask(
+        &self,
+        connection: &Connection,
+        id: SubtaskId,
+    ) -> Result<Option<(TaskId, SubtaskState)>, StoreError> {
+        let current: Option<(i64, String)> = connection
+            .prepare_cached("SELECT task_id, state FROM subtasks WHERE id = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .at(&self.path)?;
+        if let Some((task_id, state)) = current {
+            let state = parse_state(&state, &format_args!("subtask {id}"))?;
+            return Ok(Some((TaskId(task_id), state)));
+        }
+        let in_history: bool = connection
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)")
+            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
+            .at(&self.path)?;
+        if in_history {
+            Ok(None)
+        } else {
+            Err(StoreError::SubtaskNotFound { id })
+        }
+    }
+
+    /// Ends active subtask `id`, now in `from`, with `outcome`; whether it moved.
+    fn end_subtask(
+        &self,
+        connection: &Connection,
+        id: SubtaskId,
+        from: SubtaskState,
+        outcome: &SubtaskOutcome,
+    ) -> Result<bool, StoreError> {
+        let to = outcome.state();
+        if !check_subtask_finish(id, from, to)? {
+            return Ok(false);
+        }
+        connection
+            .prepare_cached(
+                "UPDATE subtasks SET state = ?2, error = COALESCE(?3, error) WHERE id = ?1",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![id.0, to.as_str(), outcome.error()])
+            })
+            .at(&self.path)?;
+        Ok(true)
+    }
+
+    /// Cancels the pending subtasks of the task; how many.
+    fn cancel_pending(
+        &self,
+        connection: &Connection,
+        task_id: TaskId,
+    ) -> Result<usize, StoreError> {
+        connection
+            .prepare_cached("UPDATE subtasks SET state = ?2 WHERE task_id = ?1 AND state = ?3")
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    task_id.0,
+                    SubtaskState::Canceled.as_str(),
+                    SubtaskState::Pending.as_str(),
+                ])
+            })
+            .at(&self.path)
     }
 }
 

@@ -7,8 +7,8 @@
 #![allow(dead_code)]
 
 use triage::task::{
-    NewTask, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState, TaskStore,
-    TASK_TRANSITIONS,
+    NewTask, Step, StoreError, SubtaskId, SubtaskOutcome, SubtaskState, TaskId, TaskState,
+    TaskStore, TASK_TRANSITIONS,
 };
 use triage::Classify;
 
@@ -36,6 +36,7 @@ macro_rules! task_store_conformance {
                 subtasks_are_claimed_once_in_order,
                 finish_subtask_checks_state,
                 cancel_pending_subtasks_leaves_running_ones,
+                fail_subtask_and_revert_is_one_change,
                 move_done_to_history_moves_tasks_and_subtasks,
                 ids_are_not_reused_after_history,
             );
@@ -313,6 +314,51 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
     assert!(store
         .finish_subtask(running.id, SubtaskOutcome::Canceled)
         .unwrap());
+}
+
+pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
+    use SubtaskState::{Canceled, Failed, Pending, Running};
+    let id = task_in_state(store, "k", TaskState::Running);
+    store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
+    let failing = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+
+    // An illegal move of the task changes nothing, not even the subtasks.
+    assert_eq!(
+        store.fail_subtask_and_revert(failing.id, TaskState::Pending, "duplicate entry"),
+        Err(StoreError::IllegalTransition {
+            id,
+            from: TaskState::Pending,
+            to: TaskState::Reverting
+        })
+    );
+    assert_eq!(subtask_states(store, id), [Running, Pending, Pending]);
+    assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Running);
+
+    assert!(store
+        .fail_subtask_and_revert(failing.id, TaskState::Running, "duplicate entry")
+        .unwrap());
+    assert_eq!(subtask_states(store, id), [Failed, Canceled, Canceled]);
+    let subtasks = store.subtasks(id).unwrap();
+    assert_eq!(subtasks[0].error.as_deref(), Some("duplicate entry"));
+    let task = store.task(id).unwrap().unwrap();
+    assert_eq!(
+        (task.state, task.error.as_deref()),
+        (TaskState::Reverting, Some("duplicate entry"))
+    );
+
+    // Once is enough: the task is no longer running and the subtask has ended.
+    assert!(!store
+        .fail_subtask_and_revert(failing.id, TaskState::Running, "again")
+        .unwrap());
+    let task = store.task(id).unwrap().unwrap();
+    assert_eq!(
+        (task.state, task.error.as_deref()),
+        (TaskState::Reverting, Some("duplicate entry"))
+    );
+    assert_eq!(
+        store.fail_subtask_and_revert(SubtaskId(999), TaskState::Running, "x"),
+        Err(StoreError::SubtaskNotFound { id: SubtaskId(999) })
+    );
 }
 
 pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
