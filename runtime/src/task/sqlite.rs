@@ -176,10 +176,11 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let in_history: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM task_history WHERE task_key = ?1)")
-            .and_then(|mut statement| statement.query_row([&task.key], |row| row.get(0)))
-            .at(&self.path)?;
+        let in_history = self.holds(
+            &tx,
+            "SELECT EXISTS (SELECT 1 FROM task_history WHERE task_key = ?1)",
+            &task.key,
+        )?;
         if in_history {
             return Err(StoreError::AlreadyExists {
                 key: task.key.clone(),
@@ -263,10 +264,11 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let active: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1)")
-            .and_then(|mut statement| statement.query_row([task_id.0], |row| row.get(0)))
-            .at(&self.path)?;
+        let active = self.holds(
+            &tx,
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1)",
+            &task_id.0,
+        )?;
         if !active {
             return Err(StoreError::TaskNotFound { id: task_id });
         }
@@ -444,6 +446,19 @@ impl SqliteTaskStore {
         rows.next().at(&self.path)?.map(task_from_row).transpose()
     }
 
+    /// The answer of a yes-or-no query, such as `SELECT EXISTS (...)`, with one parameter.
+    fn holds(
+        &self,
+        connection: &Connection,
+        sql: &str,
+        param: &dyn ToSql,
+    ) -> Result<bool, StoreError> {
+        connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row([param], |row| row.get(0)))
+            .at(&self.path)
+    }
+
     /// Moves task `id` from `from` to `to` if it is in `from`, recording `error` when given; the
     /// move has been checked against the state table. Returns whether it moved, or
     /// [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
@@ -480,13 +495,12 @@ impl SqliteTaskStore {
         if moved == 1 {
             return Ok(true);
         }
-        let exists: bool = connection
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1) \
-                 OR EXISTS (SELECT 1 FROM task_history WHERE id = ?1)",
-            )
-            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
-            .at(&self.path)?;
+        let exists = self.holds(
+            connection,
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1) \
+             OR EXISTS (SELECT 1 FROM task_history WHERE id = ?1)",
+            &id.0,
+        )?;
         if exists {
             Ok(false)
         } else {
@@ -513,10 +527,11 @@ impl SqliteTaskStore {
             let state = parse_state(&state, &format_args!("subtask {id}"))?;
             return Ok(Some((TaskId(task_id), state)));
         }
-        let in_history: bool = connection
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)")
-            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
-            .at(&self.path)?;
+        let in_history = self.holds(
+            connection,
+            "SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)",
+            &id.0,
+        )?;
         if in_history {
             Ok(None)
         } else {
