@@ -69,6 +69,7 @@ fn main() -> Result<(), BoxError> {
         &store,
         &current_job,
     )?;
+    println!();
 
     // 2. triage.
     let (notifier, listener) = change_notifier();
@@ -88,7 +89,7 @@ fn main() -> Result<(), BoxError> {
         Ok(())
     });
     report("triage", attempts, &new, &store, &current_job)?;
-    println!("  scheduler notified: {}", listener.try_take());
+    println!("  scheduler woken:  {}", listener.try_take());
     Ok(())
 }
 
@@ -162,6 +163,5 @@ fn report(
     if let Some(recorded) = &task.error {
         println!("  recorded error:   {recorded}");
     }
-    println!();
     Ok(())
 }

@@ -9,37 +9,18 @@ use std::time::Duration;
 
 use triage::backfill::{
     resume_or_submit_backfill, BackfillError, BackfillOptions, BackfillStepExecutor,
-    BackfillTaskMeta, IndexInfo, MemorySchemaCatalog, MetaField, ReorgInfo, StepError,
-    SubtaskRunner, BACKFILL_TASK_TYPE,
+    BackfillTaskMeta, IndexInfo, MemorySchemaCatalog, MetaField, ReorgInfo, StepError, StepSummary,
+    SubtaskRunner,
 };
 use triage::retry::{Backoff, FakeClock, RetryPolicy, StopReason};
 use triage::task::{
-    change_notifier, NewTask, Step, Subtask, SubtaskId, SubtaskState, Task, TaskState, TaskStore,
+    change_notifier, Step, Subtask, SubtaskId, SubtaskState, Task, TaskState, TaskStore,
 };
 use triage::{classify, Annotate, Classify, Verdict};
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(&triage::task::MemoryTaskStore::new());
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[test]
-                fn $scenario() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = triage::task::SqliteTaskStore::open(dir.path().join("tasks.db")).unwrap();
-                    super::$scenario(&store);
-                }
-            )*
-        }
-    };
-}
+use task_setup::{create_backfill_task, subtask_states};
+
+mod task_setup;
 
 on_both_stores!(
     set_up_finds_the_indexes_the_task_names,
@@ -138,13 +119,7 @@ fn catalog_with(indexes: &[i64]) -> MemorySchemaCatalog {
 fn backfill_task<S: TaskStore>(store: &S) -> Task {
     let reorg = ReorgInfo::for_indexes(112, 2, 104, &[5, 6]);
     let meta = BackfillTaskMeta::for_job(&reorg, &BackfillOptions::default());
-    let id = store
-        .create_task(&NewTask::new(
-            reorg.task_key(),
-            BACKFILL_TASK_TYPE,
-            meta.encode().unwrap(),
-        ))
-        .unwrap();
+    let id = create_backfill_task(store, &reorg.task_key(), &meta);
     store
         .create_subtasks(
             id,
@@ -157,6 +132,18 @@ fn backfill_task<S: TaskStore>(store: &S) -> Task {
         )
         .unwrap();
     store.task(id).unwrap().unwrap()
+}
+
+/// Runs [`STEP`] of a fresh [`backfill_task`] with both its indexes in the catalog.
+fn run_backfill_step<S: TaskStore>(
+    store: &S,
+    runner: &ScriptedRunner,
+) -> (Task, Result<StepSummary, StepError<IngestError>>) {
+    let task = backfill_task(store);
+    let catalog = catalog_with(&[5, 6]);
+    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
+    let result = executor.run_step(STEP, runner, &policy());
+    (task, result)
 }
 
 fn set_up_finds_the_indexes_the_task_names<S: TaskStore>(store: &S) {
@@ -261,11 +248,9 @@ fn stale_element_ids_fail_after_one_attempt<S: TaskStore>(store: &S) {
 }
 
 fn every_subtask_succeeds<S: TaskStore>(store: &S) {
-    let task = backfill_task(store);
-    let catalog = catalog_with(&[5, 6]);
-    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
     let runner = ScriptedRunner::failing(b"none", IngestError::DuplicateKey, 0);
-    let summary = executor.run_step(STEP, &runner, &policy()).unwrap();
+    let (task, summary) = run_backfill_step(store, &runner);
+    let summary = summary.unwrap();
     assert_eq!(
         (summary.task_id, summary.step, summary.succeeded),
         (task.id, STEP, 3)
@@ -283,11 +268,9 @@ fn every_subtask_succeeds<S: TaskStore>(store: &S) {
 }
 
 fn retryable_error_that_clears_is_retried<S: TaskStore>(store: &S) {
-    let task = backfill_task(store);
-    let catalog = catalog_with(&[5, 6]);
-    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
     let runner = ScriptedRunner::failing(b"range-b", IngestError::NotLeader, 2);
-    let summary = executor.run_step(STEP, &runner, &policy()).unwrap();
+    let (task, summary) = run_backfill_step(store, &runner);
+    let summary = summary.unwrap();
     assert_eq!(summary.succeeded, 3);
     let subtasks = store.subtasks(task.id).unwrap();
     assert_eq!(runner.attempts_of(subtasks[1].id), 3);
@@ -295,11 +278,9 @@ fn retryable_error_that_clears_is_retried<S: TaskStore>(store: &S) {
 }
 
 fn retryable_error_that_never_clears_stops_exhausted_and_reverts<S: TaskStore>(store: &S) {
-    let task = backfill_task(store);
-    let catalog = catalog_with(&[5, 6]);
-    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
     let runner = ScriptedRunner::failing(b"range-b", IngestError::NotLeader, u32::MAX);
-    let error = executor.run_step(STEP, &runner, &policy()).unwrap_err();
+    let (task, error) = run_backfill_step(store, &runner);
+    let error = error.unwrap_err();
 
     let StepError::Subtask {
         task_id,
@@ -331,14 +312,8 @@ fn retryable_error_that_never_clears_stops_exhausted_and_reverts<S: TaskStore>(s
         Some(text.as_str()),
         "the job sees the error"
     );
-    let states: Vec<_> = store
-        .subtasks(task.id)
-        .unwrap()
-        .iter()
-        .map(|s| s.state)
-        .collect();
     assert_eq!(
-        states,
+        subtask_states(store, task.id),
         [
             SubtaskState::Succeed,
             SubtaskState::Failed,
@@ -348,11 +323,9 @@ fn retryable_error_that_never_clears_stops_exhausted_and_reverts<S: TaskStore>(s
 }
 
 fn terminal_subtask_error_is_not_retried_and_reverts<S: TaskStore>(store: &S) {
-    let task = backfill_task(store);
-    let catalog = catalog_with(&[5, 6]);
-    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
     let runner = ScriptedRunner::failing(b"range-a", IngestError::DuplicateKey, u32::MAX);
-    let error = executor.run_step(STEP, &runner, &policy()).unwrap_err();
+    let (task, error) = run_backfill_step(store, &runner);
+    let error = error.unwrap_err();
     let StepError::Subtask {
         subtask_id,
         error: retried,
@@ -400,9 +373,7 @@ fn a_task_that_is_not_running_runs_no_subtasks<S: TaskStore>(store: &S) {
         "{error:?}"
     );
     assert!(error.is_terminal());
-    assert!(store
-        .subtasks(task.id)
-        .unwrap()
+    assert!(subtask_states(store, task.id)
         .iter()
-        .all(|s| s.state == SubtaskState::Pending));
+        .all(|&state| state == SubtaskState::Pending));
 }

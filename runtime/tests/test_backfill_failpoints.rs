@@ -11,24 +11,19 @@ use std::path::Path;
 
 use triage::backfill::{
     resume_or_submit_backfill, BackfillError, BackfillOptions, BackfillTaskMeta, ReorgInfo,
-    BACKFILL_TASK_TYPE,
 };
-use triage::task::{change_notifier, NewTask, SqliteTaskStore, Task, TaskState, TaskStore};
+use triage::task::{change_notifier, SqliteTaskStore, Task, TaskState, TaskStore};
+
+use task_setup::{create_backfill_task, move_pending_task_to};
+
+mod task_setup;
 
 fn stale_setup(path: &Path) -> ReorgInfo {
     let old = ReorgInfo::for_indexes(112, 2, 104, &[1]);
     let store = SqliteTaskStore::open(path).unwrap();
     let meta = BackfillTaskMeta::for_job(&old, &BackfillOptions::default());
-    let id = store
-        .create_task(&NewTask::new(
-            old.task_key(),
-            BACKFILL_TASK_TYPE,
-            meta.encode().unwrap(),
-        ))
-        .unwrap();
-    assert!(store
-        .transition(id, TaskState::Pending, TaskState::Running, None)
-        .unwrap());
+    let id = create_backfill_task(&store, &old.task_key(), &meta);
+    move_pending_task_to(&store, id, TaskState::Running, None);
     ReorgInfo::for_indexes(112, 2, 104, &[2])
 }
 

@@ -15,28 +15,9 @@ use triage::task::{
 };
 use triage::Classify;
 
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(&triage::task::MemoryTaskStore::new());
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[test]
-                fn $scenario() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = triage::task::SqliteTaskStore::open(dir.path().join("tasks.db")).unwrap();
-                    super::$scenario(&store);
-                }
-            )*
-        }
-    };
-}
+use task_setup::move_pending_task_to;
+
+mod task_setup;
 
 on_both_stores!(
     missing_task_is_submitted_with_metadata_for_the_current_job,
@@ -76,21 +57,14 @@ fn task_with_meta<S: TaskStore>(store: &S, key: &str, meta: Vec<u8>, state: Task
     let id = store
         .create_task(&NewTask::new(key, BACKFILL_TASK_TYPE, meta))
         .unwrap();
-    let path: &[TaskState] = match state {
-        TaskState::Pending => &[],
-        TaskState::Running => &[TaskState::Running],
-        TaskState::Succeed => &[TaskState::Running, TaskState::Succeed],
-        TaskState::Failed => &[TaskState::Running, TaskState::Failed],
-        TaskState::Paused => &[TaskState::Pausing, TaskState::Paused],
-        other => panic!("no path to {other} in these tests"),
-    };
-    let mut from = TaskState::Pending;
-    for &to in path {
-        let error = (to == TaskState::Failed).then_some("an earlier failure");
-        assert!(store.transition(id, from, to, error).unwrap());
-        from = to;
-    }
+    let error = (state == TaskState::Failed).then_some("an earlier failure");
+    move_pending_task_to(store, id, state, error);
     id
+}
+
+/// The id of the task with this key, active or in history.
+fn id_by_key<S: TaskStore>(store: &S, key: &str) -> TaskId {
+    store.task_by_key_with_history(key).unwrap().unwrap().id
 }
 
 fn resume<S: TaskStore>(
@@ -301,14 +275,7 @@ fn failed_task_returns_its_error_and_is_not_submitted_again<S: TaskStore>(store:
     );
     assert!(error.is_terminal());
     assert!(error.to_string().contains("an earlier failure"));
-    assert_eq!(
-        store
-            .task_by_key_with_history("ddl/backfill/112")
-            .unwrap()
-            .unwrap()
-            .id,
-        id
-    );
+    assert_eq!(id_by_key(store, "ddl/backfill/112"), id);
 }
 
 fn key_only_in_history_is_never_duplicated<S: TaskStore>(store: &S) {
@@ -333,14 +300,7 @@ fn key_only_in_history_is_never_duplicated<S: TaskStore>(store: &S) {
         }
     );
     assert!(BackfillError::from(error).is_terminal());
-    assert_eq!(
-        store
-            .task_by_key_with_history("ddl/backfill/112")
-            .unwrap()
-            .unwrap()
-            .id,
-        id
-    );
+    assert_eq!(id_by_key(store, "ddl/backfill/112"), id);
     assert_eq!(
         store.move_done_to_history().unwrap(),
         0,

@@ -2,24 +2,22 @@
 //! schema versions, corruption, two connections) is tested below it.
 
 mod conformance;
+mod task_setup;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
 
 use rusqlite::Connection;
 use triage::task::{
-    MemoryTaskStore, NewTask, SqliteTaskStore, StoreError, TaskState, TaskStore, SCHEMA_VERSION,
+    MemoryTaskStore, NewTask, SqliteTaskStore, Step, StoreError, TaskState, TaskStore,
+    SCHEMA_VERSION,
 };
 use triage::Classify;
 
-fn sqlite_store() -> (SqliteTaskStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteTaskStore::open(dir.path().join("tasks.db")).unwrap();
-    (store, dir)
-}
+use task_setup::sqlite_store;
 
 task_store_conformance!(memory, (triage::task::MemoryTaskStore::new(), ()));
-task_store_conformance!(sqlite, super::sqlite_store());
+task_store_conformance!(sqlite, crate::task_setup::sqlite_store());
 
 #[test]
 fn sqlite_store_keeps_tasks_across_reopen() {
@@ -84,6 +82,25 @@ fn newer_schema_version_is_a_terminal_error_naming_file_and_versions() {
 }
 
 #[test]
+fn a_negative_schema_version_is_a_terminal_corrupt_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tasks.db");
+    drop(SqliteTaskStore::open(&path).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", -3)
+        .unwrap();
+
+    let error = SqliteTaskStore::open(&path).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Corrupt { path: p, .. } if *p == path),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("schema version -3"), "{error}");
+    assert!(error.is_terminal());
+}
+
+#[test]
 fn a_file_that_is_not_a_database_is_a_terminal_corrupt_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tasks.db");
@@ -124,6 +141,56 @@ fn an_unknown_state_in_a_row_is_bad_data_not_a_panic() {
     assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
     assert!(error.to_string().contains("exploded"), "{error}");
     assert!(error.is_terminal());
+}
+
+#[test]
+fn an_unreadable_column_is_bad_data_naming_task_and_column() {
+    let (store, dir) = sqlite_store();
+    let id = store
+        .create_task(&NewTask::new("k", "backfill", Vec::new()))
+        .unwrap();
+    let raw = Connection::open(dir.path().join("tasks.db")).unwrap();
+    raw.execute("UPDATE tasks SET priority = 1e12 WHERE id = ?1", [id.0])
+        .unwrap();
+    let error = store.task_by_key_with_history("k").unwrap_err();
+    assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("task {id}")) && text.contains("`priority`"),
+        "{text}"
+    );
+    assert!(error.is_terminal());
+
+    let subtask = store.create_subtasks(id, Step(1), &[Vec::new()]).unwrap()[0];
+    raw.execute(
+        "UPDATE subtasks SET state = x'ff' WHERE id = ?1",
+        [subtask.0],
+    )
+    .unwrap();
+    let error = store.subtasks(id).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("subtask {subtask}")) && text.contains("`state`"),
+        "{text}"
+    );
+
+    // A claim that cannot read the row it claims is undone: the subtask stays claimable.
+    let unreadable = store.create_subtasks(id, Step(2), &[Vec::new()]).unwrap()[0];
+    raw.execute(
+        "UPDATE subtasks SET error = x'ff' WHERE id = ?1",
+        [unreadable.0],
+    )
+    .unwrap();
+    let error = store.claim_subtask(id, Step(2)).unwrap_err();
+    assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
+    let state: String = raw
+        .query_row(
+            "SELECT state FROM subtasks WHERE id = ?1",
+            [unreadable.0],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "pending");
 }
 
 #[test]

@@ -56,11 +56,13 @@ pub enum BackfillError {
     StaleTaskMeta {
         /// The task, when known.
         task_id: Option<TaskId>,
-        /// The ids of the indexes the current job builds.
+        /// The ids of the indexes being built: the current job's when
+        /// [`validate_backfill_task_meta`](super::validate_backfill_task_meta) finds the
+        /// mismatch, the task's own when the step executor does (it has no current job).
         index_ids: Vec<i64>,
-        /// The current job's table.
+        /// The table, taken the same way.
         table_id: i64,
-        /// The current job.
+        /// The job, taken the same way.
         job_id: i64,
         /// The first field that does not match.
         field: MetaField,

@@ -249,21 +249,19 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
     }
 
     fn revert(&self, failed: SubtaskId, error: &str) -> Result<(), StoreError> {
-        self.store
-            .finish_subtask(failed, SubtaskOutcome::Failed(error.to_owned()))?;
-        self.store.cancel_pending_subtasks(self.task_id)?;
         tracing::warn!(
             task_id = self.task_id.0,
             subtask_id = failed.0,
             error,
             "reverting backfill task"
         );
-        if self.store.transition(
-            self.task_id,
-            TaskState::Running,
-            TaskState::Reverting,
-            Some(error),
-        )? {
+        // Failing the subtask, canceling the rest and leaving running is one change: were they
+        // apart, a crash in between could leave a running task with nothing pending, whose step
+        // would then look finished.
+        if self
+            .store
+            .fail_subtask_and_revert(failed, TaskState::Running, error)?
+        {
             self.store.transition(
                 self.task_id,
                 TaskState::Reverting,

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 use super::state::{SubtaskState, TaskState};
-use super::store::{StoreError, TaskStore};
+use super::store::{check_subtask_finish, check_task_transition, StoreError, TaskStore};
 
 /// A [`TaskStore`] in process memory. It behaves like the SQLite store (it passes the same
 /// conformance suite) but keeps nothing across restarts.
@@ -48,6 +48,61 @@ impl MemoryTaskStore {
         // Every change below is applied after all its checks, so a panic elsewhere cannot leave a
         // half-made change behind the lock.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Tables {
+    /// The active task with this id; `None` when it is in history (it no longer moves), an error
+    /// when no task has the id.
+    fn active_task_mut(&mut self, id: TaskId) -> Result<Option<&mut Task>, StoreError> {
+        if self.task_history.contains_key(&id) {
+            return Ok(None);
+        }
+        self.tasks
+            .get_mut(&id)
+            .map(Some)
+            .ok_or(StoreError::TaskNotFound { id })
+    }
+
+    /// The active subtask with this id; `None` when it is in history (it has ended for good), an
+    /// error when no subtask has the id.
+    fn active_subtask_mut(&mut self, id: SubtaskId) -> Result<Option<&mut Subtask>, StoreError> {
+        if self.subtask_history.contains_key(&id) {
+            return Ok(None);
+        }
+        self.subtasks
+            .get_mut(&id)
+            .map(Some)
+            .ok_or(StoreError::SubtaskNotFound { id })
+    }
+
+    /// Cancels the pending subtasks of the task; how many.
+    fn cancel_pending(&mut self, task_id: TaskId) -> usize {
+        let mut canceled = 0;
+        for subtask in self.subtasks.values_mut() {
+            if subtask.task_id == task_id && subtask.state == SubtaskState::Pending {
+                subtask.state = SubtaskState::Canceled;
+                canceled += 1;
+            }
+        }
+        canceled
+    }
+}
+
+/// Moves a task whose move has been checked, recording `error` when given.
+fn move_task(task: &mut Task, to: TaskState, error: Option<&str>) {
+    task.state = to;
+    task.state_updated_at = SystemTime::now();
+    if let Some(error) = error {
+        task.error = Some(error.to_owned());
+    }
+}
+
+/// Ends a subtask whose move has been checked.
+fn end_subtask(subtask: &mut Subtask, outcome: &SubtaskOutcome) {
+    subtask.state = outcome.state();
+    if let Some(error) = outcome.error() {
+        subtask.error = Some(error.to_owned());
     }
 }
 
@@ -108,25 +163,15 @@ impl TaskStore for MemoryTaskStore {
         to: TaskState,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalTransition { id, from, to });
-        }
+        check_task_transition(id, from, to)?;
         let mut tables = self.tables();
-        if tables.task_history.contains_key(&id) {
+        let Some(task) = tables.active_task_mut(id)? else {
             return Ok(false);
-        }
-        let task = tables
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound { id })?;
+        };
         if task.state != from {
             return Ok(false);
         }
-        task.state = to;
-        task.state_updated_at = SystemTime::now();
-        if let Some(error) = error {
-            task.error = Some(error.to_owned());
-        }
+        move_task(task, to, error);
         Ok(true)
     }
 
@@ -138,13 +183,9 @@ impl TaskStore for MemoryTaskStore {
         to: Step,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
-        if tables.task_history.contains_key(&id) {
+        let Some(task) = tables.active_task_mut(id)? else {
             return Ok(false);
-        }
-        let task = tables
-            .tasks
-            .get_mut(&id)
-            .ok_or(StoreError::TaskNotFound { id })?;
+        };
         if task.state != state || task.step != from {
             return Ok(false);
         }
@@ -196,42 +237,47 @@ impl TaskStore for MemoryTaskStore {
     }
 
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
-        let to = outcome.state();
         let mut tables = self.tables();
-        if tables.subtask_history.contains_key(&id) {
+        let Some(subtask) = tables.active_subtask_mut(id)? else {
+            return Ok(false);
+        };
+        if !check_subtask_finish(id, subtask.state, outcome.state())? {
             return Ok(false);
         }
-        let subtask = tables
-            .subtasks
-            .get_mut(&id)
-            .ok_or(StoreError::SubtaskNotFound { id })?;
-        if subtask.state.is_done() {
-            return Ok(false);
-        }
-        if !subtask.state.can_move_to(to) {
-            return Err(StoreError::IllegalSubtaskTransition {
-                id,
-                from: subtask.state,
-                to,
-            });
-        }
-        subtask.state = to;
-        if let Some(error) = outcome.error() {
-            subtask.error = Some(error.to_owned());
-        }
+        end_subtask(subtask, &outcome);
         Ok(true)
     }
 
-    fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
+    fn fail_subtask_and_revert(
+        &self,
+        id: SubtaskId,
+        from: TaskState,
+        error: &str,
+    ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
-        let mut canceled = 0;
-        for subtask in tables.subtasks.values_mut() {
-            if subtask.task_id == task_id && subtask.state == SubtaskState::Pending {
-                subtask.state = SubtaskState::Canceled;
-                canceled += 1;
-            }
+        let Some(subtask) = tables.active_subtask_mut(id)? else {
+            return Ok(false);
+        };
+        let task_id = subtask.task_id;
+        check_task_transition(task_id, from, TaskState::Reverting)?;
+        let ends = check_subtask_finish(id, subtask.state, SubtaskState::Failed)?;
+        let moves = tables
+            .active_task_mut(task_id)?
+            .is_some_and(|task| task.state == from);
+        // Every check has passed: the change is applied whole.
+        let outcome = SubtaskOutcome::Failed(error.to_owned());
+        if let (true, Some(subtask)) = (ends, tables.subtasks.get_mut(&id)) {
+            end_subtask(subtask, &outcome);
         }
-        Ok(canceled)
+        tables.cancel_pending(task_id);
+        if let (true, Some(task)) = (moves, tables.tasks.get_mut(&task_id)) {
+            move_task(task, TaskState::Reverting, Some(error));
+        }
+        Ok(moves)
+    }
+
+    fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
+        Ok(self.tables().cancel_pending(task_id))
     }
 
     fn subtasks(&self, task_id: TaskId) -> Result<Vec<Subtask>, StoreError> {

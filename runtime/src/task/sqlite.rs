@@ -1,14 +1,17 @@
 //! [`SqliteTaskStore`]: the embedded [`TaskStore`], a SQLite file.
 
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, ToSql, TransactionBehavior};
 
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
-use super::state::{SubtaskState, TaskState};
-use super::store::{StoreError, TaskStore};
+use super::state::{SubtaskState, TaskState, UnknownState};
+use super::store::{check_subtask_finish, check_task_transition, StoreError, TaskStore};
 
 /// The schema version this build writes and reads, kept in `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -17,9 +20,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// [`StoreError::Busy`], unless [`SqliteTaskStore::open_with_busy_timeout`] says otherwise.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const SCHEMA_V1: &str = "
-CREATE TABLE tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+/// The columns of a task after its id, shared by the active table and history so that a row moves
+/// between them with `INSERT ... SELECT`.
+const TASK_ROW_DEFINITION: &str = "
     task_key TEXT NOT NULL UNIQUE,
     task_type TEXT NOT NULL,
     state TEXT NOT NULL,
@@ -28,44 +31,32 @@ CREATE TABLE tasks (
     meta BLOB NOT NULL,
     error TEXT,
     created_at_ms INTEGER NOT NULL,
-    state_updated_at_ms INTEGER NOT NULL
-);
-CREATE TABLE task_history (
-    id INTEGER PRIMARY KEY,
-    task_key TEXT NOT NULL UNIQUE,
-    task_type TEXT NOT NULL,
-    state TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    priority INTEGER NOT NULL,
-    meta BLOB NOT NULL,
-    error TEXT,
-    created_at_ms INTEGER NOT NULL,
-    state_updated_at_ms INTEGER NOT NULL
-);
-CREATE TABLE subtasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    state_updated_at_ms INTEGER NOT NULL";
+
+/// The columns of a subtask after its id, shared like [`TASK_ROW_DEFINITION`].
+const SUBTASK_ROW_DEFINITION: &str = "
     task_id INTEGER NOT NULL,
     step INTEGER NOT NULL,
     state TEXT NOT NULL,
     meta BLOB NOT NULL,
-    error TEXT
-);
-CREATE INDEX subtasks_by_task ON subtasks (task_id, step, state);
-CREATE TABLE subtask_history (
-    id INTEGER PRIMARY KEY,
-    task_id INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    meta BLOB NOT NULL,
-    error TEXT
-);
-CREATE INDEX subtask_history_by_task ON subtask_history (task_id);
-";
+    error TEXT";
+
+/// Schema version 1. Active rows get fresh ids (`AUTOINCREMENT`: never reused, even after a row
+/// moves to history); history keeps the ids they had.
+fn schema_v1() -> String {
+    format!(
+        "CREATE TABLE tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, {TASK_ROW_DEFINITION});
+         CREATE TABLE task_history (id INTEGER PRIMARY KEY, {TASK_ROW_DEFINITION});
+         CREATE TABLE subtasks (id INTEGER PRIMARY KEY AUTOINCREMENT, {SUBTASK_ROW_DEFINITION});
+         CREATE INDEX subtasks_by_task ON subtasks (task_id, step, state);
+         CREATE TABLE subtask_history (id INTEGER PRIMARY KEY, {SUBTASK_ROW_DEFINITION});
+         CREATE INDEX subtask_history_by_task ON subtask_history (task_id);"
+    )
+}
 
 const TASK_COLUMNS: &str =
     "id, task_key, task_type, state, step, priority, meta, error, created_at_ms, state_updated_at_ms";
 const SUBTASK_COLUMNS: &str = "id, task_id, step, state, meta, error";
-const DONE_STATES: &str = "('succeed', 'failed', 'reverted')";
 
 /// A [`TaskStore`] in a SQLite file: the embedded default.
 ///
@@ -154,17 +145,27 @@ fn create_or_check_schema(connection: &mut Connection, path: &Path) -> Result<()
     let found: i64 = tx
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .at(path)?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    if found == 0 {
-        tx.execute_batch(SCHEMA_V1).at(path)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .at(path)?;
+    match found {
+        0 => {
+            tx.execute_batch(&schema_v1()).at(path)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .at(path)?;
+        }
+        SCHEMA_VERSION => {}
+        newer if newer > SCHEMA_VERSION => {
+            return Err(StoreError::SchemaTooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: SCHEMA_VERSION,
+            })
+        }
+        // No build of this store writes a negative version.
+        other => {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("schema version {other} is not one this store writes"),
+            })
+        }
     }
     tx.commit().at(path)
 }
@@ -175,10 +176,11 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let in_history: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM task_history WHERE task_key = ?1)")
-            .and_then(|mut statement| statement.query_row([&task.key], |row| row.get(0)))
-            .at(&self.path)?;
+        let in_history = self.holds(
+            &tx,
+            "SELECT EXISTS (SELECT 1 FROM task_history WHERE task_key = ?1)",
+            &task.key,
+        )?;
         if in_history {
             return Err(StoreError::AlreadyExists {
                 key: task.key.clone(),
@@ -216,29 +218,11 @@ impl TaskStore for SqliteTaskStore {
     }
 
     fn task(&self, id: TaskId) -> Result<Option<Task>, StoreError> {
-        let connection = self.connection();
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1 \
-             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE id = ?1 LIMIT 1"
-        );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| statement.query_row([id.0], TaskRow::read).optional())
-            .at(&self.path)?;
-        row.map(TaskRow::into_task).transpose()
+        self.task_where("id", &id.0)
     }
 
     fn task_by_key_with_history(&self, key: &str) -> Result<Option<Task>, StoreError> {
-        let connection = self.connection();
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE task_key = ?1 \
-             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE task_key = ?1 LIMIT 1"
-        );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| statement.query_row([key], TaskRow::read).optional())
-            .at(&self.path)?;
-        row.map(TaskRow::into_task).transpose()
+        self.task_where("task_key", &key)
     }
 
     fn transition(
@@ -248,29 +232,9 @@ impl TaskStore for SqliteTaskStore {
         to: TaskState,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalTransition { id, from, to });
-        }
+        check_task_transition(id, from, to)?;
         let connection = self.connection();
-        // One conditional UPDATE is the compare-and-set: SQLite runs it atomically, so two
-        // connections racing on the same task cannot both see `from`.
-        let moved = connection
-            .prepare_cached(
-                "UPDATE tasks SET state = ?3, error = COALESCE(?4, error), state_updated_at_ms = ?5 \
-                 WHERE id = ?1 AND state = ?2",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![id.0, from.as_str(), to.as_str(), error, now_ms()])
-            })
-            .at(&self.path)?;
-        if moved == 1 {
-            return Ok(true);
-        }
-        if task_exists(&connection, id).at(&self.path)? {
-            Ok(false)
-        } else {
-            Err(StoreError::TaskNotFound { id })
-        }
+        self.compare_and_set_state(&connection, id, from, to, error)
     }
 
     fn switch_step(
@@ -287,14 +251,7 @@ impl TaskStore for SqliteTaskStore {
                 statement.execute(params![id.0, state.as_str(), from.0, to.0])
             })
             .at(&self.path)?;
-        if moved == 1 {
-            return Ok(true);
-        }
-        if task_exists(&connection, id).at(&self.path)? {
-            Ok(false)
-        } else {
-            Err(StoreError::TaskNotFound { id })
-        }
+        self.moved_or_not_found(&connection, id, moved)
     }
 
     fn create_subtasks(
@@ -307,10 +264,11 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let active: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1)")
-            .and_then(|mut statement| statement.query_row([task_id.0], |row| row.get(0)))
-            .at(&self.path)?;
+        let active = self.holds(
+            &tx,
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1)",
+            &task_id.0,
+        )?;
         if !active {
             return Err(StoreError::TaskNotFound { id: task_id });
         }
@@ -339,69 +297,85 @@ impl TaskStore for SqliteTaskStore {
     }
 
     fn claim_subtask(&self, task_id: TaskId, step: Step) -> Result<Option<Subtask>, StoreError> {
-        let connection = self.connection();
+        let mut connection = self.connection();
+        // In a transaction so that a subtask whose row cannot be read is not left claimed by
+        // nobody: the error rolls the claim back.
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&self.path)?;
         let sql = format!(
-            "UPDATE subtasks SET state = 'running' WHERE id = (\
-                SELECT id FROM subtasks WHERE task_id = ?1 AND step = ?2 AND state = 'pending' \
+            "UPDATE subtasks SET state = ?3 WHERE id = (\
+                SELECT id FROM subtasks WHERE task_id = ?1 AND step = ?2 AND state = ?4 \
                 ORDER BY id LIMIT 1) \
              RETURNING {SUBTASK_COLUMNS}"
         );
-        let row = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| {
-                statement
-                    .query_row(params![task_id.0, step.0], SubtaskRow::read)
-                    .optional()
-            })
-            .at(&self.path)?;
-        row.map(SubtaskRow::into_subtask).transpose()
+        let claimed = {
+            let mut statement = tx.prepare_cached(&sql).at(&self.path)?;
+            let mut rows = statement
+                .query(params![
+                    task_id.0,
+                    step.0,
+                    SubtaskState::Running.as_str(),
+                    SubtaskState::Pending.as_str(),
+                ])
+                .at(&self.path)?;
+            let claimed = rows
+                .next()
+                .at(&self.path)?
+                .map(subtask_from_row)
+                .transpose()?;
+            // Run the statement to its end before committing.
+            while rows.next().at(&self.path)?.is_some() {}
+            claimed
+        };
+        tx.commit().at(&self.path)?;
+        Ok(claimed)
     }
 
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
-        let to = outcome.state();
         let mut connection = self.connection();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let current: Option<String> = tx
-            .prepare_cached("SELECT state FROM subtasks WHERE id = ?1")
-            .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)).optional())
-            .at(&self.path)?;
-        let Some(current) = current else {
-            let in_history: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)")
-                .and_then(|mut statement| statement.query_row([id.0], |row| row.get(0)))
-                .at(&self.path)?;
-            return if in_history {
-                Ok(false)
-            } else {
-                Err(StoreError::SubtaskNotFound { id })
-            };
-        };
-        let from = parse_subtask_state(&current, id)?;
-        if from.is_done() {
+        let Some((_, from)) = self.active_subtask(&tx, id)? else {
             return Ok(false);
-        }
-        if !from.can_move_to(to) {
-            return Err(StoreError::IllegalSubtaskTransition { id, from, to });
-        }
-        tx.prepare_cached(
-            "UPDATE subtasks SET state = ?2, error = COALESCE(?3, error) WHERE id = ?1",
-        )
-        .and_then(|mut statement| statement.execute(params![id.0, to.as_str(), outcome.error()]))
-        .at(&self.path)?;
+        };
+        let ended = self.end_subtask(&tx, id, from, &outcome)?;
         tx.commit().at(&self.path)?;
-        Ok(true)
+        Ok(ended)
+    }
+
+    fn fail_subtask_and_revert(
+        &self,
+        subtask: SubtaskId,
+        from: TaskState,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&self.path)?;
+        let Some((task_id, state)) = self.active_subtask(&tx, subtask)? else {
+            return Ok(false);
+        };
+        check_task_transition(task_id, from, TaskState::Reverting)?;
+        self.end_subtask(
+            &tx,
+            subtask,
+            state,
+            &SubtaskOutcome::Failed(error.to_owned()),
+        )?;
+        self.cancel_pending(&tx, task_id)?;
+        let moved =
+            self.compare_and_set_state(&tx, task_id, from, TaskState::Reverting, Some(error))?;
+        // An error above drops the transaction, which rolls every part back.
+        tx.commit().at(&self.path)?;
+        Ok(moved)
     }
 
     fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
         let connection = self.connection();
-        connection
-            .prepare_cached(
-                "UPDATE subtasks SET state = 'canceled' WHERE task_id = ?1 AND state = 'pending'",
-            )
-            .and_then(|mut statement| statement.execute([task_id.0]))
-            .at(&self.path)
+        self.cancel_pending(&connection, task_id)
     }
 
     fn subtasks(&self, task_id: TaskId) -> Result<Vec<Subtask>, StoreError> {
@@ -411,15 +385,13 @@ impl TaskStore for SqliteTaskStore {
              UNION ALL SELECT {SUBTASK_COLUMNS} FROM subtask_history WHERE task_id = ?1 \
              ORDER BY id"
         );
-        let rows = connection
-            .prepare_cached(&sql)
-            .and_then(|mut statement| {
-                statement
-                    .query_map([task_id.0], SubtaskRow::read)?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .at(&self.path)?;
-        rows.into_iter().map(SubtaskRow::into_subtask).collect()
+        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
+        let mut rows = statement.query([task_id.0]).at(&self.path)?;
+        let mut subtasks = Vec::new();
+        while let Some(row) = rows.next().at(&self.path)? {
+            subtasks.push(subtask_from_row(row)?);
+        }
+        Ok(subtasks)
     }
 
     fn move_done_to_history(&self) -> Result<usize, StoreError> {
@@ -427,7 +399,8 @@ impl TaskStore for SqliteTaskStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(&self.path)?;
-        let done_ids = format!("SELECT id FROM tasks WHERE state IN {DONE_STATES}");
+        let done_states = done_state_list();
+        let done_ids = format!("SELECT id FROM tasks WHERE state IN {done_states}");
         tx.execute(
             &format!(
                 "INSERT INTO subtask_history ({SUBTASK_COLUMNS}) SELECT {SUBTASK_COLUMNS} \
@@ -445,13 +418,13 @@ impl TaskStore for SqliteTaskStore {
             .execute(
                 &format!(
                     "INSERT INTO task_history ({TASK_COLUMNS}) SELECT {TASK_COLUMNS} \
-                     FROM tasks WHERE state IN {DONE_STATES}"
+                     FROM tasks WHERE state IN {done_states}"
                 ),
                 [],
             )
             .at(&self.path)?;
         tx.execute(
-            &format!("DELETE FROM tasks WHERE state IN {DONE_STATES}"),
+            &format!("DELETE FROM tasks WHERE state IN {done_states}"),
             [],
         )
         .at(&self.path)?;
@@ -460,104 +433,214 @@ impl TaskStore for SqliteTaskStore {
     }
 }
 
-fn task_exists(connection: &Connection, id: TaskId) -> rusqlite::Result<bool> {
-    connection
-        .prepare_cached(
+impl SqliteTaskStore {
+    /// The task whose `column` (`id` or `task_key`) is `value`, active or in history.
+    fn task_where(&self, column: &str, value: &dyn ToSql) -> Result<Option<Task>, StoreError> {
+        let connection = self.connection();
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks WHERE {column} = ?1 \
+             UNION ALL SELECT {TASK_COLUMNS} FROM task_history WHERE {column} = ?1 LIMIT 1"
+        );
+        let mut statement = connection.prepare_cached(&sql).at(&self.path)?;
+        let mut rows = statement.query([value]).at(&self.path)?;
+        rows.next().at(&self.path)?.map(task_from_row).transpose()
+    }
+
+    /// The answer of a yes-or-no query, such as `SELECT EXISTS (...)`, with one parameter.
+    fn holds(
+        &self,
+        connection: &Connection,
+        sql: &str,
+        param: &dyn ToSql,
+    ) -> Result<bool, StoreError> {
+        connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row([param], |row| row.get(0)))
+            .at(&self.path)
+    }
+
+    /// Moves task `id` from `from` to `to` if it is in `from`, recording `error` when given; the
+    /// move has been checked against the state table. Returns whether it moved, or
+    /// [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
+    fn compare_and_set_state(
+        &self,
+        connection: &Connection,
+        id: TaskId,
+        from: TaskState,
+        to: TaskState,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        // One conditional UPDATE is the compare-and-set: SQLite runs it atomically, so two
+        // connections racing on the same task cannot both see `from`.
+        let moved = connection
+            .prepare_cached(
+                "UPDATE tasks SET state = ?3, error = COALESCE(?4, error), state_updated_at_ms = ?5 \
+                 WHERE id = ?1 AND state = ?2",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![id.0, from.as_str(), to.as_str(), error, now_ms()])
+            })
+            .at(&self.path)?;
+        self.moved_or_not_found(connection, id, moved)
+    }
+
+    /// The answer of a compare-and-set `UPDATE` that changed `moved` rows: whether the task
+    /// moved, or [`StoreError::TaskNotFound`] when no task, active or in history, has the id.
+    fn moved_or_not_found(
+        &self,
+        connection: &Connection,
+        id: TaskId,
+        moved: usize,
+    ) -> Result<bool, StoreError> {
+        if moved == 1 {
+            return Ok(true);
+        }
+        let exists = self.holds(
+            connection,
             "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ?1) \
              OR EXISTS (SELECT 1 FROM task_history WHERE id = ?1)",
-        )?
-        .query_row([id.0], |row| row.get(0))
-}
-
-/// A task row as read, before its text and numbers are checked.
-struct TaskRow {
-    id: i64,
-    key: String,
-    task_type: String,
-    state: String,
-    step: i64,
-    priority: i32,
-    meta: Vec<u8>,
-    error: Option<String>,
-    created_at_ms: i64,
-    state_updated_at_ms: i64,
-}
-
-impl TaskRow {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(TaskRow {
-            id: row.get(0)?,
-            key: row.get(1)?,
-            task_type: row.get(2)?,
-            state: row.get(3)?,
-            step: row.get(4)?,
-            priority: row.get(5)?,
-            meta: row.get(6)?,
-            error: row.get(7)?,
-            created_at_ms: row.get(8)?,
-            state_updated_at_ms: row.get(9)?,
-        })
+            &id.0,
+        )?;
+        if exists {
+            Ok(false)
+        } else {
+            Err(StoreError::TaskNotFound { id })
+        }
     }
 
-    fn into_task(self) -> Result<Task, StoreError> {
-        let id = TaskId(self.id);
-        let state = self.state.parse().map_err(|unknown| StoreError::BadData {
-            detail: format!("task {id}: {unknown}"),
-        })?;
-        Ok(Task {
-            id,
-            key: self.key,
-            task_type: self.task_type,
-            state,
-            step: Step(self.step),
-            priority: self.priority,
-            meta: self.meta,
-            error: self.error,
-            created_at: time_from_ms(self.created_at_ms, id, "created_at_ms")?,
-            state_updated_at: time_from_ms(self.state_updated_at_ms, id, "state_updated_at_ms")?,
-        })
-    }
-}
-
-/// A subtask row as read, before its text is checked.
-struct SubtaskRow {
-    id: i64,
-    task_id: i64,
-    step: i64,
-    state: String,
-    meta: Vec<u8>,
-    error: Option<String>,
-}
-
-impl SubtaskRow {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(SubtaskRow {
-            id: row.get(0)?,
-            task_id: row.get(1)?,
-            step: row.get(2)?,
-            state: row.get(3)?,
-            meta: row.get(4)?,
-            error: row.get(5)?,
-        })
+    /// The task and state of subtask `id` when it is active; `None` when it is in history (it
+    /// has ended for good); [`StoreError::SubtaskNotFound`] when it is in neither.
+    fn active_subtask(
+        &self,
+        connection: &Connection,
+        id: SubtaskId,
+    ) -> Result<Option<(TaskId, SubtaskState)>, StoreError> {
+        let current: Option<(i64, String)> = connection
+            .prepare_cached("SELECT task_id, state FROM subtasks WHERE id = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .at(&self.path)?;
+        if let Some((task_id, state)) = current {
+            let state = parse_state(&state, &format_args!("subtask {id}"))?;
+            return Ok(Some((TaskId(task_id), state)));
+        }
+        let in_history = self.holds(
+            connection,
+            "SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)",
+            &id.0,
+        )?;
+        if in_history {
+            Ok(None)
+        } else {
+            Err(StoreError::SubtaskNotFound { id })
+        }
     }
 
-    fn into_subtask(self) -> Result<Subtask, StoreError> {
-        let id = SubtaskId(self.id);
-        Ok(Subtask {
-            id,
-            task_id: TaskId(self.task_id),
-            step: Step(self.step),
-            state: parse_subtask_state(&self.state, id)?,
-            meta: self.meta,
-            error: self.error,
-        })
+    /// Ends active subtask `id`, now in `from`, with `outcome`; whether it moved.
+    fn end_subtask(
+        &self,
+        connection: &Connection,
+        id: SubtaskId,
+        from: SubtaskState,
+        outcome: &SubtaskOutcome,
+    ) -> Result<bool, StoreError> {
+        let to = outcome.state();
+        if !check_subtask_finish(id, from, to)? {
+            return Ok(false);
+        }
+        connection
+            .prepare_cached(
+                "UPDATE subtasks SET state = ?2, error = COALESCE(?3, error) WHERE id = ?1",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![id.0, to.as_str(), outcome.error()])
+            })
+            .at(&self.path)?;
+        Ok(true)
+    }
+
+    /// Cancels the pending subtasks of the task; how many.
+    fn cancel_pending(
+        &self,
+        connection: &Connection,
+        task_id: TaskId,
+    ) -> Result<usize, StoreError> {
+        connection
+            .prepare_cached("UPDATE subtasks SET state = ?2 WHERE task_id = ?1 AND state = ?3")
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    task_id.0,
+                    SubtaskState::Canceled.as_str(),
+                    SubtaskState::Pending.as_str(),
+                ])
+            })
+            .at(&self.path)
     }
 }
 
-fn parse_subtask_state(name: &str, id: SubtaskId) -> Result<SubtaskState, StoreError> {
-    name.parse().map_err(|unknown| StoreError::BadData {
-        detail: format!("subtask {id}: {unknown}"),
+/// Reads a task from a row of [`TASK_COLUMNS`]; a value this build cannot read is
+/// [`StoreError::BadData`] naming the task and the column.
+fn task_from_row(row: &Row<'_>) -> Result<Task, StoreError> {
+    let id = TaskId(column(row, "id", &"task row")?);
+    let owner = format!("task {id}");
+    let millis = |name: &str| time_from_ms(column(row, name, &owner)?, &owner, name);
+    Ok(Task {
+        id,
+        key: column(row, "task_key", &owner)?,
+        task_type: column(row, "task_type", &owner)?,
+        state: parse_state(&column::<String>(row, "state", &owner)?, &owner)?,
+        step: Step(column(row, "step", &owner)?),
+        priority: column(row, "priority", &owner)?,
+        meta: column(row, "meta", &owner)?,
+        error: column(row, "error", &owner)?,
+        created_at: millis("created_at_ms")?,
+        state_updated_at: millis("state_updated_at_ms")?,
     })
+}
+
+/// Reads a subtask from a row of [`SUBTASK_COLUMNS`], like [`task_from_row`].
+fn subtask_from_row(row: &Row<'_>) -> Result<Subtask, StoreError> {
+    let id = SubtaskId(column(row, "id", &"subtask row")?);
+    let owner = format!("subtask {id}");
+    Ok(Subtask {
+        id,
+        task_id: TaskId(column(row, "task_id", &owner)?),
+        step: Step(column(row, "step", &owner)?),
+        state: parse_state(&column::<String>(row, "state", &owner)?, &owner)?,
+        meta: column(row, "meta", &owner)?,
+        error: column(row, "error", &owner)?,
+    })
+}
+
+/// One column of a row of `owner` (`task 7`, `subtask 3`).
+fn column<T: FromSql>(row: &Row<'_>, name: &str, owner: &dyn Display) -> Result<T, StoreError> {
+    row.get(name).map_err(|error| StoreError::BadData {
+        detail: format!("{owner}: column `{name}`: {error}"),
+    })
+}
+
+/// A stored state name of `owner`, read as a [`TaskState`] or a [`SubtaskState`].
+fn parse_state<S>(name: &str, owner: &dyn Display) -> Result<S, StoreError>
+where
+    S: FromStr<Err = UnknownState>,
+{
+    name.parse().map_err(|unknown| StoreError::BadData {
+        detail: format!("{owner}: {unknown}"),
+    })
+}
+
+/// The done task states as an SQL list, `('succeed', ...)`, taken from [`TaskState::is_done`]
+/// so that the queries and the state table cannot disagree.
+fn done_state_list() -> String {
+    let names: Vec<String> = TaskState::ALL
+        .into_iter()
+        .filter(|state| state.is_done())
+        .map(|state| format!("'{state}'"))
+        .collect();
+    format!("({})", names.join(", "))
 }
 
 fn now_ms() -> i64 {
@@ -568,12 +651,12 @@ fn now_ms() -> i64 {
         })
 }
 
-fn time_from_ms(ms: i64, id: TaskId, column: &str) -> Result<SystemTime, StoreError> {
+fn time_from_ms(ms: i64, owner: &dyn Display, column: &str) -> Result<SystemTime, StoreError> {
     u64::try_from(ms)
         .ok()
         .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
         .ok_or_else(|| StoreError::BadData {
-            detail: format!("task {id}: `{column}` is {ms}, not a time after 1970"),
+            detail: format!("{owner}: `{column}` is {ms}, not a time after 1970"),
         })
 }
 

@@ -124,13 +124,21 @@ impl FromStr for TaskState {
     type Err = UnknownState;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        TaskState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == name)
-            .ok_or_else(|| UnknownState {
-                name: name.to_owned(),
-            })
+        state_named(TaskState::ALL, TaskState::as_str, name)
     }
+}
+
+/// The state among `all` whose name is `name`.
+fn state_named<S: Copy>(
+    all: impl IntoIterator<Item = S>,
+    as_str: fn(S) -> &'static str,
+    name: &str,
+) -> Result<S, UnknownState> {
+    all.into_iter()
+        .find(|&state| as_str(state) == name)
+        .ok_or_else(|| UnknownState {
+            name: name.to_owned(),
+        })
 }
 
 /// The state of a subtask.
@@ -212,12 +220,7 @@ impl FromStr for SubtaskState {
     type Err = UnknownState;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        SubtaskState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == name)
-            .ok_or_else(|| UnknownState {
-                name: name.to_owned(),
-            })
+        state_named(SubtaskState::ALL, SubtaskState::as_str, name)
     }
 }
 

@@ -81,6 +81,19 @@ pub trait TaskStore {
     /// Ends a running subtask (canceling also ends a pending one). Returns whether it moved.
     fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError>;
 
+    /// Fails a subtask for good and starts reverting its task, all in one change: the subtask ends
+    /// [`Failed`](SubtaskState::Failed) with `error` (unless it has already ended), the task's
+    /// pending subtasks are canceled, and the task moves from `from` to
+    /// [`Reverting`](TaskState::Reverting) with `error` recorded if it is in `from`. Returns
+    /// whether the task moved. An illegal move is an error and changes nothing; a subtask already
+    /// in history changes nothing and returns `false`.
+    fn fail_subtask_and_revert(
+        &self,
+        subtask: SubtaskId,
+        from: TaskState,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Cancels every pending subtask of the task and returns how many.
     fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError>;
 
@@ -211,4 +224,35 @@ pub enum StoreError {
         /// What the engine said.
         detail: String,
     },
+}
+
+/// Refuses a task move that is not in [`TASK_TRANSITIONS`](super::TASK_TRANSITIONS); every store
+/// checks with this before it looks at the task.
+pub(super) fn check_task_transition(
+    id: TaskId,
+    from: TaskState,
+    to: TaskState,
+) -> Result<(), StoreError> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(StoreError::IllegalTransition { id, from, to })
+    }
+}
+
+/// Decides whether a subtask in `from` may end as `to`: `Ok(false)` when it has already ended
+/// (finishing is then a no-op), an error when the move is not in
+/// [`SUBTASK_TRANSITIONS`](super::SUBTASK_TRANSITIONS).
+pub(super) fn check_subtask_finish(
+    id: SubtaskId,
+    from: SubtaskState,
+    to: SubtaskState,
+) -> Result<bool, StoreError> {
+    if from.is_done() {
+        Ok(false)
+    } else if from.can_move_to(to) {
+        Ok(true)
+    } else {
+        Err(StoreError::IllegalSubtaskTransition { id, from, to })
+    }
 }

@@ -7,10 +7,12 @@
 #![allow(dead_code)]
 
 use triage::task::{
-    NewTask, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState, TaskStore,
-    TASK_TRANSITIONS,
+    NewTask, Step, StoreError, SubtaskId, SubtaskOutcome, SubtaskState, TaskId, TaskState,
+    TaskStore, TASK_TRANSITIONS,
 };
 use triage::Classify;
+
+use crate::task_setup::{move_pending_task_to, subtask_states};
 
 /// Instantiates every conformance check as a `#[test]` in a module named `$name`.
 #[macro_export]
@@ -34,6 +36,7 @@ macro_rules! task_store_conformance {
                 subtasks_are_claimed_once_in_order,
                 finish_subtask_checks_state,
                 cancel_pending_subtasks_leaves_running_ones,
+                fail_subtask_and_revert_is_one_change,
                 move_done_to_history_moves_tasks_and_subtasks,
                 ids_are_not_reused_after_history,
             );
@@ -61,30 +64,7 @@ fn new_task(key: &str) -> NewTask {
 /// Drives a task from pending to `state` along legal moves.
 fn task_in_state<S: TaskStore>(store: &S, key: &str, state: TaskState) -> TaskId {
     let id = store.create_task(&new_task(key)).unwrap();
-    let path: &[TaskState] = match state {
-        TaskState::Pending => &[],
-        TaskState::Running => &[TaskState::Running],
-        TaskState::Succeed => &[TaskState::Running, TaskState::Succeed],
-        TaskState::Failed => &[TaskState::Failed],
-        TaskState::Reverting => &[TaskState::Running, TaskState::Reverting],
-        TaskState::Reverted => &[
-            TaskState::Running,
-            TaskState::Reverting,
-            TaskState::Reverted,
-        ],
-        TaskState::Cancelling => &[TaskState::Cancelling],
-        TaskState::Pausing => &[TaskState::Pausing],
-        TaskState::Paused => &[TaskState::Pausing, TaskState::Paused],
-        TaskState::Resuming => &[TaskState::Pausing, TaskState::Paused, TaskState::Resuming],
-    };
-    let mut from = TaskState::Pending;
-    for &to in path {
-        assert!(
-            store.transition(id, from, to, None).unwrap(),
-            "{from} -> {to}"
-        );
-        from = to;
-    }
+    move_pending_task_to(store, id, state, None);
     id
 }
 
@@ -322,14 +302,8 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
     let running = store.claim_subtask(id, Step(1)).unwrap().unwrap();
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 2);
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 0);
-    let states: Vec<_> = store
-        .subtasks(id)
-        .unwrap()
-        .iter()
-        .map(|s| s.state)
-        .collect();
     assert_eq!(
-        states,
+        subtask_states(store, id),
         [
             SubtaskState::Running,
             SubtaskState::Canceled,
@@ -340,6 +314,51 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
     assert!(store
         .finish_subtask(running.id, SubtaskOutcome::Canceled)
         .unwrap());
+}
+
+pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
+    use SubtaskState::{Canceled, Failed, Pending, Running};
+    let id = task_in_state(store, "k", TaskState::Running);
+    store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
+    let failing = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+
+    // An illegal move of the task changes nothing, not even the subtasks.
+    assert_eq!(
+        store.fail_subtask_and_revert(failing.id, TaskState::Pending, "duplicate entry"),
+        Err(StoreError::IllegalTransition {
+            id,
+            from: TaskState::Pending,
+            to: TaskState::Reverting
+        })
+    );
+    assert_eq!(subtask_states(store, id), [Running, Pending, Pending]);
+    assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Running);
+
+    assert!(store
+        .fail_subtask_and_revert(failing.id, TaskState::Running, "duplicate entry")
+        .unwrap());
+    assert_eq!(subtask_states(store, id), [Failed, Canceled, Canceled]);
+    let subtasks = store.subtasks(id).unwrap();
+    assert_eq!(subtasks[0].error.as_deref(), Some("duplicate entry"));
+    let task = store.task(id).unwrap().unwrap();
+    assert_eq!(
+        (task.state, task.error.as_deref()),
+        (TaskState::Reverting, Some("duplicate entry"))
+    );
+
+    // Once is enough: the task is no longer running and the subtask has ended.
+    assert!(!store
+        .fail_subtask_and_revert(failing.id, TaskState::Running, "again")
+        .unwrap());
+    let task = store.task(id).unwrap().unwrap();
+    assert_eq!(
+        (task.state, task.error.as_deref()),
+        (TaskState::Reverting, Some("duplicate entry"))
+    );
+    assert_eq!(
+        store.fail_subtask_and_revert(SubtaskId(999), TaskState::Running, "x"),
+        Err(StoreError::SubtaskNotFound { id: SubtaskId(999) })
+    );
 }
 
 pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
