@@ -364,6 +364,7 @@ pub fn check_source(
                 },
                 source: source.to_owned(),
                 needs_rules: true,
+                crate_uses_triage: false,
             };
             drop(ast);
             let enabled: Vec<(&dyn Rule, Level)> = rules
