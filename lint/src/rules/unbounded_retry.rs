@@ -74,7 +74,7 @@ const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplement
 
 const DOCS: &str = "\
 ### What it does
-Checks for `loop` and `while` loops that retry an operation after an error (the error path goes
+Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that retry an operation after an error (the error path goes
 round again while the success path leaves the loop) with no attempt counter compared to a bound,
 no deadline or elapsed-time check and no `exhausted()`-style check.
 
@@ -159,11 +159,7 @@ impl LoopFinder<'_, '_> {
         if !shape.retries_after_error() || shape.is_bounded() || !shape.mentions_retry() {
             return;
         }
-        let keyword = if shape.cond.is_some() {
-            "while"
-        } else {
-            "loop"
-        };
+        let keyword = shape.kind;
         self.findings.push(Finding {
             rule: self.rule.name(),
             level: self.rule.default_level(),
@@ -183,6 +179,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
     fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
         let keyword = node.loop_token.span;
         self.consider(LoopShape {
+            kind: "loop",
+            counters: Vec::new(),
             label: node.label.as_ref().map(|l| &l.name),
             cond: None,
             body: &node.body,
@@ -195,6 +193,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
     fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
         let keyword = node.while_token.span;
         self.consider(LoopShape {
+            kind: "while",
+            counters: Vec::new(),
             label: node.label.as_ref().map(|l| &l.name),
             cond: Some(&node.cond),
             body: &node.body,
@@ -203,10 +203,31 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
         });
         syn::visit::visit_expr_while(self, node);
     }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        // A range with no end counts attempts without bounding them.
+        if matches!(&*node.expr, Expr::Range(range) if range.end.is_none()) {
+            let keyword = node.for_token.span;
+            self.consider(LoopShape {
+                kind: "for",
+                counters: bound_names(&node.pat),
+                label: node.label.as_ref().map(|l| &l.name),
+                cond: None,
+                body: &node.body,
+                start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
+                keyword,
+            });
+        }
+        syn::visit::visit_expr_for_loop(self, node);
+    }
 }
 
-/// One `loop` (no condition) or `while` loop.
+/// One `loop`, `while` loop, or `for` loop over an endless range (`for attempt in 1..`).
 struct LoopShape<'a> {
+    /// `loop`, `while`, or `for` over a range with no end.
+    kind: &'static str,
+    /// The variables a `for` loop binds: they count up by themselves.
+    counters: Vec<String>,
     label: Option<&'a Lifetime>,
     cond: Option<&'a Expr>,
     body: &'a Block,
@@ -235,7 +256,7 @@ impl LoopShape<'_> {
     /// exhausted.
     fn is_bounded(&self) -> bool {
         let mut bounds = BoundFinder {
-            counters: Vec::new(),
+            counters: self.counters.clone(),
             comparisons: Vec::new(),
             conditions: Vec::new(),
             bounded_by_call: false,
@@ -654,6 +675,20 @@ impl<'ast> Visit<'ast> for BoundFinder {
     }
 }
 
+/// The variables a pattern binds.
+fn bound_names(pat: &Pat) -> Vec<String> {
+    struct Bindings(Vec<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            self.0.push(node.ident.to_string());
+            syn::visit::visit_pat_ident(self, node);
+        }
+    }
+    let mut bindings = Bindings(Vec::new());
+    bindings.visit_pat(pat);
+    bindings.0
+}
+
 /// Every identifier in an expression (variables, fields, methods, path segments).
 fn names_in(expr: &Expr) -> Vec<String> {
     struct Names(Vec<String>);
@@ -952,6 +987,37 @@ fn monitor() {
         std::thread::sleep(INTERVAL);
         check();
     }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn a_for_loop_over_an_endless_range_is_reported() {
+        let source = "
+fn fetch() -> Value {
+    for attempt in 1.. {
+        match client.get() {
+            Ok(v) => return v,
+            Err(e) => warn!(\"attempt {attempt} failed: {e}\"),
+        }
+    }
+    unreachable!()
+}";
+        assert_eq!(lines(source), [3]);
+    }
+
+    #[test]
+    fn an_endless_range_whose_variable_is_compared_is_not_reported() {
+        let source = "
+fn fetch() -> Result<Value, Error> {
+    for i in 0.. {
+        match client.get() {
+            Ok(v) => return Ok(v),
+            Err(e) if i >= cap => return Err(e),
+            Err(e) => std::thread::sleep(DELAY),
+        }
+    }
+    unreachable!()
 }";
         assert!(lines(source).is_empty());
     }
