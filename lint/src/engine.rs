@@ -8,10 +8,10 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{discover, DiscoveryOptions, SourceFile};
-use crate::facts::{file_facts, CrateDependencies, FileFacts};
+use crate::facts::{scan_facts, CrateDependencies, FileFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
-use crate::prefilter::{Prefilter, FACT_NEEDLES};
+use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TreeFacts};
 use crate::suppress::{self, MALFORMED_SUPPRESSION};
 use crate::test_code::strip_test_code;
@@ -91,13 +91,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         .extend(options.config.classifier_names.iter().cloned());
     let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
     let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
-    // A classifier-named method makes its type a classified type, so the names are fact needles too.
-    let fact_prefilter = Prefilter::new(
-        FACT_NEEDLES
-            .iter()
-            .map(|needle| (*needle).to_owned())
-            .chain(tree.classifier_names.iter().cloned()),
-    );
 
     let mut files = Vec::new();
     let discovery = DiscoveryOptions {
@@ -143,7 +136,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         }
     };
 
-    // Pass 1: read every file, note its suppressions, gather facts from the files that can hold any.
+    // Pass 1: read every file, note its suppressions, gather facts from its text.
     let facts = Mutex::new(Vec::<FileFacts>::new());
     let pass_one: Vec<Result<(Candidate, Vec<Finding>), FileError>> = pool.install(|| {
         files
@@ -157,20 +150,9 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                     &plain_prefilter
                 };
                 let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
-                let needs_facts = !options.prefilter || fact_prefilter.may_match(bytes);
-                if needs_facts {
-                    let mut ast = parse_source(&source, &file.display);
-                    if let Ok(ast) = &mut ast {
-                        if !options.include_tests {
-                            strip_test_code(ast);
-                        }
-                        let found = file_facts(ast, &tree.classifier_names);
-                        if let Ok(mut all) = facts.lock() {
-                            all.push(found);
-                        }
-                    }
-                    drop(ast);
-                    forget_locations();
+                let found = scan_facts(&source, &tree.classifier_names);
+                if let Ok(mut all) = facts.lock() {
+                    all.push(found);
                 }
                 let malformed = suppress::scan(&file.display, &source, &known).malformed;
                 Ok((
@@ -349,39 +331,27 @@ pub fn check_source(
 ) -> Result<Vec<Finding>, FileError> {
     let work = || {
         let mut tree = TreeFacts::with_default_classifier_names();
-        let result = parse_source(source, display).map(|mut ast| {
-            if !include_tests {
-                strip_test_code(&mut ast);
-            }
-            file_facts(&ast, &tree.classifier_names).merge_into(&mut tree);
-            ast
-        });
-        let result = result.map(|ast| {
-            let candidate = Candidate {
-                file: SourceFile {
-                    path: display.to_path_buf(),
-                    display: display.to_path_buf(),
-                },
-                source: source.to_owned(),
-                needs_rules: true,
-                crate_uses_triage: false,
-            };
-            drop(ast);
-            let enabled: Vec<(&dyn Rule, Level)> = rules
-                .iter()
-                .map(|rule| (*rule, rule.default_level()))
-                .collect();
-            let known = reportable_names(rules);
-            let mut findings = suppress::scan(display, source, &known).malformed;
-            let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
-            checked.map(|found| {
-                findings.extend(found);
-                findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
-                findings
-            })
-        });
+        scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
+        let candidate = Candidate {
+            file: SourceFile {
+                path: display.to_path_buf(),
+                display: display.to_path_buf(),
+            },
+            source: source.to_owned(),
+            needs_rules: true,
+            crate_uses_triage: false,
+        };
+        let enabled: Vec<(&dyn Rule, Level)> = rules
+            .iter()
+            .map(|rule| (*rule, rule.default_level()))
+            .collect();
+        let known = reportable_names(rules);
+        let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
         forget_locations();
-        result.and_then(|checked| checked)
+        let mut findings = suppress::scan(display, source, &known).malformed;
+        findings.extend(checked?);
+        findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
+        Ok(findings)
     };
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()

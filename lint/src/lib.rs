@@ -16,6 +16,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod classifier;
 pub mod config;

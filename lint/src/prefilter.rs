@@ -6,18 +6,6 @@
 
 use aho_corasick::AhoCorasick;
 
-/// Needles that make a file contribute to the tree facts: derives and impls of `Error` and
-/// `Classify`. With the classifier names (which the engine adds), a file without any of them cannot
-/// add an error type or a classified type.
-pub const FACT_NEEDLES: &[&str] = &[
-    "Classify",
-    "Error)]",
-    "Error,",
-    "Error for",
-    "derive(Error",
-    "Snafu",
-];
-
 /// A compiled set of needles, matched ASCII case-insensitively (a superset of exact matches, so a
 /// rule may list `retr` for `retry`, `Retryable` and `RETRIES`); an empty set matches nothing.
 #[derive(Debug, Clone)]

@@ -58,6 +58,8 @@ pub trait Rule: Sync {
     /// Byte strings of which a file must contain at least one for this rule to find anything in it.
     /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
     /// list every needle it could depend on; findings must be identical with the prefilter off.
+    /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
+    /// `Classify`, so a rule that only looks inside classifiers can return no needles.
     fn needles(&self) -> &'static [&'static str];
     /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
     /// only make the prefilter keep files of such crates.

@@ -377,3 +377,15 @@ fn invalid_utf8_is_an_error_with_a_location() {
         stderr(&output)
     );
 }
+
+#[test]
+fn colour_follows_the_flag_and_is_off_for_pipes() {
+    let dir = tree(&[("src/lib.rs", HAZARD)]);
+    let always = stdout(&cargo_triage(&["--color", "always"], dir.path()));
+    assert!(always.contains('\u{1b}'), "{always}");
+    for args in [&["--color", "never"][..], &[][..]] {
+        let plain = stdout(&cargo_triage(args, dir.path()));
+        assert!(!plain.contains('\u{1b}'), "{args:?}: {plain}");
+        assert!(plain.contains("error[default_retryable]"), "{plain}");
+    }
+}

@@ -248,8 +248,15 @@ impl InspectionFinder<'_> {
     }
 
     fn leads_to_retry(&self, branch: &Expr) -> bool {
-        mentions_retry_expr(branch, RETRY_WORDS)
-            || (self.retry_context && contains_continue(branch))
+        let mut continues = Continue(false);
+        continues.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+    }
+
+    fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
+        let mut continues = Continue(false);
+        continues.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS) || (self.retry_context && continues.0)
     }
 }
 
@@ -264,15 +271,8 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             return;
         }
         match expr {
-            Expr::If(if_expr) => {
-                let then_branch = Expr::Block(syn::ExprBlock {
-                    attrs: Vec::new(),
-                    label: None,
-                    block: if_expr.then_branch.clone(),
-                });
-                if self.leads_to_retry(&then_branch) {
-                    self.record_inspections_in(&if_expr.cond);
-                }
+            Expr::If(if_expr) if self.block_leads_to_retry(&if_expr.then_branch) => {
+                self.record_inspections_in(&if_expr.cond);
             }
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
@@ -352,15 +352,13 @@ impl<'ast> Visit<'ast> for RetryMention<'_> {
     }
 }
 
-fn contains_continue(expr: &Expr) -> bool {
-    struct Continue(bool);
-    impl<'ast> Visit<'ast> for Continue {
-        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+/// Finds a `continue` outside closures.
+struct Continue(bool);
+
+impl<'ast> Visit<'ast> for Continue {
+    fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+        self.0 = true;
     }
-    let mut finder = Continue(false);
-    finder.visit_expr(expr);
-    finder.0
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }

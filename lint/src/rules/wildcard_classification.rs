@@ -158,8 +158,14 @@ fn enums_declared_in(file: &syn::File) -> HashSet<String> {
     enums.0
 }
 
+/// The inspected error itself, or something read from it without arguments: `self`, `*err`,
+/// `self.kind`, `self.inner()`. Whose enum it is decides the rest.
 fn scrutinee_is_error_input(expr: &Expr, classifier: &Classifier<'_>) -> bool {
     match expr {
+        Expr::Field(field) => scrutinee_is_error_input(&field.base, classifier),
+        Expr::MethodCall(call) if call.args.is_empty() => {
+            scrutinee_is_error_input(&call.receiver, classifier)
+        }
         Expr::Path(path) => path
             .path
             .get_ident()
