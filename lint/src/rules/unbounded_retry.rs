@@ -74,9 +74,10 @@ const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplement
 
 const DOCS: &str = "\
 ### What it does
-Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that retry an operation after an error (the error path goes
-round again while the success path leaves the loop) with no attempt counter compared to a bound,
-no deadline or elapsed-time check and no `exhausted()`-style check.
+Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
+retry an operation after an error (the error path goes round again while the success path leaves
+the loop) with no attempt counter compared to a bound, no deadline or elapsed-time check and no
+`exhausted()`-style check.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns
