@@ -66,6 +66,21 @@ const BOUND_CALL_PARTS: &[&str] = &[
     "checked_sub",
 ];
 
+/// Parts of a name that make a decision able to end the loop an attempt or time bound: a branch
+/// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
+/// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
+const STOP_DECISION_PARTS: &[&str] = &[
+    "attempt",
+    "tries",
+    "budget",
+    "deadline",
+    "elapsed",
+    "expire",
+    "remaining",
+    "limit",
+    "exhaust",
+];
+
 /// Receiver names whose `.next()` yields delays until a policy runs out.
 const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule"];
 
@@ -614,7 +629,23 @@ impl BoundFinder {
 impl<'ast> Visit<'ast> for BoundFinder {
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
         self.conditions.push(names_in(&node.cond));
+        let leaves = block_leaves_loop(&node.then_branch, None)
+            || node
+                .else_branch
+                .as_ref()
+                .is_some_and(|(_, else_branch)| leaves_loop(else_branch, None));
+        if leaves && decides_stop(&node.cond) {
+            self.bounded_by_call = true;
+        }
         syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        let leaves = node.arms.iter().any(|arm| leaves_loop(&arm.body, None));
+        if leaves && decides_stop(&node.expr) {
+            self.bounded_by_call = true;
+        }
+        syn::visit::visit_expr_match(self, node);
     }
 
     fn visit_arm(&mut self, node: &'ast syn::Arm) {
@@ -674,6 +705,14 @@ impl<'ast> Visit<'ast> for BoundFinder {
             }
         }
     }
+}
+
+/// Whether an expression names an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+fn decides_stop(expr: &Expr) -> bool {
+    names_in(expr).iter().any(|name| {
+        let lower = name.to_ascii_lowercase();
+        STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
+    })
 }
 
 /// The variables a pattern binds.
@@ -978,6 +1017,44 @@ fn refresh_loop() {
     }
 }";
         assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn a_policy_object_that_can_stop_the_loop_is_not_reported() {
+        let source = "
+fn run(mut operation: impl FnMut() -> Result<T, E>, first: E) -> Result<T, RetryError<E>> {
+    let mut attempts = Attempts::new();
+    let mut error = first;
+    loop {
+        let delay = match attempts.after_failure(&error) {
+            Next::Retry(delay) => delay,
+            Next::Stop(reason) => return Err(attempts.stop(reason, error)),
+        };
+        clock.sleep(delay);
+        match operation() {
+            Ok(value) => return Ok(value),
+            Err(next) => error = next,
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn stopping_only_terminal_errors_is_still_reported() {
+        let source = "
+fn fetch() -> Result<Value, Error> {
+    loop {
+        match client.get() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                if !e.is_retryable() { return Err(e); }
+                sleep(DELAY);
+            }
+        }
+    }
+}";
+        assert_eq!(lines(source), [3]);
     }
 
     #[test]
