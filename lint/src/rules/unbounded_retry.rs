@@ -634,7 +634,8 @@ impl<'ast> Visit<'ast> for BoundFinder {
                 .else_branch
                 .as_ref()
                 .is_some_and(|(_, else_branch)| leaves_loop(else_branch, None));
-        if leaves && decides_stop(&node.cond) {
+        // Checking the operation's own `Result` is the retry itself, not a decision to stop.
+        if leaves && result_check(&node.cond).is_none() && decides_stop(&node.cond) {
             self.bounded_by_call = true;
         }
         syn::visit::visit_expr_if(self, node);
@@ -642,7 +643,11 @@ impl<'ast> Visit<'ast> for BoundFinder {
 
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
         let leaves = node.arms.iter().any(|arm| leaves_loop(&arm.body, None));
-        if leaves && decides_stop(&node.expr) {
+        let checks_result = node
+            .arms
+            .iter()
+            .any(|arm| pattern_kind(&arm.pat) != PatternKind::Other);
+        if leaves && !checks_result && decides_stop(&node.expr) {
             self.bounded_by_call = true;
         }
         syn::visit::visit_expr_match(self, node);
@@ -710,7 +715,8 @@ impl<'ast> Visit<'ast> for BoundFinder {
 /// Whether an expression names an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
 fn decides_stop(expr: &Expr) -> bool {
     names_in(expr).iter().any(|name| {
-        let lower = name.to_ascii_lowercase();
+        // `with_client_retries` holds "tries" but decides nothing.
+        let lower = name.to_ascii_lowercase().replace("retries", "");
         STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
     })
 }
@@ -1038,6 +1044,26 @@ fn run(mut operation: impl FnMut() -> Result<T, E>, first: E) -> Result<T, Retry
     }
 }";
         assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn an_attempt_number_handed_to_the_operation_is_not_a_bound() {
+        let source = "
+async fn calculate() -> ControlFlow<(), u64> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_once(attempt).await {
+            Ok(size) => return ControlFlow::Continue(size),
+            Err(e) => { warn!(attempt, \"failed: {e:?}\"); sleep(HOUR).await; }
+        }
+        match origin.with_client_retries(3).await {
+            Some(_) => {}
+            None => return ControlFlow::Break(()),
+        }
+    }
+}";
+        assert_eq!(lines(source), [4]);
     }
 
     #[test]
