@@ -547,7 +547,13 @@ fn manifest_depends_on_triage(manifest: &Path) -> bool {
                 .filter_map(toml::Value::as_table)
                 .any(in_tables)
         });
-    in_tables(&table) || in_targets
+    // triage itself is held to its own rule: its errors classify themselves too.
+    let is_triage = table
+        .get("package")
+        .and_then(|package| package.get("name"))
+        .and_then(toml::Value::as_str)
+        .is_some_and(|name| name == "triage");
+    in_tables(&table) || in_targets || is_triage
 }
 
 #[cfg(test)]
@@ -605,7 +611,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(other.join("Cargo.toml"), "[package]\nname = \"other\"\n").unwrap();
+        let itself = dir.path().join("runtime");
+        std::fs::create_dir_all(itself.join("src")).unwrap();
+        std::fs::write(itself.join("Cargo.toml"), "[package]\nname = \"triage\"\n").unwrap();
         let mut deps = CrateDependencies::default();
+        assert!(deps.uses_triage(&itself.join("src/lib.rs")));
         assert!(deps.uses_triage(&user.join("src/deep/lib.rs")));
         assert!(deps.uses_triage(&user.join("src/main.rs")));
         assert!(!deps.uses_triage(&other.join("src/lib.rs")));

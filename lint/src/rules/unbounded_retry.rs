@@ -66,6 +66,21 @@ const BOUND_CALL_PARTS: &[&str] = &[
     "checked_sub",
 ];
 
+/// Parts of a name that make a decision able to end the loop an attempt or time bound: a branch
+/// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
+/// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
+const STOP_DECISION_PARTS: &[&str] = &[
+    "attempt",
+    "tries",
+    "budget",
+    "deadline",
+    "elapsed",
+    "expire",
+    "remaining",
+    "limit",
+    "exhaust",
+];
+
 /// Receiver names whose `.next()` yields delays until a policy runs out.
 const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule"];
 
@@ -74,9 +89,10 @@ const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplement
 
 const DOCS: &str = "\
 ### What it does
-Checks for `loop` and `while` loops that retry an operation after an error (the error path goes
-round again while the success path leaves the loop) with no attempt counter compared to a bound,
-no deadline or elapsed-time check and no `exhausted()`-style check.
+Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
+retry an operation after an error (the error path goes round again while the success path leaves
+the loop) with no attempt counter compared to a bound, no deadline or elapsed-time check and no
+`exhausted()`-style check.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns
@@ -159,11 +175,7 @@ impl LoopFinder<'_, '_> {
         if !shape.retries_after_error() || shape.is_bounded() || !shape.mentions_retry() {
             return;
         }
-        let keyword = if shape.cond.is_some() {
-            "while"
-        } else {
-            "loop"
-        };
+        let keyword = shape.kind;
         self.findings.push(Finding {
             rule: self.rule.name(),
             level: self.rule.default_level(),
@@ -183,6 +195,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
     fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
         let keyword = node.loop_token.span;
         self.consider(LoopShape {
+            kind: "loop",
+            counters: Vec::new(),
             label: node.label.as_ref().map(|l| &l.name),
             cond: None,
             body: &node.body,
@@ -195,6 +209,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
     fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
         let keyword = node.while_token.span;
         self.consider(LoopShape {
+            kind: "while",
+            counters: Vec::new(),
             label: node.label.as_ref().map(|l| &l.name),
             cond: Some(&node.cond),
             body: &node.body,
@@ -203,10 +219,31 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
         });
         syn::visit::visit_expr_while(self, node);
     }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        // A range with no end counts attempts without bounding them.
+        if matches!(&*node.expr, Expr::Range(range) if range.end.is_none()) {
+            let keyword = node.for_token.span;
+            self.consider(LoopShape {
+                kind: "for",
+                counters: bound_names(&node.pat),
+                label: node.label.as_ref().map(|l| &l.name),
+                cond: None,
+                body: &node.body,
+                start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
+                keyword,
+            });
+        }
+        syn::visit::visit_expr_for_loop(self, node);
+    }
 }
 
-/// One `loop` (no condition) or `while` loop.
+/// One `loop`, `while` loop, or `for` loop over an endless range (`for attempt in 1..`).
 struct LoopShape<'a> {
+    /// `loop`, `while`, or `for` over a range with no end.
+    kind: &'static str,
+    /// The variables a `for` loop binds: they count up by themselves.
+    counters: Vec<String>,
     label: Option<&'a Lifetime>,
     cond: Option<&'a Expr>,
     body: &'a Block,
@@ -235,7 +272,7 @@ impl LoopShape<'_> {
     /// exhausted.
     fn is_bounded(&self) -> bool {
         let mut bounds = BoundFinder {
-            counters: Vec::new(),
+            counters: self.counters.clone(),
             comparisons: Vec::new(),
             conditions: Vec::new(),
             bounded_by_call: false,
@@ -592,7 +629,28 @@ impl BoundFinder {
 impl<'ast> Visit<'ast> for BoundFinder {
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
         self.conditions.push(names_in(&node.cond));
+        let leaves = block_leaves_loop(&node.then_branch, None)
+            || node
+                .else_branch
+                .as_ref()
+                .is_some_and(|(_, else_branch)| leaves_loop(else_branch, None));
+        // Checking the operation's own `Result` is the retry itself, not a decision to stop.
+        if leaves && result_check(&node.cond).is_none() && decides_stop(&node.cond) {
+            self.bounded_by_call = true;
+        }
         syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        let leaves = node.arms.iter().any(|arm| leaves_loop(&arm.body, None));
+        let checks_result = node
+            .arms
+            .iter()
+            .any(|arm| pattern_kind(&arm.pat) != PatternKind::Other);
+        if leaves && !checks_result && decides_stop(&node.expr) {
+            self.bounded_by_call = true;
+        }
+        syn::visit::visit_expr_match(self, node);
     }
 
     fn visit_arm(&mut self, node: &'ast syn::Arm) {
@@ -652,6 +710,29 @@ impl<'ast> Visit<'ast> for BoundFinder {
             }
         }
     }
+}
+
+/// Whether an expression names an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+fn decides_stop(expr: &Expr) -> bool {
+    names_in(expr).iter().any(|name| {
+        // `with_client_retries` holds "tries" but decides nothing.
+        let lower = name.to_ascii_lowercase().replace("retries", "");
+        STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
+    })
+}
+
+/// The variables a pattern binds.
+fn bound_names(pat: &Pat) -> Vec<String> {
+    struct Bindings(Vec<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            self.0.push(node.ident.to_string());
+            syn::visit::visit_pat_ident(self, node);
+        }
+    }
+    let mut bindings = Bindings(Vec::new());
+    bindings.visit_pat(pat);
+    bindings.0
 }
 
 /// Every identifier in an expression (variables, fields, methods, path segments).
@@ -945,6 +1026,64 @@ fn refresh_loop() {
     }
 
     #[test]
+    fn a_policy_object_that_can_stop_the_loop_is_not_reported() {
+        let source = "
+fn run(mut operation: impl FnMut() -> Result<T, E>, first: E) -> Result<T, RetryError<E>> {
+    let mut attempts = Attempts::new();
+    let mut error = first;
+    loop {
+        let delay = match attempts.after_failure(&error) {
+            Next::Retry(delay) => delay,
+            Next::Stop(reason) => return Err(attempts.stop(reason, error)),
+        };
+        clock.sleep(delay);
+        match operation() {
+            Ok(value) => return Ok(value),
+            Err(next) => error = next,
+        }
+    }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn an_attempt_number_handed_to_the_operation_is_not_a_bound() {
+        let source = "
+async fn calculate() -> ControlFlow<(), u64> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_once(attempt).await {
+            Ok(size) => return ControlFlow::Continue(size),
+            Err(e) => { warn!(attempt, \"failed: {e:?}\"); sleep(HOUR).await; }
+        }
+        match origin.with_client_retries(3).await {
+            Some(_) => {}
+            None => return ControlFlow::Break(()),
+        }
+    }
+}";
+        assert_eq!(lines(source), [4]);
+    }
+
+    #[test]
+    fn stopping_only_terminal_errors_is_still_reported() {
+        let source = "
+fn fetch() -> Result<Value, Error> {
+    loop {
+        match client.get() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                if !e.is_retryable() { return Err(e); }
+                sleep(DELAY);
+            }
+        }
+    }
+}";
+        assert_eq!(lines(source), [3]);
+    }
+
+    #[test]
     fn polling_a_channel_is_not_reported() {
         let source = "
 fn monitor() {
@@ -952,6 +1091,37 @@ fn monitor() {
         std::thread::sleep(INTERVAL);
         check();
     }
+}";
+        assert!(lines(source).is_empty());
+    }
+
+    #[test]
+    fn a_for_loop_over_an_endless_range_is_reported() {
+        let source = "
+fn fetch() -> Value {
+    for attempt in 1.. {
+        match client.get() {
+            Ok(v) => return v,
+            Err(e) => warn!(\"attempt {attempt} failed: {e}\"),
+        }
+    }
+    unreachable!()
+}";
+        assert_eq!(lines(source), [3]);
+    }
+
+    #[test]
+    fn an_endless_range_whose_variable_is_compared_is_not_reported() {
+        let source = "
+fn fetch() -> Result<Value, Error> {
+    for i in 0.. {
+        match client.get() {
+            Ok(v) => return Ok(v),
+            Err(e) if i >= cap => return Err(e),
+            Err(e) => std::thread::sleep(DELAY),
+        }
+    }
+    unreachable!()
 }";
         assert!(lines(source).is_empty());
     }
