@@ -112,9 +112,11 @@ impl fmt::Display for TaskState {
     }
 }
 
-/// A state name that is not one of [`TaskState`]'s or [`SubtaskState`]'s.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A state name that is not one of [`TaskState`]'s or [`SubtaskState`]'s. Terminal: reading the
+/// same name again gives the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, crate::Classify)]
 #[error("unknown state `{name}`")]
+#[terminal]
 pub struct UnknownState {
     /// The name that was read.
     pub name: String,
