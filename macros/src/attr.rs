@@ -86,18 +86,25 @@ impl<'a> Attrs<'a> {
 pub fn get<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Attrs<'a> {
     let mut found = Attrs::default();
     for attr in attrs {
-        let path = attr.path();
-        if path.is_ident("source") {
-            found.source.get_or_insert(attr);
+        // One conversion of the name per attribute: comparing an identifier with a string goes
+        // through the compiler each time.
+        let Some(name) = attr.path().get_ident().map(ToString::to_string) else {
             continue;
-        }
-        if path.is_ident("from") {
-            found.from.get_or_insert(attr);
-            continue;
+        };
+        match name.as_str() {
+            "source" => {
+                found.source.get_or_insert(attr);
+                continue;
+            }
+            "from" => {
+                found.from.get_or_insert(attr);
+                continue;
+            }
+            _ => {}
         }
         let Some(which) = VerdictAttr::ALL
             .into_iter()
-            .find(|which| path.is_ident(which.name()))
+            .find(|which| name == which.name())
         else {
             continue;
         };

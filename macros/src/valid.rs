@@ -15,18 +15,26 @@ pub fn validate(input: &Input, cx: &Ctxt) {
     }
 }
 
+// Names are formatted only when an error is reported: going through the compiler for every
+// variant's name is a measurable part of the derive's cost on large enums.
 fn check_struct(input: &Struct, cx: &Ctxt) {
-    let name = input.original.ident.unraw();
+    let name = || input.original.ident.unraw();
     check_fields(&input.fields, "struct", cx);
     if input.attrs.verdicts().next().is_none() && !any_field_has_verdict(&input.fields) {
         cx.error_spanned_by(
             &input.original.ident,
             format_args!(
-                "struct `{name}` has no verdict: add `#[retryable]`, `#[terminal]` or `#[delegate]`"
+                "struct `{}` has no verdict: add `#[retryable]`, `#[terminal]` or `#[delegate]`",
+                name()
             ),
         );
     }
-    check_delegate(&input.attrs, &input.fields, &format!("struct `{name}`"), cx);
+    check_delegate(
+        &input.attrs,
+        &input.fields,
+        &|| format!("struct `{}`", name()),
+        cx,
+    );
 }
 
 fn check_enum(input: &Enum, cx: &Ctxt) {
@@ -44,7 +52,7 @@ fn check_enum(input: &Enum, cx: &Ctxt) {
 }
 
 fn check_variant(variant: &Variant, enum_has_default: bool, cx: &Ctxt) {
-    let name = variant.ident().unraw();
+    let name = || variant.ident().unraw();
     check_fields(&variant.fields, "variant", cx);
     // A verdict misplaced on a field is reported as such; the variant is not unmarked on top.
     let unmarked =
@@ -53,15 +61,16 @@ fn check_variant(variant: &Variant, enum_has_default: bool, cx: &Ctxt) {
         cx.error_spanned_by(
             variant.ident(),
             format_args!(
-                "variant `{name}` has no verdict: add `#[retryable]`, `#[terminal]` or \
-                 `#[delegate]` (or put `#[retryable]`/`#[terminal]` on the enum as a default)"
+                "variant `{}` has no verdict: add `#[retryable]`, `#[terminal]` or \
+                 `#[delegate]` (or put `#[retryable]`/`#[terminal]` on the enum as a default)",
+                name()
             ),
         );
     }
     check_delegate(
         &variant.attrs,
         &variant.fields,
-        &format!("variant `{name}`"),
+        &|| format!("variant `{}`", name()),
         cx,
     );
 }
@@ -93,7 +102,7 @@ fn check_fields(fields: &[Field], owner: &str, cx: &Ctxt) {
 
 /// A lone `#[delegate]` must find the field it means. (With a conflicting verdict beside it the
 /// conflict is the error to fix first.)
-fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &str, cx: &Ctxt) {
+fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &dyn Fn() -> String, cx: &Ctxt) {
     let (Some(VerdictAttr::Delegate), Some(delegate)) = (attrs.single_verdict(), attrs.delegate)
     else {
         return;
@@ -103,21 +112,24 @@ fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &str, cx: &Ctxt) {
         DelegateTarget::NoField => cx.error_spanned_by(
             delegate,
             format_args!(
-                "`#[delegate]` needs a field holding the inner error, and {owner} has none: \
-                 use `#[retryable]` or `#[terminal]`"
+                "`#[delegate]` needs a field holding the inner error, and {} has none: \
+                 use `#[retryable]` or `#[terminal]`",
+                owner()
             ),
         ),
         DelegateTarget::Unmarked => cx.error_spanned_by(
             delegate,
             format_args!(
-                "`#[delegate]` cannot tell which field of {owner} holds the inner error: mark \
-                 that field `#[source]` or `#[from]`"
+                "`#[delegate]` cannot tell which field of {} holds the inner error: mark \
+                 that field `#[source]` or `#[from]`",
+                owner()
             ),
         ),
         DelegateTarget::Ambiguous(first, second) => {
             let message = format!(
-                "`#[delegate]` on {owner} is ambiguous: fields {} and {} are both marked \
+                "`#[delegate]` on {} is ambiguous: fields {} and {} are both marked \
                  `#[source]`/`#[from]`; mark only the one holding the inner error",
+                owner(),
                 describe(&first.member),
                 describe(&second.member),
             );
