@@ -10,6 +10,8 @@
 # what thiserror adds over hand-written impls. The target is at most 0.5.
 #
 # Usage: scripts/compile-cost.sh [RUNS]   (default 5; the fastest rebuild of each version is kept)
+# With OPT_MACROS=1 the proc macros (thiserror's and triage's alike) are built optimised, as
+# `[profile.dev.build-override] opt-level = 3` does: the cost of the generated code alone.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +23,8 @@ crate="$(mktemp -d)"
 trap 'rm -rf "$crate"' EXIT
 # Dependencies are built once and kept between invocations of this script.
 export CARGO_TARGET_DIR="$repo/target/compile-cost"
+# A whole rebuild of the crate each time: incremental reuse makes the figures depend on history.
+export CARGO_INCREMENTAL=0
 
 mkdir -p "$crate/src"
 cat >"$crate/Cargo.toml" <<TOML
@@ -36,6 +40,9 @@ triage = { path = "$repo/runtime" }
 
 [workspace]
 TOML
+if [[ ${OPT_MACROS:-0} == 1 ]]; then
+    printf '\n[profile.dev.build-override]\nopt-level = 3\n' >>"$crate/Cargo.toml"
+fi
 # Same dependency versions as the workspace.
 cp "$repo/Cargo.lock" "$crate/Cargo.lock"
 
@@ -127,7 +134,7 @@ thiserror=$(time_rebuild)
 generate_derived classify >"$crate/src/lib.rs"
 classify=$(time_rebuild)
 
-echo "crate: $enums enums x $variants variants, dev profile, fastest of $runs rebuilds"
+echo "crate: $enums enums x $variants variants, dev profile$([[ ${OPT_MACROS:-0} == 1 ]] && echo ", optimised proc macros"), fastest of $runs rebuilds"
 echo "(0) hand-written impls:     ${hand} s"
 echo "(a) thiserror:              ${thiserror} s"
 echo "(b) thiserror + Classify:   ${classify} s"
