@@ -3,9 +3,8 @@
 
 use rayon::prelude::*;
 
-use crate::discover::{discover, DiscoveryOptions};
-use crate::engine::Options;
-use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
+use crate::engine::{discover_roots, parse_pool, Options};
+use crate::parse::{forget_locations, parse_source, read_source, FileError};
 
 /// What a parse-only pass did.
 #[derive(Debug, Default)]
@@ -21,34 +20,12 @@ pub struct ParseOnly {
 /// Discovers the Rust files under `options.roots` and parses every one of them, keeping nothing.
 pub fn parse_only(options: &Options) -> ParseOnly {
     let mut outcome = ParseOnly::default();
-    let discovery = DiscoveryOptions {
-        include_tests: options.include_tests,
-        exclude: options.config.exclude.clone(),
-    };
-    let mut files = Vec::new();
-    for root in &options.roots {
-        let (found, walk_errors) = discover(root, &discovery);
-        files.extend(found);
-        outcome
-            .errors
-            .extend(walk_errors.into_iter().map(|err| FileError {
-                path: err.path,
-                location: None,
-                message: err.message,
-            }));
-    }
-    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
-    if let Some(jobs) = options.jobs {
-        builder = builder.num_threads(jobs.max(1));
-    }
-    let pool = match builder.build() {
+    let (files, walk_errors) = discover_roots(options);
+    outcome.errors.extend(walk_errors);
+    let pool = match parse_pool(options.jobs) {
         Ok(pool) => pool,
         Err(err) => {
-            outcome.errors.push(FileError {
-                path: ".".into(),
-                location: None,
-                message: format!("cannot start worker threads: {err}"),
-            });
+            outcome.errors.push(err);
             return outcome;
         }
     };

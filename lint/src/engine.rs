@@ -13,7 +13,7 @@ use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
 use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TreeFacts};
-use crate::suppress::{self, MALFORMED_SUPPRESSION};
+use crate::suppress::{self, Suppressions, MALFORMED_SUPPRESSION};
 use crate::test_code::strip_test_code;
 
 /// How to lint.
@@ -71,6 +71,8 @@ struct Candidate {
     source: String,
     needs_rules: bool,
     crate_uses_triage: bool,
+    /// The file's usable `triage:allow` comments (the malformed ones are reported in pass 1).
+    suppressions: Suppressions,
 }
 
 /// Lints the roots with the given rules.
@@ -92,22 +94,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
     let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
 
-    let mut files = Vec::new();
-    let discovery = DiscoveryOptions {
-        include_tests: options.include_tests,
-        exclude: options.config.exclude.clone(),
-    };
-    for root in &options.roots {
-        let (found, walk_errors) = discover(root, &discovery);
-        files.extend(found);
-        report
-            .errors
-            .extend(walk_errors.into_iter().map(|err| FileError {
-                path: err.path,
-                location: None,
-                message: err.message,
-            }));
-    }
+    let (files, walk_errors) = discover_roots(options);
+    report.errors.extend(walk_errors);
     report.files_seen = files.len();
     // Which crates depend on triage is known before parsing, so rules that only apply there widen
     // the prefilter for those crates' files alone.
@@ -120,18 +108,10 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         })
         .collect();
 
-    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
-    if let Some(jobs) = options.jobs {
-        builder = builder.num_threads(jobs.max(1));
-    }
-    let pool = match builder.build() {
+    let pool = match parse_pool(options.jobs) {
         Ok(pool) => pool,
         Err(err) => {
-            report.errors.push(FileError {
-                path: PathBuf::from("."),
-                location: None,
-                message: format!("cannot start worker threads: {err}"),
-            });
+            report.errors.push(err);
             return report;
         }
     };
@@ -154,13 +134,15 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 if let Ok(mut all) = facts.lock() {
                     all.push(found);
                 }
-                let malformed = suppress::scan(&file.display, &source, &known).malformed;
+                let mut suppressions = suppress::scan(&file.display, &source, &known);
+                let malformed = std::mem::take(&mut suppressions.malformed);
                 Ok((
                     Candidate {
                         file,
                         source,
                         needs_rules,
                         crate_uses_triage,
+                        suppressions,
                     },
                     malformed,
                 ))
@@ -209,7 +191,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         options.include_tests,
                         tree,
                         &enabled,
-                        &known,
                     )
                 }))
                 .unwrap_or_else(|_| {
@@ -256,7 +237,6 @@ fn check_file(
     include_tests: bool,
     tree: &TreeFacts,
     enabled: &[(&dyn Rule, Level)],
-    known: &[&str],
 ) -> Result<Vec<Finding>, FileError> {
     let mut ast = parse_source(&candidate.source, &candidate.file.display)?;
     if !include_tests {
@@ -269,11 +249,13 @@ fn check_file(
         tree,
         crate_uses_triage,
     };
-    let suppressions = suppress::scan(&candidate.file.display, &candidate.source, known);
     let mut findings = Vec::new();
     for (rule, level) in enabled {
         for mut finding in rule.check(&cx) {
-            if suppressions.suppresses(finding.rule, finding.region.line) {
+            if candidate
+                .suppressions
+                .suppresses(finding.rule, finding.region.line)
+            {
                 continue;
             }
             finding.level = *level;
@@ -306,6 +288,39 @@ fn rule_prefilter(
     Prefilter::new(needles)
 }
 
+/// Every Rust file under `options.roots`, and what could not be walked.
+pub(crate) fn discover_roots(options: &Options) -> (Vec<SourceFile>, Vec<FileError>) {
+    let discovery = DiscoveryOptions {
+        include_tests: options.include_tests,
+        exclude: options.config.exclude.clone(),
+    };
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in &options.roots {
+        let (found, walk_errors) = discover(root, &discovery);
+        files.extend(found);
+        errors.extend(walk_errors.into_iter().map(|err| FileError {
+            path: err.path,
+            location: None,
+            message: err.message,
+        }));
+    }
+    (files, errors)
+}
+
+/// The worker threads that parse, each with [`PARSE_STACK_SIZE`] of stack.
+pub(crate) fn parse_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, FileError> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(PARSE_STACK_SIZE);
+    if let Some(jobs) = jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    builder.build().map_err(|err| FileError {
+        path: PathBuf::from("."),
+        location: None,
+        message: format!("cannot start worker threads: {err}"),
+    })
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -332,6 +347,9 @@ pub fn check_source(
     let work = || {
         let mut tree = TreeFacts::with_default_classifier_names();
         scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
+        let known = reportable_names(rules);
+        let mut suppressions = suppress::scan(display, source, &known);
+        let mut findings = std::mem::take(&mut suppressions.malformed);
         let candidate = Candidate {
             file: SourceFile {
                 path: display.to_path_buf(),
@@ -340,15 +358,14 @@ pub fn check_source(
             source: source.to_owned(),
             needs_rules: true,
             crate_uses_triage: false,
+            suppressions,
         };
         let enabled: Vec<(&dyn Rule, Level)> = rules
             .iter()
             .map(|rule| (*rule, rule.default_level()))
             .collect();
-        let known = reportable_names(rules);
-        let checked = check_file(&candidate, false, include_tests, &tree, &enabled, &known);
+        let checked = check_file(&candidate, false, include_tests, &tree, &enabled);
         forget_locations();
-        let mut findings = suppress::scan(display, source, &known).malformed;
         findings.extend(checked?);
         findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));
         Ok(findings)
