@@ -29,9 +29,11 @@
 extern crate self as triage;
 
 pub mod annotate;
+#[cfg(feature = "backfill")]
 pub mod backfill;
 pub mod erased;
 pub mod retry;
+#[cfg(feature = "tasks")]
 pub mod task;
 mod verdict;
 
