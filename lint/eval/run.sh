@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Real-code evaluation of the lint: runs it on each tree and compares its findings with the
+# hand-checked sites in sites.tsv (see README.md in this folder).
+#
+# Usage: lint/eval/run.sh [TREES_DIR] [TREE...]
+#   TREES_DIR   directory holding one checkout per tree, named as in commits.txt
+#               (default: $TRIAGE_EVAL_TREES)
+#   TREE...     only these trees (default: every tree of commits.txt present in TREES_DIR)
+# Environment:
+#   TRIAGE_LINT   the lint binary (default: target/release/cargo-triage, built if missing)
+#   RULE_MAP      map reported rule names to the table's (`found=table,...`)
+#   VERBOSE=1     list false positives, unjudged findings and missed hazards
+#   TOLERANCE     line tolerance when matching a finding to a site (default 3)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+trees_dir="${1:-${TRIAGE_EVAL_TREES:-}}"
+if [[ -z "$trees_dir" ]]; then
+    echo "usage: $0 TREES_DIR [TREE...]   (or set TRIAGE_EVAL_TREES)" >&2
+    exit 2
+fi
+if [[ ! -d "$trees_dir" ]]; then
+    echo "error: trees directory '$trees_dir' does not exist" >&2
+    exit 2
+fi
+trees_dir="$(cd "$trees_dir" && pwd)"
+shift || true
+
+lint="${TRIAGE_LINT:-$repo/target/release/cargo-triage}"
+if [[ ! -x "$lint" ]]; then
+    echo "building the lint (cargo build --release -p triage-lint)..." >&2
+    (cd "$repo" && cargo build --release -p triage-lint >&2)
+fi
+
+if [[ $# -gt 0 ]]; then
+    trees=("$@")
+else
+    mapfile -t trees < <(awk '!/^#/ && NF >= 3 {print $1}' "$here/commits.txt")
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+for tree in "${trees[@]}"; do
+    dir="$trees_dir/$tree"
+    if [[ ! -d "$dir" ]]; then
+        echo "skipping $tree: $dir not found" >&2
+        continue
+    fi
+    pinned="$(awk -v t="$tree" '$1 == t {print $3}' "$here/commits.txt")"
+    if [[ -d "$dir/.git" ]]; then
+        head="$(git -C "$dir" rev-parse HEAD 2>/dev/null || true)"
+        if [[ -n "$pinned" && "$head" != "$pinned" ]]; then
+            echo "warning: $tree is at $head, the table was made for $pinned" >&2
+        fi
+    fi
+    # Exit status 1 means findings; 2 means some files could not be read or parsed (the others
+    # are still linted), which is reported but does not stop the evaluation.
+    status=0
+    (cd "$dir" && "$lint" triage . --format json) >"$out/$tree.jsonl" 2>"$out/$tree.err" || status=$?
+    if [[ $status -ge 2 ]]; then
+        echo "note: the lint exited with $status on $tree: $(grep -c . "$out/$tree.err") error line(s)" >&2
+    fi
+done
+
+TREES_ROOT="" python3 "$here/score.py" "$here/sites.tsv" "$here/commits.txt" "$out" \
+    "--tolerance=${TOLERANCE:-3}"
