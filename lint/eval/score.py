@@ -103,8 +103,8 @@ def main(argv):
     commits = read_commits(commits_path)
     trees_root = os.environ.get("TREES_ROOT", "")
 
-    # counts[(tree, rule)] = [findings, tp, fp, unjudged, hazards, found_hazards]
-    counts = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    # counts[(tree, rule)] = [findings, tp, fp, unjudged, hazards, found_hazards, fp_intended]
+    counts = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
     unjudged_list = []
     missed_list = []
     fp_list = []
@@ -136,6 +136,8 @@ def main(argv):
                 counts[key][1] += 1
             else:
                 counts[key][2] += 1
+                if best["expected"] == "intended":
+                    counts[key][6] += 1
                 fp_list.append((tree, f["path"], f["line"], f["rule"], best["expected"]))
         for s in tree_sites:
             if s["expected"] != "hazard":
@@ -154,21 +156,21 @@ def main(argv):
         print(f"  {tree:<16} {repo:<32} {commit}  {state}")
     print()
 
-    header = f"{'':<28}{'findings':>9}{'TP':>5}{'FP':>5}{'unjudged':>9}{'missed':>7}" \
-             f"{'precision':>10}{'recall':>8}"
+    header = f"{'':<28}{'findings':>9}{'TP':>5}{'FP':>5}{'(intended)':>11}{'unjudged':>9}" \
+             f"{'hazards':>8}{'missed':>7}{'precision':>10}{'recall':>8}"
 
     def row(label, c):
-        findings, tp, fp, unj, hazards, found = c
+        findings, tp, fp, unj, hazards, found, intended = c
         missed = hazards - found
-        return f"{label:<28}{findings:>9}{tp:>5}{fp:>5}{unj:>9}{missed:>7}" \
-               f"{pct(tp, tp + fp):>10}{pct(found, hazards):>8}"
+        return f"{label:<28}{findings:>9}{tp:>5}{fp:>5}{intended:>11}{unj:>9}" \
+               f"{hazards:>8}{missed:>7}{pct(tp, tp + fp):>10}{pct(found, hazards):>8}"
 
     rules = sorted({r for (_, r) in counts})
     print("Per tree")
     print(header)
-    total = [0] * 6
+    total = [0] * 7
     for tree in ran:
-        c = [0] * 6
+        c = [0] * 7
         for (t, _), v in counts.items():
             if t == tree:
                 c = [a + b for a, b in zip(c, v)]
@@ -179,14 +181,15 @@ def main(argv):
     print("Per rule (all trees)")
     print(header)
     for rule in rules:
-        c = [0] * 6
+        c = [0] * 7
         for (_, r), v in counts.items():
             if r == rule:
                 c = [a + b for a, b in zip(c, v)]
         print(row(rule, c))
     print(row("all rules", total))
     print()
-    print("Precision = TP / (TP + FP) over judged findings; recall = hazard rows found / hazard rows.")
+    print("Precision = TP / (TP + FP) over judged findings (unjudged ones excluded: judge them);")
+    print("recall = hazard rows found / hazard rows. (intended) = FP on documented deliberate retries.")
     print(f"Matching: same tree, path and rule, line within +-{tolerance}.")
     if os.environ.get("VERBOSE"):
         for title, items in (("False positives", fp_list), ("Unjudged findings", unjudged_list),
