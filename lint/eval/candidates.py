@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Print candidate retry loops for hand review: `loop`, `while` and `while let Err` loops whose
-body mentions a sleep, a backoff, a retry or a timer tick. This is a text search (brace matching
+body mentions a sleep, a backoff, a retry or a timer tick, and (marked `hot?`) loops without any
+of these whose body has an `Err(..) => continue` arm. This is a text search (brace matching
 on lines, comments and strings not understood); every candidate is read and judged by hand.
 
 Usage: candidates.py TREE_DIR [--all]
@@ -16,6 +17,7 @@ LOOP = re.compile(r"^\s*(?:'[a-z_]+:\s*)?(loop\s*\{|while\s+let\s+Err|while\s+.*
 PACE = re.compile(r"sleep|backoff|retry|retries|retrying|\.tick\(\)|delay", re.I)
 BOUND = re.compile(r"attempt|max_retr|retries\s*[<>=]|elapsed|deadline|timeout|\.take\(|"
                    r"remaining|exhaust|budget|give up|gave up", re.I)
+HOT = re.compile(r"Err\([^)]*\)\s*=>\s*(\{\s*)?(continue|\{\s*$)|Err\(.*\)\s*=>\s*continue")
 CANCEL = re.compile(r"cancel|shutdown|is_closed|stop", re.I)
 SKIP_DIRS = ("/tests/", "/test/", "/benches/", "/examples/", "/fuzz/")
 
@@ -62,9 +64,14 @@ def main():
                 if not LOOP.match(lines[i]):
                     continue
                 body = "".join(body_of(lines, i))
-                if not PACE.search(body) or "Err" not in body:
+                if "Err" not in body:
                     continue
                 marks = []
+                if not PACE.search(body):
+                    # A loop that goes round after an error without any pacing word: a hot retry.
+                    if not HOT.search(body):
+                        continue
+                    marks.append("hot?")
                 if BOUND.search(body):
                     marks.append("bounded?")
                 if CANCEL.search(body):
