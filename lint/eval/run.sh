@@ -64,5 +64,17 @@ for tree in "${trees[@]}"; do
     fi
 done
 
+# Every row must point at an existing line of a tree that is present.
+awk -F'\t' 'NR > 1 && !/^#/ && NF >= 6 {print $1 "\t" $2 "\t" $3}' "$here/sites.tsv" |
+    while IFS=$'\t' read -r tree path line; do
+        file="$trees_dir/$tree/$path"
+        [[ -d "$trees_dir/$tree" ]] || continue
+        if [[ ! -f "$file" ]]; then
+            echo "warning: sites.tsv names $tree/$path, which does not exist" >&2
+        elif [[ "$(wc -l < "$file")" -lt "$line" ]]; then
+            echo "warning: sites.tsv names $tree/$path:$line, past the end of the file" >&2
+        fi
+    done
+
 TREES_ROOT="" python3 "$here/score.py" "$here/sites.tsv" "$here/commits.txt" "$out" \
     "--tolerance=${TOLERANCE:-3}"
