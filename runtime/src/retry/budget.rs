@@ -57,8 +57,10 @@ struct Shared {
     deposits: [AtomicU64; 2],
     /// Milli-tokens deposited per call.
     deposit: u64,
-    /// The length of a generation, half the window, in nanoseconds (at least 1).
-    generation_nanos: u128,
+    /// `2⁶⁴ / n` for a generation of `n` nanoseconds (half the window), so that finding a
+    /// stamp's generation is a multiplication: a division of 128-bit nanoseconds cost more than
+    /// the rest of a call.
+    per_generation: u64,
     /// Milli-tokens of floor per second, and the floor's reserve.
     floor_per_second: u64,
     floor_capacity: u64,
@@ -109,7 +111,10 @@ impl RetryBudget {
             inner: Arc::new(Shared {
                 deposits: [AtomicU64::new(0), AtomicU64::new(0)],
                 deposit: (ratio * MILLI as f64).round() as u64,
-                generation_nanos: (window / 2).as_nanos().max(1),
+                per_generation: {
+                    let nanos = u64::try_from((window / 2).as_nanos()).unwrap_or(u64::MAX);
+                    u64::MAX / nanos.max(1)
+                },
                 floor_per_second,
                 floor_capacity,
                 ratio,
@@ -140,9 +145,16 @@ impl RetryBudget {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    #[inline]
     fn generation(&self, at: Duration) -> u64 {
+        // Nanoseconds since the stamp's origin fit 64 bits for 584 years.
+        let nanos = at
+            .as_secs()
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(u64::from(at.subsec_nanos()));
+        let generation = (u128::from(nanos) * u128::from(self.inner.per_generation)) >> 64;
         // Truncation keeps the low bits, which is all the comparison needs.
-        (at.as_nanos() / self.inner.generation_nanos) as u64 & GENERATION_MASK
+        generation as u64 & GENERATION_MASK
     }
 
     /// Records a call at stamp `at`: one compare-and-swap, no lock.

@@ -1,7 +1,6 @@
 //! One expression to retry: the `retry` extension on closures, and the run it builds.
 
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -56,9 +55,17 @@ where
     }
 }
 
-/// `.retry(&policy)` on an asynchronous operation: any `FnMut() -> impl Future<Output =
-/// Result<T, E>>`. Finish with `.await`; the policy's clock sleeps between attempts (with the
-/// `tokio` feature the system clock sleeps with `tokio::time::sleep`, so no sleeper is named).
+/// `.retry(&policy)` on an asynchronous operation: any `AsyncFnMut() -> Result<T, E>`, which
+/// includes every `FnMut() -> impl Future<Output = Result<T, E>>`. The policy's clock sleeps
+/// between attempts (with the `tokio` feature the system clock sleeps with
+/// `tokio::time::sleep`, so no sleeper is named).
+///
+/// - `.await` it when the closure returns a future that does not borrow the closure
+///   (`|| async move { .. }`, `|| client.get(url)` with `client: &Client`): the run is a
+///   [`RetryFuture`](super::RetryFuture), which allocates nothing until an attempt fails.
+/// - [`.call_async().await`](Retrying::call_async) when it does: an `async ||` closure whose
+///   future borrows captured state mutably, such as `async || self.fetch().await` in a method
+///   of `&mut self`.
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -84,10 +91,9 @@ pub trait RetryAsync<T, E>: Sized {
     fn retry(self, policy: &RetryPolicy) -> Retrying<'_, Self, T, E>;
 }
 
-impl<F, Fut, T, E> RetryAsync<T, E> for F
+impl<F, T, E> RetryAsync<T, E> for F
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
+    F: AsyncFnMut() -> Result<T, E>,
 {
     #[inline]
     fn retry(self, policy: &RetryPolicy) -> Retrying<'_, Self, T, E> {
@@ -96,7 +102,8 @@ where
 }
 
 /// One run of an operation under a policy, built by `.retry(&policy)`: configure it, then
-/// [`call`](Retrying::call) it (synchronous operations) or `.await` it (asynchronous ones).
+/// [`call`](Retrying::call) it (synchronous operations) or `.await` it (asynchronous ones;
+/// [`call_async`](Retrying::call_async) for `async` closures that lend their captures).
 ///
 /// - [`notify`](Retrying::notify): a hook of this run that sees each retried error, typed;
 /// - [`classify_with`](Retrying::classify_with): verdicts from a custom [`Classifier`];
@@ -210,6 +217,73 @@ where
             drop(error);
             policy.clock.sleep(delay);
             match (self.operation)() {
+                Ok(value) => {
+                    attempts.succeeded();
+                    return Ok(value);
+                }
+                Err(next) => error = next,
+            }
+        }
+    }
+}
+
+impl<F, T, E, C, N> Retrying<'_, F, T, E, C, N>
+where
+    F: AsyncFnMut() -> Result<T, E>,
+    C: Classifier<E>,
+    N: Notify<E>,
+    E: fmt::Display,
+{
+    /// Runs an async operation until it succeeds or the policy stops it, sleeping on the
+    /// policy's clock between attempts. Unlike `.await` on the run itself, it accepts an
+    /// `async ||` closure whose future borrows the closure's captures, such as `&mut self`.
+    ///
+    /// ```
+    /// use std::num::NonZeroU32;
+    /// use triage::retry::{RetryAsync, RetryError, RetryPolicy};
+    ///
+    /// struct Client {
+    ///     calls: u32,
+    /// }
+    ///
+    /// impl Client {
+    ///     async fn fetch(&mut self) -> Result<u32, std::io::Error> {
+    ///         self.calls += 1;
+    ///         Ok(self.calls)
+    ///     }
+    ///
+    ///     async fn fetch_retried(
+    ///         &mut self,
+    ///         policy: &RetryPolicy,
+    ///     ) -> Result<u32, RetryError<std::io::Error>> {
+    ///         (async || self.fetch().await).retry(policy).call_async().await
+    ///     }
+    /// }
+    /// # let _ = Client { calls: 0 }.fetch_retried(&RetryPolicy::attempts(NonZeroU32::MIN));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`RetryError`] with the last error and why the run stopped.
+    pub async fn call_async(mut self) -> Result<T, RetryError<E>> {
+        let policy = self.policy;
+        let started = policy.begin();
+        let first = match (self.operation)().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let mut attempts = Attempts::new(policy, started);
+        let mut error = first;
+        loop {
+            let delay = match attempts.after_failure(self.classifier.known_link(&error)) {
+                Next::Retry(delay) => delay,
+                Next::Stop(reason) => return Err(attempts.stop(reason, error)),
+            };
+            attempts.announce_retry(delay, &error);
+            self.notify.notify(&error, delay);
+            drop(error);
+            policy.clock.sleep_async(delay).await;
+            match (self.operation)().await {
                 Ok(value) => {
                     attempts.succeeded();
                     return Ok(value);

@@ -85,6 +85,10 @@
 //! policy and the operation; code that holds an operation in a generic parameter can call it
 //! directly. [`Retrying`] is `call()`ed when the operation returns a `Result` and awaited (it is
 //! `IntoFuture`, its future a [`RetryFuture`]) when it returns a future.
+//!
+//! # Coming from another retry crate
+//!
+//! [`migrating`] shows backon, backoff and tokio-retry code side by side with triage's.
 
 mod backoff;
 mod budget;
@@ -98,6 +102,9 @@ mod error;
 mod future;
 mod policy;
 mod random;
+
+#[doc = include_str!("migrating.md")]
+pub mod migrating {}
 
 pub use backoff::{Backoff, Jitter};
 pub use budget::RetryBudget;
