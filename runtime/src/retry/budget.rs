@@ -14,6 +14,11 @@ const MILLI: u64 = 1000;
 const TOKEN_BITS: u32 = 40;
 const TOKEN_MASK: u64 = (1 << TOKEN_BITS) - 1;
 const GENERATION_MASK: u64 = (1 << (64 - TOKEN_BITS)) - 1;
+/// Calls a second up to which deposits count. Past it a generation's slot is full and a deposit
+/// is one load, no write: a shared atomic read-modify-write costs more than the rest of a call
+/// (40 to 60 ns measured on a loaded two-core VM, against 3 to 4 ns for a load), and a service
+/// that busy earns more retries than a fifth of its calls would ever need.
+const COUNTED_CALLS_PER_SECOND: u64 = 100_000;
 
 /// Limits retries to a share of calls, across every run of the policies that carry it, so that
 /// when everything fails an outage cannot turn into a retry storm.
@@ -31,6 +36,9 @@ const GENERATION_MASK: u64 = (1 << (64 - TOKEN_BITS)) - 1;
 /// and [`without_budget`](super::RetryPolicy::without_budget) opts out.
 ///
 /// # The default: 20% of calls, plus 10 retries per second, over 10 seconds
+///
+/// Deposits count up to 100,000 calls a second; a busier service earns no more than that (20,000
+/// retries a second at 20%), and in exchange a call costs one load instead of an atomic write.
 ///
 /// These are the numbers of Finagle's default budget and of Linkerd's (`retryRatio` 0.2,
 /// `minRetriesPerSecond` 10, `ttl` 10 s), which tower's `TpsBudget` and reqwest's retry budget
@@ -57,6 +65,8 @@ struct Shared {
     deposits: [AtomicU64; 2],
     /// Milli-tokens deposited per call.
     deposit: u64,
+    /// Milli-tokens at which a generation's slot is full.
+    slot_capacity: u64,
     /// `2⁶⁴ / n` for a generation of `n` nanoseconds (half the window), so that finding a
     /// stamp's generation is a multiplication: a division of 128-bit nanoseconds cost more than
     /// the rest of a call.
@@ -105,12 +115,17 @@ impl RetryBudget {
     /// The budget of settings already checked by [`new`](RetryBudget::new).
     fn checked(ratio: f64, min_per_second: u32, window: Duration) -> Self {
         let floor_per_second = u64::from(min_per_second) * MILLI;
+        let deposit = (ratio * MILLI as f64).round() as u64;
         // Saturating float-to-int conversion: an enormous floor is simply never reached.
         let floor_capacity = (floor_per_second as f64 * window.as_secs_f64()) as u64;
         RetryBudget {
             inner: Arc::new(Shared {
                 deposits: [AtomicU64::new(0), AtomicU64::new(0)],
-                deposit: (ratio * MILLI as f64).round() as u64,
+                deposit,
+                slot_capacity: {
+                    let calls = COUNTED_CALLS_PER_SECOND as f64 * (window / 2).as_secs_f64();
+                    ((deposit as f64 * calls) as u64).clamp(deposit, TOKEN_MASK)
+                },
                 per_generation: {
                     let nanos = u64::try_from((window / 2).as_nanos()).unwrap_or(u64::MAX);
                     u64::MAX / nanos.max(1)
@@ -169,11 +184,14 @@ impl RetryBudget {
         let mut current = slot.load(Ordering::Relaxed);
         loop {
             let tokens = if current >> TOKEN_BITS == generation {
-                (current & TOKEN_MASK)
-                    .saturating_add(shared.deposit)
-                    .min(TOKEN_MASK)
+                let tokens = current & TOKEN_MASK;
+                if tokens >= shared.slot_capacity {
+                    // Full: the common case of a busy service, and no write.
+                    return;
+                }
+                (tokens + shared.deposit).min(shared.slot_capacity)
             } else {
-                shared.deposit.min(TOKEN_MASK)
+                shared.deposit.min(shared.slot_capacity)
             };
             let next = generation << TOKEN_BITS | tokens;
             match slot.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
@@ -253,6 +271,20 @@ impl fmt::Debug for RetryBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deposits_stop_counting_past_the_counted_rate() {
+        // Generations of 1 ms: 100 calls fill one.
+        let budget = RetryBudget::new(1.0, 0, Duration::from_millis(2)).unwrap();
+        let at = Duration::from_secs(1000);
+        for _ in 0..150 {
+            budget.deposit(at);
+        }
+        for _ in 0..100 {
+            assert!(budget.try_withdraw(at));
+        }
+        assert!(!budget.try_withdraw(at));
+    }
 
     #[test]
     fn deposits_expire_after_a_window() {

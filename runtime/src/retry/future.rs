@@ -48,7 +48,8 @@ pub struct RetryFuture<'p, F, Fut, T, E, C, N> {
     classifier: C,
     notify: N,
     started: Option<RunStart>,
-    attempts: Option<Attempts<'p>>,
+    /// Boxed so that the future stays small on the success path, where it is never created.
+    attempts: Option<Box<Attempts<'p>>>,
     /// The only structurally pinned field: it holds the attempt's future.
     state: State<Fut>,
     _output: PhantomData<fn() -> (T, E)>,
@@ -101,7 +102,7 @@ where
                     let started = this.started.unwrap_or_else(|| policy.clock.start());
                     let attempts = this
                         .attempts
-                        .get_or_insert_with(|| Attempts::new(policy, started));
+                        .get_or_insert_with(|| Box::new(Attempts::new(policy, started)));
                     match attempts.after_failure(this.classifier.known_link(&error)) {
                         Next::Stop(reason) => {
                             this.state = State::Done;
