@@ -21,7 +21,8 @@ use super::policy::RetryPolicy;
 /// use std::num::NonZeroU32;
 /// use triage::retry::{Retry, RetryPolicy, StopReason};
 ///
-/// let policy = RetryPolicy::attempts(NonZeroU32::MIN.saturating_add(4));
+/// const FIVE: NonZeroU32 = NonZeroU32::new(5).unwrap();
+/// let policy = RetryPolicy::attempts(FIVE);
 /// let mut failures = 2;
 /// let mut fetch = || {
 ///     if failures > 0 {
