@@ -87,7 +87,7 @@ where
                 State::Attempt(attempt) => {
                     // SAFETY: see above; `attempt` lives in `this.state`, which is pinned.
                     let attempt = unsafe { Pin::new_unchecked(attempt) };
-                    let error = match attempt.poll(cx) {
+                    match attempt.poll(cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(Ok(value)) => {
                             this.state = State::Done;
@@ -96,22 +96,10 @@ where
                             }
                             return Poll::Ready(Ok(value));
                         }
-                        Poll::Ready(Err(error)) => error,
-                    };
-                    let policy = this.policy;
-                    let started = this.started.unwrap_or_else(|| policy.clock.start());
-                    let attempts = this
-                        .attempts
-                        .get_or_insert_with(|| Box::new(Attempts::new(policy, started)));
-                    match attempts.after_failure(this.classifier.known_link(&error)) {
-                        Next::Stop(reason) => {
-                            this.state = State::Done;
-                            return Poll::Ready(Err(attempts.stop(reason, error)));
-                        }
-                        Next::Retry(delay) => {
-                            attempts.announce_retry(delay, &error);
-                            this.notify.notify(&error, delay);
-                            this.state = State::Sleep(policy.clock.sleep_async(delay));
+                        Poll::Ready(Err(error)) => {
+                            if let Some(stopped) = this.after_failure(error) {
+                                return Poll::Ready(Err(stopped));
+                            }
                         }
                     }
                 }
@@ -122,6 +110,38 @@ where
                     this.state = State::Attempt((this.operation)());
                 }
                 State::Done => panic!("a retry future was polled after it completed"),
+            }
+        }
+    }
+}
+
+impl<F, Fut, T, E, C, N> RetryFuture<'_, F, Fut, T, E, C, N>
+where
+    C: Classifier<E>,
+    N: Notify<E>,
+    E: fmt::Display,
+{
+    /// Decides after a failed attempt: the final error, or `None` with the state set to sleep.
+    /// Out of line, so that polling a successful attempt stays small. It replaces the state in
+    /// place (dropping the finished attempt's future where it is) and moves nothing pinned.
+    #[cold]
+    #[inline(never)]
+    fn after_failure(&mut self, error: E) -> Option<RetryError<E>> {
+        let policy = self.policy;
+        let started = self.started.unwrap_or_else(|| policy.clock.start());
+        let attempts = self
+            .attempts
+            .get_or_insert_with(|| Box::new(Attempts::new(policy, started)));
+        match attempts.after_failure(self.classifier.known_link(&error)) {
+            Next::Stop(reason) => {
+                self.state = State::Done;
+                Some(attempts.stop(reason, error))
+            }
+            Next::Retry(delay) => {
+                attempts.announce_retry(delay, &error);
+                self.notify.notify(&error, delay);
+                self.state = State::Sleep(policy.clock.sleep_async(delay));
+                None
             }
         }
     }
