@@ -10,6 +10,7 @@
 //! Run with `cargo run -p triage --example stale_backfill`.
 
 use std::error::Error;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use triage::backfill::{
@@ -17,13 +18,13 @@ use triage::backfill::{
     BackfillTaskMeta, IndexInfo, MemorySchemaCatalog, ReorgInfo, SchemaCatalog, BACKFILL_TASK_TYPE,
 };
 use triage::erased::find_classified;
-use triage::retry::{Backoff, Classifier, RetryError, RetryPolicy};
+use triage::retry::{Backoff, Classifier, Retry, RetryError, RetryPolicy};
 use triage::task::{change_notifier, NewTask, SqliteTaskStore, Task, TaskState, TaskStore};
 use triage::{Classify, Verdict};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-const ATTEMPT_CAP: u32 = 10;
+const ATTEMPT_CAP: NonZeroU32 = NonZeroU32::new(10).unwrap();
 
 fn main() -> Result<(), BoxError> {
     let dir = tempfile::tempdir()?;
@@ -58,10 +59,13 @@ fn main() -> Result<(), BoxError> {
 
     // 1. The old behaviour.
     let mut attempts = 0;
-    let old = policy()?.run_with(&UnknownIsRetryable, || {
+    let old = (|| {
         attempts += 1;
         resume_without_validation(&store, &catalog, &current_job)
-    });
+    })
+    .retry(&policy())
+    .classify_with(UnknownIsRetryable)
+    .call();
     report(
         "old behaviour (unknown errors retry)",
         attempts,
@@ -74,7 +78,7 @@ fn main() -> Result<(), BoxError> {
     // 2. triage.
     let (notifier, listener) = change_notifier();
     let mut attempts = 0;
-    let new = policy()?.run_erased(|| -> Result<(), BoxError> {
+    let new = (|| -> Result<(), BoxError> {
         attempts += 1;
         let task = match resume_or_submit_backfill(
             &store,
@@ -87,18 +91,18 @@ fn main() -> Result<(), BoxError> {
         };
         BackfillStepExecutor::set_up(&store, &catalog, &task)?;
         Ok(())
-    });
+    })
+    .retry(&policy())
+    .by_chain()
+    .call();
     report("triage", attempts, &new, &store, &current_job)?;
     println!("  scheduler woken:  {}", listener.try_take());
     Ok(())
 }
 
-fn policy() -> Result<RetryPolicy, BoxError> {
-    Ok(RetryPolicy::builder()
-        .max_attempts(ATTEMPT_CAP)
-        .deadline(Duration::from_secs(30))
-        .backoff(Backoff::constant(Duration::from_millis(2)))
-        .build()?)
+fn policy() -> RetryPolicy {
+    RetryPolicy::attempts_within(ATTEMPT_CAP, Duration::from_secs(30))
+        .with_backoff(Backoff::constant(Duration::from_millis(2)))
 }
 
 /// How the step executor was set up before metadata was validated: the task is resumed as found,

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::error::Error;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use triage::backfill::{
     BackfillTaskMeta, IndexInfo, MemorySchemaCatalog, MetaField, ReorgInfo, StepError, StepSummary,
     SubtaskRunner,
 };
-use triage::retry::{Backoff, FakeClock, RetryPolicy, StopReason};
+use triage::retry::{Backoff, FakeClock, Retry, RetryPolicy, StopReason};
 use triage::task::{
     change_notifier, Step, Subtask, SubtaskId, SubtaskState, Task, TaskState, TaskStore,
 };
@@ -36,7 +37,7 @@ on_both_stores!(
 );
 
 const STEP: Step = Step(1);
-const MAX_ATTEMPTS: u32 = 4;
+const MAX_ATTEMPTS: NonZeroU32 = NonZeroU32::new(4).unwrap();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, triage::Classify)]
 enum IngestError {
@@ -91,12 +92,9 @@ impl SubtaskRunner for ScriptedRunner {
 }
 
 fn policy() -> RetryPolicy {
-    RetryPolicy::builder()
-        .max_attempts(MAX_ATTEMPTS)
-        .backoff(Backoff::constant(Duration::from_millis(10)))
-        .clock(FakeClock::new())
-        .build()
-        .unwrap()
+    RetryPolicy::attempts(MAX_ATTEMPTS)
+        .with_backoff(Backoff::constant(Duration::from_millis(10)))
+        .with_clock(FakeClock::new())
 }
 
 fn catalog_with(indexes: &[i64]) -> MemorySchemaCatalog {
@@ -193,13 +191,15 @@ fn index_info_not_found_is_tried_once_by_the_type_erased_executor<S: TaskStore>(
     let task = backfill_task(store);
     let catalog = catalog_with(&[5]);
     let mut attempts = 0;
-    let error = policy()
-        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
-            attempts += 1;
-            BackfillStepExecutor::set_up(store, &catalog, &task)?;
-            Ok(())
-        })
-        .unwrap_err();
+    let error = (|| -> Result<(), Box<dyn Error + Send + Sync>> {
+        attempts += 1;
+        BackfillStepExecutor::set_up(store, &catalog, &task)?;
+        Ok(())
+    })
+    .retry(&policy())
+    .by_chain()
+    .call()
+    .unwrap_err();
     assert_eq!(
         (attempts, error.attempts(), error.reason()),
         (1, 1, StopReason::Terminal)
@@ -229,12 +229,13 @@ fn stale_element_ids_fail_after_one_attempt<S: TaskStore>(store: &S) {
     let now = ReorgInfo::for_indexes(112, 2, 104, &[7]);
     let (notifier, listener) = change_notifier();
     let mut attempts = 0;
-    let error = policy()
-        .run(|| {
-            attempts += 1;
-            resume_or_submit_backfill(store, &notifier, &now, &BackfillOptions::default())
-        })
-        .unwrap_err();
+    let error = (|| {
+        attempts += 1;
+        resume_or_submit_backfill(store, &notifier, &now, &BackfillOptions::default())
+    })
+    .retry(&policy())
+    .call()
+    .unwrap_err();
     assert_eq!((attempts, error.reason()), (1, StopReason::Terminal));
     let text = error.last_error().to_string();
     for expected in ["job 112", "table 104", "index ids [7]", "[5, 6]"] {
@@ -292,8 +293,8 @@ fn retryable_error_that_never_clears_stops_exhausted_and_reverts<S: TaskStore>(s
     };
     assert_eq!(*task_id, task.id);
     assert_eq!(retried.reason(), StopReason::Exhausted);
-    assert_eq!(retried.attempts(), MAX_ATTEMPTS);
-    assert_eq!(runner.attempts_of(*subtask_id), MAX_ATTEMPTS);
+    assert_eq!(retried.attempts(), MAX_ATTEMPTS.get());
+    assert_eq!(runner.attempts_of(*subtask_id), MAX_ATTEMPTS.get());
     assert_eq!(*retried.last_error(), IngestError::NotLeader);
     assert!(
         error.is_terminal(),

@@ -2,12 +2,13 @@
 
 use std::error::Error;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use triage::retry::{
-    Backoff, Classifier, Clock, FakeClock, Jitter, PolicyError, RandomSource, RetryBudget,
-    RetryPolicy, RetryPolicyBuilder, SeededRandom, StopReason,
+    Backoff, Classifier, Clock, FakeClock, Jitter, PolicyError, RandomSource, Retry, RetryBudget,
+    RetryPolicy, SeededRandom, StopReason,
 };
 use triage::{classify, Classify, Verdict};
 
@@ -93,68 +94,87 @@ impl Script {
     }
 }
 
-fn fake_policy(clock: &FakeClock) -> RetryPolicyBuilder {
-    RetryPolicy::builder()
-        .clock(clock.clone())
-        .random(SeededRandom::new(1))
+fn n(attempts: u32) -> NonZeroU32 {
+    NonZeroU32::new(attempts).expect("a positive number of attempts")
+}
+
+/// `policy` on `clock`, with a fixed seed.
+fn fake(clock: &FakeClock, policy: RetryPolicy) -> RetryPolicy {
+    policy
+        .with_clock(clock.clone())
+        .with_random(SeededRandom::new(1))
 }
 
 #[test]
-fn unbounded_and_invalid_policies_are_refused() {
+fn every_constructor_is_bounded() {
+    let policy = RetryPolicy::attempts(n(1));
     assert_eq!(
-        RetryPolicy::builder().build().unwrap_err(),
-        PolicyError::Unbounded
+        (policy.max_attempts(), policy.deadline()),
+        (Some(n(1)), None)
     );
-    assert_eq!(
-        RetryPolicy::builder()
-            .backoff(Backoff::constant(ms(1)))
-            .build()
-            .unwrap_err(),
-        PolicyError::Unbounded
-    );
-    assert_eq!(
-        RetryPolicy::builder().max_attempts(0).build().unwrap_err(),
-        PolicyError::ZeroAttempts
-    );
-    for backoff in [
-        Backoff::exponential(ms(10)).with_multiplier(0.5),
-        Backoff::exponential(ms(10)).with_multiplier(f64::NAN),
-        Backoff::exponential(ms(10)).with_multiplier(f64::INFINITY),
-        Backoff::exponential(secs(20)).with_cap(secs(1)),
-    ] {
-        let err = RetryPolicy::builder()
-            .max_attempts(3)
-            .backoff(backoff)
-            .build()
-            .unwrap_err();
-        assert!(matches!(err, PolicyError::InvalidBackoff { .. }), "{err}");
-    }
-    assert!(matches!(
-        RetryBudget::new(10, 1.5),
-        Err(PolicyError::InvalidBudget { .. })
-    ));
-    assert!(matches!(
-        RetryBudget::new(10, f64::NAN),
-        Err(PolicyError::InvalidBudget { .. })
-    ));
-    assert!(PolicyError::Unbounded.is_terminal());
-
-    let policy = RetryPolicy::builder().max_attempts(1).build().unwrap();
-    assert_eq!((policy.max_attempts(), policy.deadline()), (Some(1), None));
-    let policy = RetryPolicy::builder().deadline(secs(1)).build().unwrap();
+    let policy = RetryPolicy::within(secs(1));
     assert_eq!(
         (policy.max_attempts(), policy.deadline()),
         (None, Some(secs(1)))
     );
+    let policy = RetryPolicy::attempts_within(n(4), secs(2));
+    assert_eq!(
+        (policy.max_attempts(), policy.deadline()),
+        (Some(n(4)), Some(secs(2)))
+    );
+    // A second bound can be added to either.
+    let policy = RetryPolicy::within(secs(1)).with_max_attempts(n(2));
+    assert_eq!(
+        (policy.max_attempts(), policy.deadline()),
+        (Some(n(2)), Some(secs(1)))
+    );
+    let policy = RetryPolicy::attempts(n(2)).with_deadline(secs(3));
+    assert_eq!(policy.deadline(), Some(secs(3)));
+}
+
+#[test]
+fn invalid_backoff_and_budget_settings_are_refused_where_they_are_given() {
+    for (backoff, mentions) in [
+        (Backoff::exponential(ms(10)).with_multiplier(0.5), "got 0.5"),
+        (
+            Backoff::exponential(ms(10)).with_multiplier(f64::NAN),
+            "got NaN",
+        ),
+        (
+            Backoff::exponential(ms(10)).with_multiplier(f64::INFINITY),
+            "got inf",
+        ),
+        (Backoff::exponential(secs(20)).with_cap(secs(1)), "(1s)"),
+    ] {
+        let err = backoff.unwrap_err();
+        assert!(matches!(err, PolicyError::InvalidBackoff { .. }), "{err}");
+        assert!(err.to_string().contains(mentions), "{err}");
+        assert!(err.is_terminal());
+    }
+    // A long initial delay raises the default cap instead of failing.
+    assert!(Backoff::exponential(secs(20))
+        .with_multiplier(3.0)
+        .and_then(|backoff| backoff.with_cap(secs(20)))
+        .is_ok());
+
+    for (budget, mentions) in [
+        (RetryBudget::new(-0.1, 10, secs(10)), "got -0.1"),
+        (RetryBudget::new(f64::NAN, 10, secs(10)), "got NaN"),
+        (RetryBudget::new(0.2, 10, ms(1)), "got 1ms"),
+    ] {
+        let err = budget.unwrap_err();
+        assert!(matches!(err, PolicyError::InvalidBudget { .. }), "{err}");
+        assert!(err.to_string().contains(mentions), "{err}");
+    }
 }
 
 #[test]
 fn retryable_errors_use_exactly_the_allowed_attempts() {
     for max in [1, 2, 5, 9] {
         let clock = FakeClock::new();
-        let policy = fake_policy(&clock).max_attempts(max).build().unwrap();
+        let policy = fake(&clock, RetryPolicy::attempts(n(max)));
         let mut script = Script::always(&clock, ms(3), Failure::Transient);
-        let err = policy.run(|| script.attempt()).unwrap_err();
+        let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
         assert_eq!(err.reason(), StopReason::Exhausted);
         assert_eq!(err.attempts(), max);
         assert_eq!(script.starts.len(), max as usize);
@@ -167,9 +187,9 @@ fn retryable_errors_use_exactly_the_allowed_attempts() {
 #[test]
 fn success_after_failures_returns_the_value() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock).max_attempts(5).build().unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(5)));
     let mut script = Script::new(&clock, ms(1), vec![Failure::Transient, Failure::Transient]);
-    assert_eq!(policy.run(|| script.attempt()).unwrap(), 3);
+    assert_eq!((|| script.attempt()).retry(&policy).call().unwrap(), 3);
     assert_eq!(clock.sleeps().len(), 2);
 }
 
@@ -178,21 +198,17 @@ fn terminal_error_stops_after_one_attempt() {
     let clock = FakeClock::new();
     let notified = Arc::new(Mutex::new(0));
     let counter = Arc::clone(&notified);
-    let policy = fake_policy(&clock)
-        .max_attempts(10)
-        .deadline(secs(60))
-        .on_retry(move |_, _, _| *counter.lock().unwrap() += 1)
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts_within(n(10), secs(60)))
+        .on_retry(move |_, _, _| *counter.lock().unwrap() += 1);
     let mut script = Script::new(&clock, ms(1), vec![Failure::Transient, Failure::Fatal]);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(err.reason(), StopReason::Terminal);
     assert_eq!(err.attempts(), 2);
     assert_eq!(*err.last_error(), Failure::Fatal);
     assert_eq!(*notified.lock().unwrap(), 1);
 
     let mut script = Script::always(&clock, ms(1), Failure::Fatal);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!((err.reason(), err.attempts()), (StopReason::Terminal, 1));
     assert_eq!(script.starts.len(), 1);
 }
@@ -200,26 +216,30 @@ fn terminal_error_stops_after_one_attempt() {
 #[test]
 fn unknown_errors_are_terminal() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock).max_attempts(10).build().unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(10)));
 
     let mut calls = 0;
-    let err = policy
-        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
-            calls += 1;
-            Err("index info not found: 1".into())
-        })
-        .unwrap_err();
+    let err = (|| -> Result<(), Box<dyn Error + Send + Sync>> {
+        calls += 1;
+        Err("index info not found: 1".into())
+    })
+    .retry(&policy)
+    .by_chain()
+    .call()
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (1, StopReason::Terminal));
     assert!(clock.sleeps().is_empty());
 
     // The same loop retries a known retryable error behind the box, and anyhow's context.
     let mut calls = 0;
-    let err = policy
-        .run_erased(|| -> Result<(), anyhow::Error> {
-            calls += 1;
-            Err(anyhow::Error::new(Failure::Transient).context("scan region"))
-        })
-        .unwrap_err();
+    let err = (|| -> Result<(), anyhow::Error> {
+        calls += 1;
+        Err(anyhow::Error::new(Failure::Transient).context("scan region"))
+    })
+    .retry(&policy)
+    .by_chain()
+    .call()
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (10, StopReason::Exhausted));
 
     /// A classifier that knows nothing.
@@ -230,20 +250,21 @@ fn unknown_errors_are_terminal() {
         }
     }
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = policy.run_with(&Ignorant, || script.attempt()).unwrap_err();
+    let err = (|| script.attempt())
+        .retry(&policy)
+        .classify_with(Ignorant)
+        .call()
+        .unwrap_err();
     assert_eq!((err.reason(), err.attempts()), (StopReason::Terminal, 1));
 }
 
 #[test]
 fn deadline_trims_the_last_sleep_and_no_attempt_starts_after_it() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .deadline(secs(10))
-        .backoff(Backoff::constant(secs(3)))
-        .build()
-        .unwrap();
+    let policy =
+        fake(&clock, RetryPolicy::within(secs(10))).with_backoff(Backoff::constant(secs(3)));
     let mut script = Script::always(&clock, secs(1), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     // Attempts at 0, 4, 8; the sleep after the third is trimmed from 3 s to the 1 s left, so the
     // fourth starts at the deadline; after it the deadline has passed.
     assert_eq!(script.starts, vec![secs(0), secs(4), secs(8), secs(10)]);
@@ -255,13 +276,9 @@ fn deadline_trims_the_last_sleep_and_no_attempt_starts_after_it() {
 #[test]
 fn an_attempt_that_outlasts_the_deadline_is_the_last() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(5)
-        .deadline(secs(10))
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts_within(n(5), secs(10)));
     let mut script = Script::always(&clock, secs(12), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(
         (err.reason(), err.attempts()),
         (StopReason::DeadlinePassed, 1)
@@ -270,7 +287,7 @@ fn an_attempt_that_outlasts_the_deadline_is_the_last() {
 
     // An attempt that ends exactly at the deadline leaves no time for another one.
     let mut script = Script::always(&clock, secs(10), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(
         (err.reason(), err.attempts()),
         (StopReason::DeadlinePassed, 1)
@@ -280,43 +297,31 @@ fn an_attempt_that_outlasts_the_deadline_is_the_last() {
 #[test]
 fn attempts_bound_wins_when_it_comes_first() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(3)
-        .deadline(secs(3600))
-        .backoff(Backoff::constant(secs(1)))
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts_within(n(3), secs(3600)))
+        .with_backoff(Backoff::constant(secs(1)));
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 3));
 }
 
 #[test]
 fn retry_after_hint_is_honoured_and_capped_by_the_deadline() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(3)
-        .backoff(Backoff::constant(secs(1)))
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(3))).with_backoff(Backoff::constant(secs(1)));
     let mut script = Script::new(
         &clock,
         Duration::ZERO,
         vec![Failure::Throttled(secs(5)), Failure::Throttled(ms(10))],
     );
-    assert_eq!(policy.run(|| script.attempt()).unwrap(), 3);
+    assert_eq!((|| script.attempt()).retry(&policy).call().unwrap(), 3);
     // The hint lengthens a shorter delay and never shortens a longer one.
     assert_eq!(clock.sleeps(), vec![secs(5), secs(1)]);
 
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(3)
-        .deadline(secs(3))
-        .backoff(Backoff::constant(secs(1)))
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts_within(n(3), secs(3)))
+        .with_backoff(Backoff::constant(secs(1)));
     let mut script = Script::always(&clock, Duration::ZERO, Failure::Throttled(secs(60)));
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(clock.sleeps(), vec![secs(3)]);
     assert_eq!(script.starts, vec![secs(0), secs(3)]);
     assert_eq!(
@@ -327,73 +332,143 @@ fn retry_after_hint_is_honoured_and_capped_by_the_deadline() {
 
 #[test]
 fn budget_is_shared_by_two_executors() {
-    let budget = RetryBudget::new(3, 0.0).unwrap();
+    // No share of calls, and a floor of 3 retries a second: 3 retries in reserve.
+    let budget = RetryBudget::new(0.0, 3, secs(1)).unwrap();
     let clock = FakeClock::new();
-    let first = fake_policy(&clock)
-        .max_attempts(10)
-        .budget(budget.clone())
-        .build()
-        .unwrap();
-    let second = fake_policy(&clock)
-        .max_attempts(10)
-        .budget(budget.clone())
-        .build()
-        .unwrap();
+    let no_wait = Backoff::constant(Duration::ZERO);
+    let first = fake(&clock, RetryPolicy::attempts(n(10)))
+        .with_backoff(no_wait.clone())
+        .with_budget(budget.clone());
+    let second = fake(&clock, RetryPolicy::attempts(n(10)))
+        .with_backoff(no_wait)
+        .with_budget(budget.clone());
+    assert!(first.budget().unwrap().ptr_eq(second.budget().unwrap()));
 
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = first.run(|| script.attempt()).unwrap_err();
-    // Three retries were in the bucket: four attempts.
+    let err = (|| script.attempt()).retry(&first).call().unwrap_err();
+    // Three retries were in reserve: four attempts.
     assert_eq!(
         (err.reason(), err.attempts()),
         (StopReason::BudgetExhausted, 4)
     );
-    assert_eq!(budget.available(), 0.0);
 
-    // The other executor finds the bucket empty: no retry at all.
+    // The other executor finds the budget empty: no retry at all.
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = second.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&second).call().unwrap_err();
     assert_eq!(
         (err.reason(), err.attempts()),
         (StopReason::BudgetExhausted, 1)
     );
 
-    // Without the budget the same executor would have used all its attempts.
-    let unbudgeted = fake_policy(&clock).max_attempts(10).build().unwrap();
+    // Opting out, the same executor uses all its attempts.
+    let unbudgeted = second.clone().without_budget();
+    assert!(unbudgeted.budget().is_none());
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = unbudgeted.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&unbudgeted).call().unwrap_err();
     assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 10));
+
+    // A second later the floor has refilled: three retries again.
+    clock.advance(secs(1));
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = (|| script.attempt()).retry(&second).call().unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 4)
+    );
 }
 
 #[test]
-fn successes_refill_the_budget() {
-    let budget = RetryBudget::new(2, 0.5).unwrap();
+fn clones_of_a_policy_share_its_default_budget() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(10)
-        .budget(budget.clone())
-        .build()
-        .unwrap();
-    let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let _ = policy.run(|| script.attempt()).unwrap_err();
-    assert_eq!(budget.available(), 0.0);
+    let policy = fake(&clock, RetryPolicy::attempts(n(1000)));
+    let clone = policy.clone();
+    assert!(policy.budget().unwrap().ptr_eq(clone.budget().unwrap()));
+    // Two policies built apart have budgets of their own.
+    let other = fake(&clock, RetryPolicy::attempts(n(1000)));
+    assert!(!policy.budget().unwrap().ptr_eq(other.budget().unwrap()));
 
-    // Two successes deposit half a token each: one more retry.
-    for _ in 0..2 {
-        assert_eq!(policy.run(|| Ok::<_, Failure>(())).ok(), Some(()));
+    // The default reserve is 100 retries (10 a second over 10 seconds), spent by one run of the
+    // policy and then by its clone.
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let err = (|| script.attempt())
+        .retry(
+            &policy
+                .clone()
+                .with_backoff(Backoff::constant(Duration::ZERO)),
+        )
+        .call()
+        .unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 101)
+    );
+    let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+    let err = (|| script.attempt()).retry(&clone).call().unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 1)
+    );
+}
+
+#[test]
+fn when_everything_fails_retries_stay_a_fifth_of_calls_plus_the_floor() {
+    let clock = FakeClock::new();
+    let policy =
+        fake(&clock, RetryPolicy::attempts(n(3))).with_backoff(Backoff::constant(Duration::ZERO));
+    // 1,000 calls a second for a minute, every attempt failing.
+    let (mut calls, mut retries) = (0_u64, 0_u64);
+    for _ in 0..60 {
+        for _ in 0..1000 {
+            let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
+            let _ = (|| script.attempt()).retry(&policy).call();
+            calls += 1;
+            retries += script.starts.len() as u64 - 1;
+        }
+        clock.advance(secs(1));
     }
-    assert_eq!(budget.available(), 1.0);
+    // Without a budget every call would retry twice: 120,000 retries. The budget allows 20% of
+    // the calls of the last window, 10 a second, and the reserve of 100.
+    let allowed = calls / 5 + 60 * 10 + 100;
+    assert!(retries <= allowed, "{retries} retries for {calls} calls");
+    assert!(
+        retries >= calls / 5 - 2000,
+        "{retries} retries for {calls} calls"
+    );
+}
+
+#[test]
+fn calls_earn_retries_and_old_deposits_expire() {
+    // Half a retry per call, no floor, counted over 10 s.
+    let budget = RetryBudget::new(0.5, 0, secs(10)).unwrap();
+    let clock = FakeClock::new();
+    let policy = fake(&clock, RetryPolicy::attempts(n(10))).with_budget(budget);
+
+    // Two successful calls earn one retry.
+    for _ in 0..2 {
+        assert_eq!(
+            (|| Ok::<_, Failure>(())).retry(&policy).call().ok(),
+            Some(())
+        );
+    }
+    // A failing call deposits half a retry too: 1.5 in all, so one retry.
     let mut script = Script::always(&clock, ms(1), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(
         (err.reason(), err.attempts()),
         (StopReason::BudgetExhausted, 2)
     );
 
-    // Deposits stop at the capacity.
+    // Deposits older than the window no longer count.
     for _ in 0..10 {
-        assert!(policy.run(|| Ok::<_, Failure>(())).is_ok());
+        assert!((|| Ok::<_, Failure>(())).retry(&policy).call().is_ok());
     }
-    assert_eq!(budget.available(), 2.0);
+    clock.advance(secs(11));
+    let mut script = Script::always(&clock, ms(1), Failure::Transient);
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 1)
+    );
 }
 
 /// Always the same draw.
@@ -407,20 +482,18 @@ impl RandomSource for Fixed {
 
 fn exponential_sleeps(jitter: Jitter, random: impl RandomSource + 'static) -> Vec<Duration> {
     let clock = FakeClock::new();
-    let policy = RetryPolicy::builder()
-        .clock(clock.clone())
-        .random(random)
-        .max_attempts(9)
-        .backoff(
+    let policy = RetryPolicy::attempts(n(9))
+        .with_clock(clock.clone())
+        .with_random(random)
+        .with_backoff(
             Backoff::exponential(ms(100))
                 .with_multiplier(2.0)
-                .with_cap(secs(1))
+                .and_then(|backoff| backoff.with_cap(secs(1)))
+                .unwrap()
                 .with_jitter(jitter),
-        )
-        .build()
-        .unwrap();
+        );
     let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
-    let _ = policy.run(|| script.attempt()).unwrap_err();
+    let _ = (|| script.attempt()).retry(&policy).call().unwrap_err();
     clock.sleeps()
 }
 
@@ -484,19 +557,16 @@ fn equal_jitter_stays_within_half_and_the_whole_delay() {
 #[test]
 fn custom_delays_are_used_in_order_and_their_end_stops_the_run() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock)
-        .max_attempts(10)
-        .backoff(Backoff::custom(|| [7, 1, 3].map(ms).into_iter()))
-        .build()
-        .unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(10)))
+        .with_backoff(Backoff::custom(|| [7, 1, 3].map(ms).into_iter()));
     let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert_eq!(clock.sleeps(), vec![ms(7), ms(1), ms(3)]);
     assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 4));
 
     // Each run starts the sequence again.
     let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
-    let _ = policy.run(|| script.attempt());
+    let _ = (|| script.attempt()).retry(&policy).call();
     assert_eq!(clock.sleeps()[3..], [ms(7), ms(1), ms(3)]);
 }
 
@@ -506,19 +576,16 @@ fn notify_hook_sees_every_retry_before_its_sleep() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let hook_clock = clock.clone();
-    let policy = fake_policy(&clock)
-        .max_attempts(3)
-        .backoff(Backoff::constant(secs(2)))
+    let policy = fake(&clock, RetryPolicy::attempts(n(3)))
+        .with_backoff(Backoff::constant(secs(2)))
         .on_retry(move |attempt, delay, error| {
             let sleeps_so_far = hook_clock.sleeps().len();
             log.lock()
                 .unwrap()
                 .push((attempt, delay, error.to_string(), sleeps_so_far));
-        })
-        .build()
-        .unwrap();
+        });
     let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
-    let _ = policy.run(|| script.attempt());
+    let _ = (|| script.attempt()).retry(&policy).call();
     let seen = seen.lock().unwrap();
     assert_eq!(
         *seen,
@@ -532,9 +599,9 @@ fn notify_hook_sees_every_retry_before_its_sleep() {
 #[test]
 fn retry_error_is_terminal_with_the_last_error_as_source() {
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock).max_attempts(2).build().unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(2)));
     let mut script = Script::always(&clock, secs(1), Failure::Transient);
-    let err = policy.run(|| script.attempt()).unwrap_err();
+    let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
     assert!(err.is_terminal());
     assert!(err.last_error().is_retryable());
     assert!(err.to_string().starts_with("gave up after 2 attempts in "));
@@ -550,21 +617,29 @@ fn retry_error_is_terminal_with_the_last_error_as_source() {
 
 #[test]
 fn system_clock_runs_without_injection() {
-    let policy = RetryPolicy::builder()
-        .max_attempts(3)
-        .backoff(Backoff::constant(Duration::ZERO))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::attempts(n(3)).with_backoff(Backoff::constant(ms(1)));
     let mut calls = 0;
-    let result = policy.run(|| {
+    let result = (|| {
         calls += 1;
         if calls < 3 {
             Err(Failure::Transient)
         } else {
             Ok(calls)
         }
-    });
+    })
+    .retry(&policy)
+    .call();
     assert_eq!(result.unwrap(), 3);
+
+    // The deadline on the system clock: measured from the coarse start stamp, so it can only
+    // come early. A run that keeps failing stops within it.
+    let policy = RetryPolicy::within(ms(200)).with_backoff(Backoff::constant(ms(20)));
+    let err = (|| Err::<(), _>(Failure::Transient))
+        .retry(&policy)
+        .call()
+        .unwrap_err();
+    assert_eq!(err.reason(), StopReason::DeadlinePassed);
+    assert!(err.attempts() >= 2, "{}", err.attempts());
 }
 
 #[test]
@@ -580,32 +655,36 @@ fn derived_errors_drive_the_executor_typed_and_erased() {
     }
 
     let clock = FakeClock::new();
-    let policy = fake_policy(&clock).max_attempts(4).build().unwrap();
+    let policy = fake(&clock, RetryPolicy::attempts(n(4)));
     let mut calls = 0;
-    let err = policy
-        .run(|| {
-            calls += 1;
-            Err::<(), _>(if calls < 3 {
-                SubtaskError::LockHeld
-            } else {
-                SubtaskError::IndexInfoNotFound(1)
-            })
+    let err = (|| {
+        calls += 1;
+        Err::<(), _>(if calls < 3 {
+            SubtaskError::LockHeld
+        } else {
+            SubtaskError::IndexInfoNotFound(1)
         })
-        .unwrap_err();
+    })
+    .retry(&policy)
+    .call()
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (3, StopReason::Terminal));
 
     // Boxed, the derived type is found by the registry the derive fills.
     let mut calls = 0;
-    let err = policy
-        .run_erased(|| -> Result<(), Box<dyn Error + Send + Sync>> {
-            calls += 1;
-            Err(Box::new(SubtaskError::LockHeld))
-        })
-        .unwrap_err();
+    let err = (|| -> Result<(), Box<dyn Error + Send + Sync>> {
+        calls += 1;
+        Err(Box::new(SubtaskError::LockHeld))
+    })
+    .retry(&policy)
+    .by_chain()
+    .call()
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (4, StopReason::Exhausted));
 
     // triage's own errors derive Classify too.
-    let boxed: Box<dyn Error> = Box::new(PolicyError::Unbounded);
+    let boxed: Box<dyn Error> =
+        Box::new(Backoff::constant(ms(1)).with_multiplier(0.0).unwrap_err());
     assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
 }
 
@@ -613,21 +692,18 @@ fn derived_errors_drive_the_executor_typed_and_erased() {
 fn extreme_delays_do_not_panic() {
     for jitter in [Jitter::Full, Jitter::Equal, Jitter::None] {
         let clock = FakeClock::new();
-        let policy = RetryPolicy::builder()
-            .clock(clock.clone())
-            .random(Fixed(u64::MAX))
-            .max_attempts(3)
-            .deadline(secs(60))
-            .backoff(
+        let policy = RetryPolicy::attempts_within(n(3), secs(60))
+            .with_clock(clock.clone())
+            .with_random(Fixed(u64::MAX))
+            .with_backoff(
                 Backoff::exponential(Duration::MAX / 2)
                     .with_multiplier(1e300)
-                    .with_cap(Duration::MAX)
+                    .and_then(|backoff| backoff.with_cap(Duration::MAX))
+                    .unwrap()
                     .with_jitter(jitter),
-            )
-            .build()
-            .unwrap();
+            );
         let mut script = Script::always(&clock, Duration::ZERO, Failure::Transient);
-        let err = policy.run(|| script.attempt()).unwrap_err();
+        let err = (|| script.attempt()).retry(&policy).call().unwrap_err();
         // Every enormous delay is trimmed to the deadline.
         assert_eq!(clock.sleeps(), vec![secs(60)]);
         assert_eq!(err.reason(), StopReason::DeadlinePassed);

@@ -1,9 +1,10 @@
-//! `run_async` and its siblings: the same decisions as the sync loop, with a pluggable sleeper.
+//! `.retry(&policy).await`: the same decisions as the sync loop, sleeping on the policy's clock.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
-use triage::retry::{Backoff, Clock, FakeClock, RetryPolicy, SeededRandom, StopReason};
+use triage::retry::{Backoff, Clock, FakeClock, RetryAsync, RetryPolicy, SeededRandom, StopReason};
 use triage::{Classify, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,15 +35,14 @@ impl Classify for Failure {
 
 triage::register!(Failure);
 
+const SIX: NonZeroU32 = NonZeroU32::new(6).unwrap();
+
+/// The fake clock is named once: it tells the time and sleeps.
 fn policy(clock: &FakeClock) -> RetryPolicy {
-    RetryPolicy::builder()
-        .clock(clock.clone())
-        .random(SeededRandom::new(3))
-        .max_attempts(6)
-        .deadline(Duration::from_secs(10))
-        .backoff(Backoff::constant(Duration::from_secs(3)))
-        .build()
-        .unwrap()
+    RetryPolicy::attempts_within(SIX, Duration::from_secs(10))
+        .with_clock(clock.clone())
+        .with_random(SeededRandom::new(3))
+        .with_backoff(Backoff::constant(Duration::from_secs(3)))
 }
 
 #[tokio::test]
@@ -51,14 +51,14 @@ async fn async_run_keeps_the_deadline_and_trims_the_last_sleep() {
     let policy = policy(&clock);
     let origin = clock.now();
     let mut starts = Vec::new();
-    let err = policy
-        .run_async(&clock, || {
-            starts.push(clock.now() - origin);
-            clock.advance(Duration::from_secs(1));
-            async { Err::<(), _>(Failure::Transient) }
-        })
-        .await
-        .unwrap_err();
+    let err = (|| {
+        starts.push(clock.now() - origin);
+        clock.advance(Duration::from_secs(1));
+        async { Err::<(), _>(Failure::Transient) }
+    })
+    .retry(&policy)
+    .await
+    .unwrap_err();
     let secs = Duration::from_secs;
     assert_eq!(starts, vec![secs(0), secs(4), secs(8), secs(10)]);
     assert_eq!(clock.sleeps(), vec![secs(3), secs(3), secs(1)]);
@@ -73,27 +73,27 @@ async fn async_run_stops_on_terminal_and_returns_success() {
     let clock = FakeClock::new();
     let policy = policy(&clock);
     let mut calls = 0;
-    let err = policy
-        .run_async(&clock, || {
-            calls += 1;
-            async { Err::<(), _>(Failure::Fatal) }
-        })
-        .await
-        .unwrap_err();
+    let err = (|| {
+        calls += 1;
+        async { Err::<(), _>(Failure::Fatal) }
+    })
+    .retry(&policy)
+    .await
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (1, StopReason::Terminal));
 
     let mut calls = 0;
-    let value = policy
-        .run_async(&clock, || {
-            calls += 1;
-            let outcome = if calls < 3 {
-                Err(Failure::Transient)
-            } else {
-                Ok(calls)
-            };
-            async move { outcome }
-        })
-        .await;
+    let value = (|| {
+        calls += 1;
+        let outcome = if calls < 3 {
+            Err(Failure::Transient)
+        } else {
+            Ok(calls)
+        };
+        async move { outcome }
+    })
+    .retry(&policy)
+    .await;
     assert_eq!(value.unwrap(), 3);
 }
 
@@ -102,42 +102,40 @@ async fn async_erased_run_classifies_through_the_chain() {
     let clock = FakeClock::new();
     let policy = policy(&clock);
     let mut calls = 0;
-    let err = policy
-        .run_erased_async(&clock, || {
-            calls += 1;
-            async { Err::<(), _>(anyhow::Error::new(Failure::Transient).context("backfill")) }
-        })
-        .await
-        .unwrap_err();
+    let err = (|| {
+        calls += 1;
+        async { Err::<(), _>(anyhow::Error::new(Failure::Transient).context("backfill")) }
+    })
+    .retry(&policy)
+    .by_chain()
+    .await
+    .unwrap_err();
     // Attempts take no time: at 0, 3, 6, 9 and, after a sleep trimmed to 1 s, at 10.
     assert_eq!((calls, err.reason()), (5, StopReason::DeadlinePassed));
     let secs = Duration::from_secs;
     assert_eq!(clock.sleeps(), vec![secs(3), secs(3), secs(3), secs(1)]);
 
     let mut calls = 0;
-    let err = policy
-        .run_erased_async(&clock, || {
-            calls += 1;
-            async { Err::<(), _>(anyhow::anyhow!("engine not found")) }
-        })
-        .await
-        .unwrap_err();
+    let err = (|| {
+        calls += 1;
+        async { Err::<(), _>(anyhow::anyhow!("engine not found")) }
+    })
+    .retry(&policy)
+    .by_chain()
+    .await
+    .unwrap_err();
     assert_eq!((calls, err.reason()), (1, StopReason::Terminal));
 }
 
-#[cfg(feature = "tokio")]
+/// With the system clock an async run names no sleeper: the `tokio` feature sleeps with tokio's
+/// timer, and without it a helper thread wakes the task.
 #[tokio::test]
-async fn tokio_sleeper_sleeps_between_attempts() {
-    let policy = RetryPolicy::builder()
-        .max_attempts(3)
-        .backoff(Backoff::constant(Duration::from_millis(2)))
-        .build()
-        .unwrap();
+async fn the_system_clock_sleeps_between_async_attempts() {
+    let policy = RetryPolicy::attempts(NonZeroU32::new(3).unwrap())
+        .with_backoff(Backoff::constant(Duration::from_millis(2)));
     let started = std::time::Instant::now();
-    let err = policy
-        .run_async(&triage::retry::TokioSleep, || async {
-            Err::<(), _>(Failure::Transient)
-        })
+    let err = (|| async { Err::<(), _>(Failure::Transient) })
+        .retry(&policy)
         .await
         .unwrap_err();
     assert_eq!(err.attempts(), 3);
@@ -151,10 +149,9 @@ async fn async_runs_can_be_spawned() {
 
     let clock = FakeClock::new();
     let policy = policy(&clock);
-    let sleeper = clock.clone();
     let handle = tokio::spawn(async move {
-        policy
-            .run_async(&sleeper, || async { Err::<(), _>(Failure::Transient) })
+        (|| async { Err::<(), _>(Failure::Transient) })
+            .retry(&policy)
             .await
             .map_err(|err| (err.reason(), err.attempts()))
     });

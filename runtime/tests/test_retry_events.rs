@@ -4,10 +4,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::num::NonZeroU32;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
-use triage::retry::{Backoff, FakeClock, RetryPolicy, SeededRandom};
+
+use triage::retry::{Backoff, FakeClock, Retry, RetryPolicy, SeededRandom};
 use triage::{Classify, Verdict};
 
 /// An event as its level and its fields, `name=value`.
@@ -77,15 +79,12 @@ impl Classify for Busy {
 fn each_retry_and_the_final_outcome_emit_an_event() {
     let recorder = Recorder::default();
     let clock = FakeClock::new();
-    let policy = RetryPolicy::builder()
-        .clock(clock.clone())
-        .random(SeededRandom::new(5))
-        .max_attempts(3)
-        .backoff(Backoff::constant(Duration::from_millis(250)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::attempts(NonZeroU32::new(3).unwrap())
+        .with_clock(clock.clone())
+        .with_random(SeededRandom::new(5))
+        .with_backoff(Backoff::constant(Duration::from_millis(250)));
     tracing::subscriber::with_default(recorder.clone(), || {
-        let _ = policy.run(|| Err::<(), _>(Busy));
+        let _ = (|| Err::<(), _>(Busy)).retry(&policy).call();
     });
     let events = recorder.events.lock().unwrap();
     assert_eq!(events.len(), 3, "{events:?}");

@@ -5,7 +5,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use triage::retry::{Backoff, Clock, FakeClock, Jitter, RetryPolicy, SeededRandom, StopReason};
+use std::num::NonZeroU32;
+
+use triage::retry::{
+    Backoff, Clock, FakeClock, Jitter, Retry, RetryPolicy, SeededRandom, StopReason,
+};
 use triage::{Classify, Verdict};
 
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +62,8 @@ fn backoff() -> impl Strategy<Value = Backoff> {
             |(initial, multiplier, extra, jitter)| {
                 Backoff::exponential(Duration::from_millis(initial))
                     .with_multiplier(multiplier)
-                    .with_cap(Duration::from_millis(initial + extra))
+                    .and_then(|backoff| backoff.with_cap(Duration::from_millis(initial + extra)))
+                    .expect("a multiplier of at least 1 and a cap above the initial delay")
                     .with_jitter(jitter)
             }
         ),
@@ -86,6 +91,17 @@ fn bounds() -> impl Strategy<Value = (Option<u32>, Option<Duration>)> {
     ]
 }
 
+/// The policy of `bounds`: every one of its constructors is bounded.
+fn bounded(max_attempts: Option<u32>, deadline: Option<Duration>) -> RetryPolicy {
+    let max = max_attempts.and_then(NonZeroU32::new);
+    match (max, deadline) {
+        (Some(max), Some(deadline)) => RetryPolicy::attempts_within(max, deadline),
+        (Some(max), None) => RetryPolicy::attempts(max),
+        (None, Some(deadline)) => RetryPolicy::within(deadline),
+        (None, None) => unreachable!("`bounds` gives at least one bound"),
+    }
+}
+
 proptest! {
     #[test]
     fn never_more_attempts_than_allowed_nor_sleeps_past_the_deadline(
@@ -95,21 +111,14 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let clock = FakeClock::new();
-        let mut builder = RetryPolicy::builder()
-            .clock(clock.clone())
-            .random(SeededRandom::new(seed))
-            .backoff(backoff);
-        if let Some(max) = max_attempts {
-            builder = builder.max_attempts(max);
-        }
-        if let Some(deadline) = deadline {
-            builder = builder.deadline(deadline);
-        }
-        let policy = builder.build().unwrap();
+        let policy = bounded(max_attempts, deadline)
+            .with_clock(clock.clone())
+            .with_random(SeededRandom::new(seed))
+            .with_backoff(backoff);
 
         let origin: Instant = clock.now();
         let mut starts = Vec::new();
-        let result = policy.run(|| {
+        let result = (|| {
             let attempt = starts.len();
             starts.push(clock.now() - origin);
             match outcomes.get(attempt) {
@@ -119,7 +128,9 @@ proptest! {
                 }
                 None => Ok(attempt + 1),
             }
-        });
+        })
+        .retry(&policy)
+        .call();
 
         let attempts = starts.len();
         if let Some(max) = max_attempts {

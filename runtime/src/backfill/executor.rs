@@ -7,7 +7,7 @@ use std::fmt;
 use super::catalog::{IndexInfo, SchemaCatalog};
 use super::error::{BackfillError, MetaField};
 use super::meta::BackfillTaskMeta;
-use crate::retry::{RetryError, RetryPolicy};
+use crate::retry::{Retry, RetryError, RetryPolicy};
 use crate::task::{
     Step, StoreError, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId, TaskState, TaskStore,
 };
@@ -193,7 +193,10 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
         self.ensure_running()?;
         let mut succeeded = 0;
         while let Some(subtask) = self.store.claim_subtask(self.task_id, step)? {
-            match policy.run(|| runner.run(&subtask, &self.indexes)) {
+            match (|| runner.run(&subtask, &self.indexes))
+                .retry(policy)
+                .call()
+            {
                 Ok(()) => {
                     self.store
                         .finish_subtask(subtask.id, SubtaskOutcome::Succeed)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::random::{unit_interval, RandomSource};
+use super::PolicyError;
 
 /// A factory of delay sequences, called once per run.
 type DelaySequence = Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> + Send + Sync>;
@@ -12,18 +13,24 @@ type DelaySequence = Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> +
 /// The delays between attempts.
 ///
 /// The default is exponential with full jitter: 100 ms initial delay, multiplier 2, cap 10 s.
+/// Each setting is checked where it is given: a setter that can be given a bad value returns a
+/// `Result`, so a backoff that exists is a valid one.
 ///
 /// ```
 /// use std::time::Duration;
-/// use triage::retry::{Backoff, Jitter};
+/// use triage::retry::{Backoff, Jitter, PolicyError};
 ///
 /// let backoff = Backoff::exponential(Duration::from_millis(50))
-///     .with_multiplier(3.0)
-///     .with_cap(Duration::from_secs(2))
+///     .with_multiplier(3.0)?
+///     .with_cap(Duration::from_secs(2))?
 ///     .with_jitter(Jitter::Equal);
 /// let constant = Backoff::constant(Duration::from_millis(10));
 /// let custom = Backoff::custom(|| [1, 5, 25].map(Duration::from_millis).into_iter());
 /// # let _ = (backoff, constant, custom);
+///
+/// let shrinking = Backoff::exponential(Duration::from_millis(50)).with_multiplier(0.5);
+/// assert!(matches!(shrinking, Err(PolicyError::InvalidBackoff { .. })));
+/// # Ok::<(), PolicyError>(())
 /// ```
 #[derive(Clone)]
 pub struct Backoff {
@@ -57,15 +64,15 @@ pub enum Jitter {
 
 impl Backoff {
     /// Exponential backoff from `initial`: the delay before retry `n` is
-    /// `min(cap, initial × multiplierⁿ⁻¹)`, jittered. Multiplier 2, cap 10 s and full jitter
-    /// unless changed.
+    /// `min(cap, initial × multiplierⁿ⁻¹)`, jittered. Multiplier 2, full jitter, and a cap of
+    /// 10 s (or `initial`, if longer) unless changed.
     #[must_use]
     pub fn exponential(initial: Duration) -> Self {
         Backoff {
             kind: Kind::Exponential {
                 initial,
                 multiplier: 2.0,
-                cap: Duration::from_secs(10),
+                cap: initial.max(Duration::from_secs(10)),
                 jitter: Jitter::Full,
             },
         }
@@ -92,24 +99,40 @@ impl Backoff {
         }
     }
 
-    /// Sets the growth factor of an exponential backoff (at least 1, finite; checked when the
-    /// policy is built). No effect on other kinds.
-    #[must_use]
-    pub fn with_multiplier(mut self, factor: f64) -> Self {
+    /// Sets the growth factor of an exponential backoff. No effect on other kinds.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError::InvalidBackoff`] when `factor` is below 1 or not finite.
+    pub fn with_multiplier(mut self, factor: f64) -> Result<Self, PolicyError> {
+        if !factor.is_finite() || factor < 1.0 {
+            return Err(PolicyError::InvalidBackoff {
+                reason: format!("the multiplier must be finite and at least 1, got {factor}"),
+            });
+        }
         if let Kind::Exponential { multiplier, .. } = &mut self.kind {
             *multiplier = factor;
         }
-        self
+        Ok(self)
     }
 
-    /// Sets the longest delay of an exponential backoff (at least the initial delay; checked when
-    /// the policy is built). No effect on other kinds.
-    #[must_use]
-    pub fn with_cap(mut self, longest: Duration) -> Self {
-        if let Kind::Exponential { cap, .. } = &mut self.kind {
+    /// Sets the longest delay of an exponential backoff. No effect on other kinds.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError::InvalidBackoff`] when `longest` is shorter than the initial delay.
+    pub fn with_cap(mut self, longest: Duration) -> Result<Self, PolicyError> {
+        if let Kind::Exponential { initial, cap, .. } = &mut self.kind {
+            if longest < *initial {
+                return Err(PolicyError::InvalidBackoff {
+                    reason: format!(
+                        "the cap ({longest:?}) must not be shorter than the initial delay ({initial:?})"
+                    ),
+                });
+            }
             *cap = longest;
         }
-        self
+        Ok(self)
     }
 
     /// Sets the jitter of an exponential backoff. No effect on other kinds.
@@ -119,27 +142,6 @@ impl Backoff {
             *jitter = spread;
         }
         self
-    }
-
-    /// Why this backoff cannot be used, if it cannot.
-    pub(crate) fn invalid_reason(&self) -> Option<&'static str> {
-        match &self.kind {
-            Kind::Exponential {
-                initial,
-                multiplier,
-                cap,
-                ..
-            } => {
-                if !multiplier.is_finite() || *multiplier < 1.0 {
-                    Some("the multiplier must be finite and at least 1")
-                } else if initial > cap {
-                    Some("the initial delay must not exceed the cap")
-                } else {
-                    None
-                }
-            }
-            Kind::Constant(_) | Kind::Custom(_) => None,
-        }
     }
 
     pub(crate) fn start(&self) -> Delays<'_> {

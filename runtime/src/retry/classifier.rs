@@ -16,8 +16,7 @@ pub trait Classifier<E> {
     fn known_link<'a>(&self, error: &'a E) -> Option<&'a dyn Classify>;
 }
 
-/// Classifies typed errors by their own [`Classify`] impl; what [`run`](super::RetryPolicy::run)
-/// uses.
+/// Classifies typed errors by their own [`Classify`] impl: the default of a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ByType;
 
@@ -29,8 +28,8 @@ impl<E: Classify> Classifier<E> for ByType {
 }
 
 /// Classifies type-erased errors (`Box<dyn Error + Send + Sync>`, `anyhow::Error`, `Arc<dyn
-/// Error>`) with [`classify`](crate::classify)'s chain walk; what
-/// [`run_erased`](super::RetryPolicy::run_erased) uses.
+/// Error>`) with [`classify`](crate::classify)'s chain walk: what
+/// [`by_chain`](super::Retrying::by_chain) selects.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ByChain;
 

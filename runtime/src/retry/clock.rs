@@ -1,45 +1,54 @@
-//! Reading the time and sleeping, for real or in tests.
+//! The one time source of a policy: it reads the time, and sleeps both ways (blocking and async).
 
-use std::future::{ready, Future, Ready};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::future::{ready, Future};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-/// The time source of a synchronous retry loop: it reads the time and sleeps.
+/// A boxed sleep, as [`Clock::sleep_async`] returns it. Created only between attempts, never on
+/// the success path.
+pub type Sleeping = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Where a policy reads the time and how it waits between attempts.
 ///
-/// [`SystemClock`] is the default; [`FakeClock`] makes tests instant and deterministic.
+/// A policy has exactly one: the deadline is measured against the same clock that sleeps, in
+/// synchronous and asynchronous runs alike. [`SystemClock`] is the default; [`FakeClock`] makes
+/// tests instant and deterministic. To sleep on an async runtime other than tokio, implement
+/// this trait with that runtime's timer in [`sleep_async`](Clock::sleep_async).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use triage::retry::{Clock, Sleeping};
+///
+/// /// Reads the real time and never waits.
+/// struct Impatient;
+/// impl Clock for Impatient {
+///     fn now(&self) -> Instant {
+///         Instant::now()
+///     }
+///     fn sleep(&self, _: Duration) {}
+///     fn sleep_async(&self, _: Duration) -> Sleeping {
+///         Box::pin(std::future::ready(()))
+///     }
+/// }
+/// ```
 pub trait Clock: Send + Sync {
     /// The current instant.
     fn now(&self) -> Instant;
 
-    /// Blocks the current thread for `duration`.
+    /// Blocks the current thread for `duration` (synchronous runs).
     fn sleep(&self, duration: Duration);
+
+    /// A future that completes after `duration` (asynchronous runs).
+    fn sleep_async(&self, duration: Duration) -> Sleeping;
 }
 
-/// How an async retry loop waits: a future that completes after a duration. Implement it for the
-/// runtime in use; the `tokio` feature provides [`TokioSleep`].
+/// The real monotonic clock: [`Instant::now`], [`std::thread::sleep`], and for async runs
+/// `tokio::time::sleep` with the `tokio` feature.
 ///
-/// ```
-/// use std::time::Duration;
-/// use triage::retry::Sleep;
-///
-/// /// Sleeps by not sleeping at all.
-/// struct Impatient;
-/// impl Sleep for Impatient {
-///     type Sleeping = std::future::Ready<()>;
-///     fn sleep(&self, _: Duration) -> Self::Sleeping {
-///         std::future::ready(())
-///     }
-/// }
-/// ```
-pub trait Sleep {
-    /// The future returned by [`sleep`](Sleep::sleep).
-    type Sleeping: Future<Output = ()>;
-
-    /// A future that completes after `duration`.
-    fn sleep(&self, duration: Duration) -> Self::Sleeping;
-}
-
-/// The real monotonic clock: [`Instant::now`] and [`std::thread::sleep`].
+/// Without the `tokio` feature an async sleep on this clock waits on a helper thread that wakes
+/// the task, which works on any executor but costs a thread per sleep: enable `tokio`, or give
+/// the policy a [`Clock`] built on your runtime's timer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -52,28 +61,82 @@ impl Clock for SystemClock {
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
     }
-}
 
-/// Sleeps with `tokio::time::sleep`; needs a tokio runtime with the time driver.
-#[cfg(feature = "tokio")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleep;
-
-#[cfg(feature = "tokio")]
-impl Sleep for TokioSleep {
-    type Sleeping = tokio::time::Sleep;
-
-    fn sleep(&self, duration: Duration) -> Self::Sleeping {
-        tokio::time::sleep(duration)
+    fn sleep_async(&self, duration: Duration) -> Sleeping {
+        #[cfg(feature = "tokio")]
+        {
+            Box::pin(tokio::time::sleep(duration))
+        }
+        #[cfg(not(feature = "tokio"))]
+        {
+            Box::pin(thread_sleep::ThreadSleep::new(duration))
+        }
     }
 }
 
-/// A clock that only moves when told to, or when something sleeps on it: sleeping advances it at
-/// once and records the duration. Clones share the time. Reading it after moving it further than
-/// [`Instant`] can represent panics, as `Instant + Duration` does.
-///
-/// It is a [`Clock`] for [`run`](super::RetryPolicy::run) and a [`Sleep`] for
-/// [`run_async`](super::RetryPolicy::run_async).
+#[cfg(not(feature = "tokio"))]
+mod thread_sleep {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    #[derive(Default)]
+    struct Shared {
+        done: bool,
+        waker: Option<Waker>,
+    }
+
+    /// Completes when a helper thread has slept `duration`.
+    pub(super) struct ThreadSleep {
+        duration: Duration,
+        shared: Option<Arc<Mutex<Shared>>>,
+    }
+
+    impl ThreadSleep {
+        pub(super) fn new(duration: Duration) -> Self {
+            ThreadSleep {
+                duration,
+                shared: None,
+            }
+        }
+    }
+
+    impl Future for ThreadSleep {
+        type Output = ();
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.duration.is_zero() {
+                return Poll::Ready(());
+            }
+            let duration = self.duration;
+            let shared = self.shared.get_or_insert_with(|| {
+                let shared = Arc::new(Mutex::new(Shared::default()));
+                let timer = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    std::thread::sleep(duration);
+                    let mut state = timer.lock().unwrap_or_else(PoisonError::into_inner);
+                    state.done = true;
+                    if let Some(waker) = state.waker.take() {
+                        waker.wake();
+                    }
+                });
+                shared
+            });
+            let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if state.done {
+                return Poll::Ready(());
+            }
+            state.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// A clock that only moves when told to, or when something sleeps on it: sleeping (blocking or
+/// async) advances it at once and records the duration. Clones share the time. Reading it after
+/// moving it further than [`Instant`] can represent panics, as `Instant + Duration` does.
 ///
 /// ```
 /// use std::time::Duration;
@@ -150,41 +213,46 @@ impl Clock for FakeClock {
             time.sleeps.push(duration);
         });
     }
+
+    fn sleep_async(&self, duration: Duration) -> Sleeping {
+        Clock::sleep(self, duration);
+        Box::pin(ready(()))
+    }
 }
 
-impl Sleep for FakeClock {
-    type Sleeping = Ready<()>;
-
-    fn sleep(&self, duration: Duration) -> Ready<()> {
-        Clock::sleep(self, duration);
-        ready(())
-    }
+/// An instant as a duration since a fixed origin, for the retry budget's windows. The origin is
+/// a day before the first use, so that instants of a fake clock made just before it still map
+/// to distinct stamps.
+fn since_origin(instant: Instant) -> Duration {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = ORIGIN.get_or_init(|| {
+        let now = Instant::now();
+        now.checked_sub(Duration::from_secs(86_400)).unwrap_or(now)
+    });
+    instant.saturating_duration_since(*origin)
 }
 
 /// When a run started, as cheaply as the platform allows: on the success path this is the only
 /// clock read, so it is kept raw and turned into an [`Instant`] only when the first attempt fails.
 #[derive(Clone, Copy)]
 pub(crate) enum RunStart {
-    /// A reading of the coarse monotonic clock (Linux).
+    /// A reading of the coarse monotonic clock (Linux and Android).
     #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
     Coarse(Duration),
-    /// An instant of a precise or injected clock.
+    /// An instant of the precise or an injected clock.
     Precise(Instant),
 }
 
 impl RunStart {
-    /// The start as read from the system. On Linux, the coarse monotonic clock (resolution one
-    /// tick, a few milliseconds) costs a fraction of [`Instant::now`].
+    /// The start as read from the system: on Linux and Android the coarse monotonic clock
+    /// (resolution one tick, a few milliseconds), elsewhere [`Instant::now`].
     #[inline]
     pub(crate) fn system() -> Self {
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            RunStart::Coarse(coarse::now())
+        if let Some(reading) = super::coarse::now() {
+            return RunStart::Coarse(reading);
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        {
-            RunStart::Precise(Instant::now())
-        }
+        RunStart::Precise(Instant::now())
     }
 
     /// The start as an instant of the precise clock. A coarse reading is moved back by one tick,
@@ -194,59 +262,18 @@ impl RunStart {
         match self {
             RunStart::Precise(instant) => instant,
             #[cfg(any(target_os = "linux", target_os = "android"))]
-            RunStart::Coarse(reading) => coarse::to_instant(reading),
+            RunStart::Coarse(reading) => super::coarse::to_instant(reading),
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             RunStart::Coarse(_) => Instant::now(),
         }
     }
-}
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod coarse {
-    use std::sync::OnceLock;
-    use std::time::{Duration, Instant};
-
-    use rustix::time::{clock_getres, clock_gettime, ClockId, Timespec};
-
-    fn duration(time: Timespec) -> Duration {
-        let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
-        let nanos = u64::try_from(time.tv_nsec).unwrap_or(0);
-        Duration::from_secs(seconds) + Duration::from_nanos(nanos)
-    }
-
+    /// The start as a monotonic stamp for the budget's windows; stamps of one clock compare.
     #[inline]
-    pub(super) fn now() -> Duration {
-        duration(clock_gettime(ClockId::MonotonicCoarse))
-    }
-
-    /// A precise instant, moved back by one coarse tick, and the coarse reading taken just after
-    /// the precise one.
-    struct Calibration {
-        base: Instant,
-        coarse: Duration,
-    }
-
-    pub(super) fn to_instant(reading: Duration) -> Instant {
-        static CALIBRATION: OnceLock<Calibration> = OnceLock::new();
-        let calibration = CALIBRATION.get_or_init(|| {
-            let precise = Instant::now();
-            let coarse = now();
-            let tick = duration(clock_getres(ClockId::MonotonicCoarse));
-            Calibration {
-                base: precise.checked_sub(tick).unwrap_or(precise),
-                coarse,
-            }
-        });
-        match reading.checked_sub(calibration.coarse) {
-            Some(since) => calibration
-                .base
-                .checked_add(since)
-                .unwrap_or_else(Instant::now),
-            // Read before the calibration: go back from the calibration instead.
-            None => calibration
-                .base
-                .checked_sub(calibration.coarse - reading)
-                .unwrap_or(calibration.base),
+    pub(crate) fn stamp(self) -> Duration {
+        match self {
+            RunStart::Coarse(reading) => reading,
+            RunStart::Precise(instant) => since_origin(instant),
         }
     }
 }
@@ -265,5 +292,14 @@ mod tests {
             // Two ticks of a coarse clock (4 ms at most on common kernels) plus slack.
             assert!(before.saturating_duration_since(start) <= Duration::from_millis(15));
         }
+    }
+
+    #[test]
+    fn stamps_of_one_clock_advance_with_it() {
+        let clock = FakeClock::new();
+        let first = RunStart::Precise(clock.now()).stamp();
+        clock.advance(Duration::from_secs(7));
+        let second = RunStart::Precise(clock.now()).stamp();
+        assert_eq!(second - first, Duration::from_secs(7));
     }
 }

@@ -55,21 +55,20 @@ impl fmt::Display for StopReason {
 ///
 /// ```
 /// use std::io;
+/// use std::num::NonZeroU32;
 /// use std::time::Duration;
-/// use triage::retry::{Backoff, RetryPolicy, StopReason};
+/// use triage::retry::{Backoff, Retry, RetryPolicy, StopReason};
 /// use triage::Classify;
 ///
-/// let policy = RetryPolicy::builder()
-///     .max_attempts(2)
-///     .backoff(Backoff::constant(Duration::ZERO))
-///     .build()?;
-/// let err = policy
-///     .run(|| -> Result<(), io::Error> { Err(io::ErrorKind::TimedOut.into()) })
+/// let policy = RetryPolicy::attempts(NonZeroU32::new(2).unwrap())
+///     .with_backoff(Backoff::constant(Duration::ZERO));
+/// let err = (|| -> Result<(), io::Error> { Err(io::ErrorKind::TimedOut.into()) })
+///     .retry(&policy)
+///     .call()
 ///     .unwrap_err();
 /// assert_eq!(err.reason(), StopReason::Exhausted);
 /// assert!(err.is_terminal());
 /// assert!(err.into_inner().is_retryable());
-/// # Ok::<(), triage::retry::PolicyError>(())
 /// ```
 #[derive(Debug)]
 pub struct RetryError<E> {

@@ -1,9 +1,46 @@
-//! A retry executor that can only be bounded.
+//! Bounded retries in one expression: `fetch.retry(&policy).call()?` or
+//! `fetch.retry(&policy).await?`.
 //!
-//! A [`RetryPolicy`] is built with [`RetryPolicy::builder`], and [`build`](RetryPolicyBuilder::build)
-//! refuses a policy with neither a maximum number of attempts nor a deadline: there is no
-//! "unlimited". The policy then runs an operation until it succeeds or until one of these stops
-//! it, which the [`RetryError`] names as its [`StopReason`]:
+//! ```
+//! use std::num::NonZeroU32;
+//! use std::time::Duration;
+//! use triage::retry::{Retry, RetryPolicy, StopReason};
+//! use triage::Classify;
+//!
+//! #[derive(Debug, thiserror::Error, Classify)]
+//! enum FetchError {
+//!     #[error("not leader")]
+//!     #[retryable]
+//!     NotLeader,
+//!     #[error("index {0} not found")]
+//!     #[terminal]
+//!     IndexNotFound(i64),
+//! }
+//!
+//! const ATTEMPTS: NonZeroU32 = NonZeroU32::new(3).unwrap();
+//! let policy = RetryPolicy::attempts_within(ATTEMPTS, Duration::from_secs(5));
+//! # let policy = policy.with_backoff(triage::retry::Backoff::constant(Duration::ZERO));
+//!
+//! let mut calls = 0;
+//! let mut fetch = || -> Result<(), FetchError> {
+//!     calls += 1;
+//!     Err(FetchError::NotLeader)
+//! };
+//! let err = fetch.retry(&policy).call().unwrap_err();
+//! assert_eq!((calls, err.reason(), err.attempts()), (3, StopReason::Exhausted, 3));
+//!
+//! // A terminal error is tried once: there is no predicate to write.
+//! let err = (|| Err::<(), _>(FetchError::IndexNotFound(1))).retry(&policy).call().unwrap_err();
+//! assert_eq!((err.reason(), err.attempts()), (StopReason::Terminal, 1));
+//! ```
+//!
+//! # The policy cannot be unbounded
+//!
+//! A [`RetryPolicy`] is made bounded: [`attempts`](RetryPolicy::attempts) takes a
+//! [`NonZeroU32`](std::num::NonZeroU32), [`within`](RetryPolicy::within) a deadline,
+//! [`attempts_within`](RetryPolicy::attempts_within) both; there is no constructor without a
+//! bound and nothing to `build()`. The run stops for one of these reasons, which the
+//! [`RetryError`] names as its [`StopReason`]:
 //!
 //! - the error is terminal, or unknown (an unknown error is never retried);
 //! - the attempts are exhausted;
@@ -11,76 +48,70 @@
 //!   attempt starts after it, and the last sleep is trimmed to end at it (with the system clock on
 //!   Linux the start is stamped by the coarse monotonic clock, rounded down, so the deadline may
 //!   come a few milliseconds early, never late);
-//! - the shared [`RetryBudget`] has no token left.
+//! - the [`RetryBudget`] has no retry left.
 //!
-//! Whether an error may be retried comes from [`Classify`](crate::Classify) for typed errors
-//! ([`run`](RetryPolicy::run)), from [`classify`](crate::classify) for type-erased ones
-//! ([`run_erased`](RetryPolicy::run_erased)), or from any [`Classifier`]
-//! ([`run_with`](RetryPolicy::run_with)). Each has an async twin that sleeps with a pluggable
-//! [`Sleep`].
+//! # What is retried
 //!
-//! Between attempts the policy sleeps the [`Backoff`]'s delay, lengthened to the error's
-//! [`retry_after`](crate::Classify::retry_after) hint when it asks for more (the hint is not capped
-//! by the backoff's cap, only by the deadline), and shortened to end at the deadline. Before each
-//! sleep the notify hook is called and a `tracing` event (target `triage::retry`) is emitted;
-//! giving up emits a warning with the verdict, the reason, the attempts and the error.
+//! The verdict of each error comes from [`Classify`](crate::Classify) by default, from
+//! [`classify`](crate::classify)'s chain walk with [`by_chain`](Retrying::by_chain) (for
+//! `Box<dyn Error + Send + Sync>` and `anyhow::Error`), or from any [`Classifier`] with
+//! [`classify_with`](Retrying::classify_with). No predicate is ever needed, and no conversion
+//! turns an unknown error into a retryable one.
 //!
-//! Small parts, each replaceable: the [`Backoff`] between attempts, the [`Clock`] that reads the
-//! time and sleeps (a [`FakeClock`] in tests), the [`RandomSource`] behind the jitter, the
-//! [`RetryBudget`] shared by executors, and a notify hook.
+//! # Between attempts
 //!
-//! ```
-//! use std::time::Duration;
-//! use triage::retry::{Backoff, RetryPolicy, StopReason};
-//! use triage::{Classify, Verdict};
+//! The policy sleeps the [`Backoff`]'s delay (exponential with full jitter by default),
+//! lengthened to the error's [`retry_after`](crate::Classify::retry_after) hint when it asks for
+//! more (the hint is not capped by the backoff's cap, only by the deadline), and shortened to end
+//! at the deadline. Before each sleep a `tracing` event (target `triage::retry`) is emitted, then
+//! the policy's [`on_retry`](RetryPolicy::on_retry) hook and the run's
+//! [`notify`](Retrying::notify) hook are called; giving up emits a warning with the verdict, the
+//! reason, the attempts and the error.
 //!
-//! #[derive(Debug)]
-//! struct NotLeader;
-//! impl std::fmt::Display for NotLeader {
-//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-//!         f.write_str("not leader")
-//!     }
-//! }
-//! impl Classify for NotLeader {
-//!     fn verdict(&self) -> Verdict {
-//!         Verdict::Retryable
-//!     }
-//! }
+//! # One time source, and a budget by default
 //!
-//! let policy = RetryPolicy::builder()
-//!     .max_attempts(3)
-//!     .deadline(Duration::from_secs(5))
-//!     .backoff(Backoff::constant(Duration::from_millis(1)))
-//!     .build()?;
+//! A policy has one [`Clock`]: it stamps the start, measures the deadline, and sleeps, in
+//! synchronous runs (blocking) and asynchronous ones (with the `tokio` feature the system clock
+//! sleeps with `tokio::time::sleep`). A [`FakeClock`] given to the policy makes every test
+//! instant and deterministic, sync or async, and is named once.
 //!
-//! let mut calls = 0;
-//! let err = policy
-//!     .run(|| -> Result<(), NotLeader> {
-//!         calls += 1;
-//!         Err(NotLeader)
-//!     })
-//!     .unwrap_err();
-//! assert_eq!(calls, 3);
-//! assert_eq!(err.reason(), StopReason::Exhausted);
-//! assert_eq!(err.attempts(), 3);
-//! # Ok::<(), triage::retry::PolicyError>(())
-//! ```
+//! Every policy carries a [`RetryBudget`] shared by all its runs and clones: retries stay within
+//! 20% of calls plus 10 a second when everything fails (the numbers and why are on
+//! [`RetryBudget`]). [`without_budget`](RetryPolicy::without_budget) opts out.
+//!
+//! # The lower layer
+//!
+//! [`Retry`] and [`RetryAsync`] are one-line wrappers around [`Retrying::new`], which takes the
+//! policy and the operation; code that holds an operation in a generic parameter can call it
+//! directly. [`Retrying`] is `call()`ed when the operation returns a `Result` and awaited (it is
+//! `IntoFuture`, its future a [`RetryFuture`]) when it returns a future.
+//!
+//! # Coming from another retry crate
+//!
+//! [`migrating`] shows backon, backoff and tokio-retry code side by side with triage's.
 
 mod backoff;
 mod budget;
+mod call;
 mod classifier;
 mod clock;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod coarse;
+mod decide;
 mod error;
-mod execute;
+mod future;
 mod policy;
 mod random;
 
+#[doc = include_str!("migrating.md")]
+pub mod migrating {}
+
 pub use backoff::{Backoff, Jitter};
 pub use budget::RetryBudget;
+pub use call::{NoNotify, Notify, Retry, RetryAsync, Retrying};
 pub use classifier::{AsDynError, ByChain, ByType, Classifier};
-#[cfg(feature = "tokio")]
-pub use clock::TokioSleep;
-pub use clock::{Clock, FakeClock, Sleep, SystemClock};
+pub use clock::{Clock, FakeClock, Sleeping, SystemClock};
 pub use error::{RetryError, StopReason};
-pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use future::RetryFuture;
+pub use policy::{PolicyError, RetryPolicy};
 pub use random::{RandomSource, SeededRandom};
