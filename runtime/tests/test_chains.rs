@@ -440,3 +440,115 @@ mod same_layout {
         assert_eq!(classify(&*io), Some(Verdict::Terminal));
     }
 }
+
+/// A retried error stays terminal when it travels type-erased, whatever its error type, with no
+/// registration of `RetryError<T>`.
+mod retried {
+    use std::error::Error;
+    use std::io;
+    use std::time::Duration;
+
+    use triage::retry::{Backoff, RetryError, RetryPolicy};
+    use triage::{classify, Annotate, Classify, Verdict};
+
+    fn exhausted<E: Classify + Error>(make: impl Fn() -> E) -> RetryError<E> {
+        let policy = RetryPolicy::builder()
+            .max_attempts(2)
+            .backoff(Backoff::constant(Duration::ZERO))
+            .build()
+            .expect("a policy with a bound");
+        policy
+            .run(|| -> Result<(), E> { Err(make()) })
+            .expect_err("the operation always fails")
+    }
+
+    /// Generic and never registered: only the mark on `RetryError` can make it known.
+    #[derive(Debug)]
+    struct Flaky<T>(T);
+
+    impl<T: std::fmt::Debug> std::fmt::Display for Flaky<T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "flaky {:?}", self.0)
+        }
+    }
+
+    impl<T: std::fmt::Debug> Error for Flaky<T> {}
+
+    impl<T> Classify for Flaky<T> {
+        fn verdict(&self) -> Verdict {
+            Verdict::Retryable
+        }
+    }
+
+    #[test]
+    fn retry_errors_of_any_type_are_terminal_in_a_chain() {
+        let err = exhausted(|| io::Error::from(io::ErrorKind::TimedOut));
+        // The last error alone would be retried; the retried one must not be.
+        assert_eq!(classify(err.last_error()), Some(Verdict::Retryable));
+        let boxed: Box<dyn Error + Send + Sync> = Box::new(err);
+        assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+
+        let err = exhausted(|| Flaky(7_u16));
+        assert_eq!(classify(&Flaky(7_u16)), None);
+        let wrapped = anyhow::Error::new(err).context("sync replica");
+        assert_eq!(classify(&*wrapped), Some(Verdict::Terminal));
+
+        let annotated = exhausted(|| super::RegionBusy).annotate("scan");
+        let boxed: Box<dyn Error> = Box::new(annotated);
+        assert_eq!(classify(&*boxed), Some(Verdict::Terminal));
+        let link = triage::erased::find_classified(&*boxed).expect("a retried error is known");
+        assert_eq!(link.retry_after(), None);
+    }
+
+    #[test]
+    fn other_errors_are_not_taken_for_retry_errors() {
+        let boxed: Box<dyn Error> = Box::new(io::Error::from(io::ErrorKind::TimedOut));
+        assert_eq!(classify(&*boxed), Some(Verdict::Retryable));
+        let boxed: Box<dyn Error> = "triage::retry::RetryError".into();
+        assert_eq!(classify(&*boxed), None);
+    }
+}
+
+/// A known link that delegates to a `dyn Error` whose chain leads back out to that link: the
+/// nested walks are bounded and the answer is "unknown", so terminal.
+mod nested_walks {
+    use std::error::Error;
+    use std::fmt;
+    use std::sync::OnceLock;
+
+    use triage::{classify, Classify, Verdict};
+
+    #[derive(Debug, thiserror::Error, Classify)]
+    #[error("wrapper")]
+    #[delegate]
+    struct Wrapper(#[source] Box<dyn Error + Send + Sync>);
+
+    /// An error whose source is the one `Wrapper` that holds it.
+    #[derive(Debug)]
+    struct Back;
+
+    static OUTER: OnceLock<Wrapper> = OnceLock::new();
+
+    impl fmt::Display for Back {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("back")
+        }
+    }
+
+    impl Error for Back {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            OUTER.get().map(|outer| outer as &(dyn Error + 'static))
+        }
+    }
+
+    #[test]
+    fn a_chain_that_leads_back_out_ends_as_unknown() {
+        let outer = OUTER.get_or_init(|| Wrapper(Box::new(Back)));
+        assert_eq!(classify(outer), Some(Verdict::Terminal));
+        assert_eq!(outer.verdict(), Verdict::Terminal);
+        assert_eq!(classify(&Back), Some(Verdict::Terminal));
+        // The bound is per walk in progress: afterwards an ordinary chain is classified as ever.
+        let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert_eq!(classify(&timed_out), Some(Verdict::Retryable));
+    }
+}
