@@ -438,3 +438,6 @@ fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(Registry::collect)
 }
+
+#[cfg(test)]
+mod tests;
