@@ -1,3 +1,4 @@
-//! Tests of the expansion that run on `proc_macro2` tokens, without a compiler.
+//! Tests of the derive's stages that run on `proc_macro2` tokens, without a compiler.
 
+mod ctxt;
 mod expand_properties;
