@@ -55,7 +55,9 @@
 //! and a constructor links into a list before `main`. It was chosen over `linkme` because the
 //! registrations come from code the derive emits into users' crates, where `inventory` needs no
 //! declaration of a link section shared by all crates and works on every platform triage targets,
-//! including WebAssembly; `linkme` does not support wasm.
+//! including WebAssembly; `linkme` does not support wasm. Each registered type costs one static and
+//! its constructor; `RetryError<T>` costs none, as it is recognised by a mark (one string
+//! comparison per link, after the cheaper checks have failed) instead of by a downcast.
 //!
 //! `dyn Error` exposes no `TypeId`, only a downcast per candidate type, so a lookup that tried
 //! every registered type would cost one dynamic call per type and link. The first lookup instead
