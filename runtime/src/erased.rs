@@ -56,8 +56,8 @@
 //! registrations come from code the derive emits into users' crates, where `inventory` needs no
 //! declaration of a link section shared by all crates and works on every platform triage targets,
 //! including WebAssembly; `linkme` does not support wasm. Each registered type costs one static and
-//! its constructor; `RetryError<T>` costs none, as it is recognised by a mark (one string
-//! comparison per link, after the cheaper checks have failed) instead of by a downcast.
+//! its constructor; `RetryError<T>` costs none, as it is recognised by a mark (one dynamic call
+//! and a length comparison per link not otherwise known) instead of by a downcast.
 //!
 //! `dyn Error` exposes no `TypeId`, only a downcast per candidate type, so a lookup that tried
 //! every registered type would cost one dynamic call per type and link. The first lookup instead
@@ -251,11 +251,11 @@ fn find_in_chain<'a>(
             });
             return Some(inner.unwrap_or(io));
         }
-        if is_retry_error(current) {
-            return Some(&RETRIED);
-        }
         if let Some(known) = registry.find(current) {
             return Some(known);
+        }
+        if is_retry_error(current) {
+            return Some(&RETRIED);
         }
         link = current.source();
     }
