@@ -6,8 +6,8 @@
 #   (0) hand-written Display, Error, source() and From impls
 #   (a) thiserror's #[derive(Error)] only
 #   (b) #[derive(Error, Classify)], every variant with a verdict
-# It prints the three times and the ratio (b - a) / (a - 0): what Classify adds, as a share of
-# what thiserror adds over hand-written impls. The target is at most 0.5.
+# It prints the three times, wall and CPU, and the ratio (b - a) / (a - 0): what Classify adds, as a
+# share of what thiserror adds over hand-written impls. The target is at most 0.5.
 #
 # Usage: scripts/compile-cost.sh [RUNS]   (default 5; the fastest rebuild of each version is kept;
 # each round rebuilds the three versions one after the other, so that a busy machine slows all
@@ -117,14 +117,18 @@ generate_derived() {
     done
 }
 
-# Prints the time of one rebuild of the crate in $1, in nanoseconds.
+# Prints the wall time and the CPU time (user + system, of cargo and rustc) of one rebuild of the
+# crate in $1, both in nanoseconds.
 rebuild() {
     touch "$1/src/lib.rs"
     local start end
     start=$(date +%s%N)
-    (cd "$1" && cargo build --quiet)
+    if ! { TIMEFORMAT='%U %S'; time (cd "$1" && cargo build --quiet); } 2>"$work/time"; then
+        cat "$work/time" >&2
+        exit 1
+    fi
     end=$(date +%s%N)
-    echo $((end - start))
+    echo "$((end - start)) $(tail -n 1 "$work/time" | awk '{ printf "%d", ($1 + $2) * 1e9 }')"
 }
 
 make_crate "$work/hand" compile-cost-hand
@@ -138,25 +142,30 @@ for version in hand thiserror classify; do
     (cd "$work/$version" && cargo build --quiet)
 done
 
-declare -A best=()
+declare -A wall=() cpu=()
 for ((r = 0; r < runs; r++)); do
     for version in hand thiserror classify; do
-        took=$(rebuild "$work/$version")
-        if [[ -z ${best[$version]:-} || $took -lt ${best[$version]} ]]; then
-            best[$version]=$took
+        read -r took used < <(rebuild "$work/$version")
+        if [[ -z ${wall[$version]:-} || $took -lt ${wall[$version]} ]]; then
+            wall[$version]=$took
+        fi
+        if [[ -z ${cpu[$version]:-} || $used -lt ${cpu[$version]} ]]; then
+            cpu[$version]=$used
         fi
     done
 done
-seconds() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
-hand=$(seconds "${best[hand]}")
-thiserror=$(seconds "${best[thiserror]}")
-classify=$(seconds "${best[classify]}")
 
 echo "crate: $enums enums x $variants variants, dev profile$([[ ${OPT_MACROS:-0} == 1 ]] && echo ", optimised proc macros"), fastest of $runs rebuilds, interleaved"
-echo "(0) hand-written impls:     ${hand} s"
-echo "(a) thiserror:              ${thiserror} s"
-echo "(b) thiserror + Classify:   ${classify} s"
-awk -v h="$hand" -v t="$thiserror" -v c="$classify" 'BEGIN {
-    printf "thiserror adds %.3f s, Classify adds %.3f s: ratio %.2f (target <= 0.50)\n",
-        t - h, c - t, (c - t) / (t - h)
-}'
+echo "(CPU time is user + system of cargo and rustc: on a busy machine it varies far less than the"
+echo " wall time, which waits for the other work)"
+# $1 = label, $2 = hand, $3 = thiserror, $4 = classify, in nanoseconds
+report() {
+    awk -v what="$1" -v h="$2" -v t="$3" -v c="$4" 'BEGIN {
+        printf "%s: (0) hand-written %.3f s, (a) thiserror %.3f s, (b) thiserror + Classify %.3f s\n",
+            what, h / 1e9, t / 1e9, c / 1e9
+        printf "  thiserror adds %.3f s, Classify adds %.3f s: ratio %.2f (target <= 0.50)\n",
+            (t - h) / 1e9, (c - t) / 1e9, (c - t) / (t - h)
+    }'
+}
+report "wall" "${wall[hand]}" "${wall[thiserror]}" "${wall[classify]}"
+report "CPU " "${cpu[hand]}" "${cpu[thiserror]}" "${cpu[classify]}"
