@@ -6,8 +6,8 @@
 #   (b) #[derive(Error, Classify)], with triage taken from this checkout by path
 # and builds each from clean, with a fresh target directory every time (all dependencies
 # included; the crates.io sources must be downloaded already, the build runs offline). It prints
-# the fastest wall and CPU time of each, their ratios (target: at most 1.5), and the number of
-# crates in each dependency tree (target: at most 6 more for (b)).
+# the fastest wall time of each, their ratio (target: at most 1.5), and the number of crates in
+# each dependency tree (target: at most 6 more for (b)).
 #
 # Usage: scripts/clean-build-cost.sh [RUNS]   (default 3; the fastest build of each is kept,
 # since the machine may be busy with other work; the two are built alternately so that a busy
@@ -67,19 +67,15 @@ RUST
     (cd "$dir" && cargo fetch --quiet)
 }
 
-# Prints the wall time and the CPU time (user + system, of cargo and every compiler it runs) of one
-# build of $1 from clean, both in nanoseconds.
+# Prints the wall time of one build of $1 from clean, in nanoseconds.
 build_clean() {
     local dir="$1"
     rm -rf "$dir/target"
     local start end
     start=$(date +%s%N)
-    if ! { TIMEFORMAT='%U %S'; time (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --quiet --offline); } 2>"$work/time"; then
-        cat "$work/time" >&2
-        exit 1
-    fi
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --quiet --offline)
     end=$(date +%s%N)
-    echo "$((end - start)) $(tail -n 1 "$work/time" | awk '{ printf "%d", ($1 + $2) * 1e9 }')"
+    echo $((end - start))
 }
 
 # The distinct packages in the dependency tree of $1, the crate itself included.
@@ -91,27 +87,22 @@ crate_count() {
 make_crate "$work/thiserror" ""
 make_crate "$work/triage" classify
 
-best_a="" best_b="" cpu_a="" cpu_b=""
+best_a="" best_b=""
 for ((r = 0; r < runs; r++)); do
-    read -r a ua < <(build_clean "$work/thiserror")
-    read -r b ub < <(build_clean "$work/triage")
+    a=$(build_clean "$work/thiserror")
+    b=$(build_clean "$work/triage")
     if [[ -z $best_a || $a -lt $best_a ]]; then best_a=$a; fi
     if [[ -z $best_b || $b -lt $best_b ]]; then best_b=$b; fi
-    if [[ -z $cpu_a || $ua -lt $cpu_a ]]; then cpu_a=$ua; fi
-    if [[ -z $cpu_b || $ub -lt $cpu_b ]]; then cpu_b=$ub; fi
 done
 
 count_a=$(crate_count "$work/thiserror")
 count_b=$(crate_count "$work/triage")
 
 echo "one enum of 8 variants, dev profile, clean build with a fresh target directory, fastest of $runs"
-echo "(CPU time is user + system of cargo and the compilers: on a busy machine it varies far less"
-echo " than the wall time; the wall time also shows how well the build runs in parallel)"
-awk -v a="$best_a" -v b="$best_b" -v ua="$cpu_a" -v ub="$cpu_b" -v ca="$count_a" -v cb="$count_b" 'BEGIN {
-    printf "(a) thiserror:             wall %6.2f s, CPU %6.2f s, %2d crates\n", a / 1e9, ua / 1e9, ca
-    printf "(b) thiserror + Classify:  wall %6.2f s, CPU %6.2f s, %2d crates\n", b / 1e9, ub / 1e9, cb
-    printf "ratio (b)/(a): wall %.2f, CPU %.2f (target <= 1.50); crates added: %d (target <= 6)\n",
-        b / a, ub / ua, cb - ca
+awk -v a="$best_a" -v b="$best_b" -v ca="$count_a" -v cb="$count_b" 'BEGIN {
+    printf "(a) thiserror:             %6.2f s, %2d crates\n", a / 1e9, ca
+    printf "(b) thiserror + Classify:  %6.2f s, %2d crates\n", b / 1e9, cb
+    printf "ratio (b)/(a): %.2f (target <= 1.50); crates added: %d (target <= 6)\n", b / a, cb - ca
 }'
 echo "crates of (b) that (a) does not have:"
 comm -13 <(cd "$work/thiserror" && cargo tree --offline --edges normal,build --prefix none |
