@@ -16,6 +16,8 @@ mod notify;
 mod sqlite;
 mod state;
 mod store;
+#[cfg(feature = "worker")]
+mod worker;
 
 pub use lease::{
     Claim, FencingToken, Lease, LeaseLostReason, ManualTaskClock, SystemTaskClock, TaskClock,
@@ -27,3 +29,5 @@ pub use notify::{change_notifier, ChangeListener, ChangeNotifier};
 pub use sqlite::{SqliteOptions, SqliteTaskStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use state::{SubtaskState, TaskState, UnknownState, SUBTASK_TRANSITIONS, TASK_TRANSITIONS};
 pub use store::{StoreError, TaskStore};
+#[cfg(feature = "worker")]
+pub use worker::{Shutdown, SubtaskHandler, Worker, WorkerConfig, WorkerError, WorkerReport};
