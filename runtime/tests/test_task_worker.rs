@@ -151,7 +151,10 @@ where
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     shutdown.shut_down();
-    let report = running.await.unwrap().unwrap();
+    let report = running
+        .await
+        .unwrap()
+        .unwrap_or_else(|error| panic!("worker stopped: {error:?}"));
     (report, reached, listener.try_take())
 }
 

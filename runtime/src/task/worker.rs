@@ -358,6 +358,16 @@ where
                 }
             }
         };
+        if task.state.is_done() {
+            // It ended after the claim, which canceled the subtask: nothing to do.
+            report.leases_lost += 1;
+            return Ok(());
+        }
+        if task.state != TaskState::Running {
+            // Pausing or cancelling since the claim: leave the subtask for later.
+            self.give_back(&lease, report).await;
+            return Ok(());
+        }
         if let Err(error) = self.shared_validate(&task) {
             if error.is_retryable() {
                 self.give_back(&lease, report).await;
