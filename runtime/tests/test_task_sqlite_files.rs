@@ -225,3 +225,30 @@ fn an_unreadable_task_row_is_failed_by_the_resume_flow() {
         assert_eq!(claimed, None, "{edit}");
     }
 }
+
+#[test]
+fn opening_waits_for_a_connection_that_holds_the_file_locked() {
+    let (_dir, path) = store_file();
+    drop(SqliteTaskStore::open(&path).unwrap());
+    // Another process holds the file, in rollback-journal mode, in a write transaction:
+    // switching it to WAL needs that lock.
+    let holder = Connection::open(&path).unwrap();
+    let _mode: String = holder
+        .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
+        .unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; UPDATE tasks SET priority = priority;")
+        .unwrap();
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let opened = SqliteTaskStore::open(&path);
+    released.join().unwrap();
+    assert!(opened.is_ok(), "{:?}", opened.err());
+    let mode: String = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
