@@ -1,5 +1,10 @@
 //! Claims, and every write made under a lease: each runs in one `BEGIN IMMEDIATE` transaction
 //! that first checks the subtask is running under the lease's token.
+//!
+//! With the `failpoints` feature, crash-safety tests stop a claim before it commits
+//! (`task::claim_before_commit`) or after (`task::after_claim`, and `task::after_take_over` when
+//! it took an expired lease over), and a heartbeat likewise (`task::heartbeat_before_commit`,
+//! `task::after_heartbeat`).
 
 use std::time::Duration;
 
@@ -23,10 +28,6 @@ impl SqliteTaskStore {
         owner: &WorkerId,
         lease: Duration,
     ) -> Result<Option<Claim>, StoreError> {
-        #[cfg(feature = "failpoints")]
-        fail::fail_point!("task::before_claim", |_| Err(failpoint_error(
-            "task::before_claim"
-        )));
         let claimed = self.immediate(|tx| {
             let now = self.now_ms();
             let (filter, order) = match of {
@@ -82,6 +83,8 @@ impl SqliteTaskStore {
                     |row| Ok(subtask_from_row(row)),
                 )
                 .at(&self.path)??;
+            #[cfg(feature = "failpoints")]
+            fail::fail_point!("task::claim_before_commit");
             let Some(lease) = subtask.lease() else {
                 return Err(StoreError::BadData {
                     task_id: Some(subtask.task_id),
@@ -95,10 +98,11 @@ impl SqliteTaskStore {
             }))
         })?;
         #[cfg(feature = "failpoints")]
-        if claimed.is_some() {
-            fail::fail_point!("task::after_claim", |_| Err(failpoint_error(
-                "task::after_claim"
-            )));
+        if let Some(claim) = &claimed {
+            fail::fail_point!("task::after_claim");
+            if claim.taken_over_from.is_some() {
+                fail::fail_point!("task::after_take_over");
+            }
         }
         Ok(claimed)
     }
@@ -109,16 +113,14 @@ impl SqliteTaskStore {
         lease: &Lease,
         extend: Duration,
     ) -> Result<Lease, StoreError> {
-        #[cfg(feature = "failpoints")]
-        fail::fail_point!("task::before_heartbeat", |_| Err(failpoint_error(
-            "task::before_heartbeat"
-        )));
         let extended = self.immediate(|tx| {
             self.check_leased(tx, lease)?;
             let expires = self.now_ms().saturating_add(duration_ms(extend));
             tx.prepare_cached("UPDATE subtasks SET lease_expires_at_ms = ?2 WHERE id = ?1")
                 .and_then(|mut statement| statement.execute(params![lease.subtask_id.0, expires]))
                 .at(&self.path)?;
+            #[cfg(feature = "failpoints")]
+            fail::fail_point!("task::heartbeat_before_commit");
             Ok(Lease {
                 expires_at: std::time::UNIX_EPOCH
                     + Duration::from_millis(u64::try_from(expires).unwrap_or(0)),
@@ -126,9 +128,7 @@ impl SqliteTaskStore {
             })
         })?;
         #[cfg(feature = "failpoints")]
-        fail::fail_point!("task::after_heartbeat", |_| Err(failpoint_error(
-            "task::after_heartbeat"
-        )));
+        fail::fail_point!("task::after_heartbeat");
         Ok(extended)
     }
 
@@ -204,14 +204,5 @@ impl SqliteTaskStore {
                 }
             }
         }
-    }
-}
-
-/// The error a failpoint set to `return` makes a store call fail with: a crash seen from outside.
-#[cfg(feature = "failpoints")]
-fn failpoint_error(name: &str) -> StoreError {
-    StoreError::Storage {
-        code: "failpoint".to_owned(),
-        detail: format!("failpoint `{name}`"),
     }
 }
