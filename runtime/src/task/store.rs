@@ -68,7 +68,7 @@ use crate::Classify;
 /// let store = MemoryTaskStore::with_clock(Arc::new(clock.clone()));
 /// let task = store.create_task(&NewTask::new("k", "backfill", Vec::new()))?;
 /// store.transition(task, TaskState::Pending, TaskState::Running, None)?;
-/// store.create_subtasks(task, Step(1), &[b"rows 0..1000".to_vec()])?;
+/// store.create_subtasks(task, Step::INIT, &[b"rows 0..1000".to_vec()])?;
 ///
 /// let lease = Duration::from_secs(10);
 /// let a = store.claim_next_subtask(&WorkerId::new("a"), lease)?.expect("one pending");
