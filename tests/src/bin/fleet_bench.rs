@@ -28,6 +28,9 @@ use triage_tests::fleet::{open_store, WorkerArgs, FLEET_JOB};
 
 const LEASE: Duration = Duration::from_secs(30);
 
+/// How many busy answers a benchmark loop takes before it gives up.
+const MAX_BUSY: u32 = 10_000;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let subtasks: usize = match std::env::args().nth(1) {
         Some(n) => n.parse()?,
@@ -120,22 +123,32 @@ fn store_loop(path: &Path, workers: usize) -> Run {
     on_threads(workers, move |n| {
         let store = SqliteTaskStore::open(&path).map_err(|e| e.to_string())?;
         let me = WorkerId::new(format!("w{n}"));
-        loop {
-            // A busy store is waited out and tried again, in both loops alike.
-            let claim = match store.claim_next_subtask(&me, LEASE) {
-                Ok(Some(claim)) => claim,
-                Ok(None) => return Ok(()),
-                Err(error) if error.is_retryable() => continue,
-                Err(error) => return Err(error.to_string()),
+        // A busy store is waited out and tried again, in both loops alike, a bounded number of
+        // times per run: every subtask is one claim and one finish.
+        let mut busy = 0;
+        let mut claimed = None;
+        while busy < MAX_BUSY {
+            let done = match &claimed {
+                None => store.claim_next_subtask(&me, LEASE).map(|claim| {
+                    let done = claim.is_none();
+                    claimed = claim;
+                    done
+                }),
+                Some(claim) => store
+                    .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
+                    .map(|()| {
+                        claimed = None;
+                        false
+                    }),
             };
-            loop {
-                match store.finish_subtask(&claim.lease, SubtaskOutcome::Succeed) {
-                    Ok(()) => break,
-                    Err(error) if error.is_retryable() => continue,
-                    Err(error) => return Err(error.to_string()),
-                }
+            match done {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(error) if error.is_retryable() => busy += 1,
+                Err(error) => return Err(error.to_string()),
             }
         }
+        Err(format!("the store stayed busy {MAX_BUSY} times"))
     })
 }
 
@@ -155,16 +168,20 @@ fn bare_loop(path: &Path, workers: usize) -> Run {
             .map_err(bare)?;
         let owner = format!("w{n}");
         let mut claimed: Option<(i64, i64)> = None;
-        loop {
-            let step = bare_step(&mut connection, &owner, &mut claimed);
-            match step {
+        let mut busy = 0;
+        while busy < MAX_BUSY {
+            match bare_step(&mut connection, &owner, &mut claimed) {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(error)
-                    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {}
+                    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    busy += 1;
+                }
                 Err(error) => return Err(bare(error)),
             }
         }
+        Err(format!("the database stayed busy {MAX_BUSY} times"))
     })
 }
 
