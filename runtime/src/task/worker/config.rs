@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use crate::task::{StoreError, WorkerId};
 use crate::Classify;
 
-/// How a [`Worker`] runs.
+/// How a [`Worker`](super::Worker) runs.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// The name recorded on every claim; unique in the fleet.
@@ -42,7 +42,7 @@ impl WorkerConfig {
     }
 }
 
-/// Asks a running [`Worker`] to stop. Cloning gives another handle to the same signal.
+/// Asks a running [`Worker`](super::Worker) to stop. Cloning gives another handle to the same signal.
 #[derive(Debug, Clone)]
 pub struct Shutdown {
     sender: Arc<watch::Sender<bool>>,
