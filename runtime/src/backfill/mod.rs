@@ -14,10 +14,14 @@ mod meta;
 mod reorg;
 mod resume;
 mod validate;
+#[cfg(feature = "worker")]
+mod worker;
 
 pub use catalog::{IndexInfo, MemorySchemaCatalog, SchemaCatalog, TableInfo};
 pub use error::{BackfillError, MetaField};
-pub use executor::{BackfillStepExecutor, StepError, StepSummary, SubtaskRunner};
+pub use executor::{
+    BackfillStepExecutor, StepError, StepSummary, SubtaskRunner, DEFAULT_STEP_LEASE,
+};
 pub use meta::{
     BackfillJob, BackfillOptions, BackfillTaskMeta, BACKFILL_TASK_META_VERSION_0,
     BACKFILL_TASK_META_VERSION_1, SUPPORTED_BACKFILL_TASK_META_VERSIONS,
@@ -25,3 +29,5 @@ pub use meta::{
 pub use reorg::{backfill_task_key, Element, ReorgInfo, COLUMN_ELEMENT_KEY, INDEX_ELEMENT_KEY};
 pub use resume::{resume_or_submit_backfill, BackfillStart, BACKFILL_TASK_TYPE};
 pub use validate::validate_backfill_task_meta;
+#[cfg(feature = "worker")]
+pub use worker::{BackfillWorkError, BackfillWorkerHandler, CurrentJobs};

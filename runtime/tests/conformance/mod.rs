@@ -1,18 +1,24 @@
 //! The conformance suite every `TaskStore` passes.
 //!
-//! Each check is a function over a fresh, empty store. `task_store_conformance!` turns every
-//! check into one `#[test]` for a store type, given an expression that makes a fresh store and
-//! whatever must outlive it (a temp dir, a connection guard).
+//! Each check is a function over a fresh, empty store and the manual clock it reads.
+//! `task_store_conformance!` turns every check into one `#[test]` for a store type, given a
+//! closure that takes the clock (an `Arc<dyn TaskClock>`) and makes a fresh store and whatever
+//! must outlive it (a temp dir, a connection guard): `(store, guard)`.
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
 use triage::task::{
-    NewTask, Step, StoreError, SubtaskId, SubtaskOutcome, SubtaskState, TaskId, TaskState,
-    TaskStore, TASK_TRANSITIONS,
+    Claim, Lease, LeaseLostReason, ManualTaskClock, NewTask, Step, StoreError, SubtaskId,
+    SubtaskOutcome, SubtaskState, TaskId, TaskState, TaskStore, WorkerId, TASK_TRANSITIONS,
 };
 use triage::Classify;
 
 use crate::task_setup::{move_pending_task_to, subtask_states};
+
+mod leases;
+pub use leases::*;
 
 /// Instantiates every conformance check as a `#[test]` in a module named `$name`.
 #[macro_export]
@@ -39,19 +45,58 @@ macro_rules! task_store_conformance {
                 fail_subtask_and_revert_is_one_change,
                 move_done_to_history_moves_tasks_and_subtasks,
                 ids_are_not_reused_after_history,
+                claim_records_owner_token_and_expiry,
+                claims_require_a_running_task,
+                an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out,
+                heartbeat_extends_the_lease,
+                the_token_grows_on_every_claim,
+                release_gives_the_subtask_back,
+                ending_a_task_cancels_its_unfinished_subtasks,
+                every_done_state_cancels_unfinished_subtasks,
+                history_never_holds_an_unfinished_subtask,
+                claim_next_takes_running_tasks_by_priority_at_their_step,
+                unreadable_task_can_be_failed_from_any_state,
             );
         }
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {$(
         #[test]
         fn $check() {
-            let (store, _guard) = $make;
-            $crate::conformance::$check(&store);
+            let clock = triage::task::ManualTaskClock::new();
+            let make = $make;
+            let (store, _guard) = make(::std::sync::Arc::new(clock.clone()));
+            $crate::conformance::$check(&store, &clock);
         }
     )*};
 }
 
-fn new_task(key: &str) -> NewTask {
+/// The lease length the checks claim with.
+pub(crate) const LEASE: Duration = Duration::from_secs(10);
+
+pub(crate) fn worker(name: &str) -> WorkerId {
+    WorkerId::new(name)
+}
+
+pub(crate) fn claim<S: TaskStore>(
+    store: &S,
+    task: TaskId,
+    step: Step,
+    name: &str,
+) -> Option<Claim> {
+    store
+        .claim_subtask(task, step, &worker(name), LEASE)
+        .unwrap()
+}
+
+pub(crate) fn lost(lease: &Lease, reason: LeaseLostReason) -> StoreError {
+    StoreError::LeaseLost {
+        id: lease.subtask_id,
+        token: lease.token,
+        reason,
+    }
+}
+
+pub(crate) fn new_task(key: &str) -> NewTask {
     NewTask {
         key: key.to_owned(),
         task_type: "backfill".to_owned(),
@@ -62,13 +107,13 @@ fn new_task(key: &str) -> NewTask {
 }
 
 /// Drives a task from pending to `state` along legal moves.
-fn task_in_state<S: TaskStore>(store: &S, key: &str, state: TaskState) -> TaskId {
+pub(crate) fn task_in_state<S: TaskStore>(store: &S, key: &str, state: TaskState) -> TaskId {
     let id = store.create_task(&new_task(key)).unwrap();
     move_pending_task_to(store, id, state, None);
     id
 }
 
-pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S) {
+pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = store.create_task(&new_task("ddl/backfill/1")).unwrap();
     let task = store.task(id).unwrap().unwrap();
     assert_eq!(task.id, id);
@@ -91,7 +136,7 @@ pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S) {
     assert_eq!(store.task(TaskId(id.0 + 100)).unwrap(), None);
 }
 
-pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S) {
+pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let first = store.create_task(&new_task("k")).unwrap();
     let again = store.create_task(&new_task("k")).unwrap_err();
     assert_eq!(again, StoreError::AlreadyExists { key: "k".into() });
@@ -104,7 +149,7 @@ pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S) {
     assert_ne!(other, first);
 }
 
-pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S) {
+pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "ddl/backfill/9", TaskState::Failed);
     assert_eq!(store.move_done_to_history().unwrap(), 1);
     let again = store.create_task(&new_task("ddl/backfill/9")).unwrap_err();
@@ -127,7 +172,7 @@ pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S) {
     assert_eq!(store.move_done_to_history().unwrap(), 0);
 }
 
-pub fn get_by_key_finds_history<S: TaskStore>(store: &S) {
+pub fn get_by_key_finds_history<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "done", TaskState::Succeed);
     task_in_state(store, "active", TaskState::Running);
     assert_eq!(store.move_done_to_history().unwrap(), 1);
@@ -138,7 +183,7 @@ pub fn get_by_key_finds_history<S: TaskStore>(store: &S) {
     assert_eq!(active.state, TaskState::Running);
 }
 
-pub fn fail_is_compare_and_set<S: TaskStore>(store: &S) {
+pub fn fail_is_compare_and_set<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     // Wrong expected state: nothing moves.
     assert!(!store.fail_task(id, TaskState::Pending, "stale").unwrap());
@@ -152,7 +197,10 @@ pub fn fail_is_compare_and_set<S: TaskStore>(store: &S) {
     assert_eq!(task.error.as_deref(), Some("stale"));
 }
 
-pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(store: &S) {
+pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     for (n, &(from, to)) in TASK_TRANSITIONS.iter().enumerate() {
         let id = task_in_state(store, &format!("legal-{n}"), from);
         assert!(
@@ -175,7 +223,7 @@ pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(st
     assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Pending);
 }
 
-pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S) {
+pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let missing = TaskId(4242);
     let error = store
         .transition(missing, TaskState::Pending, TaskState::Running, None)
@@ -184,7 +232,7 @@ pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S) {
     assert!(error.is_terminal());
 }
 
-pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S) {
+pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Reverted);
     store.move_done_to_history().unwrap();
     // Even a compare-and-set naming a state the task never had in history answers "did not move".
@@ -194,7 +242,7 @@ pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S) {
     assert_eq!(task.error, None);
 }
 
-pub fn error_text_is_kept<S: TaskStore>(store: &S) {
+pub fn error_text_is_kept<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     assert!(store
         .transition(
@@ -212,7 +260,7 @@ pub fn error_text_is_kept<S: TaskStore>(store: &S) {
     assert_eq!(task.error.as_deref(), Some("subtask 3 failed"));
 }
 
-pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S) {
+pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     assert!(!store
         .switch_step(id, TaskState::Pending, Step::INIT, Step(1))
@@ -230,7 +278,7 @@ pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S) {
     );
 }
 
-pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
+pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     let metas = vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()];
     let ids = store.create_subtasks(id, Step(1), &metas).unwrap();
@@ -239,7 +287,7 @@ pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
         .create_subtasks(id, Step(2), &[b"other step".to_vec()])
         .unwrap();
     let mut claimed = Vec::new();
-    while let Some(subtask) = store.claim_subtask(id, Step(1)).unwrap() {
+    while let Some(Claim { subtask, .. }) = claim(store, id, Step(1), "w") {
         assert_eq!(subtask.state, SubtaskState::Running);
         assert_eq!(subtask.step, Step(1));
         assert_eq!(subtask.task_id, id);
@@ -250,56 +298,61 @@ pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
         ids.iter().copied().zip(metas).collect::<Vec<_>>(),
         "each subtask claimed once, oldest first"
     );
-    assert_eq!(store.claim_subtask(id, Step(1)).unwrap(), None);
+    assert_eq!(claim(store, id, Step(1), "w"), None);
     assert_eq!(
         store.create_subtasks(TaskId(777), Step(1), &metas_of(1)),
         Err(StoreError::TaskNotFound { id: TaskId(777) })
     );
 }
 
-fn metas_of(n: usize) -> Vec<Vec<u8>> {
+pub(crate) fn metas_of(n: usize) -> Vec<Vec<u8>> {
     (0..n).map(|i| i.to_string().into_bytes()).collect()
 }
 
-pub fn finish_subtask_checks_state<S: TaskStore>(store: &S) {
+pub fn finish_subtask_checks_state<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     let ids = store.create_subtasks(id, Step(1), &metas_of(2)).unwrap();
-    // A pending subtask cannot succeed without being claimed.
-    let error = store
-        .finish_subtask(ids[0], SubtaskOutcome::Succeed)
+    let claimed = claim(store, id, Step(1), "w").unwrap();
+    assert_eq!(claimed.subtask.id, ids[0]);
+    store
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Failed("disk full".into()))
+        .unwrap();
+    // Ended once: a second outcome is refused and changes nothing.
+    let again = store
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Succeed)
         .unwrap_err();
     assert_eq!(
-        error,
-        StoreError::IllegalSubtaskTransition {
-            id: ids[0],
-            from: SubtaskState::Pending,
-            to: SubtaskState::Succeed
-        }
+        again,
+        lost(
+            &claimed.lease,
+            LeaseLostReason::NotRunning {
+                state: SubtaskState::Failed
+            }
+        )
     );
-    let claimed = store.claim_subtask(id, Step(1)).unwrap().unwrap();
-    assert_eq!(claimed.id, ids[0]);
-    assert!(store
-        .finish_subtask(claimed.id, SubtaskOutcome::Failed("disk full".into()))
-        .unwrap());
-    assert!(!store
-        .finish_subtask(claimed.id, SubtaskOutcome::Succeed)
-        .unwrap());
+    assert!(again.is_terminal());
     let subtasks = store.subtasks(id).unwrap();
     assert_eq!(subtasks[0].state, SubtaskState::Failed);
     assert_eq!(subtasks[0].error.as_deref(), Some("disk full"));
+    assert_eq!(subtasks[0].lease_expires_at, None);
     assert_eq!(subtasks[1].state, SubtaskState::Pending);
+    let unknown = Lease {
+        subtask_id: SubtaskId(555),
+        ..claimed.lease.clone()
+    };
     assert_eq!(
-        store.finish_subtask(triage::task::SubtaskId(555), SubtaskOutcome::Succeed),
-        Err(StoreError::SubtaskNotFound {
-            id: triage::task::SubtaskId(555)
-        })
+        store.finish_subtask(&unknown, SubtaskOutcome::Succeed),
+        Err(StoreError::SubtaskNotFound { id: SubtaskId(555) })
     );
 }
 
-pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
+pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     let id = task_in_state(store, "k", TaskState::Running);
     store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
-    let running = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+    let running = claim(store, id, Step(1), "w").unwrap();
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 2);
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 0);
     assert_eq!(
@@ -310,21 +363,21 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
             SubtaskState::Canceled
         ]
     );
-    assert_eq!(store.claim_subtask(id, Step(1)).unwrap(), None);
-    assert!(store
-        .finish_subtask(running.id, SubtaskOutcome::Canceled)
-        .unwrap());
+    assert_eq!(claim(store, id, Step(1), "w"), None);
+    store
+        .finish_subtask(&running.lease, SubtaskOutcome::Canceled)
+        .unwrap();
 }
 
-pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
+pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     use SubtaskState::{Canceled, Failed, Pending, Running};
     let id = task_in_state(store, "k", TaskState::Running);
     store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
-    let failing = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+    let failing = claim(store, id, Step(1), "w").unwrap().lease;
 
     // An illegal move of the task changes nothing, not even the subtasks.
     assert_eq!(
-        store.fail_subtask_and_revert(failing.id, TaskState::Pending, "duplicate entry"),
+        store.fail_subtask_and_revert(&failing, TaskState::Pending, "duplicate entry"),
         Err(StoreError::IllegalTransition {
             id,
             from: TaskState::Pending,
@@ -335,7 +388,7 @@ pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
     assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Running);
 
     assert!(store
-        .fail_subtask_and_revert(failing.id, TaskState::Running, "duplicate entry")
+        .fail_subtask_and_revert(&failing, TaskState::Running, "duplicate entry")
         .unwrap());
     assert_eq!(subtask_states(store, id), [Failed, Canceled, Canceled]);
     let subtasks = store.subtasks(id).unwrap();
@@ -346,31 +399,52 @@ pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
         (TaskState::Reverting, Some("duplicate entry"))
     );
 
-    // Once is enough: the task is no longer running and the subtask has ended.
-    assert!(!store
-        .fail_subtask_and_revert(failing.id, TaskState::Running, "again")
-        .unwrap());
+    // Once is enough: the subtask has ended, so the lease no longer holds it.
+    assert_eq!(
+        store.fail_subtask_and_revert(&failing, TaskState::Running, "again"),
+        Err(lost(
+            &failing,
+            LeaseLostReason::NotRunning {
+                state: SubtaskState::Failed
+            }
+        ))
+    );
     let task = store.task(id).unwrap().unwrap();
     assert_eq!(
         (task.state, task.error.as_deref()),
         (TaskState::Reverting, Some("duplicate entry"))
     );
+    let unknown = Lease {
+        subtask_id: SubtaskId(999),
+        ..failing.clone()
+    };
     assert_eq!(
-        store.fail_subtask_and_revert(SubtaskId(999), TaskState::Running, "x"),
+        store.fail_subtask_and_revert(&unknown, TaskState::Reverting, "x"),
+        Err(StoreError::IllegalTransition {
+            id,
+            from: TaskState::Reverting,
+            to: TaskState::Reverting
+        })
+    );
+    assert_eq!(
+        store.fail_subtask_and_revert(&unknown, TaskState::Running, "x"),
         Err(StoreError::SubtaskNotFound { id: SubtaskId(999) })
     );
 }
 
-pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
+pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     let done = task_in_state(store, "done", TaskState::Running);
     let active = task_in_state(store, "active", TaskState::Running);
     store.create_subtasks(done, Step(1), &metas_of(2)).unwrap();
     store
         .create_subtasks(active, Step(1), &metas_of(1))
         .unwrap();
-    let claimed = store.claim_subtask(done, Step(1)).unwrap().unwrap();
+    let claimed = claim(store, done, Step(1), "w").unwrap();
     store
-        .finish_subtask(claimed.id, SubtaskOutcome::Succeed)
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Succeed)
         .unwrap();
     assert!(store
         .transition(done, TaskState::Running, TaskState::Succeed, None)
@@ -382,14 +456,17 @@ pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
     let subtasks = store.subtasks(done).unwrap();
     assert_eq!(subtasks.len(), 2);
     assert_eq!(subtasks[0].state, SubtaskState::Succeed);
+    // Succeeding canceled the subtask nobody had run.
+    assert_eq!(subtasks[1].state, SubtaskState::Canceled);
     // A subtask in history is finished for good and claims no longer see it.
-    assert!(!store
-        .finish_subtask(subtasks[1].id, SubtaskOutcome::Canceled)
-        .unwrap());
-    assert_eq!(store.claim_subtask(done, Step(1)).unwrap(), None);
+    assert_eq!(
+        store.finish_subtask(&claimed.lease, SubtaskOutcome::Canceled),
+        Err(lost(&claimed.lease, LeaseLostReason::Archived))
+    );
+    assert_eq!(claim(store, done, Step(1), "w"), None);
     // The active task and its subtask stayed.
     assert_eq!(store.subtasks(active).unwrap().len(), 1);
-    assert!(store.claim_subtask(active, Step(1)).unwrap().is_some());
+    assert!(claim(store, active, Step(1), "w").is_some());
     // Subtasks cannot be added to a task in history.
     assert_eq!(
         store.create_subtasks(done, Step(2), &metas_of(1)),
@@ -397,7 +474,7 @@ pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
     );
 }
 
-pub fn ids_are_not_reused_after_history<S: TaskStore>(store: &S) {
+pub fn ids_are_not_reused_after_history<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let first = task_in_state(store, "first", TaskState::Failed);
     store.move_done_to_history().unwrap();
     let second = store.create_task(&new_task("second")).unwrap();
