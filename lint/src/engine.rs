@@ -282,6 +282,11 @@ fn rule_prefilter(
         .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
         .collect();
     needles.extend(classifier_names.iter().cloned());
+    needles.extend(
+        crate::retry_words::CLASSIFIER_NEEDLES
+            .iter()
+            .map(|needle| (*needle).to_owned()),
+    );
     needles.push("Classify".to_owned());
     needles.sort();
     needles.dedup();

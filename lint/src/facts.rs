@@ -10,6 +10,7 @@ use syn::visit::Visit;
 use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct, Token};
 
 use crate::classifier::type_name;
+use crate::retry_words::{name_polarity, trait_decides_retries};
 use crate::rule::TreeFacts;
 
 /// What one file contributes to [`TreeFacts`].
@@ -243,6 +244,9 @@ fn scan_impls(code: &[u8], classifier_names: &HashSet<String>, facts: &mut FileF
             Some("Classify") => {
                 facts.classified_types.insert(self_type.clone());
             }
+            Some(name) if trait_decides_retries(name) => {
+                facts.classified_types.insert(self_type.clone());
+            }
             _ => {}
         }
         let body_end = past_matching(code, body_open).unwrap_or(code.len());
@@ -285,7 +289,7 @@ fn has_classifier_method(body: &[u8], classifier_names: &HashSet<String>) -> boo
         let Some((name, end)) = ident_at(body, at + 3) else {
             return false;
         };
-        if !classifier_names.contains(name) {
+        if !classifier_names.contains(name) && name_polarity(name).is_none() {
             return false;
         }
         let open = skip_whitespace(body, end);
@@ -451,12 +455,16 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
                 Some("Classify") => {
                     self.facts.classified_types.insert(self_type.clone());
                 }
+                Some(name) if trait_decides_retries(name) => {
+                    self.facts.classified_types.insert(self_type.clone());
+                }
                 _ => {}
             }
             let has_classifier_method = item.items.iter().any(|impl_item| match impl_item {
                 syn::ImplItem::Fn(f) => {
                     f.sig.receiver().is_some()
-                        && self.classifier_names.contains(&f.sig.ident.to_string())
+                        && (self.classifier_names.contains(&f.sig.ident.to_string())
+                            || name_polarity(&f.sig.ident.to_string()).is_some())
                 }
                 _ => false,
             });

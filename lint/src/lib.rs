@@ -28,6 +28,8 @@ pub mod finding;
 pub mod parse;
 pub mod prefilter;
 pub mod render;
+pub(crate) mod retry_library;
+pub mod retry_words;
 pub mod rule;
 pub mod rules;
 pub mod suppress;

@@ -3,7 +3,8 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
-use crate::classifier::{block_answer, constant_answer, find_classifiers, Answer, Classifier};
+use crate::classifier::{find_classifiers, Answer, Classifier, ClassifierBody, ClassifierKind};
+use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule};
 use crate::rules::catch_all_arm;
@@ -70,14 +71,22 @@ impl Rule for DefaultRetryable {
                 cx,
                 findings: &mut findings,
             };
-            finder.visit_block(classifier.body);
-            if let Some(region) = trailing_retry(classifier.body) {
-                findings.push(finding(
-                    cx,
-                    &classifier,
-                    region,
-                    "answers `true` after its checks".to_owned(),
-                ));
+            classifier.visit_body(&mut finder);
+            let body = match classifier.body {
+                ClassifierBody::Block(block) => Some(block),
+                ClassifierBody::Expr(Expr::Block(block)) => Some(&block.block),
+                ClassifierBody::Expr(_) => None,
+            };
+            if let Some(region) = body.and_then(|body| trailing_retry(&classifier, body)) {
+                let how = match (classifier.kind, classifier.polarity) {
+                    (ClassifierKind::Predicate, Polarity::Retry) => "answers `true` after its checks",
+                    (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
+                    _ => "answers retry after its checks",
+                };
+                findings.push(finding(cx, &classifier, region, how.to_owned()));
+            }
+            for (region, how) in implicit_retry(&classifier) {
+                findings.push(finding(cx, &classifier, region, how));
             }
         }
         findings
@@ -96,8 +105,8 @@ fn finding(
         path: cx.path.to_path_buf(),
         region,
         message: format!(
-            "`{}` {how}, so every error it does not recognise is retried",
-            classifier.qualified_name()
+            "{} {how}, so every error it does not recognise is retried",
+            classifier.describe()
         ),
         help: "name the retryable cases and make the fallback terminal (`false` or \
                `Verdict::Terminal`)"
@@ -107,14 +116,14 @@ fn finding(
 
 /// The region of a trailing "retry" answer that follows other statements, or of a final
 /// `else { true }` of an `if` chain that is the body's result.
-fn trailing_retry(body: &syn::Block) -> Option<Region> {
+fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Region> {
     let (last, before) = body.stmts.split_last()?;
     let tail = match last {
         Stmt::Expr(expr, None) => expr,
         Stmt::Expr(expr @ Expr::Return(_), Some(_)) => expr,
         _ => return None,
     };
-    if constant_answer(tail) == Some(Answer::Retry) {
+    if classifier.answer(tail) == Some(Answer::Retry) {
         return (!before.is_empty()).then(|| Region::of(tail));
     }
     let Expr::If(mut chain) = tail.clone() else {
@@ -124,7 +133,7 @@ fn trailing_retry(body: &syn::Block) -> Option<Region> {
         let (_, else_branch) = chain.else_branch?;
         match *else_branch {
             Expr::If(next) => chain = next,
-            Expr::Block(block) if block_answer(&block.block) == Some(Answer::Retry) => {
+            Expr::Block(block) if classifier.block_answer(&block.block) == Some(Answer::Retry) => {
                 return Some(Region::of(&block));
             }
             _ => return None,
@@ -141,7 +150,7 @@ struct FallbackFinder<'c, 'x, 'f> {
 impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         for arm in &node.arms {
-            if catch_all_arm(arm) && constant_answer(&arm.body) == Some(Answer::Retry) {
+            if catch_all_arm(arm) && self.classifier.answer(&arm.body) == Some(Answer::Retry) {
                 let region = Region::from_span(
                     arm.pat
                         .span_join(&arm.body)
@@ -161,7 +170,7 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         if node.method == "unwrap_or" && node.args.len() == 1 {
             if let Some(arg) = node.args.first() {
-                if constant_answer(arg) == Some(Answer::Retry) {
+                if self.classifier.answer(arg) == Some(Answer::Retry) {
                     self.findings.push(finding(
                         self.cx,
                         self.classifier,
@@ -174,7 +183,12 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
         syn::visit::visit_expr_method_call(self, node);
     }
 
-    // Nested functions are classified on their own.
+    // Nested functions and closures are classified on their own.
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        if self.classifier.sig.is_some() {
+            syn::visit::visit_expr_closure(self, node);
+        }
+    }
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }
@@ -190,4 +204,77 @@ impl SpanJoin for syn::Pat {
         let end = syn::spanned::Spanned::span(other);
         start.join(end)
     }
+}
+
+/// Answers that say "retry" for whatever a list leaves out: `!matches!(err, A | B)` as the answer
+/// of a retry classifier, `matches!(self, A | B)` as the answer of an `is_permanent`-style one, and
+/// `.is_none_or(..)` / `.map_or(true, ..)` on something read from the error.
+fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
+    let mut found = Vec::new();
+    for expr in crate::classifier::answer_exprs(classifier) {
+        let (negated, inner) = match expr {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (true, &*unary.expr),
+            other => (false, other),
+        };
+        let Some(scrutinee) = crate::classifier::matches_scrutinee(inner) else {
+            continue;
+        };
+        if !reads_error(classifier, &scrutinee) {
+            continue;
+        }
+        let retries_unlisted = match classifier.polarity {
+            Polarity::Retry => negated,
+            Polarity::Final => !negated,
+        };
+        if retries_unlisted {
+            let how = if negated {
+                "answers retry for every case its negated `matches!` does not list"
+            } else {
+                "answers \"not final\" for every case its `matches!` does not list"
+            };
+            found.push((Region::of(expr), how.to_owned()));
+        }
+    }
+    let mut calls = UnknownIsRetry {
+        classifier,
+        found: Vec::new(),
+    };
+    classifier.visit_body(&mut calls);
+    found.extend(calls.found);
+    found
+}
+
+fn reads_error(classifier: &Classifier<'_>, expr: &Expr) -> bool {
+    crate::classifier::root_names(expr)
+        .iter()
+        .any(|name| classifier.error_inputs.contains(name))
+}
+
+/// `.is_none_or(..)` and `.map_or(true, ..)` answer retry when the error carries nothing to check.
+struct UnknownIsRetry<'c, 'a> {
+    classifier: &'c Classifier<'a>,
+    found: Vec<(Region, String)>,
+}
+
+impl<'ast> Visit<'ast> for UnknownIsRetry<'_, '_> {
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let retry_if_unknown = match node.method.to_string().as_str() {
+            "is_none_or" => self.classifier.answer_of_true() == Answer::Retry,
+            "map_or" => node
+                .args
+                .first()
+                .is_some_and(|arg| self.classifier.answer(arg) == Some(Answer::Retry)),
+            _ => false,
+        };
+        if retry_if_unknown && reads_error(self.classifier, &node.receiver) {
+            self.found.push((
+                Region::of(node),
+                format!("answers retry when `.{}(..)` finds nothing to check", node.method),
+            ));
+        }
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }

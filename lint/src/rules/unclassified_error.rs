@@ -90,14 +90,14 @@ impl Rule for UnclassifiedError {
         collect_types(&cx.ast.items, &mut types);
         let mut reported = HashSet::new();
         let mut findings = Vec::new();
-        let mut report = |name: &str, span: Span| {
+        let mut report = |name: &str, span: Span, wraps: Wraps| {
             if !classified.contains(name) && reported.insert(name.to_owned()) {
-                findings.push(self.finding(cx, name, span));
+                findings.push(self.finding(cx, name, span, wraps));
             }
         };
         for ty in &types {
             if ty.derives_error {
-                report(&ty.name, ty.span);
+                report(&ty.name, ty.span, ty.wraps);
             }
         }
         let mut impls = Vec::new();
@@ -107,11 +107,9 @@ impl Rule for UnclassifiedError {
                 continue;
             };
             // Report at the type's definition when it is in this file, else at the impl.
-            let span = types
-                .iter()
-                .find(|ty| ty.name == name)
-                .map_or_else(|| item.self_ty.span(), |ty| ty.span);
-            report(&name, span);
+            let found = types.iter().find(|ty| ty.name == name);
+            let span = found.map_or_else(|| item.self_ty.span(), |ty| ty.span);
+            report(&name, span, found.map(|ty| ty.wraps).unwrap_or_default());
         }
         findings.sort_by_key(|f| f.region);
         findings
@@ -119,16 +117,29 @@ impl Rule for UnclassifiedError {
 }
 
 impl UnclassifiedError {
-    fn finding(&self, cx: &FileContext<'_>, name: &str, span: Span) -> Finding {
+    fn finding(&self, cx: &FileContext<'_>, name: &str, span: Span, wraps: Wraps) -> Finding {
+        let mut help = "derive `triage::Classify` and mark each variant `#[retryable]`, \
+                        `#[terminal]` or `#[delegate]`"
+            .to_owned();
+        if wraps.erased {
+            help.push_str(
+                "; `#[delegate]` also takes `Box<dyn Error + Send + Sync>` and `anyhow::Error`, \
+                 which answer by their chain",
+            );
+        }
+        if wraps.foreign {
+            help.push_str(
+                "; another crate's error without `Classify` takes `#[delegate(with = path)]`, a \
+                 `fn(&E) -> Verdict` of your own",
+            );
+        }
         Finding {
             rule: self.name(),
             level: self.default_level(),
             path: cx.path.to_path_buf(),
             region: Region::from_span(span),
             message: format!("error type `{name}` does not implement `Classify`"),
-            help: "derive `triage::Classify` and mark each variant `#[retryable]`, `#[terminal]` \
-                   or `#[delegate]`"
-                .to_owned(),
+            help,
         }
     }
 }
@@ -168,7 +179,50 @@ struct TypeDef {
     name: String,
     span: Span,
     derives_error: bool,
+    wraps: Wraps,
 }
+
+/// What kinds of error a type's fields wrap, for the advice on how to delegate to them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Wraps {
+    /// `Box<dyn Error ..>` or `anyhow::Error`: `#[delegate]` asks their chain.
+    erased: bool,
+    /// Another crate's error (`serde_json::Error`): `#[delegate(with = path)]` decides for it.
+    foreign: bool,
+}
+
+impl Wraps {
+    fn of<'a>(fields: impl Iterator<Item = &'a syn::Field>) -> Wraps {
+        let mut wraps = Wraps::default();
+        for field in fields {
+            let syn::Type::Path(path) = &field.ty else {
+                continue;
+            };
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|seg| seg.ident.to_string())
+                .collect();
+            let boxes_dyn = path.path.segments.last().is_some_and(|last| {
+                matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+                    if matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::TraitObject(_)))))
+            });
+            match segments.as_slice() {
+                [.., first, last] if first == "anyhow" && last == "Error" => wraps.erased = true,
+                [.., last] if (last == "Box" || last == "Arc") && boxes_dyn => {
+                    wraps.erased = true;
+                }
+                [.., krate, last] if last == "Error" && krate != "io" && krate != "std" => {
+                    wraps.foreign = true;
+                }
+                _ => {}
+            }
+        }
+        wraps
+    }
+}
+
 
 fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
     for item in items {
@@ -177,11 +231,13 @@ fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
                 name: s.ident.to_string(),
                 span: s.ident.span(),
                 derives_error: derives_error(&s.attrs),
+                wraps: Wraps::of(s.fields.iter()),
             }),
             Item::Enum(e) => out.push(TypeDef {
                 name: e.ident.to_string(),
                 span: e.ident.span(),
                 derives_error: derives_error(&e.attrs),
+                wraps: Wraps::of(e.variants.iter().flat_map(|v| v.fields.iter())),
             }),
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
