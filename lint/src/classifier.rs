@@ -1,6 +1,7 @@
 //! Which functions decide whether an error is retried.
 //!
-//! A classifier is a function named like one of [`DEFAULT_CLASSIFIER_NAMES`] (or a name added in
+//! A classifier is a function named like one of
+//! [`DEFAULT_CLASSIFIER_NAMES`](crate::facts::DEFAULT_CLASSIFIER_NAMES) (or a name added in
 //! `triage.toml`) that returns `bool`, or the `verdict` method of an `impl Classify for T`. A function
 //! with a classifier's name only counts when it inspects an error: its receiver's type or one of its
 //! parameters looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
@@ -11,29 +12,8 @@ use syn::{
     Stmt, Type, TypeParamBound,
 };
 
-use crate::rule::TreeFacts;
-
-/// Function names that mark a retry classifier unless `triage.toml` adds more.
-pub const DEFAULT_CLASSIFIER_NAMES: &[&str] = &[
-    "is_retryable",
-    "is_retriable",
-    "retryable",
-    "retriable",
-    "should_retry",
-    "is_transient",
-    "could_retry",
-    "can_retry",
-    "is_temporary",
-    "retry_on",
-    "is_retryable_error",
-    "is_retriable_error",
-    "is_transient_error",
-    "is_temporary_error",
-    "should_retry_error",
-    "can_be_retried",
-    "may_retry",
-    "needs_retry",
-];
+use crate::facts::TreeFacts;
+use crate::syntax::types::type_name;
 
 /// Parameter names that hold an error, or an error's message, whatever their type says.
 const ERROR_PARAM_NAMES: &[&str] = &[
@@ -142,28 +122,6 @@ pub fn find_classifiers<'a>(file: &'a syn::File, tree: &TreeFacts) -> Vec<Classi
     finder.found
 }
 
-/// The last path segment of a type, looking through references, `Box`, `Arc`, `Rc` and `Option`.
-pub fn type_name(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Reference(r) => type_name(&r.elem),
-        Type::Paren(p) => type_name(&p.elem),
-        Type::Group(g) => type_name(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let ident = last.ident.to_string();
-            if matches!(ident.as_str(), "Box" | "Arc" | "Rc" | "Option") {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return type_name(inner);
-                    }
-                }
-            }
-            Some(ident)
-        }
-        _ => None,
-    }
-}
-
 /// The enclosing item of a function: an impl, a trait, or nothing.
 struct Scope<'a> {
     self_type: Option<String>,
@@ -185,7 +143,7 @@ impl<'a> ClassifierFinder<'a, '_> {
         let in_classify_impl = scope.is_some_and(|s| s.is_classify_impl);
         let kind = if in_classify_impl && name == "verdict" {
             ClassifierKind::Verdict
-        } else if self.tree.classifier_names.contains(&name) && returns_bool(sig) {
+        } else if self.tree.is_classifier_name(&name) && returns_bool(sig) {
             ClassifierKind::Predicate
         } else {
             return;

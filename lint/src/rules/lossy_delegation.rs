@@ -3,14 +3,15 @@
 
 use std::collections::HashSet;
 
-use syn::parse::ParseStream;
 use syn::visit::Visit;
-use syn::{Expr, Fields, Item, ItemEnum, Macro, Pat, Token, Type};
+use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{constant_answer, find_classifiers, type_name, Classifier, ClassifierKind};
+use crate::classifier::{constant_answer, find_classifiers, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::patterns::matches_pattern;
+use crate::syntax::types::{type_name, type_path};
 
 const DOCS: &str = "\
 ### What it does
@@ -50,24 +51,21 @@ or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
 ";
 
 /// The rule.
-pub struct LossyDelegation;
+pub(crate) struct LossyDelegation;
+
+/// The rule's declaration: what `cargo triage explain lossy_delegation` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "lossy_delegation",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
 
 impl Rule for LossyDelegation {
-    fn name(&self) -> &'static str {
-        "lossy_delegation"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -111,20 +109,13 @@ impl LossyDelegation {
             ClassifierKind::Verdict => "verdict".to_owned(),
             ClassifierKind::Predicate => classifier.name(),
         };
-        Finding {
-            rule: self.name(),
-            level: self.default_level(),
-            path: cx.path.to_path_buf(),
-            region: lossy.region,
-            message: format!(
+        cx.report(&INFO, lossy.region, format!(
                 "`{}` wraps `{}`, which has its own classifier, but this arm answers a constant",
                 lossy.variant, lossy.inner
-            ),
-            help: format!(
+            ), format!(
                 "ask the wrapped error: bind it and call `inner.{call}()`, or derive \
                  `triage::Classify` and mark the variant `#[delegate]`"
-            ),
-        }
+            ))
     }
 }
 
@@ -200,7 +191,7 @@ impl VariantLookup<'_> {
         if name == own {
             return None;
         }
-        let path = last_path(ty)?;
+        let path = type_path(ty)?;
         let qualified = path.segments.len() > 1;
         if name == "Error" {
             // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
@@ -338,30 +329,6 @@ impl ConstantArms<'_, '_> {
     }
 }
 
-/// The path of a type, looking through references, `Box`, `Arc` and `Rc` like [`type_name`].
-fn last_path(ty: &Type) -> Option<&syn::Path> {
-    match ty {
-        Type::Reference(r) => last_path(&r.elem),
-        Type::Paren(p) => last_path(&p.elem),
-        Type::Group(g) => last_path(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if matches!(
-                last.ident.to_string().as_str(),
-                "Box" | "Arc" | "Rc" | "Option"
-            ) {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return last_path(inner);
-                    }
-                }
-            }
-            Some(&p.path)
-        }
-        _ => None,
-    }
-}
-
 /// Whether field `index` of a tuple variant with `field_count` fields is not looked at by `elems`,
 /// which may hold one `..` standing for the fields between those it names.
 fn tuple_field_ignored(
@@ -416,24 +383,12 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     }
 }
 
-/// The pattern of `matches!(expr, pattern)`, or `None` when it has a guard (which may look at
-/// the inner value).
-fn matches_pattern(input: ParseStream<'_>) -> syn::Result<Option<Pat>> {
-    input.parse::<Expr>()?;
-    input.parse::<Token![,]>()?;
-    let pat = Pat::parse_multi_with_leading_vert(input)?;
-    if input.peek(Token![if]) {
-        return Ok(None);
-    }
-    Ok(Some(pat))
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::rule::TreeFacts;
+    use crate::facts::TreeFacts;
 
     fn lines(source: &str) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();
