@@ -14,38 +14,22 @@
 //! A function only counts when it inspects an error: its receiver's type or one of its parameters
 //! looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
 
-use syn::visit::Visit;
 use std::collections::HashSet;
+use syn::visit::Visit;
 
 use syn::{
     Block, Expr, FnArg, GenericParam, Generics, ItemImpl, ItemTrait, Pat, ReturnType, Signature,
     Stmt, Type, TypeParamBound,
 };
 
-use crate::retry_words::{name_polarity, trait_decides_retries, variant_answer, verdict_like_type, Polarity};
-use crate::rule::TreeFacts;
+use crate::facts::TreeFacts;
+use crate::retry_words::{
+    name_polarity, trait_decides_retries, variant_answer, verdict_like_type, words, Polarity,
+};
+use crate::syntax::types::type_name;
 
-/// Function names that mark a retry classifier unless `triage.toml` adds more.
-pub const DEFAULT_CLASSIFIER_NAMES: &[&str] = &[
-    "is_retryable",
-    "is_retriable",
-    "retryable",
-    "retriable",
-    "should_retry",
-    "is_transient",
-    "could_retry",
-    "can_retry",
-    "is_temporary",
-    "retry_on",
-    "is_retryable_error",
-    "is_retriable_error",
-    "is_transient_error",
-    "is_temporary_error",
-    "should_retry_error",
-    "can_be_retried",
-    "may_retry",
-    "needs_retry",
-];
+pub use crate::retry_words::Answer;
+pub(crate) use crate::syntax::patterns::matches_parts;
 
 /// Parameter names that hold an error, or an error's message, whatever their type says.
 const ERROR_PARAM_NAMES: &[&str] = &[
@@ -83,15 +67,6 @@ pub enum ClassifierBody<'a> {
     Block(&'a Block),
     /// A closure's body or the initialiser of an inline `let can_retry = ..`.
     Expr(&'a Expr),
-}
-
-/// The answer a constant expression gives to "retry this error?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// `true` or `Verdict::Retryable`.
-    Retry,
-    /// `false` or `Verdict::Terminal`.
-    DoNotRetry,
 }
 
 /// One classifier found in a file, borrowing the parsed file.
@@ -159,9 +134,7 @@ impl<'a> Classifier<'a> {
                 ClassifierKind::VerdictLike => verdict_like_answer(expr)?,
                 ClassifierKind::RetryAfter => match expr {
                     Expr::Path(path) if path.path.is_ident("None") => Answer::DoNotRetry,
-                    Expr::Call(call)
-                        if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Some")) =>
-                    {
+                    Expr::Call(call) if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Some")) => {
                         Answer::Retry
                     }
                     _ => return None,
@@ -188,16 +161,6 @@ impl<'a> Classifier<'a> {
         match self.polarity {
             Polarity::Retry => Answer::Retry,
             Polarity::Final => Answer::DoNotRetry,
-        }
-    }
-}
-
-impl Answer {
-    /// The other answer.
-    pub fn opposite(self) -> Answer {
-        match self {
-            Answer::Retry => Answer::DoNotRetry,
-            Answer::DoNotRetry => Answer::Retry,
         }
     }
 }
@@ -268,28 +231,6 @@ pub fn find_classifiers<'a>(file: &'a syn::File, tree: &TreeFacts) -> Vec<Classi
     finder.found
 }
 
-/// The last path segment of a type, looking through references, `Box`, `Arc`, `Rc` and `Option`.
-pub fn type_name(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Reference(r) => type_name(&r.elem),
-        Type::Paren(p) => type_name(&p.elem),
-        Type::Group(g) => type_name(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let ident = last.ident.to_string();
-            if matches!(ident.as_str(), "Box" | "Arc" | "Rc" | "Option") {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return type_name(inner);
-                    }
-                }
-            }
-            Some(ident)
-        }
-        _ => None,
-    }
-}
-
 /// The enclosing item of a function: an impl, a trait, or nothing.
 struct Scope<'a> {
     self_type: Option<String>,
@@ -332,7 +273,7 @@ fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
     loop {
         match receiver {
             Expr::MethodCall(inner) => {
-                if crate::retry_words::words(&inner.method.to_string())
+                if words(&inner.method.to_string())
                     .iter()
                     .any(|w| w == "retry")
                 {
@@ -341,9 +282,10 @@ fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
                 receiver = &inner.receiver;
             }
             Expr::Path(path) => {
-                return path.path.get_ident().is_some_and(|ident| {
-                    ident.to_string().to_ascii_lowercase().contains("retr")
-                })
+                return path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| ident.to_string().to_ascii_lowercase().contains("retr"))
             }
             Expr::Paren(paren) => receiver = &paren.expr,
             _ => return false,
@@ -402,16 +344,18 @@ impl<'a> ClassifierFinder<'a, '_> {
         let (kind, polarity) = if in_classify_impl && name == "verdict" {
             (ClassifierKind::Verdict, Polarity::Retry)
         } else if returns_bool(sig) {
-            let listed = self.tree.classifier_names.contains(&name)
-                || self.condition_fns.contains(&name);
+            let listed = self.tree.is_classifier_name(&name) || self.condition_fns.contains(&name);
             if polarity.is_none() && !listed && !in_retry_trait {
                 return;
             }
-            (ClassifierKind::Predicate, polarity.unwrap_or(Polarity::Retry))
+            (
+                ClassifierKind::Predicate,
+                polarity.unwrap_or(Polarity::Retry),
+            )
         } else if returned.as_deref().is_some_and(verdict_like_type) {
             (ClassifierKind::VerdictLike, Polarity::Retry)
         } else if returns_option_duration(sig)
-            && crate::retry_words::words(&name)
+            && words(&name)
                 .iter()
                 .any(|w| matches!(w.as_str(), "retry" | "backoff"))
         {
@@ -627,23 +571,6 @@ pub fn root_names(expr: &Expr) -> Vec<String> {
     let mut roots = Roots(Vec::new());
     roots.visit_expr(expr);
     roots.0
-}
-
-/// The parts of a `matches!(scrutinee, pattern)` call: the scrutinee, the pattern, and whether
-/// a guard follows (which may look at anything).
-pub fn matches_parts(mac: &syn::Macro) -> Option<(Expr, Pat, bool)> {
-    if !mac.path.is_ident("matches") {
-        return None;
-    }
-    mac.parse_body_with(|input: syn::parse::ParseStream<'_>| {
-        let scrutinee: Expr = input.parse()?;
-        input.parse::<syn::Token![,]>()?;
-        let pat = Pat::parse_multi_with_leading_vert(input)?;
-        let guarded = input.peek(syn::Token![if]);
-        input.parse::<proc_macro2::TokenStream>()?;
-        Ok((scrutinee, pat, guarded))
-    })
-    .ok()
 }
 
 /// The scrutinee of an unguarded `matches!(..)` expression.

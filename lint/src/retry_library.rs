@@ -6,6 +6,16 @@
 
 use syn::{Expr, ExprCall, ExprMethodCall};
 
+use crate::finding::Region;
+
+/// The region of a method call from its name to its closing parenthesis (`.retry(policy)` in a
+/// long chain), rather than the whole chain before it.
+pub(crate) fn method_region(call: &ExprMethodCall) -> Region {
+    let start = call.method.span();
+    let end = call.paren_token.span.close();
+    Region::from_span(start.join(end).unwrap_or(start))
+}
+
 /// The retry libraries a file mentions.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LibrariesUsed {

@@ -4,7 +4,24 @@
 //! Names are judged by their `_`-separated (or camel-case) words, not looked up in a fixed list, so
 //! `need_retry`, `should_retry_wake_compute` and `is_retryable_err` are all recognised.
 
-use crate::classifier::Answer;
+/// The answer a constant expression gives to "retry this error?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `true` or `Verdict::Retryable`.
+    Retry,
+    /// `false` or `Verdict::Terminal`.
+    DoNotRetry,
+}
+
+impl Answer {
+    /// The other answer.
+    pub fn opposite(self) -> Answer {
+        match self {
+            Answer::Retry => Answer::DoNotRetry,
+            Answer::DoNotRetry => Answer::Retry,
+        }
+    }
+}
 
 /// Byte strings of which a file must contain one to hold a classifier recognised by its name, its
 /// trait, its return type or its retry library (matched ASCII case-insensitively): `retr` covers
@@ -123,12 +140,18 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
             return None;
         }
     }
-    // Names that start with an action verb do something rather than answer (`set_retryable`).
-    if !asks && words.len() > 1 && !RETRY_ADJECTIVES.contains(&first) && !FINAL_ADJECTIVES.contains(&first) {
-        let describes_error = words
-            .iter()
-            .take_while(|w| !is_retry_word(w) && !FINAL_ADJECTIVES.contains(&w.as_str()))
-            .all(|w| matches!(w.as_str(), "err" | "error" | "status" | "e" | "this" | "is"));
+    // Without a question verb, the other words may only name the error (`error_is_retryable`,
+    // `retryable_error`): `set_retryable` and `retryable_update_meta` do something instead.
+    if !asks {
+        let describes_error = words.iter().all(|w| {
+            is_retry_word(w)
+                || FINAL_ADJECTIVES.contains(&w.as_str())
+                || NEGATIONS.contains(&w.as_str())
+                || matches!(
+                    w.as_str(),
+                    "err" | "error" | "errors" | "status" | "e" | "this" | "is" | "failure" | "code"
+                )
+        });
         if !describes_error {
             return None;
         }
@@ -170,7 +193,10 @@ pub fn variant_answer(name: &str) -> Option<Answer> {
     }
     if words.iter().any(|w| {
         FINAL_ADJECTIVES.contains(&w.as_str())
-            || matches!(w.as_str(), "abort" | "fail" | "forbidden" | "stop" | "giveup")
+            || matches!(
+                w.as_str(),
+                "abort" | "fail" | "forbidden" | "stop" | "giveup"
+            )
     }) {
         return Some(Answer::DoNotRetry);
     }
@@ -247,7 +273,10 @@ mod tests {
     fn variant_names() {
         assert_eq!(variant_answer("RetryIndicated"), Some(Answer::Retry));
         assert_eq!(variant_answer("transient_error"), Some(Answer::Retry));
-        assert_eq!(variant_answer("NoActionIndicated"), Some(Answer::DoNotRetry));
+        assert_eq!(
+            variant_answer("NoActionIndicated"),
+            Some(Answer::DoNotRetry)
+        );
         assert_eq!(variant_answer("DoNotRetry"), Some(Answer::DoNotRetry));
         assert_eq!(variant_answer("Permanent"), Some(Answer::DoNotRetry));
         assert_eq!(variant_answer("Ok"), None);

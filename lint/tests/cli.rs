@@ -18,9 +18,17 @@ impl StoreError {
 ";
 
 const CLEAN: &str = "\
+enum StoreError {
+    Busy,
+    Closed,
+}
+
 impl StoreError {
     fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Busy)
+        match self {
+            StoreError::Busy => true,
+            StoreError::Closed => false,
+        }
     }
 }
 ";

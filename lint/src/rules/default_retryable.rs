@@ -6,14 +6,14 @@ use syn::{Expr, ExprMatch, Stmt};
 use crate::classifier::{find_classifiers, Answer, Classifier, ClassifierBody, ClassifierKind};
 use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
-use crate::rules::catch_all_arm;
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
-pub struct DefaultRetryable;
+pub(crate) struct DefaultRetryable;
 
 /// What `cargo triage explain default_retryable` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
@@ -45,22 +45,19 @@ fn is_retryable(&self) -> bool {
 ```
 ";
 
+/// The rule's declaration: what `cargo triage explain default_retryable` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "default_retryable",
+    default_level: Level::Deny,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
+
 impl Rule for DefaultRetryable {
-    fn name(&self) -> &'static str {
-        "default_retryable"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Deny
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -99,19 +96,16 @@ fn finding(
     region: Region,
     how: String,
 ) -> Finding {
-    Finding {
-        rule: "default_retryable",
-        level: Level::Deny,
-        path: cx.path.to_path_buf(),
+    cx.report(
+        &INFO,
         region,
-        message: format!(
+        format!(
             "{} {how}, so every error it does not recognise is retried",
             classifier.describe()
         ),
-        help: "name the retryable cases and make the fallback terminal (`false` or \
-               `Verdict::Terminal`)"
-            .to_owned(),
-    }
+        "name the retryable cases and make the fallback terminal (`false` or \
+               `Verdict::Terminal`)",
+    )
 }
 
 /// The region of a trailing "retry" answer that follows other statements, or of a final

@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{find_classifiers, matches_parts, type_name, Classifier, ClassifierKind};
+use crate::classifier::{find_classifiers, matches_parts, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::types::{type_name, type_path};
 
 const DOCS: &str = "\
 ### What it does
@@ -49,24 +50,21 @@ or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
 ";
 
 /// The rule.
-pub struct LossyDelegation;
+pub(crate) struct LossyDelegation;
+
+/// The rule's declaration: what `cargo triage explain lossy_delegation` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "lossy_delegation",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
 
 impl Rule for LossyDelegation {
-    fn name(&self) -> &'static str {
-        "lossy_delegation"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -154,20 +152,17 @@ impl LossyDelegation {
             } else {
                 "terminal"
             };
-            findings.push(Finding {
-                rule: self.name(),
-                level: self.default_level(),
-                path: cx.path.to_path_buf(),
-                region: Region::of(constant),
-                message: format!(
+            findings.push(cx.report(
+                &INFO,
+                Region::of(constant),
+                format!(
                     "`{own}::{}` wraps `{inner}`, which can classify itself, but `#[{attr_name}]` \
                      answers a constant",
                     variant.ident
                 ),
-                help: "mark the variant `#[delegate]` (or `#[delegate(with = path)]` to decide \
-                       with a function of the wrapped error)"
-                    .to_owned(),
-            });
+                "mark the variant `#[delegate]` (or `#[delegate(with = path)]` to decide with a \
+                 function of the wrapped error)",
+            ));
         }
         findings
     }
@@ -183,12 +178,10 @@ impl LossyDelegation {
         } else {
             format!("ask the wrapped error: bind it and call `inner.{call}()`")
         };
-        Finding {
-            rule: self.name(),
-            level: self.default_level(),
-            path: cx.path.to_path_buf(),
-            region: lossy.region,
-            message: format!(
+        cx.report(
+            &INFO,
+            lossy.region,
+            format!(
                 "`{}` wraps `{}`, which has its own classifier, but {} a constant",
                 lossy.variant,
                 lossy.inner,
@@ -198,10 +191,8 @@ impl LossyDelegation {
                     "this arm answers"
                 }
             ),
-            help: format!(
-                "{ask}, or derive `triage::Classify` and mark the variant `#[delegate]`"
-            ),
-        }
+            format!("{ask}, or derive `triage::Classify` and mark the variant `#[delegate]`"),
+        )
     }
 }
 
@@ -283,7 +274,7 @@ impl VariantLookup<'_> {
         if name == own {
             return None;
         }
-        let path = last_path(ty)?;
+        let path = type_path(ty)?;
         let qualified = path.segments.len() > 1;
         if name == "Error" {
             // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
@@ -428,30 +419,6 @@ impl ConstantArms<'_, '_> {
             inner,
             left_out: false,
         });
-    }
-}
-
-/// The path of a type, looking through references, `Box`, `Arc` and `Rc` like [`type_name`].
-fn last_path(ty: &Type) -> Option<&syn::Path> {
-    match ty {
-        Type::Reference(r) => last_path(&r.elem),
-        Type::Paren(p) => last_path(&p.elem),
-        Type::Group(g) => last_path(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if matches!(
-                last.ident.to_string().as_str(),
-                "Box" | "Arc" | "Rc" | "Option"
-            ) {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return last_path(inner);
-                    }
-                }
-            }
-            Some(&p.path)
-        }
-        _ => None,
     }
 }
 
@@ -615,7 +582,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::rule::TreeFacts;
+    use crate::facts::TreeFacts;
 
     fn lines(source: &str) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();

@@ -7,13 +7,13 @@ use syn::{Expr, Local, Pat};
 
 use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
 
 /// The rule; see [`DOCS`].
-pub struct StringClassification;
+pub(crate) struct StringClassification;
 
 /// What `cargo triage explain string_classification` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
 `.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
@@ -74,23 +74,20 @@ const TEXT_PRESERVING: &[&str] = &[
 const RETRY_WORDS: &[&str] = &["retry", "retries", "retried", "retriable", "retryable"];
 const RETRY_LOOP_WORDS: &[&str] = &["retry", "retries", "retried", "attempt", "backoff"];
 
+/// The rule's declaration: what `cargo triage explain string_classification` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "string_classification",
+    default_level: Level::Deny,
+    docs: DOCS,
+    // Outside classifiers, a retry context needs one of these words (the prefilter is case
+    // insensitive); classifiers come from the names the engine adds.
+    needles: &["retr", "attempt", "backoff"],
+    only_in_triage_crates: false,
+};
+
 impl Rule for StringClassification {
-    fn name(&self) -> &'static str {
-        "string_classification"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Deny
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Outside classifiers, a retry context needs one of these words (the prefilter is case
-        // insensitive); classifiers come from the names the engine adds.
-        &["retr", "attempt", "backoff"]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -150,16 +147,9 @@ impl FunctionCollector<'_, '_> {
                 Some(name) => format!("{name} classifies errors by their message text"),
                 None => "the decision to retry depends on the error's message text".to_owned(),
             };
-            self.findings.push(Finding {
-                rule: "string_classification",
-                level: Level::Deny,
-                path: self.cx.path.to_path_buf(),
-                region,
-                message,
-                help: "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
+            self.findings.push(self.cx.report(&INFO, region, message, "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
                        `#[derive(triage::Classify)]`), not by its text"
-                    .to_owned(),
-            });
+                    .to_owned()));
         }
     }
 }

@@ -3,14 +3,13 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemImpl, Path, Token};
+use syn::{Attribute, Item, ItemImpl};
 
-use crate::classifier::type_name;
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// An error type is seen through `#[derive(Error)]`, `#[derive(Snafu)]` or `impl Error for T`.
 /// The rule only runs in crates that depend on triage, so these broad needles cost nothing elsewhere.
@@ -56,27 +55,20 @@ pub enum FetchError {
 ";
 
 /// The rule.
-pub struct UnclassifiedError;
+pub(crate) struct UnclassifiedError;
+
+/// The rule's declaration: what `cargo triage explain unclassified_error` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "unclassified_error",
+    default_level: Level::Warn,
+    docs: DOCS,
+    needles: NEEDLES,
+    only_in_triage_crates: true,
+};
 
 impl Rule for UnclassifiedError {
-    fn name(&self) -> &'static str {
-        "unclassified_error"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        NEEDLES
-    }
-
-    fn only_in_triage_crates(&self) -> bool {
-        true
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -133,45 +125,20 @@ impl UnclassifiedError {
                  `fn(&E) -> Verdict` of your own",
             );
         }
-        Finding {
-            rule: self.name(),
-            level: self.default_level(),
-            path: cx.path.to_path_buf(),
-            region: Region::from_span(span),
-            message: format!("error type `{name}` does not implement `Classify`"),
+        cx.report(
+            &INFO,
+            Region::from_span(span),
+            format!("error type `{name}` does not implement `Classify`"),
             help,
-        }
+        )
     }
-}
-
-/// Whether `attrs` hold a `#[derive(..)]` that lists a path ending in `name` (`Error` matches both
-/// `Error` and `thiserror::Error`).
-fn derives(attrs: &[Attribute], name: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("derive"))
-        .filter_map(|attr| {
-            attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-                .ok()
-        })
-        .any(|paths| {
-            paths
-                .iter()
-                .any(|path| path.segments.last().is_some_and(|seg| seg.ident == name))
-        })
 }
 
 /// `#[derive(thiserror::Error)]` or `#[derive(Snafu)]`.
 fn derives_error(attrs: &[Attribute]) -> bool {
-    derives(attrs, "Error") || derives(attrs, "Snafu")
-}
-
-/// Whether an impl implements the trait `name`, by last path segment.
-fn implements(item: &ItemImpl, name: &str) -> bool {
-    item.trait_
-        .as_ref()
-        .and_then(|(_, path, _)| path.segments.last())
-        .is_some_and(|seg| seg.ident == name)
+    derived_traits(attrs)
+        .iter()
+        .any(|name| name == "Error" || name == "Snafu")
 }
 
 /// A struct or enum defined in the file.
@@ -252,7 +219,7 @@ fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
 fn collect_error_impls<'a>(items: &'a [Item], out: &mut Vec<&'a ItemImpl>) {
     for item in items {
         match item {
-            Item::Impl(i) if implements(i, "Error") => out.push(i),
+            Item::Impl(i) if implemented_trait(i).as_deref() == Some("Error") => out.push(i),
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
                     collect_error_impls(items, out);
@@ -268,7 +235,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::rule::TreeFacts;
+    use crate::facts::TreeFacts;
 
     fn lines_with(source: &str, uses_triage: bool, tree: &TreeFacts) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();

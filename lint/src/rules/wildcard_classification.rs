@@ -7,14 +7,15 @@ use syn::{Expr, ExprMatch, Pat};
 
 use crate::classifier::{find_classifiers, matches_parts, Answer, Classifier};
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule, TreeFacts};
-use crate::rules::catch_all_arm;
+use crate::facts::TreeFacts;
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
-pub struct WildcardClassification;
+pub(crate) struct WildcardClassification;
 
 /// What `cargo triage explain wildcard_classification` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds classifiers that match on an error enum of the same codebase and end in a catch-all arm
 (`_ => false`, `other => ...`) instead of naming every variant. A catch-all that answers \"retry\"
@@ -52,22 +53,19 @@ enum FetchError {
 ```
 ";
 
+/// The rule's declaration: what `cargo triage explain wildcard_classification` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "wildcard_classification",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
+
 impl Rule for WildcardClassification {
-    fn name(&self) -> &'static str {
-        "wildcard_classification"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -98,19 +96,12 @@ impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
         if matches_own_error_enum(node, self.classifier, self.cx.tree, self.file_enums) {
             for arm in &node.arms {
                 if catch_all_arm(arm) && self.classifier.answer(&arm.body) != Some(Answer::Retry) {
-                    self.findings.push(Finding {
-                        rule: "wildcard_classification",
-                        level: Level::Warn,
-                        path: self.cx.path.to_path_buf(),
-                        region: Region::of(&arm.pat),
-                        message: format!(
+                    self.findings.push(self.cx.report(&INFO, Region::of(&arm.pat), format!(
                             "{} classifies the variants it does not name with a catch-all arm",
                             self.classifier.describe()
-                        ),
-                        help: "name every variant, or `#[derive(triage::Classify)]` so a new \
+                        ), "name every variant, or `#[derive(triage::Classify)]` so a new \
                                variant cannot compile without a verdict"
-                            .to_owned(),
-                    });
+                            .to_owned()));
                 }
             }
         }
@@ -173,19 +164,16 @@ impl WildcardFinder<'_, '_, '_> {
                 return;
             }
         }
-        self.findings.push(Finding {
-            rule: "wildcard_classification",
-            level: Level::Warn,
-            path: self.cx.path.to_path_buf(),
-            region: Region::of(mac),
-            message: format!(
+        self.findings.push(self.cx.report(
+            &INFO,
+            Region::of(mac),
+            format!(
                 "{} classifies every variant its `matches!` does not list, as a catch-all arm would",
                 self.classifier.describe()
             ),
-            help: "match every variant by name, or `#[derive(triage::Classify)]` so a new \
-                   variant cannot compile without a verdict"
-                .to_owned(),
-        });
+            "match every variant by name, or `#[derive(triage::Classify)]` so a new variant \
+             cannot compile without a verdict",
+        ));
     }
 }
 
