@@ -149,7 +149,15 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
                 || NEGATIONS.contains(&w.as_str())
                 || matches!(
                     w.as_str(),
-                    "err" | "error" | "errors" | "status" | "e" | "this" | "is" | "failure" | "code"
+                    "err"
+                        | "error"
+                        | "errors"
+                        | "status"
+                        | "e"
+                        | "this"
+                        | "is"
+                        | "failure"
+                        | "code"
                 )
         });
         if !describes_error {

@@ -17,7 +17,11 @@ const DOCS: &str = "\
 ### What it does
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
-checks, a final `else { true }`, or `.unwrap_or(true)`.
+checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
+`.is_none_or(..)`), or an `is_permanent`-style classifier whose fallback says \"not permanent\".
+Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
+`let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
+inside it is a documented decision and is not reported.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -74,7 +78,10 @@ impl Rule for DefaultRetryable {
                 ClassifierBody::Expr(Expr::Block(block)) => Some(&block.block),
                 ClassifierBody::Expr(_) => None,
             };
-            if let Some(region) = body.and_then(|body| trailing_retry(&classifier, body)) {
+            if let Some(region) = body
+                .and_then(|body| trailing_retry(&classifier, body))
+                .filter(|region| !documented(cx.source, *region))
+            {
                 let how = match (classifier.kind, classifier.polarity) {
                     (ClassifierKind::Predicate, Polarity::Retry) => "answers `true` after its checks",
                     (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
@@ -118,7 +125,8 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
         _ => return None,
     };
     if classifier.answer(tail) == Some(Answer::Retry) {
-        return (!before.is_empty()).then(|| Region::of(tail));
+        // Only a fallback after checks: a body that logs and answers retry decides nothing.
+        return before.iter().any(decides).then(|| Region::of(tail));
     }
     let Expr::If(mut chain) = tail.clone() else {
         return None;
@@ -133,6 +141,46 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
             _ => return None,
         }
     }
+}
+
+/// Whether a statement checks something: an `if`, a `match`, a `return` or a `?`.
+fn decides(stmt: &Stmt) -> bool {
+    struct Decision(bool);
+    impl<'ast> Visit<'ast> for Decision {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if matches!(
+                expr,
+                Expr::If(_) | Expr::Match(_) | Expr::Return(_) | Expr::Try(_) | Expr::Let(_)
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut decision = Decision(false);
+    decision.visit_stmt(stmt);
+    decision.0
+}
+
+/// Whether the fallback at `region` carries a comment (on the line above it or inside it): the
+/// author wrote down why unknown errors are retried, a documented choice rather than a default
+/// nobody decided.
+fn documented(source: &str, region: Region) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let first = region.line.saturating_sub(2);
+    let last = region.end_line.min(lines.len());
+    lines.get(first..last).is_some_and(|span| {
+        span.iter().enumerate().any(|(index, line)| {
+            let trimmed = line.trim_start();
+            let comment_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
+            // The line above counts only when it is a comment line of its own.
+            if index == 0 && first + 1 < region.line {
+                return comment_line;
+            }
+            comment_line || line.contains(" // ")
+        })
+    })
 }
 
 struct FallbackFinder<'c, 'x, 'f> {
@@ -150,6 +198,9 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                         .span_join(&arm.body)
                         .unwrap_or_else(|| syn::spanned::Spanned::span(&arm.pat)),
                 );
+                if documented(self.cx.source, region) {
+                    continue;
+                }
                 self.findings.push(finding(
                     self.cx,
                     self.classifier,

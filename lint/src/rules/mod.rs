@@ -23,7 +23,7 @@ registry! {
     lossy_delegation::LossyDelegation,
     unbounded_retry::UnboundedRetry,
     unclassified_error::UnclassifiedError,
-    unbounded_retry_policy::UnboundedRetryPolicy,
+    unbounded_retry_config::UnboundedRetryConfig,
     retry_without_condition::RetryWithoutCondition,
     malformed_suppression::MalformedSuppression,
 }

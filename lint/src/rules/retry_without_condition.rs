@@ -13,8 +13,6 @@ const DOCS: &str = "\
 ### What it does
 Finds retry-library calls that retry every error, whatever it is:
 - backon's `op.retry(builder)` awaited or called without `.when(..)`;
-- tokio-retry's `Retry::spawn(strategy, op)` (where `RetryIf::spawn(strategy, op, condition)`
-  would decide);
 - the backoff crate's `retry(policy, op)` whose operation uses `?` on its own errors: the crate's
   `From` impl makes every such error `Error::transient`; so does `.map_err(Error::transient)`.
 
@@ -43,7 +41,7 @@ static INFO: RuleInfo = RuleInfo {
     name: "retry_without_condition",
     default_level: Level::Warn,
     docs: DOCS,
-    needles: &["backon", "backoff::", "tokio_retry"],
+    needles: &["backon", "backoff::"],
     only_in_triage_crates: false,
 };
 
@@ -57,7 +55,7 @@ impl Rule for RetryWithoutCondition {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let libraries = LibrariesUsed::in_source(cx.source);
-        if !(libraries.backon || libraries.backoff || libraries.tokio_retry) {
+        if !(libraries.backon || libraries.backoff) {
             return Vec::new();
         }
         let mut finder = ConditionFinder {
@@ -122,19 +120,6 @@ impl ConditionFinder<'_> {
         let Some((before, function)) = callee(call) else {
             return;
         };
-        if self.libraries.tokio_retry
-            && before.as_deref() == Some("Retry")
-            && matches!(function.as_str(), "spawn" | "start")
-        {
-            self.findings.push(self.cx.report(
-                &INFO,
-                Region::of(call),
-                "`Retry::spawn` retries every error",
-                "use `RetryIf::spawn(strategy, action, |err| ..)` with a condition that answers \
-                 retry only for errors that may succeed next time",
-            ));
-            return;
-        }
         let backoff_retry = self.libraries.backoff
             && matches!(function.as_str(), "retry" | "retry_notify")
             && call.args.len() >= 2

@@ -455,16 +455,41 @@ impl<'ast> Visit<'ast> for RetryMention<'_> {
     }
 }
 
-/// Finds a `return` or `break` outside closures: a branch that stops retrying.
+/// Finds a way of giving up outside closures: `return Err(..)` (or a `return` of anything but
+/// `Ok`/`Some`), `break Err(..)`, `bail!(..)`. A plain `break` may as well mean success.
 struct Exit(bool);
 
+fn is_success(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(p)
+            if p.path.segments.last().is_some_and(|seg| seg.ident == "Ok" || seg.ident == "Some")),
+        Expr::Path(p) => p.path.is_ident("None"),
+        Expr::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    }
+}
+
 impl<'ast> Visit<'ast> for Exit {
-    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-        self.0 = true;
+    fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+        if !node.expr.as_deref().is_some_and(is_success) && node.expr.is_some() {
+            self.0 = true;
+        }
+        syn::visit::visit_expr_return(self, node);
     }
 
-    fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-        self.0 = true;
+    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+        if let Some(Expr::Call(call)) = node.expr.as_deref() {
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err")) {
+                self.0 = true;
+            }
+        }
+        syn::visit::visit_expr_break(self, node);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.is_ident("bail") {
+            self.0 = true;
+        }
     }
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}

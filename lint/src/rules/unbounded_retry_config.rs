@@ -1,4 +1,4 @@
-//! `unbounded_retry_policy`: a retry library configured to retry for ever.
+//! `unbounded_retry_config`: a retry library configured to retry for ever.
 
 use std::collections::HashMap;
 
@@ -37,7 +37,7 @@ Give every policy an attempt cap, a deadline, or both.
 ";
 
 static INFO: RuleInfo = RuleInfo {
-    name: "unbounded_retry_policy",
+    name: "unbounded_retry_config",
     default_level: Level::Deny,
     docs: DOCS,
     needles: &[
@@ -58,17 +58,20 @@ const TOKIO_RETRY_STRATEGIES: &[&str] = &[
 ];
 
 /// The rule; see its documentation.
-pub struct UnboundedRetryPolicy;
+pub struct UnboundedRetryConfig;
 
-impl Rule for UnboundedRetryPolicy {
+impl Rule for UnboundedRetryConfig {
     fn info(&self) -> &'static RuleInfo {
         &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let mut functions = FunctionTails::default();
+        functions.visit_file(cx.ast);
         let mut finder = PolicyFinder {
             cx,
             libraries: LibrariesUsed::in_source(cx.source),
+            functions: functions.0,
             strategies: HashMap::new(),
             findings: Vec::new(),
         };
@@ -82,6 +85,9 @@ impl Rule for UnboundedRetryPolicy {
 struct PolicyFinder<'x> {
     cx: &'x FileContext<'x>,
     libraries: LibrariesUsed,
+    /// The tail expression of every function of the file without parameters, by name: a strategy
+    /// built by `get_retry_strategy()` is read through one call.
+    functions: HashMap<String, Expr>,
     /// `let strategy = ..;` bindings in the function being visited, by name.
     strategies: HashMap<String, Expr>,
     findings: Vec<Finding>,
@@ -101,6 +107,15 @@ impl PolicyFinder<'_> {
                     None => return false,
                 },
                 None => return false,
+            },
+            other => other,
+        };
+        let expr = match expr {
+            Expr::Call(call) if call.args.is_empty() => match callee(call)
+                .and_then(|(_, name)| self.functions.get(&name))
+            {
+                Some(tail) => tail,
+                None => expr,
             },
             other => other,
         };
@@ -228,6 +243,21 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_> {
             }
         }
         syn::visit::visit_expr_struct(self, node);
+    }
+}
+
+/// The tail expressions of the parameterless functions of a file.
+#[derive(Default)]
+struct FunctionTails(HashMap<String, Expr>);
+
+impl<'ast> Visit<'ast> for FunctionTails {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if item.sig.inputs.is_empty() {
+            if let Some(Stmt::Expr(tail, None)) = item.block.stmts.last() {
+                self.0.insert(item.sig.ident.to_string(), tail.clone());
+            }
+        }
+        syn::visit::visit_item_fn(self, item);
     }
 }
 
