@@ -35,6 +35,7 @@ pub const CLASSIFIER_NEEDLES: &[&str] = &[
     "fatal",
     "terminal",
     "Verdict",
+    "backoff",
 ];
 
 /// Which question a classifier answers.
@@ -165,6 +166,18 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
         }
     }
     polarity
+}
+
+/// Whether an identifier says "this can never succeed" (`Fatal`, `PermanentError`,
+/// `is_terminal`, `NonRetryable`): a branch producing it decides against retrying.
+pub fn says_final(ident: &str) -> bool {
+    let words = words(ident);
+    words.iter().enumerate().any(|(index, word)| {
+        FINAL_ADJECTIVES.contains(&word.as_str())
+            || (RETRY_ADJECTIVES.contains(&word.as_str())
+                && index > 0
+                && NEGATIONS.contains(&words[index - 1].as_str()))
+    })
 }
 
 /// Whether a trait's name says it decides retries: `CouldRetry`, `ShouldRetryWakeCompute`,

@@ -301,13 +301,17 @@ impl InspectionFinder<'_> {
     fn leads_to_retry(&self, branch: &Expr) -> bool {
         let mut continues = Continue(false);
         continues.visit_expr(branch);
-        mentions_retry_expr(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+        let mut finals = FinalMention(false);
+        finals.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
         let mut continues = Continue(false);
         continues.visit_block(branch);
-        mentions_retry(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+        let mut finals = FinalMention(false);
+        finals.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
     }
 
     /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
@@ -360,7 +364,11 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
         match expr {
             Expr::If(if_expr)
                 if self.block_leads_to_retry(&if_expr.then_branch)
-                    || self.block_stops_retrying(&if_expr.then_branch) =>
+                    || self.block_stops_retrying(&if_expr.then_branch)
+                    || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
+                        matches!(&**other, Expr::Block(block)
+                            if self.block_leads_to_retry(&block.block))
+                    }) =>
             {
                 self.record_inspections_in(&if_expr.cond);
             }
@@ -488,6 +496,20 @@ impl<'ast> Visit<'ast> for Exit {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if mac.path.is_ident("bail") {
+            self.0 = true;
+        }
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+/// Finds an identifier that says "never retry" (`NotifyError::Fatal`, `Permanent`): the other
+/// polarity of a retry decision.
+struct FinalMention(bool);
+
+impl<'ast> Visit<'ast> for FinalMention {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        if crate::retry_words::says_final(&ident.to_string()) {
             self.0 = true;
         }
     }
