@@ -22,6 +22,7 @@ registry! {
     wildcard_classification::WildcardClassification,
     lossy_delegation::LossyDelegation,
     unbounded_retry::UnboundedRetry,
+    retry_until_cancelled::RetryUntilCancelled,
     unclassified_error::UnclassifiedError,
     malformed_suppression::MalformedSuppression,
 }
