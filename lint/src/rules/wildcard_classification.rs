@@ -127,11 +127,18 @@ fn matches_own_error_enum(
     }
     node.arms.iter().any(|arm| {
         pattern_paths(&arm.pat).iter().any(|enum_name| {
-            enum_name == "Self"
+            let own = enum_name == "Self"
                 || classifier.self_type.as_deref() == Some(enum_name.as_str())
                 || file_enums.contains(enum_name)
                 || tree.error_types.contains(enum_name)
-                || tree.classified_types.contains(enum_name)
+                || tree.classified_types.contains(enum_name);
+            // A foreign enum (an SDK's `#[non_exhaustive]` error) needs its catch-all: the enum
+            // must be defined somewhere in the tree.
+            let name = match enum_name.as_str() {
+                "Self" => classifier.self_type.as_deref().unwrap_or(""),
+                name => name,
+            };
+            own && (file_enums.contains(name) || tree.local_types.contains(name))
         })
     })
 }
