@@ -51,6 +51,7 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
 
     fn visit_item_enum(&mut self, item: &'ast ItemEnum) {
         self.record_derives(&item.attrs, &item.ident);
+        self.facts.local_types.insert(item.ident.to_string());
         syn::visit::visit_item_enum(self, item);
     }
 
@@ -63,6 +64,10 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
                 }
                 Some("Classify") => {
                     self.facts.classified_types.insert(self_type.clone());
+                    self.facts.local_types.insert(self_type.clone());
+                }
+                None => {
+                    self.facts.local_types.insert(self_type.clone());
                 }
                 Some(name) if trait_decides_retries(name) => {
                     self.facts.classified_types.insert(self_type.clone());

@@ -25,6 +25,9 @@ pub struct TreeFacts {
     /// Names (last path segment) of types that are errors: they derive `Error` or implement
     /// `std::error::Error` somewhere in the tree.
     pub error_types: HashSet<String>,
+    /// Names of types the tree defines: its enums, and the types it writes inherent impls or
+    /// `Classify` impls for. A type not among them is another crate's.
+    pub local_types: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -45,6 +48,8 @@ impl TreeFacts {
 pub(crate) struct FileFacts {
     /// Types that derive `Error` (or `Snafu`) or implement `Error`.
     pub(crate) error_types: HashSet<String>,
+    /// Enums of the file, and types it writes inherent or `Classify` impls for.
+    pub(crate) local_types: HashSet<String>,
     /// Types that derive or implement `Classify`, or have a classifier-named `bool` method.
     pub(crate) classified_types: HashSet<String>,
 }
@@ -53,6 +58,7 @@ impl FileFacts {
     /// Adds this file's facts to the tree's.
     pub(crate) fn merge_into(self, tree: &mut TreeFacts) {
         tree.error_types.extend(self.error_types);
+        tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
     }
 }

@@ -22,10 +22,14 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let bytes = source.as_bytes();
     let may_have_derive = memmem::find(bytes, b"derive").is_some();
     let may_have_impl = memmem::find(bytes, b"impl").is_some();
-    if !may_have_derive && !may_have_impl {
+    let may_have_enum = memmem::find(bytes, b"enum").is_some();
+    if !may_have_derive && !may_have_impl && !may_have_enum {
         return facts;
     }
     let code = blank_comments_and_strings(bytes);
+    if may_have_enum {
+        scan_enums(&code, &mut facts);
+    }
     if may_have_derive {
         scan_derives(&code, &mut facts);
     }
@@ -111,6 +115,21 @@ fn type_name_in(text: &str) -> Option<String> {
         .unwrap_or(rest.len());
     let last = rest[..path_len].rsplit("::").next()?.trim();
     (!last.is_empty()).then(|| last.to_owned())
+}
+
+/// `enum Name` wherever it is written (nested modules and functions included).
+fn scan_enums(code: &[u8], facts: &mut FileFacts) {
+    for at in memmem::find_iter(code, b"enum") {
+        if at > 0 && is_ident_byte(code[at - 1]) {
+            continue;
+        }
+        if !code.get(at + 4).is_some_and(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        if let Some((name, _)) = ident_at(code, at + 4) {
+            facts.local_types.insert(name.to_owned());
+        }
+    }
 }
 
 fn scan_derives(code: &[u8], facts: &mut FileFacts) {
@@ -223,6 +242,10 @@ fn scan_impls(code: &[u8], classifier_names: &HashSet<String>, facts: &mut FileF
             }
             Some("Classify") => {
                 facts.classified_types.insert(self_type.clone());
+                facts.local_types.insert(self_type.clone());
+            }
+            None if trait_part.is_none() => {
+                facts.local_types.insert(self_type.clone());
             }
             Some(name) if trait_decides_retries(name) => {
                 facts.classified_types.insert(self_type.clone());

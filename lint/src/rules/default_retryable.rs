@@ -173,6 +173,10 @@ fn documented(source: &str, region: Region) -> bool {
     lines.get(first..last).is_some_and(|span| {
         span.iter().enumerate().any(|(index, line)| {
             let trimmed = line.trim_start();
+            if line.contains("triage:allow") {
+                // A suppression is not an explanation; it has its own rules.
+                return false;
+            }
             let comment_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
             // The line above counts only when it is a comment line of its own.
             if index == 0 && first + 1 < region.line {

@@ -22,6 +22,7 @@ registry! {
     wildcard_classification::WildcardClassification,
     lossy_delegation::LossyDelegation,
     unbounded_retry::UnboundedRetry,
+    retry_until_cancelled::RetryUntilCancelled,
     unclassified_error::UnclassifiedError,
     unbounded_retry_config::UnboundedRetryConfig,
     retry_without_condition::RetryWithoutCondition,

@@ -183,11 +183,18 @@ fn own_enum(
     tree: &TreeFacts,
     file_enums: &HashMap<String, HashSet<String>>,
 ) -> bool {
-    enum_name == "Self"
+    let own = enum_name == "Self"
         || classifier.self_type.as_deref() == Some(enum_name)
         || file_enums.contains_key(enum_name)
         || tree.error_types.contains(enum_name)
-        || tree.classified_types.contains(enum_name)
+        || tree.classified_types.contains(enum_name);
+    // A foreign enum (an SDK's `#[non_exhaustive]` error) needs its catch-all: the enum must be
+    // defined somewhere in the tree.
+    let name = match enum_name {
+        "Self" => classifier.self_type.as_deref().unwrap_or(""),
+        name => name,
+    };
+    own && (file_enums.contains_key(name) || tree.local_types.contains(name))
 }
 
 /// `(enum, variant)` for every variant path in a pattern.

@@ -106,6 +106,7 @@ pub(crate) fn macro_diverges(mac: &Macro) -> bool {
 
 /// The expressions a function-like macro was called with, when they parse as a comma-separated list
 /// (`format!`-style logging, `assert!`, `ensure!`); `None` for any other macro syntax.
+#[allow(dead_code)] // kept for rules that read `format!`-style macro arguments
 pub(crate) fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
     mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
         .ok()

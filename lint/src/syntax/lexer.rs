@@ -95,6 +95,53 @@ pub(crate) fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
     code
 }
 
+/// The source with a cargo-script front matter (`---cargo` .. `---`, after an optional shebang
+/// line and blank lines) blanked out, line breaks kept so locations do not move; the source
+/// itself when it has none. The Rust parser does not know front matter.
+pub(crate) fn without_front_matter(source: &str) -> std::borrow::Cow<'_, str> {
+    let mut offset = 0;
+    let mut lines = source.split_inclusive('\n');
+    let mut line = lines.next();
+    if line.is_some_and(|l| l.starts_with("#!") && !l.starts_with("#![")) {
+        offset += line.map_or(0, str::len);
+        line = lines.next();
+    }
+    while let Some(blank) = line.filter(|l| l.trim().is_empty()) {
+        offset += blank.len();
+        line = lines.next();
+    }
+    let Some(opening) = line else {
+        return std::borrow::Cow::Borrowed(source);
+    };
+    let dashes = opening.bytes().take_while(|b| *b == b'-').count();
+    if dashes < 3 {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let start = offset;
+    let mut end = offset + opening.len();
+    let mut closed = false;
+    for next in lines {
+        end += next.len();
+        let trimmed = next.trim_end();
+        if trimmed.len() == dashes && trimmed.bytes().all(|b| b == b'-') {
+            closed = true;
+            break;
+        }
+    }
+    if !closed {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut text = String::with_capacity(source.len());
+    text.push_str(&source[..start]);
+    text.extend(
+        source[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' }),
+    );
+    text.push_str(&source[end..]);
+    std::borrow::Cow::Owned(text)
+}
+
 /// The end of a `"` or `'` literal starting at `start`, escapes included.
 fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> usize {
     let mut i = start + 1;
@@ -186,6 +233,22 @@ mod tests {
                 (LexemeKind::LineComment, "// end"),
             ]
         );
+    }
+
+    #[test]
+    fn front_matter_is_blanked_and_lines_stay() {
+        let source = "#!/usr/bin/env -S cargo +nightly -Zscript\n---cargo\n[dependencies]\nx = \"1\"\n---\n\nfn main() {}\n";
+        let cleaned = without_front_matter(source);
+        assert_eq!(cleaned.lines().count(), source.lines().count());
+        assert!(syn::parse_file(&cleaned).is_ok(), "{cleaned}");
+        assert!(cleaned.lines().nth(6).is_some_and(|l| l == "fn main() {}"));
+        let plain = "// no front matter\nfn main() {}\n";
+        assert!(matches!(
+            without_front_matter(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let unclosed = "---\nfn main() {}\n";
+        assert_eq!(without_front_matter(unclosed), unclosed);
     }
 
     #[test]

@@ -1,32 +1,20 @@
-//! Whether something bounds a retry loop: an attempt counter compared to a limit, a deadline, an
-//! exhausted policy.
+//! Whether something bounds a retry loop. A bound counts only where it decides an exit (see
+//! [`super::guards`]): an attempt counter compared to a limit, a clock compared to a deadline, a
+//! policy that says it is exhausted, a backoff that runs out.
 
+use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
-use syn::{BinOp, Expr, Macro};
+use syn::{BinOp, Expr};
 
+use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
-use super::LoopShape;
-use crate::syntax::exits::{block_leaves_loop, leaves_loop, macro_args};
+use super::find::LoopShape;
 use crate::syntax::names::names_in;
-use crate::syntax::patterns::{pattern_kind, PatternKind};
 
-/// Parts of a name that make a comparison an attempt bound or a deadline check.
+/// Word parts that make a name in a comparison an attempt count or a clock.
 const BOUND_NAME_PARTS: &[&str] = &[
-    "attempt",
-    "retr",
-    "tries",
-    "count",
-    "times",
-    "remaining",
-    "budget",
-    "limit",
-    "max",
-    "elapsed",
-    "deadline",
-    "instant",
-    "now",
-    "expire",
-    "timeout",
+    "attempt", "retr", "tries", "trial", "remaining", "budget", "elapsed", "deadline", "instant",
+    "now", "expire",
 ];
 
 /// Parts of a called function's name that stop a retry by themselves: an exhausted policy, a
@@ -42,137 +30,56 @@ const BOUND_CALL_PARTS: &[&str] = &[
     "checked_sub",
 ];
 
-/// Parts of a name that make a decision able to end the loop an attempt or time bound: a branch
+/// Parts of a name that make a decision that ends the loop an attempt or time bound: a branch
 /// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
 /// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
 const STOP_DECISION_PARTS: &[&str] = &[
-    "attempt",
-    "tries",
-    "budget",
-    "deadline",
-    "elapsed",
-    "expire",
-    "remaining",
-    "limit",
-    "exhaust",
+    "attempt", "tries", "budget", "deadline", "elapsed", "expire", "remaining", "exhaust",
 ];
 
+/// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries.
+const POLICY_PARTS: &[&str] = &["recover", "policy", "backoff", "strateg", "budget", "trial"];
+
 /// Receiver names whose `.next()` yields delays until a policy runs out.
-const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule"];
+const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
 
 impl LoopShape<'_> {
-    /// Something in the loop compares an attempt counter or a clock, or asks a policy whether it is
-    /// exhausted.
-    pub(super) fn is_bounded(&self) -> bool {
-        let mut bounds = BoundFinder {
-            counters: self.counters.clone(),
-            comparisons: Vec::new(),
-            conditions: Vec::new(),
-            bounded_by_call: false,
-        };
-        if let Some(cond) = self.cond {
-            bounds.conditions.push(names_in(cond));
-            bounds.visit_expr(cond);
-        }
-        bounds.visit_block(self.body);
-        // A condition that reads a counter the loop advances, such as
-        // `!should_retry(&err, attempts, policy)`, bounds it as a comparison would.
-        let counter_in_condition = bounds
-            .conditions
-            .iter()
-            .flatten()
-            .any(|name| bounds.counters.contains(name));
-        bounds.bounded_by_call
-            || counter_in_condition
-            || bounds.comparisons.iter().any(|names| {
-                names.iter().any(|name| {
-                    let lower = name.to_ascii_lowercase();
-                    BOUND_NAME_PARTS.iter().any(|part| lower.contains(part))
-                        || bounds.counters.contains(name)
-                })
-            })
-    }
-}
-
-/// Collects what a loop compares, what it counts, and whether it calls something that ends it.
-struct BoundFinder {
-    /// Names assigned with `+=`/`-=` or `x = x ± ..`.
-    counters: Vec<String>,
-    /// For each comparison, the names mentioned on either side.
-    comparisons: Vec<Vec<String>>,
-    /// For each `if`/`while` condition and match guard, the names it mentions.
-    conditions: Vec<Vec<String>>,
-    bounded_by_call: bool,
-}
-
-impl BoundFinder {
-    fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
-        let lower = name.to_ascii_lowercase();
-        if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
-            self.bounded_by_call = true;
-        }
-        if name == "next" {
-            let receiver_names = receiver.map(names_in).unwrap_or_default();
-            if receiver_names.iter().any(|n| {
-                let lower = n.to_ascii_lowercase();
-                DELAY_ITERATOR_PARTS.iter().any(|part| lower.contains(part))
-            }) {
-                self.bounded_by_call = true;
+    /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
+    /// policy whether it is exhausted.
+    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>) -> bool {
+        let mut counters = Counters(self.counters.clone());
+        counters.visit_block(self.body);
+        let counters = counters.0;
+        let by_expr = guards.exprs.iter().any(|(expr, kind)| {
+            // Checking the operation's own `Result` is the retry itself, not a decision to stop.
+            if *kind == GuardKind::Condition && result_check(expr).is_some() {
+                return false;
             }
-        }
+            let mut test = BoundTest {
+                counters: &counters,
+                try_guard: *kind == GuardKind::Try,
+                found: false,
+            };
+            test.visit_expr(expr);
+            test.found || decides_stop(&names_in(expr))
+        });
+        by_expr
+            || guards
+                .exiting_macros
+                .iter()
+                .any(|tokens| tokens_bound(tokens, &counters))
     }
 }
 
-impl<'ast> Visit<'ast> for BoundFinder {
-    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        self.conditions.push(names_in(&node.cond));
-        let leaves = block_leaves_loop(&node.then_branch, None)
-            || node
-                .else_branch
-                .as_ref()
-                .is_some_and(|(_, else_branch)| leaves_loop(else_branch, None));
-        // Checking the operation's own `Result` is the retry itself, not a decision to stop.
-        if leaves && result_check(&node.cond).is_none() && decides_stop(&node.cond) {
-            self.bounded_by_call = true;
-        }
-        syn::visit::visit_expr_if(self, node);
-    }
+/// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters.
+struct Counters(Vec<String>);
 
-    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        let leaves = node.arms.iter().any(|arm| leaves_loop(&arm.body, None));
-        let checks_result = node
-            .arms
-            .iter()
-            .any(|arm| pattern_kind(&arm.pat) != PatternKind::Other);
-        if leaves && !checks_result && decides_stop(&node.expr) {
-            self.bounded_by_call = true;
-        }
-        syn::visit::visit_expr_match(self, node);
-    }
-
-    fn visit_arm(&mut self, node: &'ast syn::Arm) {
-        if let Some((_, guard)) = &node.guard {
-            self.conditions.push(names_in(guard));
-        }
-        syn::visit::visit_arm(self, node);
-    }
+impl<'ast> Visit<'ast> for Counters {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
     fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
-        match node.op {
-            BinOp::Lt(_)
-            | BinOp::Le(_)
-            | BinOp::Gt(_)
-            | BinOp::Ge(_)
-            | BinOp::Eq(_)
-            | BinOp::Ne(_) => {
-                let mut names = names_in(&node.left);
-                names.extend(names_in(&node.right));
-                self.comparisons.push(names);
-            }
-            BinOp::AddAssign(_) | BinOp::SubAssign(_) => {
-                self.counters.extend(names_in(&node.left));
-            }
-            _ => {}
+        if matches!(node.op, BinOp::AddAssign(_) | BinOp::SubAssign(_)) {
+            self.0.extend(names_in(&node.left).into_iter().filter(|n| n != "self"));
         }
         syn::visit::visit_expr_binary(self, node);
     }
@@ -180,10 +87,66 @@ impl<'ast> Visit<'ast> for BoundFinder {
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
         if let Expr::Binary(binary) = &*node.right {
             if matches!(binary.op, BinOp::Add(_) | BinOp::Sub(_)) {
-                self.counters.extend(names_in(&node.left));
+                self.0
+                    .extend(names_in(&node.left).into_iter().filter(|n| n != "self"));
             }
         }
         syn::visit::visit_expr_assign(self, node);
+    }
+}
+
+/// Looks inside one guard for a comparison with a counter or a clock, a bound call, a counter
+/// handed to a decision, or (under `?`) a policy's answer.
+struct BoundTest<'c> {
+    counters: &'c [String],
+    try_guard: bool,
+    found: bool,
+}
+
+impl BoundTest<'_> {
+    fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
+        let lower = name.to_ascii_lowercase();
+        if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
+            self.found = true;
+        }
+        let receiver_names = receiver.map(names_in).unwrap_or_default();
+        if name == "next" && receiver_names.iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS)) {
+            self.found = true;
+        }
+        if self.try_guard
+            && (has_part(name, POLICY_PARTS)
+                || receiver_names.iter().any(|n| has_part(n, POLICY_PARTS)))
+        {
+            self.found = true;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for BoundTest<'_> {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+        if matches!(
+            node.op,
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_)
+        ) {
+            let mut names = names_in(&node.left);
+            names.extend(names_in(&node.right));
+            if names
+                .iter()
+                .any(|name| self.counters.contains(name) || has_part(name, BOUND_NAME_PARTS))
+            {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_binary(self, node);
+    }
+
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        // A counter the loop advances, handed to a decision (`!should_retry(&e, attempts)`).
+        if self.counters.iter().any(|c| ident == c) {
+            self.found = true;
+        }
     }
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
@@ -199,22 +162,53 @@ impl<'ast> Visit<'ast> for BoundFinder {
         }
         syn::visit::visit_expr_call(self, node);
     }
-
-    fn visit_macro(&mut self, node: &'ast Macro) {
-        if let Some(args) = macro_args(node) {
-            for arg in &args {
-                self.visit_expr(arg);
-            }
-        }
-    }
 }
 
-/// Whether an expression names an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
-fn decides_stop(expr: &Expr) -> bool {
-    names_in(expr).iter().any(|name| {
+/// Whether the tokens of an exiting macro (`select!`, `ensure!`) name a counter or a bound.
+fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            counters.contains(&name)
+                || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
+                || decides_stop(std::slice::from_ref(&name))
+        }
+        TokenTree::Group(group) => tokens_bound(&group.stream(), counters),
+        _ => false,
+    })
+}
+
+/// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+fn decides_stop(names: &[String]) -> bool {
+    names.iter().any(|name| {
         // `with_client_retries` holds "tries" but decides nothing.
         let lower = name.to_ascii_lowercase().replace("retries", "");
         STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
     })
 }
 
+/// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
+/// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
+pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
+    words_of(name).any(|word| parts.iter().any(|part| word.starts_with(part)))
+}
+
+fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    words.into_iter().filter(|w| !w.is_empty())
+}

@@ -1,30 +1,41 @@
-//! `unbounded_retry`: a loop that goes round again after an error with nothing that stops it.
+//! `unbounded_retry`: a loop that goes round again after an error with nothing that stops it, or a
+//! retry helper called with no real limit.
 //!
-//! One concern per file: finding the loops (here), recognising a retry
-//! ([`shape`]), recognising what bounds one ([`bounds`]), and the words that mark one ([`words`]).
+//! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
+//! ([`shape`], [`hot_loop`], [`library`]), what decides an exit ([`guards`]), what bounds one
+//! ([`bounds`]), cancellation ([`cancel`]), documented intent ([`intent`]) and the words that mark
+//! a retry ([`words`]). The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
+mod cancel;
+mod find;
+mod guards;
+mod hot_loop;
+mod intent;
+mod library;
 mod shape;
 mod words;
 
 #[cfg(test)]
 mod tests;
 
-use proc_macro2::Span;
-use syn::visit::Visit;
-use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
-
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
-use crate::syntax::names::bound_names;
-use words::RETRY_WORDS;
+
+pub(crate) use words::NEEDLES;
 
 const DOCS: &str = "\
 ### What it does
 Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
 retry an operation after an error (the error path goes round again while the success path leaves
-the loop) with no attempt counter compared to a bound, no deadline or elapsed-time check and no
-`exhausted()`-style check.
+the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
+or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
+line, a metric or a closure bounds nothing. Also checks for a loop whose error path `continue`s
+past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
+that can fire.
+
+A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
+instead; a loop documented as retrying forever on purpose is not reported.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns
@@ -32,8 +43,9 @@ resources and hides the real failure. Even a transient error deserves a limit, a
 caller sees a final \"attempts exhausted\" error.
 
 ### Known problems
-A loop counts as a retry loop only when it mentions a retry, an attempt, a backoff or a sleep, so
-a tight loop that spins on an error without any of these is not reported.
+A loop counts as a retry loop only when it mentions a retry, an attempt, a backoff, a sleep or a
+tick (or is a `while let Err(..)` loop), so a tight loop that spins on an error without any of
+these is not reported.
 
 ### Example
 ```rust
@@ -65,17 +77,17 @@ loop {
 or a bounded retry policy that consults the error's `Classify` verdict.
 ";
 
-/// The rule.
-pub(crate) struct UnboundedRetry;
-
 /// The rule's declaration: what `cargo triage explain unbounded_retry` prints, and its level.
 pub(crate) static INFO: RuleInfo = RuleInfo {
     name: "unbounded_retry",
     default_level: Level::Warn,
     docs: DOCS,
-    needles: RETRY_WORDS,
+    needles: NEEDLES,
     only_in_triage_crates: false,
 };
+
+/// The rule.
+pub(crate) struct UnboundedRetry;
 
 impl Rule for UnboundedRetry {
     fn info(&self) -> &'static RuleInfo {
@@ -83,91 +95,67 @@ impl Rule for UnboundedRetry {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
-        let mut finder = LoopFinder {
-            cx,
-            findings: Vec::new(),
-        };
-        finder.visit_file(cx.ast);
-        finder.findings
+        retry_hazards(cx)
+            .into_iter()
+            .filter(|hazard| hazard.ending == Ending::Never)
+            .map(|hazard| {
+                let message = match hazard.site {
+                    Site::Loop(keyword) => format!(
+                        "this `{keyword}` retries after an error with no attempt bound or deadline"
+                    ),
+                    Site::HotLoop(keyword) => format!(
+                        "this `{keyword}` goes round at once after an error, skipping its only \
+                         pause, with no attempt bound"
+                    ),
+                    Site::Call(name) => format!(
+                        "`{name}` is given an attempt limit that is never reached, and nothing \
+                         cancels it"
+                    ),
+                };
+                cx.report(
+                    &INFO,
+                    hazard.region,
+                    message,
+                    "count the attempts and give up at a maximum, or stop at a deadline; \
+                     a bounded retry policy does both",
+                )
+            })
+            .collect()
     }
 }
 
-struct LoopFinder<'c, 'a> {
-    cx: &'c FileContext<'a>,
-    findings: Vec<Finding>,
+/// Where a retry hazard is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// A retry loop, by its keyword.
+    Loop(&'static str),
+    /// A loop whose error path skips its only pause, by its keyword.
+    HotLoop(&'static str),
+    /// A call of a retry helper, by the called name.
+    Call(String),
 }
 
-impl LoopFinder<'_, '_> {
-    fn consider(&mut self, shape: LoopShape<'_>) {
-        if !shape.retries_after_error() || shape.is_bounded() || !shape.mentions_retry() {
-            return;
-        }
-        let keyword = shape.kind;
-        self.findings.push(self.cx.report(&INFO, Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword)), format!(
-                "this `{keyword}` retries after an error with no attempt bound or deadline"
-            ), "count the attempts and give up at a maximum, or stop at a deadline; \
-                   a bounded retry policy does both"
-                .to_owned()));
-    }
+/// What can end an unbounded retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// Nothing but success.
+    Never,
+    /// Only success or a cancellation check (token, shutdown flag, closed channel).
+    Cancellation,
 }
 
-impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
-    fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
-        let keyword = node.loop_token.span;
-        self.consider(LoopShape {
-            kind: "loop",
-            counters: Vec::new(),
-            label: node.label.as_ref().map(|l| &l.name),
-            cond: None,
-            body: &node.body,
-            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-            keyword,
-        });
-        syn::visit::visit_expr_loop(self, node);
-    }
-
-    fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
-        let keyword = node.while_token.span;
-        self.consider(LoopShape {
-            kind: "while",
-            counters: Vec::new(),
-            label: node.label.as_ref().map(|l| &l.name),
-            cond: Some(&node.cond),
-            body: &node.body,
-            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-            keyword,
-        });
-        syn::visit::visit_expr_while(self, node);
-    }
-
-    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
-        // A range with no end counts attempts without bounding them.
-        if matches!(&*node.expr, Expr::Range(range) if range.end.is_none()) {
-            let keyword = node.for_token.span;
-            self.consider(LoopShape {
-                kind: "for",
-                counters: bound_names(&node.pat),
-                label: node.label.as_ref().map(|l| &l.name),
-                cond: None,
-                body: &node.body,
-                start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-                keyword,
-            });
-        }
-        syn::visit::visit_expr_for_loop(self, node);
-    }
+/// One retry with no attempt bound and no deadline.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryHazard {
+    /// What to point at: the loop keyword (with its label) or the called name.
+    pub(crate) region: Region,
+    /// What kind of retry it is.
+    pub(crate) site: Site,
+    /// What ends it.
+    pub(crate) ending: Ending,
 }
 
-/// One `loop`, `while` loop, or `for` loop over an endless range (`for attempt in 1..`).
-pub(super) struct LoopShape<'a> {
-    /// `loop`, `while`, or `for` over a range with no end.
-    pub(super) kind: &'static str,
-    /// The variables a `for` loop binds: they count up by themselves.
-    pub(super) counters: Vec<String>,
-    pub(super) label: Option<&'a Lifetime>,
-    pub(super) cond: Option<&'a Expr>,
-    pub(super) body: &'a Block,
-    pub(super) start: Span,
-    pub(super) keyword: Span,
+/// Every retry without a bound in one file: the analysis both retry rules report from.
+pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
+    find::find(cx)
 }
-

@@ -3,7 +3,9 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::LoopShape;
+use super::bounds::has_part;
+use super::find::LoopShape;
+use crate::syntax::names::names_in;
 use crate::syntax::exits::{
     block_leaves_loop, leaves_loop, returns_from_loop, stmts_return_from_loop,
 };
@@ -24,9 +26,20 @@ const POLLING_CALLS: &[&str] = &[
 /// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
 const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
 
+/// Name parts of a rate limiter, whose `Err` says how long to wait, not that something failed.
+const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
+
+/// Whether the `Err` of `expr` means "not yet" rather than a failure: polling a channel or a lock,
+/// a timer that ran out, a rate limiter asking to wait.
 pub(super) fn is_polling_call(expr: &Expr) -> bool {
     match expr {
-        Expr::MethodCall(call) => POLLING_CALLS.iter().any(|name| call.method == name),
+        Expr::MethodCall(call) => {
+            POLLING_CALLS.iter().any(|name| call.method == name)
+                || names_in(&call.receiver)
+                    .iter()
+                    .any(|name| has_part(name, RATE_LIMITER_PARTS))
+                || is_polling_call(&call.receiver)
+        }
         Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
             if path.path.segments.last().is_some_and(|seg| TIMER_CALLS.iter().any(|name| seg.ident == name))),
         Expr::Await(awaited) => is_polling_call(&awaited.base),
@@ -131,9 +144,16 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .iter()
                 .zip(&kinds)
                 .any(|(arm, kind)| is_error_arm(*kind) && self.error_goes_round(&arm.body));
-            let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
-            });
+            // Every success arm leaves: one that goes round on a normal answer (`Ok(false)`,
+            // `Ok(None)`) makes the loop a poll, not a retry.
+            let mut success_arms = node
+                .arms
+                .iter()
+                .zip(&kinds)
+                .filter(|(_, kind)| !is_error_arm(**kind))
+                .peekable();
+            let success_leaves = success_arms.peek().is_some()
+                && success_arms.all(|(arm, _)| returns_from_loop(&arm.body, self.label));
             if error_goes_round && success_leaves {
                 self.found = true;
             }
@@ -142,7 +162,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        if result_check(&node.cond) == Some(ResultCheck::IsOk) {
+        if result_check(&node.cond) == Some(ResultCheck::IsOk) && !polls_for_an_answer(&node.cond) {
             let error_goes_round = node
                 .else_branch
                 .as_ref()
@@ -155,3 +175,37 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 }
 
+
+/// Whether a success check also asks for a particular answer (`let Ok(true) = exists(..)`,
+/// `let Ok(Some(job)) = ..`, `let Ok(r) = .. && r.is_ready()`): going round on another answer is
+/// polling, not retrying a failure.
+fn polls_for_an_answer(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(expr_let) => match &*expr_let.pat {
+            syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
+            _ => false,
+        },
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => true,
+        Expr::Paren(paren) => polls_for_an_answer(&paren.expr),
+        _ => false,
+    }
+}
+
+/// A pattern that some values of its type do not match.
+fn is_refutable(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Wild(_) | syn::Pat::Rest(_) => false,
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| is_refutable(sub)),
+        syn::Pat::Reference(r) => is_refutable(&r.pat),
+        syn::Pat::Paren(p) => is_refutable(&p.pat),
+        syn::Pat::Tuple(t) => t.elems.iter().any(is_refutable),
+        syn::Pat::Type(t) => is_refutable(&t.pat),
+        // A struct pattern of the one struct type cannot fail; assume one written with only
+        // bindings is that.
+        syn::Pat::Struct(s) => s.fields.iter().any(|f| is_refutable(&f.pat)),
+        _ => true,
+    }
+}

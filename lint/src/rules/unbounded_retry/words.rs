@@ -4,11 +4,15 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::Macro;
 
-use super::LoopShape;
+use super::find::LoopShape;
 
 /// Words of which a retry loop must mention one (in a name, a call or a log message). They are also
 /// the rule's prefilter needles, matched case-sensitively in both places so the prefilter cannot
-/// change what the rule finds.
+/// change what the rule finds. `while let Err` is only ever found in text: a loop of that shape
+/// needs no other word, and the rule checks the file's text for it.
+pub(crate) const NEEDLES: &[&str] = RETRY_WORDS;
+
+/// See [`NEEDLES`].
 pub(super) const RETRY_WORDS: &[&str] = &[
     "retry",
     "Retry",
@@ -30,10 +34,16 @@ pub(super) const RETRY_WORDS: &[&str] = &[
     "sleep",
     "Sleep",
     "SLEEP",
+    "tick",
+    "Tick",
+    "while let Err",
 ];
 
+/// The text a wordless `while let Err(..) = op()` loop must be written with to be reported.
+pub(super) const WHILE_LET_ERR: &str = "while let Err";
+
 impl LoopShape<'_> {
-    /// Whether the loop mentions a retry, an attempt, a backoff or a sleep.
+    /// Whether the loop mentions a retry, an attempt, a backoff, a sleep or a tick.
     pub(super) fn mentions_retry(&self) -> bool {
         let mut words = WordFinder { found: false };
         if let Some(cond) = self.cond {
