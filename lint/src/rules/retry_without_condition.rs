@@ -209,13 +209,14 @@ struct QuestionMarks {
 
 impl<'ast> Visit<'ast> for QuestionMarks {
     fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
+        // `.map_err(f)?` decides for itself, unless `f` is `backoff::Error::transient`, which
+        // retries everything just the same.
         let mapped = match &*node.expr {
             Expr::MethodCall(call) if call.method == "map_err" => {
-                // `.map_err(backoff::Error::transient)?` retries everything just the same.
-                call.args.first().is_some_and(|arg| {
+                !call.args.first().is_some_and(|arg| {
                     matches!(arg, Expr::Path(path)
                         if path.path.segments.last().is_some_and(|seg| seg.ident == "transient"))
-                }) == false
+                })
             }
             _ => false,
         };
