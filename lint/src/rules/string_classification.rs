@@ -17,9 +17,12 @@ const DOCS: &str = "\
 ### What it does
 Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
 `.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
-output, directly or through a local binding, inside a classifier (`is_retryable`, `should_retry`,
-`retry_on`, `Classify::verdict`, ...) or in a condition that leads to a retry (`continue` in a
-retry loop, a `retry` call, a `retry_if` closure).
+output, a response body (`text()`, a `b\"..\"` byte string), a regular expression's `is_match`, or
+a yes/no helper handed the text (`is_transport_error_message(&msg)`), directly or through a local
+binding, inside a classifier (`is_retryable`, `should_retry`, `Classify::verdict`, a backon
+`.when(..)` condition, `let can_retry = ..`) or in a condition whose branch decides either way: it
+retries (`continue` in a retry loop, a `retry` call), gives up (`return Err(..)` in a retry loop),
+or produces a fatal or non-retryable outcome.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
