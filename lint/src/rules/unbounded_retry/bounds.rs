@@ -47,16 +47,23 @@ impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
     /// policy whether it is exhausted.
     pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>) -> bool {
-        let mut counters = Counters(self.counters.clone());
+        let mut counters = Counters {
+            names: self.counters.clone(),
+            on_self: false,
+        };
         counters.visit_block(self.body);
-        let counters = counters.0;
+        let self_counter = counters.on_self;
+        let counters = counters.names;
         let by_expr = guards.exprs.iter().any(|(expr, kind)| {
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
-            if *kind == GuardKind::Condition && result_check(expr).is_some() {
+            if *kind == GuardKind::Operation
+                || (*kind == GuardKind::Condition && result_check(expr).is_some())
+            {
                 return false;
             }
             let mut test = BoundTest {
                 counters: &counters,
+                self_counter,
                 try_guard: *kind == GuardKind::Try,
                 found: false,
             };
@@ -71,15 +78,22 @@ impl LoopShape<'_> {
     }
 }
 
-/// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters.
-struct Counters(Vec<String>);
+/// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters; and whether
+/// one of them is a field of `self` (`self.retries += 1`).
+struct Counters {
+    names: Vec<String>,
+    on_self: bool,
+}
 
 impl<'ast> Visit<'ast> for Counters {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
     fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
         if matches!(node.op, BinOp::AddAssign(_) | BinOp::SubAssign(_)) {
-            self.0.extend(names_in(&node.left).into_iter().filter(|n| n != "self"));
+            let names = names_in(&node.left);
+            self.on_self |= names.first().is_some_and(|n| n == "self");
+            self.names
+                .extend(names.into_iter().filter(|n| n != "self"));
         }
         syn::visit::visit_expr_binary(self, node);
     }
@@ -87,8 +101,10 @@ impl<'ast> Visit<'ast> for Counters {
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
         if let Expr::Binary(binary) = &*node.right {
             if matches!(binary.op, BinOp::Add(_) | BinOp::Sub(_)) {
-                self.0
-                    .extend(names_in(&node.left).into_iter().filter(|n| n != "self"));
+                let names = names_in(&node.left);
+                self.on_self |= names.first().is_some_and(|n| n == "self");
+                self.names
+                    .extend(names.into_iter().filter(|n| n != "self"));
             }
         }
         syn::visit::visit_expr_assign(self, node);
@@ -99,6 +115,8 @@ impl<'ast> Visit<'ast> for Counters {
 /// handed to a decision, or (under `?`) a policy's answer.
 struct BoundTest<'c> {
     counters: &'c [String],
+    /// The loop advances a counter on `self`: a method of `self` asked in a guard reads it.
+    self_counter: bool,
     try_guard: bool,
     found: bool,
 }
@@ -150,6 +168,10 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
     }
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        if self.self_counter && on_self && node.args.is_empty() {
+            self.found = true;
+        }
         self.call_name(&node.method.to_string(), Some(&node.receiver));
         syn::visit::visit_expr_method_call(self, node);
     }

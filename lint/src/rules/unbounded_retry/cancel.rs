@@ -8,7 +8,9 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 
 use super::bounds::has_part;
-use super::guards::ExitGuards;
+use super::guards::{ExitGuards, GuardKind};
+use super::shape::result_check;
+use crate::syntax::names::names_in;
 
 /// Word parts that name a cancellation check.
 const CANCEL_PARTS: &[&str] = &[
@@ -26,8 +28,20 @@ pub(super) fn ends_on_cancellation(
         never_cancelled,
         found: false,
     };
-    for (expr, _) in &guards.exprs {
-        finder.visit_expr(expr);
+    for (expr, kind) in &guards.exprs {
+        match kind {
+            // The operation's own result (`while let Err(e) = op(shutdown_rx)`) decides nothing.
+            GuardKind::Condition if result_check(expr).is_some() => {}
+            GuardKind::Condition => finder.visit_expr(expr),
+            // `op()?` ends the loop on the operation's error, whatever it is called; only an
+            // explicit cancellation check counts (`cancel.check()?`).
+            GuardKind::Try => {
+                if names_in(expr).iter().any(|n| has_part(n, &["cancel"])) {
+                    finder.found = true;
+                }
+            }
+            GuardKind::Operation => {}
+        }
     }
     for pat in &guards.exit_patterns {
         finder.visit_pat(pat);

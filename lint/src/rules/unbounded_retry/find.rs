@@ -13,6 +13,7 @@ use super::words::WHILE_LET_ERR;
 use super::{cancel, hot_loop, intent, library, Ending, RetryHazard, Site};
 use crate::finding::Region;
 use crate::rule::FileContext;
+use crate::syntax::exits::{stmts_exit, Exit};
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::ResultCheck;
 
@@ -84,11 +85,14 @@ impl LoopFinder<'_, '_> {
         if shape.is_bounded(&guards) {
             return;
         }
+        // A `while let Err(..)` loop whose body ends by leaving goes round only on the errors it
+        // singles out with `continue` (after removing what was in the way, say).
         let wordless_while_let_err = shape
             .cond
             .is_some_and(|cond| result_check(cond) == Some(ResultCheck::IsErr))
+            && !stmts_exit(&shape.body.stmts[shape.body.stmts.len().saturating_sub(1)..], shape.label, Exit::Any)
             && self.cx.source.contains(WHILE_LET_ERR);
-        if !wordless_while_let_err && !shape.mentions_retry() {
+        if !wordless_while_let_err && !shape.mentions_retry(self.cx.source) {
             return;
         }
         let never_cancelled = self.never_cancelled();

@@ -21,6 +21,9 @@ pub(super) enum GuardKind {
     Condition,
     /// The operand of `?`: its error leaves the loop.
     Try,
+    /// The scrutinee of a match over the operation's own `Result`: which arm runs is the retry
+    /// itself, not a decision to stop.
+    Operation,
 }
 
 /// Everything that decides an exit of one loop.
@@ -130,7 +133,16 @@ impl<'a> Visit<'a> for Collector<'a> {
             }
         }
         if exits {
-            self.guards.exprs.push((&node.expr, GuardKind::Condition));
+            let over_result = node
+                .arms
+                .iter()
+                .any(|arm| pattern_kind(&arm.pat) != PatternKind::Other);
+            let kind = if over_result {
+                GuardKind::Operation
+            } else {
+                GuardKind::Condition
+            };
+            self.guards.exprs.push((&node.expr, kind));
             for arm in &node.arms {
                 if let Some((_, guard)) = &arm.guard {
                     self.guards.exprs.push((guard, GuardKind::Condition));

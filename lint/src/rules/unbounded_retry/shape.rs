@@ -14,6 +14,8 @@ use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 /// Calls whose `Err` means "nothing yet" rather than a failure: polling a channel or a lock is not
 /// retrying an operation.
 const POLLING_CALLS: &[&str] = &[
+    "accept",
+    "try_unwrap",
     "try_recv",
     "recv_timeout",
     "try_lock",
@@ -41,7 +43,9 @@ pub(super) fn is_polling_call(expr: &Expr) -> bool {
                 || is_polling_call(&call.receiver)
         }
         Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
-            if path.path.segments.last().is_some_and(|seg| TIMER_CALLS.iter().any(|name| seg.ident == name))),
+            if path.path.segments.last().is_some_and(|seg| {
+                TIMER_CALLS.iter().chain(POLLING_CALLS).any(|name| seg.ident == name)
+            })),
         Expr::Await(awaited) => is_polling_call(&awaited.base),
         Expr::Paren(paren) => is_polling_call(&paren.expr),
         _ => false,
@@ -64,6 +68,7 @@ impl LoopShape<'_> {
         }
         let mut shapes = RetryShapes {
             label: self.label,
+            polling_bindings: polling_bindings(self.body),
             found: false,
         };
         shapes.visit_block(self.body);
@@ -76,6 +81,8 @@ impl LoopShape<'_> {
 /// path always leaves the loop (a success path that only sometimes leaves is a worker loop's).
 struct RetryShapes<'l> {
     label: Option<&'l Lifetime>,
+    /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
+    polling_bindings: Vec<String>,
     found: bool,
 }
 
@@ -83,6 +90,67 @@ impl RetryShapes<'_> {
     fn error_goes_round(&self, error_path: &Expr) -> bool {
         !leaves_loop(error_path, self.label)
     }
+
+    fn not_a_failure(&self, expr: &Expr) -> bool {
+        is_polling_call(expr)
+            || matches!(expr, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
+    }
+
+    fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
+        crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
+    }
+}
+
+/// Variables of a loop body bound to the result of a poll or a timer.
+fn polling_bindings(body: &Block) -> Vec<String> {
+    body.stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init)) if is_polling_call(&init.expr) => {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
+/// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
+fn waits_as_told(arm: &syn::Arm) -> bool {
+    let bindings = crate::syntax::names::bound_names(&arm.pat);
+    if bindings.is_empty() {
+        return false;
+    }
+    struct Pauses<'b> {
+        bindings: &'b [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Pauses<'_> {
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            let pauses = matches!(&*node.func, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|seg| seg.ident.to_string().starts_with("sleep")));
+            if pauses
+                && node
+                    .args
+                    .iter()
+                    .flat_map(names_in)
+                    .any(|name| self.bindings.contains(&name))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, node);
+        }
+    }
+    let mut pauses = Pauses {
+        bindings: &bindings,
+        found: false,
+    };
+    pauses.visit_expr(&arm.body);
+    pauses.found
 }
 
 impl<'ast> Visit<'ast> for RetryShapes<'_> {
@@ -109,7 +177,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                     }
                 }
                 Stmt::Expr(Expr::If(expr_if), _)
-                    if result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
+                    if self.result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
                 {
                     let success_leaves = stmts_return_from_loop(rest, self.label)
                         || expr_if
@@ -132,7 +200,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
-        if (has_ok_arm || has_err_arm) && !is_polling_call(&node.expr) {
+        if (has_ok_arm || has_err_arm) && !self.not_a_failure(&node.expr) {
             let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
                 // `_` or a binding after an `Ok(..)` arm catches the errors.
@@ -143,17 +211,20 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .arms
                 .iter()
                 .zip(&kinds)
-                .any(|(arm, kind)| is_error_arm(*kind) && self.error_goes_round(&arm.body));
-            // Every success arm leaves: one that goes round on a normal answer (`Ok(false)`,
+                .any(|(arm, kind)| {
+                    is_error_arm(*kind) && self.error_goes_round(&arm.body) && !waits_as_told(arm)
+                });
+            let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
+            });
+            // A success arm that goes round on a particular normal answer (`Ok(false)`,
             // `Ok(None)`) makes the loop a poll, not a retry.
-            let mut success_arms = node
-                .arms
-                .iter()
-                .zip(&kinds)
-                .filter(|(_, kind)| !is_error_arm(**kind))
-                .peekable();
-            let success_leaves = success_arms.peek().is_some()
-                && success_arms.all(|(arm, _)| returns_from_loop(&arm.body, self.label));
+            let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                *kind == PatternKind::Ok
+                    && !leaves_loop(&arm.body, self.label)
+                    && asks_for_an_answer(&arm.pat)
+            });
+            let success_leaves = success_leaves && !polls;
             if error_goes_round && success_leaves {
                 self.found = true;
             }
@@ -162,7 +233,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        if result_check(&node.cond) == Some(ResultCheck::IsOk) && !polls_for_an_answer(&node.cond) {
+        if self.result_check(&node.cond) == Some(ResultCheck::IsOk) && !polls_for_an_answer(&node.cond) {
             let error_goes_round = node
                 .else_branch
                 .as_ref()
@@ -181,12 +252,23 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
 /// polling, not retrying a failure.
 fn polls_for_an_answer(cond: &Expr) -> bool {
     match cond {
-        Expr::Let(expr_let) => match &*expr_let.pat {
-            syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
-            _ => false,
-        },
-        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => true,
+        Expr::Let(expr_let) => asks_for_an_answer(&expr_let.pat),
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            polls_for_an_answer(&binary.left)
+        }
         Expr::Paren(paren) => polls_for_an_answer(&paren.expr),
+        _ => false,
+    }
+}
+
+/// `Ok(P)` with a `P` that only some answers match.
+fn asks_for_an_answer(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
         _ => false,
     }
 }
