@@ -341,7 +341,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             ReturnType::Type(_, ty) => type_name(ty),
             ReturnType::Default => None,
         };
-        let (kind, polarity) = if in_classify_impl && name == "verdict" {
+        let (kind, polarity) = if in_classify_impl && sig.ident == "verdict" {
             (ClassifierKind::Verdict, Polarity::Retry)
         } else if returns_bool(sig) {
             let listed = self.tree.is_classifier_name(&name) || self.condition_fns.contains(&name);
