@@ -1,39 +1,35 @@
-//! Which functions decide whether an error is retried.
+//! Which code decides whether an error is retried.
 //!
-//! A classifier is a function named like one of [`DEFAULT_CLASSIFIER_NAMES`] (or a name added in
-//! `triage.toml`) that returns `bool`, or the `verdict` method of an `impl Classify for T`. A function
-//! with a classifier's name only counts when it inspects an error: its receiver's type or one of its
-//! parameters looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
+//! Classifiers are recognised the way real code writes them:
+//! - a `bool` function whose name asks about retrying ([`crate::retry_words::name_polarity`]: either
+//!   polarity, `is_retryable` and `is_permanent` alike), or is listed in `triage.toml`;
+//! - every `bool` method of an impl of a trait whose name says retry (`CouldRetry`, `RetryPolicy`);
+//! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`)
+//!   or a retry-after `Option<Duration>`;
+//! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
+//!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
+//!   backoff crate's `Error::transient`/`Error::permanent`;
+//! - inline decisions: `let can_retry = match err { .. };` followed by an `if` on it.
+//!
+//! A function only counts when it inspects an error: its receiver's type or one of its parameters
+//! looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
 
+use std::collections::HashSet;
 use syn::visit::Visit;
+
 use syn::{
     Block, Expr, FnArg, GenericParam, Generics, ItemImpl, ItemTrait, Pat, ReturnType, Signature,
     Stmt, Type, TypeParamBound,
 };
 
-use crate::rule::TreeFacts;
+use crate::facts::TreeFacts;
+use crate::retry_words::{
+    name_polarity, trait_decides_retries, variant_answer, verdict_like_type, words, Polarity,
+};
+use crate::syntax::types::type_name;
 
-/// Function names that mark a retry classifier unless `triage.toml` adds more.
-pub const DEFAULT_CLASSIFIER_NAMES: &[&str] = &[
-    "is_retryable",
-    "is_retriable",
-    "retryable",
-    "retriable",
-    "should_retry",
-    "is_transient",
-    "could_retry",
-    "can_retry",
-    "is_temporary",
-    "retry_on",
-    "is_retryable_error",
-    "is_retriable_error",
-    "is_transient_error",
-    "is_temporary_error",
-    "should_retry_error",
-    "can_be_retried",
-    "may_retry",
-    "needs_retry",
-];
+pub use crate::retry_words::Answer;
+pub(crate) use crate::syntax::patterns::matches_parts;
 
 /// Parameter names that hold an error, or an error's message, whatever their type says.
 const ERROR_PARAM_NAMES: &[&str] = &[
@@ -53,49 +49,139 @@ const ERROR_PARAM_NAMES: &[&str] = &[
 /// What kind of classifier a function is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClassifierKind {
-    /// A `bool` function from the name list: `true` means retry.
+    /// A `bool` answer: `true` means retry, or "do not retry" for a [`Polarity::Final`] name.
     Predicate,
     /// `fn verdict(&self) -> Verdict` in an `impl Classify for T`: `Verdict::Retryable` means retry.
     Verdict,
+    /// A verdict-like enum (`RetryAction`, `RetryHint`, backoff's `Error::transient`), judged by
+    /// the name of the variant or constructor it answers.
+    VerdictLike,
+    /// A retry-after `Option<Duration>`: `Some` means retry, `None` means do not.
+    RetryAfter,
 }
 
-/// The answer a constant expression gives to "retry this error?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// `true` or `Verdict::Retryable`.
-    Retry,
-    /// `false` or `Verdict::Terminal`.
-    DoNotRetry,
+/// The code a classifier's answer comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum ClassifierBody<'a> {
+    /// A function's body.
+    Block(&'a Block),
+    /// A closure's body or the initialiser of an inline `let can_retry = ..`.
+    Expr(&'a Expr),
 }
 
-/// One classifier function found in a file, borrowing the parsed file.
+/// One classifier found in a file, borrowing the parsed file.
 #[derive(Debug, Clone)]
 pub struct Classifier<'a> {
-    /// Predicate or `Classify::verdict`.
+    /// How its answer reads.
     pub kind: ClassifierKind,
-    /// The function's signature (its name and span come from here).
-    pub sig: &'a Signature,
-    /// The function's body.
-    pub body: &'a Block,
+    /// Whether `true` means retry or "do not retry".
+    pub polarity: Polarity,
+    /// The function's signature; `None` for closures and inline decisions.
+    pub sig: Option<&'a Signature>,
+    /// The code that answers.
+    pub body: ClassifierBody<'a>,
+    /// How findings name a classifier that is not a function: "the retry condition given to
+    /// `.when(..)`", "`can_retry`".
+    pub label: Option<String>,
     /// The `Self` type of the impl or the trait the function sits in, by last path segment.
     pub self_type: Option<String>,
     /// The bindings that hold the inspected error: `self` and/or parameter names.
     pub error_inputs: Vec<String>,
 }
 
-impl Classifier<'_> {
-    /// The function's name.
+impl<'a> Classifier<'a> {
+    /// The function's name (`is_retryable` for a closure, which has none).
     pub fn name(&self) -> String {
-        self.sig.ident.to_string()
+        self.sig
+            .map_or_else(|| "is_retryable".to_owned(), |sig| sig.ident.to_string())
     }
 
     /// `name` for a free function, `Type::name` for a method.
     pub fn qualified_name(&self) -> String {
-        match &self.self_type {
-            Some(ty) => format!("{ty}::{}", self.sig.ident),
-            None => self.sig.ident.to_string(),
+        match (&self.self_type, self.sig) {
+            (Some(ty), Some(sig)) => format!("{ty}::{}", sig.ident),
+            _ => self.name(),
         }
     }
+
+    /// How a finding names the classifier, with its code in backticks.
+    pub fn describe(&self) -> String {
+        match &self.label {
+            Some(label) => label.clone(),
+            None => format!("`{}`", self.qualified_name()),
+        }
+    }
+
+    /// Walks the classifier's code with `visitor`.
+    pub fn visit_body<V: Visit<'a>>(&self, visitor: &mut V) {
+        match self.body {
+            ClassifierBody::Block(block) => visitor.visit_block(block),
+            ClassifierBody::Expr(expr) => visitor.visit_expr(expr),
+        }
+    }
+
+    /// The answer to "retry this error?" a constant expression gives in this classifier,
+    /// looking through blocks, parentheses and `return`, with the name's polarity applied:
+    /// `true` in `is_permanent` is [`Answer::DoNotRetry`].
+    pub fn answer(&self, expr: &Expr) -> Option<Answer> {
+        let raw = match expr {
+            Expr::Paren(inner) => return self.answer(&inner.expr),
+            Expr::Group(inner) => return self.answer(&inner.expr),
+            Expr::Return(ret) => return self.answer(ret.expr.as_deref()?),
+            Expr::Block(block) => return self.block_answer(&block.block),
+            _ => match self.kind {
+                ClassifierKind::Predicate | ClassifierKind::Verdict => constant_answer(expr)?,
+                ClassifierKind::VerdictLike => verdict_like_answer(expr)?,
+                ClassifierKind::RetryAfter => match expr {
+                    Expr::Path(path) if path.path.is_ident("None") => Answer::DoNotRetry,
+                    Expr::Call(call) if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Some")) => {
+                        Answer::Retry
+                    }
+                    _ => return None,
+                },
+            },
+        };
+        Some(match (self.kind, self.polarity) {
+            (ClassifierKind::Predicate, Polarity::Final) => raw.opposite(),
+            _ => raw,
+        })
+    }
+
+    /// The answer a block ends with (see [`Classifier::answer`]).
+    pub fn block_answer(&self, block: &Block) -> Option<Answer> {
+        match block.stmts.last()? {
+            Stmt::Expr(expr, None) => self.answer(expr),
+            Stmt::Expr(expr @ Expr::Return(_), Some(_)) => self.answer(expr),
+            _ => None,
+        }
+    }
+
+    /// The answer `true` gives in this classifier: retry, or "do not" for an inverted name.
+    pub fn answer_of_true(&self) -> Answer {
+        match self.polarity {
+            Polarity::Retry => Answer::Retry,
+            Polarity::Final => Answer::DoNotRetry,
+        }
+    }
+}
+
+/// The answer of a verdict-like value: a variant path (`RetryAction::NoActionIndicated`) or a
+/// constructor call (`RetryAction::transient_error()`, `backoff::Error::permanent(err)`,
+/// `RetryHint::RetryAfter(d)`), by the variant's or constructor's name.
+fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
+    let path = match expr {
+        Expr::Path(path) => &path.path,
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => &path.path,
+            _ => return None,
+        },
+        Expr::Struct(strukt) => &strukt.path,
+        _ => return None,
+    };
+    if path.segments.len() < 2 {
+        return None;
+    }
+    variant_answer(&path.segments.last()?.ident.to_string())
 }
 
 /// The constant answer an expression gives, looking through blocks, parentheses and `return`:
@@ -133,8 +219,11 @@ pub fn block_answer(block: &Block) -> Option<Answer> {
 
 /// Every classifier in a file, in source order, nested modules and functions included.
 pub fn find_classifiers<'a>(file: &'a syn::File, tree: &TreeFacts) -> Vec<Classifier<'a>> {
+    let mut conditions = ConditionNames::default();
+    conditions.visit_file(file);
     let mut finder = ClassifierFinder {
         tree,
+        condition_fns: conditions.0,
         scope: Vec::new(),
         found: Vec::new(),
     };
@@ -142,38 +231,101 @@ pub fn find_classifiers<'a>(file: &'a syn::File, tree: &TreeFacts) -> Vec<Classi
     finder.found
 }
 
-/// The last path segment of a type, looking through references, `Box`, `Arc`, `Rc` and `Option`.
-pub fn type_name(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Reference(r) => type_name(&r.elem),
-        Type::Paren(p) => type_name(&p.elem),
-        Type::Group(g) => type_name(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let ident = last.ident.to_string();
-            if matches!(ident.as_str(), "Box" | "Arc" | "Rc" | "Option") {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return type_name(inner);
-                    }
-                }
-            }
-            Some(ident)
-        }
-        _ => None,
-    }
-}
-
 /// The enclosing item of a function: an impl, a trait, or nothing.
 struct Scope<'a> {
     self_type: Option<String>,
     self_is_error: bool,
     is_classify_impl: bool,
+    /// An impl of a trait whose name says retry: every `bool` method decides retries.
+    is_retry_trait: bool,
     generics: Option<&'a Generics>,
+}
+
+/// Methods (or functions) whose closure or function argument is a retry condition.
+fn condition_position(name: &str) -> bool {
+    matches!(name, "when" | "retry_if" | "retry_when" | "with_retry_if")
+}
+
+/// The condition argument of a call, when the call takes one: the third argument of tokio-retry's
+/// `RetryIf::spawn(strategy, action, condition)`, the only one of `retry_if(cond)`.
+fn condition_argument(call: &syn::ExprCall) -> Option<&Expr> {
+    let Expr::Path(path) = &*call.func else {
+        return None;
+    };
+    let mut segments = path.path.segments.iter().rev();
+    let last = segments.next()?.ident.to_string();
+    let before = segments.next().map(|seg| seg.ident.to_string());
+    match (before.as_deref(), last.as_str()) {
+        (Some("RetryIf"), "spawn" | "start" | "new") => call.args.iter().nth(2),
+        (_, name) if condition_position(name) => call.args.last(),
+        _ => None,
+    }
+}
+
+/// Whether a method call is a retry library's condition: `.when(..)` on a chain that retries
+/// (`op.retry(b).when(..)`, `retryable.when(..)`), or `.retry_if(..)`.
+fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
+    let name = call.method.to_string();
+    if name != "when" {
+        return condition_position(&name);
+    }
+    let mut receiver = &*call.receiver;
+    loop {
+        match receiver {
+            Expr::MethodCall(inner) => {
+                if words(&inner.method.to_string())
+                    .iter()
+                    .any(|w| w == "retry")
+                {
+                    return true;
+                }
+                receiver = &inner.receiver;
+            }
+            Expr::Path(path) => {
+                return path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| ident.to_string().to_ascii_lowercase().contains("retr"))
+            }
+            Expr::Paren(paren) => receiver = &paren.expr,
+            _ => return false,
+        }
+    }
+}
+
+/// Names of functions passed by path as retry conditions (`.when(retry_on)`).
+#[derive(Default)]
+struct ConditionNames(HashSet<String>);
+
+impl ConditionNames {
+    fn record(&mut self, arg: &Expr) {
+        if let Expr::Path(path) = arg {
+            if let Some(last) = path.path.segments.last() {
+                self.0.insert(last.ident.to_string());
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for ConditionNames {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.args.len() == 1 && method_takes_condition(call) {
+            self.record(&call.args[0]);
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Some(arg) = condition_argument(call) {
+            self.record(arg);
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
 }
 
 struct ClassifierFinder<'a, 't> {
     tree: &'t TreeFacts,
+    condition_fns: HashSet<String>,
     scope: Vec<Scope<'a>>,
     found: Vec<Classifier<'a>>,
 }
@@ -183,18 +335,41 @@ impl<'a> ClassifierFinder<'a, '_> {
         let scope = self.scope.last();
         let name = sig.ident.to_string();
         let in_classify_impl = scope.is_some_and(|s| s.is_classify_impl);
-        let kind = if in_classify_impl && name == "verdict" {
-            ClassifierKind::Verdict
-        } else if self.tree.classifier_names.contains(&name) && returns_bool(sig) {
-            ClassifierKind::Predicate
+        let in_retry_trait = scope.is_some_and(|s| s.is_retry_trait);
+        let polarity = name_polarity(&name);
+        let returned = match &sig.output {
+            ReturnType::Type(_, ty) => type_name(ty),
+            ReturnType::Default => None,
+        };
+        let (kind, polarity) = if in_classify_impl && sig.ident == "verdict" {
+            (ClassifierKind::Verdict, Polarity::Retry)
+        } else if returns_bool(sig) {
+            let listed = self.tree.is_classifier_name(&name) || self.condition_fns.contains(&name);
+            if polarity.is_none() && !listed && !in_retry_trait {
+                return;
+            }
+            (
+                ClassifierKind::Predicate,
+                polarity.unwrap_or(Polarity::Retry),
+            )
+        } else if returned.as_deref().is_some_and(verdict_like_type) {
+            (ClassifierKind::VerdictLike, Polarity::Retry)
+        } else if returns_option_duration(sig)
+            && words(&name)
+                .iter()
+                .any(|w| matches!(w.as_str(), "retry" | "backoff"))
+        {
+            (ClassifierKind::RetryAfter, Polarity::Retry)
         } else {
             return;
         };
         let outer_generics = scope.and_then(|s| s.generics);
         let mut error_inputs = Vec::new();
+        let mut has_receiver = false;
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(_) => {
+                    has_receiver = true;
                     if in_classify_impl || scope.is_some_and(|s| s.self_is_error) {
                         error_inputs.push("self".to_owned());
                     }
@@ -217,16 +392,118 @@ impl<'a> ClassifierFinder<'a, '_> {
                 }
             }
         }
+        // A retry trait implemented for a type asks that type (`impl CouldRetry for io::Error`).
+        if error_inputs.is_empty() && has_receiver && in_retry_trait {
+            error_inputs.push("self".to_owned());
+        }
         if error_inputs.is_empty() {
             return;
         }
         self.found.push(Classifier {
             kind,
-            sig,
-            body,
+            polarity,
+            sig: Some(sig),
+            body: ClassifierBody::Block(body),
+            label: None,
             self_type: scope.and_then(|s| s.self_type.clone()),
             error_inputs,
         });
+    }
+
+    /// A closure given to a retry library as its condition.
+    fn consider_condition(&mut self, arg: &'a Expr, label: String) {
+        let Expr::Closure(closure) = arg else {
+            return;
+        };
+        let error_inputs: Vec<String> = closure
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                Pat::Type(typed) => match &*typed.pat {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                },
+                Pat::Reference(r) => match &*r.pat {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if error_inputs.len() != 1 {
+            return;
+        }
+        self.found.push(Classifier {
+            kind: ClassifierKind::Predicate,
+            polarity: Polarity::Retry,
+            sig: None,
+            body: ClassifierBody::Expr(&closure.body),
+            label: Some(label),
+            self_type: None,
+            error_inputs,
+        });
+    }
+
+    /// A `map_err` closure that sorts errors into the backoff crate's transient and permanent ones.
+    fn consider_backoff_mapping(&mut self, call: &'a syn::ExprMethodCall) {
+        let Some(Expr::Closure(closure)) = call.args.first() else {
+            return;
+        };
+        if call.method != "map_err" || !maps_to_backoff_kinds(&closure.body) {
+            return;
+        }
+        let error_inputs: Vec<String> = closure
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.found.push(Classifier {
+            kind: ClassifierKind::VerdictLike,
+            polarity: Polarity::Retry,
+            sig: None,
+            body: ClassifierBody::Expr(&closure.body),
+            label: Some("the error mapping to `backoff::Error::transient`".to_owned()),
+            self_type: None,
+            error_inputs,
+        });
+    }
+
+    /// `let can_retry = match err { .. };` followed by an `if` on `can_retry`.
+    fn consider_inline(&mut self, stmts: &'a [Stmt]) {
+        for (index, stmt) in stmts.iter().enumerate() {
+            let Stmt::Local(local) = stmt else {
+                continue;
+            };
+            let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) else {
+                continue;
+            };
+            let name = ident.ident.to_string();
+            let Some(polarity) = name_polarity(&name) else {
+                continue;
+            };
+            let Some(scrutinee) = decision_scrutinee(&init.expr) else {
+                continue;
+            };
+            let decided = stmts[index + 1..]
+                .iter()
+                .any(|later| if_condition_mentions(later, &name));
+            if !decided {
+                continue;
+            }
+            self.found.push(Classifier {
+                kind: ClassifierKind::Predicate,
+                polarity,
+                sig: None,
+                body: ClassifierBody::Expr(&init.expr),
+                label: Some(format!("`{name}`")),
+                self_type: self.scope.last().and_then(|s| s.self_type.clone()),
+                error_inputs: root_names(scrutinee),
+            });
+        }
     }
 
     fn looks_like_error(
@@ -239,7 +516,10 @@ impl<'a> ClassifierFinder<'a, '_> {
             Type::Reference(r) => return self.looks_like_error(&r.elem, generics, outer),
             Type::Paren(p) => return self.looks_like_error(&p.elem, generics, outer),
             Type::TraitObject(obj) => return bounds_mention_error(obj.bounds.iter()),
-            Type::ImplTrait(imp) => return bounds_mention_error(imp.bounds.iter()),
+            Type::ImplTrait(imp) => {
+                return bounds_mention_error(imp.bounds.iter())
+                    || bounds_mention_retry_trait(imp.bounds.iter())
+            }
             _ => {}
         }
         let Some(name) = type_name(ty) else {
@@ -256,14 +536,157 @@ impl<'a> ClassifierFinder<'a, '_> {
     }
 }
 
+/// The value an inline decision inspects: the scrutinee of `match err { .. }`, the expression of
+/// `matches!(err, ..)` (negated or not), or the condition of an `if`.
+fn decision_scrutinee(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::Match(m) => Some(&m.expr),
+        Expr::If(i) => Some(&i.cond),
+        Expr::Unary(u) => decision_scrutinee(&u.expr),
+        Expr::Paren(p) => decision_scrutinee(&p.expr),
+        Expr::Macro(m) if m.mac.path.is_ident("matches") => Some(expr),
+        _ => None,
+    }
+}
+
+/// The variables an expression reads (`err` in `err.kind()`, `e` in `e.without_context()`).
+pub fn root_names(expr: &Expr) -> Vec<String> {
+    struct Roots(Vec<String>);
+    impl<'ast> Visit<'ast> for Roots {
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if let Some(ident) = path.path.get_ident() {
+                self.0.push(ident.to_string());
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if let Ok(first) = mac.parse_body_with(|input: syn::parse::ParseStream<'_>| {
+                let expr: Expr = input.parse()?;
+                input.parse::<proc_macro2::TokenStream>()?;
+                Ok(expr)
+            }) {
+                self.0.extend(root_names(&first));
+            }
+        }
+    }
+    let mut roots = Roots(Vec::new());
+    roots.visit_expr(expr);
+    roots.0
+}
+
+/// The scrutinee of an unguarded `matches!(..)` expression.
+pub fn matches_scrutinee(expr: &Expr) -> Option<Expr> {
+    match expr {
+        Expr::Macro(mac) => match matches_parts(&mac.mac)? {
+            (scrutinee, _, false) => Some(scrutinee),
+            _ => None,
+        },
+        Expr::Paren(paren) => matches_scrutinee(&paren.expr),
+        _ => None,
+    }
+}
+
+/// The expressions a classifier answers with: its body's tail (or the closure's body) and the
+/// value of every `return`, outside nested closures and items.
+pub fn answer_exprs<'a>(classifier: &Classifier<'a>) -> Vec<&'a Expr> {
+    struct Returns<'a>(Vec<&'a Expr>);
+    impl<'a> Visit<'a> for Returns<'a> {
+        fn visit_expr_return(&mut self, node: &'a syn::ExprReturn) {
+            if let Some(expr) = &node.expr {
+                self.0.push(expr);
+            }
+            syn::visit::visit_expr_return(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut returns = Returns(Vec::new());
+    let tail = match classifier.body {
+        ClassifierBody::Block(block) => {
+            returns.visit_block(block);
+            match block.stmts.last() {
+                Some(Stmt::Expr(expr, None)) => Some(expr),
+                _ => None,
+            }
+        }
+        ClassifierBody::Expr(expr) => {
+            returns.visit_expr(expr);
+            match expr {
+                Expr::Block(block) => match block.block.stmts.last() {
+                    Some(Stmt::Expr(expr, None)) => Some(expr),
+                    _ => None,
+                },
+                other => Some(other),
+            }
+        }
+    };
+    returns.0.extend(tail);
+    returns.0
+}
+
+/// Whether a statement holds an `if` (or `while`) whose condition reads `name`.
+fn if_condition_mentions(stmt: &Stmt, name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if root_names(&node.cond).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_if(self, node);
+        }
+        fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+            if root_names(&node.expr).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_match(self, node);
+        }
+    }
+    let mut finder = Finder { name, found: false };
+    finder.visit_stmt(stmt);
+    finder.found
+}
+
+/// Whether a closure body answers with the backoff crate's `Error::transient(..)` or
+/// `Error::permanent(..)`.
+fn maps_to_backoff_kinds(body: &Expr) -> bool {
+    struct Kinds(bool);
+    impl<'ast> Visit<'ast> for Kinds {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = &*call.func {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|seg| seg.ident.to_string())
+                    .collect();
+                if let [.., kind_of, kind] = segments.as_slice() {
+                    if matches!(kind_of.as_str(), "Error" | "BackoffError")
+                        && matches!(kind.as_str(), "transient" | "permanent")
+                    {
+                        self.0 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut kinds = Kinds(false);
+    kinds.visit_expr(body);
+    kinds.0
+}
+
 impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
     fn visit_item_impl(&mut self, item: &'a ItemImpl) {
         let self_type = type_name(&item.self_ty);
-        let is_classify_impl = item
+        let trait_name = item
             .trait_
             .as_ref()
             .and_then(|(_, path, _)| path.segments.last())
-            .is_some_and(|seg| seg.ident == "Classify");
+            .map(|seg| seg.ident.to_string());
+        let is_classify_impl = trait_name.as_deref() == Some("Classify");
+        let is_retry_trait = trait_name.as_deref().is_some_and(trait_decides_retries);
         let self_is_error = is_classify_impl
             || self_type
                 .as_deref()
@@ -273,6 +696,7 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
             self_type,
             self_is_error,
             is_classify_impl,
+            is_retry_trait,
             generics: Some(&item.generics),
         });
         syn::visit::visit_item_impl(self, item);
@@ -286,6 +710,7 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
             self_type: Some(item.ident.to_string()),
             self_is_error,
             is_classify_impl: false,
+            is_retry_trait: false,
             generics: Some(&item.generics),
         });
         syn::visit::visit_item_trait(self, item);
@@ -322,6 +747,58 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
         syn::visit::visit_trait_item_fn(self, item);
         self.scope = saved;
     }
+
+    fn visit_block(&mut self, block: &'a Block) {
+        self.consider_inline(&block.stmts);
+        syn::visit::visit_block(self, block);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
+        if call.args.len() == 1 && method_takes_condition(call) {
+            let label = format!("the retry condition given to `.{}(..)`", call.method);
+            self.consider_condition(&call.args[0], label);
+        }
+        self.consider_backoff_mapping(call);
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'a syn::ExprCall) {
+        if let Some(arg) = condition_argument(call) {
+            self.consider_condition(arg, "the retry condition".to_owned());
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+}
+
+fn returns_option_duration(sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let Type::Path(path) = &**ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if last.ident != "Option" {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    matches!(args.args.first(), Some(syn::GenericArgument::Type(inner))
+        if type_name(inner).as_deref() == Some("Duration"))
+}
+
+fn bounds_mention_retry_trait<'b>(mut bounds: impl Iterator<Item = &'b TypeParamBound>) -> bool {
+    bounds.any(|bound| match bound {
+        TypeParamBound::Trait(t) => t
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| trait_decides_retries(&seg.ident.to_string())),
+        _ => false,
+    })
 }
 
 fn returns_bool(sig: &Signature) -> bool {

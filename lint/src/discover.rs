@@ -84,8 +84,23 @@ pub fn discover(root: &Path, options: &DiscoveryOptions) -> (Vec<SourceFile>, Ve
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if !is_file || entry.path().extension().is_none_or(|ext| ext != "rs") {
+                if entry.path().extension().is_none_or(|ext| ext != "rs") {
+                    continue;
+                }
+                let file_type = entry.file_type();
+                let is_link = file_type.is_some_and(|t| t.is_symlink());
+                // A symbolic link to a file is linted like the file; one that leads nowhere is
+                // reported, never skipped in silence.
+                let is_file =
+                    file_type.is_some_and(|t| t.is_file()) || (is_link && entry.path().is_file());
+                if is_link && !entry.path().exists() {
+                    errors.push(WalkError {
+                        path: entry.path().to_path_buf(),
+                        message: "a symbolic link to a file that does not exist".to_owned(),
+                    });
+                    continue;
+                }
+                if !is_file {
                     continue;
                 }
                 let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());

@@ -8,13 +8,15 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{discover, DiscoveryOptions, SourceFile};
-use crate::facts::{scan_facts, CrateDependencies, FileFacts};
+use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
-use crate::parse::{forget_locations, parse_source, read_source, FileError, PARSE_STACK_SIZE};
+use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
 use crate::prefilter::Prefilter;
-use crate::rule::{FileContext, Rule, TreeFacts};
-use crate::suppress::{self, Suppressions, MALFORMED_SUPPRESSION};
+use crate::rule::{FileContext, Rule, TextContext};
+use crate::suppress::{self, Suppressions};
 use crate::test_code::strip_test_code;
+
+pub use crate::parse::FileError;
 
 /// How to lint.
 #[derive(Debug, Clone)]
@@ -59,10 +61,15 @@ pub struct Report {
     pub files_parsed: usize,
 }
 
-/// Names of everything that can be reported: the rules and [`MALFORMED_SUPPRESSION`].
+/// Names of everything that can be reported or named in a `triage:allow` comment: the given
+/// rules, then every registered rule, whether it runs or not.
 pub fn reportable_names(rules: &[&dyn Rule]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = rules.iter().map(|rule| rule.name()).collect();
-    names.push(MALFORMED_SUPPRESSION);
+    for rule in crate::rules::all() {
+        if !names.contains(&rule.name()) {
+            names.push(rule.name());
+        }
+    }
     names
 }
 
@@ -86,7 +93,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         .map(|rule| (*rule, level_of(rule.name(), rule.default_level())))
         .filter(|(_, level)| *level != Level::Allow)
         .collect();
-    let malformed_level = level_of(MALFORMED_SUPPRESSION, Level::Warn);
 
     let mut tree = TreeFacts::with_default_classifier_names();
     tree.classifier_names
@@ -134,8 +140,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 if let Ok(mut all) = facts.lock() {
                     all.push(found);
                 }
-                let mut suppressions = suppress::scan(&file.display, &source, &known);
-                let malformed = std::mem::take(&mut suppressions.malformed);
+                let suppressions = suppress::scan(&source, &known);
+                let text_findings = check_text(&file.display, &source, &suppressions, &enabled);
                 Ok((
                     Candidate {
                         file,
@@ -144,7 +150,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         crate_uses_triage,
                         suppressions,
                     },
-                    malformed,
+                    text_findings,
                 ))
             })
             .collect()
@@ -157,13 +163,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let mut findings = Vec::new();
     for result in pass_one {
         match result {
-            Ok((candidate, malformed)) => {
-                if malformed_level != Level::Allow {
-                    findings.extend(malformed.into_iter().map(|mut finding| {
-                        finding.level = malformed_level;
-                        finding
-                    }));
-                }
+            Ok((candidate, text_findings)) => {
+                findings.extend(text_findings);
                 candidates.push(candidate);
             }
             Err(err) => report.errors.push(err),
@@ -251,18 +252,43 @@ fn check_file(
     };
     let mut findings = Vec::new();
     for (rule, level) in enabled {
-        for mut finding in rule.check(&cx) {
-            if candidate
-                .suppressions
-                .suppresses(finding.rule, finding.region.line)
-            {
-                continue;
-            }
-            finding.level = *level;
-            findings.push(finding);
-        }
+        findings.extend(configured(rule.check(&cx), &candidate.suppressions, *level));
     }
     Ok(findings)
+}
+
+/// Runs the text rules on one file, parsed or not.
+fn check_text(
+    path: &Path,
+    source: &str,
+    suppressions: &Suppressions,
+    enabled: &[(&dyn Rule, Level)],
+) -> Vec<Finding> {
+    let cx = TextContext {
+        path,
+        source,
+        malformed_suppressions: &suppressions.malformed,
+    };
+    let mut findings = Vec::new();
+    for (rule, level) in enabled {
+        findings.extend(configured(rule.check_text(&cx), suppressions, *level));
+    }
+    findings
+}
+
+/// A rule's findings at their configured level, without those a `triage:allow` comment suppresses.
+fn configured(
+    found: Vec<Finding>,
+    suppressions: &Suppressions,
+    level: Level,
+) -> impl Iterator<Item = Finding> + '_ {
+    found.into_iter().filter_map(move |mut finding| {
+        if suppressions.suppresses(finding.rule, finding.region.line) {
+            return None;
+        }
+        finding.level = level;
+        Some(finding)
+    })
 }
 
 /// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,
@@ -282,6 +308,11 @@ fn rule_prefilter(
         .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
         .collect();
     needles.extend(classifier_names.iter().cloned());
+    needles.extend(
+        crate::retry_words::CLASSIFIER_NEEDLES
+            .iter()
+            .map(|needle| (*needle).to_owned()),
+    );
     needles.push("Classify".to_owned());
     needles.sort();
     needles.dedup();
@@ -326,7 +357,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// Lints one source text on its own, as if it were the only file of a tree that does not depend on
-/// `triage`: parse (on a thread with [`PARSE_STACK_SIZE`] of stack), strip test code unless
+/// `triage`: parse (on a thread with a large stack), strip test code unless
 /// `include_tests`, gather the file's own facts, run `rules`, apply its suppressions.
 ///
 /// ```
@@ -336,7 +367,7 @@ fn absolute(path: &Path) -> PathBuf {
 /// let source = "fn should_retry(err: &Error) -> bool { err.to_string().contains(\"busy\") }";
 /// let findings = check_source(Path::new("a.rs"), source, &triage_lint::rules::all(), false)?;
 /// assert_eq!(findings[0].rule, "string_classification");
-/// # Ok::<(), triage_lint::parse::FileError>(())
+/// # Ok::<(), triage_lint::engine::FileError>(())
 /// ```
 pub fn check_source(
     display: &Path,
@@ -348,8 +379,12 @@ pub fn check_source(
         let mut tree = TreeFacts::with_default_classifier_names();
         scan_facts(source, &tree.classifier_names).merge_into(&mut tree);
         let known = reportable_names(rules);
-        let mut suppressions = suppress::scan(display, source, &known);
-        let mut findings = std::mem::take(&mut suppressions.malformed);
+        let suppressions = suppress::scan(source, &known);
+        let enabled: Vec<(&dyn Rule, Level)> = rules
+            .iter()
+            .map(|rule| (*rule, rule.default_level()))
+            .collect();
+        let mut findings = check_text(display, source, &suppressions, &enabled);
         let candidate = Candidate {
             file: SourceFile {
                 path: display.to_path_buf(),
@@ -360,10 +395,6 @@ pub fn check_source(
             crate_uses_triage: false,
             suppressions,
         };
-        let enabled: Vec<(&dyn Rule, Level)> = rules
-            .iter()
-            .map(|rule| (*rule, rule.default_level()))
-            .collect();
         let checked = check_file(&candidate, false, include_tests, &tree, &enabled);
         forget_locations();
         findings.extend(checked?);

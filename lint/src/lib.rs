@@ -1,6 +1,10 @@
 //! The engine behind `cargo triage`: discovers Rust files, parses them, runs the rules and renders
 //! the findings. The binary is a thin command-line front end to it.
 //!
+//! Layers depend one way: syntax (what source says) under tree facts, under classifier
+//! recognition, under the [`rules`]; discovery, parsing, the engine and the renderers sit beside
+//! them and see rules only through [`rule::Rule`].
+//!
 //! ```
 //! use triage_lint::engine::{lint, Options};
 //!
@@ -19,16 +23,20 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
-pub mod classifier;
 pub mod config;
-pub mod discover;
 pub mod engine;
-pub mod facts;
 pub mod finding;
-pub mod parse;
-pub mod prefilter;
 pub mod render;
+pub(crate) mod retry_library;
+pub(crate) mod retry_words;
 pub mod rule;
 pub mod rules;
-pub mod suppress;
-pub mod test_code;
+
+pub(crate) mod classifier;
+pub(crate) mod discover;
+pub(crate) mod facts;
+pub(crate) mod parse;
+pub(crate) mod prefilter;
+pub(crate) mod suppress;
+pub(crate) mod syntax;
+pub(crate) mod test_code;

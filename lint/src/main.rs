@@ -10,7 +10,6 @@ use triage_lint::config::{Config, CONFIG_FILE_NAME};
 use triage_lint::engine::{lint, reportable_names, Options};
 use triage_lint::finding::Level;
 use triage_lint::render;
-use triage_lint::suppress::{MALFORMED_SUPPRESSION, MALFORMED_SUPPRESSION_DOCS};
 
 /// Exit status when nothing at warn or deny level was found.
 const EXIT_CLEAN: u8 = 0;
@@ -127,10 +126,6 @@ fn main() -> ExitCode {
 }
 
 fn explain(name: &str, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCode {
-    if name == MALFORMED_SUPPRESSION {
-        println!("# {MALFORMED_SUPPRESSION} (default level: warn)\n\n{MALFORMED_SUPPRESSION_DOCS}");
-        return ExitCode::from(EXIT_CLEAN);
-    }
     match rules.iter().find(|rule| rule.name() == name) {
         Some(rule) => {
             println!(

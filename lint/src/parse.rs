@@ -61,7 +61,9 @@ pub fn parse_source(source: &str, display: &Path) -> Result<syn::File, FileError
             ),
         });
     }
-    syn::parse_file(source).map_err(|err| {
+    // A shebang line syn skips by itself; cargo-script front matter it does not know.
+    let source = crate::syntax::lexer::without_front_matter(source);
+    syn::parse_file(&source).map_err(|err| {
         let start = err.span().start();
         FileError {
             path: display.to_path_buf(),

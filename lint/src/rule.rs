@@ -1,38 +1,35 @@
-//! The interface between the engine and the rules: a rule sees one parsed file (and what the whole
-//! tree told the engine) and returns findings.
+//! The interface between the engine and the rules. A rule is declared once, as a [`RuleInfo`]
+//! (name, default level, clippy-form docs, prefilter needles) next to its code, and reports every
+//! finding through [`FileContext::report`] or [`TextContext::report`].
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use crate::finding::{Finding, Level};
+use crate::finding::{Finding, Level, Region};
 
-/// Facts about the whole tree, gathered from every file before any rule runs.
-#[derive(Debug, Default)]
-pub struct TreeFacts {
-    /// Names (last path segment) of types that have their own classifier somewhere in the tree: an
-    /// `is_retryable`-style method, a `Classify` impl or a `#[derive(Classify)]`.
-    pub classified_types: HashSet<String>,
-    /// Names of the functions that count as classifiers (the built-in list plus `triage.toml`'s).
-    pub classifier_names: HashSet<String>,
-    /// Names (last path segment) of types that are errors: they derive `Error` or implement
-    /// `std::error::Error` somewhere in the tree.
-    pub error_types: HashSet<String>,
+use crate::facts::TreeFacts;
+
+/// Everything about a rule except what it checks.
+#[derive(Debug)]
+pub struct RuleInfo {
+    /// The stable snake_case name used in output, `triage:allow(..)` and `triage.toml`.
+    pub name: &'static str,
+    /// The level it runs at unless configured otherwise.
+    pub default_level: Level,
+    /// Clippy-form documentation ("What it does", "Why is this bad", "Example", "Use instead"),
+    /// printed by `cargo triage explain RULE`.
+    pub docs: &'static str,
+    /// Byte strings of which a file must contain at least one for this rule to find anything in it.
+    /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
+    /// list every needle it could depend on; findings must be identical with the prefilter off.
+    /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
+    /// `Classify`, so a rule that only looks inside classifiers can list none.
+    pub needles: &'static [&'static str],
+    /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
+    /// only make the prefilter keep files of such crates.
+    pub only_in_triage_crates: bool,
 }
 
-impl TreeFacts {
-    /// Facts for a tree about which nothing is known yet, with the built-in classifier names.
-    pub fn with_default_classifier_names() -> Self {
-        TreeFacts {
-            classifier_names: crate::classifier::DEFAULT_CLASSIFIER_NAMES
-                .iter()
-                .map(|name| (*name).to_owned())
-                .collect(),
-            ..TreeFacts::default()
-        }
-    }
-}
-
-/// What a rule sees of one file.
+/// What a rule sees of one parsed file.
 pub struct FileContext<'a> {
     /// The path relative to the linted root, as it is reported.
     pub path: &'a Path,
@@ -46,26 +43,100 @@ pub struct FileContext<'a> {
     pub crate_uses_triage: bool,
 }
 
-/// One lint rule.
-pub trait Rule: Sync {
-    /// The stable snake_case name used in output, `triage:allow(..)` and `triage.toml`.
-    fn name(&self) -> &'static str;
-    /// The level it runs at unless configured otherwise.
-    fn default_level(&self) -> Level;
-    /// Clippy-form documentation ("What it does", "Why is this bad", "Example", "Use instead"),
-    /// printed by `cargo triage explain RULE`.
-    fn docs(&self) -> &'static str;
-    /// Byte strings of which a file must contain at least one for this rule to find anything in it.
-    /// The prefilter skips parsing files that contain no needle of any enabled rule, so a rule must
-    /// list every needle it could depend on; findings must be identical with the prefilter off.
-    /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
-    /// `Classify`, so a rule that only looks inside classifiers can return no needles.
-    fn needles(&self) -> &'static [&'static str];
-    /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
-    /// only make the prefilter keep files of such crates.
-    fn only_in_triage_crates(&self) -> bool {
-        false
+/// What a rule sees of a file it reads as text, parsed or not.
+pub struct TextContext<'a> {
+    /// The path relative to the linted root, as it is reported.
+    pub path: &'a Path,
+    /// The file's text.
+    pub source: &'a str,
+    /// The `triage:allow` comments that could not be used, with what is wrong with each.
+    pub malformed_suppressions: &'a [crate::suppress::Malformed],
+}
+
+impl FileContext<'_> {
+    /// The one way a syntax rule reports: a finding of `rule` at `region`, at the rule's default
+    /// level (the engine applies configuration and suppressions). `message` says what is wrong
+    /// (lowercase, no trailing period, code in backticks); `help` what to write instead.
+    pub fn report(
+        &self,
+        rule: &'static RuleInfo,
+        region: Region,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        finding(rule, self.path, region, message.into(), help.into())
     }
-    /// The findings in one file, each at the rule's default level (the engine applies configuration).
-    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding>;
+}
+
+impl TextContext<'_> {
+    /// The one way a text rule reports; see [`FileContext::report`].
+    pub fn report(
+        &self,
+        rule: &'static RuleInfo,
+        region: Region,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        finding(rule, self.path, region, message.into(), help.into())
+    }
+}
+
+fn finding(
+    rule: &'static RuleInfo,
+    path: &Path,
+    region: Region,
+    message: String,
+    help: String,
+) -> Finding {
+    Finding {
+        rule: rule.name,
+        level: rule.default_level,
+        path: path.to_path_buf(),
+        region,
+        message,
+        help,
+    }
+}
+
+/// One lint rule: its [`RuleInfo`] and what it checks, in a parsed file or in a file's text.
+pub trait Rule: Sync {
+    /// The rule's declaration.
+    fn info(&self) -> &'static RuleInfo;
+
+    /// The findings in one parsed file. Syntax rules run only on the files the prefilter keeps.
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let _ = cx;
+        Vec::new()
+    }
+
+    /// The findings in one file's text. Text rules run on every file, whatever the prefilter says.
+    fn check_text(&self, cx: &TextContext<'_>) -> Vec<Finding> {
+        let _ = cx;
+        Vec::new()
+    }
+
+    /// The stable snake_case name used in output, `triage:allow(..)` and `triage.toml`.
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+
+    /// The level it runs at unless configured otherwise.
+    fn default_level(&self) -> Level {
+        self.info().default_level
+    }
+
+    /// Clippy-form documentation, printed by `cargo triage explain RULE`.
+    fn docs(&self) -> &'static str {
+        self.info().docs
+    }
+
+    /// See [`RuleInfo::needles`].
+    fn needles(&self) -> &'static [&'static str] {
+        self.info().needles
+    }
+
+    /// See [`RuleInfo::only_in_triage_crates`].
+    fn only_in_triage_crates(&self) -> bool {
+        self.info().only_in_triage_crates
+    }
 }

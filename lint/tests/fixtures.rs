@@ -25,14 +25,28 @@ fn run(case: &Path, rule: &'static dyn Rule, prefilter: bool) -> Report {
     lint(&options, &[rule])
 }
 
+/// The cases of a rule: its `.rs` files, and those of its subdirectories (a subdirectory with a
+/// `Cargo.toml` holds cases that belong to a crate depending on triage).
 fn cases(rule_dir: &Path) -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(rule_dir)
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(rule_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            cases.extend(cases_in(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            cases.push(path);
+        }
+    }
+    cases.sort();
+    cases
+}
+
+fn cases_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-        .collect();
-    cases.sort();
-    cases
+        .collect()
 }
 
 #[test]

@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 use crate::engine::Report;
 use crate::render::{portable_path, section_of_docs, severity, summary_of_docs};
 use crate::rule::Rule;
-use crate::suppress::{MALFORMED_SUPPRESSION, MALFORMED_SUPPRESSION_DOCS};
 
 /// Where the SARIF 2.1.0 schema is published.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -20,11 +19,10 @@ pub const SRC_ROOT: &str = "SRCROOT";
 
 /// The SARIF log of a report, describing every rule in `rules`.
 pub fn to_sarif(report: &Report, rules: &[&dyn Rule]) -> Value {
-    let mut descriptors: Vec<(&str, &str, &str)> = rules
+    let descriptors: Vec<(&str, &str, &str)> = rules
         .iter()
         .map(|rule| (rule.name(), rule.docs(), severity(rule.default_level())))
         .collect();
-    descriptors.push((MALFORMED_SUPPRESSION, MALFORMED_SUPPRESSION_DOCS, "warning"));
     let rule_objects: Vec<Value> = descriptors
         .iter()
         .map(|(name, docs, level)| {

@@ -3,20 +3,25 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
-use crate::classifier::{block_answer, constant_answer, find_classifiers, Answer, Classifier};
+use crate::classifier::{find_classifiers, Answer, Classifier, ClassifierBody, ClassifierKind};
+use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
-use crate::rules::catch_all_arm;
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
-pub struct DefaultRetryable;
+pub(crate) struct DefaultRetryable;
 
 /// What `cargo triage explain default_retryable` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
-checks, a final `else { true }`, or `.unwrap_or(true)`.
+checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
+`.is_none_or(..)`), or an `is_permanent`-style classifier whose fallback says \"not permanent\".
+Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
+`let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
+inside it is a documented decision and is not reported.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -44,22 +49,19 @@ fn is_retryable(&self) -> bool {
 ```
 ";
 
+/// The rule's declaration: what `cargo triage explain default_retryable` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "default_retryable",
+    default_level: Level::Deny,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
+
 impl Rule for DefaultRetryable {
-    fn name(&self) -> &'static str {
-        "default_retryable"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Deny
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -70,14 +72,25 @@ impl Rule for DefaultRetryable {
                 cx,
                 findings: &mut findings,
             };
-            finder.visit_block(classifier.body);
-            if let Some(region) = trailing_retry(classifier.body) {
-                findings.push(finding(
-                    cx,
-                    &classifier,
-                    region,
-                    "answers `true` after its checks".to_owned(),
-                ));
+            classifier.visit_body(&mut finder);
+            let body = match classifier.body {
+                ClassifierBody::Block(block) => Some(block),
+                ClassifierBody::Expr(Expr::Block(block)) => Some(&block.block),
+                ClassifierBody::Expr(_) => None,
+            };
+            if let Some(region) = body
+                .and_then(|body| trailing_retry(&classifier, body))
+                .filter(|region| !documented(cx.source, *region))
+            {
+                let how = match (classifier.kind, classifier.polarity) {
+                    (ClassifierKind::Predicate, Polarity::Retry) => "answers `true` after its checks",
+                    (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
+                    _ => "answers retry after its checks",
+                };
+                findings.push(finding(cx, &classifier, region, how.to_owned()));
+            }
+            for (region, how) in implicit_retry(&classifier) {
+                findings.push(finding(cx, &classifier, region, how));
             }
         }
         findings
@@ -90,32 +103,30 @@ fn finding(
     region: Region,
     how: String,
 ) -> Finding {
-    Finding {
-        rule: "default_retryable",
-        level: Level::Deny,
-        path: cx.path.to_path_buf(),
+    cx.report(
+        &INFO,
         region,
-        message: format!(
-            "`{}` {how}, so every error it does not recognise is retried",
-            classifier.qualified_name()
+        format!(
+            "{} {how}, so every error it does not recognise is retried",
+            classifier.describe()
         ),
-        help: "name the retryable cases and make the fallback terminal (`false` or \
-               `Verdict::Terminal`)"
-            .to_owned(),
-    }
+        "name the retryable cases and make the fallback terminal (`false` or \
+               `Verdict::Terminal`)",
+    )
 }
 
 /// The region of a trailing "retry" answer that follows other statements, or of a final
 /// `else { true }` of an `if` chain that is the body's result.
-fn trailing_retry(body: &syn::Block) -> Option<Region> {
+fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Region> {
     let (last, before) = body.stmts.split_last()?;
     let tail = match last {
         Stmt::Expr(expr, None) => expr,
         Stmt::Expr(expr @ Expr::Return(_), Some(_)) => expr,
         _ => return None,
     };
-    if constant_answer(tail) == Some(Answer::Retry) {
-        return (!before.is_empty()).then(|| Region::of(tail));
+    if classifier.answer(tail) == Some(Answer::Retry) {
+        // Only a fallback after checks: a body that logs and answers retry decides nothing.
+        return before.iter().any(decides).then(|| Region::of(tail));
     }
     let Expr::If(mut chain) = tail.clone() else {
         return None;
@@ -124,12 +135,56 @@ fn trailing_retry(body: &syn::Block) -> Option<Region> {
         let (_, else_branch) = chain.else_branch?;
         match *else_branch {
             Expr::If(next) => chain = next,
-            Expr::Block(block) if block_answer(&block.block) == Some(Answer::Retry) => {
+            Expr::Block(block) if classifier.block_answer(&block.block) == Some(Answer::Retry) => {
                 return Some(Region::of(&block));
             }
             _ => return None,
         }
     }
+}
+
+/// Whether a statement checks something: an `if`, a `match`, a `return` or a `?`.
+fn decides(stmt: &Stmt) -> bool {
+    struct Decision(bool);
+    impl<'ast> Visit<'ast> for Decision {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if matches!(
+                expr,
+                Expr::If(_) | Expr::Match(_) | Expr::Return(_) | Expr::Try(_) | Expr::Let(_)
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut decision = Decision(false);
+    decision.visit_stmt(stmt);
+    decision.0
+}
+
+/// Whether the fallback at `region` carries a comment (on the line above it or inside it): the
+/// author wrote down why unknown errors are retried, a documented choice rather than a default
+/// nobody decided.
+fn documented(source: &str, region: Region) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let first = region.line.saturating_sub(2);
+    let last = region.end_line.min(lines.len());
+    lines.get(first..last).is_some_and(|span| {
+        span.iter().enumerate().any(|(index, line)| {
+            let trimmed = line.trim_start();
+            if line.contains("triage:allow") {
+                // A suppression is not an explanation; it has its own rules.
+                return false;
+            }
+            let comment_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
+            // The line above counts only when it is a comment line of its own.
+            if index == 0 && first + 1 < region.line {
+                return comment_line;
+            }
+            comment_line || line.contains(" // ")
+        })
+    })
 }
 
 struct FallbackFinder<'c, 'x, 'f> {
@@ -141,12 +196,15 @@ struct FallbackFinder<'c, 'x, 'f> {
 impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         for arm in &node.arms {
-            if catch_all_arm(arm) && constant_answer(&arm.body) == Some(Answer::Retry) {
+            if catch_all_arm(arm) && self.classifier.answer(&arm.body) == Some(Answer::Retry) {
                 let region = Region::from_span(
                     arm.pat
                         .span_join(&arm.body)
                         .unwrap_or_else(|| syn::spanned::Spanned::span(&arm.pat)),
                 );
+                if documented(self.cx.source, region) {
+                    continue;
+                }
                 self.findings.push(finding(
                     self.cx,
                     self.classifier,
@@ -161,7 +219,7 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         if node.method == "unwrap_or" && node.args.len() == 1 {
             if let Some(arg) = node.args.first() {
-                if constant_answer(arg) == Some(Answer::Retry) {
+                if self.classifier.answer(arg) == Some(Answer::Retry) {
                     self.findings.push(finding(
                         self.cx,
                         self.classifier,
@@ -174,7 +232,12 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
         syn::visit::visit_expr_method_call(self, node);
     }
 
-    // Nested functions are classified on their own.
+    // Nested functions and closures are classified on their own.
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        if self.classifier.sig.is_some() {
+            syn::visit::visit_expr_closure(self, node);
+        }
+    }
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }
@@ -190,4 +253,77 @@ impl SpanJoin for syn::Pat {
         let end = syn::spanned::Spanned::span(other);
         start.join(end)
     }
+}
+
+/// Answers that say "retry" for whatever a list leaves out: `!matches!(err, A | B)` as the answer
+/// of a retry classifier, `matches!(self, A | B)` as the answer of an `is_permanent`-style one, and
+/// `.is_none_or(..)` / `.map_or(true, ..)` on something read from the error.
+fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
+    let mut found = Vec::new();
+    for expr in crate::classifier::answer_exprs(classifier) {
+        let (negated, inner) = match expr {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (true, &*unary.expr),
+            other => (false, other),
+        };
+        let Some(scrutinee) = crate::classifier::matches_scrutinee(inner) else {
+            continue;
+        };
+        if !reads_error(classifier, &scrutinee) {
+            continue;
+        }
+        let retries_unlisted = match classifier.polarity {
+            Polarity::Retry => negated,
+            Polarity::Final => !negated,
+        };
+        if retries_unlisted {
+            let how = if negated {
+                "answers retry for every case its negated `matches!` does not list"
+            } else {
+                "answers \"not final\" for every case its `matches!` does not list"
+            };
+            found.push((Region::of(expr), how.to_owned()));
+        }
+    }
+    let mut calls = UnknownIsRetry {
+        classifier,
+        found: Vec::new(),
+    };
+    classifier.visit_body(&mut calls);
+    found.extend(calls.found);
+    found
+}
+
+fn reads_error(classifier: &Classifier<'_>, expr: &Expr) -> bool {
+    crate::classifier::root_names(expr)
+        .iter()
+        .any(|name| classifier.error_inputs.contains(name))
+}
+
+/// `.is_none_or(..)` and `.map_or(true, ..)` answer retry when the error carries nothing to check.
+struct UnknownIsRetry<'c, 'a> {
+    classifier: &'c Classifier<'a>,
+    found: Vec<(Region, String)>,
+}
+
+impl<'ast> Visit<'ast> for UnknownIsRetry<'_, '_> {
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let retry_if_unknown = match node.method.to_string().as_str() {
+            "is_none_or" => self.classifier.answer_of_true() == Answer::Retry,
+            "map_or" => node
+                .args
+                .first()
+                .is_some_and(|arg| self.classifier.answer(arg) == Some(Answer::Retry)),
+            _ => false,
+        };
+        if retry_if_unknown && reads_error(self.classifier, &node.receiver) {
+            self.found.push((
+                Region::of(node),
+                format!("answers retry when `.{}(..)` finds nothing to check", node.method),
+            ));
+        }
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }

@@ -3,14 +3,14 @@
 
 use std::collections::HashSet;
 
-use syn::parse::ParseStream;
 use syn::visit::Visit;
-use syn::{Expr, Fields, Item, ItemEnum, Macro, Pat, Token, Type};
+use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{constant_answer, find_classifiers, type_name, Classifier, ClassifierKind};
+use crate::classifier::{find_classifiers, matches_parts, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::types::{type_name, type_path};
 
 const DOCS: &str = "\
 ### What it does
@@ -50,29 +50,27 @@ or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
 ";
 
 /// The rule.
-pub struct LossyDelegation;
+pub(crate) struct LossyDelegation;
+
+/// The rule's declaration: what `cargo triage explain lossy_delegation` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "lossy_delegation",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
 
 impl Rule for LossyDelegation {
-    fn name(&self) -> &'static str {
-        "lossy_delegation"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let classifiers = find_classifiers(cx.ast, cx.tree);
-        if classifiers.is_empty() {
+        let derives_classify = cx.source.contains("Classify");
+        if classifiers.is_empty() && !derives_classify {
             return Vec::new();
         }
         let local = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
@@ -88,13 +86,18 @@ impl Rule for LossyDelegation {
         };
 
         let mut findings = Vec::new();
+        if derives_classify {
+            for item in &enums {
+                findings.extend(self.derived_constants(cx, item, &lookup));
+            }
+        }
         for classifier in &classifiers {
             let mut arms = ConstantArms {
                 classifier,
                 lookup: &lookup,
                 found: Vec::new(),
             };
-            arms.visit_block(classifier.body);
+            classifier.visit_body(&mut arms);
             for lossy in arms.found {
                 findings.push(self.finding(cx, classifier, lossy));
             }
@@ -106,25 +109,90 @@ impl Rule for LossyDelegation {
 }
 
 impl LossyDelegation {
+    /// `#[retryable]` or `#[terminal]` on a derived variant whose field can classify itself.
+    fn derived_constants(
+        &self,
+        cx: &FileContext<'_>,
+        item: &ItemEnum,
+        lookup: &VariantLookup<'_>,
+    ) -> Vec<Finding> {
+        let derives = item.attrs.iter().any(|attr| {
+            attr.path().is_ident("derive")
+                && attr
+                    .parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Path, Token![,]>::parse_terminated,
+                    )
+                    .is_ok_and(|paths| {
+                        paths
+                            .iter()
+                            .any(|p| p.segments.last().is_some_and(|seg| seg.ident == "Classify"))
+                    })
+        });
+        if !derives {
+            return Vec::new();
+        }
+        let own = item.ident.to_string();
+        let mut findings = Vec::new();
+        for variant in &item.variants {
+            let Some(constant) = variant
+                .attrs
+                .iter()
+                .find(|attr| attr.path().is_ident("retryable") || attr.path().is_ident("terminal"))
+            else {
+                continue;
+            };
+            let Some(field) = delegation_field(&variant.fields) else {
+                continue;
+            };
+            let Some(inner) = lookup.classified_name(&field.ty, &own) else {
+                continue;
+            };
+            let attr_name = if constant.path().is_ident("retryable") {
+                "retryable"
+            } else {
+                "terminal"
+            };
+            findings.push(cx.report(
+                &INFO,
+                Region::of(constant),
+                format!(
+                    "`{own}::{}` wraps `{inner}`, which can classify itself, but `#[{attr_name}]` \
+                     answers a constant",
+                    variant.ident
+                ),
+                "mark the variant `#[delegate]` (or `#[delegate(with = path)]` to decide with a \
+                 function of the wrapped error)",
+            ));
+        }
+        findings
+    }
+
     fn finding(&self, cx: &FileContext<'_>, classifier: &Classifier<'_>, lossy: Lossy) -> Finding {
         let call = match classifier.kind {
             ClassifierKind::Verdict => "verdict".to_owned(),
-            ClassifierKind::Predicate => classifier.name(),
+            _ => classifier.name(),
         };
-        Finding {
-            rule: self.name(),
-            level: self.default_level(),
-            path: cx.path.to_path_buf(),
-            region: lossy.region,
-            message: format!(
-                "`{}` wraps `{}`, which has its own classifier, but this arm answers a constant",
-                lossy.variant, lossy.inner
+        let erased = lossy.inner.starts_with("Box<dyn") || lossy.inner == "anyhow::Error";
+        let ask = if erased {
+            "ask the wrapped error's chain: `triage::classify(inner)`".to_owned()
+        } else {
+            format!("ask the wrapped error: bind it and call `inner.{call}()`")
+        };
+        cx.report(
+            &INFO,
+            lossy.region,
+            format!(
+                "`{}` wraps `{}`, which has its own classifier, but {} a constant",
+                lossy.variant,
+                lossy.inner,
+                if lossy.left_out {
+                    "`matches!` leaves it out and so answers"
+                } else {
+                    "this arm answers"
+                }
             ),
-            help: format!(
-                "ask the wrapped error: bind it and call `inner.{call}()`, or derive \
-                 `triage::Classify` and mark the variant `#[delegate]`"
-            ),
-        }
+            format!("{ask}, or derive `triage::Classify` and mark the variant `#[delegate]`"),
+        )
     }
 }
 
@@ -133,6 +201,8 @@ struct Lossy {
     region: Region,
     variant: String,
     inner: String,
+    /// Left out of a `matches!` list rather than named in a constant arm.
+    left_out: bool,
 }
 
 fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
@@ -196,11 +266,15 @@ impl VariantLookup<'_> {
     }
 
     fn classified_name(&self, ty: &Type, own: &str) -> Option<String> {
+        if self.uses_triage && is_boxed_dyn_error(ty) {
+            // triage classifies `dyn Error` by its chain.
+            return Some("Box<dyn Error>".to_owned());
+        }
         let name = type_name(ty)?;
         if name == own {
             return None;
         }
-        let path = last_path(ty)?;
+        let path = type_path(ty)?;
         let qualified = path.segments.len() > 1;
         if name == "Error" {
             // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
@@ -212,8 +286,17 @@ impl VariantLookup<'_> {
                     .rev()
                     .nth(1)
                     .is_some_and(|seg| seg.ident == "io");
+            let is_anyhow = qualified
+                && path
+                    .segments
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|seg| seg.ident == "anyhow");
             return if is_io && self.uses_triage {
                 Some("io::Error".to_owned())
+            } else if is_anyhow && self.uses_triage {
+                Some("anyhow::Error".to_owned())
             } else if !qualified && self.local.contains(&name) {
                 Some(name)
             } else {
@@ -334,31 +417,8 @@ impl ConstantArms<'_, '_> {
             region: Region::of(pat),
             variant,
             inner,
+            left_out: false,
         });
-    }
-}
-
-/// The path of a type, looking through references, `Box`, `Arc` and `Rc` like [`type_name`].
-fn last_path(ty: &Type) -> Option<&syn::Path> {
-    match ty {
-        Type::Reference(r) => last_path(&r.elem),
-        Type::Paren(p) => last_path(&p.elem),
-        Type::Group(g) => last_path(&g.elem),
-        Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if matches!(
-                last.ident.to_string().as_str(),
-                "Box" | "Arc" | "Rc" | "Option"
-            ) {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return last_path(inner);
-                    }
-                }
-            }
-            Some(&p.path)
-        }
-        _ => None,
     }
 }
 
@@ -401,31 +461,120 @@ fn ignores_value(pat: &Pat) -> bool {
 
 impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() && constant_answer(&arm.body).is_some() {
+        if arm.guard.is_none() && self.classifier.answer(&arm.body).is_some() {
             self.check_pattern(&arm.pat);
         }
         syn::visit::visit_arm(self, arm);
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if mac.path.is_ident("matches") {
-            if let Ok(Some(pat)) = mac.parse_body_with(matches_pattern) {
-                self.check_pattern(&pat);
-            }
+        // A guard may look at the inner value.
+        if let Some((_, pat, false)) = matches_parts(mac) {
+            self.check_pattern(&pat);
+            self.check_unlisted(mac, &pat);
         }
     }
 }
 
-/// The pattern of `matches!(expr, pattern)`, or `None` when it has a guard (which may look at
-/// the inner value).
-fn matches_pattern(input: ParseStream<'_>) -> syn::Result<Option<Pat>> {
-    input.parse::<Expr>()?;
-    input.parse::<Token![,]>()?;
-    let pat = Pat::parse_multi_with_leading_vert(input)?;
-    if input.peek(Token![if]) {
-        return Ok(None);
+impl ConstantArms<'_, '_> {
+    /// `matches!(self, A | B)` answers a constant for every variant it leaves out: report the
+    /// left-out variants that wrap a classified error and are not looked at anywhere else.
+    fn check_unlisted(&mut self, mac: &Macro, pat: &Pat) {
+        let mut listed = Vec::new();
+        variant_paths(pat, &mut listed);
+        let Some((enum_name, _)) = listed.iter().find_map(|path| self.split(path)) else {
+            return;
+        };
+        let Some(item) = self.lookup.enums.iter().find(|e| match &enum_name {
+            Some(name) => e.ident == name,
+            None => false,
+        }) else {
+            return;
+        };
+        let named: HashSet<String> = listed
+            .iter()
+            .filter_map(|path| path.segments.last().map(|seg| seg.ident.to_string()))
+            .collect();
+        let mentioned = idents_in_body(self.classifier);
+        let own = item.ident.to_string();
+        for variant in &item.variants {
+            let name = variant.ident.to_string();
+            if named.contains(&name) || mentioned.contains(&name) {
+                continue;
+            }
+            let Some(inner) = variant
+                .fields
+                .iter()
+                .find_map(|field| self.lookup.classified_name(&field.ty, &own))
+            else {
+                continue;
+            };
+            self.found.push(Lossy {
+                region: Region::of(mac),
+                variant: format!("{own}::{name}"),
+                inner,
+                left_out: true,
+            });
+        }
     }
-    Ok(Some(pat))
+}
+
+/// The variant paths a pattern names.
+fn variant_paths(pat: &Pat, out: &mut Vec<syn::Path>) {
+    match pat {
+        Pat::Path(p) => out.push(p.path.clone()),
+        Pat::TupleStruct(p) => out.push(p.path.clone()),
+        Pat::Struct(p) => out.push(p.path.clone()),
+        Pat::Or(or) => or.cases.iter().for_each(|case| variant_paths(case, out)),
+        Pat::Reference(r) => variant_paths(&r.pat, out),
+        Pat::Paren(p) => variant_paths(&p.pat, out),
+        _ => {}
+    }
+}
+
+/// Every identifier a classifier's code mentions outside `matches!` macros.
+fn idents_in_body(classifier: &Classifier<'_>) -> HashSet<String> {
+    struct Idents(HashSet<String>);
+    impl<'ast> Visit<'ast> for Idents {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.0.insert(ident.to_string());
+        }
+    }
+    let mut idents = Idents(HashSet::new());
+    classifier.visit_body(&mut idents);
+    idents.0
+}
+
+/// The field a `#[delegate]` would read: the only field, or the one marked `#[source]`/`#[from]`.
+fn delegation_field(fields: &Fields) -> Option<&syn::Field> {
+    if fields.len() == 1 {
+        return fields.iter().next();
+    }
+    fields.iter().find(|field| {
+        field
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("source") || attr.path().is_ident("from"))
+    })
+}
+
+/// `Box<dyn Error ..>` (or `Arc`), the type-erased errors triage classifies by their chain.
+fn is_boxed_dyn_error(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if !matches!(last.ident.to_string().as_str(), "Box" | "Arc") {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::TraitObject(obj)))
+        if obj.bounds.iter().any(|bound| matches!(bound, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|seg| seg.ident == "Error"))))
 }
 
 #[cfg(test)]
@@ -433,7 +582,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::rule::TreeFacts;
+    use crate::facts::TreeFacts;
 
     fn lines(source: &str) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();

@@ -1,41 +1,30 @@
-//! The rules, one module each. Adding a rule is one new module and one line in [`all`].
-
-pub mod default_retryable;
-pub mod lossy_delegation;
-pub mod string_classification;
-pub mod unbounded_retry;
-pub mod unclassified_error;
-pub mod wildcard_classification;
+//! The registry of rules. Each rule is one module (or one folder) that declares its
+//! [`RuleInfo`](crate::rule::RuleInfo) next to its code; adding a rule is that module and one line
+//! here.
 
 use crate::rule::Rule;
 
-/// Every rule, in the order they are documented.
-pub fn all() -> Vec<&'static dyn Rule> {
-    vec![
-        &string_classification::StringClassification,
-        &default_retryable::DefaultRetryable,
-        &wildcard_classification::WildcardClassification,
-        &lossy_delegation::LossyDelegation,
-        &unbounded_retry::UnboundedRetry,
-        &unclassified_error::UnclassifiedError,
-    ]
+/// Declares the rule modules and lists their rules, in the order they are documented.
+macro_rules! registry {
+    ($($module:ident :: $rule:ident,)*) => {
+        $(pub(crate) mod $module;)*
+
+        /// Every rule, in the order they are documented.
+        pub fn all() -> Vec<&'static dyn Rule> {
+            vec![$(&$module::$rule),*]
+        }
+    };
 }
 
-/// Whether a match arm catches everything left: `_`, or a plain binding such as `other`, with no
-/// guard.
-pub fn catch_all_arm(arm: &syn::Arm) -> bool {
-    if arm.guard.is_some() {
-        return false;
-    }
-    match &arm.pat {
-        syn::Pat::Wild(_) => true,
-        syn::Pat::Ident(ident) => {
-            ident.subpat.is_none()
-                && ident
-                    .ident
-                    .to_string()
-                    .starts_with(|c: char| c.is_lowercase() || c == '_')
-        }
-        _ => false,
-    }
+registry! {
+    string_classification::StringClassification,
+    default_retryable::DefaultRetryable,
+    wildcard_classification::WildcardClassification,
+    lossy_delegation::LossyDelegation,
+    unbounded_retry::UnboundedRetry,
+    retry_until_cancelled::RetryUntilCancelled,
+    unclassified_error::UnclassifiedError,
+    unbounded_retry_config::UnboundedRetryConfig,
+    retry_without_condition::RetryWithoutCondition,
+    malformed_suppression::MalformedSuppression,
 }

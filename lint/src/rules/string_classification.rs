@@ -5,21 +5,24 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
-use crate::classifier::{find_classifiers, Classifier};
+use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
 
 /// The rule; see [`DOCS`].
-pub struct StringClassification;
+pub(crate) struct StringClassification;
 
 /// What `cargo triage explain string_classification` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
 `.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
-output, directly or through a local binding, inside a classifier (`is_retryable`, `should_retry`,
-`retry_on`, `Classify::verdict`, ...) or in a condition that leads to a retry (`continue` in a
-retry loop, a `retry` call, a `retry_if` closure).
+output, a response body (`text()`, a `b\"..\"` byte string), a regular expression's `is_match`, or
+a yes/no helper handed the text (`is_transport_error_message(&msg)`), directly or through a local
+binding, inside a classifier (`is_retryable`, `should_retry`, `Classify::verdict`, a backon
+`.when(..)` condition, `let can_retry = ..`) or in a condition whose branch decides either way: it
+retries (`continue` in a retry loop, a `retry` call), gives up (`return Err(..)` in a retry loop),
+or produces a fatal or non-retryable outcome.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
@@ -45,7 +48,19 @@ the information only exists in text today.
 ";
 
 const INSPECTING_METHODS: &[&str] = &["contains", "starts_with", "ends_with"];
-const TEXT_METHODS: &[&str] = &["to_string", "message", "description", "msg", "get_message"];
+const TEXT_METHODS: &[&str] = &[
+    "to_string",
+    "message",
+    "description",
+    "msg",
+    "get_message",
+    "text",
+    "body_text",
+];
+/// Parameters of a classifier that hold text: `fn is_retryable(status: u16, body: &[u8])`.
+const TEXT_NAMES: &[&str] = &["msg", "message", "body", "text", "response_body", "error_message"];
+/// Methods that match text against a pattern given as their argument (`regex.is_match(&msg)`).
+const PATTERN_METHODS: &[&str] = &["is_match", "find", "captures"];
 /// Methods that keep text text: `err.to_string().to_lowercase().contains(..)` still inspects it.
 const TEXT_PRESERVING: &[&str] = &[
     "as_str",
@@ -62,23 +77,20 @@ const TEXT_PRESERVING: &[&str] = &[
 const RETRY_WORDS: &[&str] = &["retry", "retries", "retried", "retriable", "retryable"];
 const RETRY_LOOP_WORDS: &[&str] = &["retry", "retries", "retried", "attempt", "backoff"];
 
+/// The rule's declaration: what `cargo triage explain string_classification` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "string_classification",
+    default_level: Level::Deny,
+    docs: DOCS,
+    // Outside classifiers, a retry context needs one of these words (the prefilter is case
+    // insensitive); classifiers come from the names the engine adds.
+    needles: &["retr", "attempt", "backoff"],
+    only_in_triage_crates: false,
+};
+
 impl Rule for StringClassification {
-    fn name(&self) -> &'static str {
-        "string_classification"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Deny
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Outside classifiers, a retry context needs one of these words (the prefilter is case
-        // insensitive); classifiers come from the names the engine adds.
-        &["retr", "attempt", "backoff"]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -105,15 +117,20 @@ struct FunctionCollector<'c, 'x> {
 
 impl FunctionCollector<'_, '_> {
     fn check_body(&mut self, sig: &syn::Signature, body: &syn::Block) {
-        let classifier = self
-            .classifiers
-            .iter()
-            .find(|c| std::ptr::eq(c.sig, sig) && std::ptr::eq(c.body, body));
+        let classifier = self.classifiers.iter().find(|c| {
+            c.sig.is_some_and(|s| std::ptr::eq(s, sig))
+                && matches!(c.body, ClassifierBody::Block(b) if std::ptr::eq(b, body))
+        });
         let mut bindings = TextBindings::default();
-        if let Some(classifier) = classifier {
-            for input in &classifier.error_inputs {
-                if input == "msg" || input == "message" {
-                    bindings.names.insert(input.clone());
+        if classifier.is_some() {
+            for input in &sig.inputs {
+                if let syn::FnArg::Typed(typed) = input {
+                    if let Pat::Ident(ident) = &*typed.pat {
+                        let name = ident.ident.to_string();
+                        if TEXT_NAMES.contains(&name.as_str()) {
+                            bindings.names.insert(name);
+                        }
+                    }
                 }
             }
         }
@@ -121,26 +138,21 @@ impl FunctionCollector<'_, '_> {
         let retry_fn = words_in(&sig.ident.to_string(), RETRY_LOOP_WORDS);
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
-            in_classifier: classifier.map(Classifier::qualified_name),
+            in_classifier: classifier.map(Classifier::describe),
             retry_context: retry_fn || mentions_retry(body, RETRY_LOOP_WORDS),
+            loop_depth: 0,
+            inner_classifiers: self.classifiers,
             regions: Vec::new(),
         };
         finder.visit_block(body);
         for (region, in_classifier) in finder.regions {
             let message = match in_classifier {
-                Some(name) => format!("`{name}` classifies errors by their message text"),
+                Some(name) => format!("{name} classifies errors by their message text"),
                 None => "the decision to retry depends on the error's message text".to_owned(),
             };
-            self.findings.push(Finding {
-                rule: "string_classification",
-                level: Level::Deny,
-                path: self.cx.path.to_path_buf(),
-                region,
-                message,
-                help: "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
+            self.findings.push(self.cx.report(&INFO, region, message, "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
                        `#[derive(triage::Classify)]`), not by its text"
-                    .to_owned(),
-            });
+                    .to_owned()));
         }
     }
 }
@@ -206,16 +218,54 @@ fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
         Expr::Paren(p) => is_message_text(&p.expr, bindings),
         Expr::Unary(u) => is_message_text(&u.expr, bindings),
         Expr::Try(t) => is_message_text(&t.expr, bindings),
+        Expr::Await(a) => is_message_text(&a.base, bindings),
+        Expr::Call(call) => {
+            // `String::from_utf8_lossy(&body)` of message text is still the text.
+            matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|seg| seg.ident == "from_utf8_lossy"))
+                && call.args.iter().any(|arg| is_message_text(arg, bindings))
+        }
         _ => false,
     }
+}
+
+/// A byte-string literal (`b"SlowDown"`): matching against one is matching raw text.
+fn is_byte_string(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::ByteStr(_)),
+        Expr::Reference(r) => is_byte_string(&r.expr),
+        _ => false,
+    }
+}
+
+/// A function asking a yes/no question of its argument (`is_transport_error_message(&msg)`):
+/// handed message text, it matches that text one call away.
+fn is_predicate_call(call: &syn::ExprCall) -> bool {
+    let Expr::Path(path) = &*call.func else {
+        return false;
+    };
+    path.path.segments.last().is_some_and(|seg| {
+        let name = seg.ident.to_string();
+        ["is_", "has_", "contains", "matches", "looks_like"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+    })
 }
 
 /// Whether an expression inspects message text: `text.contains(..)`, `text == ".."`.
 fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
     match expr {
         Expr::MethodCall(call) => {
-            INSPECTING_METHODS.contains(&call.method.to_string().as_str())
-                && is_message_text(&call.receiver, bindings)
+            let method = call.method.to_string();
+            let inspecting = INSPECTING_METHODS.contains(&method.as_str());
+            (inspecting
+                && (is_message_text(&call.receiver, bindings)
+                    || call.args.first().is_some_and(is_byte_string)))
+                || (PATTERN_METHODS.contains(&method.as_str())
+                    && call.args.len() == 1
+                    && is_message_text(&call.args[0], bindings))
+        }
+        Expr::Call(call) => {
+            is_predicate_call(call) && call.args.iter().any(|arg| is_message_text(arg, bindings))
         }
         Expr::Binary(binary) => {
             matches!(binary.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_))
@@ -232,6 +282,10 @@ struct InspectionFinder<'b> {
     bindings: &'b HashSet<String>,
     in_classifier: Option<String>,
     retry_context: bool,
+    /// How many loops enclose the expression being visited.
+    loop_depth: usize,
+    /// The file's classifiers: closures and inline decisions in this body are among them.
+    inner_classifiers: &'b [Classifier<'b>],
     regions: Vec<(Region, Option<String>)>,
 }
 
@@ -250,18 +304,58 @@ impl InspectionFinder<'_> {
     fn leads_to_retry(&self, branch: &Expr) -> bool {
         let mut continues = Continue(false);
         continues.visit_expr(branch);
-        mentions_retry_expr(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+        let mut finals = FinalMention(false);
+        finals.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
         let mut continues = Continue(false);
         continues.visit_block(branch);
-        mentions_retry(branch, RETRY_WORDS) || (self.retry_context && continues.0)
+        let mut finals = FinalMention(false);
+        finals.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
+    }
+
+    /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
+    /// just as much as one that retries.
+    fn block_stops_retrying(&self, branch: &syn::Block) -> bool {
+        if !self.retry_context || self.loop_depth == 0 {
+            return false;
+        }
+        let mut exits = Exit(false);
+        exits.visit_block(branch);
+        exits.0
+    }
+
+    fn expr_stops_retrying(&self, branch: &Expr) -> bool {
+        if !self.retry_context || self.loop_depth == 0 {
+            return false;
+        }
+        let mut exits = Exit(false);
+        exits.visit_expr(branch);
+        exits.0
+    }
+
+    /// A closure or inline decision recognised as a classifier, if `expr` is one's body.
+    fn classifier_at(&self, expr: &Expr) -> Option<String> {
+        self.inner_classifiers.iter().find_map(|c| match c.body {
+            ClassifierBody::Expr(body) if std::ptr::eq(body, expr) => Some(c.describe()),
+            _ => None,
+        })
     }
 }
 
 impl<'ast> Visit<'ast> for InspectionFinder<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.in_classifier.is_none() {
+            if let Some(name) = self.classifier_at(expr) {
+                let saved = self.in_classifier.replace(name);
+                self.visit_expr(expr);
+                self.in_classifier = saved;
+                return;
+            }
+        }
         if self.in_classifier.is_some() {
             if inspects_text(expr, self.bindings) {
                 self.regions
@@ -271,17 +365,37 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             return;
         }
         match expr {
-            Expr::If(if_expr) if self.block_leads_to_retry(&if_expr.then_branch) => {
+            Expr::If(if_expr)
+                if self.block_leads_to_retry(&if_expr.then_branch)
+                    || self.block_stops_retrying(&if_expr.then_branch)
+                    || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
+                        matches!(&**other, Expr::Block(block)
+                            if self.block_leads_to_retry(&block.block))
+                    }) =>
+            {
                 self.record_inspections_in(&if_expr.cond);
             }
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
                     if let Some((_, guard)) = &arm.guard {
-                        if self.leads_to_retry(&arm.body) {
+                        if self.leads_to_retry(&arm.body) || self.expr_stops_retrying(&arm.body) {
                             self.record_inspections_in(guard);
                         }
                     }
                 }
+            }
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.loop_depth += 1;
+                syn::visit::visit_expr(self, expr);
+                self.loop_depth -= 1;
+                return;
+            }
+            Expr::Closure(_) => {
+                // A closure body runs elsewhere: its exits do not leave this loop.
+                let saved = std::mem::replace(&mut self.loop_depth, 0);
+                syn::visit::visit_expr(self, expr);
+                self.loop_depth = saved;
+                return;
             }
             Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
                 for arg in &call.args {
@@ -350,6 +464,60 @@ impl<'ast> Visit<'ast> for RetryMention<'_> {
             self.found = true;
         }
     }
+}
+
+/// Finds a way of giving up outside closures: `return Err(..)` (or a `return` of anything but
+/// `Ok`/`Some`), `break Err(..)`, `bail!(..)`. A plain `break` may as well mean success.
+struct Exit(bool);
+
+fn is_success(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(p)
+            if p.path.segments.last().is_some_and(|seg| seg.ident == "Ok" || seg.ident == "Some")),
+        Expr::Path(p) => p.path.is_ident("None"),
+        Expr::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    }
+}
+
+impl<'ast> Visit<'ast> for Exit {
+    fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+        if !node.expr.as_deref().is_some_and(is_success) && node.expr.is_some() {
+            self.0 = true;
+        }
+        syn::visit::visit_expr_return(self, node);
+    }
+
+    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+        if let Some(Expr::Call(call)) = node.expr.as_deref() {
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err")) {
+                self.0 = true;
+            }
+        }
+        syn::visit::visit_expr_break(self, node);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.is_ident("bail") {
+            self.0 = true;
+        }
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+/// Finds an identifier that says "never retry" (`NotifyError::Fatal`, `Permanent`): the other
+/// polarity of a retry decision.
+struct FinalMention(bool);
+
+impl<'ast> Visit<'ast> for FinalMention {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        if crate::retry_words::says_final(&ident.to_string()) {
+            self.0 = true;
+        }
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
 /// Finds a `continue` outside closures.

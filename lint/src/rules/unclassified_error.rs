@@ -3,14 +3,13 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemImpl, Path, Token};
+use syn::{Attribute, Item, ItemImpl};
 
-use crate::classifier::type_name;
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// An error type is seen through `#[derive(Error)]`, `#[derive(Snafu)]` or `impl Error for T`.
 /// The rule only runs in crates that depend on triage, so these broad needles cost nothing elsewhere.
@@ -56,27 +55,20 @@ pub enum FetchError {
 ";
 
 /// The rule.
-pub struct UnclassifiedError;
+pub(crate) struct UnclassifiedError;
+
+/// The rule's declaration: what `cargo triage explain unclassified_error` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "unclassified_error",
+    default_level: Level::Warn,
+    docs: DOCS,
+    needles: NEEDLES,
+    only_in_triage_crates: true,
+};
 
 impl Rule for UnclassifiedError {
-    fn name(&self) -> &'static str {
-        "unclassified_error"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        NEEDLES
-    }
-
-    fn only_in_triage_crates(&self) -> bool {
-        true
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -90,14 +82,14 @@ impl Rule for UnclassifiedError {
         collect_types(&cx.ast.items, &mut types);
         let mut reported = HashSet::new();
         let mut findings = Vec::new();
-        let mut report = |name: &str, span: Span| {
+        let mut report = |name: &str, span: Span, wraps: Wraps| {
             if !classified.contains(name) && reported.insert(name.to_owned()) {
-                findings.push(self.finding(cx, name, span));
+                findings.push(self.finding(cx, name, span, wraps));
             }
         };
         for ty in &types {
             if ty.derives_error {
-                report(&ty.name, ty.span);
+                report(&ty.name, ty.span, ty.wraps);
             }
         }
         let mut impls = Vec::new();
@@ -107,11 +99,9 @@ impl Rule for UnclassifiedError {
                 continue;
             };
             // Report at the type's definition when it is in this file, else at the impl.
-            let span = types
-                .iter()
-                .find(|ty| ty.name == name)
-                .map_or_else(|| item.self_ty.span(), |ty| ty.span);
-            report(&name, span);
+            let found = types.iter().find(|ty| ty.name == name);
+            let span = found.map_or_else(|| item.self_ty.span(), |ty| ty.span);
+            report(&name, span, found.map(|ty| ty.wraps).unwrap_or_default());
         }
         findings.sort_by_key(|f| f.region);
         findings
@@ -119,48 +109,36 @@ impl Rule for UnclassifiedError {
 }
 
 impl UnclassifiedError {
-    fn finding(&self, cx: &FileContext<'_>, name: &str, span: Span) -> Finding {
-        Finding {
-            rule: self.name(),
-            level: self.default_level(),
-            path: cx.path.to_path_buf(),
-            region: Region::from_span(span),
-            message: format!("error type `{name}` does not implement `Classify`"),
-            help: "derive `triage::Classify` and mark each variant `#[retryable]`, `#[terminal]` \
-                   or `#[delegate]`"
-                .to_owned(),
+    fn finding(&self, cx: &FileContext<'_>, name: &str, span: Span, wraps: Wraps) -> Finding {
+        let mut help = "derive `triage::Classify` and mark each variant `#[retryable]`, \
+                        `#[terminal]` or `#[delegate]`"
+            .to_owned();
+        if wraps.erased {
+            help.push_str(
+                "; `#[delegate]` also takes `Box<dyn Error + Send + Sync>` and `anyhow::Error`, \
+                 which answer by their chain",
+            );
         }
+        if wraps.foreign {
+            help.push_str(
+                "; another crate's error without `Classify` takes `#[delegate(with = path)]`, a \
+                 `fn(&E) -> Verdict` of your own",
+            );
+        }
+        cx.report(
+            &INFO,
+            Region::from_span(span),
+            format!("error type `{name}` does not implement `Classify`"),
+            help,
+        )
     }
-}
-
-/// Whether `attrs` hold a `#[derive(..)]` that lists a path ending in `name` (`Error` matches both
-/// `Error` and `thiserror::Error`).
-fn derives(attrs: &[Attribute], name: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("derive"))
-        .filter_map(|attr| {
-            attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-                .ok()
-        })
-        .any(|paths| {
-            paths
-                .iter()
-                .any(|path| path.segments.last().is_some_and(|seg| seg.ident == name))
-        })
 }
 
 /// `#[derive(thiserror::Error)]` or `#[derive(Snafu)]`.
 fn derives_error(attrs: &[Attribute]) -> bool {
-    derives(attrs, "Error") || derives(attrs, "Snafu")
-}
-
-/// Whether an impl implements the trait `name`, by last path segment.
-fn implements(item: &ItemImpl, name: &str) -> bool {
-    item.trait_
-        .as_ref()
-        .and_then(|(_, path, _)| path.segments.last())
-        .is_some_and(|seg| seg.ident == name)
+    derived_traits(attrs)
+        .iter()
+        .any(|name| name == "Error" || name == "Snafu")
 }
 
 /// A struct or enum defined in the file.
@@ -168,7 +146,50 @@ struct TypeDef {
     name: String,
     span: Span,
     derives_error: bool,
+    wraps: Wraps,
 }
+
+/// What kinds of error a type's fields wrap, for the advice on how to delegate to them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Wraps {
+    /// `Box<dyn Error ..>` or `anyhow::Error`: `#[delegate]` asks their chain.
+    erased: bool,
+    /// Another crate's error (`serde_json::Error`): `#[delegate(with = path)]` decides for it.
+    foreign: bool,
+}
+
+impl Wraps {
+    fn of<'a>(fields: impl Iterator<Item = &'a syn::Field>) -> Wraps {
+        let mut wraps = Wraps::default();
+        for field in fields {
+            let syn::Type::Path(path) = &field.ty else {
+                continue;
+            };
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|seg| seg.ident.to_string())
+                .collect();
+            let boxes_dyn = path.path.segments.last().is_some_and(|last| {
+                matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+                    if matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::TraitObject(_)))))
+            });
+            match segments.as_slice() {
+                [.., first, last] if first == "anyhow" && last == "Error" => wraps.erased = true,
+                [.., last] if (last == "Box" || last == "Arc") && boxes_dyn => {
+                    wraps.erased = true;
+                }
+                [.., krate, last] if last == "Error" && krate != "io" && krate != "std" => {
+                    wraps.foreign = true;
+                }
+                _ => {}
+            }
+        }
+        wraps
+    }
+}
+
 
 fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
     for item in items {
@@ -177,11 +198,13 @@ fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
                 name: s.ident.to_string(),
                 span: s.ident.span(),
                 derives_error: derives_error(&s.attrs),
+                wraps: Wraps::of(s.fields.iter()),
             }),
             Item::Enum(e) => out.push(TypeDef {
                 name: e.ident.to_string(),
                 span: e.ident.span(),
                 derives_error: derives_error(&e.attrs),
+                wraps: Wraps::of(e.variants.iter().flat_map(|v| v.fields.iter())),
             }),
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
@@ -196,7 +219,7 @@ fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
 fn collect_error_impls<'a>(items: &'a [Item], out: &mut Vec<&'a ItemImpl>) {
     for item in items {
         match item {
-            Item::Impl(i) if implements(i, "Error") => out.push(i),
+            Item::Impl(i) if implemented_trait(i).as_deref() == Some("Error") => out.push(i),
             Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
                     collect_error_impls(items, out);
@@ -212,7 +235,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::rule::TreeFacts;
+    use crate::facts::TreeFacts;
 
     fn lines_with(source: &str, uses_triage: bool, tree: &TreeFacts) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();

@@ -1,20 +1,21 @@
 //! `wildcard_classification`: a classifier over the tree's own error enum with a catch-all arm.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
-use crate::classifier::{constant_answer, find_classifiers, Answer, Classifier};
+use crate::classifier::{find_classifiers, matches_parts, Answer, Classifier};
 use crate::finding::{Finding, Level, Region};
-use crate::rule::{FileContext, Rule, TreeFacts};
-use crate::rules::catch_all_arm;
+use crate::facts::TreeFacts;
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
-pub struct WildcardClassification;
+pub(crate) struct WildcardClassification;
 
 /// What `cargo triage explain wildcard_classification` prints.
-pub const DOCS: &str = "\
+const DOCS: &str = "\
 ### What it does
 Finds classifiers that match on an error enum of the same codebase and end in a catch-all arm
 (`_ => false`, `other => ...`) instead of naming every variant. A catch-all that answers \"retry\"
@@ -52,22 +53,19 @@ enum FetchError {
 ```
 ";
 
+/// The rule's declaration: what `cargo triage explain wildcard_classification` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "wildcard_classification",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    only_in_triage_crates: false,
+};
+
 impl Rule for WildcardClassification {
-    fn name(&self) -> &'static str {
-        "wildcard_classification"
-    }
-
-    fn default_level(&self) -> Level {
-        Level::Warn
-    }
-
-    fn docs(&self) -> &'static str {
-        DOCS
-    }
-
-    fn needles(&self) -> &'static [&'static str] {
-        // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-        &[]
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
@@ -80,7 +78,7 @@ impl Rule for WildcardClassification {
                 cx,
                 findings: &mut findings,
             };
-            finder.visit_block(classifier.body);
+            classifier.visit_body(&mut finder);
         }
         findings
     }
@@ -88,7 +86,7 @@ impl Rule for WildcardClassification {
 
 struct WildcardFinder<'c, 'x, 'f> {
     classifier: &'c Classifier<'c>,
-    file_enums: &'c HashSet<String>,
+    file_enums: &'c HashMap<String, HashSet<String>>,
     cx: &'x FileContext<'x>,
     findings: &'f mut Vec<Finding>,
 }
@@ -97,28 +95,125 @@ impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         if matches_own_error_enum(node, self.classifier, self.cx.tree, self.file_enums) {
             for arm in &node.arms {
-                if catch_all_arm(arm) && constant_answer(&arm.body) != Some(Answer::Retry) {
-                    self.findings.push(Finding {
-                        rule: "wildcard_classification",
-                        level: Level::Warn,
-                        path: self.cx.path.to_path_buf(),
-                        region: Region::of(&arm.pat),
-                        message: format!(
-                            "`{}` classifies the variants it does not name with a catch-all arm",
-                            self.classifier.qualified_name()
-                        ),
-                        help: "name every variant, or `#[derive(triage::Classify)]` so a new \
+                if catch_all_arm(arm) && self.classifier.answer(&arm.body) != Some(Answer::Retry) {
+                    self.findings.push(self.cx.report(&INFO, Region::of(&arm.pat), format!(
+                            "{} classifies the variants it does not name with a catch-all arm",
+                            self.classifier.describe()
+                        ), "name every variant, or `#[derive(triage::Classify)]` so a new \
                                variant cannot compile without a verdict"
-                            .to_owned(),
-                    });
+                            .to_owned()));
                 }
             }
         }
         syn::visit::visit_expr_match(self, node);
     }
 
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let (negated, inner) = match expr {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (true, &*unary.expr),
+            other => (false, other),
+        };
+        if let Expr::Macro(mac) = inner {
+            self.check_matches(&mac.mac, negated);
+            if negated {
+                return;
+            }
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        if self.classifier.sig.is_some() {
+            syn::visit::visit_expr_closure(self, node);
+        }
+    }
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+impl WildcardFinder<'_, '_, '_> {
+    /// `matches!(self, A | B)` answers "no" for every variant it does not list: an implicit
+    /// catch-all arm. (When that answer is "retry", `default_retryable` reports it.)
+    fn check_matches(&mut self, mac: &syn::Macro, negated: bool) {
+        let Some((scrutinee, pat, false)) = matches_parts(mac) else {
+            return;
+        };
+        let unlisted_answer = if negated {
+            self.classifier.answer_of_true()
+        } else {
+            self.classifier.answer_of_true().opposite()
+        };
+        if unlisted_answer == Answer::Retry
+            || !scrutinee_is_error_input(&scrutinee, self.classifier)
+        {
+            return;
+        }
+        let listed = pattern_variants(&pat);
+        let Some(enum_name) = listed.iter().map(|(e, _)| e.clone()).find(|enum_name| {
+            own_enum(enum_name, self.classifier, self.cx.tree, self.file_enums)
+        }) else {
+            return;
+        };
+        let enum_name = match enum_name.as_str() {
+            "Self" => self.classifier.self_type.clone().unwrap_or(enum_name),
+            _ => enum_name,
+        };
+        if let Some(variants) = self.file_enums.get(&enum_name) {
+            let named: HashSet<&str> = listed.iter().map(|(_, v)| v.as_str()).collect();
+            if variants.iter().all(|v| named.contains(v.as_str())) {
+                return;
+            }
+        }
+        self.findings.push(self.cx.report(
+            &INFO,
+            Region::of(mac),
+            format!(
+                "{} classifies every variant its `matches!` does not list, as a catch-all arm would",
+                self.classifier.describe()
+            ),
+            "match every variant by name, or `#[derive(triage::Classify)]` so a new variant \
+             cannot compile without a verdict",
+        ));
+    }
+}
+
+fn own_enum(
+    enum_name: &str,
+    classifier: &Classifier<'_>,
+    tree: &TreeFacts,
+    file_enums: &HashMap<String, HashSet<String>>,
+) -> bool {
+    let own = enum_name == "Self"
+        || classifier.self_type.as_deref() == Some(enum_name)
+        || file_enums.contains_key(enum_name)
+        || tree.error_types.contains(enum_name)
+        || tree.classified_types.contains(enum_name);
+    // A foreign enum (an SDK's `#[non_exhaustive]` error) needs its catch-all: the enum must be
+    // defined somewhere in the tree.
+    let name = match enum_name {
+        "Self" => classifier.self_type.as_deref().unwrap_or(""),
+        name => name,
+    };
+    own && (file_enums.contains_key(name) || tree.local_types.contains(name))
+}
+
+/// `(enum, variant)` for every variant path in a pattern.
+fn pattern_variants(pat: &Pat) -> Vec<(String, String)> {
+    let of = |path: &syn::Path| {
+        let mut segments = path.segments.iter().rev();
+        let variant = segments.next()?.ident.to_string();
+        let enum_name = segments.next()?.ident.to_string();
+        Some((enum_name, variant))
+    };
+    match pat {
+        Pat::Path(p) => of(&p.path).into_iter().collect(),
+        Pat::TupleStruct(p) => of(&p.path).into_iter().collect(),
+        Pat::Struct(p) => of(&p.path).into_iter().collect(),
+        Pat::Or(or) => or.cases.iter().flat_map(pattern_variants).collect(),
+        Pat::Reference(r) => pattern_variants(&r.pat),
+        Pat::Paren(p) => pattern_variants(&p.pat),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether a match is over one of the tree's own error enums: the scrutinee is the inspected error
@@ -129,31 +224,28 @@ fn matches_own_error_enum(
     node: &ExprMatch,
     classifier: &Classifier<'_>,
     tree: &TreeFacts,
-    file_enums: &HashSet<String>,
+    file_enums: &HashMap<String, HashSet<String>>,
 ) -> bool {
     if !scrutinee_is_error_input(&node.expr, classifier) {
         return false;
     }
     node.arms.iter().any(|arm| {
-        pattern_paths(&arm.pat).iter().any(|enum_name| {
-            enum_name == "Self"
-                || classifier.self_type.as_deref() == Some(enum_name.as_str())
-                || file_enums.contains(enum_name)
-                || tree.error_types.contains(enum_name)
-                || tree.classified_types.contains(enum_name)
-        })
+        pattern_paths(&arm.pat)
+            .iter()
+            .any(|enum_name| own_enum(enum_name, classifier, tree, file_enums))
     })
 }
 
-/// Names of the enums declared in a file, nested modules included.
-fn enums_declared_in(file: &syn::File) -> HashSet<String> {
-    struct Enums(HashSet<String>);
+/// The enums declared in a file, nested modules included, with their variants' names.
+fn enums_declared_in(file: &syn::File) -> HashMap<String, HashSet<String>> {
+    struct Enums(HashMap<String, HashSet<String>>);
     impl<'ast> Visit<'ast> for Enums {
         fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
-            self.0.insert(item.ident.to_string());
+            let variants = item.variants.iter().map(|v| v.ident.to_string()).collect();
+            self.0.insert(item.ident.to_string(), variants);
         }
     }
-    let mut enums = Enums(HashSet::new());
+    let mut enums = Enums(HashMap::new());
     enums.visit_file(file);
     enums.0
 }

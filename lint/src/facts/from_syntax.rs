@@ -1,0 +1,90 @@
+//! The facts pass over a parsed file, for rules that need the facts of exactly the code in front
+//! of them.
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
+
+use super::classifier_names::marks_classifier;
+use super::FileFacts;
+use crate::retry_words::trait_decides_retries;
+use crate::syntax::types::{derived_traits, implemented_trait, type_name};
+
+/// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
+/// test code already removed); the tree-wide pass uses [`scan_facts`].
+pub(crate) fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -> FileFacts {
+    let mut collector = FactCollector {
+        classifier_names,
+        facts: FileFacts::default(),
+    };
+    collector.visit_file(file);
+    collector.facts
+}
+
+struct FactCollector<'n> {
+    classifier_names: &'n HashSet<String>,
+    facts: FileFacts,
+}
+
+impl FactCollector<'_> {
+    fn record_derives(&mut self, attrs: &[Attribute], ident: &syn::Ident) {
+        for derived in derived_traits(attrs) {
+            match derived.as_str() {
+                "Error" | "Snafu" => {
+                    self.facts.error_types.insert(ident.to_string());
+                }
+                "Classify" => {
+                    self.facts.classified_types.insert(ident.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FactCollector<'_> {
+    fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
+        self.record_derives(&item.attrs, &item.ident);
+        syn::visit::visit_item_struct(self, item);
+    }
+
+    fn visit_item_enum(&mut self, item: &'ast ItemEnum) {
+        self.record_derives(&item.attrs, &item.ident);
+        self.facts.local_types.insert(item.ident.to_string());
+        syn::visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast ItemImpl) {
+        if let Some(self_type) = type_name(&item.self_ty) {
+            let trait_name = implemented_trait(item);
+            match trait_name.as_deref() {
+                Some("Error") => {
+                    self.facts.error_types.insert(self_type.clone());
+                }
+                Some("Classify") => {
+                    self.facts.classified_types.insert(self_type.clone());
+                    self.facts.local_types.insert(self_type.clone());
+                }
+                None => {
+                    self.facts.local_types.insert(self_type.clone());
+                }
+                Some(name) if trait_decides_retries(name) => {
+                    self.facts.classified_types.insert(self_type.clone());
+                }
+                _ => {}
+            }
+            let has_classifier_method = item.items.iter().any(|impl_item| match impl_item {
+                syn::ImplItem::Fn(f) => {
+                    f.sig.receiver().is_some()
+                        && marks_classifier(self.classifier_names, &f.sig.ident.to_string())
+                }
+                _ => false,
+            });
+            if has_classifier_method {
+                self.facts.classified_types.insert(self_type);
+            }
+        }
+        syn::visit::visit_item_impl(self, item);
+    }
+}

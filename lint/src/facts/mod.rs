@@ -1,0 +1,64 @@
+//! Tree facts: what every file tells about the whole tree (error types, classified types, the
+//! names that mark a classifier), gathered before any rule runs, and which crates depend on
+//! `triage`. Built on [`crate::syntax`]; classifier recognition and the rules build on it.
+
+mod classifier_names;
+mod crates;
+mod from_syntax;
+mod text_scan;
+
+use std::collections::HashSet;
+
+pub(crate) use classifier_names::DEFAULT_CLASSIFIER_NAMES;
+pub(crate) use crates::CrateDependencies;
+pub(crate) use from_syntax::file_facts;
+pub(crate) use text_scan::scan_facts;
+
+/// Facts about the whole tree, gathered from every file before any rule runs.
+#[derive(Debug, Default)]
+pub struct TreeFacts {
+    /// Names (last path segment) of types that have their own classifier somewhere in the tree: an
+    /// `is_retryable`-style method, a `Classify` impl or a `#[derive(Classify)]`.
+    pub classified_types: HashSet<String>,
+    /// Names of the functions that count as classifiers (the built-in list plus `triage.toml`'s).
+    pub classifier_names: HashSet<String>,
+    /// Names (last path segment) of types that are errors: they derive `Error` or implement
+    /// `std::error::Error` somewhere in the tree.
+    pub error_types: HashSet<String>,
+    /// Names of types the tree defines: its enums, and the types it writes inherent impls or
+    /// `Classify` impls for. A type not among them is another crate's.
+    pub local_types: HashSet<String>,
+}
+
+impl TreeFacts {
+    /// Facts for a tree about which nothing is known yet, with the built-in classifier names.
+    pub fn with_default_classifier_names() -> Self {
+        TreeFacts {
+            classifier_names: DEFAULT_CLASSIFIER_NAMES
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
+            ..TreeFacts::default()
+        }
+    }
+}
+
+/// What one file contributes to [`TreeFacts`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct FileFacts {
+    /// Types that derive `Error` (or `Snafu`) or implement `Error`.
+    pub(crate) error_types: HashSet<String>,
+    /// Enums of the file, and types it writes inherent or `Classify` impls for.
+    pub(crate) local_types: HashSet<String>,
+    /// Types that derive or implement `Classify`, or have a classifier-named `bool` method.
+    pub(crate) classified_types: HashSet<String>,
+}
+
+impl FileFacts {
+    /// Adds this file's facts to the tree's.
+    pub(crate) fn merge_into(self, tree: &mut TreeFacts) {
+        tree.error_types.extend(self.error_types);
+        tree.local_types.extend(self.local_types);
+        tree.classified_types.extend(self.classified_types);
+    }
+}

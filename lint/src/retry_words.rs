@@ -1,0 +1,305 @@
+//! What names say about retrying: which function, binding and trait names decide retries (and in
+//! which polarity), and which variant or constructor names answer "retry" or "do not retry".
+//!
+//! Names are judged by their `_`-separated (or camel-case) words, not looked up in a fixed list, so
+//! `need_retry`, `should_retry_wake_compute` and `is_retryable_err` are all recognised.
+
+/// The answer a constant expression gives to "retry this error?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `true` or `Verdict::Retryable`.
+    Retry,
+    /// `false` or `Verdict::Terminal`.
+    DoNotRetry,
+}
+
+impl Answer {
+    /// The other answer.
+    pub fn opposite(self) -> Answer {
+        match self {
+            Answer::Retry => Answer::DoNotRetry,
+            Answer::DoNotRetry => Answer::Retry,
+        }
+    }
+}
+
+/// Byte strings of which a file must contain one to hold a classifier recognised by its name, its
+/// trait, its return type or its retry library (matched ASCII case-insensitively): `retr` covers
+/// `retry`, `Retryable`, `RetryAction` and `retry_if`.
+pub const CLASSIFIER_NEEDLES: &[&str] = &[
+    "retr",
+    "transient",
+    "temporary",
+    "recoverable",
+    "permanent",
+    "fatal",
+    "terminal",
+    "Verdict",
+    "backoff",
+];
+
+/// Which question a classifier answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polarity {
+    /// "May this be retried?": `true` means retry (`is_retryable`, `can_retry`).
+    Retry,
+    /// "Is this final?": `true` means do not retry (`is_permanent`, `is_fatal`, `non_retryable`).
+    Final,
+}
+
+/// Verbs that open a yes/no question about an error.
+const QUESTION_VERBS: &[&str] = &[
+    "is", "should", "can", "could", "may", "might", "must", "need", "needs", "will", "shall", "are",
+];
+
+/// Words that say "this may succeed if tried again".
+const RETRY_ADJECTIVES: &[&str] = &[
+    "retryable",
+    "retriable",
+    "transient",
+    "temporary",
+    "recoverable",
+];
+
+/// Words that say "this can never succeed".
+const FINAL_ADJECTIVES: &[&str] = &[
+    "permanent",
+    "fatal",
+    "terminal",
+    "unrecoverable",
+    "nonrecoverable",
+    "unretryable",
+    "unretriable",
+    "nonretryable",
+    "nonretriable",
+];
+
+/// Words that negate the retry word after them (`non_retryable`, `should_not_retry`).
+const NEGATIONS: &[&str] = &["not", "non", "no", "dont", "never", "cannot", "cant"];
+
+/// The lowercase words of an identifier: `should_retry_wake_compute` and `ShouldRetryWakeCompute`
+/// both give `should retry wake compute`.
+pub fn words(ident: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in ident.trim_start_matches("r#").chars() {
+        if c == '_' {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn is_retry_word(word: &str) -> bool {
+    matches!(word, "retry" | "retried" | "retries" | "retrying") || RETRY_ADJECTIVES.contains(&word)
+}
+
+/// The question a function (or binding) name asks about an error, if it asks one: `Some` for
+/// `is_retryable`, `need_retry`, `can_retry_request`, `is_transient_error`, `is_permanent`,
+/// `non_retryable`; `None` for `retry_with_backoff`, `with_retries`, `max_retries`.
+pub fn name_polarity(ident: &str) -> Option<Polarity> {
+    let words = words(ident);
+    let first = words.first()?.as_str();
+    let asks = QUESTION_VERBS.contains(&first);
+    let mut polarity = None;
+    for (index, word) in words.iter().enumerate() {
+        let negated = index > 0 && NEGATIONS.contains(&words[index - 1].as_str());
+        if FINAL_ADJECTIVES.contains(&word.as_str()) {
+            polarity = Some(Polarity::Final);
+            break;
+        }
+        let adjective = RETRY_ADJECTIVES.contains(&word.as_str());
+        // A bare verb (`retry`) only asks a question after a question verb (`should_retry`); an
+        // adjective (`retryable`) asks one anywhere (`error_is_retryable`, `retryable`).
+        if is_retry_word(word) && (adjective || asks) {
+            polarity = Some(if negated {
+                Polarity::Final
+            } else {
+                Polarity::Retry
+            });
+            break;
+        }
+        if matches!(word.as_str(), "retry" | "retries") && !asks {
+            // `retry_on`, `retry_if`: the condition of a retry.
+            let next = words.get(index + 1).map(String::as_str);
+            if index == 0 && matches!(next, Some("on" | "if" | "when")) && words.len() == 2 {
+                return Some(Polarity::Retry);
+            }
+            return None;
+        }
+    }
+    // Without a question verb, the other words may only name the error (`error_is_retryable`,
+    // `retryable_error`): `set_retryable` and `retryable_update_meta` do something instead.
+    if !asks {
+        let describes_error = words.iter().all(|w| {
+            is_retry_word(w)
+                || FINAL_ADJECTIVES.contains(&w.as_str())
+                || NEGATIONS.contains(&w.as_str())
+                || matches!(
+                    w.as_str(),
+                    "err"
+                        | "error"
+                        | "errors"
+                        | "status"
+                        | "e"
+                        | "this"
+                        | "is"
+                        | "failure"
+                        | "code"
+                )
+        });
+        if !describes_error {
+            return None;
+        }
+    }
+    polarity
+}
+
+/// Whether an identifier says "this can never succeed" (`Fatal`, `PermanentError`,
+/// `is_terminal`, `NonRetryable`): a branch producing it decides against retrying.
+pub fn says_final(ident: &str) -> bool {
+    let words = words(ident);
+    words.iter().enumerate().any(|(index, word)| {
+        FINAL_ADJECTIVES.contains(&word.as_str())
+            || (RETRY_ADJECTIVES.contains(&word.as_str())
+                && index > 0
+                && NEGATIONS.contains(&words[index - 1].as_str()))
+    })
+}
+
+/// Whether a trait's name says it decides retries: `CouldRetry`, `ShouldRetryWakeCompute`,
+/// `RetryLogic`, `RetryPolicy`, `RetryCondition`, `ClassifyRetry`. Traits that run a retry rather
+/// than judge one (`RetryExecutor`) are told apart by their methods' return types, not here.
+pub fn trait_decides_retries(name: &str) -> bool {
+    words(name).iter().any(|w| is_retry_word(w))
+}
+
+/// Whether a type is a verdict-like enum a classifier may return instead of `bool`: `Verdict`,
+/// `RetryAction`, `RetryHint`, `RetryDecision`, `ErrorRetryKind`.
+pub fn verdict_like_type(name: &str) -> bool {
+    if name == "Verdict" {
+        return true;
+    }
+    let words = words(name);
+    words.iter().any(|w| is_retry_word(w))
+        && words.last().is_some_and(|last| {
+            matches!(
+                last.as_str(),
+                "action" | "hint" | "decision" | "verdict" | "kind" | "class" | "classification"
+            )
+        })
+}
+
+/// The answer a variant or constructor name gives: `Retryable`, `RetryIndicated`, `Transient`,
+/// `transient_error`, `RetryAfter` say retry; `Terminal`, `Permanent`, `DoNotRetry`, `NoRetry`,
+/// `NoActionIndicated`, `Fatal` say do not.
+pub fn variant_answer(name: &str) -> Option<Answer> {
+    let words = words(name);
+    let first = words.first()?.as_str();
+    if NEGATIONS.contains(&first) || first == "do" && words.get(1).is_some_and(|w| w == "not") {
+        return Some(Answer::DoNotRetry);
+    }
+    if words.iter().any(|w| {
+        FINAL_ADJECTIVES.contains(&w.as_str())
+            || matches!(
+                w.as_str(),
+                "abort" | "fail" | "forbidden" | "stop" | "giveup"
+            )
+    }) {
+        return Some(Answer::DoNotRetry);
+    }
+    if words
+        .iter()
+        .any(|w| is_retry_word(w) || matches!(w.as_str(), "throttling" | "backoff"))
+    {
+        return Some(Answer::Retry);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_ask_about_retrying() {
+        for name in [
+            "is_retryable",
+            "need_retry",
+            "should_retry_wake_compute",
+            "is_retriable_error",
+            "is_retryable_err",
+            "can_retry_request",
+            "retryable",
+            "is_transient",
+            "could_retry",
+            "retry_on",
+            "error_is_retryable",
+            "is_error_recoverable",
+        ] {
+            assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
+        }
+        for name in [
+            "is_permanent",
+            "is_fatal",
+            "is_terminal",
+            "non_retryable",
+            "is_unrecoverable",
+            "should_not_retry",
+            "is_fatal_io_error",
+        ] {
+            assert_eq!(name_polarity(name), Some(Polarity::Final), "{name}");
+        }
+        for name in [
+            "retry_with_backoff",
+            "with_retries",
+            "max_retries",
+            "retry",
+            "set_retryable",
+            "commit_with_retry",
+            "retryable_update_multi_table_meta",
+            "is_empty",
+            "retry_after",
+            "should_attempt",
+        ] {
+            assert_eq!(name_polarity(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn trait_and_type_names() {
+        assert!(trait_decides_retries("CouldRetry"));
+        assert!(trait_decides_retries("ShouldRetryWakeCompute"));
+        assert!(trait_decides_retries("RetryLogic"));
+        assert!(!trait_decides_retries("Display"));
+        assert!(verdict_like_type("RetryAction"));
+        assert!(verdict_like_type("Verdict"));
+        assert!(!verdict_like_type("RetryConfig"));
+    }
+
+    #[test]
+    fn variant_names() {
+        assert_eq!(variant_answer("RetryIndicated"), Some(Answer::Retry));
+        assert_eq!(variant_answer("transient_error"), Some(Answer::Retry));
+        assert_eq!(
+            variant_answer("NoActionIndicated"),
+            Some(Answer::DoNotRetry)
+        );
+        assert_eq!(variant_answer("DoNotRetry"), Some(Answer::DoNotRetry));
+        assert_eq!(variant_answer("Permanent"), Some(Answer::DoNotRetry));
+        assert_eq!(variant_answer("Ok"), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! `retry_until_cancelled`: a retry loop whose only exit besides success is a cancellation check.
+
+use crate::finding::{Finding, Level};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::rules::unbounded_retry::{retry_hazards, Ending, Site, NEEDLES};
+
+const DOCS: &str = "\
+### What it does
+Checks for retry loops (and retry helpers called with `u32::MAX` attempts) that have no attempt
+bound and no deadline, and whose only exit besides success is a cancellation check: a
+cancellation token, a shutdown or stop flag, a closed channel. Loops with no exit at all are
+`unbounded_retry`.
+
+### Why is this bad
+Cancellation ends the loop at shutdown, not when the error turns out to be permanent: a request
+the server will always refuse, a missing file, bad credentials are retried for the life of the
+process, and the caller never sees the error. The loop is often deliberate, so this rule warns
+rather than denies.
+
+### Example
+```rust
+while !cancel.is_cancelled() {
+    match upload(&part).await {
+        Ok(()) => return Ok(()),
+        Err(err) => {
+            warn!(\"upload failed, retrying: {err}\");
+            sleep(RETRY_DELAY).await;
+        }
+    }
+}
+```
+
+### Use instead
+```rust
+let mut attempt = 0;
+while !cancel.is_cancelled() {
+    match upload(&part).await {
+        Ok(()) => return Ok(()),
+        Err(err) if err.is_retryable() && attempt < MAX_ATTEMPTS => {
+            attempt += 1;
+            sleep(RETRY_DELAY).await;
+        }
+        Err(err) => return Err(err),
+    }
+}
+```
+";
+
+/// The rule's declaration: what `cargo triage explain retry_until_cancelled` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "retry_until_cancelled",
+    default_level: Level::Warn,
+    docs: DOCS,
+    needles: NEEDLES,
+    only_in_triage_crates: false,
+};
+
+/// The rule.
+pub(crate) struct RetryUntilCancelled;
+
+impl Rule for RetryUntilCancelled {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        retry_hazards(cx)
+            .into_iter()
+            .filter(|hazard| hazard.ending == Ending::Cancellation)
+            .map(|hazard| {
+                let message = match hazard.site {
+                    Site::Loop(keyword) | Site::HotLoop(keyword) => format!(
+                        "this `{keyword}` retries after an error until it is cancelled, with no \
+                         attempt bound or deadline"
+                    ),
+                    Site::Call(name) => format!(
+                        "`{name}` is given an attempt limit that is never reached: only \
+                         cancellation ends it"
+                    ),
+                };
+                cx.report(
+                    &INFO,
+                    hazard.region,
+                    message,
+                    "give up after a maximum number of attempts or at a deadline, and stop at \
+                     once on a permanent error; cancellation alone retries it until shutdown",
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,231 @@
+//! `retry_without_condition`: a retry library told to retry every error.
+
+use std::collections::HashMap;
+
+use syn::visit::Visit;
+use syn::{Expr, Stmt};
+
+use crate::finding::{Finding, Level, Region};
+use crate::retry_library::{method_region, callee, calls_named, chain, closure_body, LibrariesUsed, Link};
+use crate::rule::{FileContext, Rule, RuleInfo};
+
+const DOCS: &str = "\
+### What it does
+Finds retry-library calls that retry every error, whatever it is:
+- backon's `op.retry(builder)` awaited or called without `.when(..)`;
+- the backoff crate's `retry(policy, op)` whose operation uses `?` on its own errors: the crate's
+  `From` impl makes every such error `Error::transient`; so does `.map_err(Error::transient)`.
+
+### Why is this bad
+Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
+if they were transient: the caller waits through every backoff for the same failure, and the
+service is loaded with requests that cannot succeed.
+
+### Example
+```rust
+(|| async { store.get(path).await })
+    .retry(ExponentialBuilder::default())
+    .await
+```
+
+### Use instead
+```rust
+(|| async { store.get(path).await })
+    .retry(ExponentialBuilder::default())
+    .when(|err| err.is_retryable())
+    .await
+```
+";
+
+static INFO: RuleInfo = RuleInfo {
+    name: "retry_without_condition",
+    default_level: Level::Warn,
+    docs: DOCS,
+    needles: &["backon", "backoff::"],
+    only_in_triage_crates: false,
+};
+
+/// The rule; see its documentation.
+pub struct RetryWithoutCondition;
+
+impl Rule for RetryWithoutCondition {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let libraries = LibrariesUsed::in_source(cx.source);
+        if !(libraries.backon || libraries.backoff) {
+            return Vec::new();
+        }
+        let mut finder = ConditionFinder {
+            cx,
+            libraries,
+            pending: HashMap::new(),
+            findings: Vec::new(),
+        };
+        finder.visit_file(cx.ast);
+        finder.findings.sort_by_key(|f| f.region);
+        finder.findings.dedup_by_key(|f| f.region);
+        finder.findings
+    }
+}
+
+struct ConditionFinder<'x> {
+    cx: &'x FileContext<'x>,
+    libraries: LibrariesUsed,
+    /// `let x = op.retry(..)` bindings without a condition yet, by name, with the `retry` call.
+    pending: HashMap<String, Region>,
+    findings: Vec<Finding>,
+}
+
+impl ConditionFinder<'_> {
+    fn report_backon(&mut self, region: Region) {
+        self.findings.push(self.cx.report(
+            &INFO,
+            region,
+            "this retry has no `.when(..)`, so every error is retried",
+            "add `.when(|err| ..)` that answers retry only for errors that may succeed next time",
+        ));
+    }
+
+    /// A backon chain: `op.retry(builder) .. .await` (or `.call()`), with or without `.when(..)`.
+    fn check_backon_chain(&mut self, expr: &Expr) {
+        let (links, root) = chain(expr);
+        let consumed = matches!(links.first(), Some(Link::Await))
+            || matches!(links.first(), Some(Link::Call(call)) if call.method == "call");
+        let has_condition = !calls_named(&links, "when").is_empty();
+        let retries = calls_named(&links, "retry");
+        if let [retry] = retries.as_slice() {
+            if retry.args.len() == 1 && retry_receiver_is_operation(&retry.receiver) {
+                if consumed && !has_condition {
+                    self.report_backon(method_region(retry));
+                }
+                return;
+            }
+        }
+        // A chain continuing a `let x = op.retry(..)` binding.
+        if let Expr::Path(path) = root {
+            if let Some(ident) = path.path.get_ident() {
+                if let Some(region) = self.pending.get(&ident.to_string()).copied() {
+                    if consumed && !has_condition {
+                        self.report_backon(region);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_call(&mut self, call: &syn::ExprCall) {
+        let Some((before, function)) = callee(call) else {
+            return;
+        };
+        let backoff_retry = self.libraries.backoff
+            && matches!(function.as_str(), "retry" | "retry_notify")
+            && call.args.len() >= 2
+            && before.as_deref().is_none_or(|b| matches!(b, "backoff" | "future"));
+        if !backoff_retry {
+            return;
+        }
+        let Some(body) = call.args.iter().nth(1).and_then(closure_body) else {
+            return;
+        };
+        let mut questions = QuestionMarks::default();
+        questions.visit_expr(body);
+        for region in questions.found {
+            self.findings.push(self.cx.report(
+                &INFO,
+                region,
+                "every error this `?` returns becomes `backoff::Error::transient`, so it is retried",
+                "map the error yourself: `.map_err(|err| if err.is_retryable() { \
+                 backoff::Error::transient(err) } else { backoff::Error::permanent(err) })?`",
+            ));
+        }
+    }
+}
+
+/// What `.retry(..)` is called on in a backon chain: a closure or a function path (the operation).
+fn retry_receiver_is_operation(expr: &Expr) -> bool {
+    match expr {
+        Expr::Closure(_) | Expr::Path(_) | Expr::Field(_) => true,
+        Expr::Paren(paren) => retry_receiver_is_operation(&paren.expr),
+        Expr::Reference(reference) => retry_receiver_is_operation(&reference.expr),
+        _ => false,
+    }
+}
+
+impl<'ast> Visit<'ast> for ConditionFinder<'_> {
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        if self.libraries.backon {
+            for stmt in &block.stmts {
+                let Stmt::Local(local) = stmt else {
+                    continue;
+                };
+                let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) else {
+                    continue;
+                };
+                let (links, _) = chain(&init.expr);
+                let retries = calls_named(&links, "retry");
+                let unconditioned = calls_named(&links, "when").is_empty();
+                if let [retry] = retries.as_slice() {
+                    if unconditioned && retry.args.len() == 1 {
+                        self.pending
+                            .insert(ident.ident.to_string(), method_region(retry));
+                    }
+                }
+            }
+        }
+        syn::visit::visit_block(self, block);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.libraries.backon && matches!(expr, Expr::Await(_) | Expr::MethodCall(_)) {
+            self.check_backon_chain(expr);
+            // Visit what hangs off the chain, not its inner links as chains of their own.
+            let (links, root) = chain(expr);
+            for link in &links {
+                if let Link::Call(call) = link {
+                    for arg in &call.args {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            self.visit_expr(root);
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            self.check_call(call);
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+}
+
+/// The `?` operators of a retried operation that hand its own error to backoff's `From`: not
+/// those on an error already mapped (`.map_err(..)?`), and not inside nested closures.
+#[derive(Default)]
+struct QuestionMarks {
+    found: Vec<Region>,
+}
+
+impl<'ast> Visit<'ast> for QuestionMarks {
+    fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
+        // `.map_err(f)?` decides for itself, unless `f` is `backoff::Error::transient`, which
+        // retries everything just the same.
+        let mapped = match &*node.expr {
+            Expr::MethodCall(call) if call.method == "map_err" => {
+                !call.args.first().is_some_and(|arg| {
+                    matches!(arg, Expr::Path(path)
+                        if path.path.segments.last().is_some_and(|seg| seg.ident == "transient"))
+                })
+            }
+            _ => false,
+        };
+        if !mapped {
+            self.found.push(Region::of(node));
+        }
+        syn::visit::visit_expr_try(self, node);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}

@@ -1,0 +1,236 @@
+//! Whether something bounds a retry loop. A bound counts only where it decides an exit (see
+//! [`super::guards`]): an attempt counter compared to a limit, a clock compared to a deadline, a
+//! policy that says it is exhausted, a backoff that runs out.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{BinOp, Expr};
+
+use super::guards::{ExitGuards, GuardKind};
+use super::shape::result_check;
+use super::find::LoopShape;
+use crate::syntax::names::names_in;
+
+/// Word parts that make a name in a comparison an attempt count or a clock.
+const BOUND_NAME_PARTS: &[&str] = &[
+    "attempt", "retr", "tries", "trial", "remaining", "budget", "elapsed", "deadline", "instant",
+    "now", "expire",
+];
+
+/// Parts of a called function's name that stop a retry by themselves: an exhausted policy, a
+/// passed deadline, a backoff that has run out.
+const BOUND_CALL_PARTS: &[&str] = &[
+    "exhaust",
+    "expired",
+    "elapsed",
+    "deadline",
+    "give_up",
+    "next_backoff",
+    "next_delay",
+    "checked_sub",
+];
+
+/// Parts of a name that make a decision that ends the loop an attempt or time bound: a branch
+/// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
+/// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
+const STOP_DECISION_PARTS: &[&str] = &[
+    "attempt", "tries", "budget", "deadline", "elapsed", "expire", "remaining", "exhaust",
+];
+
+/// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries.
+const POLICY_PARTS: &[&str] = &["recover", "policy", "backoff", "strateg", "budget", "trial"];
+
+/// Receiver names whose `.next()` yields delays until a policy runs out.
+const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
+
+impl LoopShape<'_> {
+    /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
+    /// policy whether it is exhausted.
+    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>) -> bool {
+        let mut counters = Counters {
+            names: self.counters.clone(),
+            on_self: false,
+        };
+        counters.visit_block(self.body);
+        let self_counter = counters.on_self;
+        let counters = counters.names;
+        let by_expr = guards.exprs.iter().any(|(expr, kind)| {
+            // Checking the operation's own `Result` is the retry itself, not a decision to stop.
+            if *kind == GuardKind::Operation
+                || (*kind == GuardKind::Condition && result_check(expr).is_some())
+            {
+                return false;
+            }
+            let mut test = BoundTest {
+                counters: &counters,
+                self_counter,
+                try_guard: *kind == GuardKind::Try,
+                found: false,
+            };
+            test.visit_expr(expr);
+            test.found || decides_stop(&names_in(expr))
+        });
+        by_expr
+            || guards
+                .exiting_macros
+                .iter()
+                .any(|tokens| tokens_bound(tokens, &counters))
+    }
+}
+
+/// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters; and whether
+/// one of them is a field of `self` (`self.retries += 1`).
+struct Counters {
+    names: Vec<String>,
+    on_self: bool,
+}
+
+impl<'ast> Visit<'ast> for Counters {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+        if matches!(node.op, BinOp::AddAssign(_) | BinOp::SubAssign(_)) {
+            let names = names_in(&node.left);
+            self.on_self |= names.first().is_some_and(|n| n == "self");
+            self.names
+                .extend(names.into_iter().filter(|n| n != "self"));
+        }
+        syn::visit::visit_expr_binary(self, node);
+    }
+
+    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+        if let Expr::Binary(binary) = &*node.right {
+            if matches!(binary.op, BinOp::Add(_) | BinOp::Sub(_)) {
+                let names = names_in(&node.left);
+                self.on_self |= names.first().is_some_and(|n| n == "self");
+                self.names
+                    .extend(names.into_iter().filter(|n| n != "self"));
+            }
+        }
+        syn::visit::visit_expr_assign(self, node);
+    }
+}
+
+/// Looks inside one guard for a comparison with a counter or a clock, a bound call, a counter
+/// handed to a decision, or (under `?`) a policy's answer.
+struct BoundTest<'c> {
+    counters: &'c [String],
+    /// The loop advances a counter on `self`: a method of `self` asked in a guard reads it.
+    self_counter: bool,
+    try_guard: bool,
+    found: bool,
+}
+
+impl BoundTest<'_> {
+    fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
+        let lower = name.to_ascii_lowercase();
+        if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
+            self.found = true;
+        }
+        let receiver_names = receiver.map(names_in).unwrap_or_default();
+        if name == "next" && receiver_names.iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS)) {
+            self.found = true;
+        }
+        if self.try_guard
+            && (has_part(name, POLICY_PARTS)
+                || receiver_names.iter().any(|n| has_part(n, POLICY_PARTS)))
+        {
+            self.found = true;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for BoundTest<'_> {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+        if matches!(
+            node.op,
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_)
+        ) {
+            let mut names = names_in(&node.left);
+            names.extend(names_in(&node.right));
+            if names
+                .iter()
+                .any(|name| self.counters.contains(name) || has_part(name, BOUND_NAME_PARTS))
+            {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_binary(self, node);
+    }
+
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        // A counter the loop advances, handed to a decision (`!should_retry(&e, attempts)`).
+        if self.counters.iter().any(|c| ident == c) {
+            self.found = true;
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        if self.self_counter && on_self && node.args.is_empty() {
+            self.found = true;
+        }
+        self.call_name(&node.method.to_string(), Some(&node.receiver));
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*node.func {
+            if let Some(seg) = path.path.segments.last() {
+                self.call_name(&seg.ident.to_string(), None);
+            }
+        }
+        syn::visit::visit_expr_call(self, node);
+    }
+}
+
+/// Whether the tokens of an exiting macro (`select!`, `ensure!`) name a counter or a bound.
+fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            counters.contains(&name)
+                || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
+                || decides_stop(std::slice::from_ref(&name))
+        }
+        TokenTree::Group(group) => tokens_bound(&group.stream(), counters),
+        _ => false,
+    })
+}
+
+/// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+fn decides_stop(names: &[String]) -> bool {
+    names.iter().any(|name| {
+        // `with_client_retries` holds "tries" but decides nothing.
+        let lower = name.to_ascii_lowercase().replace("retries", "");
+        STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
+    })
+}
+
+/// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
+/// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
+pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
+    words_of(name).any(|word| parts.iter().any(|part| word.starts_with(part)))
+}
+
+fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    words.into_iter().filter(|w| !w.is_empty())
+}

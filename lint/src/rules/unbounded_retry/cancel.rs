@@ -1,0 +1,197 @@
+//! Whether a retry loop ends on cancellation: a token, a shutdown or stop flag, a closed channel
+//! decides one of its exits. Such a loop still retries a permanent error until shutdown, but it is
+//! reported by the lower-level `retry_until_cancelled`, not as an unbounded retry.
+
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+
+use super::bounds::has_part;
+use super::guards::{ExitGuards, GuardKind};
+use super::shape::result_check;
+use crate::syntax::names::names_in;
+
+/// Word parts that name a cancellation check.
+const CANCEL_PARTS: &[&str] = &[
+    "cancel", "shutdown", "shutting", "stop", "terminat", "closed", "quit", "exiting", "abort",
+    "kill", "recv",
+];
+
+/// Whether an exit of the loop is decided by a cancellation check, not counting tokens created
+/// in the function that nobody ever cancels (`never_cancelled`).
+pub(super) fn ends_on_cancellation(
+    guards: &ExitGuards<'_>,
+    never_cancelled: &HashSet<String>,
+) -> bool {
+    let mut finder = CancelFinder {
+        never_cancelled,
+        found: false,
+    };
+    for (expr, kind) in &guards.exprs {
+        match kind {
+            // The operation's own result (`while let Err(e) = op(shutdown_rx)`) decides nothing.
+            GuardKind::Condition if result_check(expr).is_some() => {}
+            GuardKind::Condition => finder.visit_expr(expr),
+            // `op()?` ends the loop on the operation's error, whatever it is called; only an
+            // explicit cancellation check counts (`cancel.check()?`).
+            GuardKind::Try => {
+                if names_in(expr).iter().any(|n| has_part(n, &["cancel"])) {
+                    finder.found = true;
+                }
+            }
+            GuardKind::Operation => {}
+        }
+    }
+    for pat in &guards.exit_patterns {
+        finder.visit_pat(pat);
+    }
+    for tokens in &guards.exiting_macros {
+        finder.tokens(tokens);
+    }
+    finder.found
+}
+
+struct CancelFinder<'n> {
+    never_cancelled: &'n HashSet<String>,
+    found: bool,
+}
+
+impl CancelFinder<'_> {
+    fn tokens(&mut self, tokens: &TokenStream) {
+        let mut previous: Option<String> = None;
+        for token in tokens.clone() {
+            match token {
+                TokenTree::Ident(ident) => {
+                    let name = ident.to_string();
+                    self.name(previous.as_deref(), &name);
+                    previous = Some(name);
+                }
+                TokenTree::Group(group) => {
+                    self.tokens(&group.stream());
+                    previous = None;
+                }
+                TokenTree::Punct(punct) if punct.as_char() == '.' => {}
+                TokenTree::Punct(_) | TokenTree::Literal(_) => previous = None,
+            }
+        }
+    }
+
+    /// `name`, read after `receiver.` when there is one.
+    fn name(&mut self, receiver: Option<&str>, name: &str) {
+        if !has_part(name, CANCEL_PARTS) {
+            return;
+        }
+        // `token.cancelled()` on a token nobody cancels never fires.
+        let dead = receiver.is_some_and(|r| self.never_cancelled.contains(r))
+            || self.never_cancelled.contains(name);
+        if !dead {
+            self.found = true;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for CancelFinder<'_> {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let receiver = match &*node.receiver {
+            syn::Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+            syn::Expr::Field(field) => match &field.member {
+                syn::Member::Named(ident) => Some(ident.to_string()),
+                syn::Member::Unnamed(_) => None,
+            },
+            _ => None,
+        };
+        self.name(receiver.as_deref(), &node.method.to_string());
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        self.name(None, &ident.to_string());
+    }
+
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        self.tokens(&node.tokens);
+    }
+}
+
+/// Names of the local `CancellationToken::new()` tokens of a function body that are never
+/// cancelled, cloned or handed on: waiting for them never ends.
+pub(super) fn never_cancelled_tokens(body: &syn::Block) -> HashSet<String> {
+    struct Tokens {
+        created: HashSet<String>,
+        used: HashSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Tokens {
+        fn visit_local(&mut self, node: &'ast syn::Local) {
+            if let (syn::Pat::Ident(name), Some(init)) = (&node.pat, &node.init) {
+                if is_new_token(&init.expr) {
+                    self.created.insert(name.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, node);
+        }
+
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            let method = node.method.to_string();
+            if matches!(
+                method.as_str(),
+                "cancel" | "clone" | "child_token" | "drop_guard"
+            ) {
+                if let syn::Expr::Path(path) = &*node.receiver {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.used.insert(ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, node);
+        }
+
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            // A token passed by value can be cancelled by whoever receives it.
+            for arg in &node.args {
+                if let syn::Expr::Path(path) = arg {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.used.insert(ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, node);
+        }
+    }
+    let mut tokens = Tokens {
+        created: HashSet::new(),
+        used: HashSet::new(),
+    };
+    tokens.visit_block(body);
+    tokens
+        .created
+        .into_iter()
+        .filter(|name| !tokens.used.contains(name))
+        .collect()
+}
+
+/// `CancellationToken::new()` (or `::default()`), with or without a path before it.
+pub(super) fn is_new_token(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Call(call) => match &*call.func {
+            syn::Expr::Path(path) => {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|seg| seg.ident.to_string())
+                    .collect();
+                segments.len() >= 2
+                    && segments[segments.len() - 2].ends_with("Token")
+                    && has_part(&segments[segments.len() - 2], &["cancel"])
+                    && matches!(segments[segments.len() - 1].as_str(), "new" | "default")
+            }
+            _ => false,
+        },
+        syn::Expr::Reference(reference) => is_new_token(&reference.expr),
+        syn::Expr::Paren(paren) => is_new_token(&paren.expr),
+        _ => false,
+    }
+}

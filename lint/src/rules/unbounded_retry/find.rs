@@ -1,0 +1,227 @@
+//! Finding the loops and retry calls of a file and deciding, for each, whether it is a retry with
+//! no bound, and what ends it.
+
+use std::collections::HashSet;
+
+use proc_macro2::Span;
+use syn::visit::Visit;
+use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
+
+use super::guards::ExitGuards;
+use super::shape::result_check;
+use super::words::WHILE_LET_ERR;
+use super::{cancel, hot_loop, intent, library, Ending, RetryHazard, Site};
+use crate::finding::Region;
+use crate::rule::FileContext;
+use crate::syntax::exits::{stmts_exit, Exit};
+use crate::syntax::names::bound_names;
+use crate::syntax::patterns::ResultCheck;
+
+/// Every retry hazard in the file.
+pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
+    let mut finder = LoopFinder {
+        cx,
+        functions: Vec::new(),
+        hazards: Vec::new(),
+    };
+    finder.visit_file(cx.ast);
+    finder.hazards
+}
+
+/// One `loop`, `while` loop, or `for` loop over an endless range (`for attempt in 1..`).
+pub(super) struct LoopShape<'a> {
+    /// `loop`, `while`, or `for` over a range with no end.
+    pub(super) kind: &'static str,
+    /// The variables a `for` loop binds: they count up by themselves.
+    pub(super) counters: Vec<String>,
+    pub(super) label: Option<&'a Lifetime>,
+    pub(super) cond: Option<&'a Expr>,
+    pub(super) body: &'a Block,
+    pub(super) start: Span,
+    pub(super) keyword: Span,
+}
+
+/// The function a loop is in: its name, first line (doc comments included) and the tokens
+/// created in it that nobody cancels.
+struct Function {
+    name: String,
+    first_line: usize,
+    never_cancelled: HashSet<String>,
+}
+
+struct LoopFinder<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    functions: Vec<Function>,
+    hazards: Vec<RetryHazard>,
+}
+
+impl LoopFinder<'_, '_> {
+    fn in_function(&mut self, name: String, first_line: usize, body: &Block, walk: impl FnOnce(&mut Self)) {
+        self.functions.push(Function {
+            name,
+            first_line,
+            never_cancelled: cancel::never_cancelled_tokens(body),
+        });
+        walk(self);
+        self.functions.pop();
+    }
+
+    fn never_cancelled(&self) -> HashSet<String> {
+        self.functions
+            .last()
+            .map(|f| f.never_cancelled.clone())
+            .unwrap_or_default()
+    }
+
+    fn consider(&mut self, shape: LoopShape<'_>) {
+        let retries = shape.retries_after_error();
+        let hot = !retries
+            && shape.kind != "for"
+            && hot_loop::skips_its_only_pause(shape.body, shape.label);
+        if !retries && !hot {
+            return;
+        }
+        let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
+        if shape.is_bounded(&guards) {
+            return;
+        }
+        // A `while let Err(..)` loop whose body ends by leaving goes round only on the errors it
+        // singles out with `continue` (after removing what was in the way, say).
+        let wordless_while_let_err = shape
+            .cond
+            .is_some_and(|cond| result_check(cond) == Some(ResultCheck::IsErr))
+            && !stmts_exit(&shape.body.stmts[shape.body.stmts.len().saturating_sub(1)..], shape.label, Exit::Any)
+            && self.cx.source.contains(WHILE_LET_ERR);
+        if !wordless_while_let_err && !shape.mentions_retry(self.cx.source) {
+            return;
+        }
+        let never_cancelled = self.never_cancelled();
+        let ending = if !hot && cancel::ends_on_cancellation(&guards, &never_cancelled) {
+            Ending::Cancellation
+        } else {
+            Ending::Never
+        };
+        let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));
+        if ending == Ending::Never {
+            let end_line = Region::of(shape.body).end_line;
+            let (name, first_line) = self
+                .functions
+                .last()
+                .map_or((String::new(), region.line.saturating_sub(10)), |f| {
+                    (f.name.clone(), f.first_line)
+                });
+            if intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name) {
+                return;
+            }
+        }
+        self.hazards.push(RetryHazard {
+            region,
+            site: if hot {
+                Site::HotLoop(shape.kind)
+            } else {
+                Site::Loop(shape.kind)
+            },
+            ending,
+        });
+    }
+
+    fn consider_call(&mut self, name: &syn::Ident, args: Vec<&Expr>) {
+        let never_cancelled = self.never_cancelled();
+        if let Some(ending) =
+            library::unlimited_retry_call(&name.to_string(), &args, &never_cancelled)
+        {
+            self.hazards.push(RetryHazard {
+                region: Region::of(name),
+                site: Site::Call(name.to_string()),
+                ending,
+            });
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        let first_line = Region::of(node).line;
+        self.in_function(node.sig.ident.to_string(), first_line, &node.block, |this| {
+            syn::visit::visit_item_fn(this, node);
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        let first_line = Region::of(node).line;
+        self.in_function(node.sig.ident.to_string(), first_line, &node.block, |this| {
+            syn::visit::visit_impl_item_fn(this, node);
+        });
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        match &node.default {
+            Some(body) => {
+                let first_line = Region::of(node).line;
+                self.in_function(node.sig.ident.to_string(), first_line, body, |this| {
+                    syn::visit::visit_trait_item_fn(this, node);
+                });
+            }
+            None => syn::visit::visit_trait_item_fn(self, node),
+        }
+    }
+
+    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*node.func {
+            if let Some(seg) = path.path.segments.last() {
+                self.consider_call(&seg.ident, node.args.iter().collect());
+            }
+        }
+        syn::visit::visit_expr_call(self, node);
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        self.consider_call(&node.method, node.args.iter().collect());
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
+        let keyword = node.loop_token.span;
+        self.consider(LoopShape {
+            kind: "loop",
+            counters: Vec::new(),
+            label: node.label.as_ref().map(|l| &l.name),
+            cond: None,
+            body: &node.body,
+            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
+            keyword,
+        });
+        syn::visit::visit_expr_loop(self, node);
+    }
+
+    fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
+        let keyword = node.while_token.span;
+        self.consider(LoopShape {
+            kind: "while",
+            counters: Vec::new(),
+            label: node.label.as_ref().map(|l| &l.name),
+            cond: Some(&node.cond),
+            body: &node.body,
+            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
+            keyword,
+        });
+        syn::visit::visit_expr_while(self, node);
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        // A range with no end counts attempts without bounding them.
+        if matches!(&*node.expr, Expr::Range(range) if range.end.is_none()) {
+            let keyword = node.for_token.span;
+            self.consider(LoopShape {
+                kind: "for",
+                counters: bound_names(&node.pat),
+                label: node.label.as_ref().map(|l| &l.name),
+                cond: None,
+                body: &node.body,
+                start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
+                keyword,
+            });
+        }
+        syn::visit::visit_expr_for_loop(self, node);
+    }
+}

@@ -1,0 +1,320 @@
+//! What decides whether control leaves a loop: the loop condition, the condition of an `if` with an
+//! exit in a branch, the scrutinee and guards of a `match` with an exiting arm that is not the
+//! success arm, the initializer of a `let .. else` that exits, the operand of `?`, the condition of
+//! `ensure!`, and the branches of a `select!` that exit. Only these can bound a loop; a counter or a
+//! clock read anywhere else (a log line, a metric, a closure, a check of a response) cannot.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{Expr, Lifetime, Macro, Pat};
+
+use crate::syntax::patterns::{pattern_kind, PatternKind};
+
+/// Macros whose first argument is a condition that returns from the function when false.
+const CONDITION_MACROS: &[&str] = &["ensure", "assert", "ensure_eq"];
+
+/// How a guard decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GuardKind {
+    /// The loop condition, an `if` condition, a match scrutinee or arm guard, a `let .. else`
+    /// initializer, an `ensure!` condition.
+    Condition,
+    /// The operand of `?`: its error leaves the loop.
+    Try,
+    /// The scrutinee of a match over the operation's own `Result`: which arm runs is the retry
+    /// itself, not a decision to stop.
+    Operation,
+}
+
+/// Everything that decides an exit of one loop.
+#[derive(Default)]
+pub(super) struct ExitGuards<'a> {
+    /// Guard expressions and how each decides.
+    pub(super) exprs: Vec<(&'a Expr, GuardKind)>,
+    /// Patterns of match arms that exit (other than `Ok(..)`): `Err(Error::Cancelled) => return`.
+    pub(super) exit_patterns: Vec<&'a Pat>,
+    /// The tokens of macros (`select!` and the like) in which a branch exits.
+    pub(super) exiting_macros: Vec<TokenStream>,
+}
+
+impl<'a> ExitGuards<'a> {
+    /// The guards of a loop with this condition (for `while`), body and label.
+    pub(super) fn of(
+        cond: Option<&'a Expr>,
+        body: &'a syn::Block,
+        label: Option<&'a Lifetime>,
+    ) -> ExitGuards<'a> {
+        let mut collector = Collector {
+            label,
+            inner_labels: Vec::new(),
+            depth: 0,
+            guards: ExitGuards::default(),
+        };
+        if let Some(cond) = cond {
+            collector.guards.exprs.push((cond, GuardKind::Condition));
+        }
+        collector.visit_block(body);
+        collector.guards
+    }
+}
+
+struct Collector<'a> {
+    label: Option<&'a Lifetime>,
+    /// Labels of loops nested in the loop, innermost last.
+    inner_labels: Vec<&'a Lifetime>,
+    /// How many loops deep inside the loop the walk is.
+    depth: usize,
+    guards: ExitGuards<'a>,
+}
+
+impl<'a> Collector<'a> {
+    fn contains_exit(&self, node: ExitScope<'a>) -> bool {
+        let mut finder = ExitFinder {
+            label: self.label,
+            inner_labels: self.inner_labels.clone(),
+            depth: self.depth,
+            found: false,
+        };
+        match node {
+            ExitScope::Expr(expr) => finder.visit_expr(expr),
+            ExitScope::Block(block) => finder.visit_block(block),
+        }
+        finder.found
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ExitScope<'a> {
+    Expr(&'a Expr),
+    Block(&'a syn::Block),
+}
+
+impl<'a> Visit<'a> for Collector<'a> {
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+
+    fn visit_expr_loop(&mut self, node: &'a syn::ExprLoop) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_while(&mut self, node: &'a syn::ExprWhile) {
+        self.nested(node.label.as_ref(), |this| {
+            this.visit_expr(&node.cond);
+            this.visit_block(&node.body);
+        });
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'a syn::ExprForLoop) {
+        self.visit_expr(&node.expr);
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_if(&mut self, node: &'a syn::ExprIf) {
+        let exits = self.contains_exit(ExitScope::Block(&node.then_branch))
+            || node
+                .else_branch
+                .as_ref()
+                .is_some_and(|(_, other)| self.contains_exit(ExitScope::Expr(other)));
+        if exits {
+            self.guards.exprs.push((&node.cond, GuardKind::Condition));
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'a syn::ExprMatch) {
+        let mut exits = false;
+        for arm in &node.arms {
+            if pattern_kind(&arm.pat) != PatternKind::Ok
+                && self.contains_exit(ExitScope::Expr(&arm.body))
+            {
+                exits = true;
+                self.guards.exit_patterns.push(&arm.pat);
+            }
+        }
+        if exits {
+            let over_result = node
+                .arms
+                .iter()
+                .any(|arm| pattern_kind(&arm.pat) != PatternKind::Other);
+            let kind = if over_result {
+                GuardKind::Operation
+            } else {
+                GuardKind::Condition
+            };
+            self.guards.exprs.push((&node.expr, kind));
+            for arm in &node.arms {
+                if let Some((_, guard)) = &arm.guard {
+                    self.guards.exprs.push((guard, GuardKind::Condition));
+                }
+            }
+        }
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    fn visit_local(&mut self, node: &'a syn::Local) {
+        if let Some(init) = &node.init {
+            if let Some((_, diverge)) = &init.diverge {
+                if self.contains_exit(ExitScope::Expr(diverge)) {
+                    self.guards.exprs.push((&init.expr, GuardKind::Condition));
+                }
+            }
+        }
+        syn::visit::visit_local(self, node);
+    }
+
+    fn visit_expr_try(&mut self, node: &'a syn::ExprTry) {
+        self.guards.exprs.push((&node.expr, GuardKind::Try));
+        syn::visit::visit_expr_try(self, node);
+    }
+
+    fn visit_macro(&mut self, node: &'a Macro) {
+        let is_condition_macro = node
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| CONDITION_MACROS.iter().any(|name| seg.ident == name));
+        if is_condition_macro {
+            self.guards
+                .exiting_macros
+                .push(first_argument(&node.tokens));
+            return;
+        }
+        if tokens_exit(&node.tokens) {
+            self.guards.exiting_macros.push(node.tokens.clone());
+        }
+    }
+}
+
+impl<'a> Collector<'a> {
+    fn nested(&mut self, label: Option<&'a syn::Label>, walk: impl FnOnce(&mut Self)) {
+        if let Some(label) = label {
+            self.inner_labels.push(&label.name);
+        }
+        self.depth += 1;
+        walk(self);
+        self.depth -= 1;
+        if label.is_some() {
+            self.inner_labels.pop();
+        }
+    }
+}
+
+/// The tokens of a macro's first argument (up to the first comma outside brackets).
+fn first_argument(tokens: &TokenStream) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .take_while(|token| !matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
+        .collect()
+}
+
+/// Whether macro tokens hold a `return`, or a `break` or `continue` that can reach past the loop
+/// (`select! { _ = cancel.cancelled() => return, .. }`).
+fn tokens_exit(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "return" || ident == "break",
+        TokenTree::Group(group) => tokens_exit(&group.stream()),
+        _ => false,
+    })
+}
+
+/// Looks for a way out of the loop: `return`, a `break` of it (or of a loop around it), a
+/// `continue` of a loop around it, a diverging macro, `process::exit`, `Err(..)?`.
+struct ExitFinder<'a> {
+    label: Option<&'a Lifetime>,
+    inner_labels: Vec<&'a Lifetime>,
+    depth: usize,
+    found: bool,
+}
+
+impl ExitFinder<'_> {
+    /// Whether a `break`/`continue` with this label (or none) leaves the loop.
+    fn leaves(&self, label: Option<&Lifetime>, is_break: bool) -> bool {
+        match label {
+            None => is_break && self.depth == 0,
+            Some(target) => {
+                let inner = self.inner_labels.iter().any(|l| l.ident == target.ident);
+                let own = self.label.is_some_and(|l| l.ident == target.ident);
+                !inner && (is_break || !own)
+            }
+        }
+    }
+}
+
+impl<'a> Visit<'a> for ExitFinder<'a> {
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+
+    fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+        self.found = true;
+    }
+
+    fn visit_expr_break(&mut self, node: &'a syn::ExprBreak) {
+        if self.leaves(node.label.as_ref(), true) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_break(self, node);
+    }
+
+    fn visit_expr_continue(&mut self, node: &'a syn::ExprContinue) {
+        if self.leaves(node.label.as_ref(), false) {
+            self.found = true;
+        }
+    }
+
+    fn visit_expr_loop(&mut self, node: &'a syn::ExprLoop) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_while(&mut self, node: &'a syn::ExprWhile) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'a syn::ExprForLoop) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_try(&mut self, node: &'a syn::ExprTry) {
+        let on_error_value = matches!(&*node.expr, Expr::Call(call)
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err")));
+        if on_error_value {
+            self.found = true;
+        }
+        syn::visit::visit_expr_try(self, node);
+    }
+
+    fn visit_expr_call(&mut self, node: &'a syn::ExprCall) {
+        if let Expr::Path(path) = &*node.func {
+            let mut segments = path.path.segments.iter().rev();
+            let last = segments.next().map(|seg| seg.ident.to_string());
+            let before = segments.next().map(|seg| seg.ident.to_string());
+            if last.as_deref() == Some("exit") && before.as_deref() == Some("process") {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_call(self, node);
+    }
+
+    fn visit_macro(&mut self, node: &'a Macro) {
+        if crate::syntax::exits::macro_diverges(node) || tokens_exit(&node.tokens) {
+            self.found = true;
+        }
+    }
+
+}
+
+impl<'a> ExitFinder<'a> {
+    fn nested(&mut self, label: Option<&'a syn::Label>, walk: impl FnOnce(&mut Self)) {
+        if let Some(label) = label {
+            self.inner_labels.push(&label.name);
+        }
+        self.depth += 1;
+        walk(self);
+        self.depth -= 1;
+        if label.is_some() {
+            self.inner_labels.pop();
+        }
+    }
+}

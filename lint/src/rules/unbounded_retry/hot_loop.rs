@@ -1,0 +1,191 @@
+//! A loop paced by one pause whose error path `continue`s before reaching it: on a persistent
+//! error the loop spins at full speed, retrying with no pause and no limit.
+
+use syn::visit::Visit;
+use syn::{Block, Expr, Lifetime, Stmt};
+
+use super::bounds::has_part;
+use super::shape::result_check;
+use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
+
+/// Word parts of a call that pauses the loop.
+const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];
+
+/// Whether the loop's first top-level pause comes after a check of a `Result` whose error path
+/// `continue`s the loop without pausing.
+pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bool {
+    let Some(pause) = body.stmts.iter().position(is_pause_stmt) else {
+        return false;
+    };
+    let mut finder = SkippingErrorPath {
+        label,
+        found: false,
+    };
+    for stmt in &body.stmts[..pause] {
+        finder.visit_stmt(stmt);
+    }
+    finder.found
+}
+
+fn is_pause_stmt(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Expr(expr, _) => is_pause_call(expr),
+        _ => false,
+    }
+}
+
+fn is_pause_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::Await(awaited) => is_pause_call(&awaited.base),
+        Expr::MethodCall(call) => has_part(&call.method.to_string(), PAUSE_PARTS),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| has_part(&seg.ident.to_string(), PAUSE_PARTS)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Looks for an error path that goes round with `continue` and does not pause on the way.
+struct SkippingErrorPath<'l> {
+    label: Option<&'l Lifetime>,
+    found: bool,
+}
+
+impl SkippingErrorPath<'_> {
+    fn check_error_path(&mut self, path: ErrorPath<'_>) {
+        let mut probe = ContinueProbe {
+            label: self.label,
+            depth: 0,
+            continues: false,
+            pauses: false,
+        };
+        match path {
+            ErrorPath::Expr(expr) => probe.visit_expr(expr),
+            ErrorPath::Block(block) => probe.visit_block(block),
+        }
+        if probe.continues && !probe.pauses {
+            self.found = true;
+        }
+    }
+}
+
+enum ErrorPath<'a> {
+    Expr(&'a Expr),
+    Block(&'a Block),
+}
+
+impl<'ast> Visit<'ast> for SkippingErrorPath<'_> {
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        match result_check(&node.cond) {
+            Some(ResultCheck::IsErr) => self.check_error_path(ErrorPath::Block(&node.then_branch)),
+            Some(ResultCheck::IsOk) => {
+                if let Some((_, other)) = &node.else_branch {
+                    self.check_error_path(ErrorPath::Expr(other));
+                }
+            }
+            None => {}
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        if result_check_of_scrutinee(&node.expr) {
+            let kinds: Vec<PatternKind> = node.arms.iter().map(|a| pattern_kind(&a.pat)).collect();
+            let has_ok = kinds.contains(&PatternKind::Ok);
+            let has_err = kinds.contains(&PatternKind::Err);
+            for (arm, kind) in node.arms.iter().zip(&kinds) {
+                let is_error_arm = *kind == PatternKind::Err
+                    || (*kind == PatternKind::Other && has_ok && !has_err);
+                if is_error_arm {
+                    self.check_error_path(ErrorPath::Expr(&arm.body));
+                }
+            }
+        }
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        if pattern_kind(&node.pat) == PatternKind::Ok {
+            if let Some((_, diverge)) = node.init.as_ref().and_then(|i| i.diverge.as_ref()) {
+                self.check_error_path(ErrorPath::Expr(diverge));
+            }
+        }
+        syn::visit::visit_local(self, node);
+    }
+}
+
+/// Whether a match scrutinee is a `Result` whose error is a failure (not a poll, a timer, a rate
+/// limiter); the arms decide whether it is a `Result` at all.
+fn result_check_of_scrutinee(expr: &Expr) -> bool {
+    !super::shape::is_polling_call(expr)
+}
+
+/// Whether an error path continues the loop, and whether it pauses first.
+struct ContinueProbe<'l> {
+    label: Option<&'l Lifetime>,
+    depth: usize,
+    continues: bool,
+    pauses: bool,
+}
+
+impl<'ast> Visit<'ast> for ContinueProbe<'_> {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_loop(self, node);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        syn::visit::visit_expr_while(self, node);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        self.depth += 1;
+        syn::visit::visit_expr_for_loop(self, node);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
+        let own = match (&node.label, self.label) {
+            (None, _) => self.depth == 0,
+            (Some(target), Some(own)) => target.ident == own.ident,
+            (Some(_), None) => false,
+        };
+        if own {
+            self.continues = true;
+        }
+    }
+
+    fn visit_expr(&mut self, node: &'ast Expr) {
+        if is_pause_call(node) {
+            self.pauses = true;
+        }
+        syn::visit::visit_expr(self, node);
+    }
+
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        // `select!` with a sleep branch, `sleep!`-style helpers.
+        let text = node.tokens.to_string();
+        if PAUSE_PARTS.iter().any(|part| text.contains(part)) {
+            self.pauses = true;
+        }
+    }
+}

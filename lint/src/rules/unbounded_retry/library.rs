@@ -1,0 +1,61 @@
+//! Retry helpers called with no real limit: `retry(op, .., u32::MAX, .., &cancel)`. The limit is
+//! never reached, so only the cancellation argument can end the retries, and a token created on
+//! the spot (or never cancelled) cannot.
+
+use std::collections::HashSet;
+
+use syn::Expr;
+
+use super::bounds::has_part;
+use super::cancel::is_new_token;
+use super::Ending;
+use crate::syntax::names::names_in;
+
+/// Integer types whose `MAX` stands for "no limit".
+const INTEGER_TYPES: &[&str] = &["u16", "u32", "u64", "u128", "usize", "i32", "i64", "isize"];
+
+/// What a call of a retry helper is given, when one of its arguments is an integer type's `MAX`:
+/// `None` for any other call.
+pub(super) fn unlimited_retry_call(
+    name: &str,
+    args: &[&Expr],
+    never_cancelled: &HashSet<String>,
+) -> Option<Ending> {
+    if !has_part(name, &["retry"]) {
+        return None;
+    }
+    let unlimited = args.iter().position(|arg| is_integer_max(arg))?;
+    let mut ending = Ending::Never;
+    for (index, arg) in args.iter().enumerate() {
+        if index == unlimited || is_new_token(arg) {
+            continue;
+        }
+        let names = names_in(arg);
+        let cancels = names.iter().any(|n| has_part(n, &["cancel", "shutdown"]));
+        let dead = names.iter().any(|n| never_cancelled.contains(n));
+        if cancels && !dead {
+            ending = Ending::Cancellation;
+        }
+    }
+    Some(ending)
+}
+
+/// `u32::MAX`, `usize::MAX`, `std::u32::MAX` and the like.
+fn is_integer_max(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|seg| seg.ident.to_string())
+                .collect();
+            segments.len() >= 2
+                && segments[segments.len() - 1] == "MAX"
+                && INTEGER_TYPES.contains(&segments[segments.len() - 2].as_str())
+        }
+        Expr::Paren(paren) => is_integer_max(&paren.expr),
+        Expr::Group(group) => is_integer_max(&group.expr),
+        _ => false,
+    }
+}

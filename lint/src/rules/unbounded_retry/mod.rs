@@ -1,0 +1,161 @@
+//! `unbounded_retry`: a loop that goes round again after an error with nothing that stops it, or a
+//! retry helper called with no real limit.
+//!
+//! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
+//! ([`shape`], [`hot_loop`], [`library`]), what decides an exit ([`guards`]), what bounds one
+//! ([`bounds`]), cancellation ([`cancel`]), documented intent ([`intent`]) and the words that mark
+//! a retry ([`words`]). The lower-level `retry_until_cancelled` shares this analysis.
+
+mod bounds;
+mod cancel;
+mod find;
+mod guards;
+mod hot_loop;
+mod intent;
+mod library;
+mod shape;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use crate::finding::{Finding, Level, Region};
+use crate::rule::{FileContext, Rule, RuleInfo};
+
+pub(crate) use words::NEEDLES;
+
+const DOCS: &str = "\
+### What it does
+Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
+retry an operation after an error (the error path goes round again while the success path leaves
+the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
+or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
+line, a metric or a closure bounds nothing. Also checks for a loop whose error path `continue`s
+past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
+that can fire.
+
+A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
+instead; a loop documented as retrying forever on purpose is not reported.
+
+### Why is this bad
+An error that can never succeed is then retried forever: the task makes no progress, burns
+resources and hides the real failure. Even a transient error deserves a limit, after which the
+caller sees a final \"attempts exhausted\" error.
+
+### Known problems
+A loop counts as a retry loop only when it mentions a retry, an attempt, a backoff, a sleep or a
+tick (or is a `while let Err(..)` loop), so a tight loop that spins on an error without any of
+these is not reported.
+
+### Example
+```rust
+loop {
+    match client.fetch(&key) {
+        Ok(value) => return Ok(value),
+        Err(err) => {
+            warn!(\"fetch failed, retrying: {err}\");
+            sleep(Duration::from_millis(100));
+        }
+    }
+}
+```
+
+### Use instead
+```rust
+let mut attempt = 0;
+loop {
+    match client.fetch(&key) {
+        Ok(value) => return Ok(value),
+        Err(err) if err.is_retryable() && attempt < MAX_ATTEMPTS => {
+            attempt += 1;
+            sleep(Duration::from_millis(100));
+        }
+        Err(err) => return Err(err),
+    }
+}
+```
+or a bounded retry policy that consults the error's `Classify` verdict.
+";
+
+/// The rule's declaration: what `cargo triage explain unbounded_retry` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "unbounded_retry",
+    default_level: Level::Warn,
+    docs: DOCS,
+    needles: NEEDLES,
+    only_in_triage_crates: false,
+};
+
+/// The rule.
+pub(crate) struct UnboundedRetry;
+
+impl Rule for UnboundedRetry {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        retry_hazards(cx)
+            .into_iter()
+            .filter(|hazard| hazard.ending == Ending::Never)
+            .map(|hazard| {
+                let message = match hazard.site {
+                    Site::Loop(keyword) => format!(
+                        "this `{keyword}` retries after an error with no attempt bound or deadline"
+                    ),
+                    Site::HotLoop(keyword) => format!(
+                        "this `{keyword}` goes round at once after an error, skipping its only \
+                         pause, with no attempt bound"
+                    ),
+                    Site::Call(name) => format!(
+                        "`{name}` is given an attempt limit that is never reached, and nothing \
+                         cancels it"
+                    ),
+                };
+                cx.report(
+                    &INFO,
+                    hazard.region,
+                    message,
+                    "count the attempts and give up at a maximum, or stop at a deadline; \
+                     a bounded retry policy does both",
+                )
+            })
+            .collect()
+    }
+}
+
+/// Where a retry hazard is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// A retry loop, by its keyword.
+    Loop(&'static str),
+    /// A loop whose error path skips its only pause, by its keyword.
+    HotLoop(&'static str),
+    /// A call of a retry helper, by the called name.
+    Call(String),
+}
+
+/// What can end an unbounded retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// Nothing but success.
+    Never,
+    /// Only success or a cancellation check (token, shutdown flag, closed channel).
+    Cancellation,
+}
+
+/// One retry with no attempt bound and no deadline.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryHazard {
+    /// What to point at: the loop keyword (with its label) or the called name.
+    pub(crate) region: Region,
+    /// What kind of retry it is.
+    pub(crate) site: Site,
+    /// What ends it.
+    pub(crate) ending: Ending,
+}
+
+/// Every retry without a bound in one file: the analysis both retry rules report from.
+pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
+    find::find(cx)
+}

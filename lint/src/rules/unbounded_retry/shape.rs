@@ -1,0 +1,293 @@
+//! Whether a loop retries: its error path goes round again while its success path leaves.
+
+use syn::visit::Visit;
+use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
+
+use super::bounds::has_part;
+use super::find::LoopShape;
+use crate::syntax::names::names_in;
+use crate::syntax::exits::{
+    block_leaves_loop, leaves_loop, returns_from_loop, stmts_return_from_loop,
+};
+use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
+
+/// Calls whose `Err` means "nothing yet" rather than a failure: polling a channel or a lock is not
+/// retrying an operation.
+const POLLING_CALLS: &[&str] = &[
+    "accept",
+    "try_unwrap",
+    "try_recv",
+    "recv_timeout",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "try_wait",
+    "try_next",
+];
+
+/// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
+const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
+
+/// Name parts of a rate limiter, whose `Err` says how long to wait, not that something failed.
+const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
+
+/// Whether the `Err` of `expr` means "not yet" rather than a failure: polling a channel or a lock,
+/// a timer that ran out, a rate limiter asking to wait.
+pub(super) fn is_polling_call(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            POLLING_CALLS.iter().any(|name| call.method == name)
+                || names_in(&call.receiver)
+                    .iter()
+                    .any(|name| has_part(name, RATE_LIMITER_PARTS))
+                || is_polling_call(&call.receiver)
+        }
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
+            if path.path.segments.last().is_some_and(|seg| {
+                TIMER_CALLS.iter().chain(POLLING_CALLS).any(|name| seg.ident == name)
+            })),
+        Expr::Await(awaited) => is_polling_call(&awaited.base),
+        Expr::Paren(paren) => is_polling_call(&paren.expr),
+        _ => false,
+    }
+}
+
+/// What an `if`/`while` condition tests about a `Result` whose error is a failure.
+pub(super) fn result_check(cond: &Expr) -> Option<ResultCheck> {
+    crate::syntax::patterns::result_check(cond, &is_polling_call)
+}
+
+impl LoopShape<'_> {
+    /// The error path goes round again and the success path leaves the loop.
+    pub(super) fn retries_after_error(&self) -> bool {
+        if let Some(cond) = self.cond {
+            // `while let Err(e) = op()` and `while op().is_err()` retry by construction.
+            if result_check(cond) == Some(ResultCheck::IsErr) {
+                return true;
+            }
+        }
+        let mut shapes = RetryShapes {
+            label: self.label,
+            polling_bindings: polling_bindings(self.body),
+            found: false,
+        };
+        shapes.visit_block(self.body);
+        shapes.found
+    }
+}
+
+/// Walks one loop's body (not nested loops, closures, async blocks or items: their control flow is
+/// their own) looking for a check of a `Result` whose error path goes round again while its success
+/// path always leaves the loop (a success path that only sometimes leaves is a worker loop's).
+struct RetryShapes<'l> {
+    label: Option<&'l Lifetime>,
+    /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
+    polling_bindings: Vec<String>,
+    found: bool,
+}
+
+impl RetryShapes<'_> {
+    fn error_goes_round(&self, error_path: &Expr) -> bool {
+        !leaves_loop(error_path, self.label)
+    }
+
+    fn not_a_failure(&self, expr: &Expr) -> bool {
+        is_polling_call(expr)
+            || matches!(expr, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
+    }
+
+    fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
+        crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
+    }
+}
+
+/// Variables of a loop body bound to the result of a poll or a timer.
+fn polling_bindings(body: &Block) -> Vec<String> {
+    body.stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init)) if is_polling_call(&init.expr) => {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
+/// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
+fn waits_as_told(arm: &syn::Arm) -> bool {
+    let bindings = crate::syntax::names::bound_names(&arm.pat);
+    if bindings.is_empty() {
+        return false;
+    }
+    struct Pauses<'b> {
+        bindings: &'b [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Pauses<'_> {
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            let pauses = matches!(&*node.func, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|seg| seg.ident.to_string().starts_with("sleep")));
+            if pauses
+                && node
+                    .args
+                    .iter()
+                    .flat_map(names_in)
+                    .any(|name| self.bindings.contains(&name))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, node);
+        }
+    }
+    let mut pauses = Pauses {
+        bindings: &bindings,
+        found: false,
+    };
+    pauses.visit_expr(&arm.body);
+    pauses.found
+}
+
+impl<'ast> Visit<'ast> for RetryShapes<'_> {
+    fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_block(&mut self, block: &'ast Block) {
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            // The success path of a check written as a statement is the rest of the block.
+            let rest = &block.stmts[index + 1..];
+            match stmt {
+                Stmt::Local(local) if pattern_kind(&local.pat) == PatternKind::Ok => {
+                    if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref())
+                    {
+                        if self.error_goes_round(diverge)
+                            && stmts_return_from_loop(rest, self.label)
+                        {
+                            self.found = true;
+                        }
+                    }
+                }
+                Stmt::Expr(Expr::If(expr_if), _)
+                    if self.result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
+                {
+                    let success_leaves = stmts_return_from_loop(rest, self.label)
+                        || expr_if
+                            .else_branch
+                            .as_ref()
+                            .is_some_and(|(_, else_branch)| {
+                                returns_from_loop(else_branch, self.label)
+                            });
+                    if !block_leaves_loop(&expr_if.then_branch, self.label) && success_leaves {
+                        self.found = true;
+                    }
+                }
+                _ => {}
+            }
+            self.visit_stmt(stmt);
+        }
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
+        let has_ok_arm = kinds.contains(&PatternKind::Ok);
+        let has_err_arm = kinds.contains(&PatternKind::Err);
+        if (has_ok_arm || has_err_arm) && !self.not_a_failure(&node.expr) {
+            let is_error_arm = |kind: PatternKind| match kind {
+                PatternKind::Err => true,
+                // `_` or a binding after an `Ok(..)` arm catches the errors.
+                PatternKind::Other => has_ok_arm && !has_err_arm,
+                PatternKind::Ok => false,
+            };
+            let error_goes_round = node
+                .arms
+                .iter()
+                .zip(&kinds)
+                .any(|(arm, kind)| {
+                    is_error_arm(*kind) && self.error_goes_round(&arm.body) && !waits_as_told(arm)
+                });
+            let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
+            });
+            // A success arm that goes round on a particular normal answer (`Ok(false)`,
+            // `Ok(None)`) makes the loop a poll, not a retry.
+            let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                *kind == PatternKind::Ok
+                    && !leaves_loop(&arm.body, self.label)
+                    && asks_for_an_answer(&arm.pat)
+            });
+            let success_leaves = success_leaves && !polls;
+            if error_goes_round && success_leaves {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        if self.result_check(&node.cond) == Some(ResultCheck::IsOk) && !polls_for_an_answer(&node.cond) {
+            let error_goes_round = node
+                .else_branch
+                .as_ref()
+                .is_none_or(|(_, else_branch)| self.error_goes_round(else_branch));
+            if error_goes_round && stmts_return_from_loop(&node.then_branch.stmts, self.label) {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+}
+
+
+/// Whether a success check also asks for a particular answer (`let Ok(true) = exists(..)`,
+/// `let Ok(Some(job)) = ..`, `let Ok(r) = .. && r.is_ready()`): going round on another answer is
+/// polling, not retrying a failure.
+fn polls_for_an_answer(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(expr_let) => asks_for_an_answer(&expr_let.pat),
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            polls_for_an_answer(&binary.left)
+        }
+        Expr::Paren(paren) => polls_for_an_answer(&paren.expr),
+        _ => false,
+    }
+}
+
+/// `Ok(P)` with a `P` that only some answers match.
+fn asks_for_an_answer(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
+        _ => false,
+    }
+}
+
+/// A pattern that some values of its type do not match.
+fn is_refutable(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Wild(_) | syn::Pat::Rest(_) => false,
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| is_refutable(sub)),
+        syn::Pat::Reference(r) => is_refutable(&r.pat),
+        syn::Pat::Paren(p) => is_refutable(&p.pat),
+        syn::Pat::Tuple(t) => t.elems.iter().any(is_refutable),
+        syn::Pat::Type(t) => is_refutable(&t.pat),
+        // A struct pattern of the one struct type cannot fail; assume one written with only
+        // bindings is that.
+        syn::Pat::Struct(s) => s.fields.iter().any(|f| is_refutable(&f.pat)),
+        _ => true,
+    }
+}

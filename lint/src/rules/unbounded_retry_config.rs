@@ -1,0 +1,270 @@
+//! `unbounded_retry_config`: a retry library configured to retry for ever.
+
+use std::collections::HashMap;
+
+use syn::visit::Visit;
+use syn::{Expr, ExprStruct, Member, Stmt};
+
+use crate::finding::{Finding, Level, Region};
+use crate::retry_library::{method_region, callee, chain, LibrariesUsed, Link};
+use crate::rule::{FileContext, Rule, RuleInfo};
+
+const DOCS: &str = "\
+### What it does
+Finds retry libraries configured without an end:
+- backon's `.without_max_times()`;
+- the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop);
+- a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
+  `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
+- a Temporal-style policy with `maximum_attempts: 0`, which means unlimited.
+
+### Why is this bad
+An error that can never succeed, or one misclassified as transient, is retried for ever: the caller
+hangs, the work makes no progress, and the retries load the service that is failing.
+
+### Example
+```rust
+let strategy = ExponentialBackoff::from_millis(10).map(jitter);
+Retry::spawn(strategy, || connect(addr)).await
+```
+
+### Use instead
+```rust
+let strategy = ExponentialBackoff::from_millis(10).map(jitter).take(5);
+Retry::spawn(strategy, || connect(addr)).await
+```
+Give every policy an attempt cap, a deadline, or both.
+";
+
+static INFO: RuleInfo = RuleInfo {
+    name: "unbounded_retry_config",
+    default_level: Level::Deny,
+    docs: DOCS,
+    needles: &[
+        "without_max_times",
+        "max_elapsed_time",
+        "tokio_retry",
+        "maximum_attempts",
+    ],
+    only_in_triage_crates: false,
+};
+
+/// tokio-retry's strategies: endless iterators of delays.
+const TOKIO_RETRY_STRATEGIES: &[&str] = &[
+    "ExponentialBackoff",
+    "ExponentialFactorBackoff",
+    "FixedInterval",
+    "FibonacciBackoff",
+];
+
+/// The rule; see its documentation.
+pub struct UnboundedRetryConfig;
+
+impl Rule for UnboundedRetryConfig {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let mut functions = FunctionTails::default();
+        functions.visit_file(cx.ast);
+        let mut finder = PolicyFinder {
+            cx,
+            libraries: LibrariesUsed::in_source(cx.source),
+            functions: functions.0,
+            strategies: HashMap::new(),
+            findings: Vec::new(),
+        };
+        finder.visit_file(cx.ast);
+        finder.findings.sort_by_key(|f| f.region);
+        finder.findings.dedup_by_key(|f| f.region);
+        finder.findings
+    }
+}
+
+struct PolicyFinder<'x> {
+    cx: &'x FileContext<'x>,
+    libraries: LibrariesUsed,
+    /// The tail expression of every function of the file without parameters, by name: a strategy
+    /// built by `get_retry_strategy()` is read through one call.
+    functions: HashMap<String, Expr>,
+    /// `let strategy = ..;` bindings in the function being visited, by name.
+    strategies: HashMap<String, Expr>,
+    findings: Vec<Finding>,
+}
+
+impl PolicyFinder<'_> {
+    fn report(&mut self, region: Region, message: &str, help: &str) {
+        self.findings.push(self.cx.report(&INFO, region, message, help));
+    }
+
+    /// The tokio-retry strategy an argument names, looking through one `let` binding.
+    fn uncapped_strategy(&self, arg: &Expr) -> bool {
+        let expr = match arg {
+            Expr::Path(path) => match path.path.get_ident() {
+                Some(ident) => match self.strategies.get(&ident.to_string()) {
+                    Some(bound) => bound,
+                    None => return false,
+                },
+                None => return false,
+            },
+            other => other,
+        };
+        let expr = match expr {
+            Expr::Call(call) if call.args.is_empty() => match callee(call)
+                .and_then(|(_, name)| self.functions.get(&name))
+            {
+                Some(tail) => tail,
+                None => expr,
+            },
+            other => other,
+        };
+        let (links, root) = chain(expr);
+        let capped = links
+            .iter()
+            .any(|link| matches!(link, Link::Call(call) if call.method == "take"));
+        let Expr::Call(constructor) = root else {
+            return false;
+        };
+        let strategy = callee(constructor)
+            .and_then(|(before, _)| before)
+            .is_some_and(|ty| TOKIO_RETRY_STRATEGIES.contains(&ty.as_str()));
+        strategy && !capped
+    }
+}
+
+impl<'ast> Visit<'ast> for PolicyFinder<'_> {
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        for stmt in &block.stmts {
+            if let Stmt::Local(local) = stmt {
+                if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                    self.strategies
+                        .insert(ident.ident.to_string(), (*init.expr).clone());
+                }
+            }
+        }
+        syn::visit::visit_block(self, block);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let saved = std::mem::take(&mut self.strategies);
+        syn::visit::visit_item_fn(self, item);
+        self.strategies = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        let saved = std::mem::take(&mut self.strategies);
+        syn::visit::visit_impl_item_fn(self, item);
+        self.strategies = saved;
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "without_max_times" && call.args.is_empty() {
+            self.report(
+                method_region(call),
+                "`.without_max_times()` retries until the operation succeeds",
+                "cap the attempts with `.with_max_times(n)`, or bound the total delay",
+            );
+        }
+        if call.method == "with_max_elapsed_time" && call.args.len() == 1 && is_none(&call.args[0])
+        {
+            self.report(
+                method_region(call),
+                "`with_max_elapsed_time(None)` removes the backoff policy's only stop",
+                "give it a limit: `.with_max_elapsed_time(Some(Duration::from_secs(..)))`",
+            );
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if self.libraries.tokio_retry {
+            if let Some((Some(ty), function)) = callee(call) {
+                let retry_type = matches!(ty.as_str(), "Retry" | "RetryIf");
+                let starts = matches!(function.as_str(), "spawn" | "start");
+                if retry_type && starts {
+                    if let Some(strategy) = call.args.first() {
+                        if self.uncapped_strategy(strategy) {
+                            self.report(
+                                Region::of(strategy),
+                                "this tokio-retry strategy never runs out, so the operation is \
+                                 retried for ever",
+                                "cap the strategy with `.take(n)`",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        if let Expr::Field(field) = &*assign.left {
+            let is_elapsed = matches!(&field.member, Member::Named(name) if name == "max_elapsed_time");
+            if is_elapsed && self.libraries.backoff && is_none(&assign.right) {
+                self.report(
+                    Region::of(assign),
+                    "`max_elapsed_time = None` removes the backoff policy's only stop",
+                    "give it a limit: `Some(Duration::from_secs(..))`",
+                );
+            }
+        }
+        syn::visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_struct(&mut self, node: &'ast ExprStruct) {
+        let type_name = node
+            .path
+            .segments
+            .last()
+            .map(|seg| seg.ident.to_string())
+            .unwrap_or_default();
+        for field in &node.fields {
+            let Member::Named(name) = &field.member else {
+                continue;
+            };
+            if name == "max_elapsed_time"
+                && is_none(&field.expr)
+                && type_name.contains("Backoff")
+            {
+                self.report(
+                    Region::of(field),
+                    "`max_elapsed_time: None` removes the backoff policy's only stop",
+                    "give it a limit: `max_elapsed_time: Some(Duration::from_secs(..))`",
+                );
+            }
+            if name == "maximum_attempts" && is_zero(&field.expr) && type_name.contains("Retry") {
+                self.report(
+                    Region::of(field),
+                    "`maximum_attempts: 0` means unlimited attempts",
+                    "set the number of attempts the work may take",
+                );
+            }
+        }
+        syn::visit::visit_expr_struct(self, node);
+    }
+}
+
+/// The tail expressions of the parameterless functions of a file.
+#[derive(Default)]
+struct FunctionTails(HashMap<String, Expr>);
+
+impl<'ast> Visit<'ast> for FunctionTails {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if item.sig.inputs.is_empty() {
+            if let Some(Stmt::Expr(tail, None)) = item.block.stmts.last() {
+                self.0.insert(item.sig.ident.to_string(), tail.clone());
+            }
+        }
+        syn::visit::visit_item_fn(self, item);
+    }
+}
+
+fn is_none(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(path) if path.path.segments.last().is_some_and(|seg| seg.ident == "None"))
+}
+
+fn is_zero(expr: &Expr) -> bool {
+    matches!(expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if int.base10_digits() == "0")
+}

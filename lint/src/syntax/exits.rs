@@ -1,0 +1,113 @@
+//! How control leaves a loop: `return`, `break`, a `continue` to an outer loop, a panic,
+//! `process::exit`, `Err(..)?`.
+
+use syn::punctuated::Punctuated;
+use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
+
+/// Macros that never return.
+const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented", "bail"];
+
+/// Whether control never reaches the end of `expr` and does not start the loop's next iteration:
+/// a `return`, a `break`, a `continue` to an outer loop, a panic, `process::exit`, `Err(..)?`.
+pub(crate) fn leaves_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    exits(expr, label, Exit::Any)
+}
+
+/// Whether `expr` always leaves the loop by `return` or `break`, the way a success path does; a
+/// panic or `process::exit` on a path is not a success.
+pub(crate) fn returns_from_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    exits(expr, label, Exit::Normal)
+}
+
+/// Which ways out of a loop count.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// `return`, `break`, a `continue` to an outer loop, a panic, `process::exit`, `Err(..)?`.
+    Any,
+    /// `return`, `break` or a `continue` to an outer loop.
+    Normal,
+}
+
+/// Whether every path through `expr` leaves the loop labelled `label` in a way `how` accepts.
+pub(crate) fn exits(expr: &Expr, label: Option<&Lifetime>, how: Exit) -> bool {
+    match expr {
+        Expr::Return(_) | Expr::Break(_) => true,
+        Expr::Continue(cont) => match (&cont.label, label) {
+            (Some(target), Some(own)) => target.ident != own.ident,
+            (Some(_), None) => true,
+            (None, _) => false,
+        },
+        Expr::Macro(mac) => how == Exit::Any && macro_diverges(&mac.mac),
+        Expr::Call(call) if how == Exit::Any => match &*call.func {
+            Expr::Path(path) => {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|seg| seg.ident.to_string())
+                    .collect();
+                segments.ends_with(&["process".to_owned(), "exit".to_owned()])
+            }
+            _ => false,
+        },
+        Expr::Try(tried) if how == Exit::Any => matches!(&*tried.expr, Expr::Call(call)
+            if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err"))),
+        Expr::Block(block) => stmts_exit(&block.block.stmts, label, how),
+        Expr::Unsafe(block) => stmts_exit(&block.block.stmts, label, how),
+        Expr::If(expr_if) => match &expr_if.else_branch {
+            Some((_, else_branch)) => {
+                stmts_exit(&expr_if.then_branch.stmts, label, how) && exits(else_branch, label, how)
+            }
+            None => false,
+        },
+        Expr::Match(expr_match) => {
+            !expr_match.arms.is_empty()
+                && expr_match
+                    .arms
+                    .iter()
+                    .all(|arm| exits(&arm.body, label, how))
+        }
+        Expr::Paren(paren) => exits(&paren.expr, label, how),
+        Expr::Group(group) => exits(&group.expr, label, how),
+        _ => false,
+    }
+}
+
+/// [`leaves_loop`] for a block.
+pub(crate) fn block_leaves_loop(block: &Block, label: Option<&Lifetime>) -> bool {
+    stmts_exit(&block.stmts, label, Exit::Any)
+}
+
+/// [`returns_from_loop`] for a run of statements.
+pub(crate) fn stmts_return_from_loop(stmts: &[Stmt], label: Option<&Lifetime>) -> bool {
+    stmts_exit(stmts, label, Exit::Normal)
+}
+
+/// Whether one of the statements leaves the loop in a way `how` accepts.
+pub(crate) fn stmts_exit(stmts: &[Stmt], label: Option<&Lifetime>, how: Exit) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Expr(expr, _) => exits(expr, label, how),
+        Stmt::Macro(mac) => how == Exit::Any && macro_diverges(&mac.mac),
+        Stmt::Local(local) => local
+            .init
+            .as_ref()
+            .is_some_and(|init| exits(&init.expr, label, how)),
+        Stmt::Item(_) => false,
+    })
+}
+
+/// Whether a macro call never returns (`panic!`, `unreachable!`, `bail!`, ...).
+pub(crate) fn macro_diverges(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|seg| DIVERGING_MACROS.iter().any(|name| seg.ident == name))
+}
+
+/// The expressions a function-like macro was called with, when they parse as a comma-separated list
+/// (`format!`-style logging, `assert!`, `ensure!`); `None` for any other macro syntax.
+#[allow(dead_code)] // kept for rules that read `format!`-style macro arguments
+pub(crate) fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
+    mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .ok()
+}

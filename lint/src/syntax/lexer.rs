@@ -1,0 +1,260 @@
+//! The one lexer for text scans: where the comments and the string and character literals of a
+//! source file are, so a scan of the text never matches inside them.
+
+/// What a [`Lexeme`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LexemeKind {
+    /// `// ..` up to the end of the line (doc comments `///` and `//!` included).
+    LineComment,
+    /// `/* .. */`, nested ones included.
+    BlockComment,
+    /// A string literal: `".."`, `b".."`, `c".."`, `r#".."#`, `br".."`, `cr".."`.
+    Str,
+    /// A character or byte literal: `'x'`, `'\n'`, `b'"'`.
+    Char,
+}
+
+/// A comment or literal, by byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lexeme {
+    /// What it is.
+    pub(crate) kind: LexemeKind,
+    /// Offset of its first byte.
+    pub(crate) start: usize,
+    /// Offset just past its last byte.
+    pub(crate) end: usize,
+}
+
+/// The comments and literals of a source text, in order. Everything between them is code.
+pub(crate) struct Lexer<'s> {
+    bytes: &'s [u8],
+    at: usize,
+}
+
+impl<'s> Lexer<'s> {
+    /// Lexes `source` from its start.
+    pub(crate) fn new(source: &'s [u8]) -> Lexer<'s> {
+        Lexer {
+            bytes: source,
+            at: 0,
+        }
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Lexeme;
+
+    fn next(&mut self) -> Option<Lexeme> {
+        let bytes = self.bytes;
+        while self.at < bytes.len() {
+            let start = self.at;
+            let rest = &bytes[start..];
+            let found = if rest.starts_with(b"//") {
+                let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| start + n);
+                Some((LexemeKind::LineComment, end))
+            } else if rest.starts_with(b"/*") {
+                Some((LexemeKind::BlockComment, block_comment_end(bytes, start)))
+            } else if let Some(hashes) = raw_string_hashes(bytes, start) {
+                let open = start + rest.iter().position(|b| *b == b'"').unwrap_or(0) + 1;
+                let mut close = vec![b'"'];
+                close.extend(std::iter::repeat_n(b'#', hashes));
+                let end = memchr::memmem::find(&bytes[open..], &close)
+                    .map_or(bytes.len(), |n| open + n + close.len());
+                Some((LexemeKind::Str, end))
+            } else if rest[0] == b'"' {
+                Some((LexemeKind::Str, quoted_end(bytes, start, b'"')))
+            } else if rest[0] == b'\'' && is_char_literal(rest) {
+                Some((LexemeKind::Char, quoted_end(bytes, start, b'\'')))
+            } else {
+                None
+            };
+            match found {
+                Some((kind, end)) => {
+                    let end = end.min(bytes.len());
+                    self.at = end;
+                    return Some(Lexeme { kind, start, end });
+                }
+                None => self.at += 1,
+            }
+        }
+        None
+    }
+}
+
+/// A copy of the source with comments, string and character literals replaced by spaces (line
+/// breaks kept, so offsets and line numbers stay), for text scans that must not match inside them.
+pub(crate) fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
+    let mut code = source.to_vec();
+    for lexeme in Lexer::new(source) {
+        for byte in &mut code[lexeme.start..lexeme.end] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    code
+}
+
+/// The source with a cargo-script front matter (`---cargo` .. `---`, after an optional shebang
+/// line and blank lines) blanked out, line breaks kept so locations do not move; the source
+/// itself when it has none. The Rust parser does not know front matter.
+pub(crate) fn without_front_matter(source: &str) -> std::borrow::Cow<'_, str> {
+    let mut offset = 0;
+    let mut lines = source.split_inclusive('\n');
+    let mut line = lines.next();
+    if line.is_some_and(|l| l.starts_with("#!") && !l.starts_with("#![")) {
+        offset += line.map_or(0, str::len);
+        line = lines.next();
+    }
+    while let Some(blank) = line.filter(|l| l.trim().is_empty()) {
+        offset += blank.len();
+        line = lines.next();
+    }
+    let Some(opening) = line else {
+        return std::borrow::Cow::Borrowed(source);
+    };
+    let dashes = opening.bytes().take_while(|b| *b == b'-').count();
+    if dashes < 3 {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let start = offset;
+    let mut end = offset + opening.len();
+    let mut closed = false;
+    for next in lines {
+        end += next.len();
+        let trimmed = next.trim_end();
+        if trimmed.len() == dashes && trimmed.bytes().all(|b| b == b'-') {
+            closed = true;
+            break;
+        }
+    }
+    if !closed {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut text = String::with_capacity(source.len());
+    text.push_str(&source[..start]);
+    text.extend(
+        source[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' }),
+    );
+    text.push_str(&source[end..]);
+    std::borrow::Cow::Owned(text)
+}
+
+/// The end of a `"` or `'` literal starting at `start`, escapes included.
+fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Whether the `'` at the start of `rest` opens a char literal rather than a lifetime or label.
+fn is_char_literal(rest: &[u8]) -> bool {
+    match rest.get(1) {
+        Some(b'\\') => true,
+        Some(_) => {
+            let width = std::str::from_utf8(&rest[1..rest.len().min(5)])
+                .ok()
+                .or_else(|| std::str::from_utf8(&rest[1..rest.len().min(2)]).ok())
+                .and_then(|s| s.chars().next())
+                .map_or(1, char::len_utf8);
+            rest.get(1 + width) == Some(&b'\'')
+        }
+        None => false,
+    }
+}
+
+/// The number of `#`s of a raw string (`r"`, `r#"`, `br##"`, `cr"`) starting at `start`.
+fn raw_string_hashes(bytes: &[u8], start: usize) -> Option<usize> {
+    if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+        return None;
+    }
+    let mut i = start;
+    if matches!(bytes.get(i), Some(b'b' | b'c')) {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'r') {
+        return None;
+    }
+    i += 1;
+    let hashes = bytes[i..].iter().take_while(|b| **b == b'#').count();
+    (bytes.get(i + hashes) == Some(&b'"')).then_some(hashes)
+}
+
+/// The end of a (nested) block comment starting at `start`.
+fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+    let (mut depth, mut i) = (0_usize, start);
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str) -> Vec<(LexemeKind, &str)> {
+        Lexer::new(source.as_bytes())
+            .map(|l| (l.kind, &source[l.start..l.end]))
+            .collect()
+    }
+
+    #[test]
+    fn comments_strings_and_chars_are_found_and_lifetimes_are_not() {
+        let source =
+            "fn f<'a>(x: &'a str) -> char { /* a /* b */ c */ let s = r#\"q\"#; '\"' } // end";
+        assert_eq!(
+            kinds(source),
+            [
+                (LexemeKind::BlockComment, "/* a /* b */ c */"),
+                (LexemeKind::Str, "r#\"q\"#"),
+                (LexemeKind::Char, "'\"'"),
+                (LexemeKind::LineComment, "// end"),
+            ]
+        );
+    }
+
+    #[test]
+    fn front_matter_is_blanked_and_lines_stay() {
+        let source = "#!/usr/bin/env -S cargo +nightly -Zscript\n---cargo\n[dependencies]\nx = \"1\"\n---\n\nfn main() {}\n";
+        let cleaned = without_front_matter(source);
+        assert_eq!(cleaned.lines().count(), source.lines().count());
+        assert!(syn::parse_file(&cleaned).is_ok(), "{cleaned}");
+        assert!(cleaned.lines().nth(6).is_some_and(|l| l == "fn main() {}"));
+        let plain = "// no front matter\nfn main() {}\n";
+        assert!(matches!(
+            without_front_matter(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let unclosed = "---\nfn main() {}\n";
+        assert_eq!(without_front_matter(unclosed), unclosed);
+    }
+
+    #[test]
+    fn blanking_keeps_offsets_and_lines() {
+        let source = "a \"x\ny\" b // c\nd";
+        let blanked = blank_comments_and_strings(source.as_bytes());
+        assert_eq!(String::from_utf8(blanked).unwrap(), "a   \n   b     \nd");
+    }
+}

@@ -1,0 +1,9 @@
+//! What every rule reads from Rust source: type names, derive lists, catch-all arms, tests of a
+//! `Result`, the ways out of a loop, and one lexer for text scans. Nothing here knows about retries;
+//! tree facts, classifier recognition and the rules build on it, never the other way round.
+
+pub(crate) mod exits;
+pub(crate) mod lexer;
+pub(crate) mod names;
+pub(crate) mod patterns;
+pub(crate) mod types;

@@ -1,0 +1,60 @@
+//! Type names, `#[derive(..)]` lists and the traits impls implement.
+
+use syn::punctuated::Punctuated;
+use syn::{Attribute, ItemImpl, Token, Type};
+
+/// Wrappers that are seen through: a `Box<E>` is inspected as an `E`.
+const TRANSPARENT_WRAPPERS: &[&str] = &["Box", "Arc", "Rc", "Option"];
+
+/// The path of a type, looking through references, parentheses, `Box`, `Arc`, `Rc` and `Option`.
+pub(crate) fn type_path(ty: &Type) -> Option<&syn::Path> {
+    match ty {
+        Type::Reference(r) => type_path(&r.elem),
+        Type::Paren(p) => type_path(&p.elem),
+        Type::Group(g) => type_path(&g.elem),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if TRANSPARENT_WRAPPERS
+                .iter()
+                .any(|wrapper| last.ident == wrapper)
+            {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                        return type_path(inner);
+                    }
+                }
+            }
+            Some(&p.path)
+        }
+        _ => None,
+    }
+}
+
+/// The last path segment of a type, looking through what [`type_path`] looks through.
+pub(crate) fn type_name(ty: &Type) -> Option<String> {
+    type_path(ty)
+        .and_then(|path| path.segments.last())
+        .map(|seg| seg.ident.to_string())
+}
+
+/// The last path segment of every trait in the item's `#[derive(..)]` attributes.
+pub(crate) fn derived_traits(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .filter_map(|attr| {
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .filter_map(|path| path.segments.last().map(|seg| seg.ident.to_string()))
+        .collect()
+}
+
+/// The last path segment of the trait an impl implements; `None` for an inherent impl.
+pub(crate) fn implemented_trait(item: &ItemImpl) -> Option<String> {
+    item.trait_
+        .as_ref()
+        .and_then(|(_, path, _)| path.segments.last())
+        .map(|seg| seg.ident.to_string())
+}

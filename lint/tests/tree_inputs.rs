@@ -1,0 +1,59 @@
+//! Files a tree holds that are not plain Rust sources: cargo scripts with front matter, shebangs,
+//! symbolic links. They are linted like any file, with or without the prefilter.
+
+use std::path::Path;
+
+use triage_lint::engine::{lint, Options, Report};
+
+const RETRY_LOOP: &str = "pub fn fetch(client: &Client) -> Value {
+    loop {
+        match client.get() {
+            Ok(value) => return value,
+            Err(err) => {
+                warn!(\"fetch failed, retrying: {err}\");
+                std::thread::sleep(DELAY);
+            }
+        }
+    }
+}
+";
+
+fn run(root: &Path, prefilter: bool) -> Report {
+    let mut options = Options::new(vec![root.to_path_buf()]);
+    options.prefilter = prefilter;
+    lint(&options, &triage_lint::rules::all())
+}
+
+#[test]
+fn cargo_scripts_with_front_matter_and_shebangs_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "#!/usr/bin/env -S cargo +nightly -Zscript\n---cargo\n[dependencies]\nclap = \"4\"\n---\n\nfn main() {}\n";
+    std::fs::write(dir.path().join("prepare.rs"), script).unwrap();
+    let with_finding = format!("#!/usr/bin/env run-cargo-script\n{RETRY_LOOP}");
+    std::fs::write(dir.path().join("fetch.rs"), with_finding).unwrap();
+    for prefilter in [true, false] {
+        let report = run(dir.path(), prefilter);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let lines: Vec<usize> = report.findings.iter().map(|f| f.region.line).collect();
+        assert_eq!(lines, [3], "prefilter {prefilter}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_to_a_rust_file_is_linted_and_a_dangling_one_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("shared_fetch.txt"), RETRY_LOOP).unwrap();
+    std::os::unix::fs::symlink("../shared_fetch.txt", dir.path().join("src/fetch.rs")).unwrap();
+    std::os::unix::fs::symlink("../gone.rs", dir.path().join("src/gone.rs")).unwrap();
+    let report = run(dir.path(), true);
+    let found: Vec<(String, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.display().to_string(), f.rule))
+        .collect();
+    assert_eq!(found, [("src/fetch.rs".to_owned(), "unbounded_retry")]);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(report.errors[0].path.ends_with("src/gone.rs"));
+}
