@@ -65,6 +65,10 @@ struct CheckArgs {
     /// Configuration file (default: triage.toml in the first path, if it exists).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The SARIF run's `automationDetails` category (one per configuration uploaded to code
+    /// scanning).
+    #[arg(long, default_value = render::sarif::DEFAULT_CATEGORY)]
+    sarif_category: String,
     /// Only parse every file (the benchmark's baseline); prints what was parsed.
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -213,7 +217,7 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             render::human::render(&report, color, &mut out)
         }
         Format::Json => render::json::render(&report, &mut out),
-        Format::Sarif => render::sarif::render(&report, rules, &mut out),
+        Format::Sarif => render::sarif::render_in(&report, rules, &args.sarif_category, &mut out),
     };
     if let Err(err) = written.and_then(|()| out.flush()) {
         if err.kind() != std::io::ErrorKind::BrokenPipe {

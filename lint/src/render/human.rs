@@ -49,13 +49,13 @@ fn render_one(renderer: &Renderer, finding: &Finding, source: &str) -> String {
 }
 
 /// The byte range of a finding's region in its source, clamped to the text.
-fn byte_range(source: &str, finding: &Finding) -> std::ops::Range<usize> {
+pub(crate) fn byte_range(source: &str, finding: &Finding) -> std::ops::Range<usize> {
     let start = byte_offset(source, finding.region.line, finding.region.column);
     let end = byte_offset(source, finding.region.end_line, finding.region.end_column).max(start);
     start..end
 }
 
-fn byte_offset(source: &str, line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(source: &str, line: usize, column: usize) -> usize {
     let line_start = source
         .split_inclusive('\n')
         .take(line.saturating_sub(1))

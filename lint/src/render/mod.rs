@@ -1,6 +1,7 @@
 //! Writing findings out: for people, as JSON Lines, or as SARIF. A renderer sees a report and
 //! writes bytes.
 
+pub mod fingerprint;
 pub mod human;
 pub mod json;
 pub mod sarif;
