@@ -26,6 +26,7 @@ pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod findings_baseline;
 pub mod render;
 pub mod rule;
 pub mod rules;

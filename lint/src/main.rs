@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use triage_lint::config::{Config, CONFIG_FILE_NAME};
 use triage_lint::engine::{lint, reportable_names, Options};
 use triage_lint::finding::Level;
+use triage_lint::findings_baseline::{write_baseline, Baseline};
 use triage_lint::render;
 
 /// Exit status when nothing at warn or deny level was found.
@@ -69,6 +70,12 @@ struct CheckArgs {
     /// scanning).
     #[arg(long, default_value = render::sarif::DEFAULT_CATEGORY)]
     sarif_category: String,
+    /// Report only findings that are not in this baseline file (written by `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file, report nothing and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
     /// Only parse every file (the benchmark's baseline); prints what was parsed.
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -203,7 +210,36 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             EXIT_ERROR
         });
     }
-    let report = lint(&options, rules);
+    // A baseline that cannot be used is a usage error before any work is done.
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let mut report = lint(&options, rules);
+    if let Some(path) = &args.write_baseline {
+        for error in &report.errors {
+            eprintln!("error: {error}");
+        }
+        if let Err(err) = write_baseline(&report, path) {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+        eprintln!(
+            "cargo triage: wrote {} finding{} to the baseline {}",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+        return ExitCode::from(if report.errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        });
+    }
+    let accepted = baseline.map_or(0, |baseline| baseline.remove_accepted(&mut report));
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -230,6 +266,12 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
     }
     if matches!(args.format, Format::Human) {
         eprintln!("{}", render::human::summary(&report));
+    }
+    if accepted > 0 {
+        eprintln!(
+            "cargo triage: {accepted} finding{} accepted by the baseline not shown",
+            if accepted == 1 { "" } else { "s" }
+        );
     }
     if !report.errors.is_empty() {
         ExitCode::from(EXIT_ERROR)

@@ -141,10 +141,12 @@ fn a_sarif_run_keeps_within_code_scannings_result_limit_most_severe_first() {
         message: "m".to_owned(),
         help: "h".to_owned(),
     };
-    let mut report = triage_lint::engine::Report::default();
-    report.findings = (1..=MAX_RESULTS_PER_RUN + 2)
-        .map(|line| finding(line, Level::Warn))
-        .collect();
+    let mut report = triage_lint::engine::Report {
+        findings: (1..=MAX_RESULTS_PER_RUN + 2)
+            .map(|line| finding(line, Level::Warn))
+            .collect(),
+        ..Default::default()
+    };
     report.findings.push(finding(1, Level::Deny));
     let log = to_sarif(&report, &triage_lint::rules::all());
     let run = &log["runs"][0];
@@ -158,4 +160,106 @@ fn a_sarif_run_keeps_within_code_scannings_result_limit_most_severe_first() {
         note.starts_with("3 less severe findings were left out"),
         "{note}"
     );
+}
+
+const SECOND_HAZARD: &str = "\
+fn should_retry(err: &Error) -> bool {
+    err.to_string().contains(\"busy\")
+}
+";
+
+#[test]
+fn a_baseline_hides_todays_findings_and_reports_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HAZARD);
+    let written = cargo_triage(&["--write-baseline", "triage-baseline.json"], dir.path());
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert!(
+        stderr(&written).contains("wrote 1 finding"),
+        "{}",
+        stderr(&written)
+    );
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("triage-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(file["findings"][0]["rule"], "default_retryable");
+    assert_eq!(file["findings"][0]["path"], "src/lib.rs");
+
+    // Nothing new: clean, even after the lines moved.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &format!("use std::fmt;\n\n{HAZARD}"),
+    );
+    let same = cargo_triage(&["--baseline", "triage-baseline.json"], dir.path());
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_eq!(stdout(&same), "");
+    assert!(stderr(&same).contains("1 finding accepted by the baseline"));
+
+    // A new finding is reported, and only it.
+    write(dir.path(), "src/net.rs", SECOND_HAZARD);
+    let output = cargo_triage(
+        &["--baseline", "triage-baseline.json", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["rule"], "string_classification");
+    assert_eq!(lines[0]["path"], "src/net.rs");
+}
+
+#[test]
+fn a_second_copy_of_an_accepted_finding_is_new() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HAZARD);
+    cargo_triage(&["--write-baseline", "b.json"], dir.path());
+    write(
+        dir.path(),
+        "src/lib.rs",
+        &format!("{HAZARD}\nmod again {{\n{HAZARD}}}\n"),
+    );
+    let output = cargo_triage(&["--baseline", "b.json", "--format", "json"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output).lines().count(), 1);
+}
+
+#[test]
+fn a_missing_or_corrupt_baseline_exits_two_naming_the_file_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HAZARD);
+    let missing = cargo_triage(&["--baseline", "nope.json"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("error: nope.json: cannot read the baseline file"),
+        "{}",
+        stderr(&missing)
+    );
+    assert_eq!(stdout(&missing), "");
+
+    write(
+        dir.path(),
+        "bad.json",
+        "{\n  \"version\": 1,\n  \"fingerprint\": \"triageFingerprint/v1\",\n  \"findings\": [ oops ]\n}\n",
+    );
+    let corrupt = cargo_triage(&["--baseline", "bad.json"], dir.path());
+    assert_eq!(corrupt.status.code(), Some(2));
+    assert!(
+        stderr(&corrupt).contains("error: bad.json:4:17: not a baseline file"),
+        "{}",
+        stderr(&corrupt)
+    );
+
+    write(
+        dir.path(),
+        "old.json",
+        "{\"version\": 9, \"fingerprint\": \"triageFingerprint/v1\", \"findings\": []}",
+    );
+    let old = cargo_triage(&["--baseline", "old.json"], dir.path());
+    assert_eq!(old.status.code(), Some(2));
+    assert!(stderr(&old).contains("old.json: baseline version 9 is not supported"));
 }
