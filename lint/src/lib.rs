@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod codegen;
 pub mod config;
 pub mod engine;
 pub mod finding;

@@ -41,6 +41,11 @@ enum Command {
     },
     /// List the rules with their default levels.
     Rules,
+    /// Apply every machine-applicable suggestion in place, then lint again and report what is left.
+    Fix {
+        #[command(flatten)]
+        check: CheckArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +94,8 @@ enum Format {
     Json,
     /// A SARIF 2.1.0 log.
     Sarif,
+    /// rustc's JSON diagnostics, one per line, with suggested edits for rustfix-based tools.
+    RustcJson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -132,7 +139,8 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_CLEAN)
         }
-        None => check(cli.check, &rules),
+        Some(Command::Fix { check: args }) => check(args, &rules, Mode::Fix),
+        None => check(cli.check, &rules, Mode::Check),
     }
 }
 
@@ -157,7 +165,16 @@ fn explain(name: &str, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCo
     }
 }
 
-fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCode {
+/// What `check` does before it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Lint.
+    Check,
+    /// Apply the machine-applicable suggestions, then lint.
+    Fix,
+}
+
+fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule], mode: Mode) -> ExitCode {
     let known = reportable_names(rules);
     let config_path = args.config.clone().unwrap_or_else(|| {
         let first = args
@@ -218,7 +235,25 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let mut report = lint(&options, rules);
+    let mut report = if mode == Mode::Fix {
+        let outcome = triage_lint::codegen::fix::fix(&options, rules);
+        for (path, applied) in &outcome.fixed {
+            eprintln!(
+                "cargo triage: fixed {applied} finding{} in {}",
+                if *applied == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        for error in &outcome.errors {
+            eprintln!("error: {error}");
+        }
+        if !outcome.errors.is_empty() {
+            return ExitCode::from(EXIT_ERROR);
+        }
+        outcome.remaining
+    } else {
+        lint(&options, rules)
+    };
     if let Some(path) = &args.write_baseline {
         for error in &report.errors {
             eprintln!("error: {error}");
@@ -253,6 +288,7 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             render::human::render(&report, color, &mut out)
         }
         Format::Json => render::json::render(&report, &mut out),
+        Format::RustcJson => render::rustc_json::render(&report, &mut out),
         Format::Sarif => render::sarif::render_in(&report, rules, &args.sarif_category, &mut out),
     };
     if let Err(err) = written.and_then(|()| out.flush()) {

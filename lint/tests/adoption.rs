@@ -140,6 +140,7 @@ fn a_sarif_run_keeps_within_code_scannings_result_limit_most_severe_first() {
         },
         message: "m".to_owned(),
         help: "h".to_owned(),
+        suggestion: None,
     };
     let mut report = triage_lint::engine::Report {
         findings: (1..=MAX_RESULTS_PER_RUN + 2)

@@ -3,6 +3,7 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
+use crate::codegen::suggest::terminal_answer;
 use crate::classifier::{block_answer, constant_answer, find_classifiers, Answer, Classifier};
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
@@ -141,12 +142,16 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                         .span_join(&arm.body)
                         .unwrap_or_else(|| syn::spanned::Spanned::span(&arm.pat)),
                 );
-                self.findings.push(finding(
+                let mut found = finding(
                     self.cx,
                     self.classifier,
                     region,
                     "has a catch-all arm that answers retry".to_owned(),
-                ));
+                );
+                if let Some(edit) = terminal_answer(&arm.body) {
+                    found = found.with_suggestion(edit);
+                }
+                self.findings.push(found);
             }
         }
         syn::visit::visit_expr_match(self, node);
@@ -156,12 +161,16 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
         if node.method == "unwrap_or" && node.args.len() == 1 {
             if let Some(arg) = node.args.first() {
                 if constant_answer(arg) == Some(Answer::Retry) {
-                    self.findings.push(finding(
+                    let mut found = finding(
                         self.cx,
                         self.classifier,
                         Region::of(node),
                         "falls back to retry with `.unwrap_or(..)`".to_owned(),
-                    ));
+                    );
+                    if let Some(edit) = terminal_answer(arg) {
+                        found = found.with_suggestion(edit);
+                    }
+                    self.findings.push(found);
                 }
             }
         }

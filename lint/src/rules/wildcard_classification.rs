@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
+use crate::codegen::suggest::expand_catch_all;
 use crate::classifier::{constant_answer, find_classifiers, Answer, Classifier};
 use crate::finding::{Finding, Level, Region};
 use crate::facts::TreeFacts;
@@ -94,14 +95,19 @@ struct WildcardFinder<'c, 'x, 'f> {
 impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         if matches_own_error_enum(node, self.classifier, self.cx.tree, self.file_enums) {
-            for arm in &node.arms {
+            for (index, arm) in node.arms.iter().enumerate() {
                 if catch_all_arm(arm) && constant_answer(&arm.body) != Some(Answer::Retry) {
-                    self.findings.push(self.cx.report(&INFO, Region::of(&arm.pat), format!(
+                    let mut finding = self.cx.report(&INFO, Region::of(&arm.pat), format!(
                             "`{}` classifies the variants it does not name with a catch-all arm",
                             self.classifier.qualified_name()
                         ), "name every variant, or `#[derive(triage::Classify)]` so a new \
                                variant cannot compile without a verdict"
-                            .to_owned()));
+                            .to_owned());
+                    let self_type = self.classifier.self_type.as_deref();
+                    if let Some(edit) = expand_catch_all(self.cx.ast, node, index, self_type) {
+                        finding = finding.with_suggestion(edit);
+                    }
+                    self.findings.push(finding);
                 }
             }
         }

@@ -1,0 +1,6 @@
+//! Writing code: suggested edits for findings, `cargo triage fix`, and `cargo triage migrate`.
+//! Built on the parsed syntax and classifier recognition, beside the rules.
+
+pub mod fix;
+pub(crate) mod suggest;
+pub(crate) mod variants;
