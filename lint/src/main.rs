@@ -46,6 +46,19 @@ enum Command {
         #[command(flatten)]
         check: CheckArgs,
     },
+    /// Rewrite hand-written classifiers over the tree's own enums into `#[derive(triage::Classify)]`,
+    /// keeping every verdict; prints a unified diff unless `--write`.
+    Migrate {
+        /// Directories or files to migrate.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Apply the changes instead of printing them.
+        #[arg(long)]
+        write: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,6 +152,7 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_CLEAN)
         }
+        Some(Command::Migrate { paths, write, jobs }) => migrate(paths, write, jobs),
         Some(Command::Fix { check: args }) => check(args, &rules, Mode::Fix),
         None => check(cli.check, &rules, Mode::Check),
     }
@@ -163,6 +177,75 @@ fn explain(name: &str, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCo
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn migrate(paths: Vec<PathBuf>, write: bool, jobs: Option<usize>) -> ExitCode {
+    use triage_lint::codegen::migrate;
+
+    let mut options = Options::new(paths);
+    options.jobs = jobs;
+    let migration = migrate::migrate(&options);
+    let mut errors = migration.errors.clone();
+    if write {
+        errors.extend(migrate::write(&migration));
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let written = migration
+            .changes
+            .iter()
+            .try_for_each(|change| out.write_all(change.diff().as_bytes()))
+            .and_then(|()| out.flush());
+        if let Err(err) = written {
+            if err.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("error: cannot write the output: {err}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    for left in &migration.left {
+        eprintln!(
+            "{}:{}: `{}` left as it is: {}",
+            render::portable_path(&left.path),
+            left.line,
+            left.classifier,
+            left.reason.describe()
+        );
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    eprintln!(
+        "cargo triage migrate: {} classifier{} converted, {} left as {}; {} file{} {}",
+        migration.converted.len(),
+        if migration.converted.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        migration.left.len(),
+        if migration.left.len() == 1 {
+            "it is"
+        } else {
+            "they are"
+        },
+        migration.changes.len(),
+        if migration.changes.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if write {
+            "written"
+        } else {
+            "would change (--write applies)"
+        },
+    );
+    ExitCode::from(if errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    })
 }
 
 /// What `check` does before it reports.

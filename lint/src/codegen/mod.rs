@@ -2,5 +2,6 @@
 //! Built on the parsed syntax and classifier recognition, beside the rules.
 
 pub mod fix;
+pub mod migrate;
 pub(crate) mod suggest;
 pub(crate) mod variants;
