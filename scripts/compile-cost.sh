@@ -9,7 +9,9 @@
 # It prints the three times and the ratio (b - a) / (a - 0): what Classify adds, as a share of
 # what thiserror adds over hand-written impls. The target is at most 0.5.
 #
-# Usage: scripts/compile-cost.sh [RUNS]   (default 5; the fastest rebuild of each version is kept)
+# Usage: scripts/compile-cost.sh [RUNS]   (default 5; the fastest rebuild of each version is kept;
+# each round rebuilds the three versions one after the other, so that a busy machine slows all
+# three alike)
 # With OPT_MACROS=1 the proc macros (thiserror's and triage's alike) are built optimised, as
 # `[profile.dev.build-override] opt-level = 3` does: the cost of the generated code alone.
 set -euo pipefail
@@ -19,17 +21,20 @@ runs="${1:-5}"
 enums=100
 variants=20
 
-crate="$(mktemp -d)"
-trap 'rm -rf "$crate"' EXIT
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 # Dependencies are built once and kept between invocations of this script.
 export CARGO_TARGET_DIR="$repo/target/compile-cost"
 # A whole rebuild of the crate each time: incremental reuse makes the figures depend on history.
 export CARGO_INCREMENTAL=0
 
-mkdir -p "$crate/src"
-cat >"$crate/Cargo.toml" <<TOML
+# $1 = directory, $2 = package name
+make_crate() {
+    local crate="$1"
+    mkdir -p "$crate/src"
+    cat >"$crate/Cargo.toml" <<TOML
 [package]
-name = "compile-cost"
+name = "$2"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -40,11 +45,12 @@ triage = { path = "$repo/runtime" }
 
 [workspace]
 TOML
-if [[ ${OPT_MACROS:-0} == 1 ]]; then
-    printf '\n[profile.dev.build-override]\nopt-level = 3\n' >>"$crate/Cargo.toml"
-fi
-# Same dependency versions as the workspace.
-cp "$repo/Cargo.lock" "$crate/Cargo.lock"
+    if [[ ${OPT_MACROS:-0} == 1 ]]; then
+        printf '\n[profile.dev.build-override]\nopt-level = 3\n' >>"$crate/Cargo.toml"
+    fi
+    # Same dependency versions as the workspace.
+    cp "$repo/Cargo.lock" "$crate/Cargo.lock"
+}
 
 # Variant j of every enum: unit, tuple or struct-like; the last one wraps std::io::Error.
 variant_shape() { echo $(($1 % 3)); }
@@ -111,30 +117,42 @@ generate_derived() {
     done
 }
 
-# Prints the fastest of $runs rebuilds of the crate, in seconds.
-time_rebuild() {
-    (cd "$crate" && cargo build --quiet) # dependencies, and a first build of this version
-    local best=""
-    for ((r = 0; r < runs; r++)); do
-        touch "$crate/src/lib.rs"
-        local start end
-        start=$(date +%s%N)
-        (cd "$crate" && cargo build --quiet)
-        end=$(date +%s%N)
-        local took=$((end - start))
-        if [[ -z $best || $took -lt $best ]]; then best=$took; fi
-    done
-    awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
+# Prints the time of one rebuild of the crate in $1, in nanoseconds.
+rebuild() {
+    touch "$1/src/lib.rs"
+    local start end
+    start=$(date +%s%N)
+    (cd "$1" && cargo build --quiet)
+    end=$(date +%s%N)
+    echo $((end - start))
 }
 
-generate_hand_written >"$crate/src/lib.rs"
-hand=$(time_rebuild)
-generate_derived "" >"$crate/src/lib.rs"
-thiserror=$(time_rebuild)
-generate_derived classify >"$crate/src/lib.rs"
-classify=$(time_rebuild)
+make_crate "$work/hand" compile-cost-hand
+make_crate "$work/thiserror" compile-cost-thiserror
+make_crate "$work/classify" compile-cost-classify
+generate_hand_written >"$work/hand/src/lib.rs"
+generate_derived "" >"$work/thiserror/src/lib.rs"
+generate_derived classify >"$work/classify/src/lib.rs"
+# Dependencies, and a first build of each version.
+for version in hand thiserror classify; do
+    (cd "$work/$version" && cargo build --quiet)
+done
 
-echo "crate: $enums enums x $variants variants, dev profile$([[ ${OPT_MACROS:-0} == 1 ]] && echo ", optimised proc macros"), fastest of $runs rebuilds"
+declare -A best=()
+for ((r = 0; r < runs; r++)); do
+    for version in hand thiserror classify; do
+        took=$(rebuild "$work/$version")
+        if [[ -z ${best[$version]:-} || $took -lt ${best[$version]} ]]; then
+            best[$version]=$took
+        fi
+    done
+done
+seconds() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+hand=$(seconds "${best[hand]}")
+thiserror=$(seconds "${best[thiserror]}")
+classify=$(seconds "${best[classify]}")
+
+echo "crate: $enums enums x $variants variants, dev profile$([[ ${OPT_MACROS:-0} == 1 ]] && echo ", optimised proc macros"), fastest of $runs rebuilds, interleaved"
 echo "(0) hand-written impls:     ${hand} s"
 echo "(a) thiserror:              ${thiserror} s"
 echo "(b) thiserror + Classify:   ${classify} s"

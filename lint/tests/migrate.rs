@@ -51,10 +51,10 @@ fn migrate_writes_exactly_the_after_crate() {
         "{report}"
     );
     assert!(report.contains(
-        "src/lib.rs:107: `TxnError::is_retryable` left as it is: an arm has a guard that reads data"
+        "src/lib.rs:109: `TxnError::is_retryable` left as it is: an arm has a guard that reads data"
     ));
     assert!(report.contains(
-        "src/lib.rs:116: `should_retry` left as it is: an arm reads the error's message text"
+        "src/lib.rs:118: `should_retry` left as it is: an arm reads the error's message text"
     ));
     let bless = std::env::var_os("TRIAGE_BLESS").is_some();
     for file in ["Cargo.toml", "src/lib.rs"] {

@@ -3,18 +3,23 @@
 
 use std::cell::RefCell;
 use std::fmt::Display;
+use std::thread;
 
 use quote::ToTokens;
 
-/// The errors found so far, folded into one `syn::Error` with `syn::Error::combine`.
-#[derive(Default)]
+/// The errors found so far. It must be [`check`](Ctxt::check)ed before it is dropped: dropping it
+/// unchecked would lose the errors, so it panics then, which can only be a mistake in this macro,
+/// never in its input.
 pub struct Ctxt {
-    errors: RefCell<Option<syn::Error>>,
+    /// `Some` until checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt::default()
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// Records an error spanning `tokens`.
@@ -24,18 +29,31 @@ impl Ctxt {
 
     /// Records an error produced elsewhere (for example by syn's parser).
     pub fn syn_error(&self, error: syn::Error) {
-        let mut errors = self.errors.borrow_mut();
-        match errors.as_mut() {
-            Some(all) => all.combine(error),
-            None => *errors = Some(error),
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.push(error);
         }
     }
 
-    /// `Ok` when nothing was recorded, else every recorded error.
+    /// `Ok` when nothing was recorded, else every recorded error folded into one.
     pub fn check(self) -> syn::Result<()> {
-        match self.errors.into_inner() {
-            Some(errors) => Err(errors),
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
+        let mut errors = errors.into_iter();
+        match errors.next() {
             None => Ok(()),
+            Some(mut all) => {
+                all.extend(errors);
+                Err(all)
+            }
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !thread::panicking() && self.errors.borrow().is_some() {
+            panic!(
+                "internal error in `#[derive(Classify)]`: errors were collected but never checked"
+            );
         }
     }
 }

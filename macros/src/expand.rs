@@ -7,8 +7,9 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam, Type, WherePredicate};
 
-use crate::ast::{Decision, Enum, Input, Struct};
+use crate::ast::{Enum, Input, Struct};
 use crate::ctxt::Ctxt;
+use crate::resolve::{self, Decision};
 use crate::{fallback, valid};
 
 /// The derive: the impl, or every error found together with a fallback impl.
@@ -19,10 +20,12 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
 /// The impl, or every error found in `node` combined into one `syn::Error`.
 pub fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
-    let input = Input::from_syn(node, &cx)?;
-    valid::validate(&input, &cx);
+    let input = Input::from_syn(node, &cx);
+    if let Ok(input) = &input {
+        valid::validate(input, &cx);
+    }
     cx.check()?;
-    match &input {
+    match &input? {
         Input::Struct(input) => impl_struct(input),
         Input::Enum(input) => impl_enum(input),
     }
@@ -35,9 +38,8 @@ struct Arm<'a, 'b> {
 }
 
 fn impl_struct(input: &Struct) -> syn::Result<TokenStream> {
-    let decision = input
-        .decision()
-        .ok_or_else(|| unresolved(&input.original.ident))?;
+    let decision =
+        resolve::struct_decision(input).ok_or_else(|| unresolved(&input.original.ident))?;
     let arms = [Arm {
         path: quote!(Self),
         decision,
@@ -46,13 +48,14 @@ fn impl_struct(input: &Struct) -> syn::Result<TokenStream> {
 }
 
 fn impl_enum(input: &Enum) -> syn::Result<TokenStream> {
-    let default = input.default_decision();
+    let default = resolve::enum_default(input);
     let arms = input
         .variants
         .iter()
         .map(|variant| {
             let ident = variant.ident();
-            let decision = variant.decision(default).ok_or_else(|| unresolved(ident))?;
+            let decision =
+                resolve::variant_decision(variant, default).ok_or_else(|| unresolved(ident))?;
             Ok(Arm {
                 path: quote!(Self::#ident),
                 decision,
@@ -100,6 +103,12 @@ fn impl_classify(node: &DeriveInput, arms: &[Arm]) -> TokenStream {
                 let call = classify_call(field.ty(), "verdict");
                 quote!(#path { #member: #inner, .. } => #call(#inner),)
             }
+            Decision::DelegateWith(field, with) => {
+                let member = &field.member;
+                // Spanned at the path, so that a function of the wrong type is reported there.
+                let call = quote_spanned!(with.span()=> #with(#inner));
+                quote!(#path { #member: #inner, .. } => #call,)
+            }
         }
     });
     let verdict_body = if arms.is_empty() {
@@ -112,7 +121,7 @@ fn impl_classify(node: &DeriveInput, arms: &[Arm]) -> TokenStream {
     let retry_after = if delegated.is_empty() {
         None
     } else {
-        let mut fixed = Vec::new();
+        let mut fixed = false;
         let mut forwarding = Vec::new();
         for arm in arms {
             let path = &arm.path;
@@ -122,11 +131,12 @@ fn impl_classify(node: &DeriveInput, arms: &[Arm]) -> TokenStream {
                     let call = classify_call(field.ty(), "retry_after");
                     forwarding.push(quote!(#path { #member: #inner, .. } => #call(#inner),));
                 }
-                _ => fixed.push(quote!(#path { .. })),
+                _ => fixed = true,
             }
         }
-        let fixed_arm =
-            (!fixed.is_empty()).then(|| quote!(#(#fixed)|* => ::core::option::Option::None,));
+        // Every variant is decided above, so a wildcard is exact here, and shorter to compile
+        // than a pattern per variant.
+        let fixed_arm = fixed.then(|| quote!(_ => ::core::option::Option::None,));
         Some(quote! {
             #[inline]
             fn retry_after(&self) -> ::core::option::Option<::core::time::Duration> {

@@ -6,10 +6,11 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod resolve;
 mod valid;
 
 #[cfg(test)]
-mod expand_properties;
+mod tests;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

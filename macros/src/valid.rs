@@ -4,9 +4,10 @@
 use syn::ext::IdentExt;
 use syn::Member;
 
-use crate::ast::{delegate_target, DelegateTarget, Enum, Field, Input, Struct, Variant};
+use crate::ast::{Enum, Field, Input, Struct, Variant};
 use crate::attr::{Attrs, VerdictAttr};
 use crate::ctxt::Ctxt;
+use crate::resolve::{delegate_target, DelegateTarget};
 
 pub fn validate(input: &Input, cx: &Ctxt) {
     match input {
@@ -39,10 +40,13 @@ fn check_struct(input: &Struct, cx: &Ctxt) {
 
 fn check_enum(input: &Enum, cx: &Ctxt) {
     if let Some(delegate) = input.attrs.delegate {
+        let shown = Attrs::display_name(VerdictAttr::Delegate, delegate);
         cx.error_spanned_by(
             delegate,
-            "`#[delegate]` cannot be used on an enum: put it on each variant that wraps an error \
-             (`#[retryable]` or `#[terminal]` on the enum sets a default)",
+            format_args!(
+                "`#[{shown}]` cannot be used on an enum: put it on each variant that wraps an \
+                 error (`#[retryable]` or `#[terminal]` on the enum sets a default)"
+            ),
         );
     }
     let has_default = input.has_default_attr();
@@ -87,8 +91,9 @@ fn check_fields(fields: &[Field], owner: &str, cx: &Ctxt) {
         for (which, attr) in field.attrs.verdicts() {
             let message = match which {
                 VerdictAttr::Delegate => format!(
-                    "`#[delegate]` cannot be used on a field: put it on the {owner}, and mark \
-                     this field `#[source]` if the {owner} has several fields"
+                    "`#[{}]` cannot be used on a field: put it on the {owner}, and mark \
+                     this field `#[source]` if the {owner} has several fields",
+                    Attrs::display_name(which, attr)
                 ),
                 _ => format!(
                     "`#[{}]` cannot be used on a field: put it on the {owner}",
@@ -100,15 +105,25 @@ fn check_fields(fields: &[Field], owner: &str, cx: &Ctxt) {
     }
 }
 
-/// A lone `#[delegate]` must find the field it means. (With a conflicting verdict beside it the
-/// conflict is the error to fix first.)
+/// A lone `#[delegate]` must find the field it means; `#[delegate(with = ..)]` finds its field the
+/// same way, to pass it to the function. (With a conflicting verdict beside it the conflict is the
+/// error to fix first.)
 fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &dyn Fn() -> String, cx: &Ctxt) {
     let (Some(VerdictAttr::Delegate), Some(delegate)) = (attrs.single_verdict(), attrs.delegate)
     else {
         return;
     };
+    let with = attrs.delegate_with.is_some();
     match delegate_target(fields) {
         DelegateTarget::Field(_) => {}
+        DelegateTarget::NoField if with => cx.error_spanned_by(
+            delegate,
+            format_args!(
+                "`#[delegate(with = ..)]` passes a field to its function, and {} has none: \
+                 use `#[retryable]` or `#[terminal]`",
+                owner()
+            ),
+        ),
         DelegateTarget::NoField => cx.error_spanned_by(
             delegate,
             format_args!(
@@ -120,15 +135,17 @@ fn check_delegate(attrs: &Attrs, fields: &[Field], owner: &dyn Fn() -> String, c
         DelegateTarget::Unmarked => cx.error_spanned_by(
             delegate,
             format_args!(
-                "`#[delegate]` cannot tell which field of {} holds the inner error: mark \
+                "`#[{}]` cannot tell which field of {} holds the inner error: mark \
                  that field `#[source]` or `#[from]`",
+                Attrs::display_name(VerdictAttr::Delegate, delegate),
                 owner()
             ),
         ),
         DelegateTarget::Ambiguous(first, second) => {
             let message = format!(
-                "`#[delegate]` on {} is ambiguous: fields {} and {} are both marked \
+                "`#[{}]` on {} is ambiguous: fields {} and {} are both marked \
                  `#[source]`/`#[from]`; mark only the one holding the inner error",
+                Attrs::display_name(VerdictAttr::Delegate, delegate),
                 owner(),
                 describe(&first.member),
                 describe(&second.member),

@@ -66,9 +66,7 @@ register_all! {
     Crowd<0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49>
 }
 
-/// An unknown link with a context message, 32 bytes, alignment 8. Registering `Spread<N>` also
-/// registers `RetryError<Spread<N>>`, and those of small `N` (about eight) share this size and
-/// alignment: each is one downcast per link.
+/// An unknown link with a context message, 32 bytes, alignment 8.
 #[derive(Debug)]
 struct Context {
     message: &'static str,

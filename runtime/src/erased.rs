@@ -8,10 +8,46 @@
 //! - every non-generic type that derives [`Classify`]: the derive registers it,
 //! - every type named in [`register!`](crate::register) (generic instantiations, hand-written
 //!   impls),
-//! - `std::io::Error`, by its inner error when that one is known, else by its kind.
+//! - `std::io::Error`, by its inner error when that one is known, else by its kind,
+//! - every [`RetryError`](crate::retry::RetryError), whatever its error type: it has been retried
+//!   already, so it is terminal (see [`RetryError`](crate::retry::RetryError) for how it is
+//!   recognised without a registration per error type).
 //!
 //! [`Annotated`](crate::Annotated) needs no registration: its `source()` is the annotated error, so
 //! the walk passes through it to the error it delegates to.
+//!
+//! # `dyn Error` is `Classify`
+//!
+//! `dyn Error + 'static` (and its `+ Send`, `+ Send + Sync` forms) implements [`Classify`] by this
+//! walk: its verdict is [`classify`]'s, and an unknown chain is [`Verdict::Terminal`]. With the
+//! blanket impls for pointers, `Box<dyn Error + Send + Sync>`, `Arc<dyn Error>` and `&dyn Error`
+//! are `Classify` too, so a variant wrapping one can `#[delegate]`. With the feature `anyhow`,
+//! `anyhow::Error` answers the same way, and so does `eyre::Report` with the feature `eyre`.
+//!
+//! ```
+//! use std::error::Error;
+//! use triage::{Classify, Verdict};
+//!
+//! #[derive(Debug, thiserror::Error, Classify)]
+//! enum PluginError {
+//!     #[error("plugin failed")]
+//!     #[delegate]
+//!     Failed(#[from] Box<dyn Error + Send + Sync>),
+//! }
+//!
+//! let timed_out: Box<dyn Error + Send + Sync> =
+//!     Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut));
+//! assert_eq!(PluginError::from(timed_out).verdict(), Verdict::Retryable);
+//! let unknown: Box<dyn Error + Send + Sync> = "no such plugin".into();
+//! assert_eq!(PluginError::from(unknown).verdict(), Verdict::Terminal);
+//! ```
+//!
+//! A known link may itself delegate to a `dyn Error` it holds (a derived type with a
+//! `#[delegate]` field of type `Box<dyn Error>`), which walks that error's chain in turn. Such
+//! nested walks always start further in than the link that started them, but a chain whose
+//! `source()` leads back out (a `'static` link whose source is an outer error) could nest without
+//! end; so nesting is bounded as well, by [`MAX_CHAIN_DEPTH`] walks per thread, and a walk beyond
+//! that answers "unknown".
 //!
 //! # Registry
 //!
@@ -19,7 +55,9 @@
 //! and a constructor links into a list before `main`. It was chosen over `linkme` because the
 //! registrations come from code the derive emits into users' crates, where `inventory` needs no
 //! declaration of a link section shared by all crates and works on every platform triage targets,
-//! including WebAssembly; `linkme` does not support wasm.
+//! including WebAssembly; `linkme` does not support wasm. Each registered type costs one static and
+//! its constructor; `RetryError<T>` costs none, as it is recognised by a mark (one dynamic call
+//! and a length comparison per link not otherwise known) instead of by a downcast.
 //!
 //! `dyn Error` exposes no `TypeId`, only a downcast per candidate type, so a lookup that tried
 //! every registered type would cost one dynamic call per type and link. The first lookup instead
@@ -32,6 +70,7 @@
 use std::any::TypeId;
 use std::error::Error;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use crate::{Classify, Verdict};
 
@@ -77,7 +116,92 @@ pub const MAX_CHAIN_DEPTH: usize = 64;
 /// ```
 #[must_use]
 pub fn classify(err: &(dyn Error + 'static)) -> Option<Verdict> {
-    find_classified(err).map(Classify::verdict)
+    Nested::enter().and_then(|_nested| find_classified(err).map(Classify::verdict))
+}
+
+/// Counts the chain walks in progress on this thread that were started from inside another walk
+/// (a known link delegating to a `dyn Error` it holds); see the module documentation.
+struct Nested;
+
+thread_local! {
+    static NESTED_WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Nested {
+    /// `None` when [`MAX_CHAIN_DEPTH`] walks are already in progress on this thread.
+    #[inline]
+    fn enter() -> Option<Nested> {
+        NESTED_WALKS.with(|walks| {
+            let now = walks.get();
+            (now < MAX_CHAIN_DEPTH).then(|| {
+                walks.set(now + 1);
+                Nested
+            })
+        })
+    }
+}
+
+impl Drop for Nested {
+    #[inline]
+    fn drop(&mut self) {
+        NESTED_WALKS.with(|walks| walks.set(walks.get() - 1));
+    }
+}
+
+/// The verdict and hint of a type-erased error by its chain: what `Classify for dyn Error` says.
+fn chain_verdict(err: &(dyn Error + 'static)) -> Verdict {
+    classify(err).unwrap_or(Verdict::Terminal)
+}
+
+fn chain_retry_after(err: &(dyn Error + 'static)) -> Option<Duration> {
+    Nested::enter().and_then(|_nested| find_classified(err).and_then(Classify::retry_after))
+}
+
+macro_rules! classify_by_chain {
+    ($($(#[$attr:meta])* $ty:ty => |$err:ident| $as_dyn:expr;)*) => {$(
+        $(#[$attr])*
+        impl Classify for $ty {
+            /// The verdict of the outermost known link of the chain ([`classify`]); an unknown
+            /// chain is terminal.
+            #[inline]
+            fn verdict(&self) -> Verdict {
+                let $err = self;
+                chain_verdict($as_dyn)
+            }
+
+            /// The hint of the outermost known link of the chain.
+            #[inline]
+            fn retry_after(&self) -> Option<Duration> {
+                let $err = self;
+                chain_retry_after($as_dyn)
+            }
+        }
+    )*};
+}
+
+classify_by_chain! {
+    /// Answers by the chain: see the [module documentation](self).
+    dyn Error + 'static => |err| err;
+    /// Answers by the chain: see the [module documentation](self).
+    dyn Error + Send + 'static => |err| err;
+    /// Answers by the chain: see the [module documentation](self).
+    dyn Error + Send + Sync + 'static => |err| err;
+    /// Answers by the chain (feature `anyhow`): the outermost known link of the error and its
+    /// contexts decides, and an unknown chain is terminal.
+    ///
+    /// ```
+    /// use triage::{Classify, Verdict};
+    ///
+    /// let err = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::TimedOut))
+    ///     .context("read the manifest");
+    /// assert_eq!(err.verdict(), Verdict::Retryable);
+    /// assert_eq!(anyhow::anyhow!("no such table").verdict(), Verdict::Terminal);
+    /// ```
+    #[cfg(feature = "anyhow")]
+    anyhow::Error => |err| &**err;
+    /// Answers by the chain (feature `eyre`), as for `anyhow::Error`.
+    #[cfg(feature = "eyre")]
+    eyre::Report => |err| &**err;
 }
 
 /// The outermost link of `err`'s `source()` chain whose concrete type is known, as a
@@ -130,9 +254,37 @@ fn find_in_chain<'a>(
         if let Some(known) = registry.find(current) {
             return Some(known);
         }
+        if is_retry_error(current) {
+            return Some(&RETRIED);
+        }
         link = current.source();
     }
     None
+}
+
+/// What [`RetryError`](crate::retry::RetryError)'s `Error::description` returns: the mark by which
+/// a chain walk knows it without knowing its error type.
+pub(crate) static RETRY_ERROR_MARK: &str = "triage::retry::RetryError: retried already";
+
+/// Whether `err` is a [`RetryError`](crate::retry::RetryError), of any error type.
+#[inline]
+fn is_retry_error(err: &(dyn Error + 'static)) -> bool {
+    // `description` is deprecated for describing errors, not for calling: it is a stable method of
+    // every `dyn Error`, and the one place where a generic type can answer without a downcast.
+    #[allow(deprecated)]
+    let description = err.description();
+    description.len() == RETRY_ERROR_MARK.len() && description == RETRY_ERROR_MARK
+}
+
+/// The known link that stands for a [`RetryError`](crate::retry::RetryError) found in a chain.
+struct Retried;
+
+static RETRIED: Retried = Retried;
+
+impl Classify for Retried {
+    fn verdict(&self) -> Verdict {
+        Verdict::Terminal
+    }
 }
 
 /// How many distinct types the registry knows (derived, [`register!`](crate::register)ed), not
@@ -288,3 +440,6 @@ fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(Registry::collect)
 }
+
+#[cfg(test)]
+mod tests;

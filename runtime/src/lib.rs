@@ -49,6 +49,7 @@ pub use erased::classify;
 /// | `#[retryable]` | variant, struct | trying again may succeed |
 /// | `#[terminal]` | variant, struct | trying again cannot succeed |
 /// | `#[delegate]` | variant, struct | whatever the wrapped error says (its verdict and its `retry_after`) |
+/// | `#[delegate(with = path)]` | variant, struct | what the function `path`, a `fn(&FieldType) -> Verdict`, says about the wrapped error |
 /// | `#[retryable]`, `#[terminal]` | enum | the verdict of every variant that has no attribute of its own |
 ///
 /// `#[delegate]` refers to the variant's only field; with several fields, to the one marked
@@ -97,6 +98,42 @@ pub use erased::classify;
 /// assert!(conflict.is_retryable());
 /// ```
 ///
+/// `#[delegate(with = path)]` finds its field the same way and hands it to a function, for a
+/// type that does not implement `Classify` (another crate's error, where the orphan rule forbids
+/// an impl) or where the application wants another answer than the type's own. The function may
+/// be generic or take `&(dyn Error + 'static)`; the variant's `retry_after` is then `None`.
+/// Type-erased errors need no function: `Box<dyn Error + Send + Sync>` (and `anyhow::Error` with
+/// the feature `anyhow`) take `#[delegate]` and answer by their chain, see [`erased`].
+///
+/// ```
+/// use triage::{Classify, Verdict};
+///
+/// /// Stands for another crate's error type, which cannot implement `Classify` here.
+/// #[derive(Debug)]
+/// struct HttpError {
+///     status: u16,
+/// }
+///
+/// fn http_verdict(err: &HttpError) -> Verdict {
+///     match err.status {
+///         408 | 429 | 500..=599 => Verdict::Retryable,
+///         _ => Verdict::Terminal,
+///     }
+/// }
+///
+/// #[derive(Debug, Classify)]
+/// enum UploadError {
+///     #[delegate(with = http_verdict)]
+///     Http(HttpError),
+///     #[delegate]
+///     Plugin(Box<dyn std::error::Error + Send + Sync>),
+/// }
+///
+/// assert!(UploadError::Http(HttpError { status: 503 }).is_retryable());
+/// assert!(UploadError::Http(HttpError { status: 404 }).is_terminal());
+/// assert!(UploadError::Plugin("unknown".into()).is_terminal());
+/// ```
+///
 /// An enum-level default keeps long enums short while still being a decision someone wrote down:
 ///
 /// ```
@@ -134,7 +171,8 @@ pub use erased::classify;
 /// Misuse is an error at the offending attribute, never a panic: two verdicts on one item (or the
 /// same one twice), arguments or values (`#[retryable(x)]`, `#[terminal = true]`), `#[delegate]` on
 /// a variant without fields or with several fields and none of them marked or named `source`,
-/// `#[delegate]` on an enum, a verdict attribute on a field, and unions.
+/// `#[delegate]` on an enum, a verdict attribute on a field, and unions; for `with`, anything but
+/// one path (`with = "name"`, `with = |e| ..`, `with = f(x)`), and `with` beside another verdict.
 ///
 /// # What is generated
 ///
@@ -155,9 +193,6 @@ pub use verdict::{io_kind_verdict, Classify, Verdict};
 /// this macro for instantiations of generic types and for hand-written `Classify` impls. Each type
 /// must implement `std::error::Error` and `Classify` and be `'static`. Registering a type twice is
 /// harmless. Write it at item level (outside functions or inside them).
-///
-/// `retry::RetryError<T>` is registered along with each `T`, so that an error which has already
-/// been retried stays terminal when it travels boxed.
 ///
 /// ```
 /// use std::{error::Error, fmt};
@@ -189,9 +224,6 @@ macro_rules! register {
             $crate::__private::inventory::submit! {
                 $crate::erased::Registration::of::<$ty>()
             }
-            $crate::__private::inventory::submit! {
-                $crate::erased::Registration::of::<$crate::retry::RetryError<$ty>>()
-            }
         )+
     };
 }
@@ -203,7 +235,7 @@ pub mod __private {
 
     /// Registers a non-generic derived type so that type-erased classification knows it. A type
     /// that does not implement `std::error::Error` compiles too and registers nothing: it can never
-    /// be a link of an error chain. `retry::RetryError<T>` is registered along with it.
+    /// be a link of an error chain.
     #[macro_export]
     #[doc(hidden)]
     macro_rules! __register_derived {
@@ -214,11 +246,6 @@ pub mod __private {
                 $crate::__private::inventory::submit! {
                     $crate::erased::Registration::from_entry(
                         <$crate::erased::Probe<$ty>>::ENTRY,
-                    )
-                }
-                $crate::__private::inventory::submit! {
-                    $crate::erased::Registration::from_entry(
-                        <$crate::erased::Probe<$crate::retry::RetryError<$ty>>>::ENTRY,
                     )
                 }
             };

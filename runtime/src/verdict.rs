@@ -84,7 +84,8 @@ impl fmt::Display for Verdict {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement `Classify`, so whether it may be retried is unknown",
     label = "no verdict for `{Self}`",
-    note = "derive it with `#[derive(triage::Classify)]` or implement `triage::Classify` by hand; or give the variant its own `#[retryable]` or `#[terminal]` instead of `#[delegate]`"
+    note = "for a type of your own, derive it with `#[derive(triage::Classify)]` or implement `triage::Classify` by hand",
+    note = "for any type, `#[delegate(with = path::to::function)]` lets a `fn(&{Self}) -> triage::Verdict` decide, or the variant can say `#[retryable]` or `#[terminal]` itself"
 )]
 pub trait Classify {
     /// Whether `self` may succeed if the failed operation is tried again.

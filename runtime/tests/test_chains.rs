@@ -440,3 +440,47 @@ mod same_layout {
         assert_eq!(classify(&*io), Some(Verdict::Terminal));
     }
 }
+
+/// A known link that delegates to a `dyn Error` whose chain leads back out to that link: the
+/// nested walks are bounded and the answer is "unknown", so terminal.
+mod nested_walks {
+    use std::error::Error;
+    use std::fmt;
+    use std::sync::OnceLock;
+
+    use triage::{classify, Classify, Verdict};
+
+    #[derive(Debug, thiserror::Error, Classify)]
+    #[error("wrapper")]
+    #[delegate]
+    struct Wrapper(#[source] Box<dyn Error + Send + Sync>);
+
+    /// An error whose source is the one `Wrapper` that holds it.
+    #[derive(Debug)]
+    struct Back;
+
+    static OUTER: OnceLock<Wrapper> = OnceLock::new();
+
+    impl fmt::Display for Back {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("back")
+        }
+    }
+
+    impl Error for Back {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            OUTER.get().map(|outer| outer as &(dyn Error + 'static))
+        }
+    }
+
+    #[test]
+    fn a_chain_that_leads_back_out_ends_as_unknown() {
+        let outer = OUTER.get_or_init(|| Wrapper(Box::new(Back)));
+        assert_eq!(classify(outer), Some(Verdict::Terminal));
+        assert_eq!(outer.verdict(), Verdict::Terminal);
+        assert_eq!(classify(&Back), Some(Verdict::Terminal));
+        // The bound is per walk in progress: afterwards an ordinary chain is classified as ever.
+        let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert_eq!(classify(&timed_out), Some(Verdict::Retryable));
+    }
+}

@@ -51,7 +51,9 @@ impl fmt::Display for StopReason {
 /// it made and how long it took.
 ///
 /// It is always [`Verdict::Terminal`]: it has been retried already, and retrying it again would
-/// multiply the attempts of the inner loop. `source()` is the last error.
+/// multiply the attempts of the inner loop. `source()` is the last error. It stays terminal when
+/// it travels type-erased (`Box<dyn Error>`, `anyhow::Error`): [`classify`](crate::classify) knows
+/// a `RetryError` of any error type, registered or not.
 ///
 /// ```
 /// use std::io;
@@ -134,6 +136,13 @@ impl<E> fmt::Display for RetryError<E> {
 impl<E: Error + 'static> Error for RetryError<E> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.last_error)
+    }
+
+    /// A fixed mark by which [`classify`](crate::classify) knows a `RetryError` of any error type
+    /// inside a type-erased chain, without a registration per error type. Use `Display` to
+    /// describe the error.
+    fn description(&self) -> &str {
+        crate::erased::RETRY_ERROR_MARK
     }
 }
 

@@ -1,5 +1,7 @@
 //! A storage client's errors, classified by hand the way large codebases often do it.
 
+#![allow(clippy::match_like_matches_macro)]
+
 use std::fmt;
 use std::io;
 
@@ -11,7 +13,7 @@ pub enum RegionError {
     NotLeader,
     // triage migrate: verdict from the `matches!` list of `RegionError::is_retryable`; review it
     #[retryable]
-    EpochNotMatch { current: u64 },
+    EpochNotMatch(u64),
     /// The region is gone for good.
     // triage migrate: verdict from the `matches!` list of `RegionError::is_retryable`; review it
     #[terminal]

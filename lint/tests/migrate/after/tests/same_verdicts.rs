@@ -14,16 +14,22 @@ fn io(kind: std::io::ErrorKind) -> std::io::Error {
 #[test]
 fn region_errors() {
     let cases = [
-        (before::RegionError::NotLeader, after::RegionError::NotLeader),
         (
-            before::RegionError::EpochNotMatch { current: 3 },
-            after::RegionError::EpochNotMatch { current: 3 },
+            before::RegionError::NotLeader,
+            after::RegionError::NotLeader,
+        ),
+        (
+            before::RegionError::EpochNotMatch(3),
+            after::RegionError::EpochNotMatch(3),
         ),
         (
             before::RegionError::RegionNotFound(7),
             after::RegionError::RegionNotFound(7),
         ),
-        (before::RegionError::ServerIsBusy, after::RegionError::ServerIsBusy),
+        (
+            before::RegionError::ServerIsBusy,
+            after::RegionError::ServerIsBusy,
+        ),
     ];
     for (old, new) in &cases {
         assert_eq!(old.is_retryable(), new.verdict().is_retryable(), "{old:?}");
@@ -46,12 +52,21 @@ fn store_errors_delegate_and_decide_io_as_before() {
         ),
         (before::StoreError::Throttled, after::StoreError::Throttled),
         (
-            before::StoreError::Conflict { key: vec![1], attempts: 1 },
-            after::StoreError::Conflict { key: vec![1], attempts: 1 },
+            before::StoreError::Conflict {
+                key: vec![1],
+                attempts: 1,
+            },
+            after::StoreError::Conflict {
+                key: vec![1],
+                attempts: 1,
+            },
         ),
     ];
     for kind in [TimedOut, Interrupted, NotFound, PermissionDenied] {
-        cases.push((before::StoreError::Io(io(kind)), after::StoreError::Io(io(kind))));
+        cases.push((
+            before::StoreError::Io(io(kind)),
+            after::StoreError::Io(io(kind)),
+        ));
     }
     cases.push((
         before::StoreError::Region(before::RegionError::NotLeader),
@@ -70,8 +85,14 @@ fn store_errors_delegate_and_decide_io_as_before() {
 #[test]
 fn an_inverted_classifier_keeps_its_answers() {
     let cases = [
-        (before::CompactionError::Cancelled, after::CompactionError::Cancelled),
-        (before::CompactionError::DiskFull, after::CompactionError::DiskFull),
+        (
+            before::CompactionError::Cancelled,
+            after::CompactionError::Cancelled,
+        ),
+        (
+            before::CompactionError::DiskFull,
+            after::CompactionError::DiskFull,
+        ),
         (
             before::CompactionError::InvalidLevel(9),
             after::CompactionError::InvalidLevel(9),
@@ -92,17 +113,29 @@ fn a_free_function_with_a_computed_arm_keeps_its_answers() {
     let cases = [
         (before::FetchError::NotFound, after::FetchError::NotFound),
         (
-            before::FetchError::Unavailable { retry_after_ms: Some(5) },
-            after::FetchError::Unavailable { retry_after_ms: Some(5) },
+            before::FetchError::Unavailable {
+                retry_after_ms: Some(5),
+            },
+            after::FetchError::Unavailable {
+                retry_after_ms: Some(5),
+            },
         ),
         (
-            before::FetchError::Unavailable { retry_after_ms: None },
-            after::FetchError::Unavailable { retry_after_ms: None },
+            before::FetchError::Unavailable {
+                retry_after_ms: None,
+            },
+            after::FetchError::Unavailable {
+                retry_after_ms: None,
+            },
         ),
         (before::FetchError::Denied, after::FetchError::Denied),
     ];
     for (old, new) in &cases {
-        assert_eq!(before::can_retry(old), new.verdict().is_retryable(), "{old:?}");
+        assert_eq!(
+            before::can_retry(old),
+            new.verdict().is_retryable(),
+            "{old:?}"
+        );
         assert_eq!(before::can_retry(old), after::can_retry(new), "{old:?}");
     }
 }

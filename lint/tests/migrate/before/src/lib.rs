@@ -1,5 +1,7 @@
 //! A storage client's errors, classified by hand the way large codebases often do it.
 
+#![allow(clippy::match_like_matches_macro)]
+
 use std::fmt;
 use std::io;
 
@@ -7,7 +9,7 @@ use std::io;
 #[derive(Debug)]
 pub enum RegionError {
     NotLeader,
-    EpochNotMatch { current: u64 },
+    EpochNotMatch(u64),
     /// The region is gone for good.
     RegionNotFound(u64),
     ServerIsBusy,
@@ -17,7 +19,7 @@ impl RegionError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            RegionError::NotLeader | RegionError::EpochNotMatch { .. } | RegionError::ServerIsBusy
+            RegionError::NotLeader | RegionError::EpochNotMatch(_) | RegionError::ServerIsBusy
         )
     }
 }

@@ -16,6 +16,18 @@ enum Mark {
     Retryable,
     Terminal,
     Delegate,
+    /// `#[delegate(with = decide)]`.
+    DelegateWith,
+}
+
+impl Mark {
+    /// Both forms of `#[delegate]` are one attribute: two of them are a duplicate.
+    fn kind(self) -> Mark {
+        match self {
+            Mark::DelegateWith => Mark::Delegate,
+            mark => mark,
+        }
+    }
 }
 
 /// How a verdict attribute is written: correctly, with arguments, or with a value.
@@ -27,7 +39,7 @@ enum Form {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct VerdictAttr {
+struct AttrSpec {
     mark: Mark,
     form: Form,
 }
@@ -49,7 +61,7 @@ enum Shape {
 }
 
 #[derive(Debug, Clone)]
-struct Field {
+struct FieldSpec {
     mark: FieldMark,
     /// The field's type is the type parameter `T` rather than `std::io::Error`.
     generic: bool,
@@ -57,10 +69,10 @@ struct Field {
 
 /// A variant, or the body of a struct.
 #[derive(Debug, Clone)]
-struct Body {
-    attrs: Vec<VerdictAttr>,
+struct BodySpec {
+    attrs: Vec<AttrSpec>,
     shape: Shape,
-    fields: Vec<Field>,
+    fields: Vec<FieldSpec>,
     /// With named fields, the first one is called `source` (which thiserror treats as marked).
     first_named_source: bool,
 }
@@ -68,13 +80,13 @@ struct Body {
 #[derive(Debug, Clone)]
 enum Model {
     Enum {
-        attrs: Vec<VerdictAttr>,
+        attrs: Vec<AttrSpec>,
         generic: bool,
-        variants: Vec<Body>,
+        variants: Vec<BodySpec>,
     },
     Struct {
         generic: bool,
-        body: Body,
+        body: BodySpec,
     },
 }
 
@@ -82,20 +94,21 @@ fn mark() -> impl Strategy<Value = Mark> {
     prop_oneof![
         Just(Mark::Retryable),
         Just(Mark::Terminal),
-        Just(Mark::Delegate)
+        Just(Mark::Delegate),
+        Just(Mark::DelegateWith),
     ]
 }
 
-fn verdict_attr() -> impl Strategy<Value = VerdictAttr> {
+fn verdict_attr() -> impl Strategy<Value = AttrSpec> {
     let form = prop_oneof![
         6 => Just(Form::Plain),
         1 => Just(Form::Arguments),
         1 => Just(Form::Value),
     ];
-    (mark(), form).prop_map(|(mark, form)| VerdictAttr { mark, form })
+    (mark(), form).prop_map(|(mark, form)| AttrSpec { mark, form })
 }
 
-fn attrs(max: usize) -> impl Strategy<Value = Vec<VerdictAttr>> {
+fn attrs(max: usize) -> impl Strategy<Value = Vec<AttrSpec>> {
     prop_oneof![
         2 => Just(Vec::new()),
         5 => prop::collection::vec(verdict_attr(), 1..=1),
@@ -103,17 +116,17 @@ fn attrs(max: usize) -> impl Strategy<Value = Vec<VerdictAttr>> {
     ]
 }
 
-fn field() -> impl Strategy<Value = Field> {
+fn field() -> impl Strategy<Value = FieldSpec> {
     let field_mark = prop_oneof![
         6 => Just(FieldMark::None),
         2 => Just(FieldMark::Source),
         1 => Just(FieldMark::From),
         1 => mark().prop_map(FieldMark::Misplaced),
     ];
-    (field_mark, any::<bool>()).prop_map(|(mark, generic)| Field { mark, generic })
+    (field_mark, any::<bool>()).prop_map(|(mark, generic)| FieldSpec { mark, generic })
 }
 
-fn body() -> impl Strategy<Value = Body> {
+fn body() -> impl Strategy<Value = BodySpec> {
     let shape = prop_oneof![Just(Shape::Unit), Just(Shape::Tuple), Just(Shape::Named)];
     let fields = prop::collection::vec(field(), 1..=3);
     (attrs(3), shape, fields, any::<bool>()).prop_map(|(attrs, shape, fields, source)| {
@@ -122,7 +135,7 @@ fn body() -> impl Strategy<Value = Body> {
         } else {
             fields
         };
-        Body {
+        BodySpec {
             attrs,
             shape,
             fields,
@@ -144,26 +157,28 @@ fn model() -> impl Strategy<Value = Model> {
     ]
 }
 
-fn verdict_attr_tokens(attr: &VerdictAttr) -> TokenStream {
+fn verdict_attr_tokens(attr: &AttrSpec) -> TokenStream {
     let name = match attr.mark {
         Mark::Retryable => quote!(retryable),
         Mark::Terminal => quote!(terminal),
-        Mark::Delegate => quote!(delegate),
+        Mark::Delegate | Mark::DelegateWith => quote!(delegate),
     };
-    match attr.form {
-        Form::Plain => quote!(#[#name]),
-        Form::Arguments => quote!(#[#name(always)]),
-        Form::Value => quote!(#[#name = 1]),
+    match (attr.form, attr.mark) {
+        (Form::Plain, Mark::DelegateWith) => quote!(#[delegate(with = decide)]),
+        (Form::Plain, _) => quote!(#[#name]),
+        (Form::Arguments, Mark::DelegateWith) => quote!(#[delegate(with = decide, always)]),
+        (Form::Arguments, _) => quote!(#[#name(always)]),
+        (Form::Value, _) => quote!(#[#name = 1]),
     }
 }
 
-fn fields_tokens(body: &Body, type_param: bool) -> TokenStream {
+fn fields_tokens(body: &BodySpec, type_param: bool) -> TokenStream {
     let fields = body.fields.iter().enumerate().map(|(index, field)| {
         let marker = match field.mark {
             FieldMark::None => quote!(),
             FieldMark::Source => quote!(#[source]),
             FieldMark::From => quote!(#[from]),
-            FieldMark::Misplaced(mark) => verdict_attr_tokens(&VerdictAttr {
+            FieldMark::Misplaced(mark) => verdict_attr_tokens(&AttrSpec {
                 mark,
                 form: Form::Plain,
             }),
@@ -225,19 +240,22 @@ fn tokens(model: &Model) -> TokenStream {
 
 /// Errors from reading one node's verdict attributes: one per argument or value, and one per
 /// attribute after the first (a duplicate or a conflict).
-fn attr_errors(attrs: &[VerdictAttr]) -> usize {
+fn attr_errors(attrs: &[AttrSpec]) -> usize {
     let malformed = attrs.iter().filter(|attr| attr.form != Form::Plain).count();
     malformed + attrs.len().saturating_sub(1)
 }
 
 /// The single kind of verdict among `attrs`, if there is exactly one kind.
-fn single_kind(attrs: &[VerdictAttr]) -> Option<Mark> {
-    let first = attrs.first()?.mark;
-    attrs.iter().all(|attr| attr.mark == first).then_some(first)
+fn single_kind(attrs: &[AttrSpec]) -> Option<Mark> {
+    let first = attrs.first()?.mark.kind();
+    attrs
+        .iter()
+        .all(|attr| attr.mark.kind() == first)
+        .then_some(first)
 }
 
 /// The errors expected for one variant or struct body, besides "no verdict".
-fn body_errors(body: &Body) -> usize {
+fn body_errors(body: &BodySpec) -> usize {
     let misplaced = body
         .fields
         .iter()
@@ -250,11 +268,11 @@ fn body_errors(body: &Body) -> usize {
 
 /// The field `#[delegate]` refers to: the only one, else the one marked `#[source]`/`#[from]`,
 /// else one named `source`; `None` when that rule finds no field or several marked ones.
-fn delegate_target(body: &Body) -> Option<&Field> {
+fn delegate_target(body: &BodySpec) -> Option<&FieldSpec> {
     if let [only] = body.fields.as_slice() {
         return Some(only);
     }
-    let marked: Vec<&Field> = body
+    let marked: Vec<&FieldSpec> = body
         .fields
         .iter()
         .filter(|field| matches!(field.mark, FieldMark::Source | FieldMark::From))
@@ -266,7 +284,7 @@ fn delegate_target(body: &Body) -> Option<&Field> {
     }
 }
 
-fn is_unmarked(body: &Body) -> bool {
+fn is_unmarked(body: &BodySpec) -> bool {
     body.attrs.is_empty()
         && body
             .fields
@@ -281,8 +299,8 @@ fn expected(model: &Model) -> (usize, BTreeSet<String>) {
         Model::Enum {
             attrs, variants, ..
         } => {
-            let has_default = attrs.iter().any(|attr| attr.mark != Mark::Delegate);
-            let delegate_on_enum = attrs.iter().any(|attr| attr.mark == Mark::Delegate);
+            let has_default = attrs.iter().any(|attr| attr.mark.kind() != Mark::Delegate);
+            let delegate_on_enum = attrs.iter().any(|attr| attr.mark.kind() == Mark::Delegate);
             let mut count = attr_errors(attrs) + usize::from(delegate_on_enum);
             for (index, body) in variants.iter().enumerate() {
                 count += body_errors(body);
@@ -303,8 +321,10 @@ fn expected(model: &Model) -> (usize, BTreeSet<String>) {
 }
 
 fn delegates_to_type_param(model: &Model) -> bool {
-    let delegated_generic = |body: &Body| {
+    // A function given with `with` decides for any type: it needs no bound.
+    let delegated_generic = |body: &BodySpec| {
         single_kind(&body.attrs) == Some(Mark::Delegate)
+            && body.attrs.first().map(|attr| attr.mark) == Some(Mark::Delegate)
             && delegate_target(body).is_some_and(|field| field.generic)
     };
     match model {

@@ -1,0 +1,17 @@
+use triage::{Classify, Verdict};
+
+#[derive(Debug)]
+struct DecodeError;
+
+fn decode_verdict(_: &DecodeError) -> Verdict {
+    Verdict::Terminal
+}
+
+#[derive(Debug, Classify)]
+enum FetchError {
+    #[retryable]
+    #[delegate(with = decode_verdict)]
+    Decode(DecodeError),
+}
+
+fn main() {}
