@@ -140,3 +140,55 @@ fn outside_a_workspace_the_dependency_is_a_version() {
         "{lib}"
     );
 }
+
+#[test]
+fn a_computed_arm_in_another_file_than_the_enum_is_left_and_delegation_needs_a_converted_type() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let write = |path: &str, text: &str| std::fs::write(dir.path().join(path), text).unwrap();
+    write(
+        "src/error.rs",
+        "pub enum LoadError {\n    Io(std::io::Error),\n    Gone,\n}\n\n\
+         pub enum ScanError {\n    Load(InnerError),\n    Closed,\n}\n\n\
+         pub enum InnerError {\n    Busy(u32),\n}\n",
+    );
+    write(
+        "src/classify.rs",
+        "impl LoadError {\n    pub fn is_retryable(&self) -> bool {\n        match self {\n            \
+         LoadError::Io(e) => e.raw_os_error() == Some(4),\n            LoadError::Gone => false,\n        \
+         }\n    }\n}\n\n\
+         impl InnerError {\n    pub fn is_retryable(&self) -> bool {\n        match self {\n            \
+         InnerError::Busy(n) if *n > 1 => true,\n            _ => false,\n        }\n    }\n}\n",
+    );
+    // ScanError's classifier sits beside the enum: its delegation to InnerError, whose own
+    // classifier is left, becomes a function calling that classifier, not `#[delegate]`.
+    let mut error = std::fs::read_to_string(dir.path().join("src/error.rs")).unwrap();
+    error.push_str(
+        "\nimpl ScanError {\n    pub fn is_retryable(&self) -> bool {\n        match self {\n            \
+         ScanError::Load(e) => e.is_retryable(),\n            ScanError::Closed => false,\n        }\n    }\n}\n",
+    );
+    write("src/error.rs", &error);
+    let output = cargo_triage(&["migrate"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = stderr(&output);
+    assert!(
+        report.contains("`LoadError::is_retryable` left as it is: an arm computes its answer in another file than the enum's"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "`InnerError::is_retryable` left as it is: an arm has a guard that reads data"
+        ),
+        "{report}"
+    );
+    let diff = stdout(&output);
+    assert!(
+        diff.contains("+    #[delegate(with = scan_error_load_verdict)]\n     Load(InnerError),\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+fn scan_error_load_verdict(e: &InnerError) -> triage::Verdict {\n+    if e.is_retryable() {\n"), "{diff}");
+    assert!(
+        report.contains("1 classifier converted, 2 left as they are"),
+        "{report}"
+    );
+}

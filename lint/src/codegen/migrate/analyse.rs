@@ -33,6 +33,8 @@ pub enum Reason {
     AlreadyClassified,
     /// Another classifier of the same enum gives other answers.
     ConflictingClassifier,
+    /// An arm computes its answer in another file than the enum's, whose imports may differ.
+    ComputedInAnotherFile,
 }
 
 impl Reason {
@@ -50,6 +52,9 @@ impl Reason {
             Reason::GenericOrConditionalEnum => "the enum is generic or has `#[cfg]` variants",
             Reason::AlreadyClassified => "the enum already implements `Classify`",
             Reason::ConflictingClassifier => "another classifier of the enum answers differently",
+            Reason::ComputedInAnotherFile => {
+                "an arm computes its answer in another file than the enum's"
+            }
         }
     }
 }

@@ -300,7 +300,6 @@ fn resolve(
             continue;
         }
         if info.derives_classify {
-            delegates.insert(info.name.clone(), "is_retryable".to_owned());
             left(found, Reason::AlreadyClassified, migration);
             continue;
         }
@@ -309,12 +308,20 @@ fn resolve(
             .or_default()
             .push(found);
     }
+    // A type's `Classify` answers as its classifier did when that classifier is the one converted
+    // (the first that converts; whether one converts does not depend on delegation).
     for (name, group) in &by_enum {
-        if let Some(first) = group
-            .iter()
-            .filter_map(|found| found.analysed.as_ref().ok())
-            .find(|candidate| !candidate.inverted)
-        {
+        let Some([(enum_file, info)]) = enums.get(name).map(Vec::as_slice) else {
+            continue;
+        };
+        let converted = group.iter().find_map(|found| {
+            let candidate = found.analysed.as_ref().ok()?;
+            let same_file = found.file == *enum_file;
+            plan_variants(candidate, info, &delegates, same_file)
+                .ok()
+                .map(|_| candidate)
+        });
+        if let Some(first) = converted.filter(|candidate| !candidate.inverted) {
             let method = first.qualified_name.rsplit("::").next().unwrap_or_default();
             delegates.insert(name.clone(), method.to_owned());
         }
@@ -330,7 +337,8 @@ fn resolve(
             let Ok(candidate) = &found.analysed else {
                 continue;
             };
-            let plans = match plan_variants(candidate, info, &delegates) {
+            let same_file = found.file == *enum_file;
+            let plans = match plan_variants(candidate, info, &delegates, same_file) {
                 Ok(plans) => plans,
                 Err(reason) => {
                     left(found, reason, migration);

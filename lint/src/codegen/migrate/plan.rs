@@ -35,6 +35,7 @@ pub(crate) fn plan_variants(
     candidate: &Candidate,
     info: &EnumInfo,
     delegates: &Delegates,
+    same_file: bool,
 ) -> Result<Vec<VariantPlan>, Reason> {
     for arm in &candidate.arms {
         for case in &arm.cases {
@@ -52,10 +53,16 @@ pub(crate) fn plan_variants(
                 .iter()
                 .find(|arm| arm.catch_all || arm.cases.iter().any(|c| c.variant == variant.name))
                 .ok_or(Reason::NotOverAnEnum)?;
-            let with = |binding: &str, expr: String| Attr::With {
-                name: format!("{snake}_{}_verdict", snake_case(&variant.name)),
-                binding: binding.to_owned(),
-                expr,
+            // The generated function sits beside the enum: the expression must read the same there.
+            let with = |binding: &str, expr: String| {
+                if !same_file {
+                    return Err(Reason::ComputedInAnotherFile);
+                }
+                Ok(Attr::With {
+                    name: format!("{snake}_{}_verdict", snake_case(&variant.name)),
+                    binding: binding.to_owned(),
+                    expr,
+                })
             };
             let attr = match &arm.answer {
                 ArmAnswer::Constant(true) => Attr::Retryable,
@@ -64,12 +71,12 @@ pub(crate) fn plan_variants(
                     let field = variant.field_type.as_deref().ok_or(Reason::SeveralFields)?;
                     match delegates.get(&wrapped_type_name(field)) {
                         Some(answering) if answering == method => Attr::Delegate,
-                        _ => with("e", format!("e.{method}()")),
+                        _ => with("e", format!("e.{method}()"))?,
                     }
                 }
                 ArmAnswer::Computed { binding, expr } => {
                     variant.field_type.as_ref().ok_or(Reason::SeveralFields)?;
-                    with(binding, expr.clone())
+                    with(binding, expr.clone())?
                 }
             };
             Ok(VariantPlan {
