@@ -192,3 +192,30 @@ fn a_computed_arm_in_another_file_than_the_enum_is_left_and_delegation_needs_a_c
         "{report}"
     );
 }
+
+#[test]
+fn a_glob_import_of_the_variants_and_an_enum_name_used_twice_in_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src/meta")).unwrap();
+    let write = |path: &str, text: &str| std::fs::write(dir.path().join(path), text).unwrap();
+    write(
+        "src/meta/mod.rs",
+        "#[derive(Debug)]\npub enum Error {\n    Busy,\n    Fatal(String),\n}\n\n\
+         impl Error {\n    pub fn is_permanent(&self) -> bool {\n        use Error::*;\n        \
+         match self {\n            Busy => false,\n            Fatal(_) => true,\n        }\n    }\n}\n",
+    );
+    write("src/lib.rs", "pub enum Error {\n    Other,\n}\n");
+    let output = cargo_triage(&["migrate"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let diff = stdout(&output);
+    assert!(
+        diff.contains(
+            "-#[derive(Debug)]\n+#[derive(Debug, triage::Classify)]\n pub enum Error {\n+    #[retryable]\n     Busy,\n+    #[terminal]\n     Fatal(String),\n"
+        ),
+        "{diff}"
+    );
+    assert!(diff.contains(
+        "-        use Error::*;\n-        match self {\n-            Busy => false,\n-            Fatal(_) => true,\n-        }\n+        triage::Classify::is_terminal(self)\n"
+    ), "{diff}");
+    assert!(!diff.contains("src/lib.rs"), "{diff}");
+}

@@ -101,7 +101,6 @@ pub(crate) struct Candidate {
 pub(crate) const INVERTED_NAMES: &[&str] = &[
     "is_permanent",
     "is_fatal",
-    "is_terminal",
     "is_non_retryable",
     "is_not_retryable",
     "is_unrecoverable",
@@ -117,8 +116,14 @@ pub(crate) fn analyse(classifier: &Classifier<'_>, source: &str) -> Result<Candi
         return Err(Reason::NotASingleMatch);
     };
     let argument = argument_for(classifier, input).ok_or(Reason::NotASingleMatch)?;
-    let [Stmt::Expr(body, None)] = classifier.body.stmts.as_slice() else {
-        return Err(Reason::NotASingleMatch);
+    // `use StoreError::*;` before the match lets its arms name variants unqualified.
+    let (glob, body) = match classifier.body.stmts.as_slice() {
+        [Stmt::Expr(body, None)] => (None, body),
+        [Stmt::Item(syn::Item::Use(import)), Stmt::Expr(body, None)] => (
+            Some(glob_enum(&import.tree).ok_or(Reason::NotASingleMatch)?),
+            body,
+        ),
+        _ => return Err(Reason::NotASingleMatch),
     };
     let (arms, from_matches) = match body {
         Expr::Match(m) if scrutinee_is(&m.expr, input) => {
@@ -128,7 +133,11 @@ pub(crate) fn analyse(classifier: &Classifier<'_>, source: &str) -> Result<Candi
                 if arm.guard.is_some() {
                     return Err(Reason::Guard);
                 }
-                arms.push(read_arm(&arm.pat, &arm.body, source, inverted, deref)?);
+                let mut pat = arm.pat.clone();
+                if let Some(glob) = &glob {
+                    qualify(&mut pat, glob);
+                }
+                arms.push(read_arm(&pat, &arm.body, source, inverted, deref)?);
             }
             (arms, false)
         }
@@ -139,6 +148,10 @@ pub(crate) fn analyse(classifier: &Classifier<'_>, source: &str) -> Result<Candi
                 .map_err(|_| Reason::NotASingleMatch)?;
             if !scrutinee_is(&scrutinee, input) {
                 return Err(Reason::NotASingleMatch);
+            }
+            let mut pat = pat;
+            if let Some(glob) = &glob {
+                qualify(&mut pat, glob);
             }
             let cases = total_cases(&pat)?;
             (
@@ -186,6 +199,56 @@ pub(crate) fn analyse(classifier: &Classifier<'_>, source: &str) -> Result<Candi
         body: Region::of(classifier.body),
         argument,
     })
+}
+
+/// The enum of a `use Enum::*;` (or `use path::Enum::*;`).
+fn glob_enum(tree: &syn::UseTree) -> Option<String> {
+    match tree {
+        syn::UseTree::Path(path) => match &*path.tree {
+            syn::UseTree::Glob(_) => Some(path.ident.to_string()),
+            inner => glob_enum(inner),
+        },
+        _ => None,
+    }
+}
+
+/// Qualifies the unqualified variant names of a pattern's top-level cases with `enum_name`.
+fn qualify(pat: &mut Pat, enum_name: &str) {
+    let enum_ident = syn::Ident::new(enum_name, proc_macro2::Span::call_site());
+    let is_variant = |ident: &syn::Ident| ident.to_string().starts_with(|c: char| c.is_uppercase());
+    let prefix = |path: &mut syn::Path| {
+        if path.segments.len() == 1 && path.leading_colon.is_none() {
+            if path
+                .segments
+                .first()
+                .is_some_and(|seg| is_variant(&seg.ident))
+            {
+                path.segments
+                    .insert(0, syn::PathSegment::from(enum_ident.clone()));
+            }
+        }
+    };
+    match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() && is_variant(&ident.ident) => {
+            let mut path = syn::Path::from(ident.ident.clone());
+            prefix(&mut path);
+            *pat = Pat::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path,
+            });
+        }
+        Pat::Path(p) => prefix(&mut p.path),
+        Pat::TupleStruct(p) => prefix(&mut p.path),
+        Pat::Struct(p) => prefix(&mut p.path),
+        Pat::Or(or) => or
+            .cases
+            .iter_mut()
+            .for_each(|case| qualify(case, enum_name)),
+        Pat::Paren(p) => qualify(&mut p.pat, enum_name),
+        Pat::Reference(r) => qualify(&mut r.pat, enum_name),
+        _ => {}
+    }
 }
 
 fn parse_matches(input: syn::parse::ParseStream<'_>) -> syn::Result<(Expr, Pat)> {

@@ -278,7 +278,14 @@ fn resolve(
         });
     };
     // Group the convertible classifiers by enum; who answers for which type after migration.
-    let mut by_enum: BTreeMap<String, Vec<&Found>> = BTreeMap::new();
+    let mut manifests_of: HashMap<usize, Option<PathBuf>> = HashMap::new();
+    let mut manifest_of = |file: usize| {
+        manifests_of
+            .entry(file)
+            .or_insert_with(|| manifest::crate_manifest(&absolute(&sources[file].path)))
+            .clone()
+    };
+    let mut by_enum: BTreeMap<(String, usize), Vec<&Found>> = BTreeMap::new();
     let mut delegates: Delegates = HashMap::new();
     for found in &classifiers {
         let candidate = match &found.analysed {
@@ -288,13 +295,15 @@ fn resolve(
                 continue;
             }
         };
-        let info = match enums.get(&candidate.enum_name).map(Vec::as_slice) {
-            Some([(_, info)]) => info,
-            _ => {
-                left(found, Reason::EnumDefinedElsewhere, migration);
-                continue;
-            }
+        let declared = enums
+            .get(&candidate.enum_name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let Some(index) = pick_enum(declared, found.file, &mut manifest_of) else {
+            left(found, Reason::EnumDefinedElsewhere, migration);
+            continue;
         };
+        let info = &declared[index].1;
         if info.unsupported {
             left(found, Reason::GenericOrConditionalEnum, migration);
             continue;
@@ -304,16 +313,16 @@ fn resolve(
             continue;
         }
         by_enum
-            .entry(candidate.enum_name.clone())
+            .entry((candidate.enum_name.clone(), index))
             .or_default()
             .push(found);
     }
     // A type's `Classify` answers as its classifier did when that classifier is the one converted
-    // (the first that converts; whether one converts does not depend on delegation).
-    for (name, group) in &by_enum {
-        let Some([(enum_file, info)]) = enums.get(name).map(Vec::as_slice) else {
-            continue;
-        };
+    // (the first that converts; whether one converts does not depend on delegation). A name
+    // converted twice (two enums of one name) is delegated to by neither.
+    let mut ambiguous = HashSet::new();
+    for ((name, index), group) in &by_enum {
+        let (enum_file, info) = &enums[name][*index];
         let converted = group.iter().find_map(|found| {
             let candidate = found.analysed.as_ref().ok()?;
             let same_file = found.file == *enum_file;
@@ -321,17 +330,21 @@ fn resolve(
                 .ok()
                 .map(|_| candidate)
         });
-        if let Some(first) = converted.filter(|candidate| !candidate.inverted) {
-            let method = first.qualified_name.rsplit("::").next().unwrap_or_default();
-            delegates.insert(name.clone(), method.to_owned());
+        if let Some(first) = converted {
+            if !ambiguous.insert(name.clone()) {
+                delegates.remove(name);
+                continue;
+            }
+            if !first.inverted {
+                let method = first.qualified_name.rsplit("::").next().unwrap_or_default();
+                delegates.insert(name.clone(), method.to_owned());
+            }
         }
     }
 
     let mut edits: BTreeMap<usize, Vec<ByteEdit>> = BTreeMap::new();
-    for (name, group) in &by_enum {
-        let Some([(enum_file, info)]) = enums.get(name).map(Vec::as_slice) else {
-            continue;
-        };
+    for ((name, index), group) in &by_enum {
+        let (enum_file, info) = &enums[name][*index];
         let mut accepted: Option<Vec<plan::VariantPlan>> = None;
         for found in group {
             let Ok(candidate) = &found.analysed else {
@@ -419,6 +432,32 @@ fn resolve(
                 new,
             });
         }
+    }
+}
+
+/// Which of the enums of a name a classifier in `file` means: the only one, or the one declared in
+/// the same file (a local item shadows glob imports), or the only one in the same crate.
+fn pick_enum(
+    declared: &[(usize, EnumInfo)],
+    file: usize,
+    manifest_of: &mut impl FnMut(usize) -> Option<PathBuf>,
+) -> Option<usize> {
+    if let [_] = declared {
+        return Some(0);
+    }
+    let same_file: Vec<usize> = (0..declared.len())
+        .filter(|i| declared[*i].0 == file)
+        .collect();
+    if let [one] = same_file.as_slice() {
+        return Some(*one);
+    }
+    let manifest = manifest_of(file)?;
+    let same_crate: Vec<usize> = (0..declared.len())
+        .filter(|i| manifest_of(declared[*i].0).as_ref() == Some(&manifest))
+        .collect();
+    match same_crate.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
