@@ -217,15 +217,15 @@ fn qualify(pat: &mut Pat, enum_name: &str) {
     let enum_ident = syn::Ident::new(enum_name, proc_macro2::Span::call_site());
     let is_variant = |ident: &syn::Ident| ident.to_string().starts_with(|c: char| c.is_uppercase());
     let prefix = |path: &mut syn::Path| {
-        if path.segments.len() == 1 && path.leading_colon.is_none() {
-            if path
+        let single = path.segments.len() == 1 && path.leading_colon.is_none();
+        if single
+            && path
                 .segments
                 .first()
                 .is_some_and(|seg| is_variant(&seg.ident))
-            {
-                path.segments
-                    .insert(0, syn::PathSegment::from(enum_ident.clone()));
-            }
+        {
+            path.segments
+                .insert(0, syn::PathSegment::from(enum_ident.clone()));
         }
     };
     match pat {
