@@ -80,4 +80,53 @@ pub struct Finding {
     pub message: String,
     /// What to write instead.
     pub help: String,
+    /// An edit that does what `help` says, when the rule can write one.
+    pub suggestion: Option<Suggestion>,
+}
+
+impl Finding {
+    /// The finding with an edit that does what its help says.
+    pub fn with_suggestion(mut self, suggestion: Suggestion) -> Finding {
+        self.suggestion = Some(suggestion);
+        self
+    }
+}
+
+/// How sure a suggestion is, in rustc's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Applicability {
+    /// The edit provably keeps the program's behaviour; `cargo triage fix` applies it.
+    MachineApplicable,
+    /// The edit is what the help means, but changes behaviour or may not compile; a person decides.
+    MaybeIncorrect,
+}
+
+impl Applicability {
+    /// rustc's name for it, as `suggestion_applicability` in JSON diagnostics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+        }
+    }
+}
+
+/// An edit a finding proposes: one or more replacements in the finding's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the edit does: lowercase, no trailing period.
+    pub message: String,
+    /// Whether it may be applied without a person looking.
+    pub applicability: Applicability,
+    /// The replacements, in the finding's file, not overlapping.
+    pub edits: Vec<Edit>,
+}
+
+/// One replacement of a region of source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// What is replaced (an empty region inserts).
+    pub region: Region,
+    /// The new text.
+    pub replacement: String,
 }

@@ -23,9 +23,11 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod codegen;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod findings_baseline;
 pub mod render;
 pub(crate) mod retry_library;
 pub(crate) mod retry_words;

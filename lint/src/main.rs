@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use triage_lint::config::{Config, CONFIG_FILE_NAME};
 use triage_lint::engine::{lint, reportable_names, Options};
 use triage_lint::finding::Level;
+use triage_lint::findings_baseline::{write_baseline, Baseline};
 use triage_lint::render;
 
 /// Exit status when nothing at warn or deny level was found.
@@ -40,6 +41,24 @@ enum Command {
     },
     /// List the rules with their default levels.
     Rules,
+    /// Apply every machine-applicable suggestion in place, then lint again and report what is left.
+    Fix {
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// Rewrite hand-written classifiers over the tree's own enums into `#[derive(triage::Classify)]`,
+    /// keeping every verdict; prints a unified diff unless `--write`.
+    Migrate {
+        /// Directories or files to migrate.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Apply the changes instead of printing them.
+        #[arg(long)]
+        write: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +84,16 @@ struct CheckArgs {
     /// Configuration file (default: triage.toml in the first path, if it exists).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The SARIF run's `automationDetails` category (one per configuration uploaded to code
+    /// scanning).
+    #[arg(long, default_value = render::sarif::DEFAULT_CATEGORY)]
+    sarif_category: String,
+    /// Report only findings that are not in this baseline file (written by `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file, report nothing and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
     /// Only parse every file (the benchmark's baseline); prints what was parsed.
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -78,6 +107,8 @@ enum Format {
     Json,
     /// A SARIF 2.1.0 log.
     Sarif,
+    /// rustc's JSON diagnostics, one per line, with suggested edits for rustfix-based tools.
+    RustcJson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -121,7 +152,9 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_CLEAN)
         }
-        None => check(cli.check, &rules),
+        Some(Command::Migrate { paths, write, jobs }) => migrate(paths, write, jobs),
+        Some(Command::Fix { check: args }) => check(args, &rules, Mode::Fix),
+        None => check(cli.check, &rules, Mode::Check),
     }
 }
 
@@ -146,7 +179,85 @@ fn explain(name: &str, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCo
     }
 }
 
-fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> ExitCode {
+fn migrate(paths: Vec<PathBuf>, write: bool, jobs: Option<usize>) -> ExitCode {
+    use triage_lint::codegen::migrate;
+
+    let mut options = Options::new(paths);
+    options.jobs = jobs;
+    let migration = migrate::migrate(&options);
+    let mut errors = migration.errors.clone();
+    if write {
+        errors.extend(migrate::write(&migration));
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let written = migration
+            .changes
+            .iter()
+            .try_for_each(|change| out.write_all(change.diff().as_bytes()))
+            .and_then(|()| out.flush());
+        if let Err(err) = written {
+            if err.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("error: cannot write the output: {err}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    for left in &migration.left {
+        eprintln!(
+            "{}:{}: `{}` left as it is: {}",
+            render::portable_path(&left.path),
+            left.line,
+            left.classifier,
+            left.reason.describe()
+        );
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    eprintln!(
+        "cargo triage migrate: {} classifier{} converted, {} left as {}; {} file{} {}",
+        migration.converted.len(),
+        if migration.converted.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        migration.left.len(),
+        if migration.left.len() == 1 {
+            "it is"
+        } else {
+            "they are"
+        },
+        migration.changes.len(),
+        if migration.changes.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if write {
+            "written"
+        } else {
+            "would change (--write applies)"
+        },
+    );
+    ExitCode::from(if errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    })
+}
+
+/// What `check` does before it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Lint.
+    Check,
+    /// Apply the machine-applicable suggestions, then lint.
+    Fix,
+}
+
+fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule], mode: Mode) -> ExitCode {
     let known = reportable_names(rules);
     let config_path = args.config.clone().unwrap_or_else(|| {
         let first = args
@@ -199,7 +310,54 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             EXIT_ERROR
         });
     }
-    let report = lint(&options, rules);
+    // A baseline that cannot be used is a usage error before any work is done.
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let mut report = if mode == Mode::Fix {
+        let outcome = triage_lint::codegen::fix::fix(&options, rules);
+        for (path, applied) in &outcome.fixed {
+            eprintln!(
+                "cargo triage: fixed {applied} finding{} in {}",
+                if *applied == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        for error in &outcome.errors {
+            eprintln!("error: {error}");
+        }
+        if !outcome.errors.is_empty() {
+            return ExitCode::from(EXIT_ERROR);
+        }
+        outcome.remaining
+    } else {
+        lint(&options, rules)
+    };
+    if let Some(path) = &args.write_baseline {
+        for error in &report.errors {
+            eprintln!("error: {error}");
+        }
+        if let Err(err) = write_baseline(&report, path) {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+        eprintln!(
+            "cargo triage: wrote {} finding{} to the baseline {}",
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+        return ExitCode::from(if report.errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        });
+    }
+    let accepted = baseline.map_or(0, |baseline| baseline.remove_accepted(&mut report));
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -213,7 +371,8 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
             render::human::render(&report, color, &mut out)
         }
         Format::Json => render::json::render(&report, &mut out),
-        Format::Sarif => render::sarif::render(&report, rules, &mut out),
+        Format::RustcJson => render::rustc_json::render(&report, &mut out),
+        Format::Sarif => render::sarif::render_in(&report, rules, &args.sarif_category, &mut out),
     };
     if let Err(err) = written.and_then(|()| out.flush()) {
         if err.kind() != std::io::ErrorKind::BrokenPipe {
@@ -226,6 +385,12 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule]) -> Exi
     }
     if matches!(args.format, Format::Human) {
         eprintln!("{}", render::human::summary(&report));
+    }
+    if accepted > 0 {
+        eprintln!(
+            "cargo triage: {accepted} finding{} accepted by the baseline not shown",
+            if accepted == 1 { "" } else { "s" }
+        );
     }
     if !report.errors.is_empty() {
         ExitCode::from(EXIT_ERROR)

@@ -95,6 +95,7 @@ fn finding(
         region,
         message,
         help,
+        suggestion: None,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use annotate_snippets::{AnnotationKind, Level as SnippetLevel, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Level as SnippetLevel, Patch, Renderer, Snippet};
 
 use crate::engine::Report;
 use crate::finding::{Finding, Level};
@@ -45,17 +45,40 @@ fn render_one(renderer: &Renderer, finding: &Finding, source: &str) -> String {
                 .annotation(AnnotationKind::Primary.span(span)),
         )
         .element(SnippetLevel::HELP.message(finding.help.as_str()));
-    renderer.render(&[group])
+    let Some(suggestion) = &finding.suggestion else {
+        return renderer.render(&[group]);
+    };
+    // The edit, shown under the finding as rustc shows its suggestions.
+    let patches = suggestion.edits.iter().map(|edit| {
+        let start = byte_offset(source, edit.region.line, edit.region.column);
+        let end = byte_offset(source, edit.region.end_line, edit.region.end_column).max(start);
+        Patch::new(start..end, edit.replacement.as_str())
+    });
+    let fix = SnippetLevel::HELP
+        .secondary_title(suggestion.message.as_str())
+        .element(
+            Snippet::source(source)
+                .path(path.as_str())
+                .line_start(1)
+                .fold(true)
+                .patches(patches),
+        );
+    renderer.render(&[group, fix])
+}
+
+/// One finding rendered without colour, as rustc's `rendered` field holds it.
+pub(crate) fn render_plain(finding: &Finding, source: &str) -> String {
+    render_one(&Renderer::plain(), finding, source)
 }
 
 /// The byte range of a finding's region in its source, clamped to the text.
-fn byte_range(source: &str, finding: &Finding) -> std::ops::Range<usize> {
+pub(crate) fn byte_range(source: &str, finding: &Finding) -> std::ops::Range<usize> {
     let start = byte_offset(source, finding.region.line, finding.region.column);
     let end = byte_offset(source, finding.region.end_line, finding.region.end_column).max(start);
     start..end
 }
 
-fn byte_offset(source: &str, line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(source: &str, line: usize, column: usize) -> usize {
     let line_start = source
         .split_inclusive('\n')
         .take(line.saturating_sub(1))

@@ -1,8 +1,10 @@
-//! Writing findings out: for people, as JSON Lines, or as SARIF. A renderer sees a report and
+//! Writing findings out: for people, as JSON Lines, as rustc's JSON diagnostics, or as SARIF. A renderer sees a report and
 //! writes bytes.
 
+pub mod fingerprint;
 pub mod human;
 pub mod json;
+pub mod rustc_json;
 pub mod sarif;
 
 use crate::finding::Level;

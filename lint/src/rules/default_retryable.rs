@@ -4,6 +4,7 @@ use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
 use crate::classifier::{find_classifiers, Answer, Classifier, ClassifierBody, ClassifierKind};
+use crate::codegen::suggest::terminal_answer;
 use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
@@ -115,6 +116,16 @@ fn finding(
     )
 }
 
+/// Attaches the edit that makes a "retry" fallback terminal, where the answer is a constant of a
+/// classifier that answers the retry question (an inverted `is_permanent` would need the
+/// opposite constant, and is left to the reader).
+fn with_terminal_edit(found: Finding, classifier: &Classifier<'_>, answer: &Expr) -> Finding {
+    match terminal_answer(answer) {
+        Some(edit) if classifier.polarity == Polarity::Retry => found.with_suggestion(edit),
+        _ => found,
+    }
+}
+
 /// The region of a trailing "retry" answer that follows other statements, or of a final
 /// `else { true }` of an `if` chain that is the body's result.
 fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Region> {
@@ -205,12 +216,13 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                 if documented(self.cx.source, region) {
                     continue;
                 }
-                self.findings.push(finding(
+                let found = finding(
                     self.cx,
                     self.classifier,
                     region,
                     "has a catch-all arm that answers retry".to_owned(),
-                ));
+                );
+                self.findings.push(with_terminal_edit(found, self.classifier, &arm.body));
             }
         }
         syn::visit::visit_expr_match(self, node);
@@ -220,12 +232,13 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
         if node.method == "unwrap_or" && node.args.len() == 1 {
             if let Some(arg) = node.args.first() {
                 if self.classifier.answer(arg) == Some(Answer::Retry) {
-                    self.findings.push(finding(
+                    let found = finding(
                         self.cx,
                         self.classifier,
                         Region::of(node),
                         "falls back to retry with `.unwrap_or(..)`".to_owned(),
-                    ));
+                    );
+                    self.findings.push(with_terminal_edit(found, self.classifier, arg));
                 }
             }
         }

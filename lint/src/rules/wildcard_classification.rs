@@ -6,6 +6,7 @@ use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
 use crate::classifier::{find_classifiers, matches_parts, Answer, Classifier};
+use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
 use crate::facts::TreeFacts;
 use crate::rule::{FileContext, Rule, RuleInfo};
@@ -94,14 +95,19 @@ struct WildcardFinder<'c, 'x, 'f> {
 impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         if matches_own_error_enum(node, self.classifier, self.cx.tree, self.file_enums) {
-            for arm in &node.arms {
+            for (index, arm) in node.arms.iter().enumerate() {
                 if catch_all_arm(arm) && self.classifier.answer(&arm.body) != Some(Answer::Retry) {
-                    self.findings.push(self.cx.report(&INFO, Region::of(&arm.pat), format!(
+                    let mut finding = self.cx.report(&INFO, Region::of(&arm.pat), format!(
                             "{} classifies the variants it does not name with a catch-all arm",
                             self.classifier.describe()
                         ), "name every variant, or `#[derive(triage::Classify)]` so a new \
                                variant cannot compile without a verdict"
-                            .to_owned()));
+                            .to_owned());
+                    let self_type = self.classifier.self_type.as_deref();
+                    if let Some(edit) = expand_catch_all(self.cx.ast, node, index, self_type) {
+                        finding = finding.with_suggestion(edit);
+                    }
+                    self.findings.push(finding);
                 }
             }
         }
