@@ -9,6 +9,8 @@
 mod memory;
 mod model;
 mod notify;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 mod state;
 mod store;
@@ -16,6 +18,8 @@ mod store;
 pub use memory::MemoryTaskStore;
 pub use model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 pub use notify::{change_notifier, ChangeListener, ChangeNotifier};
+#[cfg(feature = "postgres")]
+pub use postgres::{Isolation, PostgresOptions, PostgresTaskStore, POSTGRES_SCHEMA_VERSION};
 pub use sqlite::{SqliteTaskStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use state::{SubtaskState, TaskState, UnknownState, SUBTASK_TRANSITIONS, TASK_TRANSITIONS};
 pub use store::{StoreError, TaskStore};
