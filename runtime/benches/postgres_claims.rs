@@ -1,0 +1,165 @@
+//! Subtasks claimed and finished per second on PostgreSQL, with 1 and 4 workers, against a bare
+//! loop on the same server, same tables and same run: `SELECT .. FOR UPDATE SKIP LOCKED`, then
+//! `UPDATE` to running, commit, then `UPDATE` to succeed, with prepared statements and no
+//! framework (no retry wrapper, no state checks, no row decoding).
+//!
+//! Needs a server: `scripts/pg-test-cluster.sh run -- cargo bench -p triage --features postgres
+//! --bench postgres_claims`. Without `TRIAGE_TEST_POSTGRES` it says so and does nothing.
+//! `SUBTASKS` (default 2000) and `ROUNDS` (default 3; the best round counts) tune it.
+
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, NoTls};
+use triage::task::{
+    Isolation, NewTask, PostgresOptions, PostgresTaskStore, Step, SubtaskOutcome, TaskId,
+    TaskState, TaskStore,
+};
+
+fn main() {
+    let Ok(server) = std::env::var("TRIAGE_TEST_POSTGRES") else {
+        eprintln!("postgres_claims: TRIAGE_TEST_POSTGRES is not set; nothing to measure");
+        return;
+    };
+    let subtasks = env_number("SUBTASKS", 2000);
+    let rounds = env_number("ROUNDS", 3);
+    let schema = format!("bench_{}", std::process::id());
+    let mut admin = Client::connect(&server, NoTls).expect("connect to TRIAGE_TEST_POSTGRES");
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create the bench schema");
+    let connection = format!("{server} options='-c search_path={schema}'");
+
+    println!("subtasks claimed and finished per second ({subtasks} subtasks, best of {rounds})");
+    println!("{:<8} {:>12} {:>12} {:>8}", "workers", "triage", "bare loop", "ratio");
+    for workers in [1, 4] {
+        let mut best_store = Duration::MAX;
+        let mut best_bare = Duration::MAX;
+        for _ in 0..rounds {
+            best_store = best_store.min(run_store(&connection, workers, subtasks));
+            best_bare = best_bare.min(run_bare(&connection, workers, subtasks));
+        }
+        let rate = |took: Duration| subtasks as f64 / took.as_secs_f64();
+        println!(
+            "{workers:<8} {:>10.0}/s {:>10.0}/s {:>7.2}x",
+            rate(best_store),
+            rate(best_bare),
+            rate(best_store) / rate(best_bare)
+        );
+    }
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .expect("drop the bench schema");
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A running task with `subtasks` pending subtasks at step 1, made through the store.
+fn prepare(store: &PostgresTaskStore, subtasks: usize) -> TaskId {
+    let key = format!(
+        "bench/{}",
+        Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id())
+    );
+    let key = format!("{key}/{}", rand_suffix());
+    let id = store
+        .create_task(&NewTask::new(key, "bench", b"{}".to_vec()))
+        .expect("create");
+    assert!(store
+        .transition(id, TaskState::Pending, TaskState::Running, None)
+        .expect("run"));
+    let metas: Vec<Vec<u8>> = (0..subtasks).map(|n| n.to_string().into_bytes()).collect();
+    store
+        .create_subtasks(id, Step(1), &metas)
+        .expect("subtasks");
+    id
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos())
+}
+
+fn run_store(connection: &str, workers: usize, subtasks: usize) -> Duration {
+    let stores: Vec<PostgresTaskStore> = (0..workers)
+        .map(|_| {
+            PostgresTaskStore::connect_with(
+                connection,
+                PostgresOptions::new().isolation(Isolation::ReadCommitted),
+            )
+            .expect("connect")
+        })
+        .collect();
+    let id = prepare(&stores[0], subtasks);
+    let barrier = Barrier::new(workers + 1);
+    thread::scope(|scope| {
+        for store in &stores {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                barrier.wait();
+                while let Some(subtask) = store.claim_subtask(id, Step(1)).expect("claim") {
+                    assert!(store
+                        .finish_subtask(subtask.id, SubtaskOutcome::Succeed)
+                        .expect("finish"));
+                }
+            });
+        }
+        barrier.wait();
+        let started = Instant::now();
+        // The scope joins every worker before it returns.
+        started
+    })
+    .elapsed()
+}
+
+fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
+    let setup = PostgresTaskStore::connect(connection).expect("connect");
+    let id = prepare(&setup, subtasks);
+    let clients: Vec<Client> = (0..workers)
+        .map(|_| Client::connect(connection, NoTls).expect("connect"))
+        .collect();
+    let barrier = Barrier::new(workers + 1);
+    thread::scope(|scope| {
+        for mut client in clients {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                let select = client
+                    .prepare(
+                        "SELECT id FROM triage_subtasks WHERE task_id = $1 AND step = $2 \
+                         AND state = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    )
+                    .expect("prepare");
+                let claim = client
+                    .prepare("UPDATE triage_subtasks SET state = 'running' WHERE id = $1")
+                    .expect("prepare");
+                let finish = client
+                    .prepare(
+                        "UPDATE triage_subtasks SET state = 'succeed' \
+                         WHERE id = $1 AND state = 'running'",
+                    )
+                    .expect("prepare");
+                barrier.wait();
+                loop {
+                    let mut tx = client.transaction().expect("begin");
+                    let Some(row) = tx.query_opt(&select, &[&id.0, &1_i64]).expect("select")
+                    else {
+                        break;
+                    };
+                    let subtask: i64 = row.get(0);
+                    tx.execute(&claim, &[&subtask]).expect("claim");
+                    tx.commit().expect("commit");
+                    assert_eq!(client.execute(&finish, &[&subtask]).expect("finish"), 1);
+                }
+            });
+        }
+        barrier.wait();
+        Instant::now()
+    })
+    .elapsed()
+}
