@@ -1,7 +1,8 @@
 //! Subtasks claimed and finished per second on PostgreSQL, with 1 and 4 workers, against a bare
-//! loop on the same server, same tables and same run: `SELECT .. FOR UPDATE SKIP LOCKED`, then
-//! `UPDATE` to running, commit, then `UPDATE` to succeed, with prepared statements and no
-//! framework (no retry wrapper, no state checks, no row decoding).
+//! loop on the same server, same tables and same run: `SELECT .. FOR UPDATE SKIP LOCKED`, then an
+//! `UPDATE` that takes the lease (owner, token + 1, expiry), commit, then an `UPDATE` to succeed
+//! conditioned on the token; prepared statements and no framework (no retry wrapper, no task
+//! check, no row decoding, no diagnosis of a lost lease).
 //!
 //! Needs a server: `scripts/pg-test-cluster.sh run -- cargo bench -p triage --features postgres
 //! --bench postgres_claims`. Without `TRIAGE_TEST_POSTGRES` it says so and does nothing.
@@ -14,8 +15,11 @@ use std::time::{Duration, Instant};
 use postgres::{Client, NoTls};
 use triage::task::{
     Isolation, NewTask, PostgresOptions, PostgresTaskStore, Step, SubtaskOutcome, TaskId,
-    TaskState, TaskStore,
+    TaskState, TaskStore, WorkerId,
 };
+
+/// The lease every claim takes; long enough that nothing expires during a run.
+const LEASE: Duration = Duration::from_secs(60);
 
 fn main() {
     let Ok(server) = std::env::var("TRIAGE_TEST_POSTGRES") else {
@@ -32,7 +36,10 @@ fn main() {
     let connection = format!("{server} options='-c search_path={schema}'");
 
     println!("subtasks claimed and finished per second ({subtasks} subtasks, best of {rounds})");
-    println!("{:<8} {:>12} {:>12} {:>8}", "workers", "triage", "bare loop", "ratio");
+    println!(
+        "{:<8} {:>12} {:>12} {:>8}",
+        "workers", "triage", "bare loop", "ratio"
+    );
     for workers in [1, 4] {
         let mut best_store = Duration::MAX;
         let mut best_bare = Duration::MAX;
@@ -62,11 +69,7 @@ fn env_number(name: &str, default: usize) -> usize {
 
 /// A running task with `subtasks` pending subtasks at step 1, made through the store.
 fn prepare(store: &PostgresTaskStore, subtasks: usize) -> TaskId {
-    let key = format!(
-        "bench/{}",
-        Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id())
-    );
-    let key = format!("{key}/{}", rand_suffix());
+    let key = format!("bench/{}", unique_suffix());
     let id = store
         .create_task(&NewTask::new(key, "bench", b"{}".to_vec()))
         .expect("create");
@@ -80,7 +83,7 @@ fn prepare(store: &PostgresTaskStore, subtasks: usize) -> TaskId {
     id
 }
 
-fn rand_suffix() -> u128 {
+fn unique_suffix() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos())
@@ -99,14 +102,16 @@ fn run_store(connection: &str, workers: usize, subtasks: usize) -> Duration {
     let id = prepare(&stores[0], subtasks);
     let barrier = Barrier::new(workers + 1);
     thread::scope(|scope| {
-        for store in &stores {
+        for (n, store) in stores.iter().enumerate() {
             let barrier = &barrier;
             scope.spawn(move || {
+                let me = WorkerId::new(format!("bench-{n}"));
                 barrier.wait();
-                while let Some(subtask) = store.claim_subtask(id, Step(1)).expect("claim") {
-                    assert!(store
-                        .finish_subtask(subtask.id, SubtaskOutcome::Succeed)
-                        .expect("finish"));
+                while let Some(claim) = store.claim_subtask(id, Step(1), &me, LEASE).expect("claim")
+                {
+                    store
+                        .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
+                        .expect("finish");
                 }
             });
         }
@@ -126,9 +131,10 @@ fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
         .collect();
     let barrier = Barrier::new(workers + 1);
     thread::scope(|scope| {
-        for mut client in clients {
+        for (n, mut client) in clients.into_iter().enumerate() {
             let barrier = &barrier;
             scope.spawn(move || {
+                let me = format!("bare-{n}");
                 let select = client
                     .prepare(
                         "SELECT id FROM triage_subtasks WHERE task_id = $1 AND step = $2 \
@@ -136,25 +142,36 @@ fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
                     )
                     .expect("prepare");
                 let claim = client
-                    .prepare("UPDATE triage_subtasks SET state = 'running' WHERE id = $1")
+                    .prepare(
+                        "UPDATE triage_subtasks SET state = 'running', owner = $2, \
+                         fencing_token = fencing_token + 1, lease_expires_at_ms = $3 \
+                         WHERE id = $1 RETURNING fencing_token",
+                    )
                     .expect("prepare");
                 let finish = client
                     .prepare(
-                        "UPDATE triage_subtasks SET state = 'succeed' \
-                         WHERE id = $1 AND state = 'running'",
+                        "UPDATE triage_subtasks SET state = 'succeed', lease_expires_at_ms = NULL \
+                         WHERE id = $1 AND fencing_token = $2 AND state = 'running'",
                     )
                     .expect("prepare");
                 barrier.wait();
                 loop {
                     let mut tx = client.transaction().expect("begin");
-                    let Some(row) = tx.query_opt(&select, &[&id.0, &1_i64]).expect("select")
-                    else {
+                    let Some(row) = tx.query_opt(&select, &[&id.0, &1_i64]).expect("select") else {
                         break;
                     };
                     let subtask: i64 = row.get(0);
-                    tx.execute(&claim, &[&subtask]).expect("claim");
+                    let expires =
+                        i64::try_from(unique_suffix() / 1_000_000).unwrap_or(i64::MAX) + 60_000;
+                    let token: i64 = tx
+                        .query_one(&claim, &[&subtask, &me, &expires])
+                        .expect("claim")
+                        .get(0);
                     tx.commit().expect("commit");
-                    assert_eq!(client.execute(&finish, &[&subtask]).expect("finish"), 1);
+                    let finished = client
+                        .execute(&finish, &[&subtask, &token])
+                        .expect("finish");
+                    assert_eq!(finished, 1);
                 }
             });
         }

@@ -14,7 +14,8 @@ use triage::backfill::{
 };
 use triage::retry::{Backoff, FakeClock, RetryPolicy, StopReason};
 use triage::task::{
-    change_notifier, Step, Subtask, SubtaskId, SubtaskState, Task, TaskState, TaskStore,
+    change_notifier, LeaseLostReason, Step, StoreError, Subtask, SubtaskId, SubtaskState, Task,
+    TaskId, TaskState, TaskStore,
 };
 use triage::{classify, Annotate, Classify, Verdict};
 
@@ -33,6 +34,7 @@ on_both_stores!(
     retryable_error_that_never_clears_stops_exhausted_and_reverts,
     terminal_subtask_error_is_not_retried_and_reverts,
     a_task_that_is_not_running_runs_no_subtasks,
+    a_task_failed_while_a_step_runs_stops_the_step,
 );
 
 const STEP: Step = Step(1);
@@ -64,6 +66,10 @@ impl ScriptedRunner {
             failures,
             attempts: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn calls(&self) -> u32 {
+        self.attempts.lock().unwrap().values().sum()
     }
 
     fn attempts_of(&self, id: SubtaskId) -> u32 {
@@ -373,7 +379,69 @@ fn a_task_that_is_not_running_runs_no_subtasks<S: TaskStore>(store: &S) {
         "{error:?}"
     );
     assert!(error.is_terminal());
+    // Failing the task canceled its subtasks, and none of them ran.
     assert!(subtask_states(store, task.id)
         .iter()
-        .all(|&state| state == SubtaskState::Pending));
+        .all(|&state| state == SubtaskState::Canceled));
+    assert_eq!(runner.calls(), 0);
+}
+
+/// While it runs its first subtask, another executor fails the task (its resume flow found the
+/// metadata stale); it counts every subtask it is given.
+struct FailedMidStep<'s, S> {
+    store: &'s S,
+    task: TaskId,
+    runs: Mutex<u32>,
+}
+
+impl<S: TaskStore> SubtaskRunner for FailedMidStep<'_, S> {
+    type Error = IngestError;
+
+    fn run(&self, _: &Subtask, _: &[IndexInfo]) -> Result<(), IngestError> {
+        let mut runs = self.runs.lock().unwrap();
+        *runs += 1;
+        if *runs == 1 {
+            assert!(self
+                .store
+                .fail_task(self.task, TaskState::Running, "metadata is outdated")
+                .unwrap());
+        }
+        Ok(())
+    }
+}
+
+fn a_task_failed_while_a_step_runs_stops_the_step<S: TaskStore>(store: &S) {
+    let task = backfill_task(store);
+    let catalog = catalog_with(&[5, 6]);
+    let executor = BackfillStepExecutor::set_up(store, &catalog, &task).unwrap();
+    let runner = FailedMidStep {
+        store,
+        task: task.id,
+        runs: Mutex::new(0),
+    };
+    let error = executor.run_step(STEP, &runner, &policy()).unwrap_err();
+    // The step learns at its first write after the failure, and runs nothing more.
+    assert!(
+        matches!(
+            error,
+            StepError::Store(StoreError::LeaseLost {
+                reason: LeaseLostReason::NotRunning {
+                    state: SubtaskState::Canceled
+                },
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_terminal());
+    assert_eq!(*runner.runs.lock().unwrap(), 1);
+    assert_eq!(
+        store.task(task.id).unwrap().unwrap().state,
+        TaskState::Failed
+    );
+    assert_eq!(
+        subtask_states(store, task.id),
+        [SubtaskState::Canceled; 3],
+        "failing the task canceled the running subtask and the pending ones"
+    );
 }

@@ -6,18 +6,22 @@ mod task_setup;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
+use std::time::Duration;
 
 use rusqlite::Connection;
 use triage::task::{
-    MemoryTaskStore, NewTask, SqliteTaskStore, Step, StoreError, TaskState, TaskStore,
+    MemoryTaskStore, NewTask, SqliteTaskStore, Step, StoreError, TaskState, TaskStore, WorkerId,
     SCHEMA_VERSION,
 };
 use triage::Classify;
 
 use task_setup::sqlite_store;
 
-task_store_conformance!(memory, (triage::task::MemoryTaskStore::new(), ()));
-task_store_conformance!(sqlite, crate::task_setup::sqlite_store());
+task_store_conformance!(memory, |clock| (
+    triage::task::MemoryTaskStore::with_clock(clock),
+    ()
+));
+task_store_conformance!(sqlite, crate::task_setup::sqlite_store_with_clock);
 
 #[test]
 fn sqlite_store_keeps_tasks_across_reopen() {
@@ -76,7 +80,8 @@ fn newer_schema_version_is_a_terminal_error_naming_file_and_versions() {
     let text = error.to_string();
     assert!(text.contains(&path.display().to_string()), "{text}");
     assert!(
-        text.contains("version 2") && text.contains("version 1"),
+        text.contains(&format!("version {}", SCHEMA_VERSION + 1))
+            && text.contains(&format!("version {SCHEMA_VERSION}")),
         "{text}"
     );
 }
@@ -101,7 +106,7 @@ fn a_negative_schema_version_is_a_terminal_corrupt_error() {
 }
 
 #[test]
-fn a_file_that_is_not_a_database_is_a_terminal_corrupt_error() {
+fn a_file_that_is_not_a_database_is_a_terminal_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tasks.db");
     std::fs::write(
@@ -111,7 +116,7 @@ fn a_file_that_is_not_a_database_is_a_terminal_corrupt_error() {
     .unwrap();
     let error = SqliteTaskStore::open(&path).unwrap_err();
     assert!(
-        matches!(&error, StoreError::Corrupt { path: p, .. } if *p == path),
+        matches!(&error, StoreError::NotATaskStore { path: p, .. } if *p == path),
         "{error:?}"
     );
     assert!(error.is_terminal());
@@ -181,7 +186,12 @@ fn an_unreadable_column_is_bad_data_naming_task_and_column() {
         [unreadable.0],
     )
     .unwrap();
-    let error = store.claim_subtask(id, Step(2)).unwrap_err();
+    assert!(store
+        .transition(id, TaskState::Pending, TaskState::Running, None)
+        .unwrap());
+    let error = store
+        .claim_subtask(id, Step(2), &WorkerId::new("w"), Duration::from_secs(10))
+        .unwrap_err();
     assert!(matches!(error, StoreError::BadData { .. }), "{error:?}");
     let state: String = raw
         .query_row(
@@ -324,6 +334,9 @@ fn two_connections_never_claim_the_same_subtask() {
     let id = setup
         .create_task(&NewTask::new("k", "backfill", Vec::new()))
         .unwrap();
+    assert!(setup
+        .transition(id, TaskState::Pending, TaskState::Running, None)
+        .unwrap());
     let metas: Vec<Vec<u8>> = (0..50).map(|i| vec![i]).collect();
     let created = setup
         .create_subtasks(id, triage::task::Step(1), &metas)
@@ -336,8 +349,10 @@ fn two_connections_never_claim_the_same_subtask() {
                 let store = SqliteTaskStore::open(&path).unwrap();
                 barrier.wait();
                 let mut claimed = Vec::new();
-                while let Some(subtask) = store.claim_subtask(id, triage::task::Step(1)).unwrap() {
-                    claimed.push(subtask.id);
+                let me = WorkerId::new(format!("w{}", claimed.len()));
+                let lease = Duration::from_secs(60);
+                while let Some(claim) = store.claim_subtask(id, Step(1), &me, lease).unwrap() {
+                    claimed.push(claim.subtask.id);
                 }
                 claimed
             })

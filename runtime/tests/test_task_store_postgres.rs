@@ -14,26 +14,26 @@ use postgres::IsolationLevel;
 use triage::retry::{Backoff, RetryPolicy};
 use triage::task::{
     Isolation, NewTask, PostgresOptions, PostgresTaskStore, Step, StoreError, SubtaskId,
-    SubtaskOutcome, SubtaskState, TaskState, TaskStore, POSTGRES_SCHEMA_VERSION,
+    SubtaskOutcome, SubtaskState, TaskState, TaskStore, WorkerId, POSTGRES_SCHEMA_VERSION,
 };
 use triage::Classify;
 
 use pg_setup::Schema;
 
-task_store_conformance!(
-    postgres_read_committed,
-    crate::pg_setup::postgres_store(
+task_store_conformance!(postgres_read_committed, |clock| {
+    crate::pg_setup::postgres_store_with_clock(
         "postgres conformance (read committed)",
-        triage::task::Isolation::ReadCommitted
+        triage::task::Isolation::ReadCommitted,
+        clock,
     )
-);
-task_store_conformance!(
-    postgres_serializable,
-    crate::pg_setup::postgres_store(
+});
+task_store_conformance!(postgres_serializable, |clock| {
+    crate::pg_setup::postgres_store_with_clock(
         "postgres conformance (serializable)",
-        triage::task::Isolation::Serializable
+        triage::task::Isolation::Serializable,
+        clock,
     )
-);
+});
 
 #[test]
 fn isolation_is_reported() {
@@ -216,14 +216,19 @@ fn concurrent_claimers_never_share_a_subtask() {
         let mut claimed: Vec<SubtaskId> = thread::scope(|scope| {
             let claimers: Vec<_> = stores
                 .iter()
-                .map(|store| {
+                .enumerate()
+                .map(|(n, store)| {
                     scope.spawn(move || {
                         let mut mine = Vec::new();
-                        while let Some(subtask) = store.claim_subtask(id, Step(1)).unwrap() {
-                            assert!(store
-                                .finish_subtask(subtask.id, SubtaskOutcome::Succeed)
-                                .unwrap());
-                            mine.push(subtask.id);
+                        let me = WorkerId::new(format!("claimer-{n}"));
+                        while let Some(claim) = store
+                            .claim_subtask(id, Step(1), &me, Duration::from_secs(60))
+                            .unwrap()
+                        {
+                            store
+                                .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
+                                .unwrap();
+                            mine.push(claim.subtask.id);
                         }
                         mine
                     })

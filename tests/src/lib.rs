@@ -1,1 +1,4 @@
-//! Compile-fail, compile-pass and cross-crate tests of triage; nothing to use here.
+//! Compile-fail, compile-pass and cross-crate tests of triage, and the fleet harness the
+//! multi-process tests run (`fleet`, with the `fleet-worker` binary).
+
+pub mod fleet;

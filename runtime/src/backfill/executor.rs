@@ -3,14 +3,20 @@
 
 use std::error::Error;
 use std::fmt;
+use std::time::Duration;
 
 use super::catalog::{IndexInfo, SchemaCatalog};
 use super::error::{BackfillError, MetaField};
 use super::meta::BackfillTaskMeta;
 use crate::retry::{RetryError, RetryPolicy};
 use crate::task::{
-    Step, StoreError, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId, TaskState, TaskStore,
+    Lease, Step, StoreError, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId, TaskState,
+    TaskStore, WorkerId,
 };
+
+/// How long a subtask claimed by [`BackfillStepExecutor::run_step`] stays leased; the step
+/// executor does not heartbeat, so this bounds one subtask's run, retries included.
+pub const DEFAULT_STEP_LEASE: Duration = Duration::from_secs(300);
 use crate::{Annotate, Annotated, Classify};
 
 /// The work of one subtask.
@@ -98,6 +104,8 @@ pub enum StepError<E: Error + 'static> {
 /// ```
 pub struct BackfillStepExecutor<'s, S: TaskStore + ?Sized> {
     store: &'s S,
+    owner: WorkerId,
+    lease: Duration,
     task_id: TaskId,
     meta: BackfillTaskMeta,
     indexes: Vec<IndexInfo>,
@@ -160,10 +168,21 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
         }
         Ok(BackfillStepExecutor {
             store,
+            owner: WorkerId::new(format!("step-executor/{}", std::process::id())),
+            lease: DEFAULT_STEP_LEASE,
             task_id: task.id,
             meta,
             indexes,
         })
+    }
+
+    /// Claims subtasks as `owner`, each for `lease` (by default this process's id and
+    /// [`DEFAULT_STEP_LEASE`]).
+    #[must_use]
+    pub fn with_lease(mut self, owner: WorkerId, lease: Duration) -> Self {
+        self.owner = owner;
+        self.lease = lease;
+        self
     }
 
     /// The task's decoded metadata.
@@ -184,6 +203,10 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
     /// terminal error, or a retryable one that outlasts the bound, fails the subtask, cancels the
     /// step's pending subtasks, moves the task to reverting and then reverted with the error
     /// recorded, and is returned.
+    ///
+    /// Each claim leases the subtask; a task that is no longer running has nothing to claim, and
+    /// a task that ended while a subtask ran (failed by another executor, say) has canceled it,
+    /// so recording its outcome is the terminal [`StoreError::LeaseLost`] and the step stops.
     pub fn run_step<R: SubtaskRunner + ?Sized>(
         &self,
         step: Step,
@@ -192,20 +215,23 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
     ) -> Result<StepSummary, StepError<R::Error>> {
         self.ensure_running()?;
         let mut succeeded = 0;
-        while let Some(subtask) = self.store.claim_subtask(self.task_id, step)? {
-            match policy.run(|| runner.run(&subtask, &self.indexes)) {
+        while let Some(claim) =
+            self.store
+                .claim_subtask(self.task_id, step, &self.owner, self.lease)?
+        {
+            match policy.run(|| runner.run(&claim.subtask, &self.indexes)) {
                 Ok(()) => {
                     self.store
-                        .finish_subtask(subtask.id, SubtaskOutcome::Succeed)?;
+                        .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)?;
                     succeeded += 1;
                 }
                 Err(error) => {
                     let failure = StepError::Subtask {
                         task_id: self.task_id,
-                        subtask_id: subtask.id,
+                        subtask_id: claim.subtask.id,
                         error,
                     };
-                    self.revert(subtask.id, &failure.to_string())?;
+                    self.revert(&claim.lease, &failure.to_string())?;
                     return Err(failure);
                 }
             }
@@ -248,10 +274,10 @@ impl<'s, S: TaskStore + ?Sized> BackfillStepExecutor<'s, S> {
             .ok_or(StoreError::TaskNotFound { id: self.task_id })
     }
 
-    fn revert(&self, failed: SubtaskId, error: &str) -> Result<(), StoreError> {
+    fn revert(&self, failed: &Lease, error: &str) -> Result<(), StoreError> {
         tracing::warn!(
             task_id = self.task_id.0,
-            subtask_id = failed.0,
+            subtask_id = failed.subtask_id.0,
             error,
             "reverting backfill task"
         );

@@ -17,7 +17,9 @@ mod validate;
 
 pub use catalog::{IndexInfo, MemorySchemaCatalog, SchemaCatalog, TableInfo};
 pub use error::{BackfillError, MetaField};
-pub use executor::{BackfillStepExecutor, StepError, StepSummary, SubtaskRunner};
+pub use executor::{
+    BackfillStepExecutor, StepError, StepSummary, SubtaskRunner, DEFAULT_STEP_LEASE,
+};
 pub use meta::{
     BackfillJob, BackfillOptions, BackfillTaskMeta, BACKFILL_TASK_META_VERSION_0,
     BACKFILL_TASK_META_VERSION_1, SUPPORTED_BACKFILL_TASK_META_VERSIONS,

@@ -30,6 +30,8 @@ pub enum BackfillStart {
 /// - succeeded: nothing to do;
 /// - failed or reverted: returns [`BackfillError::TaskEnded`] with its error and does not submit
 ///   again;
+/// - unreadable (the store returns [`StoreError::BadData`] naming it): fails the task whatever
+///   its stored state, notifies the scheduler and returns the error;
 /// - not done: decodes and validates its metadata. Stale or undecodable metadata fails the task
 ///   (compare-and-set on its state), notifies the scheduler and returns the terminal error;
 ///   matching metadata resumes it.
@@ -65,7 +67,23 @@ pub fn resume_or_submit_backfill<S: TaskStore + ?Sized>(
     options: &BackfillOptions,
 ) -> Result<BackfillStart, BackfillError> {
     let key = reorg.task_key();
-    let task = match store.task_by_key_with_history(&key)? {
+    let found = match store.task_by_key_with_history(&key) {
+        // A row the store cannot read (an unknown state, an out-of-range number) would otherwise
+        // stay running forever: fail the task it belongs to.
+        Err(
+            error @ StoreError::BadData {
+                task_id: Some(id), ..
+            },
+        ) => {
+            if store.fail_unreadable_task(id, &error.to_string())? {
+                tracing::warn!(task_id = id.0, key = %key, error = %error, "failed unreadable task");
+                notifier.notify();
+            }
+            return Err(error.into());
+        }
+        found => found?,
+    };
+    let task = match found {
         Some(task) => task,
         None => {
             let meta = BackfillTaskMeta::for_job(reorg, options);

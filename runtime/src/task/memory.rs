@@ -1,12 +1,15 @@
 //! [`MemoryTaskStore`]: a [`TaskStore`] in process memory, for tests.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
 
+use super::lease::{
+    Claim, FencingToken, Lease, LeaseLostReason, SystemTaskClock, TaskClock, WorkerId,
+};
 use super::model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 use super::state::{SubtaskState, TaskState};
-use super::store::{check_subtask_finish, check_task_transition, StoreError, TaskStore};
+use super::store::{check_lease, check_task_transition, lease_lost, StoreError, TaskStore};
 
 /// A [`TaskStore`] in process memory. It behaves like the SQLite store (it passes the same
 /// conformance suite) but keeps nothing across restarts.
@@ -20,9 +23,16 @@ use super::store::{check_subtask_finish, check_task_transition, StoreError, Task
 /// assert_eq!(again, Err(StoreError::AlreadyExists { key: "k".into() }));
 /// # Ok::<(), StoreError>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryTaskStore {
     tables: Mutex<Tables>,
+    clock: Arc<dyn TaskClock>,
+}
+
+impl Default for MemoryTaskStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemTaskClock))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +52,15 @@ impl MemoryTaskStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that reads the time from `clock`.
+    #[must_use]
+    pub fn with_clock(clock: Arc<dyn TaskClock>) -> Self {
+        MemoryTaskStore {
+            tables: Mutex::new(Tables::default()),
+            clock,
+        }
     }
 
     fn tables(&self) -> MutexGuard<'_, Tables> {
@@ -76,31 +95,83 @@ impl Tables {
             .ok_or(StoreError::SubtaskNotFound { id })
     }
 
-    /// Cancels the pending subtasks of the task; how many.
-    fn cancel_pending(&mut self, task_id: TaskId) -> usize {
+    /// Cancels the subtasks of the task that are in one of `states`; how many.
+    fn cancel_subtasks(&mut self, task_id: TaskId, states: &[SubtaskState]) -> usize {
         let mut canceled = 0;
         for subtask in self.subtasks.values_mut() {
-            if subtask.task_id == task_id && subtask.state == SubtaskState::Pending {
+            if subtask.task_id == task_id && states.contains(&subtask.state) {
                 subtask.state = SubtaskState::Canceled;
+                subtask.lease_expires_at = None;
                 canceled += 1;
             }
         }
         canceled
     }
+
+    /// The active subtask `lease` holds; [`StoreError::LeaseLost`] when it does not hold it.
+    fn leased_mut(&mut self, lease: &Lease) -> Result<&mut Subtask, StoreError> {
+        let Some(subtask) = self.active_subtask_mut(lease.subtask_id)? else {
+            return Err(lease_lost(lease, LeaseLostReason::Archived));
+        };
+        check_lease(lease, subtask.state, subtask.token)?;
+        Ok(subtask)
+    }
+
+    /// The first claimable subtask, at `now`, among those `wanted` picks, in id order.
+    fn claim(
+        &mut self,
+        now: SystemTime,
+        owner: &WorkerId,
+        lease: Duration,
+        wanted: impl Fn(&Subtask, &Task) -> bool,
+    ) -> Option<Claim> {
+        let tasks = &self.tasks;
+        let mut candidates: Vec<(&Task, SubtaskId)> = self
+            .subtasks
+            .values()
+            .filter_map(|subtask| {
+                let task = tasks.get(&subtask.task_id)?;
+                let claimable = task.state == TaskState::Running
+                    && (subtask.state == SubtaskState::Pending
+                        || (subtask.state == SubtaskState::Running
+                            && subtask.lease_expires_at.is_some_and(|at| at <= now)));
+                (claimable && wanted(subtask, task)).then_some((task, subtask.id))
+            })
+            .collect();
+        candidates.sort_by_key(|(task, id)| (std::cmp::Reverse(task.priority), task.id, *id));
+        let id = candidates.first()?.1;
+        let subtask = self.subtasks.get_mut(&id)?;
+        let taken_over_from = if subtask.state == SubtaskState::Running {
+            subtask.owner.clone()
+        } else {
+            None
+        };
+        subtask.state = SubtaskState::Running;
+        subtask.owner = Some(owner.clone());
+        subtask.token = subtask.token.next();
+        subtask.lease_expires_at = Some(now + lease);
+        let lease = subtask.lease()?;
+        Some(Claim {
+            subtask: subtask.clone(),
+            lease,
+            taken_over_from,
+        })
+    }
 }
 
 /// Moves a task whose move has been checked, recording `error` when given.
-fn move_task(task: &mut Task, to: TaskState, error: Option<&str>) {
+fn move_task(task: &mut Task, to: TaskState, error: Option<&str>, now: SystemTime) {
     task.state = to;
-    task.state_updated_at = SystemTime::now();
+    task.state_updated_at = now;
     if let Some(error) = error {
         task.error = Some(error.to_owned());
     }
 }
 
-/// Ends a subtask whose move has been checked.
+/// Ends a running subtask.
 fn end_subtask(subtask: &mut Subtask, outcome: &SubtaskOutcome) {
     subtask.state = outcome.state();
+    subtask.lease_expires_at = None;
     if let Some(error) = outcome.error() {
         subtask.error = Some(error.to_owned());
     }
@@ -116,7 +187,7 @@ impl TaskStore for MemoryTaskStore {
         }
         tables.last_task_id += 1;
         let id = TaskId(tables.last_task_id);
-        let now = SystemTime::now();
+        let now = self.clock.now();
         tables.keys.insert(task.key.clone(), id);
         tables.tasks.insert(
             id,
@@ -171,8 +242,20 @@ impl TaskStore for MemoryTaskStore {
         if task.state != from {
             return Ok(false);
         }
-        move_task(task, to, error);
+        move_task(task, to, error, self.clock.now());
+        if to.is_done() {
+            tables.cancel_subtasks(id, &[SubtaskState::Pending, SubtaskState::Running]);
+        }
         Ok(true)
+    }
+
+    fn fail_unreadable_task(&self, id: TaskId, error: &str) -> Result<bool, StoreError> {
+        // Every row of this store is readable: the task fails from whatever state it is in.
+        let from = match self.tables().active_task_mut(id)? {
+            Some(task) if !task.state.is_done() => task.state,
+            _ => return Ok(false),
+        };
+        self.transition(id, from, TaskState::Failed, Some(error))
     }
 
     fn switch_step(
@@ -200,8 +283,15 @@ impl TaskStore for MemoryTaskStore {
         metas: &[Vec<u8>],
     ) -> Result<Vec<SubtaskId>, StoreError> {
         let mut tables = self.tables();
-        if !tables.tasks.contains_key(&task_id) {
-            return Err(StoreError::TaskNotFound { id: task_id });
+        match tables.tasks.get(&task_id) {
+            None => return Err(StoreError::TaskNotFound { id: task_id }),
+            Some(task) if task.state.is_done() => {
+                return Err(StoreError::TaskDone {
+                    id: task_id,
+                    state: task.state,
+                })
+            }
+            Some(_) => {}
         }
         let mut ids = Vec::with_capacity(metas.len());
         for meta in metas {
@@ -216,6 +306,9 @@ impl TaskStore for MemoryTaskStore {
                     state: SubtaskState::Pending,
                     meta: meta.clone(),
                     error: None,
+                    owner: None,
+                    token: FencingToken::NONE,
+                    lease_expires_at: None,
                 },
             );
             ids.push(id);
@@ -223,61 +316,82 @@ impl TaskStore for MemoryTaskStore {
         Ok(ids)
     }
 
-    fn claim_subtask(&self, task_id: TaskId, step: Step) -> Result<Option<Subtask>, StoreError> {
-        let mut tables = self.tables();
-        let claimed = tables.subtasks.values_mut().find(|subtask| {
-            subtask.task_id == task_id
-                && subtask.step == step
-                && subtask.state == SubtaskState::Pending
-        });
-        Ok(claimed.map(|subtask| {
-            subtask.state = SubtaskState::Running;
-            subtask.clone()
+    fn claim_subtask(
+        &self,
+        task_id: TaskId,
+        step: Step,
+        owner: &WorkerId,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let now = self.clock.now();
+        Ok(self.tables().claim(now, owner, lease, |subtask, _| {
+            subtask.task_id == task_id && subtask.step == step
         }))
     }
 
-    fn finish_subtask(&self, id: SubtaskId, outcome: SubtaskOutcome) -> Result<bool, StoreError> {
+    fn claim_next_subtask(
+        &self,
+        owner: &WorkerId,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let now = self.clock.now();
+        Ok(self
+            .tables()
+            .claim(now, owner, lease, |subtask, task| subtask.step == task.step))
+    }
+
+    fn heartbeat(&self, lease: &Lease, extend: Duration) -> Result<Lease, StoreError> {
+        let now = self.clock.now();
         let mut tables = self.tables();
-        let Some(subtask) = tables.active_subtask_mut(id)? else {
-            return Ok(false);
-        };
-        if !check_subtask_finish(id, subtask.state, outcome.state())? {
-            return Ok(false);
-        }
-        end_subtask(subtask, &outcome);
-        Ok(true)
+        let subtask = tables.leased_mut(lease)?;
+        subtask.lease_expires_at = Some(now + extend);
+        Ok(Lease {
+            expires_at: now + extend,
+            ..lease.clone()
+        })
+    }
+
+    fn release_subtask(&self, lease: &Lease) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let subtask = tables.leased_mut(lease)?;
+        subtask.state = SubtaskState::Pending;
+        subtask.owner = None;
+        subtask.lease_expires_at = None;
+        Ok(())
+    }
+
+    fn finish_subtask(&self, lease: &Lease, outcome: SubtaskOutcome) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        end_subtask(tables.leased_mut(lease)?, &outcome);
+        Ok(())
     }
 
     fn fail_subtask_and_revert(
         &self,
-        id: SubtaskId,
+        lease: &Lease,
         from: TaskState,
         error: &str,
     ) -> Result<bool, StoreError> {
+        check_task_transition(lease.task_id, from, TaskState::Reverting)?;
         let mut tables = self.tables();
-        let Some(subtask) = tables.active_subtask_mut(id)? else {
-            return Ok(false);
-        };
-        let task_id = subtask.task_id;
-        check_task_transition(task_id, from, TaskState::Reverting)?;
-        let ends = check_subtask_finish(id, subtask.state, SubtaskState::Failed)?;
+        let task_id = tables.leased_mut(lease)?.task_id;
         let moves = tables
             .active_task_mut(task_id)?
             .is_some_and(|task| task.state == from);
         // Every check has passed: the change is applied whole.
         let outcome = SubtaskOutcome::Failed(error.to_owned());
-        if let (true, Some(subtask)) = (ends, tables.subtasks.get_mut(&id)) {
-            end_subtask(subtask, &outcome);
-        }
-        tables.cancel_pending(task_id);
+        end_subtask(tables.leased_mut(lease)?, &outcome);
+        tables.cancel_subtasks(task_id, &[SubtaskState::Pending]);
         if let (true, Some(task)) = (moves, tables.tasks.get_mut(&task_id)) {
-            move_task(task, TaskState::Reverting, Some(error));
+            move_task(task, TaskState::Reverting, Some(error), self.clock.now());
         }
         Ok(moves)
     }
 
     fn cancel_pending_subtasks(&self, task_id: TaskId) -> Result<usize, StoreError> {
-        Ok(self.tables().cancel_pending(task_id))
+        Ok(self
+            .tables()
+            .cancel_subtasks(task_id, &[SubtaskState::Pending]))
     }
 
     fn subtasks(&self, task_id: TaskId) -> Result<Vec<Subtask>, StoreError> {
@@ -302,6 +416,7 @@ impl TaskStore for MemoryTaskStore {
             .map(|task| task.id)
             .collect();
         for id in &done {
+            tables.cancel_subtasks(*id, &[SubtaskState::Pending, SubtaskState::Running]);
             if let Some(task) = tables.tasks.remove(id) {
                 tables.task_history.insert(*id, task);
             }

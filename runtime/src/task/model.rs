@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use super::lease::{FencingToken, Lease, WorkerId};
 use super::state::{SubtaskState, TaskState};
 
 /// A task's id, assigned by the store on creation and never reused.
@@ -124,6 +125,29 @@ pub struct Subtask {
     pub meta: Vec<u8>,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// The worker of the latest claim; kept after the subtask ends, cleared by a release.
+    pub owner: Option<WorkerId>,
+    /// The token of the latest claim; [`FencingToken::NONE`] if it was never claimed.
+    pub token: FencingToken,
+    /// When the latest claim's lease expires; `None` when it is not running.
+    pub lease_expires_at: Option<SystemTime>,
+}
+
+impl Subtask {
+    /// The lease its latest claim holds, when it is running.
+    #[must_use]
+    pub fn lease(&self) -> Option<Lease> {
+        match (self.state, &self.owner, self.lease_expires_at) {
+            (SubtaskState::Running, Some(owner), Some(expires_at)) => Some(Lease {
+                subtask_id: self.id,
+                task_id: self.task_id,
+                owner: owner.clone(),
+                token: self.token,
+                expires_at,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// How a running subtask ended.

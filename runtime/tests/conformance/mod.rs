@@ -1,14 +1,18 @@
 //! The conformance suite every `TaskStore` passes.
 //!
-//! Each check is a function over a fresh, empty store. `task_store_conformance!` turns every
-//! check into one `#[test]` for a store type, given an expression that makes a fresh store and
-//! whatever must outlive it (a temp dir, a connection guard).
+//! Each check is a function over a fresh, empty store and the manual clock it reads.
+//! `task_store_conformance!` turns every check into one `#[test]` for a store type, given a
+//! closure that takes the clock (an `Arc<dyn TaskClock>`) and makes a fresh store and whatever
+//! must outlive it (a temp dir, a connection guard): `(store, guard)`.
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
 use triage::task::{
-    NewTask, Step, StoreError, SubtaskId, SubtaskOutcome, SubtaskState, TaskId, TaskState,
-    TaskStore, TASK_TRANSITIONS,
+    Claim, FencingToken, Lease, LeaseLostReason, ManualTaskClock, NewTask, Step, StoreError,
+    SubtaskId, SubtaskOutcome, SubtaskState, TaskClock, TaskId, TaskState, TaskStore, WorkerId,
+    TASK_TRANSITIONS,
 };
 use triage::Classify;
 
@@ -39,17 +43,32 @@ macro_rules! task_store_conformance {
                 fail_subtask_and_revert_is_one_change,
                 move_done_to_history_moves_tasks_and_subtasks,
                 ids_are_not_reused_after_history,
+                claim_records_owner_token_and_expiry,
+                claims_require_a_running_task,
+                an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out,
+                heartbeat_extends_the_lease,
+                the_token_grows_on_every_claim,
+                release_gives_the_subtask_back,
+                ending_a_task_cancels_its_unfinished_subtasks,
+                every_done_state_cancels_unfinished_subtasks,
+                history_never_holds_an_unfinished_subtask,
+                claim_next_takes_running_tasks_by_priority_at_their_step,
+                unreadable_task_can_be_failed_from_any_state,
             );
         }
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {$(
         #[test]
         fn $check() {
+            let clock = triage::task::ManualTaskClock::new();
+            let make = $make;
             // A store that needs a server yields `None` (having said why) when there is none.
-            let Some((store, _guard)) = $crate::conformance::Fresh::fresh($make) else {
+            let Some((store, _guard)) =
+                $crate::conformance::Fresh::fresh(make(::std::sync::Arc::new(clock.clone())))
+            else {
                 return;
             };
-            $crate::conformance::$check(&store);
+            $crate::conformance::$check(&store, &clock);
         }
     )*};
 }
@@ -72,6 +91,27 @@ impl<S, G> Fresh<S, G> for Option<(S, G)> {
     }
 }
 
+/// The lease length the checks claim with.
+const LEASE: Duration = Duration::from_secs(10);
+
+fn worker(name: &str) -> WorkerId {
+    WorkerId::new(name)
+}
+
+fn claim<S: TaskStore>(store: &S, task: TaskId, step: Step, name: &str) -> Option<Claim> {
+    store
+        .claim_subtask(task, step, &worker(name), LEASE)
+        .unwrap()
+}
+
+fn lost(lease: &Lease, reason: LeaseLostReason) -> StoreError {
+    StoreError::LeaseLost {
+        id: lease.subtask_id,
+        token: lease.token,
+        reason,
+    }
+}
+
 fn new_task(key: &str) -> NewTask {
     NewTask {
         key: key.to_owned(),
@@ -89,7 +129,7 @@ fn task_in_state<S: TaskStore>(store: &S, key: &str, state: TaskState) -> TaskId
     id
 }
 
-pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S) {
+pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = store.create_task(&new_task("ddl/backfill/1")).unwrap();
     let task = store.task(id).unwrap().unwrap();
     assert_eq!(task.id, id);
@@ -112,7 +152,7 @@ pub fn create_then_get_by_id_and_key<S: TaskStore>(store: &S) {
     assert_eq!(store.task(TaskId(id.0 + 100)).unwrap(), None);
 }
 
-pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S) {
+pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let first = store.create_task(&new_task("k")).unwrap();
     let again = store.create_task(&new_task("k")).unwrap_err();
     assert_eq!(again, StoreError::AlreadyExists { key: "k".into() });
@@ -125,7 +165,7 @@ pub fn key_is_unique_among_active_tasks<S: TaskStore>(store: &S) {
     assert_ne!(other, first);
 }
 
-pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S) {
+pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "ddl/backfill/9", TaskState::Failed);
     assert_eq!(store.move_done_to_history().unwrap(), 1);
     let again = store.create_task(&new_task("ddl/backfill/9")).unwrap_err();
@@ -148,7 +188,7 @@ pub fn key_in_history_only_is_already_exists<S: TaskStore>(store: &S) {
     assert_eq!(store.move_done_to_history().unwrap(), 0);
 }
 
-pub fn get_by_key_finds_history<S: TaskStore>(store: &S) {
+pub fn get_by_key_finds_history<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "done", TaskState::Succeed);
     task_in_state(store, "active", TaskState::Running);
     assert_eq!(store.move_done_to_history().unwrap(), 1);
@@ -159,7 +199,7 @@ pub fn get_by_key_finds_history<S: TaskStore>(store: &S) {
     assert_eq!(active.state, TaskState::Running);
 }
 
-pub fn fail_is_compare_and_set<S: TaskStore>(store: &S) {
+pub fn fail_is_compare_and_set<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     // Wrong expected state: nothing moves.
     assert!(!store.fail_task(id, TaskState::Pending, "stale").unwrap());
@@ -173,7 +213,10 @@ pub fn fail_is_compare_and_set<S: TaskStore>(store: &S) {
     assert_eq!(task.error.as_deref(), Some("stale"));
 }
 
-pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(store: &S) {
+pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     for (n, &(from, to)) in TASK_TRANSITIONS.iter().enumerate() {
         let id = task_in_state(store, &format!("legal-{n}"), from);
         assert!(
@@ -196,7 +239,7 @@ pub fn every_legal_transition_moves_and_illegal_ones_are_errors<S: TaskStore>(st
     assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Pending);
 }
 
-pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S) {
+pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let missing = TaskId(4242);
     let error = store
         .transition(missing, TaskState::Pending, TaskState::Running, None)
@@ -205,7 +248,7 @@ pub fn transition_of_unknown_task_is_not_found<S: TaskStore>(store: &S) {
     assert!(error.is_terminal());
 }
 
-pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S) {
+pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Reverted);
     store.move_done_to_history().unwrap();
     // Even a compare-and-set naming a state the task never had in history answers "did not move".
@@ -215,7 +258,7 @@ pub fn done_task_in_history_does_not_move<S: TaskStore>(store: &S) {
     assert_eq!(task.error, None);
 }
 
-pub fn error_text_is_kept<S: TaskStore>(store: &S) {
+pub fn error_text_is_kept<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     assert!(store
         .transition(
@@ -233,7 +276,7 @@ pub fn error_text_is_kept<S: TaskStore>(store: &S) {
     assert_eq!(task.error.as_deref(), Some("subtask 3 failed"));
 }
 
-pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S) {
+pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     assert!(!store
         .switch_step(id, TaskState::Pending, Step::INIT, Step(1))
@@ -251,7 +294,7 @@ pub fn switch_step_is_compare_and_set<S: TaskStore>(store: &S) {
     );
 }
 
-pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
+pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     let metas = vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()];
     let ids = store.create_subtasks(id, Step(1), &metas).unwrap();
@@ -260,7 +303,7 @@ pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
         .create_subtasks(id, Step(2), &[b"other step".to_vec()])
         .unwrap();
     let mut claimed = Vec::new();
-    while let Some(subtask) = store.claim_subtask(id, Step(1)).unwrap() {
+    while let Some(Claim { subtask, .. }) = claim(store, id, Step(1), "w") {
         assert_eq!(subtask.state, SubtaskState::Running);
         assert_eq!(subtask.step, Step(1));
         assert_eq!(subtask.task_id, id);
@@ -271,7 +314,7 @@ pub fn subtasks_are_claimed_once_in_order<S: TaskStore>(store: &S) {
         ids.iter().copied().zip(metas).collect::<Vec<_>>(),
         "each subtask claimed once, oldest first"
     );
-    assert_eq!(store.claim_subtask(id, Step(1)).unwrap(), None);
+    assert_eq!(claim(store, id, Step(1), "w"), None);
     assert_eq!(
         store.create_subtasks(TaskId(777), Step(1), &metas_of(1)),
         Err(StoreError::TaskNotFound { id: TaskId(777) })
@@ -282,45 +325,50 @@ fn metas_of(n: usize) -> Vec<Vec<u8>> {
     (0..n).map(|i| i.to_string().into_bytes()).collect()
 }
 
-pub fn finish_subtask_checks_state<S: TaskStore>(store: &S) {
+pub fn finish_subtask_checks_state<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let id = task_in_state(store, "k", TaskState::Running);
     let ids = store.create_subtasks(id, Step(1), &metas_of(2)).unwrap();
-    // A pending subtask cannot succeed without being claimed.
-    let error = store
-        .finish_subtask(ids[0], SubtaskOutcome::Succeed)
+    let claimed = claim(store, id, Step(1), "w").unwrap();
+    assert_eq!(claimed.subtask.id, ids[0]);
+    store
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Failed("disk full".into()))
+        .unwrap();
+    // Ended once: a second outcome is refused and changes nothing.
+    let again = store
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Succeed)
         .unwrap_err();
     assert_eq!(
-        error,
-        StoreError::IllegalSubtaskTransition {
-            id: ids[0],
-            from: SubtaskState::Pending,
-            to: SubtaskState::Succeed
-        }
+        again,
+        lost(
+            &claimed.lease,
+            LeaseLostReason::NotRunning {
+                state: SubtaskState::Failed
+            }
+        )
     );
-    let claimed = store.claim_subtask(id, Step(1)).unwrap().unwrap();
-    assert_eq!(claimed.id, ids[0]);
-    assert!(store
-        .finish_subtask(claimed.id, SubtaskOutcome::Failed("disk full".into()))
-        .unwrap());
-    assert!(!store
-        .finish_subtask(claimed.id, SubtaskOutcome::Succeed)
-        .unwrap());
+    assert!(again.is_terminal());
     let subtasks = store.subtasks(id).unwrap();
     assert_eq!(subtasks[0].state, SubtaskState::Failed);
     assert_eq!(subtasks[0].error.as_deref(), Some("disk full"));
+    assert_eq!(subtasks[0].lease_expires_at, None);
     assert_eq!(subtasks[1].state, SubtaskState::Pending);
+    let unknown = Lease {
+        subtask_id: SubtaskId(555),
+        ..claimed.lease.clone()
+    };
     assert_eq!(
-        store.finish_subtask(triage::task::SubtaskId(555), SubtaskOutcome::Succeed),
-        Err(StoreError::SubtaskNotFound {
-            id: triage::task::SubtaskId(555)
-        })
+        store.finish_subtask(&unknown, SubtaskOutcome::Succeed),
+        Err(StoreError::SubtaskNotFound { id: SubtaskId(555) })
     );
 }
 
-pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
+pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     let id = task_in_state(store, "k", TaskState::Running);
     store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
-    let running = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+    let running = claim(store, id, Step(1), "w").unwrap();
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 2);
     assert_eq!(store.cancel_pending_subtasks(id).unwrap(), 0);
     assert_eq!(
@@ -331,21 +379,21 @@ pub fn cancel_pending_subtasks_leaves_running_ones<S: TaskStore>(store: &S) {
             SubtaskState::Canceled
         ]
     );
-    assert_eq!(store.claim_subtask(id, Step(1)).unwrap(), None);
-    assert!(store
-        .finish_subtask(running.id, SubtaskOutcome::Canceled)
-        .unwrap());
+    assert_eq!(claim(store, id, Step(1), "w"), None);
+    store
+        .finish_subtask(&running.lease, SubtaskOutcome::Canceled)
+        .unwrap();
 }
 
-pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
+pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     use SubtaskState::{Canceled, Failed, Pending, Running};
     let id = task_in_state(store, "k", TaskState::Running);
     store.create_subtasks(id, Step(1), &metas_of(3)).unwrap();
-    let failing = store.claim_subtask(id, Step(1)).unwrap().unwrap();
+    let failing = claim(store, id, Step(1), "w").unwrap().lease;
 
     // An illegal move of the task changes nothing, not even the subtasks.
     assert_eq!(
-        store.fail_subtask_and_revert(failing.id, TaskState::Pending, "duplicate entry"),
+        store.fail_subtask_and_revert(&failing, TaskState::Pending, "duplicate entry"),
         Err(StoreError::IllegalTransition {
             id,
             from: TaskState::Pending,
@@ -356,7 +404,7 @@ pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
     assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Running);
 
     assert!(store
-        .fail_subtask_and_revert(failing.id, TaskState::Running, "duplicate entry")
+        .fail_subtask_and_revert(&failing, TaskState::Running, "duplicate entry")
         .unwrap());
     assert_eq!(subtask_states(store, id), [Failed, Canceled, Canceled]);
     let subtasks = store.subtasks(id).unwrap();
@@ -367,31 +415,52 @@ pub fn fail_subtask_and_revert_is_one_change<S: TaskStore>(store: &S) {
         (TaskState::Reverting, Some("duplicate entry"))
     );
 
-    // Once is enough: the task is no longer running and the subtask has ended.
-    assert!(!store
-        .fail_subtask_and_revert(failing.id, TaskState::Running, "again")
-        .unwrap());
+    // Once is enough: the subtask has ended, so the lease no longer holds it.
+    assert_eq!(
+        store.fail_subtask_and_revert(&failing, TaskState::Running, "again"),
+        Err(lost(
+            &failing,
+            LeaseLostReason::NotRunning {
+                state: SubtaskState::Failed
+            }
+        ))
+    );
     let task = store.task(id).unwrap().unwrap();
     assert_eq!(
         (task.state, task.error.as_deref()),
         (TaskState::Reverting, Some("duplicate entry"))
     );
+    let unknown = Lease {
+        subtask_id: SubtaskId(999),
+        ..failing.clone()
+    };
     assert_eq!(
-        store.fail_subtask_and_revert(SubtaskId(999), TaskState::Running, "x"),
+        store.fail_subtask_and_revert(&unknown, TaskState::Reverting, "x"),
+        Err(StoreError::IllegalTransition {
+            id,
+            from: TaskState::Reverting,
+            to: TaskState::Reverting
+        })
+    );
+    assert_eq!(
+        store.fail_subtask_and_revert(&unknown, TaskState::Running, "x"),
         Err(StoreError::SubtaskNotFound { id: SubtaskId(999) })
     );
 }
 
-pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
+pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
     let done = task_in_state(store, "done", TaskState::Running);
     let active = task_in_state(store, "active", TaskState::Running);
     store.create_subtasks(done, Step(1), &metas_of(2)).unwrap();
     store
         .create_subtasks(active, Step(1), &metas_of(1))
         .unwrap();
-    let claimed = store.claim_subtask(done, Step(1)).unwrap().unwrap();
+    let claimed = claim(store, done, Step(1), "w").unwrap();
     store
-        .finish_subtask(claimed.id, SubtaskOutcome::Succeed)
+        .finish_subtask(&claimed.lease, SubtaskOutcome::Succeed)
         .unwrap();
     assert!(store
         .transition(done, TaskState::Running, TaskState::Succeed, None)
@@ -403,14 +472,17 @@ pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
     let subtasks = store.subtasks(done).unwrap();
     assert_eq!(subtasks.len(), 2);
     assert_eq!(subtasks[0].state, SubtaskState::Succeed);
+    // Succeeding canceled the subtask nobody had run.
+    assert_eq!(subtasks[1].state, SubtaskState::Canceled);
     // A subtask in history is finished for good and claims no longer see it.
-    assert!(!store
-        .finish_subtask(subtasks[1].id, SubtaskOutcome::Canceled)
-        .unwrap());
-    assert_eq!(store.claim_subtask(done, Step(1)).unwrap(), None);
+    assert_eq!(
+        store.finish_subtask(&claimed.lease, SubtaskOutcome::Canceled),
+        Err(lost(&claimed.lease, LeaseLostReason::Archived))
+    );
+    assert_eq!(claim(store, done, Step(1), "w"), None);
     // The active task and its subtask stayed.
     assert_eq!(store.subtasks(active).unwrap().len(), 1);
-    assert!(store.claim_subtask(active, Step(1)).unwrap().is_some());
+    assert!(claim(store, active, Step(1), "w").is_some());
     // Subtasks cannot be added to a task in history.
     assert_eq!(
         store.create_subtasks(done, Step(2), &metas_of(1)),
@@ -418,11 +490,355 @@ pub fn move_done_to_history_moves_tasks_and_subtasks<S: TaskStore>(store: &S) {
     );
 }
 
-pub fn ids_are_not_reused_after_history<S: TaskStore>(store: &S) {
+pub fn ids_are_not_reused_after_history<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
     let first = task_in_state(store, "first", TaskState::Failed);
     store.move_done_to_history().unwrap();
     let second = store.create_task(&new_task("second")).unwrap();
     assert_ne!(first, second);
     assert_eq!(store.task(first).unwrap().unwrap().key, "first");
     assert_eq!(store.task(second).unwrap().unwrap().key, "second");
+}
+
+/// A running task with `n` pending subtasks at step 1.
+fn running_task_with_subtasks<S: TaskStore>(store: &S, key: &str, n: usize) -> TaskId {
+    let id = task_in_state(store, key, TaskState::Running);
+    store.create_subtasks(id, Step(1), &metas_of(n)).unwrap();
+    id
+}
+
+pub fn claim_records_owner_token_and_expiry<S: TaskStore>(store: &S, clock: &ManualTaskClock) {
+    let id = running_task_with_subtasks(store, "k", 2);
+    let claimed = claim(store, id, Step(1), "node-a/1").unwrap();
+    let expires = clock.now() + LEASE;
+    assert_eq!(claimed.taken_over_from, None);
+    assert_eq!(
+        claimed.lease,
+        Lease {
+            subtask_id: claimed.subtask.id,
+            task_id: id,
+            owner: worker("node-a/1"),
+            token: FencingToken(1),
+            expires_at: expires,
+        }
+    );
+    assert_eq!(claimed.subtask.owner, Some(worker("node-a/1")));
+    assert_eq!(claimed.subtask.token, FencingToken(1));
+    assert_eq!(claimed.subtask.lease_expires_at, Some(expires));
+    assert_eq!(claimed.subtask.lease().as_ref(), Some(&claimed.lease));
+    let stored = store.subtasks(id).unwrap();
+    assert_eq!(stored[0], claimed.subtask);
+    // The other subtask was never claimed.
+    assert_eq!(
+        (stored[1].owner.as_ref(), stored[1].token, stored[1].lease()),
+        (None, FencingToken::NONE, None)
+    );
+}
+
+pub fn claims_require_a_running_task<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
+    for (n, state) in TaskState::ALL.into_iter().enumerate() {
+        if state.is_done() {
+            continue;
+        }
+        let id = task_in_state(store, &format!("k{n}"), TaskState::Pending);
+        store.create_subtasks(id, Step(1), &metas_of(1)).unwrap();
+        crate::task_setup::move_pending_task_to(store, id, state, None);
+        let claimed = claim(store, id, Step(1), "w");
+        assert_eq!(claimed.is_some(), state == TaskState::Running, "{state}");
+    }
+    let next = store.claim_next_subtask(&worker("w"), LEASE).unwrap();
+    assert_eq!(
+        next, None,
+        "only the running task had a subtask, now claimed"
+    );
+}
+
+pub fn an_expired_lease_is_taken_over_and_the_old_holder_is_fenced_out<S: TaskStore>(
+    store: &S,
+    clock: &ManualTaskClock,
+) {
+    let id = running_task_with_subtasks(store, "k", 1);
+    let first = claim(store, id, Step(1), "a").unwrap();
+    // Not yet expired: nobody else gets it.
+    clock.advance(LEASE - Duration::from_millis(1));
+    assert_eq!(claim(store, id, Step(1), "b"), None);
+    clock.advance(Duration::from_millis(1));
+    let second = claim(store, id, Step(1), "b").unwrap();
+    assert_eq!(second.subtask.id, first.subtask.id);
+    assert_eq!(second.taken_over_from, Some(worker("a")));
+    assert!(second.lease.token > first.lease.token);
+    assert_eq!(second.lease.expires_at, clock.now() + LEASE);
+
+    let fenced = lost(
+        &first.lease,
+        LeaseLostReason::TakenOver {
+            token: second.lease.token,
+        },
+    );
+    assert!(fenced.is_terminal());
+    assert_eq!(store.heartbeat(&first.lease, LEASE), Err(fenced.clone()));
+    assert_eq!(
+        store.finish_subtask(&first.lease, SubtaskOutcome::Succeed),
+        Err(fenced.clone())
+    );
+    assert_eq!(
+        store.fail_subtask_and_revert(&first.lease, TaskState::Running, "late"),
+        Err(fenced.clone())
+    );
+    assert_eq!(store.release_subtask(&first.lease), Err(fenced));
+    // None of those writes changed anything.
+    let stored = &store.subtasks(id).unwrap()[0];
+    assert_eq!(stored, &second.subtask);
+    assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Running);
+    store
+        .finish_subtask(&second.lease, SubtaskOutcome::Succeed)
+        .unwrap();
+    let stored = &store.subtasks(id).unwrap()[0];
+    assert_eq!(
+        (stored.state, stored.owner.clone(), stored.token),
+        (SubtaskState::Succeed, Some(worker("b")), second.lease.token)
+    );
+}
+
+pub fn heartbeat_extends_the_lease<S: TaskStore>(store: &S, clock: &ManualTaskClock) {
+    let id = running_task_with_subtasks(store, "k", 1);
+    let claimed = claim(store, id, Step(1), "a").unwrap();
+    clock.advance(Duration::from_secs(8));
+    let extended = store.heartbeat(&claimed.lease, LEASE).unwrap();
+    assert_eq!(extended.expires_at, clock.now() + LEASE);
+    assert_eq!(extended.token, claimed.lease.token);
+    assert_eq!(
+        store.subtasks(id).unwrap()[0].lease_expires_at,
+        Some(extended.expires_at)
+    );
+    // Past the first expiry, before the extended one: still held.
+    clock.advance(Duration::from_secs(8));
+    assert_eq!(claim(store, id, Step(1), "b"), None);
+    // An expired lease nobody took over still holds: the token decides, not the clock.
+    clock.advance(Duration::from_secs(3));
+    let again = store.heartbeat(&extended, LEASE).unwrap();
+    assert_eq!(again.expires_at, clock.now() + LEASE);
+    assert_eq!(claim(store, id, Step(1), "b"), None);
+}
+
+pub fn the_token_grows_on_every_claim<S: TaskStore>(store: &S, clock: &ManualTaskClock) {
+    let id = running_task_with_subtasks(store, "k", 1);
+    let mut tokens = Vec::new();
+    let first = claim(store, id, Step(1), "a").unwrap();
+    tokens.push(first.lease.token);
+    store.release_subtask(&first.lease).unwrap();
+    let second = claim(store, id, Step(1), "a").unwrap();
+    tokens.push(second.lease.token);
+    clock.advance(LEASE);
+    let third = claim(store, id, Step(1), "b").unwrap();
+    tokens.push(third.lease.token);
+    clock.advance(LEASE * 2);
+    let fourth = claim(store, id, Step(1), "c").unwrap();
+    tokens.push(fourth.lease.token);
+    assert!(
+        tokens.windows(2).all(|pair| pair[0] < pair[1]),
+        "{tokens:?}"
+    );
+    assert!(tokens[0] > FencingToken::NONE);
+}
+
+pub fn release_gives_the_subtask_back<S: TaskStore>(store: &S, _clock: &ManualTaskClock) {
+    let id = running_task_with_subtasks(store, "k", 1);
+    let claimed = claim(store, id, Step(1), "a").unwrap();
+    store.release_subtask(&claimed.lease).unwrap();
+    let stored = &store.subtasks(id).unwrap()[0];
+    assert_eq!(
+        (stored.state, stored.owner.as_ref(), stored.lease_expires_at),
+        (SubtaskState::Pending, None, None)
+    );
+    let released = lost(
+        &claimed.lease,
+        LeaseLostReason::NotRunning {
+            state: SubtaskState::Pending,
+        },
+    );
+    assert_eq!(store.release_subtask(&claimed.lease), Err(released.clone()));
+    assert_eq!(
+        store.finish_subtask(&claimed.lease, SubtaskOutcome::Succeed),
+        Err(released)
+    );
+    // Released before its lease ran out: claimable at once, by anyone.
+    let next = claim(store, id, Step(1), "b").unwrap();
+    assert_eq!(next.taken_over_from, None);
+    assert!(next.lease.token > claimed.lease.token);
+}
+
+pub fn ending_a_task_cancels_its_unfinished_subtasks<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
+    use SubtaskState::{Canceled, Succeed};
+    let id = running_task_with_subtasks(store, "k", 4);
+    let done = claim(store, id, Step(1), "a").unwrap();
+    store
+        .finish_subtask(&done.lease, SubtaskOutcome::Succeed)
+        .unwrap();
+    let running = claim(store, id, Step(1), "b").unwrap();
+    // Another executor finds the task stale and fails it.
+    assert!(store.fail_task(id, TaskState::Running, "stale").unwrap());
+    assert_eq!(
+        crate::task_setup::subtask_states(store, id),
+        [Succeed, Canceled, Canceled, Canceled]
+    );
+    // The worker still running a subtask learns it at its next write.
+    let ended = lost(
+        &running.lease,
+        LeaseLostReason::NotRunning { state: Canceled },
+    );
+    assert_eq!(store.heartbeat(&running.lease, LEASE), Err(ended.clone()));
+    assert_eq!(
+        store.finish_subtask(&running.lease, SubtaskOutcome::Succeed),
+        Err(ended)
+    );
+    // Nothing of a failed task is claimed, and nothing is added to it.
+    assert_eq!(claim(store, id, Step(1), "c"), None);
+    assert_eq!(store.claim_next_subtask(&worker("c"), LEASE).unwrap(), None);
+    assert_eq!(
+        store.create_subtasks(id, Step(2), &metas_of(1)),
+        Err(StoreError::TaskDone {
+            id,
+            state: TaskState::Failed
+        })
+    );
+}
+
+pub fn every_done_state_cancels_unfinished_subtasks<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
+    for (n, &(from, to)) in TASK_TRANSITIONS.iter().enumerate() {
+        if !to.is_done() {
+            continue;
+        }
+        let id = running_task_with_subtasks(store, &format!("k{n}"), 2);
+        let held = claim(store, id, Step(1), "a").unwrap();
+        // Drive the task to `from` without ending it.
+        if from != TaskState::Running {
+            let path: &[TaskState] = match from {
+                TaskState::Reverting => &[TaskState::Reverting],
+                TaskState::Cancelling => &[TaskState::Cancelling],
+                TaskState::Pausing => &[TaskState::Pausing],
+                TaskState::Paused => &[TaskState::Pausing, TaskState::Paused],
+                TaskState::Resuming => {
+                    &[TaskState::Pausing, TaskState::Paused, TaskState::Resuming]
+                }
+                TaskState::Pending => {
+                    // A pending task cannot come back from running; use a fresh one.
+                    continue;
+                }
+                _ => unreachable!("{from} is done"),
+            };
+            let mut at = TaskState::Running;
+            for &next in path {
+                assert!(
+                    store.transition(id, at, next, None).unwrap(),
+                    "{at} -> {next}"
+                );
+                at = next;
+            }
+        }
+        assert!(
+            store.transition(id, from, to, None).unwrap(),
+            "{from} -> {to}"
+        );
+        assert!(
+            store
+                .subtasks(id)
+                .unwrap()
+                .iter()
+                .all(|subtask| subtask.state == SubtaskState::Canceled),
+            "{from} -> {to}"
+        );
+        assert!(matches!(
+            store.finish_subtask(&held.lease, SubtaskOutcome::Succeed),
+            Err(StoreError::LeaseLost { .. })
+        ));
+    }
+}
+
+pub fn history_never_holds_an_unfinished_subtask<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
+    let id = running_task_with_subtasks(store, "k", 3);
+    let held = claim(store, id, Step(1), "a").unwrap();
+    assert!(store.fail_task(id, TaskState::Running, "stale").unwrap());
+    assert_eq!(store.move_done_to_history().unwrap(), 1);
+    let archived = store.subtasks(id).unwrap();
+    assert_eq!(archived.len(), 3);
+    assert!(archived.iter().all(|subtask| subtask.state.is_done()));
+    assert_eq!(
+        store.heartbeat(&held.lease, LEASE),
+        Err(lost(&held.lease, LeaseLostReason::Archived))
+    );
+}
+
+pub fn claim_next_takes_running_tasks_by_priority_at_their_step<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
+    let make = |key: &str, priority: i32| {
+        store
+            .create_task(&NewTask {
+                priority,
+                ..new_task(key)
+            })
+            .unwrap()
+    };
+    let low = make("low", 1);
+    let high = make("high", 5);
+    let paused = make("paused", 9);
+    for id in [low, high] {
+        assert!(store
+            .transition(id, TaskState::Pending, TaskState::Running, None)
+            .unwrap());
+        assert!(store
+            .switch_step(id, TaskState::Running, Step::INIT, Step(1))
+            .unwrap());
+    }
+    crate::task_setup::move_pending_task_to(store, paused, TaskState::Paused, None);
+    store
+        .create_subtasks(paused, Step::INIT, &metas_of(1))
+        .unwrap();
+    let low_ids = store.create_subtasks(low, Step(1), &metas_of(1)).unwrap();
+    // A subtask of another step than the task's is not claimed.
+    store.create_subtasks(high, Step(2), &metas_of(1)).unwrap();
+    let high_ids = store.create_subtasks(high, Step(1), &metas_of(2)).unwrap();
+
+    let mut order = Vec::new();
+    while let Some(claimed) = store.claim_next_subtask(&worker("w"), LEASE).unwrap() {
+        assert_eq!(claimed.lease.owner, worker("w"));
+        order.push(claimed.subtask.id);
+    }
+    assert_eq!(order, [high_ids[0], high_ids[1], low_ids[0]]);
+}
+
+pub fn unreadable_task_can_be_failed_from_any_state<S: TaskStore>(
+    store: &S,
+    _clock: &ManualTaskClock,
+) {
+    let id = running_task_with_subtasks(store, "k", 2);
+    let held = claim(store, id, Step(1), "a").unwrap();
+    assert!(store
+        .fail_unreadable_task(id, "row 7 is unreadable")
+        .unwrap());
+    let task = store.task(id).unwrap().unwrap();
+    assert_eq!(
+        (task.state, task.error.as_deref()),
+        (TaskState::Failed, Some("row 7 is unreadable"))
+    );
+    assert!(matches!(
+        store.finish_subtask(&held.lease, SubtaskOutcome::Succeed),
+        Err(StoreError::LeaseLost { .. })
+    ));
+    // A done task stays as it is.
+    assert!(!store.fail_unreadable_task(id, "again").unwrap());
+    assert_eq!(
+        store.fail_unreadable_task(TaskId(404), "x"),
+        Err(StoreError::TaskNotFound { id: TaskId(404) })
+    );
 }

@@ -10,7 +10,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use triage::task::{Isolation, PostgresOptions, PostgresTaskStore};
+use std::sync::Arc;
+
+use triage::task::{Isolation, PostgresOptions, PostgresTaskStore, TaskClock};
 
 /// The variable that names the test server.
 pub const SERVER_VARIABLE: &str = "TRIAGE_TEST_POSTGRES";
@@ -78,6 +80,19 @@ impl Schema {
         .unwrap()
     }
 
+    /// A store on this schema that reads the time from `clock`.
+    pub fn store_with_clock(
+        &self,
+        isolation: Isolation,
+        clock: Arc<dyn TaskClock>,
+    ) -> PostgresTaskStore {
+        PostgresTaskStore::connect_with(
+            &self.connection(),
+            PostgresOptions::new().isolation(isolation).clock(clock),
+        )
+        .unwrap()
+    }
+
     /// A plain client on this schema, for what the store does not expose.
     pub fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.connection(), postgres::NoTls).unwrap()
@@ -96,5 +111,16 @@ impl Drop for Schema {
 pub fn postgres_store(test: &str, isolation: Isolation) -> Option<(PostgresTaskStore, Schema)> {
     let schema = Schema::create(test)?;
     let store = schema.store(isolation);
+    Some((store, schema))
+}
+
+/// [`postgres_store`] reading the time from `clock`, for the conformance suite.
+pub fn postgres_store_with_clock(
+    test: &str,
+    isolation: Isolation,
+    clock: Arc<dyn TaskClock>,
+) -> Option<(PostgresTaskStore, Schema)> {
+    let schema = Schema::create(test)?;
+    let store = schema.store_with_clock(isolation, clock);
     Some((store, schema))
 }

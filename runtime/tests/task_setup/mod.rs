@@ -39,6 +39,19 @@ pub fn sqlite_store() -> (SqliteTaskStore, tempfile::TempDir) {
     (store, dir)
 }
 
+/// A SQLite store on a new file in a temp dir that reads the time from `clock`.
+pub fn sqlite_store_with_clock(
+    clock: std::sync::Arc<dyn triage::task::TaskClock>,
+) -> (SqliteTaskStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = triage::task::SqliteOptions {
+        clock,
+        ..triage::task::SqliteOptions::default()
+    };
+    let store = SqliteTaskStore::open_with(dir.path().join("tasks.db"), &options).unwrap();
+    (store, dir)
+}
+
 /// Drives the pending task `id` to `state` along legal moves, recording `error` on the last one.
 pub fn move_pending_task_to<S: TaskStore + ?Sized>(
     store: &S,

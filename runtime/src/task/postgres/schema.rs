@@ -79,6 +79,7 @@ pub(super) fn create_or_check(tx: &mut Tx<'_>) -> Result<Found, StoreError> {
         .map(|row| row.try_get(0))
         .transpose()
         .map_err(|error| StoreError::BadData {
+            task_id: None,
             detail: format!("triage_schema: column `version`: {error}"),
         })?
         .unwrap_or(POSTGRES_SCHEMA_VERSION);
@@ -88,6 +89,7 @@ pub(super) fn create_or_check(tx: &mut Tx<'_>) -> Result<Found, StoreError> {
         Ok(Found::Current)
     } else {
         Err(StoreError::BadData {
+            task_id: None,
             detail: format!("triage_schema: version {version} is not one this store writes"),
         })
     }
