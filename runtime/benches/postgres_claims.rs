@@ -81,6 +81,10 @@ fn prepare(store: &PostgresTaskStore, subtasks: usize) -> TaskId {
     assert!(store
         .transition(id, TaskState::Pending, TaskState::Running, None)
         .expect("run"));
+    // At step 1, where its subtasks are, so that `claim_next_subtask` finds them too.
+    assert!(store
+        .switch_step(id, TaskState::Running, Step::INIT, Step(1))
+        .expect("step"));
     let metas: Vec<Vec<u8>> = (0..subtasks).map(|n| n.to_string().into_bytes()).collect();
     store
         .create_subtasks(id, Step(1), &metas)
@@ -115,7 +119,7 @@ fn run_store(connection: &str, workers: usize, subtasks: usize, claims: Claims) 
         .collect();
     let id = prepare(&stores[0], subtasks);
     let barrier = Barrier::new(workers + 1);
-    thread::scope(|scope| {
+    let took = thread::scope(|scope| {
         for (n, store) in stores.iter().enumerate() {
             let barrier = &barrier;
             scope.spawn(move || {
@@ -137,7 +141,17 @@ fn run_store(connection: &str, workers: usize, subtasks: usize, claims: Claims) 
         // The scope joins every worker before it returns.
         started
     })
-    .elapsed()
+    .elapsed();
+    finish(&stores[0], id);
+    took
+}
+
+/// Ends the bench's task, so that the next run's claims see only their own.
+fn finish(store: &PostgresTaskStore, id: TaskId) {
+    assert!(store
+        .transition(id, TaskState::Running, TaskState::Succeed, None)
+        .expect("succeed"));
+    store.move_done_to_history().expect("history");
 }
 
 fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
@@ -147,7 +161,7 @@ fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
         .map(|_| Client::connect(connection, NoTls).expect("connect"))
         .collect();
     let barrier = Barrier::new(workers + 1);
-    thread::scope(|scope| {
+    let took = thread::scope(|scope| {
         for (n, mut client) in clients.into_iter().enumerate() {
             let barrier = &barrier;
             scope.spawn(move || {
@@ -195,5 +209,7 @@ fn run_bare(connection: &str, workers: usize, subtasks: usize) -> Duration {
         barrier.wait();
         Instant::now()
     })
-    .elapsed()
+    .elapsed();
+    finish(&setup, id);
+    took
 }

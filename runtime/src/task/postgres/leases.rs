@@ -26,23 +26,28 @@ const CLAIMED: &str = "s.id, s.task_id, s.step, s.state, s.meta, s.error, s.owne
 /// at its current step (higher priority first, then older tasks, then older subtasks).
 fn claim_sql(of_task: bool) -> String {
     let (filter, order) = if of_task {
-        ("s.task_id = $7 AND s.step = $8", "s.id")
+        ("s.task_id = $5 AND s.step = $6", "s.id")
     } else {
         ("s.step = t.step", "t.priority DESC, t.id, s.id")
     };
     // SKIP LOCKED: a row another claimer is taking is passed over, not waited for. The task is
     // read, not locked: a change that ends it locks its subtasks to cancel them, so a claim that
     // wins the subtask row first is canceled right after, and one that comes second skips it.
+    // The states are written out, not passed as parameters, so that the planner can use the
+    // partial index of unfinished subtasks.
+    let pending = SubtaskState::Pending.as_str();
+    let running = SubtaskState::Running.as_str();
     format!(
         "WITH candidate AS (\
              SELECT s.id, s.state AS prior_state, s.owner AS prior_owner \
              FROM triage_subtasks s JOIN triage_tasks t ON t.id = s.task_id \
              WHERE t.state = $1 AND {filter} \
-               AND (s.state = $3 OR (s.state = $4 AND s.lease_expires_at_ms <= $2)) \
+               AND (s.state = '{pending}' \
+                    OR (s.state = '{running}' AND s.lease_expires_at_ms <= $2)) \
              ORDER BY {order} LIMIT 1 \
              FOR UPDATE OF s SKIP LOCKED) \
-         UPDATE triage_subtasks s SET state = $4, owner = $5, \
-             fencing_token = s.fencing_token + 1, lease_expires_at_ms = $6 \
+         UPDATE triage_subtasks s SET state = '{running}', owner = $3, \
+             fencing_token = s.fencing_token + 1, lease_expires_at_ms = $4 \
          FROM candidate c WHERE s.id = c.id \
          RETURNING {CLAIMED}"
     )
@@ -62,8 +67,6 @@ impl PostgresTaskStore {
             let now = self.now_ms();
             let expires = now.saturating_add(duration_ms(lease));
             let running_task = TaskState::Running.as_str();
-            let pending = SubtaskState::Pending.as_str();
-            let running = SubtaskState::Running.as_str();
             let owner_name = owner.as_str();
             let row = match of {
                 Some((task_id, step)) => tx.query_opt(
@@ -71,25 +74,13 @@ impl PostgresTaskStore {
                     &[
                         &running_task,
                         &now,
-                        &pending,
-                        &running,
                         &owner_name,
                         &expires,
                         &task_id.0,
                         &step.0,
                     ],
                 )?,
-                None => tx.query_opt(
-                    &sql,
-                    &[
-                        &running_task,
-                        &now,
-                        &pending,
-                        &running,
-                        &owner_name,
-                        &expires,
-                    ],
-                )?,
+                None => tx.query_opt(&sql, &[&running_task, &now, &owner_name, &expires])?,
             };
             let Some(row) = row else {
                 return Ok(None);
