@@ -22,29 +22,24 @@ const CLAIMED: &str = "s.id, s.task_id, s.step, s.state, s.meta, s.error, s.owne
                        s.fencing_token, s.lease_expires_at_ms, \
                        c.prior_state AS prior_state, c.prior_owner AS prior_owner";
 
-/// The claim statement: of the task at the step when `of_task` is set, else of any running task
-/// at its current step (higher priority first, then older tasks, then older subtasks).
-fn claim_sql(of_task: bool) -> String {
-    let (filter, order) = if of_task {
-        ("s.task_id = $5 AND s.step = $6", "s.id")
-    } else {
-        ("s.step = t.step", "t.priority DESC, t.id, s.id")
-    };
-    // SKIP LOCKED: a row another claimer is taking is passed over, not waited for. The task is
-    // read, not locked: a change that ends it locks its subtasks to cancel them, so a claim that
-    // wins the subtask row first is canceled right after, and one that comes second skips it.
+/// The claim statement: the oldest claimable subtask of one task at one step, if the task is
+/// running.
+fn claim_sql() -> String {
     // The states are written out, not passed as parameters, so that the planner can use the
     // partial index of unfinished subtasks.
     let pending = SubtaskState::Pending.as_str();
     let running = SubtaskState::Running.as_str();
+    // SKIP LOCKED: a row another claimer is taking is passed over, not waited for. The task is
+    // read, not locked: a change that ends it locks its subtasks to cancel them, so a claim that
+    // wins the subtask row first is canceled right after, and one that comes second skips it.
     format!(
         "WITH candidate AS (\
              SELECT s.id, s.state AS prior_state, s.owner AS prior_owner \
              FROM triage_subtasks s JOIN triage_tasks t ON t.id = s.task_id \
-             WHERE t.state = $1 AND {filter} \
+             WHERE t.state = $1 AND s.task_id = $5 AND s.step = $6 \
                AND (s.state = '{pending}' \
                     OR (s.state = '{running}' AND s.lease_expires_at_ms <= $2)) \
-             ORDER BY {order} LIMIT 1 \
+             ORDER BY s.id LIMIT 1 \
              FOR UPDATE OF s SKIP LOCKED) \
          UPDATE triage_subtasks s SET state = '{running}', owner = $3, \
              fencing_token = s.fencing_token + 1, lease_expires_at_ms = $4 \
@@ -62,26 +57,43 @@ impl PostgresTaskStore {
         owner: &WorkerId,
         lease: Duration,
     ) -> Result<Option<Claim>, StoreError> {
-        let sql = claim_sql(of.is_some());
+        let sql = claim_sql();
         let claimed = self.session.transaction(|tx| {
             let now = self.now_ms();
             let expires = now.saturating_add(duration_ms(lease));
             let running_task = TaskState::Running.as_str();
             let owner_name = owner.as_str();
-            let row = match of {
-                Some((task_id, step)) => tx.query_opt(
-                    &sql,
-                    &[
-                        &running_task,
-                        &now,
-                        &owner_name,
-                        &expires,
-                        &task_id.0,
-                        &step.0,
-                    ],
-                )?,
-                None => tx.query_opt(&sql, &[&running_task, &now, &owner_name, &expires])?,
+            // Without a task, the running tasks in claim order (higher priority first, then
+            // older), each at its current step; the first that has a claimable subtask gives it.
+            // One task-specific claim at a time keeps every statement on the partial index.
+            let targets: Vec<(i64, i64)> = match of {
+                Some((task_id, step)) => vec![(task_id.0, step.0)],
+                None => tx
+                    .query(
+                        "SELECT id, step FROM triage_tasks WHERE state = $1 \
+                         ORDER BY priority DESC, id",
+                        &[&running_task],
+                    )?
+                    .iter()
+                    .map(|row| {
+                        let owner = Owner {
+                            task_id: None,
+                            what: "running task".to_owned(),
+                        };
+                        Ok((column(row, "id", &owner)?, column(row, "step", &owner)?))
+                    })
+                    .collect::<Result<_, StoreError>>()?,
             };
+            let mut row = None;
+            for (task_id, step) in targets {
+                row = tx.query_opt(
+                    &sql,
+                    &[&running_task, &now, &owner_name, &expires, &task_id, &step],
+                )?;
+                if row.is_some() {
+                    break;
+                }
+            }
             let Some(row) = row else {
                 return Ok(None);
             };
