@@ -1,10 +1,11 @@
-//! Claims, and every write made under a lease: one `UPDATE` conditioned on the subtask running
-//! under the lease's fencing token; when it matches no row, the same transaction finds out why.
+//! Claims, and every write made under a lease: one statement, committed on its own (no `BEGIN`
+//! and `COMMIT` round trips): a claim is one `UPDATE ... FOR UPDATE SKIP LOCKED`, a write under a
+//! lease one `UPDATE` conditioned on the subtask running under the lease's fencing token. When
+//! the write matches no row, a read finds out why.
 //!
-//! With the `failpoints` feature, crash-safety tests stop a claim before it commits
-//! (`task::claim_before_commit`) or after (`task::after_claim`, and `task::after_take_over`),
-//! and a heartbeat likewise (`task::heartbeat_before_commit`, `task::after_heartbeat`), as in the
-//! SQLite store.
+//! With the `failpoints` feature, crash-safety tests stop the worker right after a claim
+//! (`task::after_claim`, and `task::after_take_over` when it took an expired lease over) and after
+//! a heartbeat (`task::after_heartbeat`), as in the SQLite store.
 
 use std::time::Duration;
 
@@ -23,8 +24,13 @@ const CLAIMED: &str = "s.id, s.task_id, s.step, s.state, s.meta, s.error, s.owne
                        c.prior_state AS prior_state, c.prior_owner AS prior_owner";
 
 /// The claim statement: the oldest claimable subtask of one task at one step, if the task is
-/// running.
-fn claim_sql() -> String {
+/// running (and, with `at_current_step`, still at that step).
+fn claim_sql(at_current_step: bool) -> String {
+    let step_check = if at_current_step {
+        "AND t.step = s.step"
+    } else {
+        ""
+    };
     // The states are written out, not passed as parameters, so that the planner can use the
     // partial index of unfinished subtasks.
     let pending = SubtaskState::Pending.as_str();
@@ -36,7 +42,7 @@ fn claim_sql() -> String {
         "WITH candidate AS (\
              SELECT s.id, s.state AS prior_state, s.owner AS prior_owner \
              FROM triage_subtasks s JOIN triage_tasks t ON t.id = s.task_id \
-             WHERE t.state = $1 AND s.task_id = $5 AND s.step = $6 \
+             WHERE t.state = $1 AND s.task_id = $5 AND s.step = $6 {step_check} \
                AND (s.state = '{pending}' \
                     OR (s.state = '{running}' AND s.lease_expires_at_ms <= $2)) \
              ORDER BY s.id LIMIT 1 \
@@ -57,8 +63,8 @@ impl PostgresTaskStore {
         owner: &WorkerId,
         lease: Duration,
     ) -> Result<Option<Claim>, StoreError> {
-        let sql = claim_sql();
-        let claimed = self.session.transaction(|tx| {
+        let sql = claim_sql(of.is_none());
+        let claimed = self.session.single_statement(|tx| {
             let now = self.now_ms();
             let expires = now.saturating_add(duration_ms(lease));
             let running_task = TaskState::Running.as_str();
@@ -108,8 +114,6 @@ impl PostgresTaskStore {
                 .then_some(prior_owner)
                 .flatten()
                 .map(WorkerId);
-            #[cfg(feature = "failpoints")]
-            fail::fail_point!("task::claim_before_commit");
             let Some(lease) = subtask.lease() else {
                 return Err(StoreError::BadData {
                     task_id: Some(subtask.task_id),
@@ -138,7 +142,7 @@ impl PostgresTaskStore {
         lease: &Lease,
         extend: Duration,
     ) -> Result<Lease, StoreError> {
-        let extended = self.session.transaction(|tx| {
+        let extended = self.session.single_statement(|tx| {
             let expires = self.now_ms().saturating_add(duration_ms(extend));
             let changed = tx.execute(
                 "UPDATE triage_subtasks SET lease_expires_at_ms = $3 \
@@ -153,8 +157,6 @@ impl PostgresTaskStore {
             if changed == 0 {
                 return Err(why_not_held(tx, lease)?);
             }
-            #[cfg(feature = "failpoints")]
-            fail::fail_point!("task::heartbeat_before_commit");
             Ok(Lease {
                 expires_at: from_ms(expires),
                 ..lease.clone()
@@ -167,7 +169,7 @@ impl PostgresTaskStore {
 
     /// Gives the leased subtask back as pending with no owner.
     pub(super) fn release(&self, lease: &Lease) -> Result<(), StoreError> {
-        self.session.transaction(|tx| {
+        self.session.single_statement(|tx| {
             let changed = tx.execute(
                 "UPDATE triage_subtasks SET state = $3, owner = NULL, lease_expires_at_ms = NULL \
                  WHERE id = $1 AND fencing_token = $2 AND state = $4",
@@ -185,7 +187,7 @@ impl PostgresTaskStore {
         })
     }
 
-    /// Ends the leased subtask with `outcome`, in the caller's transaction.
+    /// Ends the leased subtask with `outcome`: on its own, or in the caller's transaction.
     pub(super) fn end_leased(
         &self,
         tx: &mut Tx<'_>,

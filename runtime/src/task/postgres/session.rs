@@ -78,6 +78,34 @@ impl Session {
             .map_err(crate::retry::RetryError::into_inner)
     }
 
+    /// Runs `body` with each statement committing on its own, under the same retry policy: for
+    /// operations whose one write is a single statement (a claim, a write under a lease), where
+    /// `BEGIN` and `COMMIT` would only add round trips. Reads `body` makes after that write (to
+    /// explain why it matched nothing) see later changes, which they must allow for.
+    pub(super) fn single_statement<T>(
+        &self,
+        mut body: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.retry
+            .run(|| {
+                let mut guard = self.live()?;
+                let outcome = match guard.as_mut() {
+                    Some(connection) => body(&mut Tx {
+                        runner: Runner::Autocommit(&mut connection.client),
+                        statements: &mut connection.statements,
+                    }),
+                    None => Err(StoreError::ConnectionLost {
+                        detail: "no connection".to_owned(),
+                    }),
+                };
+                if let Err(StoreError::ConnectionLost { .. }) = outcome {
+                    *guard = None;
+                }
+                outcome
+            })
+            .map_err(crate::retry::RetryError::into_inner)
+    }
+
     fn attempt<T>(
         &self,
         body: &mut impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
@@ -113,14 +141,14 @@ impl Session {
             .start()
             .map_err(|error| store_error(&error))?;
         let mut tx = Tx {
-            transaction,
+            runner: Runner::Transaction(transaction),
             statements: &mut connection.statements,
         };
         // An error drops the transaction, which rolls it back.
         let value = body(&mut tx)?;
-        tx.transaction
-            .commit()
-            .map_err(|error| commit_error(&error))?;
+        if let Runner::Transaction(transaction) = tx.runner {
+            transaction.commit().map_err(|error| commit_error(&error))?;
+        }
         Ok(value)
     }
 
@@ -134,10 +162,18 @@ impl Session {
             .unwrap_or_else(PoisonError::into_inner);
         if guard.as_ref().is_none_or(|live| live.client.is_closed()) {
             *guard = None;
-            let client = self
+            let mut client = self
                 .config
                 .connect(NoTls)
                 .map_err(|error| connect_error(&error))?;
+            // Statements outside an explicit transaction run at the store's level too.
+            if self.isolation == Isolation::Serializable {
+                client
+                    .batch_execute(
+                        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                    )
+                    .map_err(|error| store_error(&error))?;
+            }
             *guard = Some(Connection {
                 client,
                 statements: HashMap::new(),
@@ -159,9 +195,17 @@ fn connect_error(error: &postgres::Error) -> StoreError {
     }
 }
 
-/// An open transaction, with the connection's prepared statements.
+/// Where statements run: an open transaction, or the connection itself, where each statement
+/// commits on its own.
+enum Runner<'a> {
+    Transaction(Transaction<'a>),
+    Autocommit(&'a mut Client),
+}
+
+/// An open transaction (or a connection in autocommit), with the connection's prepared
+/// statements.
 pub(super) struct Tx<'a> {
-    transaction: Transaction<'a>,
+    runner: Runner<'a>,
     statements: &'a mut HashMap<String, Statement>,
 }
 
@@ -171,10 +215,11 @@ impl Tx<'_> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .transaction
-            .prepare(sql)
-            .map_err(|error| store_error(&error))?;
+        let prepared = match &mut self.runner {
+            Runner::Transaction(transaction) => transaction.prepare(sql),
+            Runner::Autocommit(client) => client.prepare(sql),
+        };
+        let statement = prepared.map_err(|error| store_error(&error))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -186,9 +231,11 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
         let statement = self.prepared(sql)?;
-        self.transaction
-            .query(&statement, params)
-            .map_err(|error| store_error(&error))
+        match &mut self.runner {
+            Runner::Transaction(transaction) => transaction.query(&statement, params),
+            Runner::Autocommit(client) => client.query(&statement, params),
+        }
+        .map_err(|error| store_error(&error))
     }
 
     /// The row of a query that returns at most one.
@@ -198,9 +245,11 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
         let statement = self.prepared(sql)?;
-        self.transaction
-            .query_opt(&statement, params)
-            .map_err(|error| store_error(&error))
+        match &mut self.runner {
+            Runner::Transaction(transaction) => transaction.query_opt(&statement, params),
+            Runner::Autocommit(client) => client.query_opt(&statement, params),
+        }
+        .map_err(|error| store_error(&error))
     }
 
     /// How many rows a statement changed.
@@ -210,15 +259,19 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, StoreError> {
         let statement = self.prepared(sql)?;
-        self.transaction
-            .execute(&statement, params)
-            .map_err(|error| store_error(&error))
+        match &mut self.runner {
+            Runner::Transaction(transaction) => transaction.execute(&statement, params),
+            Runner::Autocommit(client) => client.execute(&statement, params),
+        }
+        .map_err(|error| store_error(&error))
     }
 
     /// Runs statements without parameters, as one batch (schema changes).
     pub(super) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.transaction
-            .batch_execute(sql)
-            .map_err(|error| store_error(&error))
+        match &mut self.runner {
+            Runner::Transaction(transaction) => transaction.batch_execute(sql),
+            Runner::Autocommit(client) => client.batch_execute(sql),
+        }
+        .map_err(|error| store_error(&error))
     }
 }

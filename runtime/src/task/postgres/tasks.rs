@@ -185,7 +185,7 @@ impl TaskStore for PostgresTaskStore {
 
     fn finish_subtask(&self, lease: &Lease, outcome: SubtaskOutcome) -> Result<(), StoreError> {
         self.session
-            .transaction(|tx| self.end_leased(tx, lease, &outcome))
+            .single_statement(|tx| self.end_leased(tx, lease, &outcome))
     }
 
     fn fail_subtask_and_revert(
