@@ -98,7 +98,8 @@ fn default_retry() -> Result<RetryPolicy, StoreError> {
         })
 }
 
-/// A [`TaskStore`] in a PostgreSQL database, for a fleet of executors that share it.
+/// A [`TaskStore`](super::TaskStore) in a PostgreSQL database, for a fleet of executors that
+/// share it.
 ///
 /// Each store holds one connection, made again when it breaks. Claims take the first claimable
 /// subtask with `FOR UPDATE SKIP LOCKED`, so claimers on other connections never wait on each
