@@ -14,6 +14,8 @@ mod meta;
 mod reorg;
 mod resume;
 mod validate;
+#[cfg(feature = "worker")]
+mod worker;
 
 pub use catalog::{IndexInfo, MemorySchemaCatalog, SchemaCatalog, TableInfo};
 pub use error::{BackfillError, MetaField};
@@ -27,3 +29,5 @@ pub use meta::{
 pub use reorg::{backfill_task_key, Element, ReorgInfo, COLUMN_ELEMENT_KEY, INDEX_ELEMENT_KEY};
 pub use resume::{resume_or_submit_backfill, BackfillStart, BACKFILL_TASK_TYPE};
 pub use validate::validate_backfill_task_meta;
+#[cfg(feature = "worker")]
+pub use worker::{BackfillWorkError, BackfillWorkerHandler, CurrentJobs};

@@ -138,7 +138,14 @@ impl Tables {
                 (claimable && wanted(subtask, task)).then_some((task, subtask.id))
             })
             .collect();
-        candidates.sort_by_key(|(task, id)| (std::cmp::Reverse(task.priority), task.id, *id));
+        // Expired leases first, then pending subtasks; each by task priority, task, subtask.
+        candidates.sort_by_key(|(task, id)| {
+            let pending = self
+                .subtasks
+                .get(id)
+                .is_some_and(|subtask| subtask.state == SubtaskState::Pending);
+            (pending, std::cmp::Reverse(task.priority), task.id, *id)
+        });
         let id = candidates.first()?.1;
         let subtask = self.subtasks.get_mut(&id)?;
         let taken_over_from = if subtask.state == SubtaskState::Running {

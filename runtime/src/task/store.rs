@@ -68,7 +68,7 @@ use crate::Classify;
 /// let store = MemoryTaskStore::with_clock(Arc::new(clock.clone()));
 /// let task = store.create_task(&NewTask::new("k", "backfill", Vec::new()))?;
 /// store.transition(task, TaskState::Pending, TaskState::Running, None)?;
-/// store.create_subtasks(task, Step(1), &[b"rows 0..1000".to_vec()])?;
+/// store.create_subtasks(task, Step::INIT, &[b"rows 0..1000".to_vec()])?;
 ///
 /// let lease = Duration::from_secs(10);
 /// let a = store.claim_next_subtask(&WorkerId::new("a"), lease)?.expect("one pending");
@@ -138,10 +138,11 @@ pub trait TaskStore {
         metas: &[Vec<u8>],
     ) -> Result<Vec<SubtaskId>, StoreError>;
 
-    /// Claims for `owner` the oldest claimable subtask of the task at the step, with a lease of
-    /// `lease` from now; `None` when there is none. Claimable means: the task is running, and the
-    /// subtask is pending, or running under a lease that has expired. Two claimers never hold
-    /// the same subtask under a live lease.
+    /// Claims for `owner` a claimable subtask of the task at the step, with a lease of `lease`
+    /// from now; `None` when there is none. Claimable means: the task is running, and the
+    /// subtask is pending, or running under a lease that has expired. Expired leases are taken
+    /// over first, then the oldest pending subtask is claimed. Two claimers never hold the same
+    /// subtask under a live lease.
     fn claim_subtask(
         &self,
         task_id: TaskId,
@@ -151,8 +152,8 @@ pub trait TaskStore {
     ) -> Result<Option<Claim>, StoreError>;
 
     /// Claims for `owner` a claimable subtask of any running task, at that task's current step:
-    /// tasks of higher priority first, then older tasks, then older subtasks. `None` when there is
-    /// none.
+    /// expired leases first, then pending subtasks; within each, tasks of higher priority first,
+    /// then older tasks, then older subtasks. `None` when there is none.
     fn claim_next_subtask(
         &self,
         owner: &WorkerId,

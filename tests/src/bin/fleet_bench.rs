@@ -21,9 +21,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use triage::retry::RetryPolicy;
 use triage::task::{
     change_notifier, Lease, NewTask, Shutdown, SqliteTaskStore, Step, Subtask, SubtaskHandler,
-    SubtaskOutcome, SubtaskState, Task, TaskId, TaskState, TaskStore, Worker, WorkerConfig,
-    WorkerId,
+    SubtaskOutcome, SubtaskState, Task, TaskState, TaskStore, Worker, WorkerConfig, WorkerId,
 };
+use triage::Classify;
 use triage_tests::fleet::{open_store, WorkerArgs, FLEET_JOB};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -34,23 +34,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 4_000,
     };
     let dir = tempfile::tempdir()?;
-    println!("{subtasks} subtasks per run, SQLite in WAL mode, one connection per worker\n");
+    println!(
+        "{subtasks} subtasks per run, best of 3, SQLite in WAL mode, one connection per worker\n"
+    );
     println!("| workers | bare SQL | TaskStore | ratio | Worker loop | ratio |");
     println!("|---|---|---|---|---|---|");
     for workers in [1, 4] {
-        let bare = rate(subtasks, || {
-            bare_loop(&fresh(&dir, "bare", workers, subtasks)?, workers)
-        })?;
-        let store = rate(subtasks, || {
-            store_loop(&fresh(&dir, "store", workers, subtasks)?, workers)
-        })?;
-        let worker = rate(subtasks, || {
-            worker_loop(
-                &fresh(&dir, "worker", workers, subtasks)?,
-                workers,
-                subtasks,
-            )
-        })?;
+        // Best of three rounds, the three loops taking turns within each round, so that a
+        // passing load on the machine hurts no loop more than another.
+        let (mut bare, mut store, mut worker) = (0.0_f64, 0.0_f64, 0.0_f64);
+        for round in 0..3 {
+            let name = |what: &str| format!("{what}-{round}");
+            bare = bare.max(rate(subtasks, || {
+                bare_loop(&fresh(&dir, &name("bare"), workers, subtasks)?, workers)
+            })?);
+            store = store.max(rate(subtasks, || {
+                store_loop(&fresh(&dir, &name("store"), workers, subtasks)?, workers)
+            })?);
+            worker = worker.max(rate(subtasks, || {
+                worker_loop(
+                    &fresh(&dir, &name("worker"), workers, subtasks)?,
+                    workers,
+                    subtasks,
+                )
+            })?);
+        }
         println!(
             "| {workers} | {bare:.0}/s | {store:.0}/s | {:.2}x | {worker:.0}/s | {:.2}x |",
             store / bare,
@@ -113,13 +121,20 @@ fn store_loop(path: &Path, workers: usize) -> Run {
         let store = SqliteTaskStore::open(&path).map_err(|e| e.to_string())?;
         let me = WorkerId::new(format!("w{n}"));
         loop {
-            let claimed = store
-                .claim_next_subtask(&me, LEASE)
-                .map_err(|e| e.to_string())?;
-            let Some(claim) = claimed else { return Ok(()) };
-            store
-                .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
-                .map_err(|e| e.to_string())?;
+            // A busy store is waited out and tried again, in both loops alike.
+            let claim = match store.claim_next_subtask(&me, LEASE) {
+                Ok(Some(claim)) => claim,
+                Ok(None) => return Ok(()),
+                Err(error) if error.is_retryable() => continue,
+                Err(error) => return Err(error.to_string()),
+            };
+            loop {
+                match store.finish_subtask(&claim.lease, SubtaskOutcome::Succeed) {
+                    Ok(()) => break,
+                    Err(error) if error.is_retryable() => continue,
+                    Err(error) => return Err(error.to_string()),
+                }
+            }
         }
     })
 }
@@ -139,29 +154,29 @@ fn bare_loop(path: &Path, workers: usize) -> Run {
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(bare)?;
         let owner = format!("w{n}");
+        let mut claimed: Option<(i64, i64)> = None;
         loop {
-            let now = now_ms();
-            let tx = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(bare)?;
-            let found: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT s.id FROM subtasks s JOIN tasks t ON t.id = s.task_id \
-                     WHERE t.state = 'running' AND s.step = t.step AND (s.state = 'pending' \
-                     OR (s.state = 'running' AND s.lease_expires_at_ms <= ?1)) \
-                     ORDER BY t.priority DESC, t.id, s.id LIMIT 1",
-                )
-                .and_then(|mut s| s.query_row([now], |row| row.get(0)).optional())
-                .map_err(bare)?;
-            let Some(id) = found else { return Ok(()) };
-            let token: i64 = tx
-                .prepare_cached(
-                    "UPDATE subtasks SET state = 'running', owner = ?2, token = token + 1, \
-                     lease_expires_at_ms = ?3 WHERE id = ?1 RETURNING token",
-                )
-                .and_then(|mut s| s.query_row(params![id, owner, now + 30_000], |row| row.get(0)))
-                .map_err(bare)?;
-            tx.commit().map_err(bare)?;
+            let step = bare_step(&mut connection, &owner, &mut claimed);
+            match step {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(error)
+                    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {}
+                Err(error) => return Err(bare(error)),
+            }
+        }
+    })
+}
+
+/// One claim or one finish of the bare loop; `false` when nothing is left.
+fn bare_step(
+    connection: &mut Connection,
+    owner: &str,
+    claimed: &mut Option<(i64, i64)>,
+) -> Result<bool, rusqlite::Error> {
+    let bare = |error: rusqlite::Error| error;
+    {
+        if let Some((id, token)) = *claimed {
             let tx = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(bare)?;
@@ -170,7 +185,7 @@ fn bare_loop(path: &Path, workers: usize) -> Run {
                 .and_then(|mut s| s.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))))
                 .map_err(bare)?;
             if state != "running" || current != token {
-                return Err(format!("subtask {id} lost"));
+                return Err(rusqlite::Error::InvalidQuery);
             }
             tx.prepare_cached(
                 "UPDATE subtasks SET state = 'succeed', error = COALESCE(NULL, error), \
@@ -179,8 +194,47 @@ fn bare_loop(path: &Path, workers: usize) -> Run {
             .and_then(|mut s| s.execute([id]))
             .map_err(bare)?;
             tx.commit().map_err(bare)?;
+            *claimed = None;
+            return Ok(true);
         }
-    })
+        {
+            let now = now_ms();
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(bare)?;
+            let expired: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT s.id FROM subtasks s JOIN tasks t ON t.id = s.task_id \
+                     WHERE s.state = 'running' AND s.lease_expires_at_ms <= ?1 \
+                     AND t.state = 'running' AND s.step = t.step \
+                     ORDER BY t.priority DESC, t.id, s.id LIMIT 1",
+                )
+                .and_then(|mut s| s.query_row([now], |row| row.get(0)).optional())
+                .map_err(bare)?;
+            let found: Option<i64> = match expired {
+                Some(id) => Some(id),
+                None => tx
+                    .prepare_cached(
+                        "SELECT s.id FROM tasks t JOIN subtasks s ON s.task_id = t.id \
+                         WHERE t.state = 'running' AND s.step = t.step AND s.state = 'pending' \
+                         ORDER BY t.priority DESC, t.id, s.id LIMIT 1",
+                    )
+                    .and_then(|mut s| s.query_row([], |row| row.get(0)).optional())
+                    .map_err(bare)?,
+            };
+            let Some(id) = found else { return Ok(false) };
+            let token: i64 = tx
+                .prepare_cached(
+                    "UPDATE subtasks SET state = 'running', owner = ?2, token = token + 1, \
+                     lease_expires_at_ms = ?3 WHERE id = ?1 RETURNING token",
+                )
+                .and_then(|mut s| s.query_row(params![id, owner, now + 30_000], |row| row.get(0)))
+                .map_err(bare)?;
+            tx.commit().map_err(bare)?;
+            *claimed = Some((id, token));
+            Ok(true)
+        }
+    }
 }
 
 fn now_ms() -> i64 {
@@ -209,8 +263,8 @@ fn worker_loop(path: &Path, workers: usize, subtasks: usize) -> Run {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let checker = SqliteTaskStore::open(path)?;
-    let task = TaskId(1);
+    // Counted with one query on its own connection, not by reading every subtask.
+    let checker = Connection::open(path)?;
     let shutdown = Shutdown::new();
     let started = Instant::now();
     runtime.block_on(async {
@@ -231,12 +285,12 @@ fn worker_loop(path: &Path, workers: usize, subtasks: usize) -> Run {
         }
         loop {
             tokio::time::sleep(Duration::from_millis(5)).await;
-            let done = checker
-                .subtasks(task)?
-                .iter()
-                .filter(|s| s.state == SubtaskState::Succeed)
-                .count();
-            if done == subtasks {
+            let done: i64 = checker.query_row(
+                "SELECT COUNT(*) FROM subtasks WHERE state = ?1",
+                [SubtaskState::Succeed.as_str()],
+                |row| row.get(0),
+            )?;
+            if usize::try_from(done)? == subtasks {
                 break;
             }
         }

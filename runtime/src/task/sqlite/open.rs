@@ -65,7 +65,8 @@ const MIGRATE_V1_TO_V2: &str = "
     ALTER TABLE subtask_history ADD COLUMN owner TEXT;
     ALTER TABLE subtask_history ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE subtask_history ADD COLUMN lease_expires_at_ms INTEGER;
-    CREATE INDEX tasks_by_state ON tasks (state, priority);";
+    CREATE INDEX tasks_by_state ON tasks (state, priority DESC, id);
+    CREATE INDEX subtasks_by_lease ON subtasks (state, lease_expires_at_ms);";
 
 /// Refuses a path SQLite would read as a URI, and an existing file that cannot be a SQLite
 /// database (empty, truncated, another format), before SQLite sees it: SQLite would silently
