@@ -2,8 +2,8 @@
 //! supervisor that kills it, with the store chosen by a URL so that the same harness runs on
 //! every store.
 //!
-//! - Store URLs: `sqlite:PATH` (the embedded store), and with the feature `postgres`
-//!   `postgres:CONNECTION` (a libpq connection string, e.g. `postgres:host=/tmp dbname=tasks`).
+//! - Store URLs: `sqlite:PATH` (the embedded store), and `postgres:CONNECTION` (a libpq
+//!   connection string, e.g. `postgres:host=/tmp dbname=tasks`).
 //!   Other schemes are refused by [`open_store`] with a message listing the ones this build
 //!   knows.
 //! - The work: each subtask's effect is an upsert into a SQLite file of effects keyed by subtask
@@ -29,17 +29,12 @@ pub fn open_store(url: &str) -> Result<SharedStore, String> {
         Some(("sqlite", path)) => SqliteTaskStore::open(path)
             .map(|store| Arc::new(store) as SharedStore)
             .map_err(|error| error.to_string()),
-        #[cfg(feature = "postgres")]
         Some(("postgres", connection)) => triage::task::PostgresTaskStore::connect(connection)
             .map(|store| Arc::new(store) as SharedStore)
             .map_err(|error| error.to_string()),
         _ => Err(format!(
-            "unsupported store URL `{url}`: this build knows `sqlite:PATH`{}",
-            if cfg!(feature = "postgres") {
-                " and `postgres:CONNECTION` (a libpq connection string)"
-            } else {
-                ""
-            }
+            "unsupported store URL `{url}`: this build knows `sqlite:PATH` and \
+             `postgres:CONNECTION` (a libpq connection string)"
         )),
     }
 }
