@@ -2,8 +2,10 @@
 //! supervisor that kills it, with the store chosen by a URL so that the same harness runs on
 //! every store.
 //!
-//! - Store URLs: `sqlite:PATH` (the embedded store). Other schemes are refused by
-//!   [`open_store`] with a message listing the ones this build knows.
+//! - Store URLs: `sqlite:PATH` (the embedded store), and `postgres:CONNECTION` (a libpq
+//!   connection string, e.g. `postgres:host=/tmp dbname=tasks`).
+//!   Other schemes are refused by [`open_store`] with a message listing the ones this build
+//!   knows.
 //! - The work: each subtask's effect is an upsert into a SQLite file of effects keyed by subtask
 //!   id, which keeps the row with the greatest fencing token, so a worker whose lease was taken
 //!   over cannot overwrite the effect of the worker that took it.
@@ -27,8 +29,12 @@ pub fn open_store(url: &str) -> Result<SharedStore, String> {
         Some(("sqlite", path)) => SqliteTaskStore::open(path)
             .map(|store| Arc::new(store) as SharedStore)
             .map_err(|error| error.to_string()),
+        Some(("postgres", connection)) => triage::task::PostgresTaskStore::connect(connection)
+            .map(|store| Arc::new(store) as SharedStore)
+            .map_err(|error| error.to_string()),
         _ => Err(format!(
-            "unsupported store URL `{url}`: this build knows `sqlite:PATH`"
+            "unsupported store URL `{url}`: this build knows `sqlite:PATH` and \
+             `postgres:CONNECTION` (a libpq connection string)"
         )),
     }
 }

@@ -13,6 +13,8 @@ mod lease;
 mod memory;
 mod model;
 mod notify;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 mod state;
 mod store;
@@ -26,6 +28,8 @@ pub use lease::{
 pub use memory::MemoryTaskStore;
 pub use model::{NewTask, Step, Subtask, SubtaskId, SubtaskOutcome, Task, TaskId};
 pub use notify::{change_notifier, ChangeListener, ChangeNotifier};
+#[cfg(feature = "postgres")]
+pub use postgres::{Isolation, PostgresOptions, PostgresTaskStore, POSTGRES_SCHEMA_VERSION};
 pub use sqlite::{SqliteOptions, SqliteTaskStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use state::{SubtaskState, TaskState, UnknownState, SUBTASK_TRANSITIONS, TASK_TRANSITIONS};
 pub use store::{StoreError, TaskStore};

@@ -341,6 +341,35 @@ pub enum StoreError {
         /// The state asked for.
         to: SubtaskState,
     },
+    /// The database rolled the transaction back because it conflicted with another one
+    /// (PostgreSQL's serialization failure `40001` or deadlock `40P01`): running it again can
+    /// succeed.
+    #[error("task store transaction conflicted with another ({code}): {detail}")]
+    #[retryable]
+    Conflict {
+        /// The SQLSTATE.
+        code: String,
+        /// What the database said.
+        detail: String,
+    },
+    /// The connection to the database server broke before the change was committed, or no
+    /// connection could be made: nothing was written, and a new connection can succeed.
+    #[error("lost the connection to the task store: {detail}")]
+    #[retryable]
+    ConnectionLost {
+        /// What the client or the server said.
+        detail: String,
+    },
+    /// The connection broke while the server was committing: the change may or may not have been
+    /// written. Not retried blindly; read the state again to find out.
+    #[error(
+        "lost the connection to the task store while committing; the outcome is unknown: {detail}"
+    )]
+    #[terminal]
+    OutcomeUnknown {
+        /// What the client said.
+        detail: String,
+    },
     /// Any other failure of the storage engine.
     #[error("task store failed ({code}): {detail}")]
     #[terminal]
