@@ -46,8 +46,8 @@
 //! - the attempts are exhausted;
 //! - the deadline passed: it counts from the start of the first attempt, sleeps included; no
 //!   attempt starts after it, and the last sleep is trimmed to end at it (with the system clock on
-//!   Linux the start is stamped by the coarse monotonic clock, rounded down, so the deadline may
-//!   come a few milliseconds early, never late);
+//!   64-bit Linux the start is stamped by the coarse monotonic clock, rounded down, so the
+//!   deadline may come a few milliseconds early, never late);
 //! - the [`RetryBudget`] has no retry left.
 //!
 //! # What is retried
@@ -95,7 +95,13 @@ mod budget;
 mod call;
 mod classifier;
 mod clock;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+// Only where `struct timespec` is certainly two `long`s: on 32-bit targets its layout depends on
+// the C library and its time64 settings (x32 and riscv32 have a 64-bit `tv_sec`), and a wrong
+// layout would let the C library write past the struct.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    target_pointer_width = "64"
+))]
 mod coarse;
 mod decide;
 mod error;
