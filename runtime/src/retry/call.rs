@@ -209,13 +209,8 @@ where
         let mut attempts = Attempts::new(policy, started);
         let mut error = first;
         loop {
-            let delay = match attempts.after_failure(self.classifier.known_link(&error)) {
-                Next::Retry(delay) => delay,
-                Next::Stop(reason) => return Err(attempts.stop(reason, error)),
-            };
-            attempts.announce_retry(delay, &error);
-            self.notify.notify(&error, delay);
-            drop(error);
+            let delay =
+                decide_after_failure(&mut attempts, &self.classifier, &mut self.notify, error)?;
             policy.clock.sleep(delay);
             match (self.operation)() {
                 Ok(value) => {
@@ -276,13 +271,8 @@ where
         let mut attempts = Attempts::new(policy, started);
         let mut error = first;
         loop {
-            let delay = match attempts.after_failure(self.classifier.known_link(&error)) {
-                Next::Retry(delay) => delay,
-                Next::Stop(reason) => return Err(attempts.stop(reason, error)),
-            };
-            attempts.announce_retry(delay, &error);
-            self.notify.notify(&error, delay);
-            drop(error);
+            let delay =
+                decide_after_failure(&mut attempts, &self.classifier, &mut self.notify, error)?;
             policy.clock.sleep_async(delay).await;
             match (self.operation)().await {
                 Ok(value) => {
@@ -292,6 +282,30 @@ where
                 Err(next) => error = next,
             }
         }
+    }
+}
+
+/// What every run does after a failed attempt: the delay before the next attempt, announced to
+/// `tracing`, the policy's hook and the run's `notify`; or the final error. The error is dropped
+/// before the sleep.
+pub(crate) fn decide_after_failure<E, C, N>(
+    attempts: &mut Attempts<'_>,
+    classifier: &C,
+    notify: &mut N,
+    error: E,
+) -> Result<Duration, RetryError<E>>
+where
+    C: Classifier<E>,
+    N: Notify<E>,
+    E: fmt::Display,
+{
+    match attempts.after_failure(classifier.known_link(&error)) {
+        Next::Retry(delay) => {
+            attempts.announce_retry(delay, &error);
+            notify.notify(&error, delay);
+            Ok(delay)
+        }
+        Next::Stop(reason) => Err(attempts.stop(reason, error)),
     }
 }
 
