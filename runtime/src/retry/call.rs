@@ -108,8 +108,10 @@ where
 ///
 /// - [`notify`](Retrying::notify): a hook of this run that sees each retried error, typed;
 /// - [`classify_with`](Retrying::classify_with): verdicts from a custom [`Classifier`];
-/// - [`by_chain`](Retrying::by_chain): verdicts of type-erased errors (`Box<dyn Error + Send +
-///   Sync>`, `anyhow::Error`) from their chain, with [`classify`](crate::classify).
+/// - [`by_chain`](Retrying::by_chain): verdicts from the chain, with
+///   [`classify`](crate::classify), of an error that derefs to `dyn Error` but is not `Classify`
+///   itself (`anyhow::Error` without the `anyhow` feature); `Box<dyn Error + Send + Sync>` needs
+///   no call, as it is `Classify` by its chain.
 #[must_use = "a retry does nothing until it is called (`.call()`) or awaited"]
 pub struct Retrying<'p, F, T, E, C = ByType, N = NoNotify> {
     pub(crate) policy: &'p RetryPolicy,
@@ -169,6 +171,8 @@ impl<'p, F, T, E, C, N> Retrying<'p, F, T, E, C, N> {
 
     /// Classifies a type-erased error by its chain with [`classify`](crate::classify): the
     /// outermost link whose type is known decides, and an error with no known link is terminal.
+    /// The verdicts are those of `Classify` for `dyn Error`, so a `Box<dyn Error + Send + Sync>`
+    /// needs no `by_chain`; it is for errors that deref to `dyn Error` without being `Classify`.
     #[inline]
     pub fn by_chain(self) -> Retrying<'p, F, T, E, ByChain, N>
     where

@@ -52,11 +52,14 @@
 //!
 //! # What is retried
 //!
-//! The verdict of each error comes from [`Classify`](crate::Classify) by default, from
-//! [`classify`](crate::classify)'s chain walk with [`by_chain`](Retrying::by_chain) (for
-//! `Box<dyn Error + Send + Sync>` and `anyhow::Error`), or from any [`Classifier`] with
-//! [`classify_with`](Retrying::classify_with). No predicate is ever needed, and no conversion
-//! turns an unknown error into a retryable one.
+//! The verdict of each error comes from [`Classify`](crate::Classify) by default. Type-erased
+//! errors need nothing more: `Box<dyn Error + Send + Sync>` (every form of `dyn Error`) is
+//! `Classify` by its chain, and so are `anyhow::Error` and `eyre::Report` with the features of
+//! those names. [`by_chain`](Retrying::by_chain) walks the chain with
+//! [`classify`](crate::classify) for any other error that derefs to `dyn Error` (`anyhow::Error`
+//! without its feature), and [`classify_with`](Retrying::classify_with) takes any
+//! [`Classifier`]. No predicate is ever needed, and no conversion turns an unknown error into a
+//! retryable one.
 //!
 //! # Between attempts
 //!
