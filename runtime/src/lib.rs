@@ -23,6 +23,20 @@
 //! assert_eq!(BackfillError::StaleTaskMeta { index_id: 1 }.verdict(), Verdict::Terminal);
 //! assert!(BackfillError::NotLeader.is_retryable());
 //! ```
+//!
+//! # Features
+//!
+//! The default build is the derive, verdicts, chains ([`classify`], [`Annotated`]) and the
+//! [`retry`] executor: no C code, no serde, no platform-specific crate.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `tokio` | async retries on the system clock sleep with `tokio::time::sleep` |
+//! | `anyhow` | `Classify` for `anyhow::Error`, by its chain |
+//! | `eyre` | `Classify` for `eyre::Report`, by its chain |
+//! | `tasks` | the task framework (`task`), with an embedded SQLite store |
+//! | `backfill` | the backfill task metadata, its validator and step executor (`backfill`); implies `tasks` |
+//! | `failpoints` | failpoints in the task store and backfill flow, for crash-safety tests |
 #![warn(missing_docs)]
 
 // The derive names everything `::triage::...`; this lets triage derive `Classify` for its own errors.

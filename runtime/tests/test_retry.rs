@@ -709,3 +709,23 @@ fn extreme_delays_do_not_panic() {
         assert_eq!(err.reason(), StopReason::DeadlinePassed);
     }
 }
+
+#[test]
+fn zero_exponential_backoff_stays_zero_however_many_retries() {
+    // Past 1024 retries the growth factor overflows to infinity; zero times infinity must not
+    // turn into the cap.
+    let clock = FakeClock::new();
+    let policy = fake(&clock, RetryPolicy::attempts(n(1100)))
+        .without_budget()
+        .with_backoff(Backoff::exponential(Duration::ZERO).with_jitter(Jitter::None));
+    let err = (|| Err::<(), _>(Failure::Transient))
+        .retry(&policy)
+        .call()
+        .unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::Exhausted, 1100)
+    );
+    assert_eq!(clock.sleeps().len(), 1099);
+    assert!(clock.sleeps().iter().all(Duration::is_zero));
+}

@@ -165,3 +165,39 @@ fn an_enum_delegating_to_boxed_errors_is_known_when_boxed_again() {
     )))));
     assert!(nested.is_terminal());
 }
+
+/// The outer error of a chain that leads back out to itself: a `Loop` holds a `BackOut`, whose
+/// `source()` is that `Loop` again.
+static OUTER_LOOP: std::sync::OnceLock<Loop> = std::sync::OnceLock::new();
+
+#[derive(Debug, thiserror::Error, Classify)]
+#[error("loop")]
+#[delegate]
+struct Loop(Box<dyn Error + Send + Sync>);
+
+#[derive(Debug)]
+struct BackOut;
+
+impl std::fmt::Display for BackOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("back out")
+    }
+}
+
+impl Error for BackOut {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        OUTER_LOOP
+            .get()
+            .map(|outer| outer as &(dyn Error + 'static))
+    }
+}
+
+#[test]
+fn a_chain_that_leads_back_out_is_terminal_not_a_stack_overflow() {
+    let outer = OUTER_LOOP.get_or_init(|| Loop(Box::new(BackOut)));
+    // Each walk finds `Loop`, whose verdict walks its boxed error's chain, which finds `Loop`
+    // again: only the bound on nested walks ends it, and the innermost walk answers unknown.
+    assert!(outer.is_terminal());
+    assert_eq!(triage::classify(outer), Some(Verdict::Terminal));
+    assert_eq!(outer.retry_after(), None);
+}

@@ -201,10 +201,16 @@ impl Delays<'_> {
                 cap,
                 jitter,
             } => {
-                let exponent = i32::try_from(self.retries - 1).unwrap_or(i32::MAX);
-                let grown = initial.as_secs_f64() * multiplier.powi(exponent);
-                // Past the cap (or past what a Duration holds) the cap applies.
-                let base = Duration::try_from_secs_f64(grown).map_or(*cap, |grown| grown.min(*cap));
+                // A zero initial delay stays zero: past 1024 retries the factor is infinite, and
+                // zero times infinity (NaN) would otherwise read as "past the cap".
+                let base = if initial.is_zero() {
+                    Duration::ZERO
+                } else {
+                    let exponent = i32::try_from(self.retries - 1).unwrap_or(i32::MAX);
+                    let grown = initial.as_secs_f64() * multiplier.powi(exponent);
+                    // Past the cap (or past what a Duration holds) the cap applies.
+                    Duration::try_from_secs_f64(grown).map_or(*cap, |grown| grown.min(*cap))
+                };
                 Some(match jitter {
                     Jitter::Full => scale(base, unit_interval(random.next_u64())),
                     Jitter::Equal => {

@@ -108,8 +108,10 @@ where
 ///
 /// - [`notify`](Retrying::notify): a hook of this run that sees each retried error, typed;
 /// - [`classify_with`](Retrying::classify_with): verdicts from a custom [`Classifier`];
-/// - [`by_chain`](Retrying::by_chain): verdicts of type-erased errors (`Box<dyn Error + Send +
-///   Sync>`, `anyhow::Error`) from their chain, with [`classify`](crate::classify).
+/// - [`by_chain`](Retrying::by_chain): verdicts from the chain, with
+///   [`classify`](crate::classify), of an error that derefs to `dyn Error` but is not `Classify`
+///   itself (`anyhow::Error` without the `anyhow` feature); `Box<dyn Error + Send + Sync>` needs
+///   no call, as it is `Classify` by its chain.
 #[must_use = "a retry does nothing until it is called (`.call()`) or awaited"]
 pub struct Retrying<'p, F, T, E, C = ByType, N = NoNotify> {
     pub(crate) policy: &'p RetryPolicy,
@@ -169,6 +171,8 @@ impl<'p, F, T, E, C, N> Retrying<'p, F, T, E, C, N> {
 
     /// Classifies a type-erased error by its chain with [`classify`](crate::classify): the
     /// outermost link whose type is known decides, and an error with no known link is terminal.
+    /// The verdicts are those of `Classify` for `dyn Error`, so a `Box<dyn Error + Send + Sync>`
+    /// needs no `by_chain`; it is for errors that deref to `dyn Error` without being `Classify`.
     #[inline]
     pub fn by_chain(self) -> Retrying<'p, F, T, E, ByChain, N>
     where
@@ -209,13 +213,8 @@ where
         let mut attempts = Attempts::new(policy, started);
         let mut error = first;
         loop {
-            let delay = match attempts.after_failure(self.classifier.known_link(&error)) {
-                Next::Retry(delay) => delay,
-                Next::Stop(reason) => return Err(attempts.stop(reason, error)),
-            };
-            attempts.announce_retry(delay, &error);
-            self.notify.notify(&error, delay);
-            drop(error);
+            let delay =
+                decide_after_failure(&mut attempts, &self.classifier, &mut self.notify, error)?;
             policy.clock.sleep(delay);
             match (self.operation)() {
                 Ok(value) => {
@@ -276,13 +275,8 @@ where
         let mut attempts = Attempts::new(policy, started);
         let mut error = first;
         loop {
-            let delay = match attempts.after_failure(self.classifier.known_link(&error)) {
-                Next::Retry(delay) => delay,
-                Next::Stop(reason) => return Err(attempts.stop(reason, error)),
-            };
-            attempts.announce_retry(delay, &error);
-            self.notify.notify(&error, delay);
-            drop(error);
+            let delay =
+                decide_after_failure(&mut attempts, &self.classifier, &mut self.notify, error)?;
             policy.clock.sleep_async(delay).await;
             match (self.operation)().await {
                 Ok(value) => {
@@ -292,6 +286,30 @@ where
                 Err(next) => error = next,
             }
         }
+    }
+}
+
+/// What every run does after a failed attempt: the delay before the next attempt, announced to
+/// `tracing`, the policy's hook and the run's `notify`; or the final error. The error is dropped
+/// before the sleep.
+pub(crate) fn decide_after_failure<E, C, N>(
+    attempts: &mut Attempts<'_>,
+    classifier: &C,
+    notify: &mut N,
+    error: E,
+) -> Result<Duration, RetryError<E>>
+where
+    C: Classifier<E>,
+    N: Notify<E>,
+    E: fmt::Display,
+{
+    match attempts.after_failure(classifier.known_link(&error)) {
+        Next::Retry(delay) => {
+            attempts.announce_retry(delay, &error);
+            notify.notify(&error, delay);
+            Ok(delay)
+        }
+        Next::Stop(reason) => Err(attempts.stop(reason, error)),
     }
 }
 

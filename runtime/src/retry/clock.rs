@@ -236,19 +236,28 @@ fn since_origin(instant: Instant) -> Duration {
 /// clock read, so it is kept raw and turned into an [`Instant`] only when the first attempt fails.
 #[derive(Clone, Copy)]
 pub(crate) enum RunStart {
-    /// A reading of the coarse monotonic clock (Linux and Android).
-    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
+    /// A reading of the coarse monotonic clock (64-bit Linux and Android).
+    #[cfg_attr(
+        not(all(
+            any(target_os = "linux", target_os = "android"),
+            target_pointer_width = "64"
+        )),
+        allow(dead_code)
+    )]
     Coarse(Duration),
     /// An instant of the precise or an injected clock.
     Precise(Instant),
 }
 
 impl RunStart {
-    /// The start as read from the system: on Linux and Android the coarse monotonic clock
+    /// The start as read from the system: on 64-bit Linux and Android the coarse monotonic clock
     /// (resolution one tick, a few milliseconds), elsewhere [`Instant::now`].
     #[inline]
     pub(crate) fn system() -> Self {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(all(
+            any(target_os = "linux", target_os = "android"),
+            target_pointer_width = "64"
+        ))]
         if let Some(reading) = super::coarse::now() {
             return RunStart::Coarse(reading);
         }
@@ -261,9 +270,15 @@ impl RunStart {
     pub(crate) fn instant(self) -> Instant {
         match self {
             RunStart::Precise(instant) => instant,
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(all(
+                any(target_os = "linux", target_os = "android"),
+                target_pointer_width = "64"
+            ))]
             RunStart::Coarse(reading) => super::coarse::to_instant(reading),
-            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            #[cfg(not(all(
+                any(target_os = "linux", target_os = "android"),
+                target_pointer_width = "64"
+            )))]
             RunStart::Coarse(_) => Instant::now(),
         }
     }

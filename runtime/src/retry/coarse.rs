@@ -1,5 +1,5 @@
-//! The coarse monotonic clock of Linux and Android, read through the C library that `std` already
-//! links, so that no crate is needed.
+//! The coarse monotonic clock of 64-bit Linux and Android, read through the C library that `std`
+//! already links, so that no crate is needed.
 //!
 //! Why it exists: stamping the start of a run is the only clock read on the success path, and on
 //! the machines measured `Instant::now` cost about 100 ns, five times a whole retried call with
@@ -10,13 +10,17 @@ use std::os::raw::{c_int, c_long};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// `struct timespec` as the C library declares it for the unversioned `clock_gettime` symbol:
-/// two `long`s on every Linux and Android target.
+/// `struct timespec` as the C library declares it on 64-bit Linux and Android: two `long`s of
+/// 64 bits (`time_t` is `long` there). The module is compiled only for those targets; 32-bit ones
+/// differ between C libraries and time64 settings, so they read `Instant::now` instead.
 #[repr(C)]
 struct Timespec {
     tv_sec: c_long,
     tv_nsec: c_long,
 }
+
+// The C library writes 16 bytes; a smaller struct here would be written past.
+const _: () = assert!(std::mem::size_of::<Timespec>() == 16);
 
 /// From `<linux/time.h>`; the same number on every architecture.
 const CLOCK_MONOTONIC_COARSE: c_int = 6;

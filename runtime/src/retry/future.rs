@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::call::{Notify, Retrying};
+use super::call::{decide_after_failure, Notify, Retrying};
 use super::classifier::Classifier;
 use super::clock::{RunStart, Sleeping};
-use super::decide::{Attempts, Next};
+use super::decide::Attempts;
 use super::error::RetryError;
 use super::policy::RetryPolicy;
 
@@ -132,14 +132,12 @@ where
         let attempts = self
             .attempts
             .get_or_insert_with(|| Box::new(Attempts::new(policy, started)));
-        match attempts.after_failure(self.classifier.known_link(&error)) {
-            Next::Stop(reason) => {
+        match decide_after_failure(attempts, &self.classifier, &mut self.notify, error) {
+            Err(stopped) => {
                 self.state = State::Done;
-                Some(attempts.stop(reason, error))
+                Some(stopped)
             }
-            Next::Retry(delay) => {
-                attempts.announce_retry(delay, &error);
-                self.notify.notify(&error, delay);
+            Ok(delay) => {
                 self.state = State::Sleep(policy.clock.sleep_async(delay));
                 None
             }

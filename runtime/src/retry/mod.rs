@@ -46,17 +46,20 @@
 //! - the attempts are exhausted;
 //! - the deadline passed: it counts from the start of the first attempt, sleeps included; no
 //!   attempt starts after it, and the last sleep is trimmed to end at it (with the system clock on
-//!   Linux the start is stamped by the coarse monotonic clock, rounded down, so the deadline may
-//!   come a few milliseconds early, never late);
+//!   64-bit Linux the start is stamped by the coarse monotonic clock, rounded down, so the
+//!   deadline may come a few milliseconds early, never late);
 //! - the [`RetryBudget`] has no retry left.
 //!
 //! # What is retried
 //!
-//! The verdict of each error comes from [`Classify`](crate::Classify) by default, from
-//! [`classify`](crate::classify)'s chain walk with [`by_chain`](Retrying::by_chain) (for
-//! `Box<dyn Error + Send + Sync>` and `anyhow::Error`), or from any [`Classifier`] with
-//! [`classify_with`](Retrying::classify_with). No predicate is ever needed, and no conversion
-//! turns an unknown error into a retryable one.
+//! The verdict of each error comes from [`Classify`](crate::Classify) by default. Type-erased
+//! errors need nothing more: `Box<dyn Error + Send + Sync>` (every form of `dyn Error`) is
+//! `Classify` by its chain, and so are `anyhow::Error` and `eyre::Report` with the features of
+//! those names. [`by_chain`](Retrying::by_chain) walks the chain with
+//! [`classify`](crate::classify) for any other error that derefs to `dyn Error` (`anyhow::Error`
+//! without its feature), and [`classify_with`](Retrying::classify_with) takes any
+//! [`Classifier`]. No predicate is ever needed, and no conversion turns an unknown error into a
+//! retryable one.
 //!
 //! # Between attempts
 //!
@@ -95,7 +98,13 @@ mod budget;
 mod call;
 mod classifier;
 mod clock;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+// Only where `struct timespec` is certainly two `long`s: on 32-bit targets its layout depends on
+// the C library and its time64 settings (x32 and riscv32 have a 64-bit `tv_sec`), and a wrong
+// layout would let the C library write past the struct.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    target_pointer_width = "64"
+))]
 mod coarse;
 mod decide;
 mod error;
