@@ -74,14 +74,20 @@ use crate::Verdict;
 pub mod http;
 pub mod std_errors;
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(feature = "prost")]
 pub mod prost;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
 #[cfg(feature = "serde_json")]
 pub mod serde_json;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "tonic")]
+pub mod tonic;
 
 /// The verdict of an error chain found inside a foreign error: what [`classify`](crate::classify)
 /// says, and terminal when it knows no link (or there is no chain).
