@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | std: parse, UTF-8, conversion, channel and lock errors | (none) | [`std_errors`] |
 //! | HTTP status codes and `Retry-After` | (none) | [`http`] |
+//! | SQLSTATE codes | (none) | [`sqlstate`] |
 //! | `serde_json::Error` | `serde_json` | `serde_json` |
 //! | `tokio::time::error::Elapsed`, `tokio::task::JoinError`, `tokio::sync` errors | `tokio` | `tokio` |
 //! | `reqwest::Error` | `reqwest` | `reqwest` |
@@ -72,20 +73,27 @@ use std::error::Error;
 use crate::Verdict;
 
 pub mod http;
+pub mod sqlstate;
 pub mod std_errors;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "prost")]
 pub mod prost;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
 #[cfg(feature = "rusqlite")]
 pub mod rusqlite;
 #[cfg(feature = "serde_json")]
 pub mod serde_json;
+#[cfg(feature = "sqlx")]
+pub mod sqlx;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "tokio-postgres")]
+pub mod tokio_postgres;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 
