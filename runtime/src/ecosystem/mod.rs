@@ -23,10 +23,10 @@
 //! | `rusqlite::Error` | `rusqlite` | `rusqlite` |
 //! | `prost::DecodeError`, `prost::EncodeError`, `prost::UnknownEnumValue` | `prost` | `prost` |
 //! | `redis::RedisError` | `redis` | `redis` |
-//! | `opendal::Error` | `opendal` | `opendal` |
+//! | `opendal::Error` (`opendal_core`) | `opendal` | `opendal` |
 //! | `arrow::error::ArrowError` (`arrow_schema`) | `arrow` | `arrow` |
 //! | `parquet::errors::ParquetError` | `parquet` | `parquet` |
-//! | `datafusion::error::DataFusionError` (`datafusion_common`) | `datafusion` | `datafusion` |
+//! | `datafusion::error::DataFusionError` | none: a function for `#[delegate(with = ..)]`, because `datafusion-common` is too heavy to build behind a feature | [`datafusion`] |
 //! | the AWS SDK's `SdkError` | `aws-smithy-runtime-api` | `aws_smithy_runtime_api` |
 //!
 //! Each feature depends on the smallest crate that defines the error type, with its default
@@ -62,7 +62,7 @@
 //!
 //! # Chains inside foreign errors
 //!
-//! Where a foreign error wraps an arbitrary error (`Box<dyn Error>` in arrow's and datafusion's
+//! Where a foreign error wraps an arbitrary error (`Box<dyn Error>` in arrow's and parquet's
 //! `External` variants, the source of a transport error), the table asks
 //! [`classify`](crate::classify) about that chain and treats an unknown chain as terminal. The
 //! non-generic error types of the enabled tables are registered for [`classify`](crate::classify),
@@ -72,12 +72,21 @@ use std::error::Error;
 
 use crate::Verdict;
 
+pub mod datafusion;
 pub mod http;
 pub mod sqlstate;
 pub mod std_errors;
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
+#[cfg(feature = "aws-smithy-runtime-api")]
+pub mod aws_smithy_runtime_api;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "opendal")]
+pub mod opendal;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 #[cfg(feature = "prost")]
 pub mod prost;
 #[cfg(feature = "redis")]
