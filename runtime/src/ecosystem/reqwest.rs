@@ -1,5 +1,5 @@
 //! Verdicts of `reqwest::Error` (feature `reqwest`), by its `is_*` accessors and, for errors
-//! made from a response (`error_for_status`), by the HTTP status as the [`http`](super::http)
+//! made from a response (`error_for_status`), by the HTTP status as the [`http`]
 //! table reads it.
 //!
 //! | error | verdict | why |
@@ -7,7 +7,7 @@
 //! | `is_timeout()` | retryable | the request or connect timeout fired: slow, not wrong |
 //! | `is_connect()`, not DNS | retryable | refused, reset or unreachable while connecting: the server may be restarting (as `io::ErrorKind::ConnectionRefused`) |
 //! | `is_connect()` with `is_dns()` | terminal | conservative: the error does not tell a name that does not exist from a resolver that did not answer |
-//! | `is_status()` | by `status()`: 408, 425, 429, 502, 503, 504 retryable, every other code terminal | HTTP semantics, as tabled in [`http`](super::http); 500 is terminal there, conservatively |
+//! | `is_status()` | by `status()`: 408, 425, 429, 502, 503, 504 retryable, every other code terminal | HTTP semantics, as tabled in [`http`]; 500 is terminal there, conservatively |
 //! | `is_decode()` | terminal | conservative: the body is not what the caller expected (bad JSON, a wrong charset), and the same response decodes the same way; real code disagrees because a connection cut mid-body also shows up as a decode error. Override with `#[delegate(with = ..)]` when decoding a streamed body |
 //! | `is_builder()`, `is_redirect()`, `is_upgrade()` | terminal | an invalid request, a redirect loop or limit, a refused upgrade: the same request does the same |
 //! | `is_request()`, `is_body()`, anything else | as its source chain | reqwest wraps the hyper or `io::Error` that says whether the failure was transient (a reset connection while sending); unknown is terminal |
