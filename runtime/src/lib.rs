@@ -45,6 +45,7 @@ extern crate self as triage;
 pub mod annotate;
 #[cfg(feature = "backfill")]
 pub mod backfill;
+pub mod ecosystem;
 pub mod erased;
 pub mod retry;
 #[cfg(feature = "tasks")]

@@ -1,0 +1,1 @@
+//! Cross-crate tests of the verdict tables; nothing to use here.
