@@ -126,6 +126,9 @@ impl LoopFinder<'_, '_> {
     }
 
     fn consider_call(&mut self, name: &syn::Ident, args: Vec<&Expr>) {
+        if !library::may_be_unlimited(name, &args) {
+            return;
+        }
         let never_cancelled = self.never_cancelled();
         if let Some(ending) =
             library::unlimited_retry_call(&name.to_string(), &args, &never_cancelled)

@@ -132,6 +132,18 @@ fn result_check_of_scrutinee(expr: &Expr) -> bool {
     !super::shape::is_polling_call(expr)
 }
 
+/// Whether a block has a `continue` of the loop labelled `label` (not of a loop inside it).
+pub(super) fn continues_loop(block: &Block, label: Option<&Lifetime>) -> bool {
+    let mut probe = ContinueProbe {
+        label,
+        depth: 0,
+        continues: false,
+        pauses: false,
+    };
+    probe.visit_block(block);
+    probe.continues
+}
+
 /// Whether an error path continues the loop, and whether it pauses first.
 struct ContinueProbe<'l> {
     label: Option<&'l Lifetime>,

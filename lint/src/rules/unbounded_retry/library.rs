@@ -14,6 +14,11 @@ use crate::syntax::names::names_in;
 /// Integer types whose `MAX` stands for "no limit".
 const INTEGER_TYPES: &[&str] = &["u16", "u32", "u64", "u128", "usize", "i32", "i64", "isize"];
 
+/// A cheap first test: a retry-named call with an integer `MAX` among its arguments.
+pub(super) fn may_be_unlimited(name: &syn::Ident, args: &[&Expr]) -> bool {
+    args.iter().any(|arg| is_integer_max(arg)) && name.to_string().contains("retry")
+}
+
 /// What a call of a retry helper is given, when one of its arguments is an integer type's `MAX`:
 /// `None` for any other call.
 pub(super) fn unlimited_retry_call(

@@ -186,7 +186,12 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                             .is_some_and(|(_, else_branch)| {
                                 returns_from_loop(else_branch, self.label)
                             });
-                    if !block_leaves_loop(&expr_if.then_branch, self.label) && success_leaves {
+                    // The error path must go round: falling through into the rest of the body
+                    // would leave with the success path.
+                    if !block_leaves_loop(&expr_if.then_branch, self.label)
+                        && super::hot_loop::continues_loop(&expr_if.then_branch, self.label)
+                        && success_leaves
+                    {
                         self.found = true;
                     }
                 }
