@@ -29,14 +29,15 @@ use session::Session;
 /// How a [`PostgresTaskStore`] runs its transactions.
 ///
 /// ```
+/// use std::num::NonZeroU32;
 /// use std::time::Duration;
 /// use triage::retry::RetryPolicy;
 /// use triage::task::{Isolation, PostgresOptions};
 ///
+/// const ATTEMPTS: NonZeroU32 = NonZeroU32::new(20).unwrap();
 /// let options = PostgresOptions::new()
 ///     .isolation(Isolation::Serializable)
-///     .retry(RetryPolicy::builder().max_attempts(20).deadline(Duration::from_secs(30)).build()?);
-/// # Ok::<(), triage::retry::PolicyError>(())
+///     .retry(RetryPolicy::attempts_within(ATTEMPTS, Duration::from_secs(30)));
 /// ```
 #[derive(Debug)]
 #[must_use]
