@@ -270,10 +270,11 @@ pub(crate) static RETRY_ERROR_MARK: &str = "triage::retry::RetryError: retried a
 #[inline]
 fn is_retry_error(err: &(dyn Error + 'static)) -> bool {
     // `description` is deprecated for describing errors, not for calling: it is a stable method of
-    // every `dyn Error`, and the one place where a generic type can answer without a downcast.
+    // every `dyn Error`, and the one place where a generic type can answer without a downcast. The
+    // answer is compared by address, not by text: only `RetryError` can return this static.
     #[allow(deprecated)]
     let description = err.description();
-    description.len() == RETRY_ERROR_MARK.len() && description == RETRY_ERROR_MARK
+    std::ptr::eq(description, RETRY_ERROR_MARK)
 }
 
 /// The known link that stands for a [`RetryError`](crate::retry::RetryError) found in a chain.

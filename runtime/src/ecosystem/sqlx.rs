@@ -32,6 +32,7 @@ impl Classify for Error {
             Error::Io(io) => io_kind_verdict(io.kind()),
             Error::PoolTimedOut => Verdict::Retryable,
             Error::Tls(cause) | Error::AnyDriverError(cause) => chain_verdict(Some(&**cause)),
+            // triage:allow(wildcard_classification) a foreign #[non_exhaustive] enum: a variant added upstream is terminal until this table names it
             _ => Verdict::Terminal,
         }
     }

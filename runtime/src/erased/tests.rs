@@ -65,3 +65,29 @@ fn other_errors_are_not_taken_for_retry_errors() {
     let boxed: Box<dyn Error> = Box::new(Flaky(2_u8));
     assert_eq!(classify(&*boxed), None);
 }
+
+/// An error of someone else's that happens to describe itself with the mark's text.
+#[derive(Debug)]
+struct Impostor(String);
+
+impl fmt::Display for Impostor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Impostor {
+    #[allow(deprecated)]
+    fn description(&self) -> &str {
+        &self.0
+    }
+}
+
+#[test]
+fn the_mark_is_known_by_its_address_not_its_text() {
+    let same_text = Impostor(crate::erased::RETRY_ERROR_MARK.to_owned());
+    let boxed: Box<dyn Error + Send + Sync> = Box::new(same_text);
+    assert_eq!(classify(&*boxed), None);
+    let real: Box<dyn Error + Send + Sync> = Box::new(retried(Impostor("x".to_owned())));
+    assert_eq!(classify(&*real), Some(Verdict::Terminal));
+}
