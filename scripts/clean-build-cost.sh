@@ -80,7 +80,7 @@ build_clean() {
 
 # The distinct packages in the dependency tree of $1, the crate itself included.
 crate_count() {
-    (cd "$1" && cargo tree --offline --edges normal,build --prefix none) |
+    (cd "$1" && cargo tree --quiet --offline --edges normal,build --prefix none) |
         sed 's/ (\*)$//; s/ (proc-macro)$//' | sort -u | wc -l
 }
 
@@ -105,7 +105,7 @@ awk -v a="$best_a" -v b="$best_b" -v ca="$count_a" -v cb="$count_b" 'BEGIN {
     printf "ratio (b)/(a): %.2f (target <= 1.50); crates added: %d (target <= 6)\n", b / a, cb - ca
 }'
 echo "crates of (b) that (a) does not have:"
-comm -13 <(cd "$work/thiserror" && cargo tree --offline --edges normal,build --prefix none |
+comm -13 <(cd "$work/thiserror" && cargo tree --quiet --offline --edges normal,build --prefix none |
     sed 's/ (\*)$//; s/ (proc-macro)$//; s/ (.*)$//' | sort -u) \
-    <(cd "$work/triage" && cargo tree --offline --edges normal,build --prefix none |
+    <(cd "$work/triage" && cargo tree --quiet --offline --edges normal,build --prefix none |
         sed 's/ (\*)$//; s/ (proc-macro)$//; s/ (.*)$//' | sort -u) | sed 's/^/  /'
