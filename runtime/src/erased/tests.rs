@@ -67,8 +67,8 @@ fn other_errors_are_not_taken_for_retry_errors() {
 }
 
 /// An error of someone else's that happens to describe itself with the mark's text.
-// triage:allow(unclassified_error) it stands for another crate's error, which triage cannot know
 #[derive(Debug)]
+// triage:allow(unclassified_error) it stands for another crate's error, which triage cannot know
 struct Impostor(String);
 
 impl fmt::Display for Impostor {
