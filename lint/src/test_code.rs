@@ -53,9 +53,10 @@ fn is_test_item(item: &Item) -> bool {
     is_test_attrs(attrs)
 }
 
-/// `#[cfg(test)]` (also inside `all(..)`/`any(..)`, not under `not(..)`), `#[test]`,
-/// `#[tokio::test]` and other `#[..::test]` attributes.
-fn is_test_attrs(attrs: &[Attribute]) -> bool {
+/// `#[cfg(test)]` (also `all(test, ..)`: any predicate that cannot hold outside tests), `#[test]`,
+/// `#[tokio::test]` and other `#[..::test]` attributes. `any(test, feature = "x")` and
+/// `not(test)` can hold in a normal build: such items are not test code.
+pub(crate) fn is_test_attrs(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
         if path.segments.last().is_some_and(|seg| seg.ident == "test") {
@@ -64,28 +65,60 @@ fn is_test_attrs(attrs: &[Attribute]) -> bool {
         if !path.is_ident("cfg") {
             return false;
         }
-        let Ok(list) = attr.meta.require_list() else {
+        let Ok(predicate) = attr.parse_args::<syn::Meta>() else {
             return false;
         };
-        cfg_mentions_test(list.tokens.clone())
+        !Outcomes::without_test(&predicate).may_hold
     })
 }
 
-fn cfg_mentions_test(tokens: proc_macro2::TokenStream) -> bool {
-    let mut negated = false;
-    let mut found = false;
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Ident(ident) if ident == "not" => negated = true,
-            proc_macro2::TokenTree::Ident(ident) if ident == "test" => found = true,
-            proc_macro2::TokenTree::Group(group) if !negated => {
-                found |= cfg_mentions_test(group.stream());
+/// Whether a `cfg` predicate may hold, and may fail, in a build without `test` (every other
+/// option being unknown).
+struct Outcomes {
+    may_hold: bool,
+    may_fail: bool,
+}
+
+impl Outcomes {
+    fn without_test(predicate: &syn::Meta) -> Outcomes {
+        let unknown = Outcomes {
+            may_hold: true,
+            may_fail: true,
+        };
+        match predicate {
+            syn::Meta::Path(path) if path.is_ident("test") => Outcomes {
+                may_hold: false,
+                may_fail: true,
+            },
+            syn::Meta::List(list) => {
+                let Ok(inner) = list.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                ) else {
+                    return unknown;
+                };
+                let parts: Vec<Outcomes> = inner.iter().map(Outcomes::without_test).collect();
+                if list.path.is_ident("any") {
+                    Outcomes {
+                        may_hold: parts.iter().any(|p| p.may_hold),
+                        may_fail: parts.iter().all(|p| p.may_fail),
+                    }
+                } else if list.path.is_ident("all") {
+                    Outcomes {
+                        may_hold: parts.iter().all(|p| p.may_hold),
+                        may_fail: parts.iter().any(|p| p.may_fail),
+                    }
+                } else if list.path.is_ident("not") && parts.len() == 1 {
+                    Outcomes {
+                        may_hold: parts[0].may_fail,
+                        may_fail: parts[0].may_hold,
+                    }
+                } else {
+                    unknown
+                }
             }
-            proc_macro2::TokenTree::Group(_) => negated = false,
-            _ => {}
+            _ => unknown,
         }
     }
-    found
 }
 
 #[cfg(test)]
@@ -111,8 +144,13 @@ mod tests {
 
     #[test]
     fn cfg_not_test_stays() {
-        let out = stripped("#[cfg(not(test))] fn kept() {} #[cfg(all(test, unix))] fn gone() {}");
-        assert!(out.contains("kept"), "{out}");
+        let out = stripped(
+            "#[cfg(not(test))] fn kept() {} #[cfg(all(test, unix))] fn gone() {} \
+             #[cfg(any(test, feature = \"aws\"))] fn kept_too() {} \
+             #[cfg(any(test, all(test, unix)))] fn gone_too() {} #[cfg(not(not(test)))] fn gone_3() {}",
+        );
+        assert!(out.contains("kept ("), "{out}");
+        assert!(out.contains("kept_too"), "{out}");
         assert!(!out.contains("gone"), "{out}");
     }
 }

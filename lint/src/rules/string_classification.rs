@@ -1,13 +1,16 @@
 //! `string_classification`: deciding retry from an error's message text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
 use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::macro_bodies::macro_rules_arms;
 
 /// The rule; see [`DOCS`].
 pub(crate) struct StringClassification;
@@ -98,6 +101,13 @@ impl Rule for StringClassification {
         let mut collector = FunctionCollector {
             classifiers: &classifiers,
             cx,
+            // The prefilter always lets a file with `retr` through, so this keeps the findings
+            // the same with the prefilter off.
+            speaks_of_retry: cx
+                .source
+                .as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"retr")),
             findings: Vec::new(),
         };
         collector.visit_file(cx.ast);
@@ -112,36 +122,49 @@ impl Rule for StringClassification {
 struct FunctionCollector<'c, 'x> {
     classifiers: &'c [Classifier<'c>],
     cx: &'x FileContext<'x>,
+    /// Whether the file's text (comments included) speaks of retrying: only then do a repeated
+    /// call or a transient-named outcome chosen by text count as retry decisions.
+    speaks_of_retry: bool,
     findings: Vec<Finding>,
 }
 
 impl FunctionCollector<'_, '_> {
-    fn check_body(&mut self, sig: &syn::Signature, body: &syn::Block) {
-        let classifier = self.classifiers.iter().find(|c| {
-            c.sig.is_some_and(|s| std::ptr::eq(s, sig))
-                && matches!(c.body, ClassifierBody::Block(b) if std::ptr::eq(b, body))
+    /// Checks one body: a function's (with its signature) or a `macro_rules!` arm's (`sig` is
+    /// `None`, `name` is the macro's).
+    fn check_body(&mut self, name: &str, sig: Option<&syn::Signature>, body: &syn::Block) {
+        let classifier = sig.and_then(|sig| {
+            self.classifiers.iter().find(|c| {
+                c.sig.is_some_and(|s| std::ptr::eq(s, sig))
+                    && matches!(c.body, ClassifierBody::Block(b) if std::ptr::eq(b, body))
+            })
         });
         let mut bindings = TextBindings::default();
-        if classifier.is_some() {
-            for input in &sig.inputs {
-                if let syn::FnArg::Typed(typed) = input {
-                    if let Pat::Ident(ident) = &*typed.pat {
-                        let name = ident.ident.to_string();
-                        if TEXT_NAMES.contains(&name.as_str()) {
-                            bindings.names.insert(name);
-                        }
+        for input in sig.iter().flat_map(|sig| &sig.inputs) {
+            if let syn::FnArg::Typed(typed) = input {
+                if let Pat::Ident(ident) = &*typed.pat {
+                    let name = ident.ident.to_string();
+                    // A text-named parameter is text in a classifier; elsewhere when its type
+                    // is text too (`message: &str`).
+                    if TEXT_NAMES.contains(&name.as_str())
+                        && (classifier.is_some() || is_text_type(&typed.ty))
+                    {
+                        bindings.names.insert(name);
                     }
                 }
             }
         }
         bindings.visit_block(body);
-        let retry_fn = words_in(&sig.ident.to_string(), RETRY_LOOP_WORDS);
+        let retry_fn = words_in(name, RETRY_LOOP_WORDS);
+        let mut operations = Operations::default();
+        operations.visit_block(body);
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
             in_classifier: classifier.map(Classifier::describe),
             retry_context: retry_fn || mentions_retry(body, RETRY_LOOP_WORDS),
             loop_depth: 0,
             inner_classifiers: self.classifiers,
+            operations: &operations.calls,
+            outcomes_count: self.speaks_of_retry,
             regions: Vec::new(),
         };
         finder.visit_block(body);
@@ -159,20 +182,43 @@ impl FunctionCollector<'_, '_> {
 
 impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.check_body(&item.sig, &item.block);
+        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
         syn::visit::visit_item_fn(self, item);
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.check_body(&item.sig, &item.block);
+        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
         syn::visit::visit_impl_item_fn(self, item);
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
         if let Some(body) = &item.default {
-            self.check_body(&item.sig, body);
+            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body);
         }
         syn::visit::visit_trait_item_fn(self, item);
+    }
+
+    /// A check written in a `macro_rules!` body runs wherever the macro is used.
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        let name = item.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+        for arm in macro_rules_arms(&item.mac) {
+            self.check_body(&name, None, &arm);
+            self.visit_block(&arm);
+        }
+    }
+}
+
+/// Whether a type is text: `&str`, `String`, `&[u8]`, `Cow<str>`.
+fn is_text_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => is_text_type(&r.elem),
+        syn::Type::Slice(slice) => {
+            matches!(&*slice.elem, syn::Type::Path(p) if p.path.is_ident("u8"))
+        }
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|seg| {
+            seg.ident == "str" || seg.ident == "String" || seg.ident == "Cow"
+        }),
+        _ => false,
     }
 }
 
@@ -192,8 +238,175 @@ impl<'ast> Visit<'ast> for TextBindings {
         syn::visit::visit_local(self, local);
     }
 
+    /// A text-named binding of a pattern: `Err(ApiError(code, msg)) if msg.contains(..)`.
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let mut named = PatNames(Vec::new());
+        named.visit_pat(&arm.pat);
+        self.names.extend(
+            named
+                .0
+                .into_iter()
+                .filter(|name| TEXT_NAMES.contains(&name.as_str())),
+        );
+        syn::visit::visit_arm(self, arm);
+    }
+
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// The names a pattern binds.
+struct PatNames(Vec<String>);
+
+impl<'ast> Visit<'ast> for PatNames {
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.0.push(pat.ident.to_string());
+        syn::visit::visit_pat_ident(self, pat);
+    }
+}
+
+/// Methods whose call is no operation worth repeating: conversions, accessors, locks.
+const NOT_OPERATIONS: &[&str] = &[
+    "clone", "to_string", "to_owned", "as_ref", "as_str", "as_deref", "into", "unwrap", "expect",
+    "unwrap_or_default", "len", "is_empty", "lock", "read", "write", "borrow", "borrow_mut", "get",
+    "iter", "display", "new", "from", "now", "default", "message", "description",
+];
+
+/// The calls whose result a body goes on to examine: those in a `let` initialiser, a `match`
+/// scrutinee or an `if let`, along their receiver chain (`inner.list(p).peekable()` holds
+/// `inner.list(p)` too), by their tokens, with where each first appears. A branch that makes one
+/// of them again repeats the operation: it retries.
+#[derive(Default)]
+struct Operations {
+    calls: HashMap<String, (usize, usize)>,
+}
+
+impl Operations {
+    fn record_chain(&mut self, expr: &Expr) {
+        match expr {
+            Expr::MethodCall(call) => {
+                if !NOT_OPERATIONS.contains(&call.method.to_string().as_str()) {
+                    self.record(expr);
+                }
+                self.record_chain(&call.receiver);
+            }
+            Expr::Call(call) => {
+                let constructor = matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|seg| {
+                    let name = seg.ident.to_string();
+                    name.starts_with(|c: char| c.is_uppercase()) || NOT_OPERATIONS.contains(&name.as_str())
+                }));
+                if !constructor {
+                    self.record(expr);
+                }
+            }
+            Expr::Await(a) => self.record_chain(&a.base),
+            Expr::Try(t) => self.record_chain(&t.expr),
+            Expr::Paren(p) => self.record_chain(&p.expr),
+            Expr::Reference(r) => self.record_chain(&r.expr),
+            _ => {}
+        }
+    }
+
+    fn record(&mut self, expr: &Expr) {
+        let start = expr.span().start();
+        let at = (start.line, start.column);
+        self.calls
+            .entry(expr.to_token_stream().to_string())
+            .and_modify(|first| *first = (*first).min(at))
+            .or_insert(at);
+    }
+}
+
+impl<'ast> Visit<'ast> for Operations {
+    fn visit_local(&mut self, local: &'ast Local) {
+        if let Some(init) = &local.init {
+            self.record_chain(&init.expr);
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        self.record_chain(&node.expr);
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+        self.record_chain(&node.expr);
+        syn::visit::visit_expr_let(self, node);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// Finds, outside closures, a call that repeats one of [`Operations`] made before `start`.
+struct Repeats<'o> {
+    operations: &'o HashMap<String, (usize, usize)>,
+    start: (usize, usize),
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for Repeats<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if matches!(expr, Expr::Call(_) | Expr::MethodCall(_)) {
+            let key = expr.to_token_stream().to_string();
+            if self
+                .operations
+                .get(&key)
+                .is_some_and(|first| *first < self.start)
+            {
+                self.found = true;
+                return;
+            }
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+/// Finds a value built by a name that says "try again later" (`ApiError::ResourceUnavailable`,
+/// `Issue::TransportInterrupted`, `Status::unavailable(..)`): the branch producing it hands the
+/// caller an error its retry logic treats as transient.
+struct TransientConstruction(bool);
+
+/// Words of a constructor or variant name that mark a transient outcome.
+const TRANSIENT_WORDS: &[&str] = &[
+    "unavailable",
+    "interrupted",
+    "transient",
+    "temporary",
+    "retryable",
+    "retriable",
+    "throttled",
+    "overloaded",
+    "busy",
+];
+
+fn says_transient(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|seg| {
+        crate::retry_words::words(&seg.ident.to_string())
+            .iter()
+            .any(|word| TRANSIENT_WORDS.contains(&word.as_str()))
+    })
+}
+
+impl<'ast> Visit<'ast> for TransientConstruction {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let built = match expr {
+            Expr::Call(call) => matches!(&*call.func, Expr::Path(p) if says_transient(&p.path)),
+            Expr::Path(p) => says_transient(&p.path),
+            Expr::Struct(s) => says_transient(&s.path),
+            _ => false,
+        };
+        if built {
+            self.0 = true;
+            return;
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
 /// Whether an expression is an error's message text.
@@ -286,6 +499,10 @@ struct InspectionFinder<'b> {
     loop_depth: usize,
     /// The file's classifiers: closures and inline decisions in this body are among them.
     inner_classifiers: &'b [Classifier<'b>],
+    /// The body's operations (see [`Operations`]).
+    operations: &'b HashMap<String, (usize, usize)>,
+    /// Whether a branch repeating an operation or building a transient-named value retries.
+    outcomes_count: bool,
     regions: Vec<(Region, Option<String>)>,
 }
 
@@ -306,7 +523,14 @@ impl InspectionFinder<'_> {
         continues.visit_expr(branch);
         let mut finals = FinalMention(false);
         finals.visit_expr(branch);
-        mentions_retry_expr(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
+        let mut transient = TransientConstruction(false);
+        transient.visit_expr(branch);
+        let mut repeats = self.repeats(branch.span());
+        repeats.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS)
+            || finals.0
+            || (self.outcomes_count && (transient.0 || repeats.found))
+            || (self.retry_context && continues.0)
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
@@ -314,7 +538,24 @@ impl InspectionFinder<'_> {
         continues.visit_block(branch);
         let mut finals = FinalMention(false);
         finals.visit_block(branch);
-        mentions_retry(branch, RETRY_WORDS) || finals.0 || (self.retry_context && continues.0)
+        let mut transient = TransientConstruction(false);
+        transient.visit_block(branch);
+        let mut repeats = self.repeats(branch.brace_token.span.join());
+        repeats.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS)
+            || finals.0
+            || (self.outcomes_count && (transient.0 || repeats.found))
+            || (self.retry_context && continues.0)
+    }
+
+    /// A search for a repeated operation in a branch starting at `span`.
+    fn repeats(&self, span: proc_macro2::Span) -> Repeats<'_> {
+        let start = span.start();
+        Repeats {
+            operations: self.operations,
+            start: (start.line, start.column),
+            found: false,
+        }
     }
 
     /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides

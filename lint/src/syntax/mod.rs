@@ -4,6 +4,7 @@
 
 pub(crate) mod exits;
 pub(crate) mod lexer;
+pub(crate) mod macro_bodies;
 pub(crate) mod names;
 pub(crate) mod patterns;
 pub(crate) mod types;
