@@ -1,7 +1,8 @@
 //! `// triage:allow(rule) reason` comments.
 //!
 //! A comment on a finding's first line, or alone on the line above it, suppresses the named rules
-//! there. The reason is required: a suppression nobody can review is itself reported, by the rule
+//! there. Alone above an item's attributes and doc comments, it reaches the item's first line too,
+//! as an `#[allow(..)]` written there would. The reason is required: a suppression nobody can review is itself reported, by the rule
 //! `malformed_suppression`.
 
 use crate::finding::Region;
@@ -31,8 +32,9 @@ pub struct Malformed {
 #[derive(Debug, Clone)]
 struct Allow {
     line: usize,
-    /// Whether the comment is all there is on its line (then it also covers the next line).
-    own_line: bool,
+    /// The last line the comment covers: its own, or, alone on its line, the next line that is
+    /// not an attribute or a comment (the item's first line).
+    reaches: usize,
     rules: Vec<String>,
 }
 
@@ -40,8 +42,7 @@ impl Suppressions {
     /// Whether a finding of `rule` starting on `line` is suppressed.
     pub fn suppresses(&self, rule: &str, line: usize) -> bool {
         self.allows.iter().any(|allow| {
-            (allow.line == line || (allow.own_line && allow.line + 1 == line))
-                && allow.rules.iter().any(|r| r == rule)
+            (allow.line..=allow.reaches).contains(&line) && allow.rules.iter().any(|r| r == rule)
         })
     }
 }
@@ -53,7 +54,8 @@ pub fn scan(source: &str, known_rules: &[&str]) -> Suppressions {
         return suppressions;
     }
     let comments = line_comment_starts(source);
-    for (index, line) in source.lines().enumerate() {
+    let lines: Vec<&str> = source.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
         if !line.contains(MARKER) {
             continue;
         }
@@ -85,7 +87,11 @@ pub fn scan(source: &str, known_rules: &[&str]) -> Suppressions {
         match parse_allow(&line[marker + MARKER.len()..], known_rules) {
             Ok(rules) => suppressions.allows.push(Allow {
                 line: line_number,
-                own_line,
+                reaches: if own_line {
+                    item_line_after(&lines, index + 1) + 1
+                } else {
+                    line_number
+                },
                 rules,
             }),
             Err((message, help)) => suppressions.malformed.push(Malformed {
@@ -96,6 +102,57 @@ pub fn scan(source: &str, known_rules: &[&str]) -> Suppressions {
         }
     }
     suppressions
+}
+
+/// The index of the first line from `start` on that is not part of an item's attributes, doc
+/// comments or comments: `#[..]` (over several lines while its brackets are open), `///`, `//`,
+/// `/* .. */`. A blank line ends the walk there, so an allow does not jump over one.
+fn item_line_after(lines: &[&str], start: usize) -> usize {
+    let mut index = start;
+    while let Some(line) = lines.get(index) {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#[") {
+            let mut depth = 0i64;
+            loop {
+                let Some(line) = lines.get(index) else {
+                    return index;
+                };
+                depth += bracket_balance(line);
+                index += 1;
+                if depth <= 0 {
+                    break;
+                }
+            }
+        } else if trimmed.starts_with("/*") {
+            while lines.get(index).is_some_and(|line| !line.contains("*/")) {
+                index += 1;
+            }
+            index += 1;
+        } else if trimmed.starts_with("//") {
+            index += 1;
+        } else {
+            break;
+        }
+    }
+    index
+}
+
+/// Opened minus closed square brackets on a line, outside string literals.
+fn bracket_balance(line: &str) -> i64 {
+    let mut balance = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '[' if !in_string => balance += 1,
+            ']' if !in_string => balance -= 1,
+            _ => {}
+        }
+    }
+    balance
 }
 
 /// The line comments of `source`, as (0-based line index, byte offset of `//` in that line), found
@@ -172,6 +229,34 @@ mod tests {
         assert!(s.suppresses("string_classification", 3));
         // A trailing comment covers its own line only.
         assert!(!s.suppresses("string_classification", 4));
+    }
+
+    #[test]
+    fn above_attributes_and_docs_reaches_the_item_line() {
+        let source = "\
+// triage:allow(default_retryable) the vendor documents every code as transient
+/// Sorts vendor codes.
+#[cfg(any(
+    feature = \"vendor\",
+    test
+))]
+#[inline] // a note
+/* block */
+fn sort(code: u16) -> bool {
+    true
+}
+
+// triage:allow(string_classification) only above the blank line
+
+fn other() {}
+";
+        let s = scan(source, RULES);
+        assert!(s.malformed.is_empty(), "{:?}", s.malformed);
+        assert!(s.suppresses("default_retryable", 9));
+        assert!(!s.suppresses("default_retryable", 10));
+        assert!(!s.suppresses("string_classification", 9));
+        // A blank line between the comment and the item keeps them apart.
+        assert!(!s.suppresses("string_classification", 15));
     }
 
     #[test]
