@@ -14,7 +14,7 @@ use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE
 use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
-use crate::test_code::strip_test_code;
+use crate::test_code::{file_modules, normalized, strip_test_code, test_module_files, FileModule};
 
 pub use crate::parse::FileError;
 
@@ -80,6 +80,8 @@ struct Candidate {
     crate_uses_triage: bool,
     /// The file's usable `triage:allow` comments (the malformed ones are reported in pass 1).
     suppressions: Suppressions,
+    /// The file's `mod name;` declarations (to find the files that are test modules).
+    modules: Vec<FileModule>,
 }
 
 /// Lints the roots with the given rules.
@@ -142,6 +144,11 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 }
                 let suppressions = suppress::scan(&source, &known);
                 let text_findings = check_text(&file.display, &source, &suppressions, &enabled);
+                let modules = if options.include_tests {
+                    Vec::new()
+                } else {
+                    file_modules(&source)
+                };
                 Ok((
                     Candidate {
                         file,
@@ -149,6 +156,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         needs_rules,
                         crate_uses_triage,
                         suppressions,
+                        modules,
                     },
                     text_findings,
                 ))
@@ -171,10 +179,26 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         }
     }
 
+    // A file pulled in by `#[cfg(test)] mod tests;` is test code as a whole.
+    let declared: Vec<(PathBuf, Vec<FileModule>)> = candidates
+        .iter_mut()
+        .filter(|candidate| !candidate.modules.is_empty())
+        .map(|candidate| {
+            (
+                candidate.file.path.clone(),
+                std::mem::take(&mut candidate.modules),
+            )
+        })
+        .collect();
+    let test_files = test_module_files(&declared);
+
     // Pass 2: parse the files that can hold a hazard again and run the rules on them.
     let to_check: Vec<(&Candidate, bool)> = candidates
         .iter()
         .filter(|candidate| candidate.needs_rules)
+        .filter(|candidate| {
+            test_files.is_empty() || !test_files.contains(&normalized(&candidate.file.path))
+        })
         .map(|candidate| (candidate, candidate.crate_uses_triage))
         .collect();
     report.files_parsed = to_check.len();
@@ -394,6 +418,7 @@ pub fn check_source(
             needs_rules: true,
             crate_uses_triage: false,
             suppressions,
+            modules: Vec::new(),
         };
         let checked = check_file(&candidate, false, include_tests, &tree, &enabled);
         forget_locations();

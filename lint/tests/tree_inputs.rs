@@ -57,3 +57,57 @@ fn a_symbolic_link_to_a_rust_file_is_linted_and_a_dangling_one_reported() {
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     assert!(report.errors[0].path.ends_with("src/gone.rs"));
 }
+
+/// A file pulled in by `#[cfg(test)] mod name;` is test code, like an inline test module: skipped
+/// by default, linted with `include_tests`. Its own file modules are test code too; a module
+/// declared under `cfg(any(test, ..))` or without `cfg` is not.
+#[test]
+fn files_of_test_modules_are_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("store")).unwrap();
+    std::fs::create_dir_all(src.join("support")).unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "mod store;\n#[cfg(test)]\nmod support;\n#[cfg(any(test, feature = \"sim\"))]\npub mod sim;\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("store.rs"), "#[cfg(test)] mod tests;\n").unwrap();
+    for file in [
+        "store/tests.rs",
+        "support/mod.rs",
+        "support/fakes.rs",
+        "sim.rs",
+    ] {
+        std::fs::write(src.join(file), RETRY_LOOP).unwrap();
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(src.join("support/mod.rs"))
+        .and_then(|mut file| std::io::Write::write_all(&mut file, b"mod fakes;\n"))
+        .unwrap();
+    let paths = |report: &Report| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect()
+    };
+    for prefilter in [true, false] {
+        let report = run(dir.path(), prefilter);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(paths(&report), ["src/sim.rs"], "prefilter {prefilter}");
+    }
+    let mut options = Options::new(vec![dir.path().to_path_buf()]);
+    options.include_tests = true;
+    let report = lint(&options, &triage_lint::rules::all());
+    assert_eq!(
+        paths(&report),
+        [
+            "src/sim.rs",
+            "src/store/tests.rs",
+            "src/support/fakes.rs",
+            "src/support/mod.rs"
+        ]
+    );
+}
