@@ -10,6 +10,7 @@ use syn::{Expr, Local, Pat};
 use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::lexer::{LexemeKind, Lexer};
 use crate::syntax::macro_bodies::macro_rules_arms;
 
 /// The rule; see [`DOCS`].
@@ -24,8 +25,10 @@ output, a response body (`text()`, a `b\"..\"` byte string), a regular expressio
 a yes/no helper handed the text (`is_transport_error_message(&msg)`), directly or through a local
 binding, inside a classifier (`is_retryable`, `should_retry`, `Classify::verdict`, a backon
 `.when(..)` condition, `let can_retry = ..`) or in a condition whose branch decides either way: it
-retries (`continue` in a retry loop, a `retry` call), gives up (`return Err(..)` in a retry loop),
-or produces a fatal or non-retryable outcome.
+retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
+(`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
+speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
+calls retryable. Checks inside `macro_rules!` bodies count where they are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
@@ -98,16 +101,23 @@ impl Rule for StringClassification {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let classifiers = find_classifiers(cx.ast, cx.tree);
+        // The prefilter always lets a file with `retr` through, so this keeps the findings the
+        // same with the prefilter off.
+        let speaks_of_retry = cx
+            .source
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"retr"));
+        let retry_comment_lines = if speaks_of_retry {
+            retry_comment_lines(cx.source)
+        } else {
+            Vec::new()
+        };
         let mut collector = FunctionCollector {
             classifiers: &classifiers,
             cx,
-            // The prefilter always lets a file with `retr` through, so this keeps the findings
-            // the same with the prefilter off.
-            speaks_of_retry: cx
-                .source
-                .as_bytes()
-                .windows(4)
-                .any(|w| w.eq_ignore_ascii_case(b"retr")),
+            speaks_of_retry,
+            retry_comment_lines: &retry_comment_lines,
             findings: Vec::new(),
         };
         collector.visit_file(cx.ast);
@@ -125,7 +135,35 @@ struct FunctionCollector<'c, 'x> {
     /// Whether the file's text (comments included) speaks of retrying: only then do a repeated
     /// call or a transient-named outcome chosen by text count as retry decisions.
     speaks_of_retry: bool,
+    /// The lines (1-based, sorted) of comments that speak of retrying.
+    retry_comment_lines: &'x [usize],
     findings: Vec<Finding>,
+}
+
+/// Words of a comment that speak of retrying (`retrying`, `retryable` included; `retrieve` not).
+const RETRY_COMMENT_WORDS: &[&str] = &["retry", "retries", "retried", "retriable"];
+
+/// The lines of `source` that hold (part of) a comment speaking of retrying.
+fn retry_comment_lines(source: &str) -> Vec<usize> {
+    let bytes = source.as_bytes();
+    let mut lines = Vec::new();
+    let (mut line, mut counted) = (1, 0);
+    for lexeme in Lexer::new(bytes) {
+        if !matches!(
+            lexeme.kind,
+            LexemeKind::LineComment | LexemeKind::BlockComment
+        ) {
+            continue;
+        }
+        line += memchr::memchr_iter(b'\n', &bytes[counted..lexeme.start]).count();
+        counted = lexeme.start;
+        let text = String::from_utf8_lossy(&bytes[lexeme.start..lexeme.end]).to_lowercase();
+        if RETRY_COMMENT_WORDS.iter().any(|word| text.contains(word)) {
+            let span = memchr::memchr_iter(b'\n', &bytes[lexeme.start..lexeme.end]).count();
+            lines.extend(line..=line + span);
+        }
+    }
+    lines
 }
 
 impl FunctionCollector<'_, '_> {
@@ -165,6 +203,7 @@ impl FunctionCollector<'_, '_> {
             inner_classifiers: self.classifiers,
             operations: &operations.calls,
             outcomes_count: self.speaks_of_retry,
+            retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
         };
         finder.visit_block(body);
@@ -503,6 +542,8 @@ struct InspectionFinder<'b> {
     operations: &'b HashMap<String, (usize, usize)>,
     /// Whether a branch repeating an operation or building a transient-named value retries.
     outcomes_count: bool,
+    /// The lines of comments that speak of retrying: a branch holding one says what it decides.
+    retry_comment_lines: &'b [usize],
     regions: Vec<(Region, Option<String>)>,
 }
 
@@ -530,7 +571,18 @@ impl InspectionFinder<'_> {
         mentions_retry_expr(branch, RETRY_WORDS)
             || finals.0
             || (self.outcomes_count && (transient.0 || repeats.found))
+            || self.commented_as_retry(branch.span())
             || (self.retry_context && continues.0)
+    }
+
+    /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
+    /// client retries`, `// Keep it retryable`).
+    fn commented_as_retry(&self, span: proc_macro2::Span) -> bool {
+        let (from, to) = (span.start().line, span.end().line);
+        let first = self.retry_comment_lines.partition_point(|line| *line < from);
+        self.retry_comment_lines
+            .get(first)
+            .is_some_and(|line| *line <= to)
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
@@ -545,6 +597,7 @@ impl InspectionFinder<'_> {
         mentions_retry(branch, RETRY_WORDS)
             || finals.0
             || (self.outcomes_count && (transient.0 || repeats.found))
+            || self.commented_as_retry(branch.brace_token.span.join())
             || (self.retry_context && continues.0)
     }
 
