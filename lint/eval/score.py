@@ -44,6 +44,16 @@ def read_sites(path):
                 sys.exit(f"{path}:{number}: line must be a number, found {lineno!r}")
             sites.append({"tree": tree, "path": rel, "line": lineno, "rule": rule,
                           "expected": expected, "reason": cols[5], "row": number})
+    # One site judged twice counts twice among the hazards but one finding matches only one of
+    # its rows: say so, so that the table can be corrected by hand.
+    seen = {}
+    for s in sites:
+        key = (s["tree"], s["path"], s["line"], s["rule"])
+        if key in seen:
+            print(f"{path}:{s['row']}: warning: same site as row {seen[key]} "
+                  f"({s['tree']} {s['path']} {s['line']} {s['rule']})", file=sys.stderr)
+        else:
+            seen[key] = s["row"]
     return sites
 
 
