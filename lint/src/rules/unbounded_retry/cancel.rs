@@ -10,7 +10,8 @@ use syn::visit::Visit;
 use super::bounds::has_part;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
-use crate::syntax::names::names_in;
+use crate::syntax::names::{bound_names, names_in};
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that name a cancellation check.
 const CANCEL_PARTS: &[&str] = &[
@@ -50,6 +51,56 @@ pub(super) fn ends_on_cancellation(
         finder.tokens(tokens);
     }
     finder.found
+}
+
+/// Whether an exit of the loop is decided by a question about the state of the world that is
+/// neither cancellation nor about the error (`if !origin.is_available() { break }`,
+/// `if !self.has_work() { return }`): such a loop waits for something, and cancellation is not
+/// its only way out.
+pub(super) fn ends_on_state_check(guards: &ExitGuards<'_>, error_names: &HashSet<String>) -> bool {
+    guards.exprs.iter().any(|(expr, kind)| {
+        *kind == GuardKind::Condition && is_state_question(expr, error_names)
+    })
+}
+
+/// `x.is_..()` or `x.has_..()` (negated or not) on something that is not an error binding, not a
+/// `Result` or `Option` and not a cancellation check.
+fn is_state_question(expr: &syn::Expr, error_names: &HashSet<String>) -> bool {
+    match expr {
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+            is_state_question(&unary.expr, error_names)
+        }
+        syn::Expr::Paren(paren) => is_state_question(&paren.expr, error_names),
+        syn::Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let asks = method.starts_with("is_") || method.starts_with("has_");
+            let about_a_value = matches!(method.as_str(), "is_ok" | "is_err" | "is_some" | "is_none");
+            let names = names_in(&call.receiver);
+            asks && !about_a_value
+                && !has_part(&method, CANCEL_PARTS)
+                && !names.iter().any(|n| error_names.contains(n) || has_part(n, CANCEL_PARTS))
+        }
+        _ => false,
+    }
+}
+
+/// The names bound by `Err(..)` patterns in a loop's condition and body: the error being retried.
+pub(super) fn error_bindings(cond: Option<&syn::Expr>, body: &syn::Block) -> HashSet<String> {
+    struct Bindings(HashSet<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat(&mut self, pat: &'ast syn::Pat) {
+            if pattern_kind(pat) == PatternKind::Err {
+                self.0.extend(bound_names(pat));
+            }
+            syn::visit::visit_pat(self, pat);
+        }
+    }
+    let mut bindings = Bindings(HashSet::new());
+    if let Some(cond) = cond {
+        bindings.visit_expr(cond);
+    }
+    bindings.visit_block(body);
+    bindings.0
 }
 
 struct CancelFinder<'n> {
