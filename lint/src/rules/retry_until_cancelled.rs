@@ -14,7 +14,7 @@ cancellation token, a shutdown or stop flag, a closed channel. Loops with no exi
 Also checks loops that go round after a success too (an event loop driven until a stop flag, a
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
 and the error path does what the success path does not: it holds the loop's only pause, or it
-advances a counter named for retries. A loop that also ends on a question about the state of the
+advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a question about the state of the
 world (`if !node.is_available() { break }`) is a wait, not reported.
 
 ### Why is this bad

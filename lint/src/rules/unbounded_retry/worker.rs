@@ -2,7 +2,8 @@
 //! flag, a reconnect loop, a worker that retries its current item. Such a loop never leaves on
 //! success, so [`super::shape`] does not see a retry in it; what gives the retry away is what the
 //! error path does and the success path does not: it pauses before going round (the loop's only
-//! pause), or it advances a counter named for retries. A `for` loop over an endless range whose
+//! pause), or it advances a counter named for retries; or what failed was a `reconnect`, whose
+//! failure going round is a retry by its name. A `for` loop over an endless range whose
 //! variable counts attempts (`for attempt in 1..`) is a retry by its own words, wherever its
 //! success path is written (in an async block whose answer the loop matches, say).
 //!
@@ -17,6 +18,7 @@ use super::bounds::has_part;
 use super::find::LoopShape;
 use super::shape::{is_polling_call, result_check};
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
+use crate::syntax::names::names_in;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// Word parts of a call that pauses before the next round.
@@ -25,6 +27,9 @@ const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
 /// Word parts of a variable that counts retries (counting errors, `error_run`, is a periodic
 /// task's backoff, not a retry of the same work).
 const RETRY_COUNTER_PARTS: &[&str] = &["attempt", "retr", "tries"];
+
+/// Word parts of an operation whose failure, going round, is retried by its name.
+const AGAIN_PARTS: &[&str] = &["reconnect"];
 
 impl LoopShape<'_> {
     /// Whether the loop retries after an error although its success path goes round too.
@@ -36,9 +41,10 @@ impl LoopShape<'_> {
             label: self.label,
             error_pauses: 0,
             counts_retries: false,
+            reconnects: false,
         };
         paths.visit_block(self.body);
-        if paths.counts_retries {
+        if paths.counts_retries || paths.reconnects {
             return true;
         }
         let mut pauses = Pauses(0);
@@ -54,6 +60,8 @@ struct ErrorPaths<'l> {
     label: Option<&'l Lifetime>,
     error_pauses: usize,
     counts_retries: bool,
+    /// A failed `reconnect()` goes round.
+    reconnects: bool,
 }
 
 enum ErrorPath<'a> {
@@ -62,13 +70,17 @@ enum ErrorPath<'a> {
 }
 
 impl ErrorPaths<'_> {
-    fn error_path(&mut self, path: ErrorPath<'_>) {
+    /// An error path of `operation` (the checked expression).
+    fn error_path(&mut self, operation: &Expr, path: ErrorPath<'_>) {
         let goes_round = match path {
             ErrorPath::Expr(expr) => !leaves_loop(expr, self.label),
             ErrorPath::Block(block) => !block_leaves_loop(block, self.label),
         };
         if !goes_round {
             return;
+        }
+        if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
+            self.reconnects = true;
         }
         let mut pauses = Pauses(0);
         let mut counter = RetryCounter(false);
@@ -97,10 +109,12 @@ impl<'ast> Visit<'ast> for ErrorPaths<'_> {
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
         match result_check(&node.cond) {
-            Some(ResultCheck::IsErr) => self.error_path(ErrorPath::Block(&node.then_branch)),
+            Some(ResultCheck::IsErr) => {
+                self.error_path(&node.cond, ErrorPath::Block(&node.then_branch));
+            }
             Some(ResultCheck::IsOk) => {
                 if let Some((_, other)) = &node.else_branch {
-                    self.error_path(ErrorPath::Expr(other));
+                    self.error_path(&node.cond, ErrorPath::Expr(other));
                 }
             }
             None => {}
@@ -117,7 +131,7 @@ impl<'ast> Visit<'ast> for ErrorPaths<'_> {
                 let is_error_arm = *kind == PatternKind::Err
                     || (*kind == PatternKind::Other && has_ok && !has_err);
                 if is_error_arm {
-                    self.error_path(ErrorPath::Expr(&arm.body));
+                    self.error_path(&node.expr, ErrorPath::Expr(&arm.body));
                 }
             }
         }
@@ -126,8 +140,10 @@ impl<'ast> Visit<'ast> for ErrorPaths<'_> {
 
     fn visit_local(&mut self, node: &'ast syn::Local) {
         if pattern_kind(&node.pat) == PatternKind::Ok {
-            if let Some((_, diverge)) = node.init.as_ref().and_then(|i| i.diverge.as_ref()) {
-                self.error_path(ErrorPath::Expr(diverge));
+            if let Some(init) = &node.init {
+                if let Some((_, diverge)) = &init.diverge {
+                    self.error_path(&init.expr, ErrorPath::Expr(diverge));
+                }
             }
         }
         syn::visit::visit_local(self, node);
