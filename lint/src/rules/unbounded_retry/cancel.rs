@@ -24,9 +24,11 @@ const CANCEL_PARTS: &[&str] = &[
 pub(super) fn ends_on_cancellation(
     guards: &ExitGuards<'_>,
     never_cancelled: &HashSet<String>,
+    channel_results: &HashSet<String>,
 ) -> bool {
     let mut finder = CancelFinder {
         never_cancelled,
+        channel_results,
         found: false,
     };
     for (expr, kind) in &guards.exprs {
@@ -105,6 +107,8 @@ pub(super) fn error_bindings(cond: Option<&syn::Expr>, body: &syn::Block) -> Has
 
 struct CancelFinder<'n> {
     never_cancelled: &'n HashSet<String>,
+    /// Variables holding what a channel answered (see [`channel_results`]).
+    channel_results: &'n HashSet<String>,
     found: bool,
 }
 
@@ -130,6 +134,10 @@ impl CancelFinder<'_> {
 
     /// `name`, read after `receiver.` when there is one.
     fn name(&mut self, receiver: Option<&str>, name: &str) {
+        if self.channel_results.contains(name) {
+            self.found = true;
+            return;
+        }
         if !has_part(name, CANCEL_PARTS) {
             return;
         }
@@ -165,6 +173,33 @@ impl<'ast> Visit<'ast> for CancelFinder<'_> {
     fn visit_macro(&mut self, node: &'ast syn::Macro) {
         self.tokens(&node.tokens);
     }
+}
+
+/// Variables of a loop body bound to what a channel or a cancellation answered
+/// (`let next = requests.recv().await`): an exit decided on them (`if next.is_none() { break }`)
+/// is a closed channel.
+pub(super) fn channel_results(body: &syn::Block) -> HashSet<String> {
+    fn answers_cancellation(expr: &syn::Expr) -> bool {
+        match expr {
+            syn::Expr::Await(awaited) => answers_cancellation(&awaited.base),
+            syn::Expr::MethodCall(call) => has_part(&call.method.to_string(), CANCEL_PARTS),
+            _ => false,
+        }
+    }
+    body.stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init))
+                    if init.diverge.is_none() && answers_cancellation(&init.expr) =>
+                {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 /// Names of the local `CancellationToken::new()` tokens of a function body that are never

@@ -98,7 +98,10 @@ impl LoopFinder<'_, '_> {
             return;
         }
         let never_cancelled = self.never_cancelled();
-        let ending = if !hot && cancel::ends_on_cancellation(&guards, &never_cancelled) {
+        let channel_results = cancel::channel_results(shape.body);
+        let ending = if !hot
+            && cancel::ends_on_cancellation(&guards, &never_cancelled, &channel_results)
+        {
             Ending::Cancellation
         } else {
             Ending::Never
