@@ -11,6 +11,12 @@ bound and no deadline, and whose only exit besides success is a cancellation che
 cancellation token, a shutdown or stop flag, a closed channel. Loops with no exit at all are
 `unbounded_retry`.
 
+Also checks loops that go round after a success too (an event loop driven until a stop flag, a
+reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
+and the error path does what the success path does not: it holds the loop's only pause, or it
+advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a question about the state of the
+world (`if !node.is_available() { break }`) is a wait, not reported.
+
 ### Why is this bad
 Cancellation ends the loop at shutdown, not when the error turns out to be permanent: a request
 the server will always refuse, a missing file, bad credentials are retried for the life of the

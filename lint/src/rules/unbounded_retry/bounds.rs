@@ -58,6 +58,7 @@ impl LoopShape<'_> {
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
             if *kind == GuardKind::Operation
                 || (*kind == GuardKind::Condition && result_check(expr).is_some())
+                || is_first_attempt_test(expr, self.body)
             {
                 return false;
             }
@@ -76,6 +77,59 @@ impl LoopShape<'_> {
                 .iter()
                 .any(|tokens| tokens_bound(tokens, &counters))
     }
+}
+
+/// `attempt == 0` or `retries != 0` on a counter the loop never counts down: it asks whether this
+/// round is a retry (to pause first, say), not whether the attempts have run out.
+fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
+    let Expr::Binary(binary) = expr else {
+        return false;
+    };
+    if !matches!(binary.op, BinOp::Eq(_) | BinOp::Ne(_)) {
+        return false;
+    }
+    let is_zero = |e: &Expr| matches!(e, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
+    let counter = match (&*binary.left, &*binary.right) {
+        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => path.path.get_ident(),
+        _ => None,
+    };
+    let Some(counter) = counter else {
+        return false;
+    };
+    if !has_part(&counter.to_string(), &["attempt", "retr", "tries"]) {
+        return false;
+    }
+    struct CountsDown<'c> {
+        counter: &'c proc_macro2::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for CountsDown<'_> {
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            if matches!(node.op, BinOp::SubAssign(_))
+                && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_binary(self, node);
+        }
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            let down = match &*node.right {
+                Expr::Binary(binary) => matches!(binary.op, BinOp::Sub(_)),
+                Expr::MethodCall(call) => call.method.to_string().contains("sub"),
+                _ => false,
+            };
+            if down && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_assign(self, node);
+        }
+    }
+    let mut down = CountsDown {
+        counter,
+        found: false,
+    };
+    down.visit_block(body);
+    !down.found
 }
 
 /// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters; and whether

@@ -10,7 +10,8 @@ use syn::visit::Visit;
 use super::bounds::has_part;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
-use crate::syntax::names::names_in;
+use crate::syntax::names::{bound_names, names_in};
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that name a cancellation check.
 const CANCEL_PARTS: &[&str] = &[
@@ -23,9 +24,11 @@ const CANCEL_PARTS: &[&str] = &[
 pub(super) fn ends_on_cancellation(
     guards: &ExitGuards<'_>,
     never_cancelled: &HashSet<String>,
+    channel_results: &HashSet<String>,
 ) -> bool {
     let mut finder = CancelFinder {
         never_cancelled,
+        channel_results,
         found: false,
     };
     for (expr, kind) in &guards.exprs {
@@ -52,8 +55,60 @@ pub(super) fn ends_on_cancellation(
     finder.found
 }
 
+/// Whether an exit of the loop is decided by a question about the state of the world that is
+/// neither cancellation nor about the error (`if !origin.is_available() { break }`,
+/// `if !self.has_work() { return }`): such a loop waits for something, and cancellation is not
+/// its only way out.
+pub(super) fn ends_on_state_check(guards: &ExitGuards<'_>, error_names: &HashSet<String>) -> bool {
+    guards.exprs.iter().any(|(expr, kind)| {
+        *kind == GuardKind::Condition && is_state_question(expr, error_names)
+    })
+}
+
+/// `x.is_..()` or `x.has_..()` (negated or not) on something that is not an error binding, not a
+/// `Result` or `Option` and not a cancellation check.
+fn is_state_question(expr: &syn::Expr, error_names: &HashSet<String>) -> bool {
+    match expr {
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+            is_state_question(&unary.expr, error_names)
+        }
+        syn::Expr::Paren(paren) => is_state_question(&paren.expr, error_names),
+        syn::Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let asks = method.starts_with("is_") || method.starts_with("has_");
+            let about_a_value = matches!(method.as_str(), "is_ok" | "is_err" | "is_some" | "is_none");
+            let names = names_in(&call.receiver);
+            asks && !about_a_value
+                && !has_part(&method, CANCEL_PARTS)
+                && !names.iter().any(|n| error_names.contains(n) || has_part(n, CANCEL_PARTS))
+        }
+        _ => false,
+    }
+}
+
+/// The names bound by `Err(..)` patterns in a loop's condition and body: the error being retried.
+pub(super) fn error_bindings(cond: Option<&syn::Expr>, body: &syn::Block) -> HashSet<String> {
+    struct Bindings(HashSet<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat(&mut self, pat: &'ast syn::Pat) {
+            if pattern_kind(pat) == PatternKind::Err {
+                self.0.extend(bound_names(pat));
+            }
+            syn::visit::visit_pat(self, pat);
+        }
+    }
+    let mut bindings = Bindings(HashSet::new());
+    if let Some(cond) = cond {
+        bindings.visit_expr(cond);
+    }
+    bindings.visit_block(body);
+    bindings.0
+}
+
 struct CancelFinder<'n> {
     never_cancelled: &'n HashSet<String>,
+    /// Variables holding what a channel answered (see [`channel_results`]).
+    channel_results: &'n HashSet<String>,
     found: bool,
 }
 
@@ -79,6 +134,10 @@ impl CancelFinder<'_> {
 
     /// `name`, read after `receiver.` when there is one.
     fn name(&mut self, receiver: Option<&str>, name: &str) {
+        if self.channel_results.contains(name) {
+            self.found = true;
+            return;
+        }
         if !has_part(name, CANCEL_PARTS) {
             return;
         }
@@ -114,6 +173,33 @@ impl<'ast> Visit<'ast> for CancelFinder<'_> {
     fn visit_macro(&mut self, node: &'ast syn::Macro) {
         self.tokens(&node.tokens);
     }
+}
+
+/// Variables of a loop body bound to what a channel or a cancellation answered
+/// (`let next = requests.recv().await`): an exit decided on them (`if next.is_none() { break }`)
+/// is a closed channel.
+pub(super) fn channel_results(body: &syn::Block) -> HashSet<String> {
+    fn answers_cancellation(expr: &syn::Expr) -> bool {
+        match expr {
+            syn::Expr::Await(awaited) => answers_cancellation(&awaited.base),
+            syn::Expr::MethodCall(call) => has_part(&call.method.to_string(), CANCEL_PARTS),
+            _ => false,
+        }
+    }
+    body.stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init))
+                    if init.diverge.is_none() && answers_cancellation(&init.expr) =>
+                {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 /// Names of the local `CancellationToken::new()` tokens of a function body that are never

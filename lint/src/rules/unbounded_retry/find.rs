@@ -78,7 +78,9 @@ impl LoopFinder<'_, '_> {
         let hot = !retries
             && shape.kind != "for"
             && hot_loop::skips_its_only_pause(shape.body, shape.label);
-        if !retries && !hot {
+        // A loop that also goes round on success is a retry only by what its error path does.
+        let working = !retries && !hot && shape.retries_while_working();
+        if !retries && !hot && !working {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
@@ -96,11 +98,21 @@ impl LoopFinder<'_, '_> {
             return;
         }
         let never_cancelled = self.never_cancelled();
-        let ending = if !hot && cancel::ends_on_cancellation(&guards, &never_cancelled) {
+        let channel_results = cancel::channel_results(shape.body);
+        let ending = if !hot
+            && cancel::ends_on_cancellation(&guards, &never_cancelled, &channel_results)
+        {
             Ending::Cancellation
         } else {
             Ending::Never
         };
+        // A loop that is the job of its task is reported only when cancellation ends it; one that
+        // also ends on a check of the world's state (a node gone, a shard moved) is a wait.
+        let waits_on_state = ending == Ending::Cancellation
+            && cancel::ends_on_state_check(&guards, &cancel::error_bindings(shape.cond, shape.body));
+        if (working && ending != Ending::Cancellation) || waits_on_state {
+            return;
+        }
         let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));
         if ending == Ending::Never {
             let end_line = Region::of(shape.body).end_line;

@@ -2,9 +2,10 @@
 //! retry helper called with no real limit.
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
-//! ([`shape`], [`hot_loop`], [`library`]), what decides an exit ([`guards`]), what bounds one
-//! ([`bounds`]), cancellation ([`cancel`]), documented intent ([`intent`]) and the words that mark
-//! a retry ([`words`]). The lower-level `retry_until_cancelled` shares this analysis.
+//! ([`shape`], [`hot_loop`], [`library`], and in loops that also go round on success,
+//! [`worker`]), what decides an exit ([`guards`]), what bounds one ([`bounds`]), cancellation
+//! ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry ([`words`]).
+//! The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
 mod cancel;
@@ -15,6 +16,7 @@ mod intent;
 mod library;
 mod shape;
 mod words;
+mod worker;
 
 #[cfg(test)]
 mod tests;

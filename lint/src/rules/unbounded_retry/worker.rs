@@ -1,0 +1,254 @@
+//! Retries inside a loop that also goes round after a success: an event loop driven until a stop
+//! flag, a reconnect loop, a worker that retries its current item. Such a loop never leaves on
+//! success, so [`super::shape`] does not see a retry in it; what gives the retry away is what the
+//! error path does and the success path does not: it pauses before going round (the loop's only
+//! pause), or it advances a counter named for retries; or what failed was a `reconnect`, whose
+//! failure going round is a retry by its name. A `for` loop over an endless range whose
+//! variable counts attempts (`for attempt in 1..`) is a retry by its own words, wherever its
+//! success path is written (in an async block whose answer the loop matches, say).
+//!
+//! These loops are the job of the process: they are reported only when a cancellation check is
+//! what ends them (`retry_until_cancelled`), never as `unbounded_retry`.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{BinOp, Block, Expr, Lifetime};
+
+use super::bounds::has_part;
+use super::find::LoopShape;
+use super::shape::{is_polling_call, result_check};
+use crate::syntax::exits::{block_leaves_loop, leaves_loop};
+use crate::syntax::names::names_in;
+use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
+
+/// Word parts of a call that pauses before the next round.
+const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
+
+/// Word parts of a variable that counts retries (counting errors, `error_run`, is a periodic
+/// task's backoff, not a retry of the same work).
+const RETRY_COUNTER_PARTS: &[&str] = &["attempt", "retr", "tries"];
+
+/// Word parts of an operation whose failure, going round, is retried by its name.
+const AGAIN_PARTS: &[&str] = &["reconnect"];
+
+impl LoopShape<'_> {
+    /// Whether the loop retries after an error although its success path goes round too.
+    pub(super) fn retries_while_working(&self) -> bool {
+        if self.kind == "for" && self.counters.iter().any(|c| has_part(c, RETRY_COUNTER_PARTS)) {
+            return true;
+        }
+        let mut paths = ErrorPaths {
+            label: self.label,
+            error_pauses: 0,
+            counts_retries: false,
+            reconnects: false,
+        };
+        paths.visit_block(self.body);
+        if paths.counts_retries || paths.reconnects {
+            return true;
+        }
+        let mut pauses = Pauses(0);
+        pauses.visit_block(self.body);
+        // An error path inside another error path counts its pause twice.
+        paths.error_pauses > 0 && pauses.0 <= paths.error_pauses
+    }
+}
+
+/// Walks one loop's body (not closures, async blocks or items) for the error paths that go round:
+/// how many pauses they hold, and whether one advances a retry counter.
+struct ErrorPaths<'l> {
+    label: Option<&'l Lifetime>,
+    error_pauses: usize,
+    counts_retries: bool,
+    /// A failed `reconnect()` goes round.
+    reconnects: bool,
+}
+
+enum ErrorPath<'a> {
+    Expr(&'a Expr),
+    Block(&'a Block),
+}
+
+impl ErrorPaths<'_> {
+    /// An error path of `operation` (the checked expression).
+    fn error_path(&mut self, operation: &Expr, path: ErrorPath<'_>) {
+        let goes_round = match path {
+            ErrorPath::Expr(expr) => !leaves_loop(expr, self.label),
+            ErrorPath::Block(block) => !block_leaves_loop(block, self.label),
+        };
+        if !goes_round {
+            return;
+        }
+        if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
+            self.reconnects = true;
+        }
+        let mut pauses = Pauses(0);
+        let mut counter = RetryCounter(false);
+        match path {
+            ErrorPath::Expr(expr) => {
+                pauses.visit_expr(expr);
+                counter.visit_expr(expr);
+            }
+            ErrorPath::Block(block) => {
+                pauses.visit_block(block);
+                counter.visit_block(block);
+            }
+        }
+        self.error_pauses += pauses.0;
+        self.counts_retries |= counter.0;
+    }
+}
+
+impl<'ast> Visit<'ast> for ErrorPaths<'_> {
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        match result_check(&node.cond) {
+            Some(ResultCheck::IsErr) => {
+                self.error_path(&node.cond, ErrorPath::Block(&node.then_branch));
+            }
+            Some(ResultCheck::IsOk) => {
+                if let Some((_, other)) = &node.else_branch {
+                    self.error_path(&node.cond, ErrorPath::Expr(other));
+                }
+            }
+            None => {}
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        if !is_polling_call(&node.expr) {
+            let kinds: Vec<PatternKind> = node.arms.iter().map(|a| pattern_kind(&a.pat)).collect();
+            let has_ok = kinds.contains(&PatternKind::Ok);
+            let has_err = kinds.contains(&PatternKind::Err);
+            for (arm, kind) in node.arms.iter().zip(&kinds) {
+                let is_error_arm = *kind == PatternKind::Err
+                    || (*kind == PatternKind::Other && has_ok && !has_err);
+                if is_error_arm {
+                    self.error_path(&node.expr, ErrorPath::Expr(&arm.body));
+                }
+            }
+        }
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        if pattern_kind(&node.pat) == PatternKind::Ok {
+            if let Some(init) = &node.init {
+                if let Some((_, diverge)) = &init.diverge {
+                    self.error_path(&init.expr, ErrorPath::Expr(diverge));
+                }
+            }
+        }
+        syn::visit::visit_local(self, node);
+    }
+}
+
+/// Counts the calls that pause (`sleep(..)`, `timer.delay(..)`, `exponential_backoff(..)`), also
+/// inside macros such as `select!`, not inside closures or items.
+struct Pauses(usize);
+
+impl Pauses {
+    fn tokens(&mut self, tokens: &TokenStream) {
+        let mut previous_pauses = false;
+        for token in tokens.clone() {
+            match token {
+                TokenTree::Group(group) => {
+                    if previous_pauses && group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                    {
+                        self.0 += 1;
+                    }
+                    self.tokens(&group.stream());
+                    previous_pauses = false;
+                }
+                TokenTree::Ident(ident) => {
+                    previous_pauses = has_part(&ident.to_string(), PAUSE_PARTS);
+                }
+                _ => previous_pauses = false,
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Pauses {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*node.func {
+            if path
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| has_part(&seg.ident.to_string(), PAUSE_PARTS))
+            {
+                self.0 += 1;
+            }
+        }
+        syn::visit::visit_expr_call(self, node);
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        if has_part(&node.method.to_string(), PAUSE_PARTS) {
+            self.0 += 1;
+        }
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        self.tokens(&node.tokens);
+    }
+}
+
+/// Whether a counter named for retries is advanced: `attempt += 1`, `retries = retries + 1`,
+/// `retry_attempt = retry_attempt.saturating_add(1)`.
+struct RetryCounter(bool);
+
+impl RetryCounter {
+    fn counts(&mut self, target: &Expr) {
+        if let Expr::Path(path) = target {
+            if path
+                .path
+                .get_ident()
+                .is_some_and(|ident| has_part(&ident.to_string(), RETRY_COUNTER_PARTS))
+            {
+                self.0 = true;
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for RetryCounter {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+        if matches!(node.op, BinOp::AddAssign(_)) {
+            self.counts(&node.left);
+        }
+        syn::visit::visit_expr_binary(self, node);
+    }
+
+    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+        let adds = match &*node.right {
+            Expr::Binary(binary) => matches!(binary.op, BinOp::Add(_)),
+            Expr::MethodCall(call) => {
+                matches!(
+                    call.method.to_string().as_str(),
+                    "saturating_add" | "checked_add" | "wrapping_add"
+                )
+            }
+            _ => false,
+        };
+        if adds {
+            self.counts(&node.left);
+        }
+        syn::visit::visit_expr_assign(self, node);
+    }
+}
