@@ -369,7 +369,13 @@ impl Entry {
 fn downcast_classified<'a, T: Error + Classify + 'static>(
     err: &'a (dyn Error + 'static),
 ) -> Option<&'a dyn Classify> {
-    err.downcast_ref::<T>().map(|known| known as &dyn Classify)
+    // A `match`, not `Option::map` with a closure: this function is instantiated for every
+    // registered type, and each generic helper it calls would be instantiated (and compiled) with
+    // it.
+    match err.downcast_ref::<T>() {
+        Some(known) => Some(known),
+        None => None,
+    }
 }
 
 /// Picks, at compile time, between registering `T` (when it is an error, through the inherent

@@ -158,3 +158,47 @@ async fn async_runs_can_be_spawned() {
     let outcome = handle.await.unwrap();
     assert_eq!(outcome, Err((StopReason::DeadlinePassed, 5)));
 }
+
+/// Runs `future` to completion on this thread, with no tokio runtime anywhere: the thread parks
+/// until the future's waker unparks it.
+fn block_on_without_tokio<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(out) => return out,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Another executor, with the `tokio` feature on (features are additive, so any crate of a build
+/// can turn it on): the system clock must not call tokio's timer outside a tokio runtime, where it
+/// panics, but sleep on a helper thread.
+#[test]
+fn the_system_clock_sleeps_outside_a_tokio_runtime() {
+    assert!(tokio::runtime::Handle::try_current().is_err());
+    let policy = RetryPolicy::attempts(NonZeroU32::new(3).unwrap())
+        .with_backoff(Backoff::constant(Duration::from_millis(2)));
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    let attempt = || {
+        calls += 1;
+        async { Err::<(), _>(Failure::Transient) }
+    };
+    let err = block_on_without_tokio(async { attempt.retry(&policy).await }).unwrap_err();
+    assert_eq!((calls, err.attempts()), (3, 3));
+    assert_eq!(err.reason(), StopReason::Exhausted);
+    assert!(started.elapsed() >= Duration::from_millis(4));
+}

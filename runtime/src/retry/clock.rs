@@ -44,11 +44,13 @@ pub trait Clock: Send + Sync {
 }
 
 /// The real monotonic clock: [`Instant::now`], [`std::thread::sleep`], and for async runs
-/// `tokio::time::sleep` with the `tokio` feature.
+/// `tokio::time::sleep` with the `tokio` feature, inside a tokio runtime.
 ///
-/// Without the `tokio` feature an async sleep on this clock waits on a helper thread that wakes
-/// the task, which works on any executor but costs a thread per sleep: enable `tokio`, or give
-/// the policy a [`Clock`] built on your runtime's timer.
+/// Without the `tokio` feature, or outside a tokio runtime, an async sleep on this clock waits on
+/// a helper thread that wakes the task, which works on any executor but costs a thread per sleep:
+/// enable `tokio`, or give the policy a [`Clock`] built on your runtime's timer. (A tokio runtime
+/// built without `enable_time` has no timer; tokio panics when a retry sleeps there, as it does
+/// for any `tokio::time::sleep`.)
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -63,18 +65,17 @@ impl Clock for SystemClock {
     }
 
     fn sleep_async(&self, duration: Duration) -> Sleeping {
+        // Features are additive: another crate of the build may turn `tokio` on for a program whose
+        // retries run on another executor, where tokio's timer would panic; those sleep on a
+        // helper thread instead.
         #[cfg(feature = "tokio")]
-        {
-            Box::pin(tokio::time::sleep(duration))
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Box::pin(tokio::time::sleep(duration));
         }
-        #[cfg(not(feature = "tokio"))]
-        {
-            Box::pin(thread_sleep::ThreadSleep::new(duration))
-        }
+        Box::pin(thread_sleep::ThreadSleep::new(duration))
     }
 }
 
-#[cfg(not(feature = "tokio"))]
 mod thread_sleep {
     use std::future::Future;
     use std::pin::Pin;
