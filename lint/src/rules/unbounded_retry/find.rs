@@ -8,7 +8,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 
 use super::guards::ExitGuards;
-use super::shape::result_check;
+use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
 use super::{cancel, hot_loop, intent, library, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -74,7 +74,8 @@ impl LoopFinder<'_, '_> {
     }
 
     fn consider(&mut self, shape: LoopShape<'_>) {
-        let retries = shape.retries_after_error();
+        let retry = shape.retries_after_error();
+        let retries = retry.is_some();
         let hot = !retries
             && shape.kind != "for"
             && hot_loop::skips_its_only_pause(shape.body, shape.label);
@@ -101,6 +102,11 @@ impl LoopFinder<'_, '_> {
         } else {
             Ending::Never
         };
+        // A loop that goes round on normal answers and watches for cancellation is a
+        // long-running worker whose failed rounds wait for the next one.
+        if ending == Ending::Cancellation && retry == Some(Retry::OnSomeAnswers) {
+            return;
+        }
         let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));
         if ending == Ending::Never {
             let end_line = Region::of(shape.body).end_line;

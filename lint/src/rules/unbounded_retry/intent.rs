@@ -27,6 +27,17 @@ const INTENT_PHRASES: &[&str] = &[
     "try until",
     "tries until",
     "until the other",
+    // An obligation to go on trying, stated in a comment.
+    "should try again",
+    "must try again",
+    "should keep trying",
+    // Retries paced on purpose instead of counted.
+    "rate-limit retr",
+    "rate limit retr",
+    "rate-limited retr",
+    "rate limited retr",
+    "retries are rate-limited",
+    "retries are rate limited",
 ];
 
 /// Words in a function name that say it retries until it succeeds.
