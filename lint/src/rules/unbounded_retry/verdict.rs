@@ -15,7 +15,8 @@ const RETRY_VARIANT_PARTS: &[&str] = &["retry", "retriable"];
 /// Words that turn a retry variant into its opposite (`NoRetry`, `RetryExhausted`).
 const NEGATING_WORDS: &[&str] = &[
     "no", "not", "dont", "never", "non", "without", "exhausted", "exceeded", "limit", "max",
-    "stop", "abort", "fail", "failed", "give", "gave",
+    "stop", "abort", "fail", "failed", "give", "gave", "forbidden", "disallowed", "denied",
+    "prohibited",
 ];
 
 /// Name parts of a decider that keeps its own count (a policy, a backoff, a budget): its
