@@ -124,12 +124,9 @@ impl<'a> Visit<'a> for Collector<'a> {
 
     fn visit_expr_match(&mut self, node: &'a syn::ExprMatch) {
         let mut exits = false;
-        // The arms of a retry verdict (`Retry`, `Stop`, `Abort`) are answers about an error, not
-        // cancellation checks.
-        let verdict = node
-            .arms
-            .iter()
-            .any(|arm| super::verdict::names_retry_variant(&arm.pat));
+        // The arms of a verdict on an error (`Retry`, `Stop`, `Abort`) are answers about the
+        // error, not cancellation checks.
+        let verdict = super::verdict::is_verdict_on_failure(node);
         for arm in &node.arms {
             if pattern_kind(&arm.pat) != PatternKind::Ok
                 && self.contains_exit(ExitScope::Expr(&arm.body))

@@ -32,14 +32,10 @@ const FAILURE_WORDS: &[&str] = &[
 /// Whether a match is a verdict on a failure whose retry arm goes round while another arm
 /// leaves the loop labelled `label`.
 pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
-    let names = names_in(&node.expr);
-    let judges_a_failure = names
-        .iter()
-        .any(|name| words_of(name).any(|word| FAILURE_WORDS.contains(&word.as_str())));
-    let keeps_count = names
+    let keeps_count = names_in(&node.expr)
         .iter()
         .any(|name| has_part(name, STATEFUL_DECIDER_PARTS));
-    if !judges_a_failure || keeps_count || is_polling_call(&node.expr) {
+    if !judges_a_failure(&node.expr) || keeps_count || is_polling_call(&node.expr) {
         return false;
     }
     let retry_goes_round = node.arms.iter().any(|arm| {
@@ -52,9 +48,21 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
     retry_goes_round && other_leaves
 }
 
+/// Whether a match is a verdict on a failure: its scrutinee names one and an arm names a retry.
+pub(super) fn is_verdict_on_failure(node: &ExprMatch) -> bool {
+    judges_a_failure(&node.expr) && node.arms.iter().any(|arm| names_retry_variant(&arm.pat))
+}
+
+/// Whether an expression names a failure for a verdict to judge (see [`FAILURE_WORDS`]).
+fn judges_a_failure(expr: &syn::Expr) -> bool {
+    names_in(expr)
+        .iter()
+        .any(|name| words_of(name).any(|word| FAILURE_WORDS.contains(&word.as_str())))
+}
+
 /// Whether a pattern names a variant that asks for another attempt (`Action::Retry`,
 /// `Retryable(_)`, or one case of an or-pattern).
-pub(super) fn names_retry_variant(pat: &Pat) -> bool {
+fn names_retry_variant(pat: &Pat) -> bool {
     let path = match pat {
         Pat::Path(path) => &path.path,
         Pat::TupleStruct(tuple) => &tuple.path,
