@@ -21,6 +21,7 @@ const BOUND_NAME_PARTS: &[&str] = &[
 /// passed deadline, a backoff that has run out.
 const BOUND_CALL_PARTS: &[&str] = &[
     "exhaust",
+    "exceeded",
     "expired",
     "elapsed",
     "deadline",
@@ -269,7 +270,7 @@ pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
     words_of(name).any(|word| parts.iter().any(|part| word.starts_with(part)))
 }
 
-fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
+pub(super) fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut previous_lower = false;

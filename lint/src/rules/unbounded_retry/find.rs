@@ -8,7 +8,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 
 use super::guards::ExitGuards;
-use super::shape::result_check;
+use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
 use super::{cancel, hot_loop, intent, library, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -74,7 +74,8 @@ impl LoopFinder<'_, '_> {
     }
 
     fn consider(&mut self, shape: LoopShape<'_>) {
-        let retries = shape.retries_after_error();
+        let retry = shape.retries_after_error();
+        let retries = retry.is_some();
         let hot = !retries
             && shape.kind != "for"
             && hot_loop::skips_its_only_pause(shape.body, shape.label);
@@ -110,7 +111,13 @@ impl LoopFinder<'_, '_> {
         // also ends on a check of the world's state (a node gone, a shard moved) is a wait.
         let waits_on_state = ending == Ending::Cancellation
             && cancel::ends_on_state_check(&guards, &cancel::error_bindings(shape.cond, shape.body));
-        if (working && ending != Ending::Cancellation) || waits_on_state {
+        // A loop that goes round on normal answers and watches for cancellation is a long-running
+        // worker whose failed rounds wait for the next one, unless its error path does what the
+        // success path does not (holds the only pause, counts retries, reconnects).
+        let quiet_worker = ending == Ending::Cancellation
+            && retry == Some(Retry::OnSomeAnswers)
+            && !shape.retries_while_working();
+        if (working && ending != Ending::Cancellation) || waits_on_state || quiet_worker {
             return;
         }
         let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));

@@ -124,12 +124,17 @@ impl<'a> Visit<'a> for Collector<'a> {
 
     fn visit_expr_match(&mut self, node: &'a syn::ExprMatch) {
         let mut exits = false;
+        // The arms of a verdict on an error (`Retry`, `Stop`, `Abort`) are answers about the
+        // error, not cancellation checks.
+        let verdict = super::verdict::is_verdict_on_failure(node);
         for arm in &node.arms {
             if pattern_kind(&arm.pat) != PatternKind::Ok
                 && self.contains_exit(ExitScope::Expr(&arm.body))
             {
                 exits = true;
-                self.guards.exit_patterns.push(&arm.pat);
+                if !verdict {
+                    self.guards.exit_patterns.push(&arm.pat);
+                }
             }
         }
         if exits {

@@ -144,6 +144,18 @@ pub(super) fn continues_loop(block: &Block, label: Option<&Lifetime>) -> bool {
     probe.continues
 }
 
+/// [`continues_loop`] for an expression (a match arm's body).
+pub(super) fn expr_continues_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    let mut probe = ContinueProbe {
+        label,
+        depth: 0,
+        continues: false,
+        pauses: false,
+    };
+    probe.visit_expr(expr);
+    probe.continues
+}
+
 /// Whether an error path continues the loop, and whether it pauses first.
 struct ContinueProbe<'l> {
     label: Option<&'l Lifetime>,

@@ -27,6 +27,17 @@ const INTENT_PHRASES: &[&str] = &[
     "try until",
     "tries until",
     "until the other",
+    // An obligation to go on trying, stated in a comment.
+    "should try again",
+    "must try again",
+    "should keep trying",
+    // Retries paced on purpose instead of counted.
+    "rate-limit retr",
+    "rate limit retr",
+    "rate-limited retr",
+    "rate limited retr",
+    "retries are rate-limited",
+    "retries are rate limited",
 ];
 
 /// Words in a function name that say it retries until it succeeds.
@@ -43,15 +54,39 @@ pub(super) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     let start = offset_of_line(bytes, from);
     let end = offset_of_line(bytes, to + 1);
     let region = &bytes[start..end];
-    Lexer::new(region).any(|lexeme| {
-        matches!(
-            lexeme.kind,
-            LexemeKind::LineComment | LexemeKind::BlockComment | LexemeKind::Str
-        ) && {
-            let text = String::from_utf8_lossy(&region[lexeme.start..lexeme.end]).to_lowercase();
-            INTENT_PHRASES.iter().any(|phrase| text.contains(phrase))
+    let says_so = |text: &str| {
+        let text = text.to_lowercase();
+        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase))
+    };
+    // A run of line comments is one text: a phrase may be broken across its lines.
+    let mut comment_run = String::new();
+    let mut run_end = 0;
+    for lexeme in Lexer::new(region) {
+        let text = String::from_utf8_lossy(&region[lexeme.start..lexeme.end]);
+        match lexeme.kind {
+            LexemeKind::LineComment => {
+                let adjacent = region[run_end..lexeme.start]
+                    .iter()
+                    .all(u8::is_ascii_whitespace);
+                if !adjacent {
+                    if says_so(&comment_run) {
+                        return true;
+                    }
+                    comment_run.clear();
+                }
+                let words = text.trim_start_matches('/').trim_start_matches('!');
+                comment_run.extend(words.split_whitespace().flat_map(|word| [word, " "]));
+                run_end = lexeme.end;
+            }
+            LexemeKind::BlockComment | LexemeKind::Str => {
+                if says_so(&text.split_whitespace().collect::<Vec<_>>().join(" ")) {
+                    return true;
+                }
+            }
+            LexemeKind::Char => {}
         }
-    })
+    }
+    says_so(&comment_run)
 }
 
 /// The byte offset where 1-based `line` starts (the end of the text past the last line).

@@ -10,11 +10,14 @@
 mod bounds;
 mod cancel;
 mod find;
+mod flag;
 mod guards;
 mod hot_loop;
 mod intent;
 mod library;
+mod poll;
 mod shape;
+mod verdict;
 mod words;
 mod worker;
 
@@ -35,6 +38,12 @@ or elapsed-time check, or an `exhausted()`-style check. A counter or a clock tha
 line, a metric or a closure bounds nothing. Also checks for a loop whose error path `continue`s
 past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
 that can fire.
+
+A retry is also recognised when a verdict on the error decides it (`match judge(result) {
+Action::Retry => .., Action::Done => break }`), when a flag raised on the error path runs the
+loop (`while again { again = false; .. Err(_) => again = true }`), and when the loop polls or
+pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
+continue }`).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose is not reported.

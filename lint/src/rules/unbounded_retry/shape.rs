@@ -4,6 +4,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
 use super::bounds::has_part;
+use super::poll::{success_may_leave, unwraps_or_goes_round};
 use super::find::LoopShape;
 use crate::syntax::names::names_in;
 use crate::syntax::exits::{
@@ -57,19 +58,33 @@ pub(super) fn result_check(cond: &Expr) -> Option<ResultCheck> {
     crate::syntax::patterns::result_check(cond, &is_polling_call)
 }
 
+/// How the success path of a retry loop leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Retry {
+    /// Always: the loop repeats only after errors.
+    Plain,
+    /// On some answers only: the loop polls or pages on success and retries on error. When
+    /// cancellation also ends it, it is a long-running worker, not a retry.
+    OnSomeAnswers,
+}
+
 impl LoopShape<'_> {
-    /// The error path goes round again and the success path leaves the loop.
-    pub(super) fn retries_after_error(&self) -> bool {
+    /// Whether the error path goes round again while the success path leaves the loop, and how.
+    pub(super) fn retries_after_error(&self) -> Option<Retry> {
         if let Some(cond) = self.cond {
             // `while let Err(e) = op()` and `while op().is_err()` retry by construction.
             if result_check(cond) == Some(ResultCheck::IsErr) {
-                return true;
+                return Some(Retry::Plain);
+            }
+            // `while again { again = false; .. Err(_) => again = true }`.
+            if super::flag::raised_on_error(cond, self.body) {
+                return Some(Retry::Plain);
             }
         }
         let mut shapes = RetryShapes {
             label: self.label,
             polling_bindings: polling_bindings(self.body),
-            found: false,
+            found: None,
         };
         shapes.visit_block(self.body);
         shapes.found
@@ -83,10 +98,16 @@ struct RetryShapes<'l> {
     label: Option<&'l Lifetime>,
     /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
     polling_bindings: Vec<String>,
-    found: bool,
+    found: Option<Retry>,
 }
 
 impl RetryShapes<'_> {
+    fn mark(&mut self, kind: Retry) {
+        if self.found != Some(Retry::Plain) {
+            self.found = Some(kind);
+        }
+    }
+
     fn error_goes_round(&self, error_path: &Expr) -> bool {
         !leaves_loop(error_path, self.label)
     }
@@ -100,6 +121,7 @@ impl RetryShapes<'_> {
     fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
         crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
     }
+
 }
 
 /// Variables of a loop body bound to the result of a poll or a timer.
@@ -120,7 +142,7 @@ fn polling_bindings(body: &Block) -> Vec<String> {
 
 /// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
 /// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
-fn waits_as_told(arm: &syn::Arm) -> bool {
+pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
     let bindings = crate::syntax::names::bound_names(&arm.pat);
     if bindings.is_empty() {
         return false;
@@ -169,10 +191,25 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 Stmt::Local(local) if pattern_kind(&local.pat) == PatternKind::Ok => {
                     if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref())
                     {
-                        if self.error_goes_round(diverge)
-                            && stmts_return_from_loop(rest, self.label)
-                        {
-                            self.found = true;
+                        if self.error_goes_round(diverge) {
+                            if let Some(kind) = success_may_leave(rest, self.label) {
+                                self.mark(kind);
+                            }
+                        }
+                    }
+                }
+                // `let value = match op() { Ok(v) => v, Err(_) => { pause; continue } };` with
+                // the value taken on towards an exit: the loop polls or pages on success and
+                // retries on error.
+                Stmt::Local(local) => {
+                    if let Some(init) = local.init.as_ref().filter(|i| i.diverge.is_none()) {
+                        if let Expr::Match(unwrap) = &*init.expr {
+                            let not_a_failure = |expr: &Expr| self.not_a_failure(expr);
+                            if unwraps_or_goes_round(unwrap, self.label, &not_a_failure) {
+                                if let Some(kind) = success_may_leave(rest, self.label) {
+                                    self.mark(kind);
+                                }
+                            }
                         }
                     }
                 }
@@ -192,7 +229,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                         && super::hot_loop::continues_loop(&expr_if.then_branch, self.label)
                         && success_leaves
                     {
-                        self.found = true;
+                        self.mark(Retry::Plain);
                     }
                 }
                 _ => {}
@@ -205,6 +242,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
+        if super::verdict::verdict_goes_round(node, self.label) {
+            self.mark(Retry::Plain);
+        }
         if (has_ok_arm || has_err_arm) && !self.not_a_failure(&node.expr) {
             let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
@@ -231,7 +271,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             });
             let success_leaves = success_leaves && !polls;
             if error_goes_round && success_leaves {
-                self.found = true;
+                self.mark(Retry::Plain);
             }
         }
         syn::visit::visit_expr_match(self, node);
@@ -244,7 +284,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .as_ref()
                 .is_none_or(|(_, else_branch)| self.error_goes_round(else_branch));
             if error_goes_round && stmts_return_from_loop(&node.then_branch.stmts, self.label) {
-                self.found = true;
+                self.mark(Retry::Plain);
             }
         }
         syn::visit::visit_expr_if(self, node);

@@ -350,3 +350,37 @@ fn fetch() -> Option<Value> {
 }";
         assert!(lines(source).is_empty());
     }
+
+#[test]
+fn a_verdict_arm_named_for_a_retry_that_goes_round_is_reported() {
+    let source = "
+fn push(job: &Job) {
+    loop {
+        let result = job.push();
+        match job.judge_result(result) {
+            Action::Accepted => break,
+            Action::RetryLater => job.wait(),
+        }
+    }
+}";
+    assert_eq!(lines(source), [3]);
+}
+
+#[test]
+fn a_verdict_that_forbids_or_exhausts_retries_is_not_a_retry_arm() {
+    for variant in ["RetryForbidden", "NoRetry", "RetriesExhausted", "DontRetry"] {
+        let source = format!(
+            "
+fn push(job: &Job) {{
+    loop {{
+        let result = job.push();
+        match job.judge_result(result) {{
+            Action::Accepted => break,
+            Action::{variant} => job.wait(),
+        }}
+    }}
+}}"
+        );
+        assert!(lines(&source).is_empty(), "{variant} read as a retry");
+    }
+}

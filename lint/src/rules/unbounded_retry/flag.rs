@@ -1,0 +1,103 @@
+//! A loop run by a flag that an error raises: `while again { again = false; .. Err(_) => again =
+//! true }`. Every failure asks for another round, so the flag is the retry.
+
+use syn::visit::Visit;
+use syn::{Block, Expr};
+
+use super::shape::result_check;
+use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
+
+/// Whether `cond` is a plain variable that the loop body sets to `true` on an error path (an `Err`
+/// arm, the error branch of an `if let`, the `else` of a `let Ok(..) = .. else`), in the body or
+/// in a loop nested in it.
+pub(super) fn raised_on_error(cond: &Expr, body: &Block) -> bool {
+    let Expr::Path(path) = cond else {
+        return false;
+    };
+    let Some(flag) = path.path.get_ident() else {
+        return false;
+    };
+    let mut finder = RaisedOnError {
+        flag: flag.to_string(),
+        in_error_path: false,
+        found: false,
+    };
+    finder.visit_block(body);
+    finder.found
+}
+
+struct RaisedOnError {
+    flag: String,
+    in_error_path: bool,
+    found: bool,
+}
+
+impl RaisedOnError {
+    fn error_path(&mut self, walk: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.in_error_path, true);
+        walk(self);
+        self.in_error_path = outer;
+    }
+}
+
+impl<'ast> Visit<'ast> for RaisedOnError {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+        let is_flag = matches!(&*node.left, Expr::Path(p) if p.path.is_ident(&self.flag));
+        let raised = matches!(&*node.right, Expr::Lit(lit)
+            if matches!(&lit.lit, syn::Lit::Bool(b) if b.value));
+        if is_flag && raised && self.in_error_path {
+            self.found = true;
+        }
+        syn::visit::visit_expr_assign(self, node);
+    }
+
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        self.visit_expr(&node.expr);
+        let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
+        let has_ok = kinds.contains(&PatternKind::Ok);
+        let has_err = kinds.contains(&PatternKind::Err);
+        for (arm, kind) in node.arms.iter().zip(&kinds) {
+            let is_error_arm =
+                *kind == PatternKind::Err || (*kind == PatternKind::Other && has_ok && !has_err);
+            if is_error_arm {
+                self.error_path(|this| this.visit_arm(arm));
+            } else {
+                self.visit_arm(arm);
+            }
+        }
+    }
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.visit_expr(&node.cond);
+        let check = result_check(&node.cond);
+        if check == Some(ResultCheck::IsErr) {
+            self.error_path(|this| this.visit_block(&node.then_branch));
+        } else {
+            self.visit_block(&node.then_branch);
+        }
+        if let Some((_, other)) = &node.else_branch {
+            if check == Some(ResultCheck::IsOk) {
+                self.error_path(|this| this.visit_expr(other));
+            } else {
+                self.visit_expr(other);
+            }
+        }
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        if let Some(init) = &node.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                if pattern_kind(&node.pat) == PatternKind::Ok {
+                    self.error_path(|this| this.visit_expr(diverge));
+                } else {
+                    self.visit_expr(diverge);
+                }
+            }
+        }
+    }
+}

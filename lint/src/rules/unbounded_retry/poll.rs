@@ -1,0 +1,116 @@
+//! A loop that polls or pages on success and retries on error: `let value = match op() { Ok(v)
+//! => v, Err(_) => { pause; continue } };` with the value taken on towards an exit that only
+//! some answers reach. A persistent error keeps it going round for ever.
+
+use syn::visit::Visit;
+use syn::{Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
+
+use super::shape::{waits_as_told, Retry};
+use crate::syntax::exits::{leaves_loop, stmts_return_from_loop};
+use crate::syntax::patterns::{pattern_kind, PatternKind};
+
+/// Whether the statements after a success take the loop out, always or on some answers.
+pub(super) fn success_may_leave(rest: &[Stmt], label: Option<&Lifetime>) -> Option<Retry> {
+    if stmts_return_from_loop(rest, label) {
+        return Some(Retry::Plain);
+    }
+    let mut exits = SuccessExit {
+        inner_labels: Vec::new(),
+        depth: 0,
+        found: false,
+    };
+    for stmt in rest {
+        exits.visit_stmt(stmt);
+    }
+    exits.found.then_some(Retry::OnSomeAnswers)
+}
+
+/// Whether a match over a failing `Result` yields the success value and `continue`s this
+/// loop on an error.
+pub(super) fn unwraps_or_goes_round(
+node: &syn::ExprMatch,
+label: Option<&Lifetime>,
+not_a_failure: &dyn Fn(&Expr) -> bool,
+) -> bool {
+    if not_a_failure(&node.expr) {
+        return false;
+    }
+    let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
+    let has_ok = kinds.contains(&PatternKind::Ok);
+    let has_err = kinds.contains(&PatternKind::Err);
+    let yields = node
+        .arms
+        .iter()
+        .zip(&kinds)
+        .any(|(arm, kind)| *kind == PatternKind::Ok && !leaves_loop(&arm.body, label));
+    let retries = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+        let is_error_arm =
+            *kind == PatternKind::Err || (*kind == PatternKind::Other && has_ok && !has_err);
+        is_error_arm
+            && super::hot_loop::expr_continues_loop(&arm.body, label)
+            && !waits_as_told(arm)
+    });
+    has_ok && yields && retries
+}
+
+/// Looks for a way out of one loop that a success takes: a `break` of it, or a `return` of
+/// anything but an error (`return Err(..)` is the failure path).
+struct SuccessExit {
+    inner_labels: Vec<Lifetime>,
+    depth: usize,
+    found: bool,
+}
+
+impl SuccessExit {
+    fn nested(&mut self, label: Option<&syn::Label>, walk: impl FnOnce(&mut Self)) {
+        if let Some(label) = label {
+            self.inner_labels.push(label.name.clone());
+        }
+        self.depth += 1;
+        walk(self);
+        self.depth -= 1;
+        if label.is_some() {
+            self.inner_labels.pop();
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for SuccessExit {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+        let leaves = match &node.label {
+            None => self.depth == 0,
+            Some(target) => !self.inner_labels.iter().any(|l| l.ident == target.ident),
+        };
+        if leaves {
+            self.found = true;
+        }
+        syn::visit::visit_expr_break(self, node);
+    }
+
+    fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+        let failure = node.expr.as_deref().is_some_and(|value| {
+            matches!(value, Expr::Call(call)
+                if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err")))
+        });
+        if !failure {
+            self.found = true;
+        }
+        syn::visit::visit_expr_return(self, node);
+    }
+}

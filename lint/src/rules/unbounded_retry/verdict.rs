@@ -1,0 +1,98 @@
+//! A retry decided by a verdict instead of a `Result`: `match outcome(..) { Action::Retry => ..,
+//! Action::Done => break }`. The arm named for another attempt goes round while another arm
+//! leaves the loop, so the verdict is the retry; nothing in it counts the rounds.
+
+use syn::{ExprMatch, Lifetime, Pat};
+
+use super::bounds::{has_part, words_of};
+use super::shape::{is_polling_call, waits_as_told};
+use crate::syntax::exits::{leaves_loop, returns_from_loop};
+use crate::syntax::names::names_in;
+
+/// Word parts of a variant that asks for another attempt.
+const RETRY_VARIANT_PARTS: &[&str] = &["retry", "retriable"];
+
+/// Words that turn a retry variant into its opposite (`NoRetry`, `RetryExhausted`).
+const NEGATING_WORDS: &[&str] = &[
+    "no", "not", "dont", "never", "non", "without", "exhausted", "exceeded", "limit", "max",
+    "stop", "abort", "fail", "failed", "give", "gave", "forbidden", "disallowed", "denied",
+    "prohibited",
+];
+
+/// Name parts of a decider that keeps its own count (a policy, a backoff, a budget): its
+/// verdict may already stop after a number of attempts.
+const STATEFUL_DECIDER_PARTS: &[&str] = &["polic", "backoff", "strateg", "budget", "attempt", "tries"];
+
+/// Words of a name that holds a failure for a verdict to judge: the verdict is then a
+/// classification of an error, not a normal answer such as a conflict to go round on.
+const FAILURE_WORDS: &[&str] = &[
+    "e", "err", "error", "errors", "result", "res", "resp", "response", "outcome", "failure",
+];
+
+/// Whether a match is a verdict on a failure whose retry arm goes round while another arm
+/// leaves the loop labelled `label`.
+pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    let keeps_count = names_in(&node.expr)
+        .iter()
+        .any(|name| has_part(name, STATEFUL_DECIDER_PARTS));
+    if !judges_a_failure(&node.expr) || keeps_count || is_polling_call(&node.expr) {
+        return false;
+    }
+    let retry_goes_round = node.arms.iter().any(|arm| {
+        names_retry_variant(&arm.pat) && !leaves_loop(&arm.body, label) && !waits_as_told(arm)
+    });
+    let other_leaves = node
+        .arms
+        .iter()
+        .any(|arm| !names_retry_variant(&arm.pat) && returns_from_loop(&arm.body, label));
+    retry_goes_round && other_leaves
+}
+
+/// Whether a match is a verdict on a failure: its scrutinee names one and an arm names a retry.
+pub(super) fn is_verdict_on_failure(node: &ExprMatch) -> bool {
+    judges_a_failure(&node.expr) && node.arms.iter().any(|arm| names_retry_variant(&arm.pat))
+}
+
+/// Whether an expression names a failure for a verdict to judge (see [`FAILURE_WORDS`]).
+fn judges_a_failure(expr: &syn::Expr) -> bool {
+    names_in(expr)
+        .iter()
+        .any(|name| words_of(name).any(|word| FAILURE_WORDS.contains(&word.as_str())))
+}
+
+/// Whether a pattern names a variant that asks for another attempt (`Action::Retry`,
+/// `Retryable(_)`, or one case of an or-pattern).
+fn names_retry_variant(pat: &Pat) -> bool {
+    let path = match pat {
+        Pat::Path(path) => &path.path,
+        Pat::TupleStruct(tuple) => &tuple.path,
+        Pat::Struct(strukt) => &strukt.path,
+        Pat::Ident(ident) => {
+            return match &ident.subpat {
+                Some((_, sub)) => names_retry_variant(sub),
+                None => {
+                    let name = ident.ident.to_string();
+                    name.starts_with(char::is_uppercase) && is_retry_variant(&name)
+                }
+            };
+        }
+        Pat::Or(or) => return or.cases.iter().any(names_retry_variant),
+        Pat::Paren(paren) => return names_retry_variant(&paren.pat),
+        _ => return false,
+    };
+    path.segments
+        .last()
+        .is_some_and(|seg| is_retry_variant(&seg.ident.to_string()))
+}
+
+fn is_retry_variant(name: &str) -> bool {
+    has_part(name, RETRY_VARIANT_PARTS)
+        && !NEGATING_WORDS
+            .iter()
+            .any(|word| has_whole_word(name, word))
+}
+
+/// Whether one of the words of `name` is `word`.
+fn has_whole_word(name: &str, word: &str) -> bool {
+    words_of(name).any(|w| w == word)
+}
