@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
-use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
+use crate::classifier::{Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
 
@@ -94,9 +94,9 @@ impl Rule for StringClassification {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
-        let classifiers = find_classifiers(cx.ast, cx.tree);
+        let classifiers = cx.classifiers();
         let mut collector = FunctionCollector {
-            classifiers: &classifiers,
+            classifiers,
             cx,
             findings: Vec::new(),
         };
