@@ -15,6 +15,7 @@ use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE
 use crate::prefilter::{NeedleSet, Prefilter};
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
+use crate::syntax::lexer::blank_plain_comments;
 use crate::test_code::strip_test_code;
 
 pub use crate::parse::FileError;
@@ -136,7 +137,10 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 } else {
                     &plain_prefilter
                 };
-                let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
+                // A needle that only a plain comment holds is no reason to parse the file.
+                let needs_rules = !options.prefilter
+                    || (rule_prefilter.may_match(bytes)
+                        && rule_prefilter.may_match(&blank_plain_comments(bytes)));
                 let found = scan_facts(&source, &tree.classifier_names);
                 if let Ok(mut all) = facts.lock() {
                     all.push(found);
@@ -251,7 +255,7 @@ fn check_file(
     enabled: &[(&dyn Rule, Level)],
     gates: Option<&RuleGates>,
 ) -> Result<Vec<Finding>, FileError> {
-    let open = gates.map(|gates| gates.open_in(&candidate.source));
+    let open = gates.map(|gates| gates.open_in(&blank_plain_comments(candidate.source.as_bytes())));
     let mut ast = parse_source(&candidate.source, &candidate.file.display)?;
     if !include_tests {
         strip_test_code(&mut ast);
@@ -329,8 +333,9 @@ impl RuleGates {
         }
     }
 
-    fn open_in(&self, source: &str) -> OpenGates {
-        let found = self.needles.found_in(source.as_bytes());
+    /// The gates `code` (the file's text without its plain comments) opens.
+    fn open_in(&self, code: &[u8]) -> OpenGates {
+        let found = self.needles.found_in(code);
         let classifiers = self.classifier_words.iter().any(|index| found[*index]);
         OpenGates {
             rules: self

@@ -3,6 +3,8 @@
 //! A rule lists needles, byte strings of which a file must contain one for the rule to find anything
 //! in it. A file containing no needle of any enabled rule is never parsed, which is what makes the
 //! lint fast on large trees; `--no-prefilter` parses everything and must give the same findings.
+//! The engine matches the needles against the file's text without its plain comments (doc comments
+//! kept): no rule finds anything from a word that only a plain comment holds.
 
 use aho_corasick::AhoCorasick;
 

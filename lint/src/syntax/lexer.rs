@@ -131,6 +131,29 @@ pub(crate) fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
     code
 }
 
+/// A copy of the source with its plain comments replaced by spaces (line breaks kept). Doc
+/// comments stay: the parser turns them into attributes that rules may read. For the prefilter, to
+/// which a word that only a plain comment holds is no reason to parse a file.
+pub(crate) fn blank_plain_comments(source: &[u8]) -> Vec<u8> {
+    let mut code = source.to_vec();
+    for lexeme in Lexer::new(source) {
+        let text = &source[lexeme.start..lexeme.end];
+        let plain = match lexeme.kind {
+            LexemeKind::LineComment => !(text.starts_with(b"///") || text.starts_with(b"//!")),
+            LexemeKind::BlockComment => !(text.starts_with(b"/**") || text.starts_with(b"/*!")),
+            LexemeKind::Str | LexemeKind::Char => false,
+        };
+        if plain {
+            for byte in &mut code[lexeme.start..lexeme.end] {
+                if *byte != b'\n' {
+                    *byte = b' ';
+                }
+            }
+        }
+    }
+    code
+}
+
 /// The source with a cargo-script front matter (`---cargo` .. `---`, after an optional shebang
 /// line and blank lines) blanked out, line breaks kept so locations do not move; the source
 /// itself when it has none. The Rust parser does not know front matter.
@@ -332,6 +355,17 @@ mod tests {
         ));
         let unclosed = "---\nfn main() {}\n";
         assert_eq!(without_front_matter(unclosed), unclosed);
+    }
+
+    #[test]
+    fn plain_comments_are_blanked_and_doc_comments_and_strings_kept() {
+        let source =
+            "/// retry doc\n// retry plain\nlet s = \"retry // x\"; /* retry */ /** retry */\n";
+        let blanked = String::from_utf8(blank_plain_comments(source.as_bytes())).unwrap();
+        assert_eq!(
+            blanked,
+            "/// retry doc\n              \nlet s = \"retry // x\";             /** retry */\n"
+        );
     }
 
     #[test]
