@@ -6,14 +6,16 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::classifier::find_classifiers;
 use crate::config::Config;
 use crate::discover::{discover, DiscoveryOptions, SourceFile};
 use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
-use crate::prefilter::Prefilter;
+use crate::prefilter::{NeedleSet, Prefilter};
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
+use crate::syntax::lexer::blank_plain_comments;
 use crate::test_code::{file_modules, normalized, strip_test_code, test_module_files, FileModule};
 
 pub use crate::parse::FileError;
@@ -137,7 +139,12 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 } else {
                     &plain_prefilter
                 };
-                let needs_rules = !options.prefilter || rule_prefilter.may_match(bytes);
+                // A needle that only a plain comment holds is no reason to parse the file, except
+                // the comment needle (see `COMMENT_NEEDLE`).
+                let needs_rules = !options.prefilter
+                    || (rule_prefilter.may_match(bytes)
+                        && (mentions_comment_needle(bytes)
+                            || rule_prefilter.may_match(&blank_plain_comments(bytes))));
                 let found = scan_facts(&source, &tree.classifier_names);
                 if let Ok(mut all) = facts.lock() {
                     all.push(found);
@@ -193,7 +200,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let test_files = test_module_files(&declared);
 
     // Pass 2: parse the files that can hold a hazard again and run the rules on them.
-    let to_check: Vec<(&Candidate, bool)> = candidates
+    let mut to_check: Vec<(&Candidate, bool)> = candidates
         .iter()
         .filter(|candidate| candidate.needs_rules)
         .filter(|candidate| {
@@ -202,10 +209,17 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         .map(|candidate| (candidate, candidate.crate_uses_triage))
         .collect();
     report.files_parsed = to_check.len();
+    // Largest files first, one file per task: the threads never wait at the end for a big file
+    // that one of them picked up last. Findings are sorted below, so the order does not show.
+    to_check.sort_by_key(|(candidate, _)| std::cmp::Reverse(candidate.source.len()));
     let tree = &tree;
+    let gates = options
+        .prefilter
+        .then(|| RuleGates::new(&enabled, &tree.classifier_names));
     let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {
         to_check
             .par_iter()
+            .with_max_len(1)
             .map(|(candidate, crate_uses_triage)| {
                 // A rule that panics on one file is reported as an error of that file; the other
                 // files are still linted.
@@ -216,6 +230,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         options.include_tests,
                         tree,
                         &enabled,
+                        gates.as_ref(),
                     )
                 }))
                 .unwrap_or_else(|_| {
@@ -256,29 +271,135 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     report
 }
 
+/// Parses one file and runs on it the enabled rules that can find something in it: all of them
+/// without `gates` (`--no-prefilter`), else those whose gate the file's text opens.
 fn check_file(
     candidate: &Candidate,
     crate_uses_triage: bool,
     include_tests: bool,
     tree: &TreeFacts,
     enabled: &[(&dyn Rule, Level)],
+    gates: Option<&RuleGates>,
 ) -> Result<Vec<Finding>, FileError> {
+    let open = gates.map(|gates| {
+        let bytes = candidate.source.as_bytes();
+        gates.open_in(&blank_plain_comments(bytes), mentions_comment_needle(bytes))
+    });
     let mut ast = parse_source(&candidate.source, &candidate.file.display)?;
     if !include_tests {
         strip_test_code(&mut ast);
     }
-    let cx = FileContext {
-        path: &candidate.file.display,
-        source: &candidate.source,
-        ast: &ast,
+    let classifiers = match &open {
+        Some(open) if !open.classifiers => Vec::new(),
+        _ => find_classifiers(&ast, tree),
+    };
+    let cx = FileContext::with_classifiers(
+        &candidate.file.display,
+        &candidate.source,
+        &ast,
         tree,
         crate_uses_triage,
-    };
+        classifiers,
+    );
     let mut findings = Vec::new();
-    for (rule, level) in enabled {
+    for (index, (rule, level)) in enabled.iter().enumerate() {
+        if open.as_ref().is_some_and(|open| !open.rules[index]) {
+            continue;
+        }
         findings.extend(configured(rule.check(&cx), &candidate.suppressions, *level));
     }
     Ok(findings)
+}
+
+/// Which rules can find anything in a file, by the promise the prefilter relies on: a rule finds
+/// nothing in a file that contains none of its needles and none of the words classifier
+/// recognition depends on (the classifier names, [`crate::retry_words::CLASSIFIER_NEEDLES`],
+/// `Classify`). Without those words the file has no classifier either. A file the prefilter lets
+/// through for one rule is then not searched by every other rule.
+struct RuleGates {
+    needles: NeedleSet,
+    /// For each enabled rule, in order, the indices of its own needles.
+    rules: Vec<Vec<usize>>,
+    /// The indices of the words classifier recognition depends on; each opens every gate.
+    classifier_words: Vec<usize>,
+    /// The index of [`COMMENT_NEEDLE`] among the needles, if a rule lists it.
+    comment_needle: Option<usize>,
+}
+
+/// The one needle that counts in plain comments too: `string_classification` takes a comment that
+/// speaks of retrying, beside a branch chosen by a text check, as that branch's decision.
+const COMMENT_NEEDLE: &[u8] = b"retr";
+
+/// Whether `bytes` (comments included) holds [`COMMENT_NEEDLE`], ASCII case-insensitively.
+fn mentions_comment_needle(bytes: &[u8]) -> bool {
+    memchr::memchr2_iter(b'r', b'R', bytes).any(|at| {
+        bytes
+            .get(at..at + COMMENT_NEEDLE.len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(COMMENT_NEEDLE))
+    })
+}
+
+/// The gates a file's text opens.
+struct OpenGates {
+    /// For each enabled rule, in order, whether it runs.
+    rules: Vec<bool>,
+    /// Whether the file may hold a classifier.
+    classifiers: bool,
+}
+
+impl RuleGates {
+    fn new(enabled: &[(&dyn Rule, Level)], classifier_names: &HashSet<String>) -> RuleGates {
+        let mut needles: Vec<String> = Vec::new();
+        let mut index_of = |needle: &str| match needles.iter().position(|n| n == needle) {
+            Some(index) => index,
+            None => {
+                needles.push(needle.to_owned());
+                needles.len() - 1
+            }
+        };
+        let mut classifier_words: Vec<usize> = classifier_names
+            .iter()
+            .map(String::as_str)
+            .chain(crate::retry_words::CLASSIFIER_NEEDLES.iter().copied())
+            .chain(["Classify"])
+            .map(&mut index_of)
+            .collect();
+        classifier_words.sort_unstable();
+        classifier_words.dedup();
+        let rules = enabled
+            .iter()
+            .map(|(rule, _)| rule.needles().iter().map(|n| index_of(n)).collect())
+            .collect();
+        let comment_needle = needles
+            .iter()
+            .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
+        RuleGates {
+            needles: NeedleSet::new(&needles),
+            rules,
+            classifier_words,
+            comment_needle,
+        }
+    }
+
+    /// The gates `code` (the file's text without its plain comments) opens; `comment_needle`
+    /// says whether the whole text, comments included, holds [`COMMENT_NEEDLE`].
+    fn open_in(&self, code: &[u8], comment_needle: bool) -> OpenGates {
+        let mut found = self.needles.found_in(code);
+        if comment_needle {
+            if let Some(index) = self.comment_needle {
+                found[index] = true;
+            }
+        }
+        let classifiers = self.classifier_words.iter().any(|index| found[*index]);
+        OpenGates {
+            rules: self
+                .rules
+                .iter()
+                .map(|needles| classifiers || needles.iter().any(|index| found[*index]))
+                .collect(),
+            classifiers,
+        }
+    }
 }
 
 /// Runs the text rules on one file, parsed or not.
@@ -420,7 +541,7 @@ pub fn check_source(
             suppressions,
             modules: Vec::new(),
         };
-        let checked = check_file(&candidate, false, include_tests, &tree, &enabled);
+        let checked = check_file(&candidate, false, include_tests, &tree, &enabled, None);
         forget_locations();
         findings.extend(checked?);
         findings.sort_by(|a, b| (a.region, a.rule).cmp(&(b.region, b.rule)));

@@ -2,11 +2,14 @@
 //! (name, default level, clippy-form docs, prefilter needles) next to its code, and reports every
 //! finding through [`FileContext::report`] or [`TextContext::report`].
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::path::Path;
+use std::rc::Rc;
 
-use crate::finding::{Finding, Level, Region};
-
+use crate::classifier::{find_classifiers, Classifier};
 use crate::facts::TreeFacts;
+use crate::finding::{Finding, Level, Region};
 
 /// Everything about a rule except what it checks.
 #[derive(Debug)]
@@ -29,7 +32,7 @@ pub struct RuleInfo {
     pub only_in_triage_crates: bool,
 }
 
-/// What a rule sees of one parsed file.
+/// What a rule sees of one parsed file, with the analyses several rules share computed once.
 pub struct FileContext<'a> {
     /// The path relative to the linted root, as it is reported.
     pub path: &'a Path,
@@ -41,6 +44,10 @@ pub struct FileContext<'a> {
     pub tree: &'a TreeFacts,
     /// `true` when the crate this file belongs to depends on `triage`.
     pub crate_uses_triage: bool,
+    /// The file's classifiers, found once (several rules inspect them).
+    classifiers: Vec<Classifier<'a>>,
+    /// Other per-file analyses, one per type, computed on first use.
+    shared: RefCell<Vec<Rc<dyn Any>>>,
 }
 
 /// What a rule sees of a file it reads as text, parsed or not.
@@ -53,7 +60,64 @@ pub struct TextContext<'a> {
     pub malformed_suppressions: &'a [crate::suppress::Malformed],
 }
 
-impl FileContext<'_> {
+impl<'a> FileContext<'a> {
+    /// The context of one parsed file (test code already removed from `ast` unless tests are
+    /// linted); finds the file's classifiers.
+    pub fn new(
+        path: &'a Path,
+        source: &'a str,
+        ast: &'a syn::File,
+        tree: &'a TreeFacts,
+        crate_uses_triage: bool,
+    ) -> Self {
+        let classifiers = find_classifiers(ast, tree);
+        FileContext::with_classifiers(path, source, ast, tree, crate_uses_triage, classifiers)
+    }
+
+    /// [`FileContext::new`] with the file's classifiers already known (none, for a file that
+    /// contains none of the words classifier recognition depends on).
+    pub(crate) fn with_classifiers(
+        path: &'a Path,
+        source: &'a str,
+        ast: &'a syn::File,
+        tree: &'a TreeFacts,
+        crate_uses_triage: bool,
+        classifiers: Vec<Classifier<'a>>,
+    ) -> Self {
+        FileContext {
+            path,
+            source,
+            ast,
+            tree,
+            crate_uses_triage,
+            classifiers,
+            shared: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Every classifier in the file, in source order: [`find_classifiers`], searched once per
+    /// file whichever rules ask.
+    pub(crate) fn classifiers(&self) -> &[Classifier<'a>] {
+        &self.classifiers
+    }
+
+    /// The file's analysis of type `T`, computed by `compute` the first time any rule asks for it;
+    /// later calls (from this rule or another) share that result. `compute` may ask for analyses
+    /// of other types.
+    pub(crate) fn shared<T: Any>(&self, compute: impl FnOnce() -> T) -> Rc<T> {
+        let cached = self
+            .shared
+            .borrow()
+            .iter()
+            .find_map(|entry| Rc::clone(entry).downcast::<T>().ok());
+        if let Some(found) = cached {
+            return found;
+        }
+        let computed = Rc::new(compute());
+        self.shared.borrow_mut().push(computed.clone());
+        computed
+    }
+
     /// The one way a syntax rule reports: a finding of `rule` at `region`, at the rule's default
     /// level (the engine applies configuration and suppressions). `message` says what is wrong
     /// (lowercase, no trailing period, code in backticks); `help` what to write instead.

@@ -397,3 +397,24 @@ fn colour_follows_the_flag_and_is_off_for_pipes() {
         assert!(plain.contains("error[default_retryable]"), "{plain}");
     }
 }
+
+/// Every fixture of every rule, linted as one tree: the prefilter and the per-rule gates change
+/// nothing, not even for a rule that reads plain comments (a comment that speaks of retrying
+/// beside a text check).
+#[test]
+fn the_fixtures_give_the_same_findings_with_and_without_the_prefilter() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let args = ["--include-tests", "--format", "json", "."];
+    let with = cargo_triage(&args, &fixtures);
+    let without = cargo_triage(&[&["--no-prefilter"][..], &args[..]].concat(), &fixtures);
+    assert_eq!(stdout(&with), stdout(&without));
+    assert_eq!(with.status.code(), without.status.code());
+    let reported = json_lines(&with);
+    assert!(
+        reported.iter().any(|finding| finding["path"]
+            .as_str()
+            .is_some_and(|path| path.ends_with("text_branch_commented_retry.rs"))),
+        "the comment-only fixture is reported: {}",
+        stdout(&with)
+    );
+}

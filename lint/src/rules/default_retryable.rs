@@ -3,7 +3,7 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
-use crate::classifier::{find_classifiers, Answer, Classifier, ClassifierBody, ClassifierKind};
+use crate::classifier::{Answer, Classifier, ClassifierBody, ClassifierKind};
 use crate::codegen::suggest::terminal_answer;
 use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
@@ -67,9 +67,9 @@ impl Rule for DefaultRetryable {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for classifier in find_classifiers(cx.ast, cx.tree) {
+        for classifier in cx.classifiers() {
             let mut finder = FallbackFinder {
-                classifier: &classifier,
+                classifier,
                 cx,
                 findings: &mut findings,
             };
@@ -80,7 +80,7 @@ impl Rule for DefaultRetryable {
                 ClassifierBody::Expr(_) => None,
             };
             if let Some(region) = body
-                .and_then(|body| trailing_retry(&classifier, body))
+                .and_then(|body| trailing_retry(classifier, body))
                 .filter(|region| !documented(cx.source, *region))
             {
                 let how = match (classifier.kind, classifier.polarity) {
@@ -88,10 +88,10 @@ impl Rule for DefaultRetryable {
                     (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
                     _ => "answers retry after its checks",
                 };
-                findings.push(finding(cx, &classifier, region, how.to_owned()));
+                findings.push(finding(cx, classifier, region, how.to_owned()));
             }
-            for (region, how) in implicit_retry(&classifier) {
-                findings.push(finding(cx, &classifier, region, how));
+            for (region, how) in implicit_retry(classifier) {
+                findings.push(finding(cx, classifier, region, how));
             }
         }
         findings

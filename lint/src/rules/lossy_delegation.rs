@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{find_classifiers, matches_parts, Classifier, ClassifierKind};
+use crate::classifier::{matches_parts, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
@@ -68,7 +68,7 @@ impl Rule for LossyDelegation {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
-        let classifiers = find_classifiers(cx.ast, cx.tree);
+        let classifiers = cx.classifiers();
         let derives_classify = cx.source.contains("Classify");
         if classifiers.is_empty() && !derives_classify {
             return Vec::new();
@@ -91,7 +91,7 @@ impl Rule for LossyDelegation {
                 findings.extend(self.derived_constants(cx, item, &lookup));
             }
         }
-        for classifier in &classifiers {
+        for classifier in classifiers {
             let mut arms = ConstantArms {
                 classifier,
                 lookup: &lookup,
@@ -587,13 +587,7 @@ mod tests {
     fn lines(source: &str) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();
         let tree = TreeFacts::with_default_classifier_names();
-        let cx = FileContext {
-            path: Path::new("src/lib.rs"),
-            source,
-            ast: &file,
-            tree: &tree,
-            crate_uses_triage: false,
-        };
+        let cx = FileContext::new(Path::new("src/lib.rs"), source, &file, &tree, false);
         LossyDelegation
             .check(&cx)
             .iter()

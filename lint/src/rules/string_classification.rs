@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
-use crate::classifier::{find_classifiers, Classifier, ClassifierBody};
+use crate::classifier::{Classifier, ClassifierBody};
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::lexer::{LexemeKind, Lexer};
@@ -100,7 +100,7 @@ impl Rule for StringClassification {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
-        let classifiers = find_classifiers(cx.ast, cx.tree);
+        let classifiers = cx.classifiers();
         // The prefilter always lets a file with `retr` through, so this keeps the findings the
         // same with the prefilter off.
         let speaks_of_retry = cx
@@ -114,7 +114,7 @@ impl Rule for StringClassification {
             Vec::new()
         };
         let mut collector = FunctionCollector {
-            classifiers: &classifiers,
+            classifiers,
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,

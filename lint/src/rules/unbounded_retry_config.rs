@@ -66,11 +66,15 @@ impl Rule for UnboundedRetryConfig {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let libraries = LibrariesUsed::in_source(cx.source);
         let mut functions = FunctionTails::default();
-        functions.visit_file(cx.ast);
+        // Strategies are only read for tokio-retry's calls.
+        if libraries.tokio_retry {
+            functions.visit_file(cx.ast);
+        }
         let mut finder = PolicyFinder {
             cx,
-            libraries: LibrariesUsed::in_source(cx.source),
+            libraries,
             functions: functions.0,
             strategies: HashMap::new(),
             findings: Vec::new(),
@@ -82,18 +86,18 @@ impl Rule for UnboundedRetryConfig {
     }
 }
 
-struct PolicyFinder<'x> {
+struct PolicyFinder<'x, 'ast> {
     cx: &'x FileContext<'x>,
     libraries: LibrariesUsed,
     /// The tail expression of every function of the file without parameters, by name: a strategy
     /// built by `get_retry_strategy()` is read through one call.
-    functions: HashMap<String, Expr>,
-    /// `let strategy = ..;` bindings in the function being visited, by name.
-    strategies: HashMap<String, Expr>,
+    functions: HashMap<String, &'ast Expr>,
+    /// `let strategy = ..;` bindings in the function being visited, by name (tokio-retry only).
+    strategies: HashMap<String, &'ast Expr>,
     findings: Vec<Finding>,
 }
 
-impl PolicyFinder<'_> {
+impl PolicyFinder<'_, '_> {
     fn report(&mut self, region: Region, message: &str, help: &str) {
         self.findings.push(self.cx.report(&INFO, region, message, help));
     }
@@ -103,7 +107,7 @@ impl PolicyFinder<'_> {
         let expr = match arg {
             Expr::Path(path) => match path.path.get_ident() {
                 Some(ident) => match self.strategies.get(&ident.to_string()) {
-                    Some(bound) => bound,
+                    Some(bound) => *bound,
                     None => return false,
                 },
                 None => return false,
@@ -114,7 +118,7 @@ impl PolicyFinder<'_> {
             Expr::Call(call) if call.args.is_empty() => match callee(call)
                 .and_then(|(_, name)| self.functions.get(&name))
             {
-                Some(tail) => tail,
+                Some(tail) => *tail,
                 None => expr,
             },
             other => other,
@@ -133,13 +137,15 @@ impl PolicyFinder<'_> {
     }
 }
 
-impl<'ast> Visit<'ast> for PolicyFinder<'_> {
+impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
         for stmt in &block.stmts {
             if let Stmt::Local(local) = stmt {
-                if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                if let (syn::Pat::Ident(ident), Some(init), true) =
+                    (&local.pat, &local.init, self.libraries.tokio_retry)
+                {
                     self.strategies
-                        .insert(ident.ident.to_string(), (*init.expr).clone());
+                        .insert(ident.ident.to_string(), &*init.expr);
                 }
             }
         }
@@ -248,13 +254,13 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_> {
 
 /// The tail expressions of the parameterless functions of a file.
 #[derive(Default)]
-struct FunctionTails(HashMap<String, Expr>);
+struct FunctionTails<'ast>(HashMap<String, &'ast Expr>);
 
-impl<'ast> Visit<'ast> for FunctionTails {
+impl<'ast> Visit<'ast> for FunctionTails<'ast> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         if item.sig.inputs.is_empty() {
             if let Some(Stmt::Expr(tail, None)) = item.block.stmts.last() {
-                self.0.insert(item.sig.ident.to_string(), tail.clone());
+                self.0.insert(item.sig.ident.to_string(), tail);
             }
         }
         syn::visit::visit_item_fn(self, item);

@@ -239,13 +239,7 @@ mod tests {
 
     fn lines_with(source: &str, uses_triage: bool, tree: &TreeFacts) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();
-        let cx = FileContext {
-            path: Path::new("src/lib.rs"),
-            source,
-            ast: &file,
-            tree,
-            crate_uses_triage: uses_triage,
-        };
+        let cx = FileContext::new(Path::new("src/lib.rs"), source, &file, tree, uses_triage);
         UnclassifiedError
             .check(&cx)
             .iter()

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
-use crate::classifier::{find_classifiers, matches_parts, Answer, Classifier};
+use crate::classifier::{matches_parts, Answer, Classifier};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
 use crate::facts::TreeFacts;
@@ -72,9 +72,9 @@ impl Rule for WildcardClassification {
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
         let file_enums = enums_declared_in(cx.ast);
-        for classifier in find_classifiers(cx.ast, cx.tree) {
+        for classifier in cx.classifiers() {
             let mut finder = WildcardFinder {
-                classifier: &classifier,
+                classifier,
                 file_enums: &file_enums,
                 cx,
                 findings: &mut findings,

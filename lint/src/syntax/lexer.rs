@@ -48,37 +48,73 @@ impl Iterator for Lexer<'_> {
         let bytes = self.bytes;
         while self.at < bytes.len() {
             let start = self.at;
-            let rest = &bytes[start..];
-            let found = if rest.starts_with(b"//") {
-                let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| start + n);
-                Some((LexemeKind::LineComment, end))
-            } else if rest.starts_with(b"/*") {
-                Some((LexemeKind::BlockComment, block_comment_end(bytes, start)))
-            } else if let Some(hashes) = raw_string_hashes(bytes, start) {
-                let open = start + rest.iter().position(|b| *b == b'"').unwrap_or(0) + 1;
-                let mut close = vec![b'"'];
-                close.extend(std::iter::repeat_n(b'#', hashes));
-                let end = memchr::memmem::find(&bytes[open..], &close)
-                    .map_or(bytes.len(), |n| open + n + close.len());
-                Some((LexemeKind::Str, end))
-            } else if rest[0] == b'"' {
-                Some((LexemeKind::Str, quoted_end(bytes, start, b'"')))
-            } else if rest[0] == b'\'' && is_char_literal(rest) {
-                Some((LexemeKind::Char, quoted_end(bytes, start, b'\'')))
-            } else {
-                None
-            };
-            match found {
+            match lexeme_at(bytes, start) {
                 Some((kind, end)) => {
                     let end = end.min(bytes.len());
                     self.at = end;
                     return Some(Lexeme { kind, start, end });
                 }
-                None => self.at += 1,
+                None => self.at = next_candidate(bytes, start + 1),
             }
         }
         None
     }
+}
+
+/// The comment or literal starting at `start`, if one does: its kind and end.
+fn lexeme_at(bytes: &[u8], start: usize) -> Option<(LexemeKind, usize)> {
+    let rest = &bytes[start..];
+    if rest.starts_with(b"//") {
+        let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| start + n);
+        Some((LexemeKind::LineComment, end))
+    } else if rest.starts_with(b"/*") {
+        Some((LexemeKind::BlockComment, block_comment_end(bytes, start)))
+    } else if let Some(hashes) = raw_string_hashes(bytes, start) {
+        let open = start + rest.iter().position(|b| *b == b'"').unwrap_or(0) + 1;
+        let mut close = vec![b'"'];
+        close.extend(std::iter::repeat_n(b'#', hashes));
+        let end = memchr::memmem::find(&bytes[open..], &close)
+            .map_or(bytes.len(), |n| open + n + close.len());
+        Some((LexemeKind::Str, end))
+    } else if rest[0] == b'"' {
+        Some((LexemeKind::Str, quoted_end(bytes, start, b'"')))
+    } else if rest[0] == b'\'' && is_char_literal(rest) {
+        Some((LexemeKind::Char, quoted_end(bytes, start, b'\'')))
+    } else {
+        None
+    }
+}
+
+/// The first offset from `from` where a comment or literal may start: a `/`, a quote, or the
+/// prefix of a raw string whose quote comes next (`r#"`, `br"`), which is found by looking back
+/// from its quote. Everything skipped is code.
+fn next_candidate(bytes: &[u8], from: usize) -> usize {
+    let Some(found) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr3(b'/', b'"', b'\'', rest))
+    else {
+        return bytes.len();
+    };
+    let at = from + found;
+    if bytes[at] != b'"' {
+        return at;
+    }
+    // `r`, `br` or `cr`, then `#`s, then this quote: the raw string starts at its prefix.
+    let hashes = bytes[from..at]
+        .iter()
+        .rev()
+        .take_while(|b| **b == b'#')
+        .count();
+    let r = at - hashes;
+    if r > from && bytes[r - 1] == b'r' {
+        let prefixed = r - 1 > from && matches!(bytes[r - 2], b'b' | b'c');
+        for start in [r - 2, r - 1].into_iter().skip(usize::from(!prefixed)) {
+            if raw_string_hashes(bytes, start).is_some() {
+                return start;
+            }
+        }
+    }
+    at
 }
 
 /// A copy of the source with comments, string and character literals replaced by spaces (line
@@ -89,6 +125,29 @@ pub(crate) fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
         for byte in &mut code[lexeme.start..lexeme.end] {
             if *byte != b'\n' {
                 *byte = b' ';
+            }
+        }
+    }
+    code
+}
+
+/// A copy of the source with its plain comments replaced by spaces (line breaks kept). Doc
+/// comments stay: the parser turns them into attributes that rules may read. For the prefilter, to
+/// which a word that only a plain comment holds is no reason to parse a file.
+pub(crate) fn blank_plain_comments(source: &[u8]) -> Vec<u8> {
+    let mut code = source.to_vec();
+    for lexeme in Lexer::new(source) {
+        let text = &source[lexeme.start..lexeme.end];
+        let plain = match lexeme.kind {
+            LexemeKind::LineComment => !(text.starts_with(b"///") || text.starts_with(b"//!")),
+            LexemeKind::BlockComment => !(text.starts_with(b"/**") || text.starts_with(b"/*!")),
+            LexemeKind::Str | LexemeKind::Char => false,
+        };
+        if plain {
+            for byte in &mut code[lexeme.start..lexeme.end] {
+                if *byte != b'\n' {
+                    *byte = b' ';
+                }
             }
         }
     }
@@ -235,6 +294,53 @@ mod tests {
         );
     }
 
+    /// The lexemes found by trying every offset in turn, without skipping ahead.
+    fn lexed_offset_by_offset(source: &[u8]) -> Vec<Lexeme> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < source.len() {
+            match lexeme_at(source, at) {
+                Some((kind, end)) => {
+                    let end = end.min(source.len());
+                    found.push(Lexeme {
+                        kind,
+                        start: at,
+                        end,
+                    });
+                    at = end;
+                }
+                None => at += 1,
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_ahead_finds_what_trying_every_offset_finds(
+            source in proptest::collection::vec(
+                proptest::sample::select(b"/*\"'#rbcx \n\\".to_vec()),
+                0..40,
+            )
+        ) {
+            let skipped: Vec<Lexeme> = Lexer::new(&source).collect();
+            proptest::prop_assert_eq!(skipped, lexed_offset_by_offset(&source));
+        }
+    }
+
+    #[test]
+    fn raw_strings_are_found_from_their_prefix() {
+        let source = "x = br##\"a\"# \"##; y = ar\"b\"; c = cr\"q\";";
+        assert_eq!(
+            kinds(source),
+            [
+                (LexemeKind::Str, "br##\"a\"# \"##"),
+                (LexemeKind::Str, "\"b\""),
+                (LexemeKind::Str, "cr\"q\""),
+            ]
+        );
+    }
+
     #[test]
     fn front_matter_is_blanked_and_lines_stay() {
         let source = "#!/usr/bin/env -S cargo +nightly -Zscript\n---cargo\n[dependencies]\nx = \"1\"\n---\n\nfn main() {}\n";
@@ -249,6 +355,17 @@ mod tests {
         ));
         let unclosed = "---\nfn main() {}\n";
         assert_eq!(without_front_matter(unclosed), unclosed);
+    }
+
+    #[test]
+    fn plain_comments_are_blanked_and_doc_comments_and_strings_kept() {
+        let source =
+            "/// retry doc\n// retry plain\nlet s = \"retry // x\"; /* retry */ /** retry */\n";
+        let blanked = String::from_utf8(blank_plain_comments(source.as_bytes())).unwrap();
+        assert_eq!(
+            blanked,
+            "/// retry doc\n              \nlet s = \"retry // x\";             /** retry */\n"
+        );
     }
 
     #[test]

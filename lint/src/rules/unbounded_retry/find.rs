@@ -1,9 +1,11 @@
 //! Finding the loops and retry calls of a file and deciding, for each, whether it is a retry with
 //! no bound, and what ends it.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 
@@ -42,25 +44,45 @@ pub(super) struct LoopShape<'a> {
 }
 
 /// The function a loop is in: its name, first line (doc comments included) and the tokens
-/// created in it that nobody cancels.
-struct Function {
+/// created in it that nobody cancels. The line and the tokens are only needed for the few loops
+/// that are hazards, so each is worked out on first use (a node's line walks all its tokens).
+struct Function<'ast> {
     name: String,
-    first_line: usize,
-    never_cancelled: HashSet<String>,
+    node: &'ast dyn Spanned,
+    body: &'ast Block,
+    never_cancelled: OnceCell<HashSet<String>>,
 }
 
-struct LoopFinder<'c, 'a> {
+impl Function<'_> {
+    fn first_line(&self) -> usize {
+        Region::from_span(self.node.span()).line
+    }
+
+    fn never_cancelled(&self) -> &HashSet<String> {
+        self.never_cancelled
+            .get_or_init(|| cancel::never_cancelled_tokens(self.body))
+    }
+}
+
+struct LoopFinder<'c, 'a, 'ast> {
     cx: &'c FileContext<'a>,
-    functions: Vec<Function>,
+    functions: Vec<Function<'ast>>,
     hazards: Vec<RetryHazard>,
 }
 
-impl LoopFinder<'_, '_> {
-    fn in_function(&mut self, name: String, first_line: usize, body: &Block, walk: impl FnOnce(&mut Self)) {
+impl<'ast> LoopFinder<'_, '_, 'ast> {
+    fn in_function(
+        &mut self,
+        name: String,
+        node: &'ast dyn Spanned,
+        body: &'ast Block,
+        walk: impl FnOnce(&mut Self),
+    ) {
         self.functions.push(Function {
             name,
-            first_line,
-            never_cancelled: cancel::never_cancelled_tokens(body),
+            node,
+            body,
+            never_cancelled: OnceCell::new(),
         });
         walk(self);
         self.functions.pop();
@@ -69,7 +91,7 @@ impl LoopFinder<'_, '_> {
     fn never_cancelled(&self) -> HashSet<String> {
         self.functions
             .last()
-            .map(|f| f.never_cancelled.clone())
+            .map(|f| f.never_cancelled().clone())
             .unwrap_or_default()
     }
 
@@ -127,7 +149,7 @@ impl LoopFinder<'_, '_> {
                 .functions
                 .last()
                 .map_or((String::new(), region.line.saturating_sub(10)), |f| {
-                    (f.name.clone(), f.first_line)
+                    (f.name.clone(), f.first_line())
                 });
             if intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name) {
                 return;
@@ -161,17 +183,15 @@ impl LoopFinder<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
+impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        let first_line = Region::of(node).line;
-        self.in_function(node.sig.ident.to_string(), first_line, &node.block, |this| {
+        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
             syn::visit::visit_item_fn(this, node);
         });
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        let first_line = Region::of(node).line;
-        self.in_function(node.sig.ident.to_string(), first_line, &node.block, |this| {
+        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
             syn::visit::visit_impl_item_fn(this, node);
         });
     }
@@ -179,8 +199,7 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_> {
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
         match &node.default {
             Some(body) => {
-                let first_line = Region::of(node).line;
-                self.in_function(node.sig.ident.to_string(), first_line, body, |this| {
+                self.in_function(node.sig.ident.to_string(), node, body, |this| {
                     syn::visit::visit_trait_item_fn(this, node);
                 });
             }

@@ -167,6 +167,10 @@ pub(crate) struct RetryHazard {
 }
 
 /// Every retry without a bound in one file: the analysis both retry rules report from.
+/// Found once per file, whichever of the two rules asks first.
 pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
-    find::find(cx)
+    cx.shared(|| FileHazards(find::find(cx))).0.clone()
 }
+
+/// The retry hazards of one file, as shared between the rules.
+struct FileHazards(Vec<RetryHazard>);

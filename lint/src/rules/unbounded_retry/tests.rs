@@ -10,13 +10,7 @@ use crate::rule::{FileContext, Rule};
     fn lines(source: &str) -> Vec<usize> {
         let file = syn::parse_file(source).unwrap();
         let tree = TreeFacts::with_default_classifier_names();
-        let cx = FileContext {
-            path: Path::new("src/lib.rs"),
-            source,
-            ast: &file,
-            tree: &tree,
-            crate_uses_triage: false,
-        };
+        let cx = FileContext::new(Path::new("src/lib.rs"), source, &file, &tree, false);
         UnboundedRetry
             .check(&cx)
             .iter()
