@@ -364,13 +364,23 @@ impl<'a> ClassifierFinder<'a, '_> {
             return;
         };
         let outer_generics = scope.and_then(|s| s.generics);
+        // `is_terminal`, `is_final`: asked of a lifecycle state, these words mean "finished", not
+        // "do not retry"; only a retry-worded name makes a classifier of such a state.
+        let end_state_question =
+            kind == ClassifierKind::Predicate && polarity == Polarity::Final && !in_retry_trait;
         let mut error_inputs = Vec::new();
         let mut has_receiver = false;
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(_) => {
                     has_receiver = true;
-                    if in_classify_impl || scope.is_some_and(|s| s.self_is_error) {
+                    let self_is_state = end_state_question
+                        && scope
+                            .and_then(|s| s.self_type.as_deref())
+                            .is_some_and(|name| lifecycle_state(name, self.tree));
+                    if in_classify_impl
+                        || (scope.is_some_and(|s| s.self_is_error) && !self_is_state)
+                    {
                         error_inputs.push("self".to_owned());
                     }
                 }
@@ -386,7 +396,10 @@ impl<'a> ClassifierFinder<'a, '_> {
                     });
                     let by_type =
                         self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics);
-                    if by_name || by_type {
+                    let is_state = end_state_question
+                        && type_name(&typed.ty)
+                            .is_some_and(|name| lifecycle_state(&name, self.tree));
+                    if (by_name || by_type) && !is_state {
                         error_inputs.push(binding.unwrap_or_else(|| "_".to_owned()));
                     }
                 }
@@ -819,6 +832,16 @@ fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
         || name.ends_with("Failure")
         || name.ends_with("Fault")
         || name.ends_with("Exception")
+}
+
+/// A lifecycle state rather than an error: a type of the tree's own named `..Status`
+/// (`JobStatus { Running, Done, Failed }`) that is not an error type. A foreign `Status` (a gRPC
+/// status) is the failure of a call and keeps counting as an error.
+fn lifecycle_state(name: &str, tree: &TreeFacts) -> bool {
+    name.ends_with("Status")
+        && !name.contains("Err")
+        && tree.local_types.contains(name)
+        && !tree.error_types.contains(name)
 }
 
 fn bounds_mention_error<'b>(mut bounds: impl Iterator<Item = &'b TypeParamBound>) -> bool {
