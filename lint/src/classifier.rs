@@ -9,7 +9,8 @@
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
 //!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
 //!   backoff crate's `Error::transient`/`Error::permanent`;
-//! - inline decisions: `let can_retry = match err { .. };` followed by an `if` on it.
+//! - inline decisions: `let can_retry = match err { .. };` (or `matches!(..)`) read by what decides
+//!   next: an `if` or `while` condition, a `match` on it, or a match guard.
 //!
 //! A function only counts when it inspects an error: its receiver's type or one of its parameters
 //! looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
@@ -485,7 +486,7 @@ impl<'a> ClassifierFinder<'a, '_> {
         });
     }
 
-    /// `let can_retry = match err { .. };` followed by an `if` on `can_retry`.
+    /// `let can_retry = match err { .. };` read later by a decision on `can_retry`.
     fn consider_inline(&mut self, stmts: &'a [Stmt]) {
         for (index, stmt) in stmts.iter().enumerate() {
             let Stmt::Local(local) = stmt else {
@@ -503,7 +504,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             };
             let decided = stmts[index + 1..]
                 .iter()
-                .any(|later| if_condition_mentions(later, &name));
+                .any(|later| decision_reads(later, &name));
             if !decided {
                 continue;
             }
@@ -636,8 +637,9 @@ pub fn answer_exprs<'a>(classifier: &Classifier<'a>) -> Vec<&'a Expr> {
     returns.0
 }
 
-/// Whether a statement holds an `if` (or `while`) whose condition reads `name`.
-fn if_condition_mentions(stmt: &Stmt, name: &str) -> bool {
+/// Whether a statement decides on `name`: an `if` or `while` condition (`&&` chains included), a
+/// `match` scrutinee or a match guard (`Some(delay) if can_retry =>`) reads it.
+fn decision_reads(stmt: &Stmt, name: &str) -> bool {
     struct Finder<'n> {
         name: &'n str,
         found: bool,
@@ -649,11 +651,25 @@ fn if_condition_mentions(stmt: &Stmt, name: &str) -> bool {
             }
             syn::visit::visit_expr_if(self, node);
         }
+        fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+            if root_names(&node.cond).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_while(self, node);
+        }
         fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
             if root_names(&node.expr).iter().any(|n| n == self.name) {
                 self.found = true;
             }
             syn::visit::visit_expr_match(self, node);
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if let Some((_, guard)) = &arm.guard {
+                if root_names(guard).iter().any(|n| n == self.name) {
+                    self.found = true;
+                }
+            }
+            syn::visit::visit_arm(self, arm);
         }
     }
     let mut finder = Finder { name, found: false };
