@@ -2,7 +2,7 @@
 //! retry helper called with no real limit.
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
-//! ([`shape`], [`hot_loop`], [`library`], and in loops that also go round on success,
+//! ([`shape`], [`status`], [`hot_loop`], [`library`], and in loops that also go round on success,
 //! [`worker`]), what decides an exit ([`guards`]), what bounds one ([`bounds`]), cancellation
 //! ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
@@ -17,6 +17,7 @@ mod intent;
 mod library;
 mod poll;
 mod shape;
+mod status;
 mod verdict;
 mod words;
 mod worker;
