@@ -19,7 +19,8 @@ const DOCS: &str = "\
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
-`.is_none_or(..)`), or an `is_permanent`-style classifier whose fallback says \"not permanent\".
+`.is_none_or(..)`, also as the answer of one arm of a `match` on the error), or an
+`is_permanent`-style classifier whose fallback says \"not permanent\".
 Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
 `let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
 inside it is a documented decision and is not reported.

@@ -40,7 +40,9 @@ line, a metric or a closure bounds nothing. Also checks for a loop whose error p
 past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
 that can fire.
 
-A retry is also recognised when a verdict on the error decides it (`match judge(result) {
+A response with an error status (429, 503, any server error) that the loop pauses on and sends
+again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
+decides it (`match judge(result) {
 Action::Retry => .., Action::Done => break }`), when a flag raised on the error path runs the
 loop (`while again { again = false; .. Err(_) => again = true }`), and when the loop polls or
 pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
