@@ -9,7 +9,8 @@
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
 //!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
 //!   backoff crate's `Error::transient`/`Error::permanent`;
-//! - inline decisions: `let can_retry = match err { .. };` followed by an `if` on it.
+//! - inline decisions: `let can_retry = match err { .. };` (or `matches!(..)`) read by what decides
+//!   next: an `if` or `while` condition, a `match` on it, or a match guard.
 //!
 //! A function only counts when it inspects an error: its receiver's type or one of its parameters
 //! looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
@@ -364,13 +365,23 @@ impl<'a> ClassifierFinder<'a, '_> {
             return;
         };
         let outer_generics = scope.and_then(|s| s.generics);
+        // `is_terminal`, `is_final`: asked of a lifecycle state, these words mean "finished", not
+        // "do not retry"; only a retry-worded name makes a classifier of such a state.
+        let end_state_question =
+            kind == ClassifierKind::Predicate && polarity == Polarity::Final && !in_retry_trait;
         let mut error_inputs = Vec::new();
         let mut has_receiver = false;
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(_) => {
                     has_receiver = true;
-                    if in_classify_impl || scope.is_some_and(|s| s.self_is_error) {
+                    let self_is_state = end_state_question
+                        && scope
+                            .and_then(|s| s.self_type.as_deref())
+                            .is_some_and(|name| lifecycle_state(name, self.tree));
+                    if in_classify_impl
+                        || (scope.is_some_and(|s| s.self_is_error) && !self_is_state)
+                    {
                         error_inputs.push("self".to_owned());
                     }
                 }
@@ -386,7 +397,10 @@ impl<'a> ClassifierFinder<'a, '_> {
                     });
                     let by_type =
                         self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics);
-                    if by_name || by_type {
+                    let is_state = end_state_question
+                        && type_name(&typed.ty)
+                            .is_some_and(|name| lifecycle_state(&name, self.tree));
+                    if (by_name || by_type) && !is_state {
                         error_inputs.push(binding.unwrap_or_else(|| "_".to_owned()));
                     }
                 }
@@ -472,7 +486,7 @@ impl<'a> ClassifierFinder<'a, '_> {
         });
     }
 
-    /// `let can_retry = match err { .. };` followed by an `if` on `can_retry`.
+    /// `let can_retry = match err { .. };` read later by a decision on `can_retry`.
     fn consider_inline(&mut self, stmts: &'a [Stmt]) {
         for (index, stmt) in stmts.iter().enumerate() {
             let Stmt::Local(local) = stmt else {
@@ -490,7 +504,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             };
             let decided = stmts[index + 1..]
                 .iter()
-                .any(|later| if_condition_mentions(later, &name));
+                .any(|later| decision_reads(later, &name));
             if !decided {
                 continue;
             }
@@ -623,8 +637,9 @@ pub fn answer_exprs<'a>(classifier: &Classifier<'a>) -> Vec<&'a Expr> {
     returns.0
 }
 
-/// Whether a statement holds an `if` (or `while`) whose condition reads `name`.
-fn if_condition_mentions(stmt: &Stmt, name: &str) -> bool {
+/// Whether a statement decides on `name`: an `if` or `while` condition (`&&` chains included), a
+/// `match` scrutinee or a match guard (`Some(delay) if can_retry =>`) reads it.
+fn decision_reads(stmt: &Stmt, name: &str) -> bool {
     struct Finder<'n> {
         name: &'n str,
         found: bool,
@@ -636,11 +651,25 @@ fn if_condition_mentions(stmt: &Stmt, name: &str) -> bool {
             }
             syn::visit::visit_expr_if(self, node);
         }
+        fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+            if root_names(&node.cond).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_while(self, node);
+        }
         fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
             if root_names(&node.expr).iter().any(|n| n == self.name) {
                 self.found = true;
             }
             syn::visit::visit_expr_match(self, node);
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if let Some((_, guard)) = &arm.guard {
+                if root_names(guard).iter().any(|n| n == self.name) {
+                    self.found = true;
+                }
+            }
+            syn::visit::visit_arm(self, arm);
         }
     }
     let mut finder = Finder { name, found: false };
@@ -819,6 +848,16 @@ fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
         || name.ends_with("Failure")
         || name.ends_with("Fault")
         || name.ends_with("Exception")
+}
+
+/// A lifecycle state rather than an error: a type of the tree's own named `..Status`
+/// (`JobStatus { Running, Done, Failed }`) that is not an error type. A foreign `Status` (a gRPC
+/// status) is the failure of a call and keeps counting as an error.
+fn lifecycle_state(name: &str, tree: &TreeFacts) -> bool {
+    name.ends_with("Status")
+        && !name.contains("Err")
+        && tree.local_types.contains(name)
+        && !tree.error_types.contains(name)
 }
 
 fn bounds_mention_error<'b>(mut bounds: impl Iterator<Item = &'b TypeParamBound>) -> bool {

@@ -19,7 +19,8 @@ const DOCS: &str = "\
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
-`.is_none_or(..)`), or an `is_permanent`-style classifier whose fallback says \"not permanent\".
+`.is_none_or(..)`, also as the answer of one arm of a `match` on the error), or an
+`is_permanent`-style classifier whose fallback says \"not permanent\".
 Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
 `let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
 inside it is a documented decision and is not reported.
@@ -273,7 +274,7 @@ impl SpanJoin for syn::Pat {
 /// `.is_none_or(..)` / `.map_or(true, ..)` on something read from the error.
 fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
     let mut found = Vec::new();
-    for expr in crate::classifier::answer_exprs(classifier) {
+    for (expr, bound) in answers_and_arm_bindings(classifier) {
         let (negated, inner) = match expr {
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (true, &*unary.expr),
             other => (false, other),
@@ -281,7 +282,10 @@ fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
         let Some(scrutinee) = crate::classifier::matches_scrutinee(inner) else {
             continue;
         };
-        if !reads_error(classifier, &scrutinee) {
+        let reads_bound = crate::classifier::root_names(&scrutinee)
+            .iter()
+            .any(|name| bound.contains(name));
+        if !reads_error(classifier, &scrutinee) && !reads_bound {
             continue;
         }
         let retries_unlisted = match classifier.polarity {
@@ -304,6 +308,53 @@ fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
     classifier.visit_body(&mut calls);
     found.extend(calls.found);
     found
+}
+
+/// The classifier's answers (its tail and every `return`), and, where an answer is a `match` on
+/// the error, the tail of each arm with the names its pattern binds: in
+/// `match err.kind() { Kind::Response { status, .. } => !matches!(status, ..), .. }` the arm
+/// answers, and `status` is read from the error.
+fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, Vec<String>)> {
+    let mut answers = Vec::new();
+    for expr in crate::classifier::answer_exprs(classifier) {
+        answers.push((expr, Vec::new()));
+        let Expr::Match(outer) = expr else {
+            continue;
+        };
+        if !reads_error(classifier, &outer.expr) {
+            continue;
+        }
+        for arm in &outer.arms {
+            answers.push((arm_tail(&arm.body), pattern_bindings(&arm.pat)));
+        }
+    }
+    answers
+}
+
+/// An arm's answer: its body, or the tail of its block body.
+fn arm_tail(body: &Expr) -> &Expr {
+    match body {
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(Stmt::Expr(tail, None)) => arm_tail(tail),
+            _ => body,
+        },
+        Expr::Paren(paren) => arm_tail(&paren.expr),
+        other => other,
+    }
+}
+
+/// The names a pattern binds (`status` in `Kind::Response { status, .. }`).
+fn pattern_bindings(pat: &syn::Pat) -> Vec<String> {
+    struct Bindings(Vec<String>);
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            self.0.push(node.ident.to_string());
+            syn::visit::visit_pat_ident(self, node);
+        }
+    }
+    let mut bindings = Bindings(Vec::new());
+    bindings.visit_pat(pat);
+    bindings.0
 }
 
 fn reads_error(classifier: &Classifier<'_>, expr: &Expr) -> bool {

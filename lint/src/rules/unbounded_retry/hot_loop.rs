@@ -34,7 +34,7 @@ fn is_pause_stmt(stmt: &Stmt) -> bool {
     }
 }
 
-fn is_pause_call(expr: &Expr) -> bool {
+pub(super) fn is_pause_call(expr: &Expr) -> bool {
     match expr {
         Expr::Await(awaited) => is_pause_call(&awaited.base),
         Expr::MethodCall(call) => has_part(&call.method.to_string(), PAUSE_PARTS),

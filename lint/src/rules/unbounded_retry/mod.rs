@@ -2,7 +2,7 @@
 //! retry helper called with no real limit.
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
-//! ([`shape`], [`hot_loop`], [`library`], and in loops that also go round on success,
+//! ([`shape`], [`status`], [`hot_loop`], [`library`], and in loops that also go round on success,
 //! [`worker`]), what decides an exit ([`guards`]), what bounds one ([`bounds`]), cancellation
 //! ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
@@ -17,6 +17,7 @@ mod intent;
 mod library;
 mod poll;
 mod shape;
+mod status;
 mod verdict;
 mod words;
 mod worker;
@@ -39,7 +40,9 @@ line, a metric or a closure bounds nothing. Also checks for a loop whose error p
 past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
 that can fire.
 
-A retry is also recognised when a verdict on the error decides it (`match judge(result) {
+A response with an error status (429, 503, any server error) that the loop pauses on and sends
+again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
+decides it (`match judge(result) {
 Action::Retry => .., Action::Done => break }`), when a flag raised on the error path runs the
 loop (`while again { again = false; .. Err(_) => again = true }`), and when the loop polls or
 pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>

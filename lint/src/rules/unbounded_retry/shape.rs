@@ -83,6 +83,7 @@ impl LoopShape<'_> {
         }
         let mut shapes = RetryShapes {
             label: self.label,
+            body: self.body,
             polling_bindings: polling_bindings(self.body),
             found: None,
         };
@@ -96,6 +97,8 @@ impl LoopShape<'_> {
 /// path always leaves the loop (a success path that only sometimes leaves is a worker loop's).
 struct RetryShapes<'l> {
     label: Option<&'l Lifetime>,
+    /// The loop's own body: falling off its end goes round.
+    body: &'l Block,
     /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
     polling_bindings: Vec<String>,
     found: Option<Retry>,
@@ -229,6 +232,26 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                         && super::hot_loop::continues_loop(&expr_if.then_branch, self.label)
                         && success_leaves
                     {
+                        self.mark(Retry::Plain);
+                    }
+                }
+                // `if resp.status() == TOO_MANY_REQUESTS { sleep(..).await; } else { break }`:
+                // an error status pauses and goes round while other answers leave.
+                Stmt::Expr(Expr::If(expr_if), _)
+                    if super::status::checks_error_status(&expr_if.cond)
+                        && super::status::pauses(&expr_if.then_branch) =>
+                {
+                    let goes_round = !block_leaves_loop(&expr_if.then_branch, self.label)
+                        && (super::hot_loop::continues_loop(&expr_if.then_branch, self.label)
+                            || (rest.is_empty() && std::ptr::eq(block, self.body)));
+                    let others_leave = stmts_return_from_loop(rest, self.label)
+                        || expr_if
+                            .else_branch
+                            .as_ref()
+                            .is_some_and(|(_, else_branch)| {
+                                returns_from_loop(else_branch, self.label)
+                            });
+                    if goes_round && others_leave {
                         self.mark(Retry::Plain);
                     }
                 }
