@@ -412,6 +412,37 @@ pub(super) fn check_lease(
     Err(lease_lost(lease, reason))
 }
 
+/// The claim on `subtask` as a store reads it back after writing the claim; a subtask that
+/// reads back without its lease is bad data.
+pub(super) fn claim_read_back(
+    subtask: Subtask,
+    taken_over_from: Option<WorkerId>,
+) -> Result<Claim, StoreError> {
+    let Some(lease) = subtask.lease() else {
+        return Err(StoreError::BadData {
+            task_id: Some(subtask.task_id),
+            detail: format!("subtask {} reads back without its lease", subtask.id),
+        });
+    };
+    Ok(Claim {
+        subtask,
+        lease,
+        taken_over_from,
+    })
+}
+
+/// The failpoints a store passes once a claim has committed: `task::after_claim`, and
+/// `task::after_take_over` when the claim took an expired lease over.
+#[cfg(feature = "failpoints")]
+pub(super) fn after_claim_failpoints(claimed: Option<&Claim>) {
+    if let Some(claim) = claimed {
+        fail::fail_point!("task::after_claim");
+        if claim.taken_over_from.is_some() {
+            fail::fail_point!("task::after_take_over");
+        }
+    }
+}
+
 /// The [`StoreError::LeaseLost`] for `lease`.
 pub(super) fn lease_lost(lease: &Lease, reason: LeaseLostReason) -> StoreError {
     StoreError::LeaseLost {

@@ -12,7 +12,9 @@ use std::time::Duration;
 use super::rows::{column, duration_ms, from_ms, parse_state, subtask_from_row, Owner};
 use super::session::Tx;
 use super::PostgresTaskStore;
-use crate::task::store::{check_lease, lease_lost};
+#[cfg(feature = "failpoints")]
+use crate::task::store::after_claim_failpoints;
+use crate::task::store::{check_lease, claim_read_back, lease_lost};
 use crate::task::{
     Claim, FencingToken, Lease, LeaseLostReason, Step, StoreError, SubtaskOutcome, SubtaskState,
     TaskId, TaskState, WorkerId,
@@ -114,25 +116,10 @@ impl PostgresTaskStore {
                 .then_some(prior_owner)
                 .flatten()
                 .map(WorkerId);
-            let Some(lease) = subtask.lease() else {
-                return Err(StoreError::BadData {
-                    task_id: Some(subtask.task_id),
-                    detail: format!("subtask {} reads back without its lease", subtask.id),
-                });
-            };
-            Ok(Some(Claim {
-                subtask,
-                lease,
-                taken_over_from,
-            }))
+            claim_read_back(subtask, taken_over_from).map(Some)
         })?;
         #[cfg(feature = "failpoints")]
-        if let Some(claim) = &claimed {
-            fail::fail_point!("task::after_claim");
-            if claim.taken_over_from.is_some() {
-                fail::fail_point!("task::after_take_over");
-            }
-        }
+        after_claim_failpoints(claimed.as_ref());
         Ok(claimed)
     }
 

@@ -13,7 +13,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::error::AtPath;
 use super::rows::{duration_ms, subtask_from_row, SUBTASK_COLUMNS};
 use super::SqliteTaskStore;
-use crate::task::store::{check_lease, lease_lost};
+#[cfg(feature = "failpoints")]
+use crate::task::store::after_claim_failpoints;
+use crate::task::store::{check_lease, claim_read_back, lease_lost};
 use crate::task::{
     Claim, FencingToken, Lease, LeaseLostReason, Step, StoreError, SubtaskOutcome, SubtaskState,
     TaskId, TaskState, WorkerId,
@@ -99,25 +101,10 @@ impl SqliteTaskStore {
                 .at(&self.path)??;
             #[cfg(feature = "failpoints")]
             fail::fail_point!("task::claim_before_commit");
-            let Some(lease) = subtask.lease() else {
-                return Err(StoreError::BadData {
-                    task_id: Some(subtask.task_id),
-                    detail: format!("subtask {} reads back without its lease", subtask.id),
-                });
-            };
-            Ok(Some(Claim {
-                subtask,
-                lease,
-                taken_over_from,
-            }))
+            claim_read_back(subtask, taken_over_from).map(Some)
         })?;
         #[cfg(feature = "failpoints")]
-        if let Some(claim) = &claimed {
-            fail::fail_point!("task::after_claim");
-            if claim.taken_over_from.is_some() {
-                fail::fail_point!("task::after_take_over");
-            }
-        }
+        after_claim_failpoints(claimed.as_ref());
         Ok(claimed)
     }
 
