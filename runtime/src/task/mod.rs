@@ -18,6 +18,7 @@ mod postgres;
 mod sqlite;
 mod state;
 mod store;
+mod stored;
 #[cfg(feature = "worker")]
 mod worker;
 

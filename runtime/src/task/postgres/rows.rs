@@ -1,8 +1,6 @@
 //! Reading tasks and subtasks from rows; a value this build cannot read is
 //! [`StoreError::BadData`] naming the task (as data when it is known) and the column.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use postgres::types::FromSql;
@@ -10,35 +8,14 @@ use postgres::Row;
 
 use crate::task::lease::{FencingToken, WorkerId};
 use crate::task::model::{Step, Subtask, SubtaskId, Task, TaskId};
-use crate::task::state::UnknownState;
 use crate::task::store::StoreError;
+use crate::task::stored::time_from_ms;
+pub(super) use crate::task::stored::{duration_ms, parse_state, to_ms, Owner};
 
 pub(super) const TASK_COLUMNS: &str =
     "id, task_key, task_type, state, step, priority, meta, error, created_at_ms, state_updated_at_ms";
 pub(super) const SUBTASK_COLUMNS: &str =
     "id, task_id, step, state, meta, error, owner, fencing_token, lease_expires_at_ms";
-
-/// Whose row is being read: what messages name, and the task a caller could fail.
-pub(super) struct Owner {
-    pub(super) task_id: Option<TaskId>,
-    pub(super) what: String,
-}
-
-impl Owner {
-    pub(super) fn task(id: TaskId) -> Self {
-        Owner {
-            task_id: Some(id),
-            what: format!("task {id}"),
-        }
-    }
-
-    fn bad(&self, detail: impl fmt::Display) -> StoreError {
-        StoreError::BadData {
-            task_id: self.task_id,
-            detail: format!("{}: {detail}", self.what),
-        }
-    }
-}
 
 pub(super) fn task_from_row(row: &Row) -> Result<Task, StoreError> {
     let unknown = Owner {
@@ -106,34 +83,7 @@ pub(super) fn column<'a, T: FromSql<'a>>(
         .map_err(|error| owner.bad(format_args!("column `{name}`: {error}")))
 }
 
-/// A stored state name, read as a task or subtask state.
-pub(super) fn parse_state<S>(name: &str, owner: &Owner) -> Result<S, StoreError>
-where
-    S: FromStr<Err = UnknownState>,
-{
-    name.parse().map_err(|unknown| owner.bad(unknown))
-}
-
-/// A time as stored: milliseconds since 1970.
-pub(super) fn to_ms(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-    })
-}
-
 /// Stored milliseconds as a time.
 pub(super) fn from_ms(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-/// A duration in stored milliseconds.
-pub(super) fn duration_ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn time_from_ms(ms: i64, owner: &Owner, column: &str) -> Result<SystemTime, StoreError> {
-    u64::try_from(ms)
-        .ok()
-        .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
-        .ok_or_else(|| owner.bad(format_args!("`{column}` is {ms}, not a time after 1970")))
 }
