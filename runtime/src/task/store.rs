@@ -443,6 +443,18 @@ pub(super) fn after_claim_failpoints(claimed: Option<&Claim>) {
     }
 }
 
+/// Why `lease` holds nothing when its subtask has no row: [`LeaseLostReason::Archived`] when the
+/// subtask is in the history, [`StoreError::SubtaskNotFound`] when no subtask has the id.
+pub(super) fn lease_without_row(lease: &Lease, archived: bool) -> StoreError {
+    if archived {
+        lease_lost(lease, LeaseLostReason::Archived)
+    } else {
+        StoreError::SubtaskNotFound {
+            id: lease.subtask_id,
+        }
+    }
+}
+
 /// The [`StoreError::LeaseLost`] for `lease`.
 pub(super) fn lease_lost(lease: &Lease, reason: LeaseLostReason) -> StoreError {
     StoreError::LeaseLost {

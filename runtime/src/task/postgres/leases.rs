@@ -14,10 +14,10 @@ use super::session::Tx;
 use super::PostgresTaskStore;
 #[cfg(feature = "failpoints")]
 use crate::task::store::after_claim_failpoints;
-use crate::task::store::{check_lease, claim_read_back, lease_lost};
+use crate::task::store::{check_lease, claim_read_back, lease_without_row};
 use crate::task::{
-    Claim, FencingToken, Lease, LeaseLostReason, Step, StoreError, SubtaskOutcome, SubtaskState,
-    TaskId, TaskState, WorkerId,
+    Claim, FencingToken, Lease, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState,
+    WorkerId,
 };
 
 /// The subtask columns as a claim returns them, with what the subtask was before.
@@ -228,9 +228,5 @@ fn why_not_held(tx: &mut Tx<'_>, lease: &Lease) -> Result<StoreError, StoreError
         "SELECT 1 FROM triage_subtask_history WHERE id = $1",
         &[&id.0],
     )?;
-    Ok(if archived.is_some() {
-        lease_lost(lease, LeaseLostReason::Archived)
-    } else {
-        StoreError::SubtaskNotFound { id }
-    })
+    Ok(lease_without_row(lease, archived.is_some()))
 }

@@ -15,10 +15,10 @@ use super::rows::{duration_ms, subtask_from_row, SUBTASK_COLUMNS};
 use super::SqliteTaskStore;
 #[cfg(feature = "failpoints")]
 use crate::task::store::after_claim_failpoints;
-use crate::task::store::{check_lease, claim_read_back, lease_lost};
+use crate::task::store::{check_lease, claim_read_back, lease_without_row};
 use crate::task::{
-    Claim, FencingToken, Lease, LeaseLostReason, Step, StoreError, SubtaskOutcome, SubtaskState,
-    TaskId, TaskState, WorkerId,
+    Claim, FencingToken, Lease, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState,
+    WorkerId,
 };
 
 impl SqliteTaskStore {
@@ -198,11 +198,7 @@ impl SqliteTaskStore {
                     "SELECT EXISTS (SELECT 1 FROM subtask_history WHERE id = ?1)",
                     &id.0,
                 )?;
-                if in_history {
-                    Err(lease_lost(lease, LeaseLostReason::Archived))
-                } else {
-                    Err(StoreError::SubtaskNotFound { id })
-                }
+                Err(lease_without_row(lease, in_history))
             }
         }
     }
