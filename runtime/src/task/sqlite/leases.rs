@@ -16,6 +16,7 @@ use super::SqliteTaskStore;
 #[cfg(feature = "failpoints")]
 use crate::task::store::after_claim_failpoints;
 use crate::task::store::{check_lease, claim_read_back, lease_without_row};
+use crate::task::stored::{parse_state, Owner};
 use crate::task::{
     Claim, FencingToken, Lease, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState,
     WorkerId,
@@ -186,10 +187,11 @@ impl SqliteTaskStore {
             .at(&self.path)?;
         match current {
             Some((state, token)) => {
-                let state = state.parse().map_err(|unknown| StoreError::BadData {
+                let owner = Owner {
                     task_id: Some(lease.task_id),
-                    detail: format!("subtask {id}: {unknown}"),
-                })?;
+                    what: format!("subtask {id}"),
+                };
+                let state = parse_state(&state, &owner)?;
                 check_lease(lease, state, FencingToken(token))
             }
             None => {
