@@ -49,6 +49,12 @@ pub(super) fn to_ms(time: SystemTime) -> i64 {
     })
 }
 
+/// Stored milliseconds as a time, as the store itself wrote them; a value before 1970 reads as
+/// 1970.
+pub(super) fn from_ms(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
 /// Stored milliseconds in `column` read back as a time; a value before 1970 is bad data.
 pub(super) fn time_from_ms(ms: i64, owner: &Owner, column: &str) -> Result<SystemTime, StoreError> {
     u64::try_from(ms)

@@ -1,8 +1,6 @@
 //! Reading tasks and subtasks from rows; a value this build cannot read is
 //! [`StoreError::BadData`] naming the task (as data when it is known) and the column.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use postgres::types::FromSql;
 use postgres::Row;
 
@@ -10,7 +8,7 @@ use crate::task::lease::{FencingToken, WorkerId};
 use crate::task::model::{Step, Subtask, SubtaskId, Task, TaskId};
 use crate::task::store::StoreError;
 use crate::task::stored::time_from_ms;
-pub(super) use crate::task::stored::{duration_ms, parse_state, to_ms, Owner};
+pub(super) use crate::task::stored::{duration_ms, from_ms, parse_state, to_ms, Owner};
 
 pub(super) const TASK_COLUMNS: &str =
     "id, task_key, task_type, state, step, priority, meta, error, created_at_ms, state_updated_at_ms";
@@ -81,9 +79,4 @@ pub(super) fn column<'a, T: FromSql<'a>>(
 ) -> Result<T, StoreError> {
     row.try_get(name)
         .map_err(|error| owner.bad(format_args!("column `{name}`: {error}")))
-}
-
-/// Stored milliseconds as a time.
-pub(super) fn from_ms(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }

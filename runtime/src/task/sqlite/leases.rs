@@ -16,7 +16,7 @@ use super::SqliteTaskStore;
 #[cfg(feature = "failpoints")]
 use crate::task::store::after_claim_failpoints;
 use crate::task::store::{check_lease, claim_read_back, lease_without_row};
-use crate::task::stored::{parse_state, Owner};
+use crate::task::stored::{from_ms, parse_state, Owner};
 use crate::task::{
     Claim, FencingToken, Lease, Step, StoreError, SubtaskOutcome, SubtaskState, TaskId, TaskState,
     WorkerId,
@@ -124,8 +124,7 @@ impl SqliteTaskStore {
             #[cfg(feature = "failpoints")]
             fail::fail_point!("task::heartbeat_before_commit");
             Ok(Lease {
-                expires_at: std::time::UNIX_EPOCH
-                    + Duration::from_millis(u64::try_from(expires).unwrap_or(0)),
+                expires_at: from_ms(expires),
                 ..lease.clone()
             })
         })?;
