@@ -3,23 +3,9 @@
 //! with the hand-written classifier's answer). `TRIAGE_BLESS=1` rewrites `after` from `before`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cargo_triage(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-triage"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+mod support;
+use support::{cargo_triage, stderr, stdout};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,10 @@
 //! `cargo triage fix`, whose edits must keep every verdict.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod support;
+use support::{cargo_triage, stderr, stdout};
 
 use serde_json::Value;
 
@@ -57,22 +60,6 @@ fn main() {
     println!(\"{} {}\", should_retry(&Problem::Closed), should_retry(&Problem::Reset));
 }
 ";
-
-fn cargo_triage(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-triage"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 fn program_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

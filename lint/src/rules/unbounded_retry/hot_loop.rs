@@ -5,8 +5,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::bounds::has_part;
-use super::shape::result_check;
-use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
+use super::error_paths::{ErrorPath, ErrorPaths};
 
 /// Word parts of a call that pauses the loop.
 const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];
@@ -17,14 +16,12 @@ pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bo
     let Some(pause) = body.stmts.iter().position(is_pause_stmt) else {
         return false;
     };
-    let mut finder = SkippingErrorPath {
-        label,
-        found: false,
-    };
+    let mut found = false;
+    let mut paths = ErrorPaths(|_: &Expr, path| found |= skips_without_pause(path, label));
     for stmt in &body.stmts[..pause] {
-        finder.visit_stmt(stmt);
+        paths.visit_stmt(stmt);
     }
-    finder.found
+    found
 }
 
 fn is_pause_stmt(stmt: &Stmt) -> bool {
@@ -50,86 +47,19 @@ pub(super) fn is_pause_call(expr: &Expr) -> bool {
     }
 }
 
-/// Looks for an error path that goes round with `continue` and does not pause on the way.
-struct SkippingErrorPath<'l> {
-    label: Option<&'l Lifetime>,
-    found: bool,
-}
-
-impl SkippingErrorPath<'_> {
-    fn check_error_path(&mut self, path: ErrorPath<'_>) {
-        let mut probe = ContinueProbe {
-            label: self.label,
-            depth: 0,
-            continues: false,
-            pauses: false,
-        };
-        match path {
-            ErrorPath::Expr(expr) => probe.visit_expr(expr),
-            ErrorPath::Block(block) => probe.visit_block(block),
-        }
-        if probe.continues && !probe.pauses {
-            self.found = true;
-        }
+/// Whether an error path goes round with `continue` and does not pause on the way.
+fn skips_without_pause(path: ErrorPath<'_>, label: Option<&Lifetime>) -> bool {
+    let mut probe = ContinueProbe {
+        label,
+        depth: 0,
+        continues: false,
+        pauses: false,
+    };
+    match path {
+        ErrorPath::Expr(expr) => probe.visit_expr(expr),
+        ErrorPath::Block(block) => probe.visit_block(block),
     }
-}
-
-enum ErrorPath<'a> {
-    Expr(&'a Expr),
-    Block(&'a Block),
-}
-
-impl<'ast> Visit<'ast> for SkippingErrorPath<'_> {
-    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
-    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        match result_check(&node.cond) {
-            Some(ResultCheck::IsErr) => self.check_error_path(ErrorPath::Block(&node.then_branch)),
-            Some(ResultCheck::IsOk) => {
-                if let Some((_, other)) = &node.else_branch {
-                    self.check_error_path(ErrorPath::Expr(other));
-                }
-            }
-            None => {}
-        }
-        syn::visit::visit_expr_if(self, node);
-    }
-
-    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        if result_check_of_scrutinee(&node.expr) {
-            let kinds: Vec<PatternKind> = node.arms.iter().map(|a| pattern_kind(&a.pat)).collect();
-            let has_ok = kinds.contains(&PatternKind::Ok);
-            let has_err = kinds.contains(&PatternKind::Err);
-            for (arm, kind) in node.arms.iter().zip(&kinds) {
-                let is_error_arm = *kind == PatternKind::Err
-                    || (*kind == PatternKind::Other && has_ok && !has_err);
-                if is_error_arm {
-                    self.check_error_path(ErrorPath::Expr(&arm.body));
-                }
-            }
-        }
-        syn::visit::visit_expr_match(self, node);
-    }
-
-    fn visit_local(&mut self, node: &'ast syn::Local) {
-        if pattern_kind(&node.pat) == PatternKind::Ok {
-            if let Some((_, diverge)) = node.init.as_ref().and_then(|i| i.diverge.as_ref()) {
-                self.check_error_path(ErrorPath::Expr(diverge));
-            }
-        }
-        syn::visit::visit_local(self, node);
-    }
-}
-
-/// Whether a match scrutinee is a `Result` whose error is a failure (not a poll, a timer, a rate
-/// limiter); the arms decide whether it is a `Result` at all.
-fn result_check_of_scrutinee(expr: &Expr) -> bool {
-    !super::shape::is_polling_call(expr)
+    probe.continues && !probe.pauses
 }
 
 /// Whether a block has a `continue` of the loop labelled `label` (not of a loop inside it).

@@ -9,6 +9,7 @@
 
 mod bounds;
 mod cancel;
+mod error_paths;
 mod find;
 mod flag;
 mod guards;

@@ -12,14 +12,13 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
-use syn::{BinOp, Block, Expr, Lifetime};
+use syn::{BinOp, Expr, Lifetime};
 
 use super::bounds::has_part;
 use super::find::LoopShape;
-use super::shape::{is_polling_call, result_check};
+use super::error_paths::{ErrorPath, ErrorPaths};
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::names_in;
-use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// Word parts of a call that pauses before the next round.
 const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
@@ -37,13 +36,13 @@ impl LoopShape<'_> {
         if self.kind == "for" && self.counters.iter().any(|c| has_part(c, RETRY_COUNTER_PARTS)) {
             return true;
         }
-        let mut paths = ErrorPaths {
+        let mut paths = GoingRound {
             label: self.label,
             error_pauses: 0,
             counts_retries: false,
             reconnects: false,
         };
-        paths.visit_block(self.body);
+        ErrorPaths(|operation, path| paths.error_path(operation, path)).visit_block(self.body);
         if paths.counts_retries || paths.reconnects {
             return true;
         }
@@ -54,9 +53,9 @@ impl LoopShape<'_> {
     }
 }
 
-/// Walks one loop's body (not closures, async blocks or items) for the error paths that go round:
-/// how many pauses they hold, and whether one advances a retry counter.
-struct ErrorPaths<'l> {
+/// What one loop's error paths that go round do: how many pauses they hold, and whether one
+/// advances a retry counter.
+struct GoingRound<'l> {
     label: Option<&'l Lifetime>,
     error_pauses: usize,
     counts_retries: bool,
@@ -64,12 +63,7 @@ struct ErrorPaths<'l> {
     reconnects: bool,
 }
 
-enum ErrorPath<'a> {
-    Expr(&'a Expr),
-    Block(&'a Block),
-}
-
-impl ErrorPaths<'_> {
+impl GoingRound<'_> {
     /// An error path of `operation` (the checked expression).
     fn error_path(&mut self, operation: &Expr, path: ErrorPath<'_>) {
         let goes_round = match path {
@@ -96,57 +90,6 @@ impl ErrorPaths<'_> {
         }
         self.error_pauses += pauses.0;
         self.counts_retries |= counter.0;
-    }
-}
-
-impl<'ast> Visit<'ast> for ErrorPaths<'_> {
-    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
-    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        match result_check(&node.cond) {
-            Some(ResultCheck::IsErr) => {
-                self.error_path(&node.cond, ErrorPath::Block(&node.then_branch));
-            }
-            Some(ResultCheck::IsOk) => {
-                if let Some((_, other)) = &node.else_branch {
-                    self.error_path(&node.cond, ErrorPath::Expr(other));
-                }
-            }
-            None => {}
-        }
-        syn::visit::visit_expr_if(self, node);
-    }
-
-    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        if !is_polling_call(&node.expr) {
-            let kinds: Vec<PatternKind> = node.arms.iter().map(|a| pattern_kind(&a.pat)).collect();
-            let has_ok = kinds.contains(&PatternKind::Ok);
-            let has_err = kinds.contains(&PatternKind::Err);
-            for (arm, kind) in node.arms.iter().zip(&kinds) {
-                let is_error_arm = *kind == PatternKind::Err
-                    || (*kind == PatternKind::Other && has_ok && !has_err);
-                if is_error_arm {
-                    self.error_path(&node.expr, ErrorPath::Expr(&arm.body));
-                }
-            }
-        }
-        syn::visit::visit_expr_match(self, node);
-    }
-
-    fn visit_local(&mut self, node: &'ast syn::Local) {
-        if pattern_kind(&node.pat) == PatternKind::Ok {
-            if let Some(init) = &node.init {
-                if let Some((_, diverge)) = &init.diverge {
-                    self.error_path(&init.expr, ErrorPath::Expr(diverge));
-                }
-            }
-        }
-        syn::visit::visit_local(self, node);
     }
 }
 
