@@ -19,6 +19,14 @@ use crate::Classify;
 /// [`Serializable`](Isolation::Serializable) the server may also roll a transaction back with
 /// SQLSTATE `40001`, which the store retries. Distributed engines that offer only serializable
 /// isolation (CockroachDB by default) need [`Serializable`](Isolation::Serializable).
+///
+/// Under [`Serializable`](Isolation::Serializable), claimers of one task all go for its oldest
+/// claimable subtask. `SKIP LOCKED` passes over a row another claimer is taking, but a row that
+/// another claim took and committed since this claim's snapshot is a `40001`, and so is a cycle
+/// of reads and writes the server's predicate locks find between concurrent claims. A claimer
+/// that keeps losing gets the retryable [`StoreError::Conflict`] once the store's retry policy
+/// is spent; it claimed nothing, and claiming again is the answer (the worker loop does). Under
+/// [`ReadCommitted`](Isolation::ReadCommitted) the claim moves on to the next subtask instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Isolation {
