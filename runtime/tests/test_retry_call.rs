@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use triage::retry::{
-    Backoff, ByType, Classifier, FakeClock, Retry, RetryAsync, RetryPolicy, SeededRandom,
-    StopReason,
+    Backoff, ByType, Classifier, FakeClock, Retry, RetryAsync, RetryBudget, RetryPolicy,
+    SeededRandom, StopReason,
 };
 use triage::{Classify, Verdict};
 
@@ -198,6 +198,59 @@ fn classify_with_replaces_the_verdicts_and_unknown_still_stops() {
     .call()
     .unwrap_err();
     assert_eq!((calls, err.reason()), (1, StopReason::Terminal));
+}
+
+/// Classifies by type, and retries a busy server without drawing on the budget.
+struct BusyIsFree;
+
+impl Classifier<Failure> for BusyIsFree {
+    fn known_link<'a>(&self, error: &'a Failure) -> Option<&'a dyn Classify> {
+        ByType.known_link(error)
+    }
+
+    fn draws_on_budget(&self, error: &Failure) -> bool {
+        *error != Failure::Busy
+    }
+}
+
+#[test]
+fn an_error_the_classifier_exempts_is_retried_with_the_budget_empty() {
+    let clock = FakeClock::new();
+    // No share of calls and no floor: the budget never has a retry to give.
+    let empty = RetryBudget::new(0.0, 0, Duration::from_secs(1)).unwrap();
+    let policy = policy(&clock).with_budget(empty);
+    let busy_twice = || {
+        let mut calls = 0;
+        move || {
+            calls += 1;
+            if calls <= 2 {
+                Err(Failure::Busy)
+            } else {
+                Ok(calls)
+            }
+        }
+    };
+
+    // Drawing on the budget, the first failure is the last attempt.
+    let err = busy_twice().retry(&policy).call().unwrap_err();
+    assert_eq!(
+        (err.reason(), err.attempts()),
+        (StopReason::BudgetExhausted, 1)
+    );
+
+    // Exempt, the retries are bounded by the attempts alone.
+    let calls = busy_twice()
+        .retry(&policy)
+        .classify_with(BusyIsFree)
+        .call()
+        .unwrap();
+    assert_eq!(calls, 3);
+    let err = (|| Err::<(), _>(Failure::Busy))
+        .retry(&policy)
+        .classify_with(BusyIsFree)
+        .call()
+        .unwrap_err();
+    assert_eq!((err.reason(), err.attempts()), (StopReason::Exhausted, 5));
 }
 
 #[test]

@@ -12,10 +12,10 @@ use std::thread;
 use std::time::Duration;
 
 use postgres::IsolationLevel;
-use triage::retry::{Backoff, RetryPolicy};
+use triage::retry::{Backoff, RetryBudget, RetryPolicy};
 use triage::task::{
     Isolation, NewTask, PostgresOptions, PostgresTaskStore, Step, StoreError, SubtaskId,
-    SubtaskOutcome, SubtaskState, TaskState, TaskStore, WorkerId, POSTGRES_SCHEMA_VERSION,
+    SubtaskOutcome, SubtaskState, TaskId, TaskState, TaskStore, WorkerId, POSTGRES_SCHEMA_VERSION,
 };
 use triage::Classify;
 
@@ -75,16 +75,15 @@ fn wait_until_blocked_on_a_lock(observer: &mut postgres::Client, application: &s
     }
 }
 
-/// Two serializable transactions write one task: the store's `UPDATE` waits on the other's row
-/// lock, the other commits, the server answers the store with a real `40001`, and the store runs
-/// its transaction again on the new state. Both changes land.
-#[test]
-fn serialization_failure_on_one_task_is_retried_and_both_changes_land() {
-    let Some(schema) = Schema::create("serialization failure") else {
-        return;
-    };
-    let application = "triage_serialization_test";
-    let (policy, retried) = recording_policy();
+/// Runs `fail_task` on a serializable store under `policy` while another serializable
+/// transaction holds the task's row with a change of its own, and commits that change once the
+/// store's `UPDATE` waits on it: the server answers the store with a real `40001`. Returns what
+/// `fail_task` returned, with the store and the task.
+fn fail_task_racing_a_serializable_writer(
+    schema: &Schema,
+    application: &str,
+    policy: RetryPolicy,
+) -> (Result<bool, StoreError>, PostgresTaskStore, TaskId) {
     let store = PostgresTaskStore::connect_with(
         &format!("{} application_name={application}", schema.connection()),
         PostgresOptions::new()
@@ -120,12 +119,27 @@ fn serialization_failure_on_one_task_is_retried_and_both_changes_land() {
             .unwrap(),
         1
     );
-    thread::scope(|scope| {
+    let failed = thread::scope(|scope| {
         let failing = scope.spawn(|| store.fail_task(id, TaskState::Running, "stale metadata"));
         wait_until_blocked_on_a_lock(&mut observer, application);
         contender.commit().unwrap();
-        assert_eq!(failing.join().unwrap(), Ok(true));
+        failing.join().unwrap()
     });
+    (failed, store, id)
+}
+
+/// Two serializable transactions write one task: the store's `UPDATE` waits on the other's row
+/// lock, the other commits, the server answers the store with a real `40001`, and the store runs
+/// its transaction again on the new state. Both changes land.
+#[test]
+fn serialization_failure_on_one_task_is_retried_and_both_changes_land() {
+    let Some(schema) = Schema::create("serialization failure") else {
+        return;
+    };
+    let (policy, retried) = recording_policy();
+    let (failed, store, id) =
+        fail_task_racing_a_serializable_writer(&schema, "triage_serialization_test", policy);
+    assert_eq!(failed, Ok(true));
 
     let retried = retried.lock().unwrap().clone();
     assert!(
@@ -140,6 +154,26 @@ fn serialization_failure_on_one_task_is_retried_and_both_changes_land() {
         Step(Step::INIT.0 + 1),
         "the other writer's change is kept"
     );
+}
+
+/// A serialization failure is a lost race, not an outage: the store retries it even when the
+/// retry budget its policy shares with the rest of the application has nothing left.
+#[test]
+fn serialization_failure_is_retried_with_the_shared_retry_budget_empty() {
+    let Some(schema) = Schema::create("serialization failure, budget empty") else {
+        return;
+    };
+    // No share of calls and no floor: the budget never gives a retry.
+    let empty = RetryBudget::new(0.0, 0, Duration::from_secs(10)).unwrap();
+    let (policy, retried) = recording_policy();
+    let (failed, store, id) = fail_task_racing_a_serializable_writer(
+        &schema,
+        "triage_serialization_budget_test",
+        policy.with_budget(empty),
+    );
+    assert_eq!(failed, Ok(true));
+    assert!(!retried.lock().unwrap().is_empty());
+    assert_eq!(store.task(id).unwrap().unwrap().state, TaskState::Failed);
 }
 
 /// Many writers on two stores race compare-and-sets on one task's step under serializable
@@ -195,7 +229,24 @@ fn concurrent_compare_and_sets_under_serializable_lose_no_move() {
     assert_eq!(step.0 - Step::INIT.0, i64::try_from(moves).unwrap());
 }
 
+/// Calls `op` again while it fails with a conflict, as the worker loop does with any retryable
+/// store error, and returns its result with the number of conflicts. The store retries a
+/// conflict under its policy's bound and then reports it: under serializable isolation, four
+/// claimers in a tight loop all go for the oldest subtask, and one of them can lose more races in
+/// a row than the bound allows. Any other error, or a hundred conflicts on one call, fails.
+fn again_after_conflicts<T>(mut op: impl FnMut() -> Result<T, StoreError>) -> (T, u32) {
+    let mut conflicts = 0;
+    loop {
+        match op() {
+            Err(StoreError::Conflict { .. }) if conflicts < 100 => conflicts += 1,
+            other => return (other.unwrap(), conflicts),
+        }
+    }
+}
+
 /// Four stores claim the subtasks of one task at once: each subtask is claimed exactly once.
+/// Under read committed no claim conflicts; under serializable a conflict the store gave up on
+/// claimed nothing, and the claimer claims again.
 #[test]
 fn concurrent_claimers_never_share_a_subtask() {
     for isolation in [Isolation::ReadCommitted, Isolation::Serializable] {
@@ -211,37 +262,49 @@ fn concurrent_claimers_never_share_a_subtask() {
             .unwrap());
         let metas: Vec<Vec<u8>> = (0..200).map(|n| n.to_string().into_bytes()).collect();
         let created = stores[0].create_subtasks(id, Step(1), &metas).unwrap();
-        let mut claimed: Vec<SubtaskId> = thread::scope(|scope| {
+        let (claimed, conflicts): (Vec<Vec<SubtaskId>>, Vec<u32>) = thread::scope(|scope| {
             let claimers: Vec<_> = stores
                 .iter()
                 .enumerate()
                 .map(|(n, store)| {
                     scope.spawn(move || {
                         let mut mine = Vec::new();
+                        let mut conflicts = 0;
                         let me = WorkerId::new(format!("claimer-{n}"));
-                        while let Some(claim) = store
-                            .claim_subtask(id, Step(1), &me, Duration::from_secs(60))
-                            .unwrap()
-                        {
-                            store
-                                .finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
-                                .unwrap();
+                        loop {
+                            let (claim, lost) = again_after_conflicts(|| {
+                                store.claim_subtask(id, Step(1), &me, Duration::from_secs(60))
+                            });
+                            conflicts += lost;
+                            let Some(claim) = claim else { break };
+                            let ((), lost) = again_after_conflicts(|| {
+                                store.finish_subtask(&claim.lease, SubtaskOutcome::Succeed)
+                            });
+                            conflicts += lost;
                             mine.push(claim.subtask.id);
                         }
-                        mine
+                        (mine, conflicts)
                     })
                 })
                 .collect();
             claimers
                 .into_iter()
-                .flat_map(|claimer| claimer.join().unwrap())
-                .collect()
+                .map(|claimer| claimer.join().unwrap())
+                .unzip()
         });
+        let mut claimed: Vec<SubtaskId> = claimed.into_iter().flatten().collect();
         claimed.sort_unstable();
         assert_eq!(
             claimed, created,
             "{isolation:?}: every subtask claimed exactly once"
         );
+        if isolation == Isolation::ReadCommitted {
+            assert_eq!(
+                conflicts,
+                vec![0; 4],
+                "no claim conflicts under read committed"
+            );
+        }
         assert!(stores[0]
             .subtasks(id)
             .unwrap()

@@ -24,8 +24,10 @@ const COUNTED_CALLS_PER_SECOND: u64 = 100_000;
 /// when everything fails an outage cannot turn into a retry storm.
 ///
 /// Every call deposits `ratio` of a retry when its first attempt starts; every retry withdraws
-/// one. Deposits count for between half a `window` and a whole one, then expire, so that a long
-/// healthy spell does not bank retries for the next outage. On top of that, a floor of
+/// one, except after an error the run's classifier exempts
+/// ([`Classifier::draws_on_budget`](super::Classifier::draws_on_budget)). Deposits count for
+/// between half a `window` and a whole one, then expire, so that a long healthy spell does not
+/// bank retries for the next outage. On top of that, a floor of
 /// `min_per_second` retries per second is always allowed (up to `min_per_second × window` in
 /// reserve, full at the start), so that a caller that makes few calls, or has just started, can
 /// still retry. When neither has a retry left, the run stops with

@@ -303,7 +303,10 @@ where
     N: Notify<E>,
     E: fmt::Display,
 {
-    match attempts.after_failure(classifier.known_link(&error)) {
+    match attempts.after_failure(
+        classifier.known_link(&error),
+        classifier.draws_on_budget(&error),
+    ) {
         Next::Retry(delay) => {
             attempts.announce_retry(delay, &error);
             notify.notify(&error, delay);

@@ -14,6 +14,19 @@ pub trait Classifier<E> {
     /// The classified part of `error` (the error itself, or a link of its chain), or `None` when
     /// nothing about it is known.
     fn known_link<'a>(&self, error: &'a E) -> Option<&'a dyn Classify>;
+
+    /// Whether a retry after `error` draws on the policy's [`RetryBudget`](super::RetryBudget);
+    /// every retry does unless the classifier says otherwise.
+    ///
+    /// The budget keeps retries a bounded share of calls when a service is failing. An error that
+    /// says the service is working, and someone else won a race (a database's serialization
+    /// failure: another transaction committed first), is no sign of an outage: the loser must
+    /// run again to make progress, under the policy's attempt bound and deadline alone, and a
+    /// budget emptied by other callers' failures must not stop it.
+    fn draws_on_budget(&self, error: &E) -> bool {
+        let _ = error;
+        true
+    }
 }
 
 /// Classifies typed errors by their own [`Classify`] impl: the default of a run.

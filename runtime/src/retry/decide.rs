@@ -37,7 +37,12 @@ impl<'p> Attempts<'p> {
     }
 
     /// Decides after a failed attempt; the checks run in the order the reasons are documented.
-    pub(crate) fn after_failure(&mut self, known: Option<&dyn Classify>) -> Next {
+    /// A retry takes a token from the budget only when `draws_on_budget`.
+    pub(crate) fn after_failure(
+        &mut self,
+        known: Option<&dyn Classify>,
+        draws_on_budget: bool,
+    ) -> Next {
         let policy = self.policy;
         let verdict = known.map(Classify::verdict);
         self.last_verdict = verdict;
@@ -65,7 +70,7 @@ impl<'p> Attempts<'p> {
             // The last sleep ends at the deadline, and the last attempt starts there.
             delay = delay.min(left);
         }
-        if let Some(budget) = &policy.budget {
+        if let Some(budget) = policy.budget.as_ref().filter(|_| draws_on_budget) {
             if !budget.try_withdraw(policy.clock.start().stamp()) {
                 return Next::Stop(StopReason::BudgetExhausted);
             }

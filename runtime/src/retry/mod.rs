@@ -80,7 +80,9 @@
 //!
 //! Every policy carries a [`RetryBudget`] shared by all its runs and clones: retries stay within
 //! 20% of calls plus 10 a second when everything fails (the numbers and why are on
-//! [`RetryBudget`]). [`without_budget`](RetryPolicy::without_budget) opts out.
+//! [`RetryBudget`]). [`without_budget`](RetryPolicy::without_budget) opts out; a run's
+//! [`Classifier`] can exempt errors that are no sign of an outage
+//! ([`draws_on_budget`](Classifier::draws_on_budget)).
 //!
 //! # The lower layer
 //!

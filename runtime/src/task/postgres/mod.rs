@@ -80,6 +80,10 @@ impl PostgresOptions {
     /// The policy under which a transaction the server rolled back (`40001`, `40P01`) or a lost
     /// connection is retried. By default: at most 10 attempts within 10 seconds, exponential
     /// backoff from 2 ms capped at 200 ms, with jitter.
+    ///
+    /// Retries after a lost connection or a busy server draw on the policy's
+    /// [`RetryBudget`](crate::retry::RetryBudget); retries after a conflict do not, so that a
+    /// budget the policy shares with other callers cannot turn a lost race into an error.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -8,8 +8,9 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 use super::error::{commit_error, store_error};
-use crate::retry::{Retry, RetryError, RetryPolicy};
+use crate::retry::{ByType, Classifier, Retry, RetryError, RetryPolicy};
 use crate::task::store::StoreError;
+use crate::Classify;
 
 /// The isolation level of the store's transactions.
 ///
@@ -18,6 +19,14 @@ use crate::task::store::StoreError;
 /// [`Serializable`](Isolation::Serializable) the server may also roll a transaction back with
 /// SQLSTATE `40001`, which the store retries. Distributed engines that offer only serializable
 /// isolation (CockroachDB by default) need [`Serializable`](Isolation::Serializable).
+///
+/// Under [`Serializable`](Isolation::Serializable), claimers of one task all go for its oldest
+/// claimable subtask. `SKIP LOCKED` passes over a row another claimer is taking, but a row that
+/// another claim took and committed since this claim's snapshot is a `40001`, and so is a cycle
+/// of reads and writes the server's predicate locks find between concurrent claims. A claimer
+/// that keeps losing gets the retryable [`StoreError::Conflict`] once the store's retry policy
+/// is spent; it claimed nothing, and claiming again is the answer (the worker loop does). Under
+/// [`ReadCommitted`](Isolation::ReadCommitted) the claim moves on to the next subtask instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Isolation {
@@ -61,7 +70,10 @@ impl Session {
 
     /// Runs `op` under the store's retry policy; a conflict or a lost connection is tried again.
     fn retried<T>(&self, op: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
-        op.retry(&self.retry).call().map_err(RetryError::into_inner)
+        op.retry(&self.retry)
+            .classify_with(StoreRetries)
+            .call()
+            .map_err(RetryError::into_inner)
     }
 
     pub(super) fn isolation(&self) -> Isolation {
@@ -178,6 +190,27 @@ impl Session {
             });
         }
         Ok(guard)
+    }
+}
+
+/// The store's errors by their own verdicts; retries after a conflict do not draw on the policy's
+/// budget.
+///
+/// A conflict (`40001`, `40P01`, or a write under a lease that raced a change) means another
+/// transaction committed first: the database is working, and the loser has to run again to make
+/// progress. The policy's attempts and deadline bound those retries. The budget, meant to keep
+/// an outage from turning into a retry storm, is left to lost connections and a busy server: a
+/// budget emptied by them, or by the other callers of a policy the application shares with the
+/// store, must not turn a lost race into an error.
+struct StoreRetries;
+
+impl Classifier<StoreError> for StoreRetries {
+    fn known_link<'a>(&self, error: &'a StoreError) -> Option<&'a dyn Classify> {
+        ByType.known_link(error)
+    }
+
+    fn draws_on_budget(&self, error: &StoreError) -> bool {
+        !matches!(error, StoreError::Conflict { .. })
     }
 }
 
