@@ -256,6 +256,9 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         (&a.path, a.region, a.rule, &a.message).cmp(&(&b.path, b.region, b.rule, &b.message))
     });
     findings.dedup();
+    // One finding per rule per line: two text checks on one line are one decision to fix.
+    let mut reported = HashSet::new();
+    findings.retain(|f| reported.insert((f.path.clone(), f.rule, f.region.line)));
     let with_findings: HashSet<&Path> = findings.iter().map(|f| f.path.as_path()).collect();
     for candidate in &candidates {
         if with_findings.contains(candidate.file.display.as_path()) {

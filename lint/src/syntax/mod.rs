@@ -7,4 +7,5 @@ pub(crate) mod lexer;
 pub(crate) mod macro_bodies;
 pub(crate) mod names;
 pub(crate) mod patterns;
+pub(crate) mod select;
 pub(crate) mod types;

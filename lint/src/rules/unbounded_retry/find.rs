@@ -18,6 +18,7 @@ use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::ResultCheck;
+use crate::syntax::select;
 
 /// Every retry hazard in the file.
 pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
@@ -25,6 +26,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
         cx,
         functions: Vec::new(),
         hazards: Vec::new(),
+        has_select: cx.source.contains("select!") || cx.source.contains("select_biased!"),
     };
     finder.visit_file(cx.ast);
     finder.hazards
@@ -68,6 +70,8 @@ struct LoopFinder<'c, 'a, 'ast> {
     cx: &'c FileContext<'a>,
     functions: Vec<Function<'ast>>,
     hazards: Vec<RetryHazard>,
+    /// Whether the file is written with a `select!`, whose branches a loop's body is read with.
+    has_select: bool,
 }
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
@@ -96,14 +100,48 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
     }
 
     fn consider(&mut self, shape: LoopShape<'_>) {
-        let retry = shape.retries_after_error();
+        // The branches of a `select!` are code of the loop: read them as the `if let` chain they
+        // behave like, in a copy of the body.
+        let expanded = if self.has_select {
+            select::expand_selects(shape.body)
+        } else {
+            None
+        };
+        // Whether it is a retry is read from the expanded body; what decides its exits (bounds,
+        // cancellation) from the written one, where a `select!` branch that leaves is read whole.
+        let read = match &expanded {
+            Some(body) => LoopShape {
+                kind: shape.kind,
+                counters: shape.counters.clone(),
+                label: shape.label,
+                cond: shape.cond,
+                body,
+                start: shape.start,
+                keyword: shape.keyword,
+            },
+            None => LoopShape {
+                counters: shape.counters.clone(),
+                ..shape
+            },
+        };
+        // A loop that assigns the state it matches on (`self.state = match self.state { .. }`)
+        // steps a state machine: going round moves to the next state, it retries nothing.
+        if steps_a_state_machine(read.body) {
+            return;
+        }
+        let retry = read.retries_after_error();
         let retries = retry.is_some();
         let hot = !retries
-            && shape.kind != "for"
-            && hot_loop::skips_its_only_pause(shape.body, shape.label);
+            && read.kind != "for"
+            && hot_loop::skips_its_only_pause(read.body, read.label);
         // A loop that also goes round on success is a retry only by what its error path does.
-        let working = !retries && !hot && shape.retries_while_working();
+        let working = !retries && !hot && read.retries_while_working();
         if !retries && !hot && !working {
+            return;
+        }
+        // An error path that asks an option whether to reconnect (`else if !opts.no_reconnect`)
+        // goes round because the user chose it.
+        if intent::switched_by_option(read.body) {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
@@ -138,7 +176,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // success path does not (holds the only pause, counts retries, reconnects).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
-            && !shape.retries_while_working();
+            && !read.retries_while_working();
         if (working && ending != Ending::Cancellation) || waits_on_state || quiet_worker {
             return;
         }
@@ -264,5 +302,28 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
             });
         }
         syn::visit::visit_expr_for_loop(self, node);
+    }
+}
+
+/// Whether a loop's body is one assignment of a `match` over the place it assigns:
+/// `state = match state { .. }`, `self.state = match &mut self.state { .. }`.
+fn steps_a_state_machine(body: &Block) -> bool {
+    let [syn::Stmt::Expr(Expr::Assign(assign), _)] = body.stmts.as_slice() else {
+        return false;
+    };
+    let Expr::Match(step) = &*assign.right else {
+        return false;
+    };
+    same_place(&assign.left, &step.expr)
+}
+
+/// Whether two expressions name the same place, looking through references and parentheses.
+fn same_place(a: &Expr, b: &Expr) -> bool {
+    match (a, b) {
+        (Expr::Reference(r), other) | (other, Expr::Reference(r)) => same_place(&r.expr, other),
+        (Expr::Paren(p), other) | (other, Expr::Paren(p)) => same_place(&p.expr, other),
+        (Expr::Path(x), Expr::Path(y)) => x.path == y.path,
+        (Expr::Field(x), Expr::Field(y)) => x.member == y.member && same_place(&x.base, &y.base),
+        _ => false,
     }
 }

@@ -2,6 +2,10 @@
 //! function's name says it retries forever or until it succeeds. A maintainer would reject a
 //! finding that repeats what the code already says on purpose.
 
+use syn::visit::Visit;
+
+use super::bounds::has_part;
+use super::error_paths::{ErrorPath, ErrorPaths};
 use crate::syntax::lexer::{LexemeKind, Lexer};
 
 /// Phrases (lowercase) that say a retry is meant to go on without limit.
@@ -97,4 +101,41 @@ fn offset_of_line(bytes: &[u8], line: usize) -> usize {
     memchr::memchr_iter(b'\n', bytes)
         .nth(line - 2)
         .map_or(bytes.len(), |at| at + 1)
+}
+
+/// Name parts of a switch that turns reconnecting or retrying on or off.
+const SWITCH_PARTS: &[&str] = &["reconnect", "retry", "retries"];
+
+/// Whether an error path of the loop branches on a switch named for reconnecting or retrying
+/// (`else if !opts.no_reconnect { sleep(..) } else { break }`): a field of the options or the
+/// configuration, not a call and not a local decision such as `let retry = match err { .. }`
+/// (a classification, which bounds nothing). Going round is then what the user asked for.
+pub(super) fn switched_by_option(body: &syn::Block) -> bool {
+    struct Switches(bool);
+    impl<'ast> Visit<'ast> for Switches {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if is_switch(&node.cond) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_if(self, node);
+        }
+    }
+    fn is_switch(cond: &syn::Expr) -> bool {
+        match cond {
+            syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => is_switch(&unary.expr),
+            syn::Expr::Paren(paren) => is_switch(&paren.expr),
+            syn::Expr::Field(field) => matches!(&field.member,
+                syn::Member::Named(name) if has_part(&name.to_string(), SWITCH_PARTS)),
+            _ => false,
+        }
+    }
+    let mut switches = Switches(false);
+    ErrorPaths(|_: &syn::Expr, path| match path {
+        ErrorPath::Expr(expr) => switches.visit_expr(expr),
+        ErrorPath::Block(block) => switches.visit_block(block),
+    })
+    .visit_block(body);
+    switches.0
 }

@@ -49,6 +49,13 @@ loop (`while again { again = false; .. Err(_) => again = true }`), and when the 
 pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
 continue }`).
 
+The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that
+answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
+State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
+machine (`self.state = match self.state { .. }`), an error arm that names a full queue
+(`QueueFull`, backpressure) and waits for room, and an error path that goes round because an
+option says to reconnect (`else if opts.reconnect { .. }`).
+
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose is not reported.
 

@@ -143,9 +143,39 @@ fn polling_bindings(body: &Block) -> Vec<String> {
         .collect()
 }
 
+/// Word parts of an error variant that asks the caller to wait for room (`QueueFull`,
+/// `BufferFull`, `Backpressure`, `WouldBlock`): waiting on it is backpressure, not a retry.
+const BACKPRESSURE_WORDS: &[&[&str]] = &[&["full"], &["backpressure"], &["would", "block"]];
+
+/// Whether a pattern names a variant that asks for backpressure (see [`BACKPRESSURE_WORDS`]).
+fn names_backpressure(pat: &syn::Pat) -> bool {
+    struct Variants(bool);
+    impl<'ast> Visit<'ast> for Variants {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if let Some(seg) = path.segments.last() {
+                let name = seg.ident.to_string();
+                let words: Vec<String> = super::bounds::words_of(&name).collect();
+                if BACKPRESSURE_WORDS
+                    .iter()
+                    .any(|phrase| words.windows(phrase.len()).any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b)))
+                {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut variants = Variants(false);
+    variants.visit_pat(pat);
+    variants.0
+}
+
 /// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
 /// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
 pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
+    if names_backpressure(&arm.pat) {
+        return true;
+    }
     let bindings = crate::syntax::names::bound_names(&arm.pat);
     if bindings.is_empty() {
         return false;

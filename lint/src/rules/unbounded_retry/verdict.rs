@@ -2,9 +2,11 @@
 //! Action::Done => break }`. The arm named for another attempt goes round while another arm
 //! leaves the loop, so the verdict is the retry; nothing in it counts the rounds.
 
+use syn::visit::Visit;
 use syn::{ExprMatch, Lifetime, Pat};
 
 use super::bounds::{has_part, words_of};
+use super::hot_loop::is_pause_call;
 use super::shape::{is_polling_call, waits_as_told};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
@@ -35,7 +37,19 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
     let keeps_count = names_in(&node.expr)
         .iter()
         .any(|name| has_part(name, STATEFUL_DECIDER_PARTS));
-    if !judges_a_failure(&node.expr) || keeps_count || is_polling_call(&node.expr) {
+    // The attempt may also answer with its own verdict (`match self.run_once() { State::RetryDelay
+    // => sleep(..), State::Done => break }`): a retry arm that pauses before the next attempt
+    // says the answer is about a failure, not a normal answer to go round on at once (nor a
+    // rate limiter's answer saying how long to wait).
+    let judged = judges_a_failure(&node.expr)
+        || (is_call(&node.expr)
+            && node
+                .arms
+                .iter()
+                .any(|arm| {
+                    names_retry_variant(&arm.pat) && pauses_in(&arm.body) && !waits_as_told(arm)
+                }));
+    if !judged || keeps_count || is_polling_call(&node.expr) {
         return false;
     }
     let retry_goes_round = node.arms.iter().any(|arm| {
@@ -46,6 +60,34 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
         .iter()
         .any(|arm| !names_retry_variant(&arm.pat) && returns_from_loop(&arm.body, label));
     retry_goes_round && other_leaves
+}
+
+/// Whether an expression is a call (or an awaited call): the attempt itself.
+fn is_call(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Await(awaited) => is_call(&awaited.base),
+        syn::Expr::Paren(paren) => is_call(&paren.expr),
+        syn::Expr::Call(_) | syn::Expr::MethodCall(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether an arm's body pauses (`sleep(..)`, `timer.delay(..)`), outside closures and items.
+fn pauses_in(body: &syn::Expr) -> bool {
+    struct Pause(bool);
+    impl<'ast> Visit<'ast> for Pause {
+        fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+            if is_pause_call(expr) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut pause = Pause(false);
+    pause.visit_expr(body);
+    pause.0
 }
 
 /// Whether a match is a verdict on a failure: its scrutinee names one and an arm names a retry.
