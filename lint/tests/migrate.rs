@@ -13,21 +13,27 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A copy of the `before` crate inside the workspace's target directory, so that it sits in the
-/// same workspace as the fixture does and gets the same `Cargo.toml` line.
-fn copy_of_before(tag: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("migrate-{tag}"));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A copy of the `before` crate in a temporary workspace whose root declares `triage` in
+/// `[workspace.dependencies]`, as this repository's does, so that it gets the same `Cargo.toml`
+/// line as the fixture wherever the target directory is. The guard removes it.
+fn copy_of_before() -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"before\"]\n\n[workspace.dependencies]\ntriage = \"0.1\"\n",
+    )
+    .unwrap();
+    let dir = root.path().join("before");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     for file in ["Cargo.toml", "src/lib.rs"] {
         std::fs::copy(fixture("before").join(file), dir.join(file)).unwrap();
     }
-    dir
+    (root, dir)
 }
 
 #[test]
 fn migrate_writes_exactly_the_after_crate() {
-    let dir = copy_of_before("write");
+    let (_root, dir) = copy_of_before();
     let output = cargo_triage(&["migrate", "--write"], &dir);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "");
@@ -61,7 +67,7 @@ fn migrate_writes_exactly_the_after_crate() {
 
 #[test]
 fn migrate_prints_a_diff_and_changes_nothing_by_default() {
-    let dir = copy_of_before("diff");
+    let (_root, dir) = copy_of_before();
     let before = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
     let output = cargo_triage(&["migrate"], &dir);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
