@@ -9,14 +9,17 @@
 
 mod bounds;
 mod cancel;
+mod closed_send;
 mod error_paths;
 mod find;
 mod flag;
 mod guards;
+mod helpers;
 mod hot_loop;
 mod intent;
 mod library;
 mod poll;
+mod restart;
 mod shape;
 mod status;
 mod verdict;
