@@ -1,5 +1,6 @@
 //! Loops that restart something rather than retry an operation: a supervisor that runs a task
-//! again after it panicked (the `Err` is a caught panic, not an answer of the operation), and a
+//! again after it panicked (the `Err` is a caught panic, or a join error the loop goes round on
+//! only when `is_panic()`, not an answer of the operation), and a
 //! supervisor that runs a long-lived component (`worker.run()`, `server.serve()`) whose `Ok`
 //! means it stopped, and builds a new instance of it when it fails.
 
@@ -34,10 +35,37 @@ pub(super) fn restarts_instead_of_retrying(
     if operations.is_empty() {
         return false;
     }
-    operations.iter().all(|op| helpers.catches_panic(op))
-        || operations
-            .iter()
-            .any(|op| runs_component(op).is_some_and(|component| reassigns(body, &component)))
+    operations
+        .iter()
+        .all(|op| op.only_panics_go_round || helpers.catches_panic(op.expr))
+        || operations.iter().any(|op| {
+            runs_component(op.expr).is_some_and(|component| reassigns(body, &component))
+        })
+}
+
+/// A result the loop goes round on.
+struct Operation<'a> {
+    expr: &'a Expr,
+    /// Every `Err` arm that goes round is guarded by a panic check (`Err(e) if e.is_panic()`):
+    /// only a task that panicked is run again.
+    only_panics_go_round: bool,
+}
+
+/// Whether every `Err` arm of a match that stays in the loop is guarded by `.is_panic()`.
+fn only_panics_go_round(node: &syn::ExprMatch, label: Option<&Lifetime>) -> bool {
+    let mut going_round = node
+        .arms
+        .iter()
+        .filter(|arm| pattern_kind(&arm.pat) == PatternKind::Err && !leaves_loop(&arm.body, label))
+        .peekable();
+    going_round.peek().is_some()
+        && going_round.all(|arm| {
+            arm.guard.as_ref().is_some_and(|(_, guard)| {
+                crate::syntax::names::names_in(guard)
+                    .iter()
+                    .any(|name| name == "is_panic")
+            })
+        })
 }
 
 /// The expressions whose `Result` the loop goes round on: the scrutinee of `while let Err(..)`,
@@ -47,10 +75,10 @@ fn retried_operations<'a>(
     cond: Option<&'a Expr>,
     body: &'a Block,
     label: Option<&'a Lifetime>,
-) -> Vec<&'a Expr> {
+) -> Vec<Operation<'a>> {
     struct Matches<'a> {
         label: Option<&'a Lifetime>,
-        found: Vec<&'a Expr>,
+        found: Vec<Operation<'a>>,
     }
     impl<'a> Visit<'a> for Matches<'a> {
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
@@ -69,7 +97,10 @@ fn retried_operations<'a>(
                 .iter()
                 .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err);
             if ok_leaves && has_err {
-                self.found.push(&node.expr);
+                self.found.push(Operation {
+                    expr: &node.expr,
+                    only_panics_go_round: only_panics_go_round(node, self.label),
+                });
             }
             syn::visit::visit_expr_match(self, node);
         }
@@ -80,7 +111,10 @@ fn retried_operations<'a>(
     };
     if let Some(Expr::Let(cond)) = cond {
         if pattern_kind(&cond.pat) == PatternKind::Err {
-            matches.found.push(&cond.expr);
+            matches.found.push(Operation {
+                expr: &cond.expr,
+                only_panics_go_round: false,
+            });
         }
     }
     matches.visit_block(body);
