@@ -53,7 +53,10 @@ pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, 
 continue }`).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
-instead; a loop documented as retrying forever on purpose is not reported.
+instead; a loop documented as retrying forever on purpose is not reported. Restarts are not
+retries: a loop that runs a task again after a caught panic (`catch_unwind`, a join error that
+`is_panic()`), or that runs a long-lived component (`worker.run()`, `server.serve()`) and builds a
+new instance of it when it fails, is not reported.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns
