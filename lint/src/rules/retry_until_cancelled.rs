@@ -8,8 +8,9 @@ const DOCS: &str = "\
 ### What it does
 Checks for retry loops (and retry helpers called with `u32::MAX` attempts) that have no attempt
 bound and no deadline, and whose only exit besides success is a cancellation check: a
-cancellation token, a shutdown or stop flag, a closed channel. Loops with no exit at all are
-`unbounded_retry`.
+cancellation token, a shutdown or stop flag, a closed channel (a failed send on a channel's sending
+half: its receiver is gone), also when a helper of the same file makes the check one call away
+(`if !self.wait_retry(pause).await { return }`). Loops with no exit at all are `unbounded_retry`.
 
 Also checks loops that go round after a success too (an event loop driven until a stop flag, a
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them

@@ -12,7 +12,8 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
-use super::{cancel, hot_loop, intent, library, Ending, RetryHazard, Site};
+use super::helpers::{self, FileHelpers};
+use super::{cancel, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
@@ -27,6 +28,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
         functions: Vec::new(),
         hazards: Vec::new(),
         has_select: cx.source.contains("select!") || cx.source.contains("select_biased!"),
+        helpers: OnceCell::new(),
     };
     finder.visit_file(cx.ast);
     finder.hazards
@@ -72,6 +74,8 @@ struct LoopFinder<'c, 'a, 'ast> {
     hazards: Vec<RetryHazard>,
     /// Whether the file is written with a `select!`, whose branches a loop's body is read with.
     has_select: bool,
+    /// What the file's functions do, for loops that depend on a helper one call away.
+    helpers: OnceCell<FileHelpers>,
 }
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
@@ -97,6 +101,10 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .last()
             .map(|f| f.never_cancelled().clone())
             .unwrap_or_default()
+    }
+
+    fn helpers(&self) -> &FileHelpers {
+        self.helpers.get_or_init(|| FileHelpers::of(self.cx.ast))
     }
 
     fn consider(&mut self, shape: LoopShape<'_>) {
@@ -158,10 +166,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if !wordless_while_let_err && !shape.mentions_retry(self.cx.source) {
             return;
         }
+        if restart::restarts_instead_of_retrying(shape.cond, shape.body, shape.label, self.helpers())
+        {
+            return;
+        }
         let never_cancelled = self.never_cancelled();
         let channel_results = cancel::channel_results(shape.body);
         let ending = if !hot
-            && cancel::ends_on_cancellation(&guards, &never_cancelled, &channel_results)
+            && (cancel::ends_on_cancellation(&guards, &never_cancelled, &channel_results)
+                || self.ends_on_cancellation_elsewhere(&shape, &guards))
         {
             Ending::Cancellation
         } else {
@@ -202,6 +215,13 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             },
             ending,
         });
+    }
+
+    /// Cancellation that the loop's own guards do not name: a failed send on a channel whose
+    /// receiver is gone, or a helper of the file one call away that answers a cancellation check.
+    fn ends_on_cancellation_elsewhere(&self, shape: &LoopShape<'_>, guards: &ExitGuards<'_>) -> bool {
+        closed_send::ends_on_closed_send(guards, shape.cond)
+            || helpers::ends_on_helper_cancellation(guards, shape.body, shape.label, self.helpers())
     }
 
     fn consider_call(&mut self, name: &syn::Ident, args: Vec<&Expr>) {

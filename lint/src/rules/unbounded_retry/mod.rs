@@ -9,14 +9,17 @@
 
 mod bounds;
 mod cancel;
+mod closed_send;
 mod error_paths;
 mod find;
 mod flag;
 mod guards;
+mod helpers;
 mod hot_loop;
 mod intent;
 mod library;
 mod poll;
+mod restart;
 mod shape;
 mod status;
 mod verdict;
@@ -57,7 +60,10 @@ machine (`self.state = match self.state { .. }`), an error arm that names a full
 option says to reconnect (`else if opts.reconnect { .. }`).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
-instead; a loop documented as retrying forever on purpose is not reported.
+instead; a loop documented as retrying forever on purpose is not reported. Restarts are not
+retries: a loop that runs a task again after a caught panic (`catch_unwind`, a join error that
+`is_panic()`), or that runs a long-lived component (`worker.run()`, `server.serve()`) and builds a
+new instance of it when it fails, is not reported.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns

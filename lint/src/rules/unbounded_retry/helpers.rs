@@ -1,0 +1,283 @@
+//! What the functions of a file do that a loop calling them one level down depends on: whether a
+//! helper answers a cancellation check (`async fn wait_retry(&self) -> bool` racing a pause
+//! against `self.cancel.cancelled()`), and whether it catches a panic (`catch_unwind`, a
+//! `thread::Result`). Worked out once per file, only when a loop needs it.
+
+use std::collections::HashMap;
+
+use syn::visit::Visit;
+use syn::{Expr, ReturnType, Type};
+
+use super::bounds::has_part;
+
+/// Word parts of a name that is a cancellation check one call away. Narrower than what counts
+/// inside the loop itself: a helper is trusted only when it plainly watches for shutdown.
+const HELPER_CANCEL_PARTS: &[&str] = &["cancel", "shutdown", "shutting"];
+
+/// What one function of the file does, as far as a loop that calls it cares.
+#[derive(Debug, Clone, Copy, Default)]
+struct Helper {
+    /// It checks cancellation and returns a value that can say so (`bool`, `Option<..>`,
+    /// `Result<Option<..>, ..>`).
+    answers_cancellation: bool,
+    /// It catches a panic: its body calls `catch_unwind`, or it returns a `thread::Result`.
+    catches_panic: bool,
+}
+
+/// The helpers of one file, by name. A name defined twice keeps an answer only if both agree.
+#[derive(Debug, Default)]
+pub(super) struct FileHelpers(HashMap<String, Helper>);
+
+impl FileHelpers {
+    /// The functions and methods of a file.
+    pub(super) fn of(file: &syn::File) -> FileHelpers {
+        let mut collector = Collector(HashMap::new());
+        collector.visit_file(file);
+        FileHelpers(collector.0)
+    }
+
+    /// Whether an expression calls a helper of this file (a method on `self` or a function by
+    /// its bare name) that answers a cancellation check.
+    pub(super) fn asks_cancellation(&self, expr: &Expr) -> bool {
+        calls_of_file(expr)
+            .iter()
+            .any(|name| self.0.get(name).is_some_and(|h| h.answers_cancellation))
+    }
+
+    /// Whether an expression catches a panic: `catch_unwind` itself, or a helper of this file that
+    /// does.
+    pub(super) fn catches_panic(&self, expr: &Expr) -> bool {
+        mentions_catch_unwind(expr)
+            || calls_of_file(expr)
+                .iter()
+                .any(|name| self.0.get(name).is_some_and(|h| h.catches_panic))
+    }
+}
+
+struct Collector(HashMap<String, Helper>);
+
+impl Collector {
+    fn function(&mut self, name: String, output: &ReturnType, body: &syn::Block) {
+        let helper = Helper {
+            answers_cancellation: can_answer(output) && checks_cancellation(body),
+            catches_panic: returns_thread_result(output) || block_catches_unwind(body),
+        };
+        self.0
+            .entry(name)
+            .and_modify(|known| {
+                known.answers_cancellation &= helper.answers_cancellation;
+                known.catches_panic &= helper.catches_panic;
+            })
+            .or_insert(helper);
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector {
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        self.function(node.sig.ident.to_string(), &node.sig.output, &node.block);
+        syn::visit::visit_item_fn(self, node);
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        self.function(node.sig.ident.to_string(), &node.sig.output, &node.block);
+        syn::visit::visit_impl_item_fn(self, node);
+    }
+}
+
+/// The names of the calls in an expression that may be functions of the same file: methods
+/// called on `self` and functions called by a bare name.
+fn calls_of_file(expr: &Expr) -> Vec<String> {
+    struct Calls(Vec<String>);
+    impl<'ast> Visit<'ast> for Calls {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            if matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+                self.0.push(node.method.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, node);
+        }
+
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = &*node.func {
+                if let Some(ident) = path.path.get_ident() {
+                    self.0.push(ident.to_string());
+                }
+            }
+            syn::visit::visit_expr_call(self, node);
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_expr(expr);
+    calls.0
+}
+
+/// `bool`, `Option<..>` or `Result<Option<..>, ..>`: a return value with room for "cancelled".
+fn can_answer(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let Some(path) = type_path(ty) else {
+        return false;
+    };
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    match last.ident.to_string().as_str() {
+        "bool" | "Option" => true,
+        "Result" => first_type_argument(last).is_some_and(|inner| {
+            type_path(inner)
+                .and_then(|p| p.segments.last())
+                .is_some_and(|seg| seg.ident == "Option")
+        }),
+        _ => false,
+    }
+}
+
+/// The path of a type as written (`Option<T>` stays an `Option`).
+fn type_path(ty: &Type) -> Option<&syn::Path> {
+    match ty {
+        Type::Path(path) => Some(&path.path),
+        Type::Paren(paren) => type_path(&paren.elem),
+        Type::Group(group) => type_path(&group.elem),
+        _ => None,
+    }
+}
+
+fn first_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// `thread::Result<..>` (the `Err` of which is a caught panic's payload).
+fn returns_thread_result(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    type_path(ty).is_some_and(|path| {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        names.len() >= 2 && names[names.len() - 2] == "thread" && names[names.len() - 1] == "Result"
+    })
+}
+
+/// Whether a body names a cancellation check (`self.cancel.cancelled()`, `shutdown.is_set()`)
+/// outside closures.
+fn checks_cancellation(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            if has_part(&ident.to_string(), HELPER_CANCEL_PARTS) {
+                self.0 = true;
+            }
+        }
+
+        fn visit_macro(&mut self, node: &'ast syn::Macro) {
+            if tokens_mention(&node.tokens, &|name| has_part(name, HELPER_CANCEL_PARTS)) {
+                self.0 = true;
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(body);
+    finder.0
+}
+
+fn block_catches_unwind(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            if ident == "catch_unwind" {
+                self.0 = true;
+            }
+        }
+
+        fn visit_macro(&mut self, node: &'ast syn::Macro) {
+            if tokens_mention(&node.tokens, &|name| name == "catch_unwind") {
+                self.0 = true;
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(body);
+    finder.0
+}
+
+/// `catch_unwind(..)` or `.catch_unwind()` in an expression.
+fn mentions_catch_unwind(expr: &Expr) -> bool {
+    crate::syntax::names::names_in(expr)
+        .iter()
+        .any(|name| name == "catch_unwind")
+}
+
+fn tokens_mention(tokens: &proc_macro2::TokenStream, wanted: &dyn Fn(&str) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => wanted(&ident.to_string()),
+        proc_macro2::TokenTree::Group(group) => tokens_mention(&group.stream(), wanted),
+        _ => false,
+    })
+}
+
+/// Whether an exit of the loop is decided by a helper of the file that answers a cancellation
+/// check: `if !self.wait_retry(pause).await { return }`, or a `match self.connect().await` whose
+/// arm for the helper's "cancelled" answer (`Ok(None)`, binding nothing) leaves the loop.
+pub(super) fn ends_on_helper_cancellation(
+    guards: &super::guards::ExitGuards<'_>,
+    body: &syn::Block,
+    label: Option<&syn::Lifetime>,
+    helpers: &FileHelpers,
+) -> bool {
+    let by_condition = guards.exprs.iter().any(|(expr, kind)| {
+        *kind == super::guards::GuardKind::Condition
+            && super::shape::result_check(expr).is_none()
+            && helpers.asks_cancellation(expr)
+    });
+    by_condition || matches_leave_on_cancelled_answer(body, label, helpers)
+}
+
+fn matches_leave_on_cancelled_answer(
+    body: &syn::Block,
+    label: Option<&syn::Lifetime>,
+    helpers: &FileHelpers,
+) -> bool {
+    struct Matches<'h, 'a> {
+        label: Option<&'a syn::Lifetime>,
+        helpers: &'h FileHelpers,
+        found: bool,
+    }
+    impl<'a> Visit<'a> for Matches<'_, 'a> {
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'a syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'a syn::ExprForLoop) {}
+
+        fn visit_expr_match(&mut self, node: &'a syn::ExprMatch) {
+            use crate::syntax::patterns::{pattern_kind, PatternKind};
+            if self.helpers.asks_cancellation(&node.expr) {
+                self.found |= node.arms.iter().any(|arm| {
+                    pattern_kind(&arm.pat) != PatternKind::Err
+                        && crate::syntax::names::bound_names(&arm.pat)
+                            .iter()
+                            .all(|name| name.starts_with(char::is_uppercase))
+                        && crate::syntax::exits::leaves_loop(&arm.body, self.label)
+                });
+            }
+            syn::visit::visit_expr_match(self, node);
+        }
+    }
+    let mut matches = Matches {
+        label,
+        helpers,
+        found: false,
+    };
+    matches.visit_block(body);
+    matches.found
+}
