@@ -52,6 +52,11 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
     fn visit_item_enum(&mut self, item: &'ast ItemEnum) {
         self.record_derives(&item.attrs, &item.ident);
         self.facts.local_types.insert(item.ident.to_string());
+        if item.variants.len() >= 2 {
+            self.facts
+                .multi_variant_enums
+                .insert(item.ident.to_string());
+        }
         syn::visit::visit_item_enum(self, item);
     }
 

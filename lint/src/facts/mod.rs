@@ -28,6 +28,8 @@ pub struct TreeFacts {
     /// Names of types the tree defines: its enums, and the types it writes inherent impls or
     /// `Classify` impls for. A type not among them is another crate's.
     pub local_types: HashSet<String>,
+    /// Names of the tree's enums that have two variants or more: a type that tells failures apart.
+    pub multi_variant_enums: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -52,6 +54,8 @@ pub(crate) struct FileFacts {
     pub(crate) local_types: HashSet<String>,
     /// Types that derive or implement `Classify`, or have a classifier-named `bool` method.
     pub(crate) classified_types: HashSet<String>,
+    /// Enums of the file with two variants or more.
+    pub(crate) multi_variant_enums: HashSet<String>,
 }
 
 impl FileFacts {
@@ -60,5 +64,6 @@ impl FileFacts {
         tree.error_types.extend(self.error_types);
         tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
+        tree.multi_variant_enums.extend(self.multi_variant_enums);
     }
 }

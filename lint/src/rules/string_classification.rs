@@ -21,10 +21,12 @@ const DOCS: &str = "\
 ### What it does
 Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
 `.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
-output, a response body (`text()`, a `b\"..\"` byte string), a regular expression's `is_match`, or
-a yes/no helper handed the text (`is_transport_error_message(&msg)`), directly or through a local
-binding, inside a classifier (`is_retryable`, `should_retry`, `Classify::verdict`, a backon
-`.when(..)` condition, `let can_retry = ..`) or in a condition whose branch decides either way: it
+output, a response body (`text()`, `String::from_utf8_lossy(..)`, a `b\"..\"` byte string), a
+regular expression's `is_match`, or a yes/no helper handed the text
+(`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
+(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition,
+`let can_retry = ..`), inside a function whose `bool` a classifier answers with
+(`SdkError::Service(e) => check_response(e)`), or in a condition whose branch decides either way: it
 retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
 (`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
 speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
@@ -115,6 +117,7 @@ impl Rule for StringClassification {
         };
         let mut collector = FunctionCollector {
             classifiers,
+            answer_helpers: answer_helpers(classifiers),
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,
@@ -131,6 +134,9 @@ impl Rule for StringClassification {
 /// Visits every function body, as a classifier or as ordinary code.
 struct FunctionCollector<'c, 'x> {
     classifiers: &'c [Classifier<'c>],
+    /// Functions of the file whose `bool` a classifier answers with, by name, with how findings
+    /// name them (see [`answer_helpers`]).
+    answer_helpers: HashMap<String, String>,
     cx: &'x FileContext<'x>,
     /// Whether the file's text (comments included) speaks of retrying: only then do a repeated
     /// call or a transient-named outcome chosen by text count as retry decisions.
@@ -176,6 +182,13 @@ impl FunctionCollector<'_, '_> {
                     && matches!(c.body, ClassifierBody::Block(b) if std::ptr::eq(b, body))
             })
         });
+        // A helper whose answer a classifier returns decides as much as the classifier.
+        // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
+        // where it is called.
+        let in_classifier = classifier.map(Classifier::describe).or_else(|| {
+            sig.filter(|sig| returns_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+                .and_then(|_| self.answer_helpers.get(name).cloned())
+        });
         let mut bindings = TextBindings::default();
         for input in sig.iter().flat_map(|sig| &sig.inputs) {
             if let syn::FnArg::Typed(typed) = input {
@@ -184,7 +197,7 @@ impl FunctionCollector<'_, '_> {
                     // A text-named parameter is text in a classifier; elsewhere when its type
                     // is text too (`message: &str`).
                     if TEXT_NAMES.contains(&name.as_str())
-                        && (classifier.is_some() || is_text_type(&typed.ty))
+                        && (in_classifier.is_some() || is_text_type(&typed.ty))
                     {
                         bindings.names.insert(name);
                     }
@@ -197,7 +210,7 @@ impl FunctionCollector<'_, '_> {
         operations.visit_block(body);
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
-            in_classifier: classifier.map(Classifier::describe),
+            in_classifier,
             retry_context: retry_fn || mentions_retry(body, RETRY_LOOP_WORDS),
             loop_depth: 0,
             inner_classifiers: self.classifiers,
@@ -245,6 +258,72 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
             self.visit_block(&arm);
         }
     }
+}
+
+/// The functions a classifier answers with, one call away: `check_response(err.raw())` as the
+/// answer of an arm of `is_retriable_error` (alone, negated or in a `||`/`&&` chain), called by
+/// name or as `self.name(..)`/`Self::name(..)`. Each maps to how findings name it.
+fn answer_helpers(classifiers: &[Classifier<'_>]) -> HashMap<String, String> {
+    fn called(expr: &Expr, out: &mut Vec<String>) {
+        match expr {
+            Expr::Call(call) => {
+                if let Expr::Path(path) = &*call.func {
+                    let segments = &path.path.segments;
+                    let local = segments.len() == 1
+                        || (segments.len() == 2 && segments[0].ident == "Self");
+                    if let (true, Some(last)) = (local, segments.last()) {
+                        out.push(last.ident.to_string());
+                    }
+                }
+            }
+            Expr::MethodCall(call) => {
+                if matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+                    out.push(call.method.to_string());
+                }
+            }
+            Expr::Binary(binary)
+                if matches!(binary.op, syn::BinOp::Or(_) | syn::BinOp::And(_)) =>
+            {
+                called(&binary.left, out);
+                called(&binary.right, out);
+            }
+            Expr::Unary(unary) => called(&unary.expr, out),
+            Expr::Paren(paren) => called(&paren.expr, out),
+            Expr::Return(ret) => {
+                if let Some(value) = &ret.expr {
+                    called(value, out);
+                }
+            }
+            Expr::Block(block) => {
+                if let Some(syn::Stmt::Expr(tail, None)) = block.block.stmts.last() {
+                    called(tail, out);
+                }
+            }
+            Expr::Match(m) => m.arms.iter().for_each(|arm| called(&arm.body, out)),
+            _ => {}
+        }
+    }
+    let mut helpers = HashMap::new();
+    for classifier in classifiers {
+        let mut names = Vec::new();
+        for answer in crate::classifier::answer_exprs(classifier) {
+            called(answer, &mut names);
+        }
+        for name in names {
+            if classifier.sig.is_some_and(|sig| sig.ident == name) {
+                continue;
+            }
+            helpers
+                .entry(name.clone())
+                .or_insert_with(|| format!("`{name}`, whose answer {} returns,", classifier.describe()));
+        }
+    }
+    helpers
+}
+
+fn returns_bool(sig: &syn::Signature) -> bool {
+    matches!(&sig.output, syn::ReturnType::Type(_, ty)
+        if matches!(&**ty, syn::Type::Path(p) if p.path.is_ident("bool")))
 }
 
 /// Whether a type is text: `&str`, `String`, `&[u8]`, `Cow<str>`.
@@ -472,9 +551,9 @@ fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
         Expr::Try(t) => is_message_text(&t.expr, bindings),
         Expr::Await(a) => is_message_text(&a.base, bindings),
         Expr::Call(call) => {
-            // `String::from_utf8_lossy(&body)` of message text is still the text.
+            // `String::from_utf8_lossy(body)`: bytes decoded to be read as text (a response body,
+            // a process's output).
             matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|seg| seg.ident == "from_utf8_lossy"))
-                && call.args.iter().any(|arg| is_message_text(arg, bindings))
         }
         _ => false,
     }
@@ -495,12 +574,24 @@ fn is_predicate_call(call: &syn::ExprCall) -> bool {
     let Expr::Path(path) = &*call.func else {
         return false;
     };
-    path.path.segments.last().is_some_and(|seg| {
-        let name = seg.ident.to_string();
-        ["is_", "has_", "contains", "matches", "looks_like"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-    })
+    path.path
+        .segments
+        .last()
+        .is_some_and(|seg| predicate_name(&seg.ident.to_string()))
+}
+
+/// A name asking a yes/no question (`is_..`, `has_..`, `looks_like_..`).
+fn predicate_name(name: &str) -> bool {
+    ["is_", "has_", "contains", "matches", "looks_like"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// Whether a function takes a text parameter (`msg: &str`).
+fn takes_text(sig: &syn::Signature) -> bool {
+    sig.inputs
+        .iter()
+        .any(|input| matches!(input, syn::FnArg::Typed(typed) if is_text_type(&typed.ty)))
 }
 
 /// Whether an expression inspects message text: `text.contains(..)`, `text == ".."`.

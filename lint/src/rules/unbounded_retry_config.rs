@@ -16,7 +16,11 @@ Finds retry libraries configured without an end:
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop);
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
-- a Temporal-style policy with `maximum_attempts: 0`, which means unlimited.
+- a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
+- a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
+  usize = isize::MAX as usize;`): every policy that takes its default retries for ever. A comment
+  beside it that says the retries are meant to go on (`forever`, `indefinitely`) is a documented
+  choice and is not reported.
 
 ### Why is this bad
 An error that can never succeed, or one misclassified as transient, is retried for ever: the caller
@@ -45,6 +49,8 @@ static INFO: RuleInfo = RuleInfo {
         "max_elapsed_time",
         "tokio_retry",
         "maximum_attempts",
+        // Attempt-limit constants; `retr` (`MAX_RETRIES`) opens every gate already.
+        "attempt",
     ],
     only_in_triage_crates: false,
 };
@@ -98,6 +104,26 @@ struct PolicyFinder<'x, 'ast> {
 }
 
 impl PolicyFinder<'_, '_> {
+    /// A constant named for an attempt or retry limit whose value is an integer type's `MAX`.
+    fn check_limit(&mut self, name: &syn::Ident, value: &Expr) {
+        if !names_attempt_limit(&name.to_string()) || !is_integer_max(value) {
+            return;
+        }
+        let region = Region::of(value);
+        if says_endless_on_purpose(self.cx.source, region.line) {
+            return;
+        }
+        self.report(
+            region,
+            &format!(
+                "`{name}` caps retries at an integer's maximum: whatever takes this default \
+                 retries for ever"
+            ),
+            "give the default a real limit (a handful of attempts, or a total time), and let \
+             callers that must never give up say so",
+        );
+    }
+
     fn report(&mut self, region: Region, message: &str, help: &str) {
         self.findings.push(self.cx.report(&INFO, region, message, help));
     }
@@ -162,6 +188,28 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         let saved = std::mem::take(&mut self.strategies);
         syn::visit::visit_impl_item_fn(self, item);
         self.strategies = saved;
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.check_limit(&item.ident, &item.expr);
+        syn::visit::visit_item_const(self, item);
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.check_limit(&item.ident, &item.expr);
+        syn::visit::visit_item_static(self, item);
+    }
+
+    fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
+        self.check_limit(&item.ident, &item.expr);
+        syn::visit::visit_impl_item_const(self, item);
+    }
+
+    fn visit_trait_item_const(&mut self, item: &'ast syn::TraitItemConst) {
+        if let Some((_, value)) = &item.default {
+            self.check_limit(&item.ident, value);
+        }
+        syn::visit::visit_trait_item_const(self, item);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -273,4 +321,61 @@ fn is_none(expr: &Expr) -> bool {
 
 fn is_zero(expr: &Expr) -> bool {
     matches!(expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if int.base10_digits() == "0")
+}
+
+/// Words of a constant's name that make it a limit on attempts: `RETRY_ATTEMPTS`, `MAX_RETRIES`,
+/// `MAX_ATTEMPTS`; not a delay (`MAX_RETRY_DELAY_MS`).
+fn names_attempt_limit(name: &str) -> bool {
+    let words = crate::retry_words::words(name);
+    let counts = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "retry" | "retries" | "attempt" | "attempts" | "tries"
+        )
+    });
+    let measures_time = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "delay" | "interval" | "timeout" | "duration" | "backoff" | "secs" | "ms" | "millis"
+                | "wait" | "time" | "period" | "log" | "every"
+        )
+    });
+    counts && !measures_time
+}
+
+/// `usize::MAX`, `u32::MAX`, `isize::MAX as usize`.
+fn is_integer_max(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast(cast) => is_integer_max(&cast.expr),
+        Expr::Paren(paren) => is_integer_max(&paren.expr),
+        Expr::Path(path) => {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|seg| seg.ident.to_string())
+                .collect();
+            matches!(segments.as_slice(), [.., ty, max] if max == "MAX"
+                && matches!(ty.as_str(), "u8" | "u16" | "u32" | "u64" | "u128" | "usize"
+                    | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
+/// are meant to go on.
+fn says_endless_on_purpose(source: &str, line: usize) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let first = line.saturating_sub(2);
+    lines
+        .get(first..line.min(lines.len()))
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|text| text.find("//").map(|at| text[at..].to_ascii_lowercase()))
+        .any(|comment| {
+            ["forever", "indefinite", "infinite", "unlimited", "never give up", "until"]
+                .iter()
+                .any(|word| comment.contains(word))
+        })
 }

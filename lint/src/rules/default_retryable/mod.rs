@@ -1,5 +1,8 @@
 //! `default_retryable`: a classifier whose fallback says "retry".
 
+mod constant;
+mod nested;
+
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
@@ -20,10 +23,16 @@ Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) who
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error), or an
-`is_permanent`-style classifier whose fallback says \"not permanent\".
+`is_permanent`-style classifier whose fallback says \"not permanent\", or an early
+`return Retry(..)` that ends a block after an `if` returning another answer (every case that `if`
+does not single out is retried). Also a classifier that answers retry without any check when the
+type it is asked about tells failures apart: one of the tree's enums with several variants, a type
+with its own classifier, or a type named for failures that cannot succeed (`ConfigError`).
 Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
 `let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
-inside it is a documented decision and is not reported.
+inside it is a documented decision and is not reported; so is a catch-all over another crate's
+enum whose arm logs that it retries, and a `matches!` that lists only variants named as final
+(`matches!(self, Self::Fatal(_))`).
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -92,7 +101,30 @@ impl Rule for DefaultRetryable {
                 findings.push(finding(cx, classifier, region, how.to_owned()));
             }
             for (region, how) in implicit_retry(classifier) {
-                findings.push(finding(cx, classifier, region, how));
+                if !documented(cx.source, region) {
+                    findings.push(finding(cx, classifier, region, how));
+                }
+            }
+            for region in nested::early_retry_fallbacks(classifier) {
+                if !documented(cx.source, region) {
+                    let how = "returns retry for every case its checks before do not single out";
+                    findings.push(finding(cx, classifier, region, how.to_owned()));
+                }
+            }
+            if let Some((region, ty)) = constant::constant_retry(classifier, cx.ast, cx.tree)
+                .filter(|(region, _)| !documented(cx.source, *region))
+            {
+                findings.push(cx.report(
+                    &INFO,
+                    region,
+                    format!(
+                        "{} answers retry for every `{ty}` without a check, although `{ty}` \
+                         tells failures apart; those that can never succeed are retried too",
+                        classifier.describe()
+                    ),
+                    "answer from the error: retry the transient cases (or ask the type's own \
+                     classifier) and make the rest terminal",
+                ));
             }
         }
         findings
@@ -214,7 +246,9 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                         .span_join(&arm.body)
                         .unwrap_or_else(|| syn::spanned::Spanned::span(&arm.pat)),
                 );
-                if documented(self.cx.source, region) {
+                if documented(self.cx.source, region)
+                    || logged_retry_over_foreign_enum(node, &arm.body, self.cx)
+                {
                     continue;
                 }
                 let found = finding(
@@ -256,6 +290,66 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }
 
+/// Whether a catch-all arm over another crate's enum logs that it retries
+/// (`_ => { warn!("unknown error, retrying"); true }`): the enum's unknown variants need an arm,
+/// and its message writes down what the author chose for them.
+fn logged_retry_over_foreign_enum(node: &ExprMatch, body: &Expr, cx: &FileContext<'_>) -> bool {
+    let mut enums = Vec::new();
+    for arm in &node.arms {
+        enum_paths(&arm.pat, &mut enums);
+    }
+    let foreign = !enums.is_empty()
+        && enums
+            .iter()
+            .all(|name| name != "Self" && !cx.tree.local_types.contains(name));
+    foreign && logs_retrying(body)
+}
+
+/// The enum of every variant path in a pattern (`SdkError` in `SdkError::TimeoutError(_)`).
+fn enum_paths(pat: &syn::Pat, out: &mut Vec<String>) {
+    let path = match pat {
+        syn::Pat::Path(p) => &p.path,
+        syn::Pat::TupleStruct(p) => &p.path,
+        syn::Pat::Struct(p) => &p.path,
+        syn::Pat::Or(or) => return or.cases.iter().for_each(|case| enum_paths(case, out)),
+        syn::Pat::Paren(p) => return enum_paths(&p.pat, out),
+        syn::Pat::Reference(r) => return enum_paths(&r.pat, out),
+        _ => return,
+    };
+    let count = path.segments.len();
+    if count > 1 {
+        out.push(path.segments[count - 2].ident.to_string());
+    }
+}
+
+/// Whether an expression holds a log macro (`warn!`, `tracing::info!`, ..) whose message speaks
+/// of retrying.
+fn logs_retrying(body: &Expr) -> bool {
+    struct Logs(bool);
+    impl<'ast> Visit<'ast> for Logs {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let is_log = mac.path.segments.last().is_some_and(|seg| {
+                matches!(
+                    seg.ident.to_string().as_str(),
+                    "trace" | "debug" | "info" | "warn" | "error" | "event"
+                )
+            });
+            if is_log {
+                self.0 |= mac.tokens.clone().into_iter().any(|token| match token {
+                    proc_macro2::TokenTree::Literal(lit) => {
+                        let text = lit.to_string().to_ascii_lowercase();
+                        text.starts_with('"') && text.contains("retr")
+                    }
+                    _ => false,
+                });
+            }
+        }
+    }
+    let mut logs = Logs(false);
+    logs.visit_expr(body);
+    logs.0
+}
+
 /// Joins the spans of a pattern and an expression (first token to last token).
 trait SpanJoin {
     fn span_join(&self, other: &Expr) -> Option<proc_macro2::Span>;
@@ -292,6 +386,11 @@ fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
             Polarity::Retry => negated,
             Polarity::Final => !negated,
         };
+        if retries_unlisted && lists_only_final_variants(inner) {
+            // `matches!(self, Self::Fatal(_))`: the enum carries the verdict in a variant of its
+            // own, and the others are what it was built to retry.
+            continue;
+        }
         if retries_unlisted {
             let how = if negated {
                 "answers retry for every case its negated `matches!` does not list"
@@ -308,6 +407,41 @@ fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String)> {
     classifier.visit_body(&mut calls);
     found.extend(calls.found);
     found
+}
+
+/// Whether a `matches!` lists only variants whose names say they can never succeed (`Fatal`,
+/// `Permanent(..)`, `NonRetryable`).
+fn lists_only_final_variants(expr: &Expr) -> bool {
+    fn names(pat: &syn::Pat, out: &mut Vec<String>) -> bool {
+        let path = match pat {
+            syn::Pat::Path(p) => &p.path,
+            syn::Pat::TupleStruct(p) => &p.path,
+            syn::Pat::Struct(p) => &p.path,
+            syn::Pat::Or(or) => return or.cases.iter().all(|case| names(case, out)),
+            syn::Pat::Paren(p) => return names(&p.pat, out),
+            syn::Pat::Reference(r) => return names(&r.pat, out),
+            _ => return false,
+        };
+        match path.segments.last() {
+            Some(last) => {
+                out.push(last.ident.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+    let Expr::Macro(mac) = expr else {
+        return false;
+    };
+    let Some((_, pat, _)) = crate::classifier::matches_parts(&mac.mac) else {
+        return false;
+    };
+    let mut listed = Vec::new();
+    names(&pat, &mut listed)
+        && !listed.is_empty()
+        && listed
+            .iter()
+            .all(|name| crate::retry_words::says_final(name))
 }
 
 /// The classifier's answers (its tail and every `return`), and, where an answer is a `match` on

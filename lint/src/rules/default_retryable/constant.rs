@@ -1,0 +1,178 @@
+//! Classifiers that answer retry for everything, without a check: a hazard when the type they are
+//! asked about tells failures apart (several variants, its own classifier, a name that says it can
+//! never succeed), because the constant throws that distinction away.
+
+use syn::visit::Visit;
+use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type, UseTree};
+
+use super::decides;
+use crate::classifier::{Answer, Classifier, ClassifierBody};
+use crate::facts::TreeFacts;
+use crate::finding::Region;
+use crate::retry_words::words;
+use crate::syntax::types::type_path;
+
+/// Words of an error type's name that say its errors cannot succeed when tried again.
+const PERMANENT_TYPE_WORDS: &[&str] = &[
+    "config",
+    "configuration",
+    "auth",
+    "authentication",
+    "unauthorized",
+    "permission",
+    "invalid",
+    "parse",
+    "decode",
+    "encode",
+    "encoding",
+    "validation",
+];
+
+/// The region of the constant a classifier answers with, and the type it is asked about, when the
+/// classifier answers retry for every error of a type that tells failures apart.
+pub(super) fn constant_retry(
+    classifier: &Classifier<'_>,
+    file: &syn::File,
+    tree: &TreeFacts,
+) -> Option<(Region, String)> {
+    let (ClassifierBody::Block(body), Some(sig)) = (classifier.body, classifier.sig) else {
+        return None;
+    };
+    let (tail, before) = body.stmts.split_last()?;
+    let tail = match tail {
+        Stmt::Expr(expr, None) => expr,
+        Stmt::Expr(expr @ Expr::Return(_), Some(_)) => expr,
+        _ => return None,
+    };
+    if classifier.answer(tail) != Some(Answer::Retry) || before.iter().any(decides) {
+        return None;
+    }
+    let owner = enclosing_impl(file, sig);
+    let (name, from_parameter) = classified_type(classifier, sig, owner, file)?;
+    let tells_apart = tree.multi_variant_enums.contains(&name)
+        || (from_parameter
+            && tree.classified_types.contains(&name)
+            && tree.local_types.contains(&name))
+        || (tree.local_types.contains(&name)
+            && words(&name)
+                .iter()
+                .any(|word| PERMANENT_TYPE_WORDS.contains(&word.as_str())));
+    tells_apart.then(|| (Region::of(tail), name))
+}
+
+/// The name of the tree's own type a classifier is asked about, and whether it came from a
+/// parameter (rather than `self`). `None` when the type is another crate's or cannot be told.
+fn classified_type(
+    classifier: &Classifier<'_>,
+    sig: &Signature,
+    owner: Option<&ItemImpl>,
+    file: &syn::File,
+) -> Option<(String, bool)> {
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(binding) = &*typed.pat else {
+            continue;
+        };
+        if !classifier
+            .error_inputs
+            .iter()
+            .any(|input| binding.ident == input)
+        {
+            continue;
+        }
+        let ty = resolve_associated(&typed.ty, owner)?;
+        return own_type_name(ty, file).map(|name| (name, true));
+    }
+    if classifier.error_inputs.iter().any(|input| input == "self") {
+        // A trait's default method has no type to ask about.
+        return own_type_name(&owner?.self_ty, file).map(|name| (name, false));
+    }
+    None
+}
+
+/// `Self::Error` read from the impl's `type Error = ..;`; any other type as written.
+fn resolve_associated<'a>(ty: &'a Type, owner: Option<&'a ItemImpl>) -> Option<&'a Type> {
+    let path = type_path(ty)?;
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let [first, associated] = segments.as_slice() else {
+        return Some(ty);
+    };
+    if first != "Self" {
+        return Some(ty);
+    }
+    owner?.items.iter().find_map(|item| match item {
+        ImplItem::Type(alias) if alias.ident == associated => Some(&alias.ty),
+        _ => None,
+    })
+}
+
+/// The last segment of a type of this crate: a bare name not imported from another crate, or a
+/// path starting at `crate`, `self` or `super`. Other paths (`hyper::Error`) are other crates'.
+fn own_type_name(ty: &Type, file: &syn::File) -> Option<String> {
+    let path = type_path(ty)?;
+    let last = path.segments.last()?.ident.to_string();
+    let first = path.segments.first()?.ident.to_string();
+    if path.segments.len() > 1 {
+        return matches!(first.as_str(), "crate" | "self" | "super").then_some(last);
+    }
+    (!imported_from_another_crate(file, &last)).then_some(last)
+}
+
+/// Whether a `use` of the file brings `name` in from a path that does not start at `crate`,
+/// `self` or `super`.
+fn imported_from_another_crate(file: &syn::File, name: &str) -> bool {
+    fn walk(tree: &UseTree, root: Option<&str>, name: &str) -> bool {
+        match tree {
+            UseTree::Path(path) => {
+                let ident = path.ident.to_string();
+                walk(&path.tree, Some(root.unwrap_or(&ident)), name)
+            }
+            UseTree::Name(leaf) => leaf.ident == name && foreign(root),
+            UseTree::Rename(rename) => rename.rename == name && foreign(root),
+            UseTree::Group(group) => group.items.iter().any(|item| walk(item, root, name)),
+            UseTree::Glob(_) => false,
+        }
+    }
+    fn foreign(root: Option<&str>) -> bool {
+        !matches!(root, None | Some("crate" | "self" | "super"))
+    }
+    struct Uses<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+            self.1 |= walk(&item.tree, None, self.0);
+        }
+    }
+    let mut uses = Uses(name, false);
+    uses.visit_file(file);
+    uses.1
+}
+
+/// The impl whose method has the signature `sig`.
+fn enclosing_impl<'a>(file: &'a syn::File, sig: &Signature) -> Option<&'a ItemImpl> {
+    struct Finder<'a, 's> {
+        sig: &'s Signature,
+        found: Option<&'a ItemImpl>,
+    }
+    impl<'a> Visit<'a> for Finder<'a, '_> {
+        fn visit_item_impl(&mut self, item: &'a ItemImpl) {
+            let owns = item.items.iter().any(|impl_item| {
+                matches!(impl_item, ImplItem::Fn(f) if std::ptr::eq(&f.sig, self.sig))
+            });
+            if owns {
+                self.found = Some(item);
+                return;
+            }
+            syn::visit::visit_item_impl(self, item);
+        }
+        fn visit_block(&mut self, block: &'a Block) {
+            if self.found.is_none() {
+                syn::visit::visit_block(self, block);
+            }
+        }
+    }
+    let mut finder = Finder { sig, found: None };
+    finder.visit_file(file);
+    finder.found
+}
