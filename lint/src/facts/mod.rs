@@ -28,6 +28,10 @@ pub struct TreeFacts {
     /// Names of types the tree defines: its enums, and the types it writes inherent impls or
     /// `Classify` impls for. A type not among them is another crate's.
     pub local_types: HashSet<String>,
+    /// The crates of the tree, by the name paths give them (`common_error`), read from their
+    /// manifests. A path starting with another name is another crate's (or, when no manifest was
+    /// found, unknown).
+    pub crate_names: HashSet<String>,
 }
 
 impl TreeFacts {
