@@ -129,11 +129,16 @@ impl<'a> VariantScope<'a> {
                 "std" | "core" | "alloc" => return true,
                 _ => {}
             }
-            if let Some(imported) = self
-                .body
-                .path_of(head)
-                .or_else(|| self.module.path_of(head))
-            {
+            // An enum the file declares is not the one a module-level import of the same name
+            // brings (that is a derive macro, as `use thiserror::Error;` is, or the code does not
+            // compile); a function body's import shadows it.
+            let declared_here = path.len() == 1 && self.file_enums.contains_key(head);
+            let imported = match self.body.path_of(head) {
+                Some(imported) => Some(imported),
+                None if declared_here => return false,
+                None => self.module.path_of(head),
+            };
+            if let Some(imported) = imported {
                 let mut resolved = imported.to_vec();
                 resolved.extend_from_slice(&path[1..]);
                 if resolved == path {
@@ -211,6 +216,13 @@ mod tests {
     fn a_module_level_glob_import_counts() {
         let source = "use crate::error::Error::*;
             impl Error { fn is_retryable(&self) -> bool { match self { Busy => true } } }";
+        assert_eq!(arm_variants(source, &[]), [own("Error", "Busy")]);
+    }
+
+    #[test]
+    fn a_derive_macro_imported_under_the_enums_name_is_not_the_enum() {
+        let source = "use thiserror::Error;
+            impl Error { fn is_retryable(&self) -> bool { match self { Error::Busy => true } } }";
         assert_eq!(arm_variants(source, &[]), [own("Error", "Busy")]);
     }
 
