@@ -8,7 +8,7 @@ use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
 
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
-use crate::retry_words::trait_decides_retries;
+use crate::retry_words::{trait_decides_retries, verdict_like_type};
 use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
@@ -77,7 +77,8 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
             let has_classifier_method = item.items.iter().any(|impl_item| match impl_item {
                 syn::ImplItem::Fn(f) => {
                     f.sig.receiver().is_some()
-                        && marks_classifier(self.classifier_names, &f.sig.ident.to_string())
+                        && (marks_classifier(self.classifier_names, &f.sig.ident.to_string())
+                            || returns_verdict_like(&f.sig))
                 }
                 _ => false,
             });
@@ -86,5 +87,21 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
             }
         }
         syn::visit::visit_item_impl(self, item);
+    }
+}
+
+/// Whether a function returns a verdict-like enum (`-> RetryHint`), by the last path segment of
+/// the type written (as the text scan reads it: `Option<RetryHint>` is an `Option`).
+fn returns_verdict_like(sig: &syn::Signature) -> bool {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| verdict_like_type(&seg.ident.to_string())),
+            _ => false,
+        },
+        syn::ReturnType::Default => false,
     }
 }

@@ -7,7 +7,7 @@ use memchr::memmem;
 
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
-use crate::retry_words::trait_decides_retries;
+use crate::retry_words::{trait_decides_retries, verdict_like_type};
 use crate::syntax::lexer::blank_comments_and_strings;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
@@ -292,9 +292,6 @@ fn has_classifier_method(body: &[u8], classifier_names: &HashSet<String>) -> boo
         let Some((name, end)) = ident_at(body, at + 3) else {
             return false;
         };
-        if !marks_classifier(classifier_names, name) {
-            return false;
-        }
         let open = skip_whitespace(body, end);
         if body.get(open) != Some(&b'(') {
             return false;
@@ -305,7 +302,28 @@ fn has_classifier_method(body: &[u8], classifier_names: &HashSet<String>) -> boo
             .position(|b| matches!(b, b',' | b')'))
             .unwrap_or(0);
         memmem::find(&params[..first], b"self").is_some()
+            && (marks_classifier(classifier_names, name) || returns_verdict_like(body, open))
     })
+}
+
+/// Whether the function whose parameter list opens at `open` returns a verdict-like enum
+/// (`-> RetryHint`), by the return type's last path segment.
+fn returns_verdict_like(body: &[u8], open: usize) -> bool {
+    let Some(close) = past_matching(body, open) else {
+        return false;
+    };
+    let arrow = skip_whitespace(body, close);
+    if !body[arrow..].starts_with(b"->") {
+        return false;
+    }
+    let ty_end = body[arrow..]
+        .iter()
+        .position(|b| matches!(b, b'{' | b';' | b'<'))
+        .map_or(body.len(), |end| arrow + end);
+    std::str::from_utf8(&body[arrow + 2..ty_end])
+        .ok()
+        .and_then(type_name_in)
+        .is_some_and(|name| verdict_like_type(&name))
 }
 
 #[cfg(test)]
@@ -321,6 +339,8 @@ mod tests {
              impl<'a, T: Clone> Classify for Manual<'a, T> where T: Send { fn verdict(&self) -> Verdict { Verdict::Terminal } }\n\
              impl Status { fn is_retryable(&self) -> bool { true } }\n\
              impl TableOptions { fn is_retryable() -> bool { true } }\n\
+             impl Hinted { fn retry_hint(&self) -> RetryHint { RetryHint::Retryable } }\n\
+             impl Wrapped2 { fn hint(&self) -> Option<RetryHint> { None } fn kind() -> RetryKind { todo!() } }\n\
              // impl Error for InAComment {}\n\
              const S: &str = \"#[derive(Error)] enum InAString {}\";\n\
              const R: &str = r#\"impl Error for InARawString {}\"#;\n\
@@ -335,7 +355,7 @@ mod tests {
         assert_eq!(sorted(&facts.error_types), ["Plain", "StoreError"]);
         assert_eq!(
             sorted(&facts.classified_types),
-            ["Manual", "Status", "Wrapped"]
+            ["Hinted", "Manual", "Status", "Wrapped"]
         );
     }
 
@@ -345,7 +365,9 @@ mod tests {
              #[derive(triage::Classify)]\n#[terminal]\nstruct Wrapped;\n\
              impl std::error::Error for Plain {}\n\
              impl<T> triage::Classify for Generic<T> {\n    fn verdict(&self) -> Verdict { todo() }\n}\n\
-             mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n";
+             mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n\
+             impl ErrorExt for Hinted {\n    fn retry_hint(&self) -> common::RetryHint { todo!() }\n}\n\
+             impl Other {\n    fn hint(&self) -> Option<RetryHint> { None }\n}\n";
         let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
         let parsed = syn::parse_file(source).unwrap();
         assert_eq!(scan_facts(source, &names), file_facts(&parsed, &names));

@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{matches_parts, Classifier, ClassifierKind};
+use crate::classifier::{matches_parts, Answer, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
+use crate::retry_words::{says_final, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::types::{type_name, type_path};
 
@@ -95,6 +96,7 @@ impl Rule for LossyDelegation {
             let mut arms = ConstantArms {
                 classifier,
                 lookup: &lookup,
+                answer: None,
                 found: Vec::new(),
             };
             classifier.visit_body(&mut arms);
@@ -325,6 +327,8 @@ enum FieldKey {
 struct ConstantArms<'c, 'a> {
     classifier: &'c Classifier<'a>,
     lookup: &'c VariantLookup<'c>,
+    /// The answer the patterns being checked get.
+    answer: Option<Answer>,
     found: Vec<Lossy>,
 }
 
@@ -403,6 +407,13 @@ impl ConstantArms<'_, '_> {
     }
 
     fn report(&mut self, pat: &Pat, path: &syn::Path, inner: String) {
+        let named_answer = path
+            .segments
+            .last()
+            .and_then(|seg| answer_in_name(&seg.ident.to_string()));
+        if named_answer.is_some() && named_answer == self.answer {
+            return;
+        }
         let self_type = self.classifier.self_type.as_deref();
         let variant = path
             .segments
@@ -461,8 +472,11 @@ fn ignores_value(pat: &Pat) -> bool {
 
 impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() && self.classifier.answer(&arm.body).is_some() {
-            self.check_pattern(&arm.pat);
+        if arm.guard.is_none() {
+            if let Some(answer) = self.classifier.answer(&arm.body) {
+                self.answer = Some(answer);
+                self.check_pattern(&arm.pat);
+            }
         }
         syn::visit::visit_arm(self, arm);
     }
@@ -470,6 +484,7 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         // A guard may look at the inner value.
         if let Some((_, pat, false)) = matches_parts(mac) {
+            self.answer = Some(self.classifier.answer_of_true());
             self.check_pattern(&pat);
             self.check_unlisted(mac, &pat);
         }
@@ -495,11 +510,21 @@ impl ConstantArms<'_, '_> {
             .iter()
             .filter_map(|path| path.segments.last().map(|seg| seg.ident.to_string()))
             .collect();
+        // `matches!(self, Error::RetryLater { .. })`: a test for the enum's variants dedicated to
+        // retrying, each named for it. The variants it leaves out are not retry-later ones by
+        // definition; their inner errors were not asked the question to begin with.
+        if named.iter().all(|name| answer_in_name(name).is_some()) {
+            return;
+        }
         let mentioned = idents_in_body(self.classifier);
         let own = item.ident.to_string();
         for variant in &item.variants {
             let name = variant.ident.to_string();
             if named.contains(&name) || mentioned.contains(&name) {
+                continue;
+            }
+            let left_out_answer = self.classifier.answer_of_true().opposite();
+            if answer_in_name(&name) == Some(left_out_answer) {
                 continue;
             }
             let Some(inner) = variant
@@ -516,6 +541,24 @@ impl ConstantArms<'_, '_> {
                 left_out: true,
             });
         }
+    }
+}
+
+/// The answer a variant's name states by itself: one named for retrying (`RetryLater`,
+/// `Transient`) means retry; one named for spent attempts (`RetryTimesExceeded`,
+/// `RetriesExhausted`) or for a final failure (`Permanent`, `NonRetryable`) means do not. Such a
+/// variant is decided by what it is; the error it carries is context, not the verdict.
+fn answer_in_name(variant: &str) -> Option<Answer> {
+    let words = words(variant);
+    let has = |list: &[&str]| words.iter().any(|word| list.contains(&word.as_str()));
+    let spent = has(&["exceeded", "exhausted"])
+        && has(&["retry", "retries", "attempt", "attempts", "times"]);
+    if spent || says_final(variant) {
+        Some(Answer::DoNotRetry)
+    } else if has(&["retry", "retryable", "retriable", "transient", "temporary"]) {
+        Some(Answer::Retry)
+    } else {
+        None
     }
 }
 
