@@ -32,6 +32,9 @@ pub struct TreeFacts {
     /// manifests. A path starting with another name is another crate's (or, when no manifest was
     /// found, unknown).
     pub crate_names: HashSet<String>,
+    /// Other crates' error types the tree writes a classifier for, by their last two path
+    /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`).
+    pub classified_foreign: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -56,6 +59,9 @@ pub(crate) struct FileFacts {
     pub(crate) local_types: HashSet<String>,
     /// Types that derive or implement `Classify`, or have a classifier-named `bool` method.
     pub(crate) classified_types: HashSet<String>,
+    /// Other crates' types a function without a receiver classifies (see
+    /// [`TreeFacts::classified_foreign`]).
+    pub(crate) classified_foreign: HashSet<String>,
 }
 
 impl FileFacts {
@@ -64,5 +70,6 @@ impl FileFacts {
         tree.error_types.extend(self.error_types);
         tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
+        tree.classified_foreign.extend(self.classified_foreign);
     }
 }

@@ -11,6 +11,7 @@ use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
 use crate::retry_words::{says_final, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::names::{bound_names, names_in};
 use crate::syntax::types::{type_name, type_path};
 
 const DOCS: &str = "\
@@ -83,6 +84,7 @@ impl Rule for LossyDelegation {
             enums: &enums,
             classified: &classified,
             local: &local,
+            foreign: &cx.tree.classified_foreign,
             uses_triage: cx.crate_uses_triage,
         };
 
@@ -177,6 +179,11 @@ impl LossyDelegation {
         let erased = lossy.inner.starts_with("Box<dyn") || lossy.inner == "anyhow::Error";
         let ask = if erased {
             "ask the wrapped error's chain: `triage::classify(inner)`".to_owned()
+        } else if cx.tree.classified_foreign.contains(&lossy.inner) {
+            format!(
+                "bind the wrapped error and pass it to this codebase's classifier of `{}`",
+                lossy.inner
+            )
         } else {
             format!("ask the wrapped error: bind it and call `inner.{call}()`")
         };
@@ -228,6 +235,8 @@ struct VariantLookup<'a> {
     classified: &'a HashSet<String>,
     /// Classified type names of this file.
     local: &'a HashSet<String>,
+    /// Other crates' types the tree has a classifier for (`io::Error`).
+    foreign: &'a HashSet<String>,
     /// triage classifies `std::io::Error` itself.
     uses_triage: bool,
 }
@@ -273,11 +282,23 @@ impl VariantLookup<'_> {
             return Some("Box<dyn Error>".to_owned());
         }
         let name = type_name(ty)?;
+        let path = type_path(ty)?;
+        let qualified = path.segments.len() > 1;
+        if qualified {
+            // Another crate's type the tree wrote a classifier for (`std::io::Error` when the tree
+            // has `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`), whatever the
+            // enum wrapping it is called.
+            let mut last_two = path.segments.iter().rev().take(2);
+            let last = last_two.next()?.ident.to_string();
+            let before = last_two.next()?.ident.to_string();
+            let key = format!("{before}::{last}");
+            if self.foreign.contains(&key) {
+                return Some(key);
+            }
+        }
         if name == own {
             return None;
         }
-        let path = type_path(ty)?;
-        let qualified = path.segments.len() > 1;
         if name == "Error" {
             // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
             // is the one this file defines or imports, so only this file's classifier counts.
@@ -472,7 +493,7 @@ fn ignores_value(pat: &Pat) -> bool {
 
 impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() {
+        if arm.guard.is_none() && !reads_a_binding(arm) {
             if let Some(answer) = self.classifier.answer(&arm.body) {
                 self.answer = Some(answer);
                 self.check_pattern(&arm.pat);
@@ -542,6 +563,24 @@ impl ConstantArms<'_, '_> {
             });
         }
     }
+}
+
+/// Whether the value an arm answers with reads something its pattern binds (`Io { error, .. } =>
+/// classify_io(error)`, even when the function's name reads like a verdict): such an answer is
+/// not a constant. A binding only logged before a literal answer does not count.
+fn reads_a_binding(arm: &syn::Arm) -> bool {
+    fn tail(expr: &syn::Expr) -> &syn::Expr {
+        match expr {
+            syn::Expr::Block(block) => match block.block.stmts.last() {
+                Some(syn::Stmt::Expr(last, None)) => tail(last),
+                _ => expr,
+            },
+            syn::Expr::Paren(paren) => tail(&paren.expr),
+            _ => expr,
+        }
+    }
+    let bound = bound_names(&arm.pat);
+    !bound.is_empty() && names_in(tail(&arm.body)).iter().any(|name| bound.contains(name))
 }
 
 /// The answer a variant's name states by itself: one named for retrying (`RetryLater`,
