@@ -117,6 +117,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             (file, uses_triage)
         })
         .collect();
+    tree.crate_names = dependencies.crate_names();
 
     let pool = match parse_pool(options.jobs) {
         Ok(pool) => pool,

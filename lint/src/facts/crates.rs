@@ -1,6 +1,6 @@
 //! Which crates depend on `triage`, from their manifests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Answers "does the crate this file belongs to depend on `triage`?" by reading the nearest
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default)]
 pub(crate) struct CrateDependencies {
     by_dir: HashMap<PathBuf, bool>,
+    /// The names, as paths write them, of the crates whose manifests were read.
+    names: HashSet<String>,
 }
 
 impl CrateDependencies {
@@ -27,7 +29,7 @@ impl CrateDependencies {
             visited.push(current.to_path_buf());
             let manifest = current.join("Cargo.toml");
             if manifest.is_file() {
-                break manifest_depends_on_triage(&manifest);
+                break self.read_manifest(&manifest);
             }
             dir = current.parent();
         };
@@ -36,15 +38,34 @@ impl CrateDependencies {
         }
         answer
     }
+
+    /// The crates of the tree seen so far (by [`CrateDependencies::uses_triage`]), by the name a
+    /// path gives them: `common_error` for a package `common-error`, or its `[lib] name`.
+    pub(crate) fn crate_names(&self) -> HashSet<String> {
+        self.names.clone()
+    }
+
+    fn read_manifest(&mut self, manifest: &Path) -> bool {
+        let Ok(text) = std::fs::read_to_string(manifest) else {
+            return false;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            return false;
+        };
+        let name_of = |section: &str| {
+            table
+                .get(section)
+                .and_then(|section| section.get("name"))
+                .and_then(toml::Value::as_str)
+                .map(|name| name.replace('-', "_"))
+        };
+        self.names.extend(name_of("package"));
+        self.names.extend(name_of("lib"));
+        manifest_depends_on_triage(&table)
+    }
 }
 
-fn manifest_depends_on_triage(manifest: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
-        return false;
-    };
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return false;
-    };
+fn manifest_depends_on_triage(table: &toml::Table) -> bool {
     let in_tables = |table: &toml::Table| {
         ["dependencies", "dev-dependencies", "build-dependencies"]
             .iter()
@@ -74,7 +95,7 @@ fn manifest_depends_on_triage(manifest: &Path) -> bool {
         .and_then(|package| package.get("name"))
         .and_then(toml::Value::as_str)
         .is_some_and(|name| name == "triage");
-    in_tables(&table) || in_targets || is_triage
+    in_tables(table) || in_targets || is_triage
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
 
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
-use crate::retry_words::trait_decides_retries;
+use crate::retry_words::{trait_decides_retries, verdict_like_type};
 use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
@@ -43,6 +43,40 @@ impl FactCollector<'_> {
     }
 }
 
+impl FactCollector<'_> {
+    /// A classifier without a receiver whose one parameter has another crate's type written with
+    /// its path (`&std::io::Error`): the tree classifies that type.
+    fn record_foreign_classifier(&mut self, sig: &syn::Signature) {
+        let [syn::FnArg::Typed(param)] = sig.inputs.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let Some(key) = qualified_key(&param.ty) else {
+            return;
+        };
+        let returns_bool = matches!(&sig.output, syn::ReturnType::Type(_, ty)
+            if matches!(&**ty, syn::Type::Path(p) if p.path.is_ident("bool")));
+        let named = marks_classifier(self.classifier_names, &sig.ident.to_string());
+        if (returns_bool && named) || returns_verdict_like(sig) {
+            self.facts.classified_foreign.insert(key);
+        }
+    }
+}
+
+/// `io::Error` for `&std::io::Error` or `io::Error`: the last two segments of a type path written
+/// with at least two, behind references only.
+fn qualified_key(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => qualified_key(&r.elem),
+        syn::Type::Path(p) if p.qself.is_none() && p.path.segments.len() >= 2 => {
+            let mut last_two = p.path.segments.iter().rev().take(2);
+            let last = last_two.next()?.ident.to_string();
+            let before = last_two.next()?.ident.to_string();
+            Some(format!("{before}::{last}"))
+        }
+        _ => None,
+    }
+}
+
 impl<'ast> Visit<'ast> for FactCollector<'_> {
     fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
         self.record_derives(&item.attrs, &item.ident);
@@ -58,6 +92,21 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
                 .insert(item.ident.to_string());
         }
         syn::visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.record_foreign_classifier(&item.sig);
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.record_foreign_classifier(&item.sig);
+        syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        self.record_foreign_classifier(&item.sig);
+        syn::visit::visit_trait_item_fn(self, item);
     }
 
     fn visit_item_impl(&mut self, item: &'ast ItemImpl) {
@@ -82,7 +131,8 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
             let has_classifier_method = item.items.iter().any(|impl_item| match impl_item {
                 syn::ImplItem::Fn(f) => {
                     f.sig.receiver().is_some()
-                        && marks_classifier(self.classifier_names, &f.sig.ident.to_string())
+                        && (marks_classifier(self.classifier_names, &f.sig.ident.to_string())
+                            || returns_verdict_like(&f.sig))
                 }
                 _ => false,
             });
@@ -91,5 +141,21 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
             }
         }
         syn::visit::visit_item_impl(self, item);
+    }
+}
+
+/// Whether a function returns a verdict-like enum (`-> RetryHint`), by the last path segment of
+/// the type written (as the text scan reads it: `Option<RetryHint>` is an `Option`).
+fn returns_verdict_like(sig: &syn::Signature) -> bool {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| verdict_like_type(&seg.ident.to_string())),
+            _ => false,
+        },
+        syn::ReturnType::Default => false,
     }
 }

@@ -30,6 +30,13 @@ pub struct TreeFacts {
     pub local_types: HashSet<String>,
     /// Names of the tree's enums that have two variants or more: a type that tells failures apart.
     pub multi_variant_enums: HashSet<String>,
+    /// The crates of the tree, by the name paths give them (`common_error`), read from their
+    /// manifests. A path starting with another name is another crate's (or, when no manifest was
+    /// found, unknown).
+    pub crate_names: HashSet<String>,
+    /// Other crates' error types the tree writes a classifier for, by their last two path
+    /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`).
+    pub classified_foreign: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -56,6 +63,9 @@ pub(crate) struct FileFacts {
     pub(crate) classified_types: HashSet<String>,
     /// Enums of the file with two variants or more.
     pub(crate) multi_variant_enums: HashSet<String>,
+    /// Other crates' types a function without a receiver classifies (see
+    /// [`TreeFacts::classified_foreign`]).
+    pub(crate) classified_foreign: HashSet<String>,
 }
 
 impl FileFacts {
@@ -65,5 +75,6 @@ impl FileFacts {
         tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
         tree.multi_variant_enums.extend(self.multi_variant_enums);
+        tree.classified_foreign.extend(self.classified_foreign);
     }
 }

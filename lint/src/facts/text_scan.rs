@@ -7,7 +7,7 @@ use memchr::memmem;
 
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
-use crate::retry_words::trait_decides_retries;
+use crate::retry_words::{trait_decides_retries, verdict_like_type};
 use crate::syntax::lexer::blank_comments_and_strings;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
@@ -36,6 +36,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     if may_have_impl {
         scan_impls(&code, classifier_names, &mut facts);
     }
+    scan_foreign_classifiers(&code, classifier_names, &mut facts);
     facts
 }
 
@@ -310,6 +311,109 @@ fn scan_impls(code: &[u8], classifier_names: &HashSet<String>, facts: &mut FileF
     }
 }
 
+/// Functions without a receiver whose one parameter has another crate's type written with its
+/// path (`e: &std::io::Error`) and that classify it: a classifier-named `bool` function, or one
+/// returning a verdict-like enum. Records the type by its last two segments (`io::Error`).
+fn scan_foreign_classifiers(
+    code: &[u8],
+    classifier_names: &HashSet<String>,
+    facts: &mut FileFacts,
+) {
+    for at in memmem::find_iter(code, b"fn ") {
+        if at > 0 && is_ident_byte(code[at - 1]) {
+            continue;
+        }
+        let Some((name, end)) = ident_at(code, at + 3) else {
+            continue;
+        };
+        let mut open = skip_whitespace(code, end);
+        if code.get(open) == Some(&b'<') {
+            let Some(past) = past_matching(code, open) else {
+                continue;
+            };
+            open = skip_whitespace(code, past);
+        }
+        if code.get(open) != Some(&b'(') {
+            continue;
+        }
+        let Some(close) = past_matching(code, open) else {
+            continue;
+        };
+        let Ok(params) = std::str::from_utf8(&code[open + 1..close - 1]) else {
+            continue;
+        };
+        let param = params.trim().trim_end_matches(',');
+        if has_top_level_comma(param) {
+            continue;
+        }
+        let Some(key) = param
+            .split_once(':')
+            .and_then(|(_, ty)| qualified_key_in(ty))
+        else {
+            continue;
+        };
+        let arrow = skip_whitespace(code, close);
+        if !code[arrow..].starts_with(b"->") {
+            continue;
+        }
+        let returns_bool = std::str::from_utf8(&code[arrow + 2..])
+            .ok()
+            .and_then(type_name_in)
+            .is_some_and(|ty| ty == "bool");
+        let named = marks_classifier(classifier_names, name);
+        if (returns_bool && named) || returns_verdict_like(code, open) {
+            facts.classified_foreign.insert(key);
+        }
+    }
+}
+
+/// Whether a parameter list holds a comma outside brackets (more than one parameter).
+fn has_top_level_comma(params: &str) -> bool {
+    let mut depth = 0i32;
+    params.bytes().any(|byte| {
+        match byte {
+            b'<' | b'(' | b'[' | b'{' => depth += 1,
+            b'>' | b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        byte == b',' && depth == 0
+    })
+}
+
+/// `io::Error` for `&std::io::Error`: the last two segments of a type path written with at least
+/// two, behind references only.
+fn qualified_key_in(ty: &str) -> Option<String> {
+    let mut rest = ty.trim_start();
+    loop {
+        let trimmed = rest.trim_start_matches('&').trim_start();
+        let trimmed = match trimmed.strip_prefix('\'') {
+            Some(lifetime) => {
+                lifetime.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
+            }
+            None => trimmed,
+        };
+        let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed).trim_start();
+        if trimmed.len() == rest.len() {
+            break;
+        }
+        rest = trimmed;
+    }
+    let path_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(rest.len());
+    let after = rest[path_len..].trim();
+    if !(after.is_empty() || after.starts_with('<')) {
+        return None;
+    }
+    let segments: Vec<&str> = rest[..path_len].split("::").map(str::trim).collect();
+    match segments.as_slice() {
+        [.., before, last] if !before.is_empty() && !last.is_empty() => {
+            Some(format!("{before}::{last}"))
+        }
+        _ => None,
+    }
+}
+
 /// Splits `Trait for Type` at a ` for ` outside angle brackets (`Fn(&dyn for<'a> ..)` aside).
 fn split_for(header: &str) -> Option<(&str, &str)> {
     let mut depth = 0i32;
@@ -343,9 +447,6 @@ fn has_classifier_method(body: &[u8], classifier_names: &HashSet<String>) -> boo
         let Some((name, end)) = ident_at(body, at + 3) else {
             return false;
         };
-        if !marks_classifier(classifier_names, name) {
-            return false;
-        }
         let open = skip_whitespace(body, end);
         if body.get(open) != Some(&b'(') {
             return false;
@@ -356,7 +457,28 @@ fn has_classifier_method(body: &[u8], classifier_names: &HashSet<String>) -> boo
             .position(|b| matches!(b, b',' | b')'))
             .unwrap_or(0);
         memmem::find(&params[..first], b"self").is_some()
+            && (marks_classifier(classifier_names, name) || returns_verdict_like(body, open))
     })
+}
+
+/// Whether the function whose parameter list opens at `open` returns a verdict-like enum
+/// (`-> RetryHint`), by the return type's last path segment.
+fn returns_verdict_like(body: &[u8], open: usize) -> bool {
+    let Some(close) = past_matching(body, open) else {
+        return false;
+    };
+    let arrow = skip_whitespace(body, close);
+    if !body[arrow..].starts_with(b"->") {
+        return false;
+    }
+    let ty_end = body[arrow..]
+        .iter()
+        .position(|b| matches!(b, b'{' | b';' | b'<'))
+        .map_or(body.len(), |end| arrow + end);
+    std::str::from_utf8(&body[arrow + 2..ty_end])
+        .ok()
+        .and_then(type_name_in)
+        .is_some_and(|name| verdict_like_type(&name))
 }
 
 #[cfg(test)]
@@ -372,6 +494,8 @@ mod tests {
              impl<'a, T: Clone> Classify for Manual<'a, T> where T: Send { fn verdict(&self) -> Verdict { Verdict::Terminal } }\n\
              impl Status { fn is_retryable(&self) -> bool { true } }\n\
              impl TableOptions { fn is_retryable() -> bool { true } }\n\
+             impl Hinted { fn retry_hint(&self) -> RetryHint { RetryHint::Retryable } }\n\
+             impl Wrapped2 { fn hint(&self) -> Option<RetryHint> { None } fn kind() -> RetryKind { todo!() } }\n\
              // impl Error for InAComment {}\n\
              const S: &str = \"#[derive(Error)] enum InAString {}\";\n\
              const R: &str = r#\"impl Error for InARawString {}\"#;\n\
@@ -386,7 +510,7 @@ mod tests {
         assert_eq!(sorted(&facts.error_types), ["Plain", "StoreError"]);
         assert_eq!(
             sorted(&facts.classified_types),
-            ["Manual", "Status", "Wrapped"]
+            ["Hinted", "Manual", "Status", "Wrapped"]
         );
     }
 
@@ -396,9 +520,20 @@ mod tests {
              #[derive(triage::Classify)]\n#[terminal]\nstruct Wrapped;\n\
              impl std::error::Error for Plain {}\n\
              impl<T> triage::Classify for Generic<T> {\n    fn verdict(&self) -> Verdict { todo() }\n}\n\
-             mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n";
+             mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n\
+             impl ErrorExt for Hinted {\n    fn retry_hint(&self) -> common::RetryHint { todo!() }\n}\n\
+             impl Other {\n    fn hint(&self) -> Option<RetryHint> { None }\n}\n\
+             pub fn retry_hint_from_io_error(error: &std::io::Error) -> RetryHint { todo!() }\n\
+             fn is_retryable<'a>(e: &'a mut tonic::Status) -> bool { true }\n\
+             fn is_retryable_two(e: &sdk::Error, n: u32) -> bool { true }\n\
+             fn describe(e: &sdk::Error) -> String { todo!() }\n\
+             fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n";
         let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
         let parsed = syn::parse_file(source).unwrap();
-        assert_eq!(scan_facts(source, &names), file_facts(&parsed, &names));
+        let scanned = scan_facts(source, &names);
+        assert_eq!(scanned, file_facts(&parsed, &names));
+        let mut foreign: Vec<_> = scanned.classified_foreign.into_iter().collect();
+        foreign.sort();
+        assert_eq!(foreign, ["io::Error", "sdk::Map", "tonic::Status"]);
     }
 }

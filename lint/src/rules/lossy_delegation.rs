@@ -6,10 +6,12 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 
-use crate::classifier::{matches_parts, Classifier, ClassifierKind};
+use crate::classifier::{matches_parts, Answer, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
+use crate::retry_words::{says_final, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::names::{bound_names, names_in};
 use crate::syntax::types::{type_name, type_path};
 
 const DOCS: &str = "\
@@ -82,6 +84,7 @@ impl Rule for LossyDelegation {
             enums: &enums,
             classified: &classified,
             local: &local,
+            foreign: &cx.tree.classified_foreign,
             uses_triage: cx.crate_uses_triage,
         };
 
@@ -95,6 +98,7 @@ impl Rule for LossyDelegation {
             let mut arms = ConstantArms {
                 classifier,
                 lookup: &lookup,
+                answer: None,
                 found: Vec::new(),
             };
             classifier.visit_body(&mut arms);
@@ -175,6 +179,11 @@ impl LossyDelegation {
         let erased = lossy.inner.starts_with("Box<dyn") || lossy.inner == "anyhow::Error";
         let ask = if erased {
             "ask the wrapped error's chain: `triage::classify(inner)`".to_owned()
+        } else if cx.tree.classified_foreign.contains(&lossy.inner) {
+            format!(
+                "bind the wrapped error and pass it to this codebase's classifier of `{}`",
+                lossy.inner
+            )
         } else {
             format!("ask the wrapped error: bind it and call `inner.{call}()`")
         };
@@ -226,6 +235,8 @@ struct VariantLookup<'a> {
     classified: &'a HashSet<String>,
     /// Classified type names of this file.
     local: &'a HashSet<String>,
+    /// Other crates' types the tree has a classifier for (`io::Error`).
+    foreign: &'a HashSet<String>,
     /// triage classifies `std::io::Error` itself.
     uses_triage: bool,
 }
@@ -271,11 +282,23 @@ impl VariantLookup<'_> {
             return Some("Box<dyn Error>".to_owned());
         }
         let name = type_name(ty)?;
+        let path = type_path(ty)?;
+        let qualified = path.segments.len() > 1;
+        if qualified {
+            // Another crate's type the tree wrote a classifier for (`std::io::Error` when the tree
+            // has `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`), whatever the
+            // enum wrapping it is called.
+            let mut last_two = path.segments.iter().rev().take(2);
+            let last = last_two.next()?.ident.to_string();
+            let before = last_two.next()?.ident.to_string();
+            let key = format!("{before}::{last}");
+            if self.foreign.contains(&key) {
+                return Some(key);
+            }
+        }
         if name == own {
             return None;
         }
-        let path = type_path(ty)?;
-        let qualified = path.segments.len() > 1;
         if name == "Error" {
             // Every module has an `Error`: `io::Error` is not the tree's `Error`, and a bare `Error`
             // is the one this file defines or imports, so only this file's classifier counts.
@@ -325,6 +348,8 @@ enum FieldKey {
 struct ConstantArms<'c, 'a> {
     classifier: &'c Classifier<'a>,
     lookup: &'c VariantLookup<'c>,
+    /// The answer the patterns being checked get.
+    answer: Option<Answer>,
     found: Vec<Lossy>,
 }
 
@@ -403,6 +428,13 @@ impl ConstantArms<'_, '_> {
     }
 
     fn report(&mut self, pat: &Pat, path: &syn::Path, inner: String) {
+        let named_answer = path
+            .segments
+            .last()
+            .and_then(|seg| answer_in_name(&seg.ident.to_string()));
+        if named_answer.is_some() && named_answer == self.answer {
+            return;
+        }
         let self_type = self.classifier.self_type.as_deref();
         let variant = path
             .segments
@@ -461,8 +493,11 @@ fn ignores_value(pat: &Pat) -> bool {
 
 impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() && self.classifier.answer(&arm.body).is_some() {
-            self.check_pattern(&arm.pat);
+        if arm.guard.is_none() && !reads_a_binding(arm) {
+            if let Some(answer) = self.classifier.answer(&arm.body) {
+                self.answer = Some(answer);
+                self.check_pattern(&arm.pat);
+            }
         }
         syn::visit::visit_arm(self, arm);
     }
@@ -470,6 +505,7 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         // A guard may look at the inner value.
         if let Some((_, pat, false)) = matches_parts(mac) {
+            self.answer = Some(self.classifier.answer_of_true());
             self.check_pattern(&pat);
             self.check_unlisted(mac, &pat);
         }
@@ -495,11 +531,21 @@ impl ConstantArms<'_, '_> {
             .iter()
             .filter_map(|path| path.segments.last().map(|seg| seg.ident.to_string()))
             .collect();
+        // `matches!(self, Error::RetryLater { .. })`: a test for the enum's variants dedicated to
+        // retrying, each named for it. The variants it leaves out are not retry-later ones by
+        // definition; their inner errors were not asked the question to begin with.
+        if named.iter().all(|name| answer_in_name(name).is_some()) {
+            return;
+        }
         let mentioned = idents_in_body(self.classifier);
         let own = item.ident.to_string();
         for variant in &item.variants {
             let name = variant.ident.to_string();
             if named.contains(&name) || mentioned.contains(&name) {
+                continue;
+            }
+            let left_out_answer = self.classifier.answer_of_true().opposite();
+            if answer_in_name(&name) == Some(left_out_answer) {
                 continue;
             }
             let Some(inner) = variant
@@ -516,6 +562,42 @@ impl ConstantArms<'_, '_> {
                 left_out: true,
             });
         }
+    }
+}
+
+/// Whether the value an arm answers with reads something its pattern binds (`Io { error, .. } =>
+/// classify_io(error)`, even when the function's name reads like a verdict): such an answer is
+/// not a constant. A binding only logged before a literal answer does not count.
+fn reads_a_binding(arm: &syn::Arm) -> bool {
+    fn tail(expr: &syn::Expr) -> &syn::Expr {
+        match expr {
+            syn::Expr::Block(block) => match block.block.stmts.last() {
+                Some(syn::Stmt::Expr(last, None)) => tail(last),
+                _ => expr,
+            },
+            syn::Expr::Paren(paren) => tail(&paren.expr),
+            _ => expr,
+        }
+    }
+    let bound = bound_names(&arm.pat);
+    !bound.is_empty() && names_in(tail(&arm.body)).iter().any(|name| bound.contains(name))
+}
+
+/// The answer a variant's name states by itself: one named for retrying (`RetryLater`,
+/// `Transient`) means retry; one named for spent attempts (`RetryTimesExceeded`,
+/// `RetriesExhausted`) or for a final failure (`Permanent`, `NonRetryable`) means do not. Such a
+/// variant is decided by what it is; the error it carries is context, not the verdict.
+fn answer_in_name(variant: &str) -> Option<Answer> {
+    let words = words(variant);
+    let has = |list: &[&str]| words.iter().any(|word| list.contains(&word.as_str()));
+    let spent = has(&["exceeded", "exhausted"])
+        && has(&["retry", "retries", "attempt", "attempts", "times"]);
+    if spent || says_final(variant) {
+        Some(Answer::DoNotRetry)
+    } else if has(&["retry", "retryable", "retriable", "transient", "temporary"]) {
+        Some(Answer::Retry)
+    } else {
+        None
     }
 }
 

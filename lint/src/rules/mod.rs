@@ -4,6 +4,8 @@
 
 use crate::rule::Rule;
 
+pub(crate) mod variant_scope;
+
 /// Declares the rule modules and lists their rules, in the order they are documented.
 macro_rules! registry {
     ($($module:ident :: $rule:ident,)*) => {

@@ -5,11 +5,12 @@ use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
+use super::variant_scope::{VariantRef, VariantScope};
 use crate::classifier::{matches_parts, Answer, Classifier};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
-use crate::facts::TreeFacts;
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::imports::ModuleImports;
 use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
@@ -71,11 +72,17 @@ impl Rule for WildcardClassification {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
+        if cx.classifiers().is_empty() {
+            return findings;
+        }
         let file_enums = enums_declared_in(cx.ast);
+        let modules = ModuleImports::of_file(cx.ast);
         for classifier in cx.classifiers() {
+            let scope = VariantScope::new(classifier, &modules, cx.tree, &file_enums);
             let mut finder = WildcardFinder {
                 classifier,
                 file_enums: &file_enums,
+                scope: &scope,
                 cx,
                 findings: &mut findings,
             };
@@ -88,13 +95,14 @@ impl Rule for WildcardClassification {
 struct WildcardFinder<'c, 'x, 'f> {
     classifier: &'c Classifier<'c>,
     file_enums: &'c HashMap<String, HashSet<String>>,
+    scope: &'c VariantScope<'c>,
     cx: &'x FileContext<'x>,
     findings: &'f mut Vec<Finding>,
 }
 
 impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
-        if matches_own_error_enum(node, self.classifier, self.cx.tree, self.file_enums) {
+        if self.matches_own_error_enum(node) {
             for (index, arm) in node.arms.iter().enumerate() {
                 if catch_all_arm(arm) && self.classifier.answer(&arm.body) != Some(Answer::Retry) {
                     let mut finding = self.cx.report(&INFO, Region::of(&arm.pat), format!(
@@ -154,18 +162,16 @@ impl WildcardFinder<'_, '_, '_> {
         {
             return;
         }
-        let listed = pattern_variants(&pat);
-        let Some(enum_name) = listed.iter().map(|(e, _)| e.clone()).find(|enum_name| {
-            own_enum(enum_name, self.classifier, self.cx.tree, self.file_enums)
-        }) else {
+        let listed = pattern_variants(&pat, self.scope);
+        let Some(enum_name) = listed
+            .iter()
+            .find(|listed| self.own(listed))
+            .map(|listed| listed.enum_name.clone())
+        else {
             return;
         };
-        let enum_name = match enum_name.as_str() {
-            "Self" => self.classifier.self_type.clone().unwrap_or(enum_name),
-            _ => enum_name,
-        };
         if let Some(variants) = self.file_enums.get(&enum_name) {
-            let named: HashSet<&str> = listed.iter().map(|(_, v)| v.as_str()).collect();
+            let named: HashSet<&str> = listed.iter().map(|v| v.variant.as_str()).collect();
             if variants.iter().all(|v| named.contains(v.as_str())) {
                 return;
             }
@@ -183,63 +189,64 @@ impl WildcardFinder<'_, '_, '_> {
     }
 }
 
-fn own_enum(
-    enum_name: &str,
-    classifier: &Classifier<'_>,
-    tree: &TreeFacts,
-    file_enums: &HashMap<String, HashSet<String>>,
-) -> bool {
-    let own = enum_name == "Self"
-        || classifier.self_type.as_deref() == Some(enum_name)
-        || file_enums.contains_key(enum_name)
-        || tree.error_types.contains(enum_name)
-        || tree.classified_types.contains(enum_name);
-    // A foreign enum (an SDK's `#[non_exhaustive]` error) needs its catch-all: the enum must be
-    // defined somewhere in the tree.
-    let name = match enum_name {
-        "Self" => classifier.self_type.as_deref().unwrap_or(""),
-        name => name,
-    };
-    own && (file_enums.contains_key(name) || tree.local_types.contains(name))
+impl WildcardFinder<'_, '_, '_> {
+    /// Whether a variant belongs to one of the tree's own enums: `Self`, the classifier's type, an
+    /// enum declared in the file, or an error or classified type of the tree, and not reached
+    /// through another crate's path. A foreign enum (an SDK's `#[non_exhaustive]` error) needs its
+    /// catch-all.
+    fn own(&self, variant: &VariantRef) -> bool {
+        let (classifier, tree) = (self.classifier, self.cx.tree);
+        let enum_name = variant.enum_name.as_str();
+        let own = enum_name == "Self"
+            || classifier.self_type.as_deref() == Some(enum_name)
+            || self.file_enums.contains_key(enum_name)
+            || tree.error_types.contains(enum_name)
+            || tree.classified_types.contains(enum_name);
+        // The enum must be defined somewhere in the tree.
+        let name = match enum_name {
+            "Self" => classifier.self_type.as_deref().unwrap_or(""),
+            name => name,
+        };
+        !variant.foreign
+            && own
+            && (self.file_enums.contains_key(name) || tree.local_types.contains(name))
+    }
+
+    /// Whether a match is over one of the tree's own error enums: the scrutinee is the inspected
+    /// error and a named arm uses a variant of one of the tree's own enums (see
+    /// [`WildcardFinder::own`]). Other crates' enums (`io::ErrorKind`, gRPC codes) often require a
+    /// catch-all and are left alone.
+    fn matches_own_error_enum(&self, node: &ExprMatch) -> bool {
+        scrutinee_is_error_input(&node.expr, self.classifier)
+            && node.arms.iter().any(|arm| {
+                pattern_variants(&arm.pat, self.scope)
+                    .iter()
+                    .any(|variant| self.own(variant))
+            })
+    }
 }
 
-/// `(enum, variant)` for every variant path in a pattern.
-fn pattern_variants(pat: &Pat) -> Vec<(String, String)> {
-    let of = |path: &syn::Path| {
-        let mut segments = path.segments.iter().rev();
-        let variant = segments.next()?.ident.to_string();
-        let enum_name = segments.next()?.ident.to_string();
-        Some((enum_name, variant))
-    };
+/// Every variant a pattern names: variant paths (`Self::Timeout(..)`,
+/// `crate::StoreError::Closed`), bare variants a glob import brings into scope, through
+/// or-patterns, references, parentheses and `name @ ..` bindings.
+fn pattern_variants(pat: &Pat, scope: &VariantScope<'_>) -> Vec<VariantRef> {
     match pat {
-        Pat::Path(p) => of(&p.path).into_iter().collect(),
-        Pat::TupleStruct(p) => of(&p.path).into_iter().collect(),
-        Pat::Struct(p) => of(&p.path).into_iter().collect(),
-        Pat::Or(or) => or.cases.iter().flat_map(pattern_variants).collect(),
-        Pat::Reference(r) => pattern_variants(&r.pat),
-        Pat::Paren(p) => pattern_variants(&p.pat),
+        Pat::Path(p) => scope.variant(&p.path).into_iter().collect(),
+        Pat::TupleStruct(p) => scope.variant(&p.path).into_iter().collect(),
+        Pat::Struct(p) => scope.variant(&p.path).into_iter().collect(),
+        Pat::Or(or) => or
+            .cases
+            .iter()
+            .flat_map(|case| pattern_variants(case, scope))
+            .collect(),
+        Pat::Reference(r) => pattern_variants(&r.pat, scope),
+        Pat::Paren(p) => pattern_variants(&p.pat, scope),
+        Pat::Ident(ident) => match &ident.subpat {
+            Some((_, sub)) => pattern_variants(sub, scope),
+            None => scope.unit_variant(&ident.ident).into_iter().collect(),
+        },
         _ => Vec::new(),
     }
-}
-
-/// Whether a match is over one of the tree's own error enums: the scrutinee is the inspected error
-/// and the named arms use variant paths of `Self`, of the classifier's type, of an enum declared in
-/// the file, or of an error or classified type of the tree. Other crates' enums (`io::ErrorKind`,
-/// gRPC codes) often require a catch-all and are left alone.
-fn matches_own_error_enum(
-    node: &ExprMatch,
-    classifier: &Classifier<'_>,
-    tree: &TreeFacts,
-    file_enums: &HashMap<String, HashSet<String>>,
-) -> bool {
-    if !scrutinee_is_error_input(&node.expr, classifier) {
-        return false;
-    }
-    node.arms.iter().any(|arm| {
-        pattern_paths(&arm.pat)
-            .iter()
-            .any(|enum_name| own_enum(enum_name, classifier, tree, file_enums))
-    })
 }
 
 /// The enums declared in a file, nested modules included, with their variants' names.
@@ -272,35 +279,5 @@ fn scrutinee_is_error_input(expr: &Expr, classifier: &Classifier<'_>) -> bool {
         Expr::Reference(reference) => scrutinee_is_error_input(&reference.expr, classifier),
         Expr::Paren(paren) => scrutinee_is_error_input(&paren.expr, classifier),
         _ => false,
-    }
-}
-
-/// The enum named by every variant path in a pattern (`Self` in `Self::Timeout(..)`, `StoreError`
-/// in `crate::StoreError::Closed`).
-fn pattern_paths(pat: &Pat) -> Vec<String> {
-    let first_of = |path: &syn::Path| {
-        let count = path.segments.len();
-        (count > 1)
-            .then(|| {
-                path.segments
-                    .iter()
-                    .nth(count - 2)
-                    .map(|seg| seg.ident.to_string())
-            })
-            .flatten()
-    };
-    match pat {
-        Pat::Path(p) => first_of(&p.path).into_iter().collect(),
-        Pat::TupleStruct(p) => first_of(&p.path).into_iter().collect(),
-        Pat::Struct(p) => first_of(&p.path).into_iter().collect(),
-        Pat::Or(or) => or.cases.iter().flat_map(pattern_paths).collect(),
-        Pat::Reference(r) => pattern_paths(&r.pat),
-        Pat::Paren(p) => pattern_paths(&p.pat),
-        Pat::Ident(ident) => ident
-            .subpat
-            .as_ref()
-            .map(|(_, sub)| pattern_paths(sub))
-            .unwrap_or_default(),
-        _ => Vec::new(),
     }
 }

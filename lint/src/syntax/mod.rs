@@ -3,6 +3,7 @@
 //! tree facts, classifier recognition and the rules build on it, never the other way round.
 
 pub(crate) mod exits;
+pub(crate) mod imports;
 pub(crate) mod lexer;
 pub(crate) mod macro_bodies;
 pub(crate) mod names;
