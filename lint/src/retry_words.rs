@@ -180,6 +180,24 @@ pub fn says_final(ident: &str) -> bool {
     })
 }
 
+/// The answer a variant's name states by itself: one named for retrying (`RetryLater`,
+/// `Transient`) means retry; one named for spent attempts (`RetryTimesExceeded`,
+/// `RetriesExhausted`) or for a final failure (`Permanent`, `NonRetryable`) means do not. Such a
+/// variant is decided by what it is; the error it carries is context, not the verdict.
+pub fn answer_in_variant_name(variant: &str) -> Option<Answer> {
+    let words = words(variant);
+    let has = |list: &[&str]| words.iter().any(|word| list.contains(&word.as_str()));
+    let spent = has(&["exceeded", "exhausted"])
+        && has(&["retry", "retries", "attempt", "attempts", "times"]);
+    if spent || says_final(variant) {
+        Some(Answer::DoNotRetry)
+    } else if has(&["retry", "retryable", "retriable", "transient", "temporary"]) {
+        Some(Answer::Retry)
+    } else {
+        None
+    }
+}
+
 /// Whether a trait's name says it decides retries: `CouldRetry`, `ShouldRetryWakeCompute`,
 /// `RetryLogic`, `RetryPolicy`, `RetryCondition`, `ClassifyRetry`. Traits that run a retry rather
 /// than judge one (`RetryExecutor`) are told apart by their methods' return types, not here.

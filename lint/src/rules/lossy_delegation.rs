@@ -9,7 +9,7 @@ use syn::{Fields, Item, ItemEnum, Macro, Pat, Token, Type};
 use crate::classifier::{matches_parts, Answer, Classifier, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
-use crate::retry_words::{says_final, words};
+use crate::retry_words::answer_in_variant_name;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::names::{bound_names, names_in};
 use crate::syntax::types::{type_name, type_path};
@@ -431,7 +431,7 @@ impl ConstantArms<'_, '_> {
         let named_answer = path
             .segments
             .last()
-            .and_then(|seg| answer_in_name(&seg.ident.to_string()));
+            .and_then(|seg| answer_in_variant_name(&seg.ident.to_string()));
         if named_answer.is_some() && named_answer == self.answer {
             return;
         }
@@ -534,7 +534,7 @@ impl ConstantArms<'_, '_> {
         // `matches!(self, Error::RetryLater { .. })`: a test for the enum's variants dedicated to
         // retrying, each named for it. The variants it leaves out are not retry-later ones by
         // definition; their inner errors were not asked the question to begin with.
-        if named.iter().all(|name| answer_in_name(name).is_some()) {
+        if named.iter().all(|name| answer_in_variant_name(name).is_some()) {
             return;
         }
         let mentioned = idents_in_body(self.classifier);
@@ -545,7 +545,7 @@ impl ConstantArms<'_, '_> {
                 continue;
             }
             let left_out_answer = self.classifier.answer_of_true().opposite();
-            if answer_in_name(&name) == Some(left_out_answer) {
+            if answer_in_variant_name(&name) == Some(left_out_answer) {
                 continue;
             }
             let Some(inner) = variant
@@ -581,24 +581,6 @@ fn reads_a_binding(arm: &syn::Arm) -> bool {
     }
     let bound = bound_names(&arm.pat);
     !bound.is_empty() && names_in(tail(&arm.body)).iter().any(|name| bound.contains(name))
-}
-
-/// The answer a variant's name states by itself: one named for retrying (`RetryLater`,
-/// `Transient`) means retry; one named for spent attempts (`RetryTimesExceeded`,
-/// `RetriesExhausted`) or for a final failure (`Permanent`, `NonRetryable`) means do not. Such a
-/// variant is decided by what it is; the error it carries is context, not the verdict.
-fn answer_in_name(variant: &str) -> Option<Answer> {
-    let words = words(variant);
-    let has = |list: &[&str]| words.iter().any(|word| list.contains(&word.as_str()));
-    let spent = has(&["exceeded", "exhausted"])
-        && has(&["retry", "retries", "attempt", "attempts", "times"]);
-    if spent || says_final(variant) {
-        Some(Answer::DoNotRetry)
-    } else if has(&["retry", "retryable", "retriable", "transient", "temporary"]) {
-        Some(Answer::Retry)
-    } else {
-        None
-    }
 }
 
 /// The variant paths a pattern names.
