@@ -459,7 +459,7 @@ fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, V
             continue;
         }
         for arm in &outer.arms {
-            answers.push((arm_tail(&arm.body), pattern_bindings(&arm.pat)));
+            answers.push((arm_tail(&arm.body), crate::syntax::names::bound_names(&arm.pat)));
         }
     }
     answers
@@ -475,20 +475,6 @@ fn arm_tail(body: &Expr) -> &Expr {
         Expr::Paren(paren) => arm_tail(&paren.expr),
         other => other,
     }
-}
-
-/// The names a pattern binds (`status` in `Kind::Response { status, .. }`).
-fn pattern_bindings(pat: &syn::Pat) -> Vec<String> {
-    struct Bindings(Vec<String>);
-    impl<'ast> Visit<'ast> for Bindings {
-        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
-            self.0.push(node.ident.to_string());
-            syn::visit::visit_pat_ident(self, node);
-        }
-    }
-    let mut bindings = Bindings(Vec::new());
-    bindings.visit_pat(pat);
-    bindings.0
 }
 
 fn reads_error(classifier: &Classifier<'_>, expr: &Expr) -> bool {
