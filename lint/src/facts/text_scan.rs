@@ -495,7 +495,7 @@ mod tests {
              impl Status { fn is_retryable(&self) -> bool { true } }\n\
              impl TableOptions { fn is_retryable() -> bool { true } }\n\
              impl Hinted { fn retry_hint(&self) -> RetryHint { RetryHint::Retryable } }\n\
-             impl Wrapped2 { fn hint(&self) -> Option<RetryHint> { None } fn kind() -> RetryKind { todo!() } }\n\
+             impl Wrapped2 { fn hint(&self) -> Option<RetryHint> { None } fn kind() -> RetryKind { RetryKind::Other } }\n\
              // impl Error for InAComment {}\n\
              const S: &str = \"#[derive(Error)] enum InAString {}\";\n\
              const R: &str = r#\"impl Error for InARawString {}\"#;\n\
@@ -521,12 +521,12 @@ mod tests {
              impl std::error::Error for Plain {}\n\
              impl<T> triage::Classify for Generic<T> {\n    fn verdict(&self) -> Verdict { todo() }\n}\n\
              mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n\
-             impl ErrorExt for Hinted {\n    fn retry_hint(&self) -> common::RetryHint { todo!() }\n}\n\
+             impl ErrorExt for Hinted {\n    fn retry_hint(&self) -> common::RetryHint { common::RetryHint::Retryable }\n}\n\
              impl Other {\n    fn hint(&self) -> Option<RetryHint> { None }\n}\n\
-             pub fn retry_hint_from_io_error(error: &std::io::Error) -> RetryHint { todo!() }\n\
+             pub fn retry_hint_from_io_error(error: &std::io::Error) -> RetryHint { RetryHint::Retryable }\n\
              fn is_retryable<'a>(e: &'a mut tonic::Status) -> bool { true }\n\
              fn is_retryable_two(e: &sdk::Error, n: u32) -> bool { true }\n\
-             fn describe(e: &sdk::Error) -> String { todo!() }\n\
+             fn describe(e: &sdk::Error) -> String { e.to_string() }\n\
              fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n";
         let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
         let parsed = syn::parse_file(source).unwrap();
