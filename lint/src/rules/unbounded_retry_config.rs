@@ -8,6 +8,7 @@ use syn::{Expr, ExprStruct, Member, Stmt};
 use crate::finding::{Finding, Level, Region};
 use crate::retry_library::{method_region, callee, chain, LibrariesUsed, Link};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::types::is_unlimited_integer_max;
 
 const DOCS: &str = "\
 ### What it does
@@ -106,7 +107,7 @@ struct PolicyFinder<'x, 'ast> {
 impl PolicyFinder<'_, '_> {
     /// A constant named for an attempt or retry limit whose value is an integer type's `MAX`.
     fn check_limit(&mut self, name: &syn::Ident, value: &Expr) {
-        if !names_attempt_limit(&name.to_string()) || !is_integer_max(value) {
+        if !names_attempt_limit(&name.to_string()) || !is_unlimited_integer_max(value, true) {
             return;
         }
         let region = Region::of(value);
@@ -343,25 +344,6 @@ fn names_attempt_limit(name: &str) -> bool {
     counts && !measures_time
 }
 
-/// `usize::MAX`, `u32::MAX`, `isize::MAX as usize`.
-fn is_integer_max(expr: &Expr) -> bool {
-    match expr {
-        Expr::Cast(cast) => is_integer_max(&cast.expr),
-        Expr::Paren(paren) => is_integer_max(&paren.expr),
-        Expr::Path(path) => {
-            let segments: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|seg| seg.ident.to_string())
-                .collect();
-            matches!(segments.as_slice(), [.., ty, max] if max == "MAX"
-                && matches!(ty.as_str(), "u8" | "u16" | "u32" | "u64" | "u128" | "usize"
-                    | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"))
-        }
-        _ => false,
-    }
-}
 
 /// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
 /// are meant to go on.

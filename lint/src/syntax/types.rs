@@ -58,3 +58,27 @@ pub(crate) fn implemented_trait(item: &ItemImpl) -> Option<String> {
         .and_then(|(_, path, _)| path.segments.last())
         .map(|seg| seg.ident.to_string())
 }
+
+/// Integer types whose `MAX` stands for "no limit" when it counts attempts; the narrower ones
+/// (`u8::MAX` is 255) are a bound like any other.
+const UNLIMITED_INTEGER_TYPES: &[&str] =
+    &["u16", "u32", "u64", "u128", "usize", "i32", "i64", "isize"];
+
+/// `u32::MAX`, `usize::MAX`, `std::u32::MAX` and the like, through parentheses; with
+/// `through_casts`, also `isize::MAX as usize`.
+pub(crate) fn is_unlimited_integer_max(expr: &syn::Expr, through_casts: bool) -> bool {
+    match expr {
+        syn::Expr::Path(path) => {
+            let segments = &path.path.segments;
+            segments.len() >= 2
+                && segments[segments.len() - 1].ident == "MAX"
+                && UNLIMITED_INTEGER_TYPES
+                    .iter()
+                    .any(|ty| segments[segments.len() - 2].ident == ty)
+        }
+        syn::Expr::Paren(paren) => is_unlimited_integer_max(&paren.expr, through_casts),
+        syn::Expr::Group(group) => is_unlimited_integer_max(&group.expr, through_casts),
+        syn::Expr::Cast(cast) if through_casts => is_unlimited_integer_max(&cast.expr, true),
+        _ => false,
+    }
+}

@@ -31,6 +31,36 @@ fn is_pause_stmt(stmt: &Stmt) -> bool {
     }
 }
 
+/// Whether `code` pauses somewhere (`sleep(..).await`, `timer.delay(..)`), outside closures and
+/// items.
+pub(super) fn pauses_somewhere(code: PauseScope<'_>) -> bool {
+    struct Pause(bool);
+    impl<'ast> Visit<'ast> for Pause {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if is_pause_call(expr) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut pause = Pause(false);
+    match code {
+        PauseScope::Expr(expr) => pause.visit_expr(expr),
+        PauseScope::Block(block) => pause.visit_block(block),
+    }
+    pause.0
+}
+
+/// The code [`pauses_somewhere`] searches.
+pub(super) enum PauseScope<'a> {
+    /// An expression, such as an arm's body.
+    Expr(&'a Expr),
+    /// A block, such as a branch of an `if`.
+    Block(&'a Block),
+}
+
 pub(super) fn is_pause_call(expr: &Expr) -> bool {
     match expr {
         Expr::Await(awaited) => is_pause_call(&awaited.base),

@@ -10,13 +10,11 @@ use super::bounds::has_part;
 use super::cancel::is_new_token;
 use super::Ending;
 use crate::syntax::names::names_in;
-
-/// Integer types whose `MAX` stands for "no limit".
-const INTEGER_TYPES: &[&str] = &["u16", "u32", "u64", "u128", "usize", "i32", "i64", "isize"];
+use crate::syntax::types::is_unlimited_integer_max;
 
 /// A cheap first test: a retry-named call with an integer `MAX` among its arguments.
 pub(super) fn may_be_unlimited(name: &syn::Ident, args: &[&Expr]) -> bool {
-    args.iter().any(|arg| is_integer_max(arg)) && name.to_string().contains("retry")
+    args.iter().any(|arg| is_unlimited_integer_max(arg, false)) && name.to_string().contains("retry")
 }
 
 /// What a call of a retry helper is given, when one of its arguments is an integer type's `MAX`:
@@ -29,7 +27,7 @@ pub(super) fn unlimited_retry_call(
     if !has_part(name, &["retry"]) {
         return None;
     }
-    let unlimited = args.iter().position(|arg| is_integer_max(arg))?;
+    let unlimited = args.iter().position(|arg| is_unlimited_integer_max(arg, false))?;
     let mut ending = Ending::Never;
     for (index, arg) in args.iter().enumerate() {
         if index == unlimited || is_new_token(arg) {
@@ -45,22 +43,3 @@ pub(super) fn unlimited_retry_call(
     Some(ending)
 }
 
-/// `u32::MAX`, `usize::MAX`, `std::u32::MAX` and the like.
-fn is_integer_max(expr: &Expr) -> bool {
-    match expr {
-        Expr::Path(path) => {
-            let segments: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|seg| seg.ident.to_string())
-                .collect();
-            segments.len() >= 2
-                && segments[segments.len() - 1] == "MAX"
-                && INTEGER_TYPES.contains(&segments[segments.len() - 2].as_str())
-        }
-        Expr::Paren(paren) => is_integer_max(&paren.expr),
-        Expr::Group(group) => is_integer_max(&group.expr),
-        _ => false,
-    }
-}

@@ -269,7 +269,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 // an error status pauses and goes round while other answers leave.
                 Stmt::Expr(Expr::If(expr_if), _)
                     if super::status::checks_error_status(&expr_if.cond)
-                        && super::status::pauses(&expr_if.then_branch) =>
+                        && super::hot_loop::pauses_somewhere(super::hot_loop::PauseScope::Block(&expr_if.then_branch)) =>
                 {
                     let goes_round = !block_leaves_loop(&expr_if.then_branch, self.label)
                         && (super::hot_loop::continues_loop(&expr_if.then_branch, self.label)

@@ -2,10 +2,8 @@
 //! carries an error status (429 too many requests, 503 unavailable, any server error) retries as
 //! surely as one that goes round on `Err`.
 
-use syn::visit::Visit;
-use syn::{BinOp, Block, Expr, Lit};
+use syn::{BinOp, Expr, Lit};
 
-use super::hot_loop::is_pause_call;
 use crate::syntax::names::names_in;
 
 /// HTTP statuses that mean "the request failed, try later": throttled, unavailable, gateway
@@ -67,24 +65,6 @@ fn reads_a_status(expr: &Expr) -> bool {
         let name = name.to_ascii_lowercase();
         name.contains("status") || name == "code" || name.ends_with("_code")
     })
-}
-
-/// Whether a block pauses somewhere (`sleep(..).await`, `delay_for(..)`), outside closures.
-pub(super) fn pauses(block: &Block) -> bool {
-    struct Pause(bool);
-    impl<'ast> Visit<'ast> for Pause {
-        fn visit_expr(&mut self, expr: &'ast Expr) {
-            if is_pause_call(expr) {
-                self.0 = true;
-            }
-            syn::visit::visit_expr(self, expr);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut pause = Pause(false);
-    pause.visit_block(block);
-    pause.0
 }
 
 #[cfg(test)]

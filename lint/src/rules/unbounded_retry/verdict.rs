@@ -2,11 +2,10 @@
 //! Action::Done => break }`. The arm named for another attempt goes round while another arm
 //! leaves the loop, so the verdict is the retry; nothing in it counts the rounds.
 
-use syn::visit::Visit;
 use syn::{ExprMatch, Lifetime, Pat};
 
 use super::bounds::{has_part, words_of};
-use super::hot_loop::is_pause_call;
+use super::hot_loop::{pauses_somewhere, PauseScope};
 use super::shape::{is_polling_call, waits_as_told};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
@@ -47,7 +46,7 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
                 .arms
                 .iter()
                 .any(|arm| {
-                    names_retry_variant(&arm.pat) && pauses_in(&arm.body) && !waits_as_told(arm)
+                    names_retry_variant(&arm.pat) && pauses_somewhere(PauseScope::Expr(&arm.body)) && !waits_as_told(arm)
                 }));
     if !judged || keeps_count || is_polling_call(&node.expr) {
         return false;
@@ -70,24 +69,6 @@ fn is_call(expr: &syn::Expr) -> bool {
         syn::Expr::Call(_) | syn::Expr::MethodCall(_) => true,
         _ => false,
     }
-}
-
-/// Whether an arm's body pauses (`sleep(..)`, `timer.delay(..)`), outside closures and items.
-fn pauses_in(body: &syn::Expr) -> bool {
-    struct Pause(bool);
-    impl<'ast> Visit<'ast> for Pause {
-        fn visit_expr(&mut self, expr: &'ast syn::Expr) {
-            if is_pause_call(expr) {
-                self.0 = true;
-            }
-            syn::visit::visit_expr(self, expr);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut pause = Pause(false);
-    pause.visit_expr(body);
-    pause.0
 }
 
 /// Whether a match is a verdict on a failure: its scrutinee names one and an arm names a retry.
