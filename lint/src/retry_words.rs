@@ -74,6 +74,19 @@ const FINAL_ADJECTIVES: &[&str] = &[
     "nonretriable",
 ];
 
+/// Words that may stand between a question verb and a bare retry verb without making the retry
+/// the object of another verb: `should_not_retry`, `can_be_retried`, `is_safe_to_retry`.
+const QUESTION_GAP: &[&str] = &[
+    "not", "non", "no", "dont", "never", "cannot", "cant", "we", "i", "be", "it", "this", "that",
+    "to", "auto", "safe", "ok", "okay", "worth", "allowed", "error", "err",
+];
+
+/// Nouns that a retry word before them qualifies: `retry_count` is a counter, not a question.
+const RETRY_NOUN_HEADS: &[&str] = &[
+    "count", "counter", "counts", "limit", "limits", "budget", "policy", "delay", "interval",
+    "timeout", "attempts", "times", "number", "num", "config", "backoff",
+];
+
 /// Words that negate the retry word after them (`non_retryable`, `should_not_retry`).
 const NEGATIONS: &[&str] = &["not", "non", "no", "dont", "never", "cannot", "cant"];
 
@@ -122,9 +135,23 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
             break;
         }
         let adjective = RETRY_ADJECTIVES.contains(&word.as_str());
-        // A bare verb (`retry`) only asks a question after a question verb (`should_retry`); an
-        // adjective (`retryable`) asks one anywhere (`error_is_retryable`, `retryable`).
-        if is_retry_word(word) && (adjective || asks) {
+        // A bare verb (`retry`) only asks a question after a question verb (`should_retry`,
+        // `is_safe_to_retry`); an adjective (`retryable`) asks one anywhere
+        // (`error_is_retryable`, `retryable`). After another verb the retry word is an object
+        // (`should_bump_retry_count`), and before a counter it names one (`is_retry_count_zero`).
+        let verb_asks = asks
+            && words
+                .get(1..index)
+                .unwrap_or_default()
+                .iter()
+                .all(|w| QUESTION_GAP.contains(&w.as_str()))
+            && !words
+                .get(index + 1)
+                .is_some_and(|next| RETRY_NOUN_HEADS.contains(&next.as_str()));
+        if is_retry_word(word) && !adjective && asks && !verb_asks {
+            return None;
+        }
+        if is_retry_word(word) && (adjective || verb_asks) {
             polarity = Some(if negated {
                 Polarity::Final
             } else {
@@ -267,6 +294,8 @@ mod tests {
             "retry_on",
             "error_is_retryable",
             "is_error_recoverable",
+            "is_safe_to_retry",
+            "can_be_retried",
         ] {
             assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
         }
@@ -292,6 +321,9 @@ mod tests {
             "is_empty",
             "retry_after",
             "should_attempt",
+            "should_bump_start_message_retry_count",
+            "is_retry_count_exceeded",
+            "should_reset_retries",
         ] {
             assert_eq!(name_polarity(name), None, "{name}");
         }

@@ -3,11 +3,16 @@
 //! success arm, the initializer of a `let .. else` that exits, the operand of `?`, the condition of
 //! `ensure!`, and the branches of a `select!` that exit. Only these can bound a loop; a counter or a
 //! clock read anywhere else (a log line, a metric, a closure, a check of a response) cannot.
+//!
+//! A loop whose body ends by leaving (`return match op() { .. }`, `..; return Err(e);`) goes round
+//! only through its `continue`s, so what decides a `continue` there decides the exit:
+//! `if attempt < MAX { continue }` bounds it as surely as `if attempt >= MAX { return }` would.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{Expr, Lifetime, Macro, Pat};
 
+use crate::syntax::exits::{stmts_exit, Exit};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Macros whose first argument is a condition that returns from the function when false.
@@ -44,10 +49,12 @@ impl<'a> ExitGuards<'a> {
         body: &'a syn::Block,
         label: Option<&'a Lifetime>,
     ) -> ExitGuards<'a> {
+        let last = &body.stmts[body.stmts.len().saturating_sub(1)..];
         let mut collector = Collector {
             label,
             inner_labels: Vec::new(),
             depth: 0,
+            round_by_continue: stmts_exit(last, label, Exit::Any),
             guards: ExitGuards::default(),
         };
         if let Some(cond) = cond {
@@ -64,6 +71,9 @@ struct Collector<'a> {
     inner_labels: Vec<&'a Lifetime>,
     /// How many loops deep inside the loop the walk is.
     depth: usize,
+    /// The body ends by leaving, so a `continue` of the loop is its only way round and deciding
+    /// one decides an exit.
+    round_by_continue: bool,
     guards: ExitGuards<'a>,
 }
 
@@ -73,6 +83,7 @@ impl<'a> Collector<'a> {
             label: self.label,
             inner_labels: self.inner_labels.clone(),
             depth: self.depth,
+            own_continue_exits: self.round_by_continue,
             found: false,
         };
         match node {
@@ -230,18 +241,21 @@ struct ExitFinder<'a> {
     label: Option<&'a Lifetime>,
     inner_labels: Vec<&'a Lifetime>,
     depth: usize,
+    /// A `continue` of the loop itself counts as a decision point (see the module docs).
+    own_continue_exits: bool,
     found: bool,
 }
 
 impl ExitFinder<'_> {
     /// Whether a `break`/`continue` with this label (or none) leaves the loop.
     fn leaves(&self, label: Option<&Lifetime>, is_break: bool) -> bool {
+        let counts = is_break || self.own_continue_exits;
         match label {
-            None => is_break && self.depth == 0,
+            None => counts && self.depth == 0,
             Some(target) => {
                 let inner = self.inner_labels.iter().any(|l| l.ident == target.ident);
                 let own = self.label.is_some_and(|l| l.ident == target.ident);
-                !inner && (is_break || !own)
+                !inner && (counts || !own)
             }
         }
     }
