@@ -88,6 +88,9 @@ pub struct Classifier<'a> {
     pub self_type: Option<String>,
     /// The bindings that hold the inspected error: `self` and/or parameter names.
     pub error_inputs: Vec<String>,
+    /// For an inline decision bound in a tuple (`let (kind, retryable) = match err { .. }`), the
+    /// position of the answer in each tuple the classifier's code gives.
+    pub slot: Option<usize>,
 }
 
 impl<'a> Classifier<'a> {
@@ -130,6 +133,15 @@ impl<'a> Classifier<'a> {
             Expr::Group(inner) => return self.answer(&inner.expr),
             Expr::Return(ret) => return self.answer(ret.expr.as_deref()?),
             Expr::Block(block) => return self.block_answer(&block.block),
+            Expr::Tuple(tuple) if self.slot.is_some() => {
+                let element = tuple.elems.iter().nth(self.slot?)?;
+                let whole = Classifier {
+                    slot: None,
+                    ..self.clone()
+                };
+                return whole.answer(element);
+            }
+            _ if self.slot.is_some() => return None,
             _ => match self.kind {
                 ClassifierKind::Predicate | ClassifierKind::Verdict => constant_answer(expr)?,
                 ClassifierKind::VerdictLike => verdict_like_answer(expr)?,
@@ -421,6 +433,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             label: None,
             self_type: scope.and_then(|s| s.self_type.clone()),
             error_inputs,
+            slot: None,
         });
     }
 
@@ -456,6 +469,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             label: Some(label),
             self_type: None,
             error_inputs,
+            slot: None,
         });
     }
 
@@ -483,6 +497,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             label: Some("the error mapping to `backoff::Error::transient`".to_owned()),
             self_type: None,
             error_inputs,
+            slot: None,
         });
     }
 
@@ -492,10 +507,30 @@ impl<'a> ClassifierFinder<'a, '_> {
             let Stmt::Local(local) = stmt else {
                 continue;
             };
-            let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) else {
+            let Some(init) = &local.init else {
                 continue;
             };
-            let name = ident.ident.to_string();
+            // `let can_retry = ..`, or one retry-worded binding of a tuple:
+            // `let (kind, retryable) = match err { .. }`.
+            let (name, slot) = match &local.pat {
+                Pat::Ident(ident) => (ident.ident.to_string(), None),
+                Pat::Tuple(tuple) => {
+                    let Some((slot, ident)) =
+                        tuple.elems.iter().enumerate().find_map(|(i, p)| match p {
+                            Pat::Ident(ident)
+                                if name_polarity(&ident.ident.to_string()).is_some() =>
+                            {
+                                Some((i, ident))
+                            }
+                            _ => None,
+                        })
+                    else {
+                        continue;
+                    };
+                    (ident.ident.to_string(), Some(slot))
+                }
+                _ => continue,
+            };
             let Some(polarity) = name_polarity(&name) else {
                 continue;
             };
@@ -516,6 +551,7 @@ impl<'a> ClassifierFinder<'a, '_> {
                 label: Some(format!("`{name}`")),
                 self_type: self.scope.last().and_then(|s| s.self_type.clone()),
                 error_inputs: root_names(scrutinee),
+                slot,
             });
         }
     }

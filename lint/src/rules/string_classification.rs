@@ -388,6 +388,19 @@ const NOT_OPERATIONS: &[&str] = &[
     "clone", "to_string", "to_owned", "as_ref", "as_str", "as_deref", "into", "unwrap", "expect",
     "unwrap_or_default", "len", "is_empty", "lock", "read", "write", "borrow", "borrow_mut", "get",
     "iter", "display", "new", "from", "now", "default", "message", "description",
+    // Pure methods of text, options and iterators: calling one again repeats no operation.
+    "unwrap_or", "unwrap_or_else", "unwrap_or_default", "ok", "err", "map", "map_err", "cloned",
+    "copied", "flatten", "strip_prefix", "strip_suffix", "split", "splitn", "rsplit", "find",
+    "rfind", "parse", "trim", "trim_start", "trim_end", "to_lowercase", "to_ascii_lowercase",
+    "to_uppercase", "to_ascii_uppercase", "chars", "bytes", "lines", "as_bytes", "to_vec",
+    "from_utf8", "from_utf8_lossy", "collect", "first", "last", "keys", "values",
+];
+
+/// Standard value types whose associated functions convert or build a value
+/// (`String::from_utf8_lossy(..)`, `Duration::from_secs(..)`): calling one again repeats nothing.
+const VALUE_TYPES: &[&str] = &[
+    "String", "str", "Vec", "Cow", "Path", "PathBuf", "Duration", "Instant", "Bytes", "Box", "Arc",
+    "Rc", "Some", "Ok", "Err", "u8", "u16", "u32", "u64", "usize", "i32", "i64",
 ];
 
 /// The calls whose result a body goes on to examine: those in a `let` initialiser, a `match`
@@ -412,6 +425,8 @@ impl Operations {
                 let constructor = matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|seg| {
                     let name = seg.ident.to_string();
                     name.starts_with(|c: char| c.is_uppercase()) || NOT_OPERATIONS.contains(&name.as_str())
+                }) || p.path.segments.first().is_some_and(|seg| {
+                    VALUE_TYPES.iter().any(|ty| seg.ident == ty)
                 }));
                 if !constructor {
                     self.record(expr);

@@ -29,7 +29,8 @@ does not single out is retried). Also a classifier that answers retry without an
 type it is asked about tells failures apart: one of the tree's enums with several variants, a type
 with its own classifier, or a type named for failures that cannot succeed (`ConfigError`).
 Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
-`let can_retry = match err { .. };` decisions. A fallback with a comment on the line above it or
+`let can_retry = match err { .. };` decisions, the flag also as one element of a tuple
+(`let (kind, retryable) = match err { .. };`). A fallback with a comment on the line above it or
 inside it is a documented decision and is not reported; so is a catch-all over another crate's
 enum whose arm logs that it retries, and a `matches!` that lists only variants named as final
 (`matches!(self, Self::Fatal(_))`).

@@ -72,7 +72,8 @@ caller sees a final \"attempts exhausted\" error.
 
 ### Known problems
 A loop counts as a retry loop only when it mentions a retry, an attempt, a backoff, a sleep or a
-tick (or is a `while let Err(..)` loop), so a tight loop that spins on an error without any of
+tick, is a `while let Err(..)` loop, or sends an error round because a verdict on it says so
+(`Err(e) if e.is_temporary() => continue`); a tight loop that spins on an error without any of
 these is not reported.
 
 ### Example

@@ -10,7 +10,39 @@ use super::find::LoopShape;
 /// the rule's prefilter needles, matched case-sensitively in both places so the prefilter cannot
 /// change what the rule finds. `while let Err` is only ever found in text: a loop of that shape
 /// needs no other word, and the rule checks the file's text for it.
-pub(crate) const NEEDLES: &[&str] = RETRY_WORDS;
+pub(crate) const NEEDLES: &[&str] = &[
+    "retry",
+    "Retry",
+    "RETRY",
+    "retries",
+    "Retries",
+    "RETRIES",
+    "retried",
+    "Retried",
+    "retriable",
+    "Retriable",
+    "attempt",
+    "Attempt",
+    "ATTEMPT",
+    "backoff",
+    "Backoff",
+    "BACKOFF",
+    "back_off",
+    "sleep",
+    "Sleep",
+    "SLEEP",
+    "while let Err",
+    ".tick()",
+    // What a verdict call that sends an error round is named with (`is_temporary()`), beside
+    // `retry` and `retriable` above.
+    "temporary",
+    "transient",
+    "recoverable",
+];
+
+/// Words of a method that answers "may this error be retried?" in the guard of an error path
+/// that goes round (`Err(e) if e.is_temporary() => continue`): see [`NEEDLES`].
+const VERDICT_WORDS: &[&str] = &["retr", "temporary", "transient", "recoverable"];
 
 /// See [`NEEDLES`].
 pub(super) const RETRY_WORDS: &[&str] = &[
@@ -57,8 +89,71 @@ impl LoopShape<'_> {
             words.visit_expr(cond);
         }
         words.visit_block(self.body);
-        words.found
+        words.found || goes_round_on_a_verdict(self.body)
     }
+}
+
+/// Whether an error path goes round because a verdict on the error says so: a match arm
+/// `Err(e) if e.is_temporary() => continue`, or `if e.is_retryable() { continue }`. Such a loop
+/// retries by its own words even with no pause and no log line.
+fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if let Some((_, guard)) = &arm.guard {
+                if asks_a_verdict(guard) && continues(&arm.body) {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_arm(self, arm);
+        }
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            let then_continues = node.then_branch.stmts.last().is_some_and(|stmt| {
+                matches!(stmt, syn::Stmt::Expr(syn::Expr::Continue(c), _) if c.label.is_none())
+            });
+            if then_continues && asks_a_verdict(&node.cond) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_if(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        // A nested loop's `continue` goes round that loop.
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    }
+    fn continues(expr: &syn::Expr) -> bool {
+        match expr {
+            syn::Expr::Continue(c) => c.label.is_none(),
+            syn::Expr::Block(block) => block.block.stmts.last().is_some_and(|stmt| {
+                matches!(stmt, syn::Stmt::Expr(e, _) if continues(e))
+            }),
+            _ => false,
+        }
+    }
+    fn asks_a_verdict(expr: &syn::Expr) -> bool {
+        struct Ask(bool);
+        impl<'ast> Visit<'ast> for Ask {
+            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+                let name = call.method.to_string();
+                if call.args.is_empty()
+                    && VERDICT_WORDS.iter().any(|word| name.contains(word))
+                    && crate::retry_words::name_polarity(&name)
+                        == Some(crate::retry_words::Polarity::Retry)
+                {
+                    self.0 = true;
+                }
+                syn::visit::visit_expr_method_call(self, call);
+            }
+        }
+        let mut ask = Ask(false);
+        ask.visit_expr(expr);
+        ask.0
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(body);
+    finder.0
 }
 
 
