@@ -12,7 +12,7 @@ use crate::discover::{discover, DiscoveryOptions, SourceFile};
 use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
-use crate::prefilter::{NeedleSet, Prefilter};
+use crate::prefilter::{LoopNeedles, NeedleSet, Prefilter};
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
 use crate::syntax::lexer::blank_plain_comments;
@@ -103,6 +103,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         .extend(options.config.classifier_names.iter().cloned());
     let plain_prefilter = rule_prefilter(&enabled, &tree.classifier_names, false);
     let triage_prefilter = rule_prefilter(&enabled, &tree.classifier_names, true);
+    let plain_loop_needles = loop_prefilter(&enabled, false);
+    let triage_loop_needles = loop_prefilter(&enabled, true);
 
     let (files, walk_errors) = discover_roots(options);
     report.errors.extend(walk_errors);
@@ -135,17 +137,20 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
             .map(|(file, crate_uses_triage)| {
                 let source = read_source(&file.path, &file.display)?;
                 let bytes = source.as_bytes();
-                let rule_prefilter = if crate_uses_triage {
-                    &triage_prefilter
+                let (rule_prefilter, loop_needles) = if crate_uses_triage {
+                    (&triage_prefilter, &triage_loop_needles)
                 } else {
-                    &plain_prefilter
+                    (&plain_prefilter, &plain_loop_needles)
                 };
                 // A needle that only a plain comment holds is no reason to parse the file, except
-                // the comment needle (see `COMMENT_NEEDLE`).
-                let needs_rules = !options.prefilter
-                    || (rule_prefilter.may_match(bytes)
-                        && (mentions_comment_needle(bytes)
-                            || rule_prefilter.may_match(&blank_plain_comments(bytes))));
+                // the comment needle (see `COMMENT_NEEDLE`); a loop needle counts inside a loop.
+                let needs_rules = !options.prefilter || {
+                    let code = std::cell::OnceCell::new();
+                    let code = || code.get_or_init(|| blank_plain_comments(bytes));
+                    (rule_prefilter.may_match(bytes)
+                        && (mentions_comment_needle(bytes) || rule_prefilter.may_match(code())))
+                        || (loop_needles.may_occur(bytes) && loop_needles.any_in_loops(code()))
+                };
                 let found = scan_facts(&source, &tree.classifier_names);
                 if let Ok(mut all) = facts.lock() {
                     all.push(found);
@@ -324,6 +329,10 @@ struct RuleGates {
     needles: NeedleSet,
     /// For each enabled rule, in order, the indices of its own needles.
     rules: Vec<Vec<usize>>,
+    /// The needles that count only inside a loop (`RuleInfo::loop_needles`).
+    loop_needles: LoopNeedles,
+    /// For each enabled rule, in order, the indices of its own loop needles.
+    loop_rules: Vec<Vec<usize>>,
     /// The indices of the words classifier recognition depends on; each opens every gate.
     classifier_words: Vec<usize>,
     /// The index of [`COMMENT_NEEDLE`] among the needles, if a rule lists it.
@@ -374,12 +383,32 @@ impl RuleGates {
             .iter()
             .map(|(rule, _)| rule.needles().iter().map(|n| index_of(n)).collect())
             .collect();
+        let mut loop_needles: Vec<&str> = Vec::new();
+        let loop_rules = enabled
+            .iter()
+            .map(|(rule, _)| {
+                rule.loop_needles()
+                    .iter()
+                    .map(
+                        |needle| match loop_needles.iter().position(|n| n == needle) {
+                            Some(index) => index,
+                            None => {
+                                loop_needles.push(needle);
+                                loop_needles.len() - 1
+                            }
+                        },
+                    )
+                    .collect()
+            })
+            .collect();
         let comment_needle = needles
             .iter()
             .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
         RuleGates {
             needles: NeedleSet::new(&needles),
             rules,
+            loop_needles: LoopNeedles::new(&loop_needles),
+            loop_rules,
             classifier_words,
             comment_needle,
         }
@@ -395,14 +424,21 @@ impl RuleGates {
             }
         }
         let classifiers = self.classifier_words.iter().any(|index| found[*index]);
-        OpenGates {
-            rules: self
-                .rules
-                .iter()
-                .map(|needles| classifiers || needles.iter().any(|index| found[*index]))
-                .collect(),
-            classifiers,
+        let mut rules: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|needles| classifiers || needles.iter().any(|index| found[*index]))
+            .collect();
+        // The loops are looked for only when a closed gate has loop needles to open it.
+        let mut in_loops: Option<Vec<bool>> = None;
+        for (open, needles) in rules.iter_mut().zip(&self.loop_rules) {
+            if *open || needles.is_empty() {
+                continue;
+            }
+            let in_loops = in_loops.get_or_insert_with(|| self.loop_needles.found_in_loops(code));
+            *open = needles.iter().any(|index| in_loops[*index]);
         }
+        OpenGates { rules, classifiers }
     }
 }
 
@@ -438,6 +474,19 @@ fn configured(
         finding.level = level;
         Some(finding)
     })
+}
+
+/// The loop needles of the enabled rules (see `RuleInfo::loop_needles`); outside a crate that
+/// depends on triage, those of rules that only apply inside one are left out.
+fn loop_prefilter(enabled: &[(&dyn Rule, Level)], crate_uses_triage: bool) -> LoopNeedles {
+    let mut needles: Vec<&str> = enabled
+        .iter()
+        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
+        .flat_map(|(rule, _)| rule.loop_needles().iter().copied())
+        .collect();
+    needles.sort_unstable();
+    needles.dedup();
+    LoopNeedles::new(&needles)
 }
 
 /// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,

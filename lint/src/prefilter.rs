@@ -5,7 +5,9 @@
 //! lint fast on large trees; `--no-prefilter` parses everything and must give the same findings.
 //! The engine matches the needles against the file's text without its plain comments (doc comments
 //! kept): no rule finds anything from a word that only a plain comment holds, except `retr`, which
-//! counts in comments too (`string_classification` reads comments that speak of retrying).
+//! counts in comments too (`string_classification` reads comments that speak of retrying). A rule
+//! that only looks at loops may list needles that count only inside one ([`LoopNeedles`]): `sleep`
+//! in a file's setup code is no reason to parse it for retry loops.
 
 use aho_corasick::AhoCorasick;
 
@@ -97,9 +99,94 @@ impl NeedleSet {
     }
 }
 
+/// Needles that count only inside a loop (`RuleInfo::loop_needles`), matched ASCII
+/// case-insensitively like [`Prefilter`]'s: a hit counts when a range of
+/// [`crate::syntax::loops::loop_ranges`] holds its first byte.
+#[derive(Debug, Clone)]
+pub struct LoopNeedles {
+    /// `None` when there are no needles, or they could not be compiled (`match_all`).
+    automaton: Option<AhoCorasick>,
+    count: usize,
+    /// Set when needles were given but could not be compiled: every needle then counts.
+    match_all: bool,
+}
+
+impl LoopNeedles {
+    /// A set of `needles`, identified by their index.
+    pub fn new<S: AsRef<[u8]>>(needles: &[S]) -> LoopNeedles {
+        if needles.is_empty() {
+            return LoopNeedles {
+                automaton: None,
+                count: 0,
+                match_all: false,
+            };
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(needles)
+            .ok();
+        LoopNeedles {
+            match_all: automaton.is_none(),
+            automaton,
+            count: needles.len(),
+        }
+    }
+
+    /// For each needle, by index, whether `code` (the text without its plain comments) holds it
+    /// inside a loop. The loops are only looked for when a needle is there at all.
+    pub fn found_in_loops(&self, code: &[u8]) -> Vec<bool> {
+        let Some(automaton) = &self.automaton else {
+            return vec![self.match_all; self.count];
+        };
+        let hits: Vec<(usize, usize)> = automaton
+            .find_overlapping_iter(code)
+            .map(|hit| (hit.pattern().as_usize(), hit.start()))
+            .collect();
+        let mut found = vec![false; self.count];
+        if hits.is_empty() {
+            return found;
+        }
+        let loops = crate::syntax::loops::loop_ranges(code);
+        for (needle, at) in hits {
+            if !found[needle] && loops.iter().any(|range| range.contains(&at)) {
+                found[needle] = true;
+            }
+        }
+        found
+    }
+
+    /// Whether `bytes` holds one of the needles anywhere: a quick test before the loops are read.
+    pub fn may_occur(&self, bytes: &[u8]) -> bool {
+        match &self.automaton {
+            Some(automaton) => automaton.is_match(bytes),
+            None => self.match_all,
+        }
+    }
+
+    /// Whether `code` holds one of the needles inside a loop.
+    pub fn any_in_loops(&self, code: &[u8]) -> bool {
+        match &self.automaton {
+            Some(automaton) if !automaton.is_match(code) => false,
+            _ => self.found_in_loops(code).contains(&true),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loop_needle_counts_only_inside_a_loop() {
+        let set = LoopNeedles::new(&["sleep", ".tick()"]);
+        assert_eq!(
+            set.found_in_loops(b"fn f() { sleep(d); loop { t.tick().await; } }"),
+            [false, true]
+        );
+        assert!(!set.any_in_loops(b"fn f() { sleep(d); for x in xs { go(x); } }"));
+        assert!(set.any_in_loops(b"fn f() { while busy() { SLEEP(d); } }"));
+        assert!(!LoopNeedles::new::<&str>(&[]).any_in_loops(b"loop { sleep(d); }"));
+    }
 
     #[test]
     fn a_needle_inside_another_is_found_too() {

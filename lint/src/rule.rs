@@ -27,6 +27,10 @@ pub struct RuleInfo {
     /// Needles match ASCII case-insensitively. The engine always adds the classifier names and
     /// `Classify`, so a rule that only looks inside classifiers can list none.
     pub needles: &'static [&'static str],
+    /// Needles that count only inside a loop: between a `loop`, `while` or `for` keyword and the
+    /// end of its body (its condition included), outside comments. For a rule that only looks at
+    /// loops, a word such as `sleep` written elsewhere is no reason to parse the file.
+    pub loop_needles: &'static [&'static str],
     /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
     /// only make the prefilter keep files of such crates.
     pub only_in_triage_crates: bool,
@@ -198,6 +202,11 @@ pub trait Rule: Sync {
     /// See [`RuleInfo::needles`].
     fn needles(&self) -> &'static [&'static str] {
         self.info().needles
+    }
+
+    /// See [`RuleInfo::loop_needles`].
+    fn loop_needles(&self) -> &'static [&'static str] {
+        self.info().loop_needles
     }
 
     /// See [`RuleInfo::only_in_triage_crates`].

@@ -61,6 +61,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     docs: DOCS,
     // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
     needles: &[],
+    loop_needles: &[],
     only_in_triage_crates: false,
 };
 

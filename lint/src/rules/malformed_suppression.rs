@@ -9,6 +9,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     default_level: Level::Warn,
     docs: DOCS,
     needles: &[],
+    loop_needles: &[],
     only_in_triage_crates: false,
 };
 

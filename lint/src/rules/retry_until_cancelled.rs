@@ -2,7 +2,7 @@
 
 use crate::finding::{Finding, Level};
 use crate::rule::{FileContext, Rule, RuleInfo};
-use crate::rules::unbounded_retry::{retry_hazards, Ending, Site, NEEDLES};
+use crate::rules::unbounded_retry::{retry_hazards, Ending, Site, LOOP_NEEDLES, NEEDLES};
 
 const DOCS: &str = "\
 ### What it does
@@ -59,6 +59,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     default_level: Level::Warn,
     docs: DOCS,
     needles: NEEDLES,
+    loop_needles: LOOP_NEEDLES,
     only_in_triage_crates: false,
 };
 

@@ -42,6 +42,7 @@ static INFO: RuleInfo = RuleInfo {
     default_level: Level::Warn,
     docs: DOCS,
     needles: &["backon", "backoff::"],
+    loop_needles: &[],
     only_in_triage_crates: false,
 };
 

@@ -1,5 +1,6 @@
 //! `string_classification`: deciding retry from an error's message text.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use quote::ToTokens;
@@ -93,6 +94,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     // Outside classifiers, a retry context needs one of these words (the prefilter is case
     // insensitive); classifiers come from the names the engine adds.
     needles: &["retr", "attempt", "backoff"],
+    loop_needles: &[],
     only_in_triage_crates: false,
 };
 
@@ -206,15 +208,16 @@ impl FunctionCollector<'_, '_> {
         }
         bindings.visit_block(body);
         let retry_fn = words_in(name, RETRY_LOOP_WORDS);
-        let mut operations = Operations::default();
-        operations.visit_block(body);
+        let operations = OnceCell::new();
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
             in_classifier,
-            retry_context: retry_fn || mentions_retry(body, RETRY_LOOP_WORDS),
+            retry_fn,
+            retry_context: OnceCell::new(),
             loop_depth: 0,
             inner_classifiers: self.classifiers,
-            operations: &operations.calls,
+            operations: &operations,
+            body,
             outcomes_count: self.speaks_of_retry,
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
@@ -639,13 +642,18 @@ fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
 struct InspectionFinder<'b> {
     bindings: &'b HashSet<String>,
     in_classifier: Option<String>,
-    retry_context: bool,
+    /// The function's name speaks of retrying.
+    retry_fn: bool,
+    /// The function speaks of retrying (see [`InspectionFinder::retry_context`]).
+    retry_context: OnceCell<bool>,
     /// How many loops enclose the expression being visited.
     loop_depth: usize,
     /// The file's classifiers: closures and inline decisions in this body are among them.
     inner_classifiers: &'b [Classifier<'b>],
-    /// The body's operations (see [`Operations`]).
-    operations: &'b HashMap<String, (usize, usize)>,
+    /// The body's operations (see [`Operations`]), found when a branch is first asked about.
+    operations: &'b OnceCell<HashMap<String, (usize, usize)>>,
+    /// The body being searched.
+    body: &'b syn::Block,
     /// Whether a branch repeating an operation or building a transient-named value retries.
     outcomes_count: bool,
     /// The lines of comments that speak of retrying: a branch holding one says what it decides.
@@ -654,6 +662,40 @@ struct InspectionFinder<'b> {
 }
 
 impl InspectionFinder<'_> {
+    /// Whether the function is about retrying: its name or an identifier of its body says so.
+    /// Asked only once a text check is found, so most bodies are never searched for it.
+    fn retry_context(&self) -> bool {
+        *self
+            .retry_context
+            .get_or_init(|| self.retry_fn || mentions_retry(self.body, RETRY_LOOP_WORDS))
+    }
+
+    /// Whether `expr` holds a text inspection [`Self::record_inspections_in`] would record.
+    fn inspects_text_in(&self, expr: &Expr) -> bool {
+        struct Any<'b> {
+            bindings: &'b HashSet<String>,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Any<'_> {
+            fn visit_expr(&mut self, expr: &'ast Expr) {
+                if self.found {
+                    return;
+                }
+                if inspects_text(expr, self.bindings) {
+                    self.found = true;
+                    return;
+                }
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+        let mut any = Any {
+            bindings: self.bindings,
+            found: false,
+        };
+        any.visit_expr(expr);
+        any.found
+    }
+
     fn record_inspections_in(&mut self, expr: &Expr) {
         let mut all = AllInspections {
             bindings: self.bindings,
@@ -678,7 +720,7 @@ impl InspectionFinder<'_> {
             || finals.0
             || (self.outcomes_count && (transient.0 || repeats.found))
             || self.commented_as_retry(branch.span())
-            || (self.retry_context && continues.0)
+            || (self.retry_context() && continues.0)
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -704,14 +746,19 @@ impl InspectionFinder<'_> {
             || finals.0
             || (self.outcomes_count && (transient.0 || repeats.found))
             || self.commented_as_retry(branch.brace_token.span.join())
-            || (self.retry_context && continues.0)
+            || (self.retry_context() && continues.0)
     }
 
     /// A search for a repeated operation in a branch starting at `span`.
     fn repeats(&self, span: proc_macro2::Span) -> Repeats<'_> {
         let start = span.start();
+        let operations = self.operations.get_or_init(|| {
+            let mut operations = Operations::default();
+            operations.visit_block(self.body);
+            operations.calls
+        });
         Repeats {
-            operations: self.operations,
+            operations,
             start: (start.line, start.column),
             found: false,
         }
@@ -720,7 +767,7 @@ impl InspectionFinder<'_> {
     /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
     /// just as much as one that retries.
     fn block_stops_retrying(&self, branch: &syn::Block) -> bool {
-        if !self.retry_context || self.loop_depth == 0 {
+        if self.loop_depth == 0 || !self.retry_context() {
             return false;
         }
         let mut exits = Exit(false);
@@ -729,7 +776,7 @@ impl InspectionFinder<'_> {
     }
 
     fn expr_stops_retrying(&self, branch: &Expr) -> bool {
-        if !self.retry_context || self.loop_depth == 0 {
+        if self.loop_depth == 0 || !self.retry_context() {
             return false;
         }
         let mut exits = Exit(false);
@@ -765,20 +812,26 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             return;
         }
         match expr {
+            // Whether the condition inspects text is asked first: it is cheaper than asking
+            // where the branches lead, and most conditions do not.
             Expr::If(if_expr)
-                if self.block_leads_to_retry(&if_expr.then_branch)
+                if self.inspects_text_in(&if_expr.cond)
+                    && (self.block_leads_to_retry(&if_expr.then_branch)
                     || self.block_stops_retrying(&if_expr.then_branch)
                     || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
                         matches!(&**other, Expr::Block(block)
                             if self.block_leads_to_retry(&block.block))
-                    }) =>
+                    })) =>
             {
                 self.record_inspections_in(&if_expr.cond);
             }
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
                     if let Some((_, guard)) = &arm.guard {
-                        if self.leads_to_retry(&arm.body) || self.expr_stops_retrying(&arm.body) {
+                        if self.inspects_text_in(guard)
+                            && (self.leads_to_retry(&arm.body)
+                                || self.expr_stops_retrying(&arm.body))
+                        {
                             self.record_inspections_in(guard);
                         }
                     }
@@ -858,6 +911,9 @@ struct RetryMention<'w> {
 
 impl<'ast> Visit<'ast> for RetryMention<'_> {
     fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        if self.found {
+            return;
+        }
         let text = ident.to_string();
         // `Verdict::Retryable` says retry; `no_retry`/`Terminal` do not.
         if words_in(&text, self.words) && !text.to_ascii_lowercase().starts_with("no") {

@@ -53,6 +53,7 @@ static INFO: RuleInfo = RuleInfo {
         // Attempt-limit constants; `retr` (`MAX_RETRIES`) opens every gate already.
         "attempt",
     ],
+    loop_needles: &[],
     only_in_triage_crates: false,
 };
 

@@ -63,6 +63,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     default_level: Level::Warn,
     docs: DOCS,
     needles: NEEDLES,
+    loop_needles: &[],
     only_in_triage_crates: true,
 };
 

@@ -5,6 +5,7 @@
 pub(crate) mod exits;
 pub(crate) mod imports;
 pub(crate) mod lexer;
+pub(crate) mod loops;
 pub(crate) mod macro_bodies;
 pub(crate) mod names;
 pub(crate) mod patterns;

@@ -32,7 +32,7 @@ mod tests;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
 
-pub(crate) use words::NEEDLES;
+pub(crate) use words::{LOOP_NEEDLES, NEEDLES};
 
 const DOCS: &str = "\
 ### What it does
@@ -112,6 +112,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     default_level: Level::Warn,
     docs: DOCS,
     needles: NEEDLES,
+    loop_needles: LOOP_NEEDLES,
     only_in_triage_crates: false,
 };
 

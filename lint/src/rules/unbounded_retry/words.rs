@@ -7,7 +7,7 @@ use syn::Macro;
 use super::find::LoopShape;
 
 /// Words of which a retry loop must mention one (in a name, a call or a log message). They are also
-/// the rule's prefilter needles, matched case-sensitively in both places so the prefilter cannot
+/// the rule's prefilter needles ([`NEEDLES`] and [`LOOP_NEEDLES`]), so the prefilter cannot
 /// change what the rule finds. `while let Err` is only ever found in text: a loop of that shape
 /// needs no other word, and the rule checks the file's text for it.
 pub(crate) const NEEDLES: &[&str] = &[
@@ -28,17 +28,18 @@ pub(crate) const NEEDLES: &[&str] = &[
     "Backoff",
     "BACKOFF",
     "back_off",
-    "sleep",
-    "Sleep",
-    "SLEEP",
     "while let Err",
-    ".tick()",
     // What a verdict call that sends an error round is named with (`is_temporary()`), beside
     // `retry` and `retriable` above.
     "temporary",
     "transient",
     "recoverable",
 ];
+
+/// The pacing words of [`RETRY_WORDS`]: a loop must hold one (in its condition or body) for it to
+/// count, so they open the rule's gate only when written inside a loop (see
+/// `RuleInfo::loop_needles`). Every other retry word is in [`NEEDLES`].
+pub(crate) const LOOP_NEEDLES: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"];
 
 /// Words of a method that answers "may this error be retried?" in the guard of an error path
 /// that goes round (`Err(e) if e.is_temporary() => continue`): see [`NEEDLES`].
@@ -206,3 +207,18 @@ impl<'ast> Visit<'ast> for WordFinder {
     }
 }
 
+
+#[cfg(test)]
+mod needle_tests {
+    use super::*;
+
+    #[test]
+    fn every_retry_word_is_a_needle() {
+        for word in RETRY_WORDS {
+            assert!(
+                NEEDLES.contains(word) || LOOP_NEEDLES.contains(word),
+                "`{word}` marks a retry loop but opens no gate"
+            );
+        }
+    }
+}

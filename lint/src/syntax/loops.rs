@@ -1,0 +1,192 @@
+//! Where the loops of a source text are, read from its text alone: the byte ranges from each
+//! `loop`, `while` or `for` keyword to the end of the body that follows it. The prefilter uses them
+//! to let a word count only inside a loop (`RuleInfo::loop_needles`).
+//!
+//! The scan errs on the side of a larger range, never a smaller one: a `for` of an
+//! `impl Trait for Type { .. }` or of `for<'a>` opens a range as a loop does, and a range whose end
+//! the scan cannot find runs to the end of the text.
+
+use std::ops::Range;
+
+use super::lexer::Lexer;
+
+/// The ranges of `code` (comments and literals are skipped) that lie inside a loop: from its
+/// keyword, through its condition, to the closing brace of its body. Nested loops give nested
+/// ranges.
+pub(crate) fn loop_ranges(code: &[u8]) -> Vec<Range<usize>> {
+    let mut scan = Scan::default();
+    let mut at = 0;
+    for lexeme in Lexer::new(code) {
+        scan.code(code, at, lexeme.start);
+        at = lexeme.end;
+    }
+    scan.code(code, at, code.len());
+    let end = code.len();
+    scan.ranges
+        .extend(scan.open.drain(..).map(|open| open.start..end));
+    scan.ranges
+}
+
+/// A loop keyword whose body has not closed yet.
+struct Open {
+    start: usize,
+    /// The brace depth at the keyword: the body's closing brace brings the depth back to it.
+    braces: usize,
+    /// The bracket depth at the keyword: a brace closing inside brackets (a closure in the
+    /// condition) is not the body's.
+    brackets: usize,
+}
+
+#[derive(Default)]
+struct Scan {
+    braces: usize,
+    brackets: usize,
+    open: Vec<Open>,
+    ranges: Vec<Range<usize>>,
+    /// The first word since the last `;`, `{` or `}`, outside brackets (so outside attributes):
+    /// the item or statement being read.
+    first_word: Option<(usize, usize)>,
+    /// The bracket depth at that `;`, `{` or `}`.
+    first_level: usize,
+}
+
+impl Scan {
+    fn start_statement(&mut self) {
+        self.first_word = None;
+        self.first_level = self.brackets;
+    }
+
+    /// Scans the code between two comments or literals.
+    fn code(&mut self, bytes: &[u8], from: usize, to: usize) {
+        let mut at = from;
+        while at < to {
+            let byte = bytes[at];
+            if byte.is_ascii_alphabetic() || byte == b'_' {
+                let start = at;
+                while at < to && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+                let word = &bytes[start..at];
+                let first = self.first_word.is_none() && self.brackets == self.first_level;
+                if first {
+                    self.first_word = Some((start, at));
+                }
+                // `impl Trait for Type {` is no loop, nor is a `for<'a>` bound of its header.
+                let in_impl_header = !first
+                    && self
+                        .first_word
+                        .is_some_and(|(from, to)| matches!(&bytes[from..to], b"impl" | b"unsafe"));
+                let keyword = match word {
+                    b"loop" | b"while" => true,
+                    b"for" => !in_impl_header,
+                    _ => false,
+                };
+                if keyword {
+                    self.open.push(Open {
+                        start,
+                        braces: self.braces,
+                        brackets: self.brackets,
+                    });
+                }
+                continue;
+            }
+            match byte {
+                b';' => self.start_statement(),
+                b'{' => {
+                    self.braces += 1;
+                    self.start_statement();
+                }
+                b'}' => {
+                    self.braces = self.braces.saturating_sub(1);
+                    self.start_statement();
+                    while let Some(open) = self.open.last() {
+                        if open.braces < self.braces || open.brackets != self.brackets {
+                            break;
+                        }
+                        let start = open.start;
+                        self.open.pop();
+                        self.ranges.push(start..at + 1);
+                    }
+                }
+                b'(' | b'[' => self.brackets += 1,
+                b')' | b']' => self.brackets = self.brackets.saturating_sub(1),
+                _ => {}
+            }
+            at += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inside(code: &str) -> Vec<&str> {
+        loop_ranges(code.as_bytes())
+            .into_iter()
+            .map(|range| &code[range])
+            .collect()
+    }
+
+    #[test]
+    fn a_loop_runs_from_its_keyword_to_its_body_end() {
+        let code = "fn f() { setup(); loop { op(); sleep(d); } after(); }";
+        assert_eq!(inside(code), ["loop { op(); sleep(d); }"]);
+    }
+
+    #[test]
+    fn a_while_condition_is_inside_and_a_closure_in_it_does_not_end_it() {
+        let code = "while items.iter().any(|x| { x.busy() }) { sleep(d); } done();";
+        assert_eq!(
+            inside(code),
+            ["while items.iter().any(|x| { x.busy() }) { sleep(d); }"]
+        );
+    }
+
+    #[test]
+    fn braces_in_comments_and_strings_do_not_count() {
+        let code = "loop { log(\"}\"); /* } */ // }\n sleep(d); } rest();";
+        assert_eq!(
+            inside(code),
+            ["loop { log(\"}\"); /* } */ // }\n sleep(d); }"]
+        );
+    }
+
+    #[test]
+    fn nested_loops_give_nested_ranges_and_an_unclosed_one_runs_to_the_end() {
+        let code = "for x in xs { while ok() { a(); } } loop { b();";
+        assert_eq!(
+            inside(code),
+            [
+                "while ok() { a(); }",
+                "for x in xs { while ok() { a(); } }",
+                "loop { b();"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_for_of_an_impl_header_is_no_loop() {
+        let code =
+            "impl<T> Drop for Pool<T> where T: for<'a> Send { fn drop(&mut self) { sleep(d); } }\n\
+                    unsafe impl Send for Pool {}\n\
+                    #[async_trait]\nimpl Source for Feed { async fn next(&self) { sleep(d); } }";
+        assert!(inside(code).is_empty());
+        let code = "impl Pool { fn drain(&mut self) { for x in self.xs() { sleep(d); } } }";
+        assert_eq!(inside(code), ["for x in self.xs() { sleep(d); }"]);
+    }
+
+    #[test]
+    fn a_labelled_loop_and_a_char_brace_are_read_right() {
+        let code = "fn f() { 'outer: loop { if c == '}' { break 'outer; } sleep(d); } }";
+        assert_eq!(
+            inside(code),
+            ["loop { if c == '}' { break 'outer; } sleep(d); }"]
+        );
+    }
+
+    #[test]
+    fn words_that_only_contain_a_keyword_are_not_loops() {
+        assert!(inside("fn looping() { forward(); whilst(); }").is_empty());
+    }
+}
