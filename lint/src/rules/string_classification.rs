@@ -27,11 +27,15 @@ regular expression's `is_match`, or a yes/no helper handed the text
 (`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
 (`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition,
 `let can_retry = ..`), inside a function whose `bool` a classifier answers with
-(`SdkError::Service(e) => check_response(e)`), or in a condition whose branch decides either way: it
-retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
+(`SdkError::Service(e) => check_response(e)`) or a retry flag is set from
+(`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose
+branch decides either way: it retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
 (`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
 speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
-calls retryable. Checks inside `macro_rules!` bodies count where they are written.
+calls retryable. Inside a classifier, a `match` on the text with string arms
+(`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
+its name says it holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they
+are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
@@ -68,6 +72,12 @@ const TEXT_METHODS: &[&str] = &[
 ];
 /// Parameters of a classifier that hold text: `fn is_retryable(status: u16, body: &[u8])`.
 const TEXT_NAMES: &[&str] = &["msg", "message", "body", "text", "response_body", "error_message"];
+/// Words of a text parameter's name that make it a modeled code rather than a message.
+const CODE_WORDS: &[&str] = &[
+    "code", "kind", "type", "name", "id", "status", "tag", "variant", "class", "key", "header",
+    "method", "op", "operation", "path", "url", "uri", "host", "region", "service",
+];
+
 /// Methods that match text against a pattern given as their argument (`regex.is_match(&msg)`).
 const PATTERN_METHODS: &[&str] = &["is_match", "find", "captures"];
 /// Methods that keep text text: `err.to_string().to_lowercase().contains(..)` still inspects it.
@@ -119,7 +129,15 @@ impl Rule for StringClassification {
         };
         let mut collector = FunctionCollector {
             classifiers,
-            answer_helpers: answer_helpers(classifiers),
+            answer_helpers: {
+                let mut helpers = answer_helpers(classifiers);
+                for (name, flag) in flag_helpers(cx.ast) {
+                    helpers
+                        .entry(name.clone())
+                        .or_insert_with(|| format!("`{name}`, whose answer sets `{flag}`,"));
+                }
+                helpers
+            },
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,
@@ -188,7 +206,7 @@ impl FunctionCollector<'_, '_> {
         // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
         // where it is called.
         let in_classifier = classifier.map(Classifier::describe).or_else(|| {
-            sig.filter(|sig| returns_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+            sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
                 .and_then(|_| self.answer_helpers.get(name).cloned())
         });
         let mut bindings = TextBindings::default();
@@ -198,8 +216,15 @@ impl FunctionCollector<'_, '_> {
                     let name = ident.ident.to_string();
                     // A text-named parameter is text in a classifier; elsewhere when its type
                     // is text too (`message: &str`).
-                    if TEXT_NAMES.contains(&name.as_str())
-                        && (in_classifier.is_some() || is_text_type(&typed.ty))
+                    // In a classifier, any text parameter is text unless its name says it holds
+                    // a modeled code (`code: &str`, an AWS error code).
+                    let text_param = is_text_type(&typed.ty)
+                        && !crate::retry_words::words(&name)
+                            .iter()
+                            .any(|w| CODE_WORDS.contains(&w.as_str()));
+                    if (TEXT_NAMES.contains(&name.as_str())
+                        && (in_classifier.is_some() || is_text_type(&typed.ty)))
+                        || (in_classifier.is_some() && text_param)
                     {
                         bindings.names.insert(name);
                     }
@@ -324,9 +349,115 @@ fn answer_helpers(classifiers: &[Classifier<'_>]) -> HashMap<String, String> {
     helpers
 }
 
-fn returns_bool(sig: &syn::Signature) -> bool {
-    matches!(&sig.output, syn::ReturnType::Type(_, ty)
-        if matches!(&**ty, syn::Type::Path(p) if p.path.is_ident("bool")))
+/// Functions of the file whose result is stored in a retry flag: `let retryable =
+/// is_retryable_text(&msg);`, `(kind, retryable) = parse_summary(&s).unwrap_or((kind, false));`.
+/// Each maps to the flag's name.
+fn flag_helpers(file: &syn::File) -> HashMap<String, String> {
+    /// The flag a pattern or assignee binds: a retry-worded name, alone or in a tuple.
+    fn flag_in(expr_or_pat: FlagTarget<'_>) -> Option<String> {
+        let names: Vec<String> = match expr_or_pat {
+            FlagTarget::Pat(Pat::Ident(ident)) => vec![ident.ident.to_string()],
+            FlagTarget::Pat(Pat::Tuple(tuple)) => tuple
+                .elems
+                .iter()
+                .filter_map(|p| match p {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            FlagTarget::Pat(_) => Vec::new(),
+            FlagTarget::Expr(Expr::Path(path)) => {
+                path.path.get_ident().map(|i| vec![i.to_string()]).unwrap_or_default()
+            }
+            FlagTarget::Expr(Expr::Tuple(tuple)) => tuple
+                .elems
+                .iter()
+                .filter_map(|e| match e {
+                    Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+                    _ => None,
+                })
+                .collect(),
+            FlagTarget::Expr(_) => Vec::new(),
+        };
+        names
+            .into_iter()
+            .find(|name| crate::retry_words::name_polarity(name).is_some())
+    }
+    /// The function of the file a value comes from, through `?`, `.unwrap_or(..)` and the like.
+    fn source_call(expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) if path.path.segments.len() == 1 => {
+                    Some(path.path.segments[0].ident.to_string())
+                }
+                Expr::Path(path)
+                    if path.path.segments.len() == 2 && path.path.segments[0].ident == "Self" =>
+                {
+                    Some(path.path.segments[1].ident.to_string())
+                }
+                _ => None,
+            },
+            Expr::MethodCall(call) => {
+                let method = call.method.to_string();
+                if matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+                    Some(method)
+                } else if matches!(
+                    method.as_str(),
+                    "unwrap_or" | "unwrap_or_else" | "unwrap_or_default" | "unwrap" | "expect"
+                ) {
+                    source_call(&call.receiver)
+                } else {
+                    None
+                }
+            }
+            Expr::Try(t) => source_call(&t.expr),
+            Expr::Await(a) => source_call(&a.base),
+            Expr::Paren(p) => source_call(&p.expr),
+            _ => None,
+        }
+    }
+    enum FlagTarget<'e> {
+        Pat(&'e Pat),
+        Expr(&'e Expr),
+    }
+    struct Finder(HashMap<String, String>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_local(&mut self, local: &'ast Local) {
+            if let (Some(init), Some(flag)) = (&local.init, flag_in(FlagTarget::Pat(&local.pat))) {
+                if let Some(name) = source_call(&init.expr) {
+                    self.0.entry(name).or_insert(flag);
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            if let Some(flag) = flag_in(FlagTarget::Expr(&assign.left)) {
+                if let Some(name) = source_call(&assign.right) {
+                    self.0.entry(name).or_insert(flag);
+                }
+            }
+            syn::visit::visit_expr_assign(self, assign);
+        }
+    }
+    let mut finder = Finder(HashMap::new());
+    finder.visit_file(file);
+    finder.0
+}
+
+/// Whether a function's result holds a `bool` (`bool`, `Option<bool>`, `Option<(Kind, bool)>`):
+/// the shapes an answer can take.
+fn returns_a_bool(sig: &syn::Signature) -> bool {
+    fn holds_bool(stream: proc_macro2::TokenStream) -> bool {
+        stream.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == "bool",
+            proc_macro2::TokenTree::Group(group) => holds_bool(group.stream()),
+            _ => false,
+        })
+    }
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => holds_bool(ty.to_token_stream()),
+        syn::ReturnType::Default => false,
+    }
 }
 
 /// Whether a type is text: `&str`, `String`, `&[u8]`, `Cow<str>`.
@@ -577,6 +708,16 @@ fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
     }
 }
 
+/// A string literal pattern, alone or among alternatives: `"busy"`, `"busy" | "locked"`.
+fn string_pattern(pat: &Pat) -> bool {
+    match pat {
+        Pat::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+        Pat::Or(or) => or.cases.iter().any(string_pattern),
+        Pat::Paren(p) => string_pattern(&p.pat),
+        _ => false,
+    }
+}
+
 /// A byte-string literal (`b"SlowDown"`): matching against one is matching raw text.
 fn is_byte_string(expr: &Expr) -> bool {
     match expr {
@@ -807,6 +948,18 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             if inspects_text(expr, self.bindings) {
                 self.regions
                     .push((Region::of(expr), self.in_classifier.clone()));
+            }
+            // `match message { "Rate limit exceeded." => .., _ => .. }`: each string arm
+            // compares the text with a sentence.
+            if let Expr::Match(m) = expr {
+                if is_message_text(&m.expr, self.bindings) {
+                    for arm in &m.arms {
+                        if string_pattern(&arm.pat) {
+                            self.regions
+                                .push((Region::of(&arm.pat), self.in_classifier.clone()));
+                        }
+                    }
+                }
             }
             syn::visit::visit_expr(self, expr);
             return;
