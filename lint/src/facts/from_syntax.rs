@@ -71,7 +71,7 @@ fn qualified_key(ty: &syn::Type) -> Option<String> {
             let mut last_two = p.path.segments.iter().rev().take(2);
             let last = last_two.next()?.ident.to_string();
             let before = last_two.next()?.ident.to_string();
-            Some(format!("{before}::{last}"))
+            super::key_names_one_type(&before).then(|| format!("{before}::{last}"))
         }
         _ => None,
     }

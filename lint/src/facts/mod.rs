@@ -78,3 +78,11 @@ impl FileFacts {
         tree.classified_foreign.extend(self.classified_foreign);
     }
 }
+
+/// Whether a type path's last two segments (`io::Error`) can name one shared type. A path ending
+/// in `error::Error` names the error of whichever crate it is written in (`error::Error` inside
+/// one crate, `common_meta::error::Error` in another): two segments cannot tell those apart, so
+/// no such key is recorded.
+pub(crate) fn key_names_one_type(before: &str) -> bool {
+    !matches!(before, "error" | "errors")
+}

@@ -407,7 +407,9 @@ fn qualified_key_in(ty: &str) -> Option<String> {
     }
     let segments: Vec<&str> = rest[..path_len].split("::").map(str::trim).collect();
     match segments.as_slice() {
-        [.., before, last] if !before.is_empty() && !last.is_empty() => {
+        [.., before, last]
+            if !before.is_empty() && !last.is_empty() && super::key_names_one_type(before) =>
+        {
             Some(format!("{before}::{last}"))
         }
         _ => None,

@@ -18,7 +18,8 @@ const DOCS: &str = "\
 ### What it does
 Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
 answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
-wraps an error type with a classifier of its own in the same tree.
+wraps an error type with a classifier of its own in the same tree, whether an arm names the
+variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out.
 
 ### Why is this bad
 The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
@@ -195,10 +196,10 @@ impl LossyDelegation {
                 "`{}` wraps `{}`, which has its own classifier, but {} a constant",
                 lossy.variant,
                 lossy.inner,
-                if lossy.left_out {
-                    "`matches!` leaves it out and so answers"
-                } else {
-                    "this arm answers"
+                match lossy.left_out {
+                    LeftOut::ByMatches => "`matches!` leaves it out and so answers",
+                    LeftOut::ByCatchAll => "the catch-all answers it",
+                    LeftOut::No => "this arm answers",
                 }
             ),
             format!("{ask}, or derive `triage::Classify` and mark the variant `#[delegate]`"),
@@ -211,8 +212,19 @@ struct Lossy {
     region: Region,
     variant: String,
     inner: String,
-    /// Left out of a `matches!` list rather than named in a constant arm.
-    left_out: bool,
+    /// How the variant gets its constant: named in an arm, or left to a catch-all.
+    left_out: LeftOut,
+}
+
+/// How a variant gets a constant answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LeftOut {
+    /// An arm names it.
+    No,
+    /// A `matches!` list leaves it out.
+    ByMatches,
+    /// A catch-all arm covers it.
+    ByCatchAll,
 }
 
 fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
@@ -450,7 +462,7 @@ impl ConstantArms<'_, '_> {
             region: Region::of(pat),
             variant,
             inner,
-            left_out: false,
+            left_out: LeftOut::No,
         });
     }
 }
@@ -508,17 +520,37 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
         if let Some((_, pat, false)) = matches_parts(mac) {
             self.answer = Some(self.classifier.answer_of_true());
             self.check_pattern(&pat);
-            self.check_unlisted(mac, &pat);
+            let mut listed = Vec::new();
+            variant_paths(&pat, &mut listed);
+            let left_out = self.classifier.answer_of_true().opposite();
+            self.check_unlisted(Region::of(mac), &listed, left_out, true);
         }
+    }
+
+    /// A catch-all arm answering a constant (`_ => true`) answers it for every variant the other
+    /// arms leave out, as a `matches!` does.
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        let catch_all = node.arms.iter().find(|arm| {
+            arm.guard.is_none()
+                && matches!(&arm.pat, Pat::Wild(_) | Pat::Ident(syn::PatIdent { subpat: None, .. }))
+        });
+        if let Some(arm) = catch_all {
+            if let Some(answer) = self.classifier.answer(&arm.body) {
+                let mut listed = Vec::new();
+                for other in &node.arms {
+                    variant_paths(&other.pat, &mut listed);
+                }
+                self.check_unlisted(Region::of(&arm.pat), &listed, answer, false);
+            }
+        }
+        syn::visit::visit_expr_match(self, node);
     }
 }
 
 impl ConstantArms<'_, '_> {
     /// `matches!(self, A | B)` answers a constant for every variant it leaves out: report the
     /// left-out variants that wrap a classified error and are not looked at anywhere else.
-    fn check_unlisted(&mut self, mac: &Macro, pat: &Pat) {
-        let mut listed = Vec::new();
-        variant_paths(pat, &mut listed);
+    fn check_unlisted(&mut self, region: Region, listed: &[syn::Path], left_out_answer: Answer, in_matches: bool) {
         let Some((enum_name, _)) = listed.iter().find_map(|path| self.split(path)) else {
             return;
         };
@@ -545,7 +577,6 @@ impl ConstantArms<'_, '_> {
             if named.contains(&name) || mentioned.contains(&name) {
                 continue;
             }
-            let left_out_answer = self.classifier.answer_of_true().opposite();
             if answer_in_variant_name(&name) == Some(left_out_answer) {
                 continue;
             }
@@ -557,10 +588,10 @@ impl ConstantArms<'_, '_> {
                 continue;
             };
             self.found.push(Lossy {
-                region: Region::of(mac),
+                region,
                 variant: format!("{own}::{name}"),
                 inner,
-                left_out: true,
+                left_out: if in_matches { LeftOut::ByMatches } else { LeftOut::ByCatchAll },
             });
         }
     }
