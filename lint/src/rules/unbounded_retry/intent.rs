@@ -137,5 +137,47 @@ pub(super) fn switched_by_option(body: &syn::Block) -> bool {
         ErrorPath::Block(block) => switches.visit_block(block),
     })
     .visit_block(body);
-    switches.0
+    switches.0 || guarded_by_reconnect_switch(body)
+}
+
+/// Whether an error arm of the loop is guarded by a reconnect switch (`Err(e) if !auto_reconnect
+/// => return`): the other error arms go round because the switch said so. A bare name counts
+/// here only when it speaks of reconnecting; `retry` alone is as often a local classification.
+fn guarded_by_reconnect_switch(body: &syn::Block) -> bool {
+    struct Guards(bool);
+    impl<'ast> Visit<'ast> for Guards {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            let on_error = crate::syntax::patterns::pattern_kind(&arm.pat)
+                == crate::syntax::patterns::PatternKind::Err;
+            if let (true, Some((_, guard))) = (on_error, &arm.guard) {
+                if names_switch(guard) {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_arm(self, arm);
+        }
+    }
+    fn names_switch(guard: &syn::Expr) -> bool {
+        match guard {
+            syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+                names_switch(&unary.expr)
+            }
+            syn::Expr::Paren(paren) => names_switch(&paren.expr),
+            syn::Expr::Field(field) => matches!(&field.member,
+                syn::Member::Named(name) if has_part(&name.to_string(), SWITCH_PARTS)),
+            syn::Expr::Path(path) => path
+                .path
+                .get_ident()
+                .is_some_and(|ident| has_part(&ident.to_string(), &["reconnect"])),
+            _ => false,
+        }
+    }
+    let mut guards = Guards(false);
+    guards.visit_block(body);
+    guards.0
 }

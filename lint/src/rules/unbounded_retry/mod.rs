@@ -57,7 +57,8 @@ answers with its own state (`match self.run_once() { State::RetryAfterPause => s
 State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
 machine (`self.state = match self.state { .. }`), an error arm that names a full queue
 (`QueueFull`, backpressure) and waits for room, and an error path that goes round because an
-option says to reconnect (`else if opts.reconnect { .. }`).
+option says to reconnect (`else if opts.reconnect { .. }`, or an error arm
+`Err(e) if !auto_reconnect => return` before the ones that go round).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose is not reported. Restarts are not
