@@ -1,0 +1,270 @@
+//! The search of one function body for text inspections that decide a retry.
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::Expr;
+
+use crate::classifier::{Classifier, ClassifierBody};
+use crate::finding::Region;
+
+use super::outcomes::*;
+use super::text::*;
+
+/// Finds the inspections that count in one function body: every one inside a classifier, and
+/// elsewhere those in a condition whose branch retries.
+pub(super) struct InspectionFinder<'b> {
+    pub(super) bindings: &'b HashSet<String>,
+    pub(super) in_classifier: Option<String>,
+    /// The function's name speaks of retrying.
+    pub(super) retry_fn: bool,
+    /// The function speaks of retrying (see [`InspectionFinder::retry_context`]).
+    pub(super) retry_context: OnceCell<bool>,
+    /// How many loops enclose the expression being visited.
+    pub(super) loop_depth: usize,
+    /// The file's classifiers: closures and inline decisions in this body are among them.
+    pub(super) inner_classifiers: &'b [Classifier<'b>],
+    /// The body's operations (see [`Operations`]), found when a branch is first asked about.
+    pub(super) operations: &'b OnceCell<HashMap<String, (usize, usize)>>,
+    /// The body being searched.
+    pub(super) body: &'b syn::Block,
+    /// Whether a branch repeating an operation or building a transient-named value retries.
+    pub(super) outcomes_count: bool,
+    /// The lines of comments that speak of retrying: a branch holding one says what it decides.
+    pub(super) retry_comment_lines: &'b [usize],
+    pub(super) regions: Vec<(Region, Option<String>)>,
+}
+
+impl InspectionFinder<'_> {
+    /// Whether the function is about retrying: its name or an identifier of its body says so.
+    /// Asked only once a text check is found, so most bodies are never searched for it.
+    fn retry_context(&self) -> bool {
+        *self
+            .retry_context
+            .get_or_init(|| self.retry_fn || mentions_retry(self.body, RETRY_LOOP_WORDS))
+    }
+
+    /// Whether `expr` holds a text inspection [`Self::record_inspections_in`] would record.
+    fn inspects_text_in(&self, expr: &Expr) -> bool {
+        struct Any<'b> {
+            bindings: &'b HashSet<String>,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Any<'_> {
+            fn visit_expr(&mut self, expr: &'ast Expr) {
+                if self.found {
+                    return;
+                }
+                if inspects_text(expr, self.bindings) {
+                    self.found = true;
+                    return;
+                }
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+        let mut any = Any {
+            bindings: self.bindings,
+            found: false,
+        };
+        any.visit_expr(expr);
+        any.found
+    }
+
+    fn record_inspections_in(&mut self, expr: &Expr) {
+        let mut all = AllInspections {
+            bindings: self.bindings,
+            found: Vec::new(),
+        };
+        all.visit_expr(expr);
+        for region in all.found {
+            self.regions.push((region, self.in_classifier.clone()));
+        }
+    }
+
+    fn leads_to_retry(&self, branch: &Expr) -> bool {
+        let mut continues = Continue(false);
+        continues.visit_expr(branch);
+        let mut finals = FinalMention(false);
+        finals.visit_expr(branch);
+        let mut transient = TransientConstruction(false);
+        transient.visit_expr(branch);
+        let mut repeats = self.repeats(branch.span());
+        repeats.visit_expr(branch);
+        mentions_retry_expr(branch, RETRY_WORDS)
+            || finals.0
+            || (self.outcomes_count && (transient.0 || repeats.found))
+            || self.commented_as_retry(branch.span())
+            || (self.retry_context() && continues.0)
+    }
+
+    /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
+    /// client retries`, `// Keep it retryable`).
+    fn commented_as_retry(&self, span: proc_macro2::Span) -> bool {
+        let (from, to) = (span.start().line, span.end().line);
+        let first = self.retry_comment_lines.partition_point(|line| *line < from);
+        self.retry_comment_lines
+            .get(first)
+            .is_some_and(|line| *line <= to)
+    }
+
+    fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
+        let mut continues = Continue(false);
+        continues.visit_block(branch);
+        let mut finals = FinalMention(false);
+        finals.visit_block(branch);
+        let mut transient = TransientConstruction(false);
+        transient.visit_block(branch);
+        let mut repeats = self.repeats(branch.brace_token.span.join());
+        repeats.visit_block(branch);
+        mentions_retry(branch, RETRY_WORDS)
+            || finals.0
+            || (self.outcomes_count && (transient.0 || repeats.found))
+            || self.commented_as_retry(branch.brace_token.span.join())
+            || (self.retry_context() && continues.0)
+    }
+
+    /// A search for a repeated operation in a branch starting at `span`.
+    fn repeats(&self, span: proc_macro2::Span) -> Repeats<'_> {
+        let start = span.start();
+        let operations = self.operations.get_or_init(|| {
+            let mut operations = Operations::default();
+            operations.visit_block(self.body);
+            operations.calls
+        });
+        Repeats {
+            operations,
+            start: (start.line, start.column),
+            found: false,
+        }
+    }
+
+    /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
+    /// just as much as one that retries.
+    fn block_stops_retrying(&self, branch: &syn::Block) -> bool {
+        if self.loop_depth == 0 || !self.retry_context() {
+            return false;
+        }
+        let mut exits = Exit(false);
+        exits.visit_block(branch);
+        exits.0
+    }
+
+    fn expr_stops_retrying(&self, branch: &Expr) -> bool {
+        if self.loop_depth == 0 || !self.retry_context() {
+            return false;
+        }
+        let mut exits = Exit(false);
+        exits.visit_expr(branch);
+        exits.0
+    }
+
+    /// A closure or inline decision recognised as a classifier, if `expr` is one's body.
+    fn classifier_at(&self, expr: &Expr) -> Option<String> {
+        self.inner_classifiers.iter().find_map(|c| match c.body {
+            ClassifierBody::Expr(body) if std::ptr::eq(body, expr) => Some(c.describe()),
+            _ => None,
+        })
+    }
+}
+
+impl<'ast> Visit<'ast> for InspectionFinder<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.in_classifier.is_none() {
+            if let Some(name) = self.classifier_at(expr) {
+                let saved = self.in_classifier.replace(name);
+                self.visit_expr(expr);
+                self.in_classifier = saved;
+                return;
+            }
+        }
+        if self.in_classifier.is_some() {
+            if inspects_text(expr, self.bindings) {
+                self.regions
+                    .push((Region::of(expr), self.in_classifier.clone()));
+            }
+            // `match message { "Rate limit exceeded." => .., _ => .. }`: each string arm
+            // compares the text with a sentence.
+            if let Expr::Match(m) = expr {
+                if is_message_text(&m.expr, self.bindings) {
+                    for arm in &m.arms {
+                        if string_pattern(&arm.pat) {
+                            self.regions
+                                .push((Region::of(&arm.pat), self.in_classifier.clone()));
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr(self, expr);
+            return;
+        }
+        match expr {
+            // Whether the condition inspects text is asked first: it is cheaper than asking
+            // where the branches lead, and most conditions do not.
+            Expr::If(if_expr)
+                if self.inspects_text_in(&if_expr.cond)
+                    && (self.block_leads_to_retry(&if_expr.then_branch)
+                    || self.block_stops_retrying(&if_expr.then_branch)
+                    || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
+                        matches!(&**other, Expr::Block(block)
+                            if self.block_leads_to_retry(&block.block))
+                    })) =>
+            {
+                self.record_inspections_in(&if_expr.cond);
+            }
+            Expr::Match(match_expr) => {
+                for arm in &match_expr.arms {
+                    if let Some((_, guard)) = &arm.guard {
+                        if self.inspects_text_in(guard)
+                            && (self.leads_to_retry(&arm.body)
+                                || self.expr_stops_retrying(&arm.body))
+                        {
+                            self.record_inspections_in(guard);
+                        }
+                    }
+                }
+            }
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.loop_depth += 1;
+                syn::visit::visit_expr(self, expr);
+                self.loop_depth -= 1;
+                return;
+            }
+            Expr::Closure(_) => {
+                // A closure body runs elsewhere: its exits do not leave this loop.
+                let saved = std::mem::replace(&mut self.loop_depth, 0);
+                syn::visit::visit_expr(self, expr);
+                self.loop_depth = saved;
+                return;
+            }
+            Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
+                for arg in &call.args {
+                    if let Expr::Closure(closure) = arg {
+                        self.record_inspections_in(&closure.body);
+                    }
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+pub(super) struct AllInspections<'b> {
+    pub(super) bindings: &'b HashSet<String>,
+    pub(super) found: Vec<Region>,
+}
+
+impl<'ast> Visit<'ast> for AllInspections<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if inspects_text(expr, self.bindings) {
+            self.found.push(Region::of(expr));
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+}
+

@@ -1,0 +1,267 @@
+//! `string_classification`: deciding retry from an error's message text.
+//!
+//! One concern per file: what message text is and what inspects it ([`text`]), the helpers whose
+//! answer decides one call away ([`helpers`]), where a branch leads ([`outcomes`]) and the search
+//! of one body ([`inspect`]).
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use syn::visit::Visit;
+use syn::Pat;
+
+use crate::classifier::{Classifier, ClassifierBody};
+use crate::finding::{Finding, Level};
+use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::lexer::{LexemeKind, Lexer};
+use crate::syntax::macro_bodies::macro_rules_arms;
+
+mod helpers;
+mod inspect;
+mod outcomes;
+mod text;
+
+use helpers::*;
+use inspect::*;
+use outcomes::*;
+use text::*;
+
+/// The rule; see [`DOCS`].
+pub(crate) struct StringClassification;
+
+/// What `cargo triage explain string_classification` prints.
+const DOCS: &str = "\
+### What it does
+Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
+`.ends_with(..)` or `==` applied to `to_string()`, `format!(..)`, `message()` or `description()`
+output, a response body (`text()`, `String::from_utf8_lossy(..)`, a `b\"..\"` byte string), a
+regular expression's `is_match`, or a yes/no helper handed the text
+(`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
+(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition,
+`let can_retry = ..`), inside a function whose `bool` a classifier answers with
+(`SdkError::Service(e) => check_response(e)`) or a retry flag is set from
+(`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose
+branch decides either way: it retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
+(`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
+speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
+calls retryable. Inside a classifier, a `match` on the text with string arms
+(`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
+its name says it holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they
+are written.
+
+### Why is this bad
+Message text is not an interface: a dependency rewords a message, adds context, or translates it,
+and the classification silently changes. An error wrapped with context (\"fetching page 3: connection
+reset\") may still match while an unrelated error whose message happens to contain the word is
+retried forever.
+
+### Example
+```rust
+fn should_retry(status: &Status) -> bool {
+    status.code() == Code::Unavailable || status.message().contains(\"connection reset\")
+}
+```
+
+### Use instead
+```rust
+fn should_retry(status: &Status) -> bool {
+    matches!(status.code(), Code::Unavailable | Code::ResourceExhausted)
+}
+```
+Classify by type, variant or code; give the error a variant (and `#[derive(triage::Classify)]`) if
+the information only exists in text today.
+";
+
+
+/// The rule's declaration: what `cargo triage explain string_classification` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "string_classification",
+    default_level: Level::Deny,
+    docs: DOCS,
+    // Outside classifiers, a retry context needs one of these words (the prefilter is case
+    // insensitive); classifiers come from the names the engine adds.
+    needles: &["retr", "attempt", "backoff"],
+    loop_needles: &[],
+    only_in_triage_crates: false,
+};
+
+impl Rule for StringClassification {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let classifiers = cx.classifiers();
+        // The prefilter always lets a file with `retr` through, so this keeps the findings the
+        // same with the prefilter off.
+        let speaks_of_retry = cx
+            .source
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"retr"));
+        let retry_comment_lines = if speaks_of_retry {
+            retry_comment_lines(cx.source)
+        } else {
+            Vec::new()
+        };
+        let mut collector = FunctionCollector {
+            classifiers,
+            answer_helpers: {
+                let mut helpers = answer_helpers(classifiers);
+                for (name, flag) in flag_helpers(cx.ast) {
+                    helpers
+                        .entry(name.clone())
+                        .or_insert_with(|| format!("`{name}`, whose answer sets `{flag}`,"));
+                }
+                helpers
+            },
+            cx,
+            speaks_of_retry,
+            retry_comment_lines: &retry_comment_lines,
+            findings: Vec::new(),
+        };
+        collector.visit_file(cx.ast);
+        let mut findings = collector.findings;
+        findings.sort_by_key(|f| f.region);
+        findings.dedup_by_key(|f| f.region);
+        findings
+    }
+}
+
+/// Visits every function body, as a classifier or as ordinary code.
+struct FunctionCollector<'c, 'x> {
+    classifiers: &'c [Classifier<'c>],
+    /// Functions of the file whose `bool` a classifier answers with, by name, with how findings
+    /// name them (see [`answer_helpers`]).
+    answer_helpers: HashMap<String, String>,
+    cx: &'x FileContext<'x>,
+    /// Whether the file's text (comments included) speaks of retrying: only then do a repeated
+    /// call or a transient-named outcome chosen by text count as retry decisions.
+    speaks_of_retry: bool,
+    /// The lines (1-based, sorted) of comments that speak of retrying.
+    retry_comment_lines: &'x [usize],
+    findings: Vec<Finding>,
+}
+
+/// Words of a comment that speak of retrying (`retrying`, `retryable` included; `retrieve` not).
+const RETRY_COMMENT_WORDS: &[&str] = &["retry", "retries", "retried", "retriable"];
+
+/// The lines of `source` that hold (part of) a comment speaking of retrying.
+fn retry_comment_lines(source: &str) -> Vec<usize> {
+    let bytes = source.as_bytes();
+    let mut lines = Vec::new();
+    let (mut line, mut counted) = (1, 0);
+    for lexeme in Lexer::new(bytes) {
+        if !matches!(
+            lexeme.kind,
+            LexemeKind::LineComment | LexemeKind::BlockComment
+        ) {
+            continue;
+        }
+        line += memchr::memchr_iter(b'\n', &bytes[counted..lexeme.start]).count();
+        counted = lexeme.start;
+        let text = String::from_utf8_lossy(&bytes[lexeme.start..lexeme.end]).to_lowercase();
+        if RETRY_COMMENT_WORDS.iter().any(|word| text.contains(word)) {
+            let span = memchr::memchr_iter(b'\n', &bytes[lexeme.start..lexeme.end]).count();
+            lines.extend(line..=line + span);
+        }
+    }
+    lines
+}
+
+impl FunctionCollector<'_, '_> {
+    /// Checks one body: a function's (with its signature) or a `macro_rules!` arm's (`sig` is
+    /// `None`, `name` is the macro's).
+    fn check_body(&mut self, name: &str, sig: Option<&syn::Signature>, body: &syn::Block) {
+        let classifier = sig.and_then(|sig| {
+            self.classifiers.iter().find(|c| {
+                c.sig.is_some_and(|s| std::ptr::eq(s, sig))
+                    && matches!(c.body, ClassifierBody::Block(b) if std::ptr::eq(b, body))
+            })
+        });
+        // A helper whose answer a classifier returns decides as much as the classifier.
+        // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
+        // where it is called.
+        let in_classifier = classifier.map(Classifier::describe).or_else(|| {
+            sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+                .and_then(|_| self.answer_helpers.get(name).cloned())
+        });
+        let mut bindings = TextBindings::default();
+        for input in sig.iter().flat_map(|sig| &sig.inputs) {
+            if let syn::FnArg::Typed(typed) = input {
+                if let Pat::Ident(ident) = &*typed.pat {
+                    let name = ident.ident.to_string();
+                    // A text-named parameter is text in a classifier; elsewhere when its type
+                    // is text too (`message: &str`).
+                    // In a classifier, any text parameter is text unless its name says it holds
+                    // a modeled code (`code: &str`, an AWS error code).
+                    let text_param = is_text_type(&typed.ty)
+                        && !crate::retry_words::words(&name)
+                            .iter()
+                            .any(|w| CODE_WORDS.contains(&w.as_str()));
+                    if (TEXT_NAMES.contains(&name.as_str())
+                        && (in_classifier.is_some() || is_text_type(&typed.ty)))
+                        || (in_classifier.is_some() && text_param)
+                    {
+                        bindings.names.insert(name);
+                    }
+                }
+            }
+        }
+        bindings.visit_block(body);
+        let retry_fn = words_in(name, RETRY_LOOP_WORDS);
+        let operations = OnceCell::new();
+        let mut finder = InspectionFinder {
+            bindings: &bindings.names,
+            in_classifier,
+            retry_fn,
+            retry_context: OnceCell::new(),
+            loop_depth: 0,
+            inner_classifiers: self.classifiers,
+            operations: &operations,
+            body,
+            outcomes_count: self.speaks_of_retry,
+            retry_comment_lines: self.retry_comment_lines,
+            regions: Vec::new(),
+        };
+        finder.visit_block(body);
+        for (region, in_classifier) in finder.regions {
+            let message = match in_classifier {
+                Some(name) => format!("{name} classifies errors by their message text"),
+                None => "the decision to retry depends on the error's message text".to_owned(),
+            };
+            self.findings.push(self.cx.report(&INFO, region, message, "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
+                       `#[derive(triage::Classify)]`), not by its text"
+                    .to_owned()));
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
+        syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        if let Some(body) = &item.default {
+            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body);
+        }
+        syn::visit::visit_trait_item_fn(self, item);
+    }
+
+    /// A check written in a `macro_rules!` body runs wherever the macro is used.
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        let name = item.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+        for arm in macro_rules_arms(&item.mac) {
+            self.check_body(&name, None, &arm);
+            self.visit_block(&arm);
+        }
+    }
+}
+

@@ -1,0 +1,203 @@
+//! What message text is and what inspects it: text-producing calls, text bindings and
+//! parameters, and the comparisons made on them.
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{Expr, Local, Pat};
+
+
+
+pub(super) const INSPECTING_METHODS: &[&str] = &["contains", "starts_with", "ends_with"];
+pub(super) const TEXT_METHODS: &[&str] = &[
+    "to_string",
+    "message",
+    "description",
+    "msg",
+    "get_message",
+    "text",
+    "body_text",
+];
+/// Parameters of a classifier that hold text: `fn is_retryable(status: u16, body: &[u8])`.
+pub(super) const TEXT_NAMES: &[&str] = &["msg", "message", "body", "text", "response_body", "error_message"];
+/// Words of a text parameter's name that make it a modeled code rather than a message.
+pub(super) const CODE_WORDS: &[&str] = &[
+    "code", "kind", "type", "name", "id", "status", "tag", "variant", "class", "key", "header",
+    "method", "op", "operation", "path", "url", "uri", "host", "region", "service",
+];
+
+/// Methods that match text against a pattern given as their argument (`regex.is_match(&msg)`).
+pub(super) const PATTERN_METHODS: &[&str] = &["is_match", "find", "captures"];
+/// Methods that keep text text: `err.to_string().to_lowercase().contains(..)` still inspects it.
+pub(super) const TEXT_PRESERVING: &[&str] = &[
+    "as_str",
+    "as_ref",
+    "to_lowercase",
+    "to_ascii_lowercase",
+    "to_uppercase",
+    "to_ascii_uppercase",
+    "trim",
+    "as_bytes",
+    "to_owned",
+    "borrow",
+];
+
+/// Whether a type is text: `&str`, `String`, `&[u8]`, `Cow<str>`.
+pub(super) fn is_text_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => is_text_type(&r.elem),
+        syn::Type::Slice(slice) => {
+            matches!(&*slice.elem, syn::Type::Path(p) if p.path.is_ident("u8"))
+        }
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|seg| {
+            seg.ident == "str" || seg.ident == "String" || seg.ident == "Cow"
+        }),
+        _ => false,
+    }
+}
+
+/// Local bindings that hold message text: `let msg = err.to_string();`.
+#[derive(Default)]
+pub(super) struct TextBindings {
+    pub(super) names: HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for TextBindings {
+    fn visit_local(&mut self, local: &'ast Local) {
+        if let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+            if is_message_text(&init.expr, &self.names) {
+                self.names.insert(ident.ident.to_string());
+            }
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    /// A text-named binding of a pattern: `Err(ApiError(code, msg)) if msg.contains(..)`.
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let mut named = PatNames(Vec::new());
+        named.visit_pat(&arm.pat);
+        self.names.extend(
+            named
+                .0
+                .into_iter()
+                .filter(|name| TEXT_NAMES.contains(&name.as_str())),
+        );
+        syn::visit::visit_arm(self, arm);
+    }
+
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// The names a pattern binds.
+pub(super) struct PatNames(Vec<String>);
+
+impl<'ast> Visit<'ast> for PatNames {
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.0.push(pat.ident.to_string());
+        syn::visit::visit_pat_ident(self, pat);
+    }
+}
+
+/// Whether an expression is an error's message text.
+pub(super) fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            if TEXT_METHODS.contains(&method.as_str()) && call.args.is_empty() {
+                return true;
+            }
+            if TEXT_PRESERVING.contains(&method.as_str()) || method == "unwrap_or_default" {
+                return is_message_text(&call.receiver, bindings);
+            }
+            false
+        }
+        Expr::Macro(mac) => mac.mac.path.is_ident("format"),
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| bindings.contains(&ident.to_string())),
+        Expr::Reference(r) => is_message_text(&r.expr, bindings),
+        Expr::Paren(p) => is_message_text(&p.expr, bindings),
+        Expr::Unary(u) => is_message_text(&u.expr, bindings),
+        Expr::Try(t) => is_message_text(&t.expr, bindings),
+        Expr::Await(a) => is_message_text(&a.base, bindings),
+        Expr::Call(call) => {
+            // `String::from_utf8_lossy(body)`: bytes decoded to be read as text (a response body,
+            // a process's output).
+            matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|seg| seg.ident == "from_utf8_lossy"))
+        }
+        _ => false,
+    }
+}
+
+/// A string literal pattern, alone or among alternatives: `"busy"`, `"busy" | "locked"`.
+pub(super) fn string_pattern(pat: &Pat) -> bool {
+    match pat {
+        Pat::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+        Pat::Or(or) => or.cases.iter().any(string_pattern),
+        Pat::Paren(p) => string_pattern(&p.pat),
+        _ => false,
+    }
+}
+
+/// A byte-string literal (`b"SlowDown"`): matching against one is matching raw text.
+pub(super) fn is_byte_string(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::ByteStr(_)),
+        Expr::Reference(r) => is_byte_string(&r.expr),
+        _ => false,
+    }
+}
+
+/// A function asking a yes/no question of its argument (`is_transport_error_message(&msg)`):
+/// handed message text, it matches that text one call away.
+pub(super) fn is_predicate_call(call: &syn::ExprCall) -> bool {
+    let Expr::Path(path) = &*call.func else {
+        return false;
+    };
+    path.path
+        .segments
+        .last()
+        .is_some_and(|seg| predicate_name(&seg.ident.to_string()))
+}
+
+/// A name asking a yes/no question (`is_..`, `has_..`, `looks_like_..`).
+pub(super) fn predicate_name(name: &str) -> bool {
+    ["is_", "has_", "contains", "matches", "looks_like"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// Whether a function takes a text parameter (`msg: &str`).
+pub(super) fn takes_text(sig: &syn::Signature) -> bool {
+    sig.inputs
+        .iter()
+        .any(|input| matches!(input, syn::FnArg::Typed(typed) if is_text_type(&typed.ty)))
+}
+
+/// Whether an expression inspects message text: `text.contains(..)`, `text == ".."`.
+pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let inspecting = INSPECTING_METHODS.contains(&method.as_str());
+            (inspecting
+                && (is_message_text(&call.receiver, bindings)
+                    || call.args.first().is_some_and(is_byte_string)))
+                || (PATTERN_METHODS.contains(&method.as_str())
+                    && call.args.len() == 1
+                    && is_message_text(&call.args[0], bindings))
+        }
+        Expr::Call(call) => {
+            is_predicate_call(call) && call.args.iter().any(|arg| is_message_text(arg, bindings))
+        }
+        Expr::Binary(binary) => {
+            matches!(binary.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_))
+                && (is_message_text(&binary.left, bindings)
+                    || is_message_text(&binary.right, bindings))
+        }
+        _ => false,
+    }
+}
+
