@@ -35,9 +35,45 @@ pub(super) struct InspectionFinder<'b> {
     /// The lines of comments that speak of retrying: a branch holding one says what it decides.
     pub(super) retry_comment_lines: &'b [usize],
     pub(super) regions: Vec<(Region, Option<String>)>,
+    /// Local flags set by a text check (`let stale = msg.contains(..);`), with the checks, found
+    /// when a classifier first reads a name.
+    pub(super) checked_flags: OnceCell<HashMap<String, Vec<Region>>>,
 }
 
 impl InspectionFinder<'_> {
+    /// See [`InspectionFinder::checked_flags`].
+    fn checked_flags(&self) -> &HashMap<String, Vec<Region>> {
+        self.checked_flags.get_or_init(|| {
+            struct Flags<'b> {
+                bindings: &'b HashSet<String>,
+                found: HashMap<String, Vec<Region>>,
+            }
+            impl<'ast> Visit<'ast> for Flags<'_> {
+                fn visit_local(&mut self, local: &'ast syn::Local) {
+                    if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                        let mut all = AllInspections {
+                            bindings: self.bindings,
+                            found: Vec::new(),
+                        };
+                        all.visit_expr(&init.expr);
+                        if !all.found.is_empty() {
+                            self.found.insert(ident.ident.to_string(), all.found);
+                        }
+                    }
+                    syn::visit::visit_local(self, local);
+                }
+                fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+                fn visit_item(&mut self, _: &'ast syn::Item) {}
+            }
+            let mut flags = Flags {
+                bindings: self.bindings,
+                found: HashMap::new(),
+            };
+            flags.visit_block(self.body);
+            flags.found
+        })
+    }
+
     /// Whether the function is about retrying: its name or an identifier of its body says so.
     /// Asked only once a text check is found, so most bodies are never searched for it.
     fn retry_context(&self) -> bool {
@@ -180,6 +216,20 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             }
         }
         if self.in_classifier.is_some() {
+            // A flag set by a text check outside the classifier and read inside it: the check
+            // decides as much as one written in place.
+            if let Expr::Path(path) = expr {
+                if let Some(checks) = path
+                    .path
+                    .get_ident()
+                    .and_then(|ident| self.checked_flags().get(&ident.to_string()))
+                {
+                    let checks = checks.clone();
+                    for region in checks {
+                        self.regions.push((region, self.in_classifier.clone()));
+                    }
+                }
+            }
             if inspects_text(expr, self.bindings) {
                 self.regions
                     .push((Region::of(expr), self.in_classifier.clone()));

@@ -44,7 +44,8 @@ regular expression's `is_match`, or a yes/no helper handed the text
 branch decides either way: it retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
 (`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
 speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
-calls retryable. Inside a classifier, a `match` on the text with string arms
+calls retryable. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
+classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
 (`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
 its name says it holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they
 are written.
@@ -223,6 +224,7 @@ impl FunctionCollector<'_, '_> {
             outcomes_count: self.speaks_of_retry,
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
+            checked_flags: OnceCell::new(),
         };
         finder.visit_block(body);
         for (region, in_classifier) in finder.regions {
