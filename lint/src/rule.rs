@@ -28,7 +28,8 @@ pub struct RuleInfo {
     /// `Classify`, so a rule that only looks inside classifiers can list none.
     pub needles: &'static [&'static str],
     /// Needles that count only inside a loop: between a `loop`, `while` or `for` keyword and the
-    /// end of its body (its condition included), outside comments. For a rule that only looks at
+    /// end of its body (its condition included; see `syntax::loops` for how far a range reaches),
+    /// outside plain comments (doc comments count). For a rule that only looks at
     /// loops, a word such as `sleep` written elsewhere is no reason to parse the file.
     pub loop_needles: &'static [&'static str],
     /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then

@@ -548,8 +548,9 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
 }
 
 impl ConstantArms<'_, '_> {
-    /// `matches!(self, A | B)` answers a constant for every variant it leaves out: report the
-    /// left-out variants that wrap a classified error and are not looked at anywhere else.
+    /// `matches!(self, A | B)`, or a match whose catch-all arm answers a constant, answers
+    /// `left_out_answer` for every variant `listed` leaves out: report, at `region`, the left-out
+    /// variants that wrap a classified error and are not looked at anywhere else.
     fn check_unlisted(&mut self, region: Region, listed: &[syn::Path], left_out_answer: Answer, in_matches: bool) {
         let Some((enum_name, _)) = listed.iter().find_map(|path| self.split(path)) else {
             return;

@@ -2,9 +2,12 @@
 //! `loop`, `while` or `for` keyword to the end of the body that follows it. The prefilter uses them
 //! to let a word count only inside a loop (`RuleInfo::loop_needles`).
 //!
-//! The scan errs on the side of a larger range, never a smaller one: a `for` of an
-//! `impl Trait for Type { .. }` or of `for<'a>` opens a range as a loop does, and a range whose end
-//! the scan cannot find runs to the end of the text.
+//! The scan errs on the side of a larger range, never a smaller one. A `while` or `for` header may
+//! hold braces of its own (`while match s { .. } {`, `while let P { .. } = x {`, `while { .. } {`),
+//! so their ranges run to the end of the enclosing block; only `loop`, whose body follows the
+//! keyword at once, ends with its body. A range whose end the scan cannot find runs to the end of
+//! the text. The `for` of an `impl Trait for Type` header (and a `for<'a>` bound in one) opens no
+//! range.
 
 use std::ops::Range;
 
@@ -27,9 +30,12 @@ pub(crate) fn loop_ranges(code: &[u8]) -> Vec<Range<usize>> {
     scan.ranges
 }
 
-/// A loop keyword whose body has not closed yet.
+/// A loop keyword whose range has not closed yet.
 struct Open {
     start: usize,
+    /// `loop`: its range ends with the first brace that closes at its level (its body). A `while`
+    /// or `for` range ends with the enclosing block.
+    bare: bool,
     /// The brace depth at the keyword: the body's closing brace brings the depth back to it.
     braces: usize,
     /// The bracket depth at the keyword: a brace closing inside brackets (a closure in the
@@ -84,6 +90,7 @@ impl Scan {
                 if keyword {
                     self.open.push(Open {
                         start,
+                        bare: word == b"loop",
                         braces: self.braces,
                         brackets: self.brackets,
                     });
@@ -100,7 +107,12 @@ impl Scan {
                     self.braces = self.braces.saturating_sub(1);
                     self.start_statement();
                     while let Some(open) = self.open.last() {
-                        if open.braces < self.braces || open.brackets != self.brackets {
+                        let closed = if open.bare {
+                            open.braces >= self.braces
+                        } else {
+                            open.braces > self.braces
+                        };
+                        if !closed || open.brackets != self.brackets {
                             break;
                         }
                         let start = open.start;
@@ -135,12 +147,28 @@ mod tests {
     }
 
     #[test]
-    fn a_while_condition_is_inside_and_a_closure_in_it_does_not_end_it() {
-        let code = "while items.iter().any(|x| { x.busy() }) { sleep(d); } done();";
+    fn a_while_range_runs_to_the_end_of_its_block() {
+        let code = "fn f() { while items.iter().any(|x| { x.busy() }) { wait(); } done(); } g();";
         assert_eq!(
             inside(code),
-            ["while items.iter().any(|x| { x.busy() }) { sleep(d); }"]
+            ["while items.iter().any(|x| { x.busy() }) { wait(); } done(); }"]
         );
+    }
+
+    #[test]
+    fn braces_in_a_while_header_do_not_end_it() {
+        for header in [
+            "while unsafe { RUNNING }",
+            "while match c.state() { State::Up => true, _ => false }",
+            "while let State::Up { id, .. } = c.state()",
+            "while { c.poke(); c.is_up() }",
+            "while c.is_up::<{ 1 }>()",
+        ] {
+            let code = format!("fn f() {{ {header} {{ sleep(d); }} }}");
+            let ranges = loop_ranges(code.as_bytes());
+            let at = code.find("sleep").unwrap();
+            assert!(ranges.iter().any(|r| r.contains(&at)), "{header}");
+        }
     }
 
     #[test]
@@ -154,13 +182,14 @@ mod tests {
 
     #[test]
     fn nested_loops_give_nested_ranges_and_an_unclosed_one_runs_to_the_end() {
-        let code = "for x in xs { while ok() { a(); } } loop { b();";
+        let code = "fn f() { loop { loop { a(); } } for x in xs { b(); } } loop { c();";
         assert_eq!(
             inside(code),
             [
-                "while ok() { a(); }",
-                "for x in xs { while ok() { a(); } }",
-                "loop { b();"
+                "loop { a(); }",
+                "loop { loop { a(); } }",
+                "for x in xs { b(); } }",
+                "loop { c();"
             ]
         );
     }
@@ -173,7 +202,7 @@ mod tests {
                     #[async_trait]\nimpl Source for Feed { async fn next(&self) { sleep(d); } }";
         assert!(inside(code).is_empty());
         let code = "impl Pool { fn drain(&mut self) { for x in self.xs() { sleep(d); } } }";
-        assert_eq!(inside(code), ["for x in self.xs() { sleep(d); }"]);
+        assert_eq!(inside(code), ["for x in self.xs() { sleep(d); } }"]);
     }
 
     #[test]

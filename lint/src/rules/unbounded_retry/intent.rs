@@ -24,6 +24,9 @@ const INTENT_PHRASES: &[&str] = &[
     "keep retrying",
     "always retr",
     "never give up",
+    // A function documented as one that cannot fail, because it retries.
+    "will always succeed",
+    "always succeeds",
     "retry until",
     "retried until",
     "retries until",
@@ -155,7 +158,12 @@ fn guarded_by_reconnect_switch(body: &syn::Block) -> bool {
             let on_error = crate::syntax::patterns::pattern_kind(&arm.pat)
                 == crate::syntax::patterns::PatternKind::Err;
             if let (true, Some((_, guard))) = (on_error, &arm.guard) {
-                if names_switch(guard) {
+                let leaves = crate::syntax::exits::exits(
+                    &arm.body,
+                    None,
+                    crate::syntax::exits::Exit::Normal,
+                );
+                if leaves && names_switch(guard) {
                     self.0 = true;
                 }
             }

@@ -6,10 +6,11 @@ use syn::Macro;
 
 use super::find::LoopShape;
 
-/// Words of which a retry loop must mention one (in a name, a call or a log message). They are also
-/// the rule's prefilter needles ([`NEEDLES`] and [`LOOP_NEEDLES`]), so the prefilter cannot
-/// change what the rule finds. `while let Err` is only ever found in text: a loop of that shape
-/// needs no other word, and the rule checks the file's text for it.
+/// The rule's prefilter needles: the words of [`RETRY_WORDS`] but the pacing ones (which are
+/// [`LOOP_NEEDLES`]), and the words a verdict call that sends an error round is named with
+/// ([`VERDICT_WORDS`]). Together they cover everything that makes a loop a retry loop, so the
+/// prefilter cannot change what the rule finds. `while let Err` is only ever found in text: a loop
+/// of that shape needs no other word, and the rule checks the file's text for it.
 pub(crate) const NEEDLES: &[&str] = &[
     "retry",
     "Retry",
@@ -45,7 +46,9 @@ pub(crate) const LOOP_NEEDLES: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"]
 /// that goes round (`Err(e) if e.is_temporary() => continue`): see [`NEEDLES`].
 const VERDICT_WORDS: &[&str] = &["retr", "temporary", "transient", "recoverable"];
 
-/// See [`NEEDLES`].
+/// Words of which a retry loop mentions one (in a name, a call or a log message), unless a verdict
+/// call sends its error round ([`VERDICT_WORDS`]); every one is a needle of [`NEEDLES`] or
+/// [`LOOP_NEEDLES`].
 pub(super) const RETRY_WORDS: &[&str] = &[
     "retry",
     "Retry",
@@ -79,8 +82,9 @@ pub(super) const WHILE_LET_ERR: &str = "while let Err";
 pub(super) const TICK_CALL: &str = ".tick()";
 
 impl LoopShape<'_> {
-    /// Whether the loop mentions a retry, an attempt, a backoff or a sleep, or (when the file is
-    /// written with [`TICK_CALL`]) calls `.tick()`.
+    /// Whether the loop mentions a retry, an attempt, a backoff or a sleep, (when the file is
+    /// written with [`TICK_CALL`]) calls `.tick()`, or sends an error round on a verdict call
+    /// (`Err(e) if e.is_temporary() => continue`).
     pub(super) fn mentions_retry(&self, source: &str) -> bool {
         let mut words = WordFinder {
             tick_counts: source.contains(TICK_CALL),
