@@ -124,6 +124,26 @@ fn is_retry_word(word: &str) -> bool {
 /// `is_retryable`, `need_retry`, `can_retry_request`, `is_transient_error`, `is_permanent`,
 /// `non_retryable`; `None` for `retry_with_backoff`, `with_retries`, `max_retries`.
 pub fn name_polarity(ident: &str) -> Option<Polarity> {
+    // Every retry word and adjective holds one of these: most names hold none, and are answered
+    // without splitting them into words.
+    const STEMS: &[&[u8]] = &[
+        b"retr",
+        b"transient",
+        b"temporary",
+        b"recoverable",
+        b"permanent",
+        b"fatal",
+        b"terminal",
+    ];
+    let bytes = ident.as_bytes();
+    let has_stem = STEMS.iter().any(|stem| {
+        bytes
+            .windows(stem.len())
+            .any(|w| w.eq_ignore_ascii_case(stem))
+    });
+    if !has_stem {
+        return None;
+    }
     let words = words(ident);
     let first = words.first()?.as_str();
     let asks = QUESTION_VERBS.contains(&first);
@@ -326,6 +346,13 @@ mod tests {
             "should_reset_retries",
         ] {
             assert_eq!(name_polarity(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_adjective_passes_the_quick_test() {
+        for word in RETRY_ADJECTIVES.iter().chain(FINAL_ADJECTIVES) {
+            assert!(name_polarity(&format!("is_{word}")).is_some(), "{word}");
         }
     }
 

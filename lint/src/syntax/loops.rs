@@ -4,9 +4,10 @@
 //!
 //! The scan errs on the side of a larger range, never a smaller one. A `while` or `for` header may
 //! hold braces of its own (`while match s { .. } {`, `while let P { .. } = x {`, `while { .. } {`),
-//! so their ranges run to the end of the enclosing block; only `loop`, whose body follows the
-//! keyword at once, ends with its body. A range whose end the scan cannot find runs to the end of
-//! the text. The `for` of an `impl Trait for Type` header (and a `for<'a>` bound in one) opens no
+//! so a brace closing at its keyword's level ends its range only when a new statement follows it
+//! (a word, `}`, `;`, an attribute, a label); otherwise the range runs on, at most to the end of
+//! the enclosing block. `loop`, whose body follows the keyword at once, ends with its body. A range
+//! whose end the scan cannot find runs to the end of the text. The `for` of an `impl Trait for Type` header (and a `for<'a>` bound in one) opens no
 //! range.
 
 use std::ops::Range;
@@ -34,7 +35,7 @@ pub(crate) fn loop_ranges(code: &[u8]) -> Vec<Range<usize>> {
 struct Open {
     start: usize,
     /// `loop`: its range ends with the first brace that closes at its level (its body). A `while`
-    /// or `for` range ends with the enclosing block.
+    /// or `for` range ends there only when a statement follows, else with the enclosing block.
     bare: bool,
     /// The brace depth at the keyword: the body's closing brace brings the depth back to it.
     braces: usize,
@@ -106,8 +107,29 @@ impl Scan {
                 b'}' => {
                     self.braces = self.braces.saturating_sub(1);
                     self.start_statement();
+                    // A `}` at a `while`/`for` keyword's level ends its body when a new statement
+                    // follows (a word, `}`, `;`, an attribute, a label); anything else may still be
+                    // its header (`while match s { .. } {`, `while let P { .. } = x {`).
+                    let rest = &bytes[at + 1..to];
+                    let next = rest.iter().position(|b| !b.is_ascii_whitespace());
+                    let statement_follows = match next {
+                        Some(from) => {
+                            let word: Vec<u8> = rest[from..]
+                                .iter()
+                                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                                .copied()
+                                .collect();
+                            // `for P { .. } in xs {`, `while if a { .. } else { .. } {`
+                            let header_word = matches!(word.as_slice(), b"in" | b"as" | b"else");
+                            let b = rest[from];
+                            (b.is_ascii_alphabetic()
+                                || matches!(b, b'_' | b'}' | b';' | b'#' | b'\''))
+                                && !header_word
+                        }
+                        None => to == bytes.len(),
+                    };
                     while let Some(open) = self.open.last() {
-                        let closed = if open.bare {
+                        let closed = if open.bare || statement_follows {
                             open.braces >= self.braces
                         } else {
                             open.braces > self.braces
@@ -147,12 +169,14 @@ mod tests {
     }
 
     #[test]
-    fn a_while_range_runs_to_the_end_of_its_block() {
+    fn a_while_range_ends_with_its_body_when_a_statement_follows() {
         let code = "fn f() { while items.iter().any(|x| { x.busy() }) { wait(); } done(); } g();";
         assert_eq!(
             inside(code),
-            ["while items.iter().any(|x| { x.busy() }) { wait(); } done(); }"]
+            ["while items.iter().any(|x| { x.busy() }) { wait(); }"]
         );
+        let code = "fn f() { let n = for x in xs { go(x); }.len(); } g();";
+        assert_eq!(inside(code), ["for x in xs { go(x); }.len(); }"]);
     }
 
     #[test]
@@ -163,6 +187,8 @@ mod tests {
             "while let State::Up { id, .. } = c.state()",
             "while { c.poke(); c.is_up() }",
             "while c.is_up::<{ 1 }>()",
+            "for Point { x, y } in points",
+            "while if a { b() } else { c() }",
         ] {
             let code = format!("fn f() {{ {header} {{ sleep(d); }} }}");
             let ranges = loop_ranges(code.as_bytes());
@@ -188,7 +214,7 @@ mod tests {
             [
                 "loop { a(); }",
                 "loop { loop { a(); } }",
-                "for x in xs { b(); } }",
+                "for x in xs { b(); }",
                 "loop { c();"
             ]
         );
@@ -202,7 +228,7 @@ mod tests {
                     #[async_trait]\nimpl Source for Feed { async fn next(&self) { sleep(d); } }";
         assert!(inside(code).is_empty());
         let code = "impl Pool { fn drain(&mut self) { for x in self.xs() { sleep(d); } } }";
-        assert_eq!(inside(code), ["for x in self.xs() { sleep(d); } }"]);
+        assert_eq!(inside(code), ["for x in self.xs() { sleep(d); }"]);
     }
 
     #[test]
