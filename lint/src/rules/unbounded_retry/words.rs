@@ -6,11 +6,11 @@ use syn::Macro;
 
 use super::find::LoopShape;
 
-/// The rule's prefilter needles: the words of [`RETRY_WORDS`] but the pacing ones (which are
-/// [`LOOP_NEEDLES`]), and the words a verdict call that sends an error round is named with
-/// ([`VERDICT_WORDS`]). Together they cover everything that makes a loop a retry loop, so the
-/// prefilter cannot change what the rule finds. `while let Err` is only ever found in text: a loop
-/// of that shape needs no other word, and the rule checks the file's text for it.
+/// Words of which a retry loop must mention one (in a name, a call or a log message), besides the
+/// pacing words of [`LOOP_NEEDLES`]; they are the rule's prefilter needles. A loop whose error a
+/// verdict call sends round needs neither: the words of such calls ([`VERDICT_WORDS`]) open every
+/// rule's gate already, as classifier words. `while let Err` is only ever found in text: a loop of
+/// that shape needs no other word, and the rule checks the file's text for it.
 pub(crate) const NEEDLES: &[&str] = &[
     "retry",
     "Retry",
@@ -30,49 +30,16 @@ pub(crate) const NEEDLES: &[&str] = &[
     "BACKOFF",
     "back_off",
     "while let Err",
-    // What a verdict call that sends an error round is named with (`is_temporary()`), beside
-    // `retry` and `retriable` above.
-    "temporary",
-    "transient",
-    "recoverable",
 ];
 
-/// The pacing words of [`RETRY_WORDS`]: a loop must hold one (in its condition or body) for it to
-/// count, so they open the rule's gate only when written inside a loop (see
-/// `RuleInfo::loop_needles`). Every other retry word is in [`NEEDLES`].
+/// The pacing words that mark a retry loop: a loop must hold one (in its condition or body) for it
+/// to count, so they open the rule's gate only when written inside a loop (see
+/// `RuleInfo::loop_needles`).
 pub(crate) const LOOP_NEEDLES: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"];
 
 /// Words of a method that answers "may this error be retried?" in the guard of an error path
-/// that goes round (`Err(e) if e.is_temporary() => continue`): see [`NEEDLES`].
+/// that goes round (`Err(e) if e.is_temporary() => continue`).
 const VERDICT_WORDS: &[&str] = &["retr", "temporary", "transient", "recoverable"];
-
-/// Words of which a retry loop mentions one (in a name, a call or a log message), unless a verdict
-/// call sends its error round ([`VERDICT_WORDS`]); every one is a needle of [`NEEDLES`] or
-/// [`LOOP_NEEDLES`].
-pub(super) const RETRY_WORDS: &[&str] = &[
-    "retry",
-    "Retry",
-    "RETRY",
-    "retries",
-    "Retries",
-    "RETRIES",
-    "retried",
-    "Retried",
-    "retriable",
-    "Retriable",
-    "attempt",
-    "Attempt",
-    "ATTEMPT",
-    "backoff",
-    "Backoff",
-    "BACKOFF",
-    "back_off",
-    "sleep",
-    "Sleep",
-    "SLEEP",
-    "while let Err",
-    ".tick()",
-];
 
 /// The text a wordless `while let Err(..) = op()` loop must be written with to be reported.
 pub(super) const WHILE_LET_ERR: &str = "while let Err";
@@ -162,7 +129,7 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
 }
 
 
-/// Looks for a [`RETRY_WORDS`] entry in identifiers, literals and macro tokens.
+/// Looks for a retry word ([`NEEDLES`], [`LOOP_NEEDLES`]) in identifiers, literals and macro tokens.
 struct WordFinder {
     tick_counts: bool,
     found: bool,
@@ -170,7 +137,7 @@ struct WordFinder {
 
 impl WordFinder {
     fn text(&mut self, text: &str) {
-        if !self.found && RETRY_WORDS.iter().any(|word| text.contains(word)) {
+        if !self.found && NEEDLES.iter().chain(LOOP_NEEDLES).any(|word| text.contains(word)) {
             self.found = true;
         }
     }
@@ -217,12 +184,11 @@ mod needle_tests {
     use super::*;
 
     #[test]
-    fn every_retry_word_is_a_needle() {
-        for word in RETRY_WORDS {
-            assert!(
-                NEEDLES.contains(word) || LOOP_NEEDLES.contains(word),
-                "`{word}` marks a retry loop but opens no gate"
-            );
+    fn every_verdict_word_opens_the_gate() {
+        for word in VERDICT_WORDS {
+            let opens = NEEDLES.iter().any(|needle| needle.to_ascii_lowercase().contains(word))
+                || crate::retry_words::CLASSIFIER_NEEDLES.contains(word);
+            assert!(opens, "`{word}` sends an error round but opens no gate");
         }
     }
 }
