@@ -10,8 +10,11 @@ use syn::Expr;
 use crate::classifier::{Classifier, ClassifierBody};
 use crate::finding::Region;
 
-use super::outcomes::*;
-use super::text::*;
+use super::outcomes::{
+    mentions_retry, mentions_retry_expr, words_in, Continue, Exit, FinalMention, Operations,
+    Repeats, TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
+};
+use super::text::{inspects_text, is_message_text, string_pattern};
 
 /// Finds the inspections that count in one function body: every one inside a classifier, and
 /// elsewhere those in a condition whose branch retries.

@@ -21,10 +21,10 @@ mod inspect;
 mod outcomes;
 mod text;
 
-use helpers::*;
-use inspect::*;
-use outcomes::*;
-use text::*;
+use helpers::{answer_helpers, flag_helpers, returns_a_bool};
+use inspect::InspectionFinder;
+use outcomes::{words_in, RETRY_LOOP_WORDS};
+use text::{is_text_type, predicate_name, takes_text, TextBindings, CODE_WORDS, TEXT_NAMES};
 
 /// The rule; see [`DOCS`].
 pub(crate) struct StringClassification;
@@ -72,7 +72,6 @@ fn should_retry(status: &Status) -> bool {
 Classify by type, variant or code; give the error a variant (and `#[derive(triage::Classify)]`) if
 the information only exists in text today.
 ";
-
 
 /// The rule's declaration: what `cargo triage explain string_classification` prints, and its level.
 pub(crate) static INFO: RuleInfo = RuleInfo {
