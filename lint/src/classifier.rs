@@ -128,20 +128,20 @@ impl<'a> Classifier<'a> {
     /// looking through blocks, parentheses and `return`, with the name's polarity applied:
     /// `true` in `is_permanent` is [`Answer::DoNotRetry`].
     pub fn answer(&self, expr: &Expr) -> Option<Answer> {
+        self.answer_in(expr, self.slot)
+    }
+
+    /// [`Classifier::answer`], reading element `slot` of the tuple the code gives, if any.
+    fn answer_in(&self, expr: &Expr, slot: Option<usize>) -> Option<Answer> {
         let raw = match expr {
-            Expr::Paren(inner) => return self.answer(&inner.expr),
-            Expr::Group(inner) => return self.answer(&inner.expr),
-            Expr::Return(ret) => return self.answer(ret.expr.as_deref()?),
-            Expr::Block(block) => return self.block_answer(&block.block),
-            Expr::Tuple(tuple) if self.slot.is_some() => {
-                let element = tuple.elems.iter().nth(self.slot?)?;
-                let whole = Classifier {
-                    slot: None,
-                    ..self.clone()
-                };
-                return whole.answer(element);
+            Expr::Paren(inner) => return self.answer_in(&inner.expr, slot),
+            Expr::Group(inner) => return self.answer_in(&inner.expr, slot),
+            Expr::Return(ret) => return self.answer_in(ret.expr.as_deref()?, slot),
+            Expr::Block(block) => return self.block_answer_in(&block.block, slot),
+            Expr::Tuple(tuple) if slot.is_some() => {
+                return self.answer_in(tuple.elems.iter().nth(slot?)?, None);
             }
-            _ if self.slot.is_some() => return None,
+            _ if slot.is_some() => return None,
             _ => match self.kind {
                 ClassifierKind::Predicate | ClassifierKind::Verdict => constant_answer(expr)?,
                 ClassifierKind::VerdictLike => verdict_like_answer(expr)?,
@@ -162,9 +162,13 @@ impl<'a> Classifier<'a> {
 
     /// The answer a block ends with (see [`Classifier::answer`]).
     pub fn block_answer(&self, block: &Block) -> Option<Answer> {
+        self.block_answer_in(block, self.slot)
+    }
+
+    fn block_answer_in(&self, block: &Block, slot: Option<usize>) -> Option<Answer> {
         match block.stmts.last()? {
-            Stmt::Expr(expr, None) => self.answer(expr),
-            Stmt::Expr(expr @ Expr::Return(_), Some(_)) => self.answer(expr),
+            Stmt::Expr(expr, None) => self.answer_in(expr, slot),
+            Stmt::Expr(expr @ Expr::Return(_), Some(_)) => self.answer_in(expr, slot),
             _ => None,
         }
     }

@@ -124,22 +124,13 @@ fn is_retry_word(word: &str) -> bool {
 /// `is_retryable`, `need_retry`, `can_retry_request`, `is_transient_error`, `is_permanent`,
 /// `non_retryable`; `None` for `retry_with_backoff`, `with_retries`, `max_retries`.
 pub fn name_polarity(ident: &str) -> Option<Polarity> {
-    // Every retry word and adjective holds one of these: most names hold none, and are answered
-    // without splitting them into words.
-    const STEMS: &[&[u8]] = &[
-        b"retr",
-        b"transient",
-        b"temporary",
-        b"recoverable",
-        b"permanent",
-        b"fatal",
-        b"terminal",
-    ];
+    // Every retry word and adjective holds a classifier needle: most names hold none, and are
+    // answered without splitting them into words.
     let bytes = ident.as_bytes();
-    let has_stem = STEMS.iter().any(|stem| {
+    let has_stem = CLASSIFIER_NEEDLES.iter().any(|needle| {
         bytes
-            .windows(stem.len())
-            .any(|w| w.eq_ignore_ascii_case(stem))
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
     });
     if !has_stem {
         return None;

@@ -523,7 +523,7 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
             let mut listed = Vec::new();
             variant_paths(&pat, &mut listed);
             let left_out = self.classifier.answer_of_true().opposite();
-            self.check_unlisted(Region::of(mac), &listed, left_out, true);
+            self.check_unlisted(Region::of(mac), &listed, left_out, LeftOut::ByMatches);
         }
     }
 
@@ -540,7 +540,7 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
                 for other in &node.arms {
                     variant_paths(&other.pat, &mut listed);
                 }
-                self.check_unlisted(Region::of(&arm.pat), &listed, answer, false);
+                self.check_unlisted(Region::of(&arm.pat), &listed, answer, LeftOut::ByCatchAll);
             }
         }
         syn::visit::visit_expr_match(self, node);
@@ -550,8 +550,9 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
 impl ConstantArms<'_, '_> {
     /// `matches!(self, A | B)`, or a match whose catch-all arm answers a constant, answers
     /// `left_out_answer` for every variant `listed` leaves out: report, at `region`, the left-out
-    /// variants that wrap a classified error and are not looked at anywhere else.
-    fn check_unlisted(&mut self, region: Region, listed: &[syn::Path], left_out_answer: Answer, in_matches: bool) {
+    /// variants that wrap a classified error and are not looked at anywhere else, saying `how`
+    /// they were left out.
+    fn check_unlisted(&mut self, region: Region, listed: &[syn::Path], left_out_answer: Answer, how: LeftOut) {
         let Some((enum_name, _)) = listed.iter().find_map(|path| self.split(path)) else {
             return;
         };
@@ -592,7 +593,7 @@ impl ConstantArms<'_, '_> {
                 region,
                 variant: format!("{own}::{name}"),
                 inner,
-                left_out: if in_matches { LeftOut::ByMatches } else { LeftOut::ByCatchAll },
+                left_out: how,
             });
         }
     }

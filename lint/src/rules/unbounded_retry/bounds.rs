@@ -177,21 +177,13 @@ struct BoundTest<'c> {
 }
 
 impl BoundTest<'_> {
-    fn call_name(&mut self, name: &str, receiver: Option<&Expr>, args: &[&Expr]) {
+    fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
         let lower = name.to_ascii_lowercase();
         if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
             self.found = true;
         }
         let receiver_names = receiver.map(names_in).unwrap_or_default();
         if name == "next" && receiver_names.iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS)) {
-            self.found = true;
-        }
-        // `backoff.as_mut().and_then(|b| b.next())`: an optional delay iterator, stepped inside
-        // the closure.
-        if matches!(name, "and_then" | "map")
-            && receiver_names.iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS))
-            && args.iter().any(steps_an_iterator)
-        {
             self.found = true;
         }
         if self.try_guard
@@ -235,15 +227,25 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
         if self.self_counter && on_self && node.args.is_empty() {
             self.found = true;
         }
-        let args: Vec<&Expr> = node.args.iter().collect();
-        self.call_name(&node.method.to_string(), Some(&node.receiver), &args);
+        let method = node.method.to_string();
+        // `backoff.as_mut().and_then(|b| b.next())`: an optional delay iterator, stepped inside
+        // the closure.
+        if matches!(method.as_str(), "and_then" | "map")
+            && node.args.iter().any(steps_an_iterator)
+            && names_in(&node.receiver)
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+        {
+            self.found = true;
+        }
+        self.call_name(&method, Some(&node.receiver));
         syn::visit::visit_expr_method_call(self, node);
     }
 
     fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
         if let Expr::Path(path) = &*node.func {
             if let Some(seg) = path.path.segments.last() {
-                self.call_name(&seg.ident.to_string(), None, &[]);
+                self.call_name(&seg.ident.to_string(), None);
             }
         }
         syn::visit::visit_expr_call(self, node);
@@ -251,7 +253,7 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
 }
 
 /// A closure whose body is `x.next()`: `|policy| policy.next()`.
-fn steps_an_iterator(arg: &&Expr) -> bool {
+fn steps_an_iterator(arg: &Expr) -> bool {
     matches!(arg, Expr::Closure(closure)
         if matches!(&*closure.body, Expr::MethodCall(call) if call.method == "next" && call.args.is_empty()))
 }

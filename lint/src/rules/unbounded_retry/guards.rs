@@ -12,7 +12,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{Expr, Lifetime, Macro, Pat};
 
-use crate::syntax::exits::{stmts_exit, Exit};
+use crate::syntax::exits::block_leaves_loop;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Macros whose first argument is a condition that returns from the function when false.
@@ -49,12 +49,11 @@ impl<'a> ExitGuards<'a> {
         body: &'a syn::Block,
         label: Option<&'a Lifetime>,
     ) -> ExitGuards<'a> {
-        let last = &body.stmts[body.stmts.len().saturating_sub(1)..];
         let mut collector = Collector {
             label,
             inner_labels: Vec::new(),
             depth: 0,
-            round_by_continue: stmts_exit(last, label, Exit::Any),
+            round_by_continue: block_leaves_loop(body, label),
             guards: ExitGuards::default(),
         };
         if let Some(cond) = cond {

@@ -6,7 +6,9 @@ use syn::visit::Visit;
 
 use super::bounds::has_part;
 use super::error_paths::{ErrorPath, ErrorPaths};
+use crate::syntax::exits::{exits, Exit};
 use crate::syntax::lexer::{LexemeKind, Lexer};
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Phrases (lowercase) that say a retry is meant to go on without limit.
 const INTENT_PHRASES: &[&str] = &[
@@ -119,19 +121,10 @@ pub(super) fn switched_by_option(body: &syn::Block) -> bool {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-            if is_switch(&node.cond) {
+            if is_switch(&node.cond, false) {
                 self.0 = true;
             }
             syn::visit::visit_expr_if(self, node);
-        }
-    }
-    fn is_switch(cond: &syn::Expr) -> bool {
-        match cond {
-            syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => is_switch(&unary.expr),
-            syn::Expr::Paren(paren) => is_switch(&paren.expr),
-            syn::Expr::Field(field) => matches!(&field.member,
-                syn::Member::Named(name) if has_part(&name.to_string(), SWITCH_PARTS)),
-            _ => false,
         }
     }
     let mut switches = Switches(false);
@@ -143,9 +136,28 @@ pub(super) fn switched_by_option(body: &syn::Block) -> bool {
     switches.0 || guarded_by_reconnect_switch(body)
 }
 
+/// A switch named for reconnecting or retrying, negated or not: a field of the options or the
+/// configuration (`opts.no_reconnect`), or with `bare_names` a binding that speaks of
+/// reconnecting (`auto_reconnect`, destructured from the options); `retry` alone is as often a
+/// local classification.
+fn is_switch(cond: &syn::Expr, bare_names: bool) -> bool {
+    match cond {
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+            is_switch(&unary.expr, bare_names)
+        }
+        syn::Expr::Paren(paren) => is_switch(&paren.expr, bare_names),
+        syn::Expr::Field(field) => matches!(&field.member,
+            syn::Member::Named(name) if has_part(&name.to_string(), SWITCH_PARTS)),
+        syn::Expr::Path(path) if bare_names => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| has_part(&ident.to_string(), &["reconnect"])),
+        _ => false,
+    }
+}
+
 /// Whether an error arm of the loop is guarded by a reconnect switch (`Err(e) if !auto_reconnect
-/// => return`): the other error arms go round because the switch said so. A bare name counts
-/// here only when it speaks of reconnecting; `retry` alone is as often a local classification.
+/// => return`): the other error arms go round because the switch said so.
 fn guarded_by_reconnect_switch(body: &syn::Block) -> bool {
     struct Guards(bool);
     impl<'ast> Visit<'ast> for Guards {
@@ -155,34 +167,14 @@ fn guarded_by_reconnect_switch(body: &syn::Block) -> bool {
         fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
         fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
         fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-            let on_error = crate::syntax::patterns::pattern_kind(&arm.pat)
-                == crate::syntax::patterns::PatternKind::Err;
+            let on_error = pattern_kind(&arm.pat) == PatternKind::Err;
             if let (true, Some((_, guard))) = (on_error, &arm.guard) {
-                let leaves = crate::syntax::exits::exits(
-                    &arm.body,
-                    None,
-                    crate::syntax::exits::Exit::Normal,
-                );
-                if leaves && names_switch(guard) {
+                let leaves = exits(&arm.body, None, Exit::Normal);
+                if leaves && is_switch(guard, true) {
                     self.0 = true;
                 }
             }
             syn::visit::visit_arm(self, arm);
-        }
-    }
-    fn names_switch(guard: &syn::Expr) -> bool {
-        match guard {
-            syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
-                names_switch(&unary.expr)
-            }
-            syn::Expr::Paren(paren) => names_switch(&paren.expr),
-            syn::Expr::Field(field) => matches!(&field.member,
-                syn::Member::Named(name) if has_part(&name.to_string(), SWITCH_PARTS)),
-            syn::Expr::Path(path) => path
-                .path
-                .get_ident()
-                .is_some_and(|ident| has_part(&ident.to_string(), &["reconnect"])),
-            _ => false,
         }
     }
     let mut guards = Guards(false);

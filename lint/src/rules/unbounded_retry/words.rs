@@ -5,11 +5,12 @@ use syn::visit::Visit;
 use syn::Macro;
 
 use super::find::LoopShape;
+use crate::retry_words::{name_polarity, Polarity};
 
 /// Words of which a retry loop must mention one (in a name, a call or a log message), besides the
 /// pacing words of [`LOOP_NEEDLES`]; they are the rule's prefilter needles. A loop whose error a
-/// verdict call sends round needs neither: the words of such calls ([`VERDICT_WORDS`]) open every
-/// rule's gate already, as classifier words. `while let Err` is only ever found in text: a loop of
+/// verdict call sends round (`is_temporary()`) needs neither: a name that asks for retry holds a
+/// classifier needle, which opens every rule's gate already. `while let Err` is only ever found in text: a loop of
 /// that shape needs no other word, and the rule checks the file's text for it.
 pub(crate) const NEEDLES: &[&str] = &[
     "retry",
@@ -36,10 +37,6 @@ pub(crate) const NEEDLES: &[&str] = &[
 /// to count, so they open the rule's gate only when written inside a loop (see
 /// `RuleInfo::loop_needles`).
 pub(crate) const LOOP_NEEDLES: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"];
-
-/// Words of a method that answers "may this error be retried?" in the guard of an error path
-/// that goes round (`Err(e) if e.is_temporary() => continue`).
-const VERDICT_WORDS: &[&str] = &["retr", "temporary", "transient", "recoverable"];
 
 /// The text a wordless `while let Err(..) = op()` loop must be written with to be reported.
 pub(super) const WHILE_LET_ERR: &str = "while let Err";
@@ -80,10 +77,7 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
             syn::visit::visit_arm(self, arm);
         }
         fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-            let then_continues = node.then_branch.stmts.last().is_some_and(|stmt| {
-                matches!(stmt, syn::Stmt::Expr(syn::Expr::Continue(c), _) if c.label.is_none())
-            });
-            if then_continues && asks_a_verdict(&node.cond) {
+            if ends_by_continuing(&node.then_branch) && asks_a_verdict(&node.cond) {
                 self.0 = true;
             }
             syn::visit::visit_expr_if(self, node);
@@ -98,21 +92,19 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
     fn continues(expr: &syn::Expr) -> bool {
         match expr {
             syn::Expr::Continue(c) => c.label.is_none(),
-            syn::Expr::Block(block) => block.block.stmts.last().is_some_and(|stmt| {
-                matches!(stmt, syn::Stmt::Expr(e, _) if continues(e))
-            }),
+            syn::Expr::Block(block) => ends_by_continuing(&block.block),
             _ => false,
         }
+    }
+    fn ends_by_continuing(block: &syn::Block) -> bool {
+        matches!(block.stmts.last(), Some(syn::Stmt::Expr(e, _)) if continues(e))
     }
     fn asks_a_verdict(expr: &syn::Expr) -> bool {
         struct Ask(bool);
         impl<'ast> Visit<'ast> for Ask {
             fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-                let name = call.method.to_string();
                 if call.args.is_empty()
-                    && VERDICT_WORDS.iter().any(|word| name.contains(word))
-                    && crate::retry_words::name_polarity(&name)
-                        == Some(crate::retry_words::Polarity::Retry)
+                    && name_polarity(&call.method.to_string()) == Some(Polarity::Retry)
                 {
                     self.0 = true;
                 }
@@ -184,11 +176,13 @@ mod needle_tests {
     use super::*;
 
     #[test]
-    fn every_verdict_word_opens_the_gate() {
-        for word in VERDICT_WORDS {
-            let opens = NEEDLES.iter().any(|needle| needle.to_ascii_lowercase().contains(word))
-                || crate::retry_words::CLASSIFIER_NEEDLES.contains(word);
-            assert!(opens, "`{word}` sends an error round but opens no gate");
+    fn every_verdict_call_opens_the_gate() {
+        for name in ["is_temporary", "is_transient", "is_recoverable", "is_retryable", "can_retry"] {
+            assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
+            let opens = crate::retry_words::CLASSIFIER_NEEDLES
+                .iter()
+                .any(|needle| name.contains(&needle.to_ascii_lowercase()));
+            assert!(opens, "`{name}` sends an error round but opens no gate");
         }
     }
 }
