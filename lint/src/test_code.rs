@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Item};
 
-use crate::syntax::lexer::blank_comments_and_strings;
+use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
 
 /// Removes every `#[cfg(test)]` item (modules above all) and every `#[test]`-style function.
 pub fn strip_test_code(file: &mut syn::File) {
@@ -177,10 +177,6 @@ pub(crate) fn file_modules(source: &str) -> Vec<FileModule> {
         at += 1;
     }
     modules
-}
-
-fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 /// After `mod`: whitespace, a name, whitespace and `;`; the name and where the `;` ends.

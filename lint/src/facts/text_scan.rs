@@ -8,7 +8,7 @@ use memchr::memmem;
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
 use crate::retry_words::{trait_decides_retries, verdict_like_type};
-use crate::syntax::lexer::blank_comments_and_strings;
+use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
 /// `Error`, `Snafu` or `Classify` and the struct or enum they precede, `impl .. Error for T` and
@@ -38,10 +38,6 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     }
     scan_foreign_classifiers(&code, classifier_names, &mut facts);
     facts
-}
-
-fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 /// The identifier starting at `at` (after whitespace), and where it ends.

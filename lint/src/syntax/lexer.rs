@@ -25,6 +25,12 @@ pub(crate) struct Lexeme {
     pub(crate) end: usize,
 }
 
+/// Whether a byte can be part of an identifier (ASCII letters, digits, `_`): what the text scans
+/// take for word boundaries.
+pub(crate) fn is_ident_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
 /// The comments and literals of a source text, in order. Everything between them is code.
 pub(crate) struct Lexer<'s> {
     bytes: &'s [u8],

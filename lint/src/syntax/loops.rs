@@ -7,12 +7,12 @@
 //! so a brace closing at its keyword's level ends its range only when a new statement follows it
 //! (a word, `}`, `;`, an attribute, a label); otherwise the range runs on, at most to the end of
 //! the enclosing block. `loop`, whose body follows the keyword at once, ends with its body. A range
-//! whose end the scan cannot find runs to the end of the text. The `for` of an `impl Trait for Type` header (and a `for<'a>` bound in one) opens no
-//! range.
+//! whose end the scan cannot find runs to the end of the text. The `for` of an
+//! `impl Trait for Type` header (and a `for<'a>` bound in one) opens no range.
 
 use std::ops::Range;
 
-use super::lexer::Lexer;
+use super::lexer::{is_ident_byte, Lexer};
 
 /// The ranges of `code` (comments and literals are skipped) that lie inside a loop: from its
 /// keyword, through its condition, to the closing brace of its body. Nested loops give nested
@@ -50,17 +50,20 @@ struct Scan {
     brackets: usize,
     open: Vec<Open>,
     ranges: Vec<Range<usize>>,
-    /// The first word since the last `;`, `{` or `}`, outside brackets (so outside attributes):
-    /// the item or statement being read.
-    first_word: Option<(usize, usize)>,
+    /// Whether a word has come since the last `;`, `{` or `}`, outside brackets (so outside
+    /// attributes): the item or statement being read has begun.
+    statement_begun: bool,
+    /// That first word was `impl` or `unsafe`: an impl header, whose `for` is no loop.
+    impl_header: bool,
     /// The bracket depth at that `;`, `{` or `}`.
-    first_level: usize,
+    statement_level: usize,
 }
 
 impl Scan {
     fn start_statement(&mut self) {
-        self.first_word = None;
-        self.first_level = self.brackets;
+        self.statement_begun = false;
+        self.impl_header = false;
+        self.statement_level = self.brackets;
     }
 
     /// Scans the code between two comments or literals.
@@ -70,22 +73,18 @@ impl Scan {
             let byte = bytes[at];
             if byte.is_ascii_alphabetic() || byte == b'_' {
                 let start = at;
-                while at < to && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                while at < to && is_ident_byte(bytes[at]) {
                     at += 1;
                 }
                 let word = &bytes[start..at];
-                let first = self.first_word.is_none() && self.brackets == self.first_level;
-                if first {
-                    self.first_word = Some((start, at));
+                if !self.statement_begun && self.brackets == self.statement_level {
+                    self.statement_begun = true;
+                    self.impl_header = matches!(word, b"impl" | b"unsafe");
                 }
                 // `impl Trait for Type {` is no loop, nor is a `for<'a>` bound of its header.
-                let in_impl_header = !first
-                    && self
-                        .first_word
-                        .is_some_and(|(from, to)| matches!(&bytes[from..to], b"impl" | b"unsafe"));
                 let keyword = match word {
                     b"loop" | b"while" => true,
-                    b"for" => !in_impl_header,
+                    b"for" => !self.impl_header,
                     _ => false,
                 };
                 if keyword {
@@ -110,24 +109,8 @@ impl Scan {
                     // A `}` at a `while`/`for` keyword's level ends its body when a new statement
                     // follows (a word, `}`, `;`, an attribute, a label); anything else may still be
                     // its header (`while match s { .. } {`, `while let P { .. } = x {`).
-                    let rest = &bytes[at + 1..to];
-                    let next = rest.iter().position(|b| !b.is_ascii_whitespace());
-                    let statement_follows = match next {
-                        Some(from) => {
-                            let word: Vec<u8> = rest[from..]
-                                .iter()
-                                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                                .copied()
-                                .collect();
-                            // `for P { .. } in xs {`, `while if a { .. } else { .. } {`
-                            let header_word = matches!(word.as_slice(), b"in" | b"as" | b"else");
-                            let b = rest[from];
-                            (b.is_ascii_alphabetic()
-                                || matches!(b, b'_' | b'}' | b';' | b'#' | b'\''))
-                                && !header_word
-                        }
-                        None => to == bytes.len(),
-                    };
+                    let statement_follows =
+                        !self.open.is_empty() && statement_follows(bytes, at, to);
                     while let Some(open) = self.open.last() {
                         let closed = if open.bare || statement_follows {
                             open.braces >= self.braces
@@ -149,6 +132,21 @@ impl Scan {
             at += 1;
         }
     }
+}
+
+/// Whether what follows the `}` at `at` (up to `to`, where a comment or literal starts) begins a
+/// new statement: a word, `}`, `;`, an attribute or a label, but not a word that continues a
+/// header (`for P { .. } in xs {`, `while if a { .. } else { .. } {`, `.. } as T`).
+fn statement_follows(bytes: &[u8], at: usize, to: usize) -> bool {
+    let rest = &bytes[at + 1..to];
+    let Some(from) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return to == bytes.len();
+    };
+    let rest = &rest[from..];
+    let word = &rest[..rest.iter().take_while(|b| is_ident_byte(**b)).count()];
+    let header_word = matches!(word, b"in" | b"as" | b"else");
+    (rest[0].is_ascii_alphabetic() || matches!(rest[0], b'_' | b'}' | b';' | b'#' | b'\''))
+        && !header_word
 }
 
 #[cfg(test)]
