@@ -352,6 +352,17 @@ fn mentions_comment_needle(bytes: &[u8]) -> bool {
     })
 }
 
+/// The index of `needle` in `list`, added at the end when it is not there yet.
+fn index_in(list: &mut Vec<String>, needle: &str) -> usize {
+    match list.iter().position(|n| n == needle) {
+        Some(index) => index,
+        None => {
+            list.push(needle.to_owned());
+            list.len() - 1
+        }
+    }
+}
+
 /// The gates a file's text opens.
 struct OpenGates {
     /// For each enabled rule, in order, whether it runs.
@@ -363,41 +374,31 @@ struct OpenGates {
 impl RuleGates {
     fn new(enabled: &[(&dyn Rule, Level)], classifier_names: &HashSet<String>) -> RuleGates {
         let mut needles: Vec<String> = Vec::new();
-        let mut index_of = |needle: &str| match needles.iter().position(|n| n == needle) {
-            Some(index) => index,
-            None => {
-                needles.push(needle.to_owned());
-                needles.len() - 1
-            }
-        };
         let mut classifier_words: Vec<usize> = classifier_names
             .iter()
             .map(String::as_str)
             .chain(crate::retry_words::CLASSIFIER_NEEDLES.iter().copied())
             .chain(["Classify"])
-            .map(&mut index_of)
+            .map(|needle| index_in(&mut needles, needle))
             .collect();
         classifier_words.sort_unstable();
         classifier_words.dedup();
         let rules = enabled
             .iter()
-            .map(|(rule, _)| rule.needles().iter().map(|n| index_of(n)).collect())
+            .map(|(rule, _)| {
+                rule.needles()
+                    .iter()
+                    .map(|n| index_in(&mut needles, n))
+                    .collect()
+            })
             .collect();
-        let mut loop_needles: Vec<&str> = Vec::new();
+        let mut loop_needles: Vec<String> = Vec::new();
         let loop_rules = enabled
             .iter()
             .map(|(rule, _)| {
                 rule.loop_needles()
                     .iter()
-                    .map(
-                        |needle| match loop_needles.iter().position(|n| n == needle) {
-                            Some(index) => index,
-                            None => {
-                                loop_needles.push(needle);
-                                loop_needles.len() - 1
-                            }
-                        },
-                    )
+                    .map(|n| index_in(&mut loop_needles, n))
                     .collect()
             })
             .collect();

@@ -78,6 +78,14 @@ impl NeedleSet {
         }
     }
 
+    /// Whether `bytes` contains one of the needles.
+    pub fn any_in(&self, bytes: &[u8]) -> bool {
+        match &self.automaton {
+            Some(automaton) => automaton.is_match(bytes),
+            None => self.count > 0,
+        }
+    }
+
     /// For each needle, by index, whether `bytes` contains it (overlapping occurrences count).
     pub fn found_in(&self, bytes: &[u8]) -> Vec<bool> {
         let Some(automaton) = &self.automaton else {
@@ -99,76 +107,49 @@ impl NeedleSet {
     }
 }
 
-/// Needles that count only inside a loop (`RuleInfo::loop_needles`), matched ASCII
-/// case-insensitively like [`Prefilter`]'s: a hit counts when a range of
-/// [`crate::syntax::loops::loop_ranges`] holds its first byte.
+/// Needles that count only inside a loop (`RuleInfo::loop_needles`): a [`NeedleSet`] searched in
+/// the ranges of [`crate::syntax::loops::loop_ranges`].
 #[derive(Debug, Clone)]
-pub struct LoopNeedles {
-    /// `None` when there are no needles, or they could not be compiled (`match_all`).
-    automaton: Option<AhoCorasick>,
-    count: usize,
-    /// Set when needles were given but could not be compiled: every needle then counts.
-    match_all: bool,
-}
+pub struct LoopNeedles(NeedleSet);
 
 impl LoopNeedles {
     /// A set of `needles`, identified by their index.
     pub fn new<S: AsRef<[u8]>>(needles: &[S]) -> LoopNeedles {
-        if needles.is_empty() {
-            return LoopNeedles {
-                automaton: None,
-                count: 0,
-                match_all: false,
-            };
-        }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(needles)
-            .ok();
-        LoopNeedles {
-            match_all: automaton.is_none(),
-            automaton,
-            count: needles.len(),
-        }
+        LoopNeedles(NeedleSet::new(needles))
+    }
+
+    /// Whether `bytes` holds one of the needles anywhere: a quick test before the loops are read.
+    pub fn may_occur(&self, bytes: &[u8]) -> bool {
+        self.0.any_in(bytes)
     }
 
     /// For each needle, by index, whether `code` (the text without its plain comments) holds it
     /// inside a loop. The loops are only looked for when a needle is there at all.
     pub fn found_in_loops(&self, code: &[u8]) -> Vec<bool> {
-        let Some(automaton) = &self.automaton else {
-            return vec![self.match_all; self.count];
-        };
-        let hits: Vec<(usize, usize)> = automaton
-            .find_overlapping_iter(code)
-            .map(|hit| (hit.pattern().as_usize(), hit.start()))
-            .collect();
-        let mut found = vec![false; self.count];
-        if hits.is_empty() {
+        let mut found = self.0.found_in(code);
+        if !found.contains(&true) {
             return found;
         }
-        let loops = crate::syntax::loops::loop_ranges(code);
-        for (needle, at) in hits {
-            if !found[needle] && loops.iter().any(|range| range.contains(&at)) {
-                found[needle] = true;
+        found.fill(false);
+        // Nested ranges lie inside the outermost ones: search each outermost range once.
+        let mut ranges = crate::syntax::loops::loop_ranges(code);
+        ranges.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+        let mut searched_to = 0;
+        for range in ranges {
+            if range.end <= searched_to {
+                continue;
+            }
+            searched_to = range.end;
+            for (seen, here) in found.iter_mut().zip(self.0.found_in(&code[range])) {
+                *seen |= here;
             }
         }
         found
     }
 
-    /// Whether `bytes` holds one of the needles anywhere: a quick test before the loops are read.
-    pub fn may_occur(&self, bytes: &[u8]) -> bool {
-        match &self.automaton {
-            Some(automaton) => automaton.is_match(bytes),
-            None => self.match_all,
-        }
-    }
-
     /// Whether `code` holds one of the needles inside a loop.
     pub fn any_in_loops(&self, code: &[u8]) -> bool {
-        match &self.automaton {
-            Some(automaton) if !automaton.is_match(code) => false,
-            _ => self.found_in_loops(code).contains(&true),
-        }
+        self.found_in_loops(code).contains(&true)
     }
 }
 
