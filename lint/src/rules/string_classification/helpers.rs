@@ -5,31 +5,29 @@ use std::collections::HashMap;
 
 use quote::ToTokens;
 use syn::visit::Visit;
-use syn::{Expr, Local, Pat};
+use syn::{Expr, Local};
 
 use crate::classifier::Classifier;
+use crate::retry_words::name_polarity;
+use crate::syntax::names::{bound_names, names_in};
 
-/// The functions a classifier answers with, one call away: `check_response(err.raw())` as the
-/// answer of an arm of `is_retriable_error` (alone, negated or in a `||`/`&&` chain), called by
-/// name or as `self.name(..)`/`Self::name(..)`. Each maps to how findings name it.
-pub(super) fn answer_helpers(classifiers: &[Classifier<'_>]) -> HashMap<String, String> {
+/// The functions whose answer decides a retry one call away, each with how findings name it:
+/// - those a classifier answers with: `check_response(err.raw())` as the answer of an arm of
+///   `is_retriable_error` (alone, negated or in a `||`/`&&` chain);
+/// - those a retry flag is set from: `let retryable = is_retryable_text(&msg);`,
+///   `(kind, retryable) = parse_summary(&s).unwrap_or((kind, false));`.
+///
+/// Both are called by name or as `self.name(..)`/`Self::name(..)`.
+pub(super) fn answer_helpers(
+    classifiers: &[Classifier<'_>],
+    file: &syn::File,
+) -> HashMap<String, String> {
     fn called(expr: &Expr, out: &mut Vec<String>) {
+        if let Some(name) = local_callee(expr) {
+            out.push(name);
+            return;
+        }
         match expr {
-            Expr::Call(call) => {
-                if let Expr::Path(path) = &*call.func {
-                    let segments = &path.path.segments;
-                    let local = segments.len() == 1
-                        || (segments.len() == 2 && segments[0].ident == "Self");
-                    if let (true, Some(last)) = (local, segments.last()) {
-                        out.push(last.ident.to_string());
-                    }
-                }
-            }
-            Expr::MethodCall(call) => {
-                if matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self")) {
-                    out.push(call.method.to_string());
-                }
-            }
             Expr::Binary(binary)
                 if matches!(binary.op, syn::BinOp::Or(_) | syn::BinOp::And(_)) =>
             {
@@ -67,69 +65,47 @@ pub(super) fn answer_helpers(classifiers: &[Classifier<'_>]) -> HashMap<String, 
                 .or_insert_with(|| format!("`{name}`, whose answer {} returns,", classifier.describe()));
         }
     }
+    for (name, flag) in flag_helpers(file) {
+        helpers
+            .entry(name.clone())
+            .or_insert_with(|| format!("`{name}`, whose answer sets `{flag}`,"));
+    }
     helpers
 }
 
-/// Functions of the file whose result is stored in a retry flag: `let retryable =
-/// is_retryable_text(&msg);`, `(kind, retryable) = parse_summary(&s).unwrap_or((kind, false));`.
-/// Each maps to the flag's name.
-pub(super) fn flag_helpers(file: &syn::File) -> HashMap<String, String> {
-    /// The flag a pattern or assignee binds: a retry-worded name, alone or in a tuple.
-    fn flag_in(expr_or_pat: FlagTarget<'_>) -> Option<String> {
-        let names: Vec<String> = match expr_or_pat {
-            FlagTarget::Pat(Pat::Ident(ident)) => vec![ident.ident.to_string()],
-            FlagTarget::Pat(Pat::Tuple(tuple)) => tuple
-                .elems
-                .iter()
-                .filter_map(|p| match p {
-                    Pat::Ident(ident) => Some(ident.ident.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            FlagTarget::Pat(_) => Vec::new(),
-            FlagTarget::Expr(Expr::Path(path)) => {
-                path.path.get_ident().map(|i| vec![i.to_string()]).unwrap_or_default()
-            }
-            FlagTarget::Expr(Expr::Tuple(tuple)) => tuple
-                .elems
-                .iter()
-                .filter_map(|e| match e {
-                    Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
-                    _ => None,
-                })
-                .collect(),
-            FlagTarget::Expr(_) => Vec::new(),
-        };
-        names
-            .into_iter()
-            .find(|name| crate::retry_words::name_polarity(name).is_some())
+/// The function of the file a call makes: `name(..)`, `Self::name(..)` or `self.name(..)`.
+fn local_callee(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Call(call) => {
+            let Expr::Path(path) = &*call.func else {
+                return None;
+            };
+            let segments = &path.path.segments;
+            let local =
+                segments.len() == 1 || (segments.len() == 2 && segments[0].ident == "Self");
+            local.then(|| segments.last().map(|seg| seg.ident.to_string()))?
+        }
+        Expr::MethodCall(call) => matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
+            .then(|| call.method.to_string()),
+        _ => None,
     }
-    /// The function of the file a value comes from, through `?`, `.unwrap_or(..)` and the like.
+}
+
+/// Functions of the file whose result is stored in a retry flag, each with the flag's name.
+fn flag_helpers(file: &syn::File) -> HashMap<String, String> {
+    /// The function of the file a value comes from, through `?`, `.await` and `.unwrap_or(..)`.
     fn source_call(expr: &Expr) -> Option<String> {
+        if let Some(name) = local_callee(expr) {
+            return Some(name);
+        }
         match expr {
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(path) if path.path.segments.len() == 1 => {
-                    Some(path.path.segments[0].ident.to_string())
-                }
-                Expr::Path(path)
-                    if path.path.segments.len() == 2 && path.path.segments[0].ident == "Self" =>
-                {
-                    Some(path.path.segments[1].ident.to_string())
-                }
-                _ => None,
-            },
-            Expr::MethodCall(call) => {
-                let method = call.method.to_string();
-                if matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self")) {
-                    Some(method)
-                } else if matches!(
-                    method.as_str(),
+            Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
                     "unwrap_or" | "unwrap_or_else" | "unwrap_or_default" | "unwrap" | "expect"
-                ) {
-                    source_call(&call.receiver)
-                } else {
-                    None
-                }
+                ) =>
+            {
+                source_call(&call.receiver)
             }
             Expr::Try(t) => source_call(&t.expr),
             Expr::Await(a) => source_call(&a.base),
@@ -137,23 +113,23 @@ pub(super) fn flag_helpers(file: &syn::File) -> HashMap<String, String> {
             _ => None,
         }
     }
-    enum FlagTarget<'e> {
-        Pat(&'e Pat),
-        Expr(&'e Expr),
+    /// The retry flag among names bound or assigned: `retryable` of `(kind, retryable)`.
+    fn flag(names: Vec<String>) -> Option<String> {
+        names.into_iter().find(|name| name_polarity(name).is_some())
     }
     struct Finder(HashMap<String, String>);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_local(&mut self, local: &'ast Local) {
-            if let (Some(init), Some(flag)) = (&local.init, flag_in(FlagTarget::Pat(&local.pat))) {
-                if let Some(name) = source_call(&init.expr) {
+            if let Some(name) = local.init.as_ref().and_then(|init| source_call(&init.expr)) {
+                if let Some(flag) = flag(bound_names(&local.pat)) {
                     self.0.entry(name).or_insert(flag);
                 }
             }
             syn::visit::visit_local(self, local);
         }
         fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
-            if let Some(flag) = flag_in(FlagTarget::Expr(&assign.left)) {
-                if let Some(name) = source_call(&assign.right) {
+            if let Some(name) = source_call(&assign.right) {
+                if let Some(flag) = flag(names_in(&assign.left)) {
                     self.0.entry(name).or_insert(flag);
                 }
             }

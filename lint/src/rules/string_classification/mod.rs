@@ -21,7 +21,7 @@ mod inspect;
 mod outcomes;
 mod text;
 
-use helpers::{answer_helpers, flag_helpers, returns_a_bool};
+use helpers::{answer_helpers, returns_a_bool};
 use inspect::InspectionFinder;
 use outcomes::{words_in, RETRY_LOOP_WORDS};
 use text::{is_text_type, predicate_name, takes_text, TextBindings, CODE_WORDS, TEXT_NAMES};
@@ -106,15 +106,7 @@ impl Rule for StringClassification {
         };
         let mut collector = FunctionCollector {
             classifiers,
-            answer_helpers: {
-                let mut helpers = answer_helpers(classifiers);
-                for (name, flag) in flag_helpers(cx.ast) {
-                    helpers
-                        .entry(name.clone())
-                        .or_insert_with(|| format!("`{name}`, whose answer sets `{flag}`,"));
-                }
-                helpers
-            },
+            answer_helpers: answer_helpers(classifiers, cx.ast),
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,

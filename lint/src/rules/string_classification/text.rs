@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
+use crate::syntax::names::bound_names;
+
 
 
 pub(super) const INSPECTING_METHODS: &[&str] = &["contains", "starts_with", "ends_with"];
@@ -74,11 +76,8 @@ impl<'ast> Visit<'ast> for TextBindings {
 
     /// A text-named binding of a pattern: `Err(ApiError(code, msg)) if msg.contains(..)`.
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        let mut named = PatNames(Vec::new());
-        named.visit_pat(&arm.pat);
         self.names.extend(
-            named
-                .0
+            bound_names(&arm.pat)
                 .into_iter()
                 .filter(|name| TEXT_NAMES.contains(&name.as_str())),
         );
@@ -87,16 +86,6 @@ impl<'ast> Visit<'ast> for TextBindings {
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
-}
-
-/// The names a pattern binds.
-pub(super) struct PatNames(Vec<String>);
-
-impl<'ast> Visit<'ast> for PatNames {
-    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
-        self.0.push(pat.ident.to_string());
-        syn::visit::visit_pat_ident(self, pat);
-    }
 }
 
 /// Whether an expression is an error's message text.
