@@ -12,6 +12,7 @@ use crate::discover::{discover, DiscoveryOptions, SourceFile};
 use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
+use crate::prefilter::bodies::blank_idle_bodies;
 use crate::prefilter::{LoopNeedles, NeedleSet, Prefilter};
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
@@ -294,7 +295,18 @@ fn check_file(
         let bytes = candidate.source.as_bytes();
         gates.open_in(&blank_plain_comments(bytes), mentions_comment_needle(bytes))
     });
-    let mut ast = parse_source(&candidate.source, &candidate.file.display)?;
+    // Inside a file the gates let through, the bodies no rule can find anything in are not parsed
+    // (see `prefilter::bodies`); in a crate that depends on triage every body is read.
+    let blanked = gates
+        .filter(|_| !crate_uses_triage)
+        .and_then(|gates| blank_idle_bodies(&candidate.source, &gates.body_needles));
+    let parsed = blanked.as_deref().map(|text| {
+        parse_source(text, &candidate.file.display).inspect_err(|_| forget_locations())
+    });
+    let mut ast = match parsed {
+        Some(Ok(ast)) => ast,
+        _ => parse_source(&candidate.source, &candidate.file.display)?,
+    };
     if !include_tests {
         strip_test_code(&mut ast);
     }
@@ -337,6 +349,10 @@ struct RuleGates {
     classifier_words: Vec<usize>,
     /// The index of [`COMMENT_NEEDLE`] among the needles, if a rule lists it.
     comment_needle: Option<usize>,
+    /// Every needle, loop needle and function needle: a function whose text (with the comments
+    /// and attributes before it) holds none of them has a body no rule reads, unless something
+    /// kept calls it.
+    body_needles: NeedleSet,
 }
 
 /// The one needle that counts in plain comments too: `string_classification` takes a comment that
@@ -405,7 +421,17 @@ impl RuleGates {
         let comment_needle = needles
             .iter()
             .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
+        let function_needles = enabled
+            .iter()
+            .flat_map(|(rule, _)| rule.function_needles().iter().copied());
+        let body_needles: Vec<&str> = needles
+            .iter()
+            .chain(&loop_needles)
+            .map(String::as_str)
+            .chain(function_needles)
+            .collect();
         RuleGates {
+            body_needles: NeedleSet::new(&body_needles),
             needles: NeedleSet::new(&needles),
             rules,
             loop_needles: LoopNeedles::new(&loop_needles),

@@ -32,6 +32,13 @@ pub struct RuleInfo {
     /// outside plain comments (doc comments count). For a rule that only looks at
     /// loops, a word such as `sleep` written elsewhere is no reason to parse the file.
     pub loop_needles: &'static [&'static str],
+    /// Needles that keep a function's body in the parse of a file that other needles let through,
+    /// for a rule that can find something in a function holding none of its needles by a fact of
+    /// the whole file (`string_classification`: a transient-named outcome chosen by a text check,
+    /// in a file that speaks of retrying). A body whose function holds no needle, loop needle or
+    /// function needle of an enabled rule, and that nothing kept calls, is not parsed
+    /// (`prefilter::bodies`); findings must stay identical with the prefilter off.
+    pub function_needles: &'static [&'static str],
     /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
     /// only make the prefilter keep files of such crates.
     pub only_in_triage_crates: bool,
@@ -208,6 +215,11 @@ pub trait Rule: Sync {
     /// See [`RuleInfo::loop_needles`].
     fn loop_needles(&self) -> &'static [&'static str] {
         self.info().loop_needles
+    }
+
+    /// See [`RuleInfo::function_needles`].
+    fn function_needles(&self) -> &'static [&'static str] {
+        self.info().function_needles
     }
 
     /// See [`RuleInfo::only_in_triage_crates`].

@@ -63,6 +63,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
     needles: &[],
     loop_needles: &[],
+    function_needles: &[],
     only_in_triage_crates: false,
 };
 

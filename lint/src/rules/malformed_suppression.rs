@@ -10,6 +10,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     docs: DOCS,
     needles: &[],
     loop_needles: &[],
+    function_needles: &[],
     only_in_triage_crates: false,
 };
 

@@ -43,6 +43,7 @@ static INFO: RuleInfo = RuleInfo {
     docs: DOCS,
     needles: &["backon", "backoff::"],
     loop_needles: &[],
+    function_needles: &[],
     only_in_triage_crates: false,
 };
 

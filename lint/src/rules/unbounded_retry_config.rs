@@ -54,6 +54,7 @@ static INFO: RuleInfo = RuleInfo {
         "attempt",
     ],
     loop_needles: &[],
+    function_needles: &[],
     only_in_triage_crates: false,
 };
 

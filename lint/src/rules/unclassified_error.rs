@@ -64,6 +64,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     docs: DOCS,
     needles: NEEDLES,
     loop_needles: &[],
+    function_needles: &[],
     only_in_triage_crates: true,
 };
 

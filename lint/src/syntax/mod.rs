@@ -4,6 +4,7 @@
 
 pub(crate) mod exits;
 pub(crate) mod imports;
+pub(crate) mod items;
 pub(crate) mod lexer;
 pub(crate) mod loops;
 pub(crate) mod macro_bodies;

@@ -1,6 +1,6 @@
 //! The search of one function body for text inspections that decide a retry.
 
-use std::cell::OnceCell;
+use std::cell::{LazyCell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
@@ -33,8 +33,10 @@ pub(super) struct InspectionFinder<'b> {
     pub(super) operations: &'b OnceCell<HashMap<String, (usize, usize)>>,
     /// The body being searched.
     pub(super) body: &'b syn::Block,
-    /// Whether a branch repeating an operation or building a transient-named value retries.
-    pub(super) outcomes_count: bool,
+    /// Whether a branch building a transient-named value retries (the file speaks of retrying).
+    pub(super) transient_counts: bool,
+    /// Whether a branch repeating an operation retries (the function speaks of retrying).
+    pub(super) repeats_count: LazyCell<bool, Box<dyn FnOnce() -> bool + 'b>>,
     /// The lines of comments that speak of retrying: a branch holding one says what it decides.
     pub(super) retry_comment_lines: &'b [usize],
     pub(super) regions: Vec<(Region, Option<String>)>,
@@ -133,7 +135,8 @@ impl InspectionFinder<'_> {
         repeats.visit_expr(branch);
         mentions_retry_expr(branch, RETRY_WORDS)
             || finals.0
-            || (self.outcomes_count && (transient.0 || repeats.found))
+            || (self.transient_counts && transient.0)
+            || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
             || (self.retry_context() && continues.0)
     }
@@ -159,7 +162,8 @@ impl InspectionFinder<'_> {
         repeats.visit_block(branch);
         mentions_retry(branch, RETRY_WORDS)
             || finals.0
-            || (self.outcomes_count && (transient.0 || repeats.found))
+            || (self.transient_counts && transient.0)
+            || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())
             || (self.retry_context() && continues.0)
     }

@@ -4,7 +4,7 @@
 //! answer decides one call away ([`helpers`]), where a branch leads ([`outcomes`]) and the search
 //! of one body ([`inspect`]).
 
-use std::cell::OnceCell;
+use std::cell::{LazyCell, OnceCell};
 use std::collections::HashMap;
 
 use syn::visit::Visit;
@@ -41,7 +41,9 @@ regular expression's `is_match`, or a yes/no helper handed the text
 `let can_retry = ..`), inside a function whose `bool` a classifier answers with
 (`SdkError::Service(e) => check_response(e)`) or a retry flag is set from
 (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose
-branch decides either way: it retries (`continue` in a retry loop, a `retry` call, the failed call made again), gives up
+branch decides either way: it retries (`continue` in a retry loop, a `retry` call, or, in a
+function that speaks of retrying (its text or the comments right above it), the failed call made
+again), gives up
 (`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
 speaks of retrying, a transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment
 calls retryable. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
@@ -82,6 +84,8 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     // insensitive); classifiers come from the names the engine adds.
     needles: &["retr", "attempt", "backoff"],
     loop_needles: &[],
+    // A transient-named outcome chosen by a text check counts in any file that speaks of retrying.
+    function_needles: outcomes::TRANSIENT_WORDS,
     only_in_triage_crates: false,
 };
 
@@ -110,6 +114,7 @@ impl Rule for StringClassification {
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,
+            lines: OnceCell::new(),
             findings: Vec::new(),
         };
         collector.visit_file(cx.ast);
@@ -127,11 +132,14 @@ struct FunctionCollector<'c, 'x> {
     /// name them (see [`answer_helpers`]).
     answer_helpers: HashMap<String, String>,
     cx: &'x FileContext<'x>,
-    /// Whether the file's text (comments included) speaks of retrying: only then do a repeated
-    /// call or a transient-named outcome chosen by text count as retry decisions.
+    /// Whether the file's text (comments included) speaks of retrying: only then does a
+    /// transient-named outcome chosen by text count as a retry decision (and a repeated call, when
+    /// the function itself speaks of retrying too).
     speaks_of_retry: bool,
     /// The lines (1-based, sorted) of comments that speak of retrying.
     retry_comment_lines: &'x [usize],
+    /// The file's lines, split when a function is first asked whether it speaks of retrying.
+    lines: OnceCell<Vec<&'x str>>,
     findings: Vec<Finding>,
 }
 
@@ -164,7 +172,14 @@ fn retry_comment_lines(source: &str) -> Vec<usize> {
 impl FunctionCollector<'_, '_> {
     /// Checks one body: a function's (with its signature) or a `macro_rules!` arm's (`sig` is
     /// `None`, `name` is the macro's).
-    fn check_body(&mut self, name: &str, sig: Option<&syn::Signature>, body: &syn::Block) {
+    /// `item` is where the whole function or macro is, attributes and doc comments included.
+    fn check_body(
+        &mut self,
+        name: &str,
+        sig: Option<&syn::Signature>,
+        body: &syn::Block,
+        item: ItemLines,
+    ) {
         let classifier = sig.and_then(|sig| {
             self.classifiers.iter().find(|c| {
                 c.sig.is_some_and(|s| std::ptr::eq(s, sig))
@@ -203,6 +218,7 @@ impl FunctionCollector<'_, '_> {
         bindings.visit_block(body);
         let retry_fn = words_in(name, RETRY_LOOP_WORDS);
         let operations = OnceCell::new();
+        let (speaks_of_retry, lines, source) = (self.speaks_of_retry, &self.lines, self.cx.source);
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
             in_classifier,
@@ -212,7 +228,10 @@ impl FunctionCollector<'_, '_> {
             inner_classifiers: self.classifiers,
             operations: &operations,
             body,
-            outcomes_count: self.speaks_of_retry,
+            transient_counts: self.speaks_of_retry,
+            repeats_count: LazyCell::new(Box::new(move || {
+                speaks_of_retry && speaks_of_retry_at(lines.get_or_init(|| source.split('\n').collect()), item)
+            })),
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
             checked_flags: OnceCell::new(),
@@ -230,20 +249,73 @@ impl FunctionCollector<'_, '_> {
     }
 }
 
+/// Whether the function or macro at `item` speaks of retrying: its text, or the comments
+/// right above it (`// Retried once with fresh credentials.`). Only there does a call made
+/// again after a text check count as a retry decision; the prefilter reads the same text to
+/// decide which bodies to parse (`prefilter::bodies`).
+fn speaks_of_retry_at(lines: &[&str], item: ItemLines) -> bool {
+    let (first, last) = (item.first.start().line, item.last.end().line);
+    let mut from = first.saturating_sub(1).min(lines.len());
+    while from > 0 {
+        let above = lines[from - 1].trim_start();
+        let comment = above.is_empty()
+            || above.starts_with("//")
+            || above.starts_with("/*")
+            || above.starts_with('*');
+        if !comment {
+            break;
+        }
+        from -= 1;
+    }
+    lines[from..last.min(lines.len())]
+        .iter()
+        .any(|line| line.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"retr")))
+}
+
+/// Where an item is: its first token (an attribute's `#`, a doc comment, or the keyword) and its
+/// last. Read from those two tokens, as `Spanned::span` would only after printing the whole item.
+#[derive(Clone, Copy)]
+struct ItemLines {
+    first: proc_macro2::Span,
+    last: proc_macro2::Span,
+}
+
+impl ItemLines {
+    fn of_fn(attrs: &[syn::Attribute], sig: &syn::Signature, body: &syn::Block) -> ItemLines {
+        ItemLines {
+            first: attrs
+                .first()
+                .map_or(sig.fn_token.span, |attr| attr.pound_token.span),
+            last: body.brace_token.span.close(),
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
+        self.check_body(
+            &item.sig.ident.to_string(),
+            Some(&item.sig),
+            &item.block,
+            ItemLines::of_fn(&item.attrs, &item.sig, &item.block),
+        );
         syn::visit::visit_item_fn(self, item);
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.check_body(&item.sig.ident.to_string(), Some(&item.sig), &item.block);
+        self.check_body(
+            &item.sig.ident.to_string(),
+            Some(&item.sig),
+            &item.block,
+            ItemLines::of_fn(&item.attrs, &item.sig, &item.block),
+        );
         syn::visit::visit_impl_item_fn(self, item);
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
         if let Some(body) = &item.default {
-            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body);
+            let lines = ItemLines::of_fn(&item.attrs, &item.sig, body);
+            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body, lines);
         }
         syn::visit::visit_trait_item_fn(self, item);
     }
@@ -252,7 +324,14 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
         let name = item.ident.as_ref().map(ToString::to_string).unwrap_or_default();
         for arm in macro_rules_arms(&item.mac) {
-            self.check_body(&name, None, &arm);
+            let lines = ItemLines {
+                first: item
+                    .attrs
+                    .first()
+                    .map_or(item.mac.bang_token.span, |attr| attr.pound_token.span),
+                last: item.mac.delimiter.span().close(),
+            };
+            self.check_body(&name, None, &arm, lines);
             self.visit_block(&arm);
         }
     }

@@ -114,6 +114,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     docs: DOCS,
     needles: NEEDLES,
     loop_needles: LOOP_NEEDLES,
+    function_needles: &[],
     only_in_triage_crates: false,
 };
 

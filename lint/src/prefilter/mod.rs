@@ -7,9 +7,12 @@
 //! kept): no rule finds anything from a word that only a plain comment holds, except `retr`, which
 //! counts in comments too (`string_classification` reads comments that speak of retrying). A rule
 //! that only looks at loops may list needles that count only inside one ([`LoopNeedles`]): `sleep`
-//! in a file's setup code is no reason to parse it for retry loops.
+//! in a file's setup code is no reason to parse it for retry loops. Inside a file that is parsed,
+//! the bodies of the functions no rule can find anything in are blanked first ([`bodies`]).
 
 use aho_corasick::AhoCorasick;
+
+pub(crate) mod bodies;
 
 /// A compiled set of needles, matched ASCII case-insensitively (a superset of exact matches, so a
 /// rule may list `retr` for `retry`, `Retryable` and `RETRIES`); an empty set matches nothing.

@@ -1,0 +1,215 @@
+//! The prefilter inside a file: the bodies of the functions no rule can find anything in are
+//! blanked before the file is parsed, which is most of the parsing a large file costs.
+//!
+//! A rule finds something only where one of its needles is written (the promise the file gate
+//! relies on), in the function that holds it or in what that function calls. So a function's
+//! body is kept when:
+//!
+//! - the function's text, comments included, holds a needle, or a loop needle anywhere; its text
+//!   begins where the item before it ends, so the comments, doc comments and attributes written
+//!   above it count;
+//! - the header of an item block around it holds one (`impl RetryPolicy for ..`, `trait Retry..`,
+//!   a doc comment that speaks of retrying), or the block is a `macro_rules!` definition (whose
+//!   arms rules read as bodies of their own);
+//! - its name is written in anything kept: the code outside functions, a kept function. This
+//!   follows calls to a helper of the same file, however many levels deep.
+//!
+//! Blanked bodies keep their braces and line breaks, so every location in the file stays where it
+//! was. A file whose blanked text does not parse is parsed whole.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::NeedleSet;
+use crate::syntax::items::{items, FnItem};
+use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
+
+/// `source` with the bodies of its idle functions blanked (line breaks kept), or `None` when every
+/// body may matter. `needles` holds every needle of the enabled rules, loop needles included.
+pub(crate) fn blank_idle_bodies(source: &str, needles: &NeedleSet) -> Option<String> {
+    let bytes = source.as_bytes();
+    let code = blank_comments_and_strings(bytes);
+    let found = items(&code);
+    let kept_blocks: Vec<&Range<usize>> = found
+        .blocks
+        .iter()
+        .filter(|block| {
+            let header = &bytes[block.header.clone()];
+            needles.any_in(header) || memchr::memmem::find(header, b"macro_rules").is_some()
+        })
+        .map(|block| &block.block)
+        .collect();
+    let mut idle: Vec<&FnItem> = found
+        .fns
+        .iter()
+        .filter(|f| {
+            !needles.any_in(&bytes[f.item.clone()])
+                && !kept_blocks
+                    .iter()
+                    .any(|block| block.contains(&f.whole.start))
+        })
+        .collect();
+    if idle.is_empty() {
+        return None;
+    }
+    idle.sort_by_key(|f| f.whole.start);
+
+    // Every idle function named outside the idle functions is called, then every one a called
+    // function names, and so on: what is left is blanked.
+    let names = Names::of(&code, &idle);
+    let mut called = vec![false; idle.len()];
+    let mut to_read: Vec<usize> = Vec::new();
+    let mut from = 0;
+    for f in &idle {
+        names.find_in(&code, from..f.whole.start, &mut called, &mut to_read);
+        from = from.max(f.whole.end);
+    }
+    names.find_in(&code, from..code.len(), &mut called, &mut to_read);
+    while let Some(index) = to_read.pop() {
+        names.find_in(&code, idle[index].whole.clone(), &mut called, &mut to_read);
+    }
+    if called.iter().all(|c| *c) {
+        return None;
+    }
+
+    let mut text = bytes.to_vec();
+    for (f, _) in idle.iter().zip(&called).filter(|(_, called)| !**called) {
+        for byte in &mut text[f.body.clone()] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    String::from_utf8(text).ok()
+}
+
+/// The names of the idle functions, and a quick test that turns away most other words before
+/// they are hashed.
+struct Names<'c> {
+    /// Each name with the indices of the idle functions that bear it.
+    by_name: HashMap<&'c [u8], Vec<usize>>,
+    /// Bit `n` is set when a name is `n` bytes long (longer names set bit 63).
+    lengths: u64,
+    /// The first bytes of the names.
+    first_bytes: [bool; 256],
+}
+
+impl<'c> Names<'c> {
+    fn of(code: &'c [u8], idle: &[&FnItem]) -> Names<'c> {
+        let mut names = Names {
+            by_name: HashMap::new(),
+            lengths: 0,
+            first_bytes: [false; 256],
+        };
+        for (index, f) in idle.iter().enumerate() {
+            let name = &code[f.name.clone()];
+            names.lengths |= 1 << name.len().min(63);
+            if let Some(first) = name.first() {
+                names.first_bytes[usize::from(*first)] = true;
+            }
+            names.by_name.entry(name).or_default().push(index);
+        }
+        names
+    }
+
+    /// Marks as called, and queues for reading, each idle function named in `code[range]` that is
+    /// not marked yet.
+    fn find_in(
+        &self,
+        code: &[u8],
+        range: Range<usize>,
+        called: &mut [bool],
+        to_read: &mut Vec<usize>,
+    ) {
+        let end = range.end.min(code.len());
+        let mut at = range.start;
+        while at < end {
+            let byte = code[at];
+            if !(byte.is_ascii_alphabetic() || byte == b'_') {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < end && is_ident_byte(code[at]) {
+                at += 1;
+            }
+            let word = &code[start..at];
+            let may_be_a_name = self.first_bytes[usize::from(byte)]
+                && self.lengths & (1 << word.len().min(63)) != 0
+                && (start == 0 || !is_ident_byte(code[start - 1]));
+            if !may_be_a_name {
+                continue;
+            }
+            for index in self.by_name.get(word).into_iter().flatten() {
+                if !called[*index] {
+                    called[*index] = true;
+                    to_read.push(*index);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blanked(source: &str) -> String {
+        let needles = NeedleSet::new(&["retr", "sleep"]);
+        blank_idle_bodies(source, &needles).unwrap_or_else(|| source.to_owned())
+    }
+
+    #[test]
+    fn an_idle_body_is_blanked_and_keeps_its_lines() {
+        let source = "fn idle() {\n    work();\n}\nfn retry_it() { idle_not_called() }\n";
+        assert_eq!(
+            blanked(source),
+            "fn idle() {\n           \n}\nfn retry_it() { idle_not_called() }\n"
+        );
+    }
+
+    #[test]
+    fn a_helper_a_kept_function_calls_is_kept_at_any_depth() {
+        let source = "fn should_retry(e: &E) -> bool { is_reset(e) }\n\
+            fn is_reset(e: &E) -> bool { text_of(e).contains(\"reset\") }\n\
+            fn text_of(e: &E) -> String { e.to_string() }\n\
+            fn unrelated() { other() }";
+        let text = blanked(source);
+        assert!(text.contains("text_of(e).contains"));
+        assert!(text.contains("e.to_string()"));
+        assert!(!text.contains("other()"));
+    }
+
+    #[test]
+    fn a_needle_in_a_header_or_a_loop_needle_keeps_the_body() {
+        let source =
+            "/// Retries the request.\nimpl Policy for P { fn decide(&self) -> bool { true } }\n\
+            fn pace() { loop { sleep(d); } }\nimpl Plain { fn gone(&self) { x() } }";
+        let text = blanked(source);
+        assert!(text.contains("{ true }"));
+        assert!(text.contains("sleep(d)"));
+        assert!(!text.contains("x()"));
+    }
+
+    #[test]
+    fn a_comment_above_a_function_counts_as_its_text() {
+        let source = "fn a() { x() }\n// Callers retry this.\nfn b() { y() }\nfn c() { z() }";
+        let text = blanked(source);
+        assert!(!text.contains("x()"));
+        assert!(text.contains("y()"));
+        assert!(!text.contains("z()"));
+    }
+
+    #[test]
+    fn functions_of_a_macro_definition_are_kept() {
+        let source = "macro_rules! m { () => { fn inner() { go() } } }\nfn retry() {}";
+        assert_eq!(blanked(source), source);
+    }
+
+    #[test]
+    fn a_file_with_nothing_idle_is_not_copied() {
+        let needles = NeedleSet::new(&["retr"]);
+        assert!(blank_idle_bodies("fn retry() { go() }", &needles).is_none());
+        assert!(blank_idle_bodies("struct S;", &needles).is_none());
+    }
+}
