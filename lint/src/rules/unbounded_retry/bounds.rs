@@ -133,7 +133,8 @@ fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
     !down.found
 }
 
-/// Names assigned with `+=`/`-=` or `x = x ± ..` anywhere in the loop: its counters; and whether
+/// Names stepped anywhere in the loop (`+=`, `-=`, `*=`, `<<=`, or an assigned value that
+/// [`steps`]): its counters and growing delays; and whether
 /// one of them is a field of `self` (`self.retries += 1`).
 struct Counters {
     names: Vec<String>,
@@ -144,7 +145,10 @@ impl<'ast> Visit<'ast> for Counters {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
     fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
-        if matches!(node.op, BinOp::AddAssign(_) | BinOp::SubAssign(_)) {
+        if matches!(
+            node.op,
+            BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::ShlAssign(_)
+        ) {
             let names = names_in(&node.left);
             self.on_self |= names.first().is_some_and(|n| n == "self");
             self.names
@@ -154,15 +158,31 @@ impl<'ast> Visit<'ast> for Counters {
     }
 
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-        if let Expr::Binary(binary) = &*node.right {
-            if matches!(binary.op, BinOp::Add(_) | BinOp::Sub(_)) {
-                let names = names_in(&node.left);
-                self.on_self |= names.first().is_some_and(|n| n == "self");
-                self.names
-                    .extend(names.into_iter().filter(|n| n != "self"));
-            }
+        if steps(&node.right) {
+            let names = names_in(&node.left);
+            self.on_self |= names.first().is_some_and(|n| n == "self");
+            self.names
+                .extend(names.into_iter().filter(|n| n != "self"));
         }
         syn::visit::visit_expr_assign(self, node);
+    }
+}
+
+/// Whether an assigned value steps a number: `n + 1`, `delay * 2`, `(delay * 2).min(max)`,
+/// `wait.saturating_mul(2)`. A delay that grows each round and is compared in an exit guard ends
+/// the loop after a number of rounds, as a counter does.
+fn steps(value: &Expr) -> bool {
+    match value {
+        Expr::Binary(binary) => matches!(
+            binary.op,
+            BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Shl(_)
+        ),
+        Expr::Paren(paren) => steps(&paren.expr),
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            ["add", "sub", "mul"].iter().any(|op| method.contains(op)) || steps(&call.receiver)
+        }
+        _ => false,
     }
 }
 
