@@ -147,27 +147,72 @@ fn polling_bindings(body: &Block) -> Vec<String> {
 /// `BufferFull`, `Backpressure`, `WouldBlock`): waiting on it is backpressure, not a retry.
 const BACKPRESSURE_WORDS: &[&[&str]] = &[&["full"], &["backpressure"], &["would", "block"]];
 
+/// Word parts of an error, or of a check on one, that reports a lost race with another writer
+/// (`Conflict`, `is_sequenced_write_conflict()`, `CasFailed`, `PreconditionFailed`): going round
+/// on it is an optimistic-concurrency loop reading the new state, not a retry of a failure.
+const CONFLICT_WORDS: &[&[&str]] = &[
+    &["conflict"],
+    &["conflicts"],
+    &["cas"],
+    &["compare", "and", "swap"],
+    &["precondition"],
+    &["version", "mismatch"],
+];
+
 /// Whether a pattern names a variant that asks for backpressure (see [`BACKPRESSURE_WORDS`]).
 fn names_backpressure(pat: &syn::Pat) -> bool {
-    struct Variants(bool);
-    impl<'ast> Visit<'ast> for Variants {
-        fn visit_path(&mut self, path: &'ast syn::Path) {
-            if let Some(seg) = path.segments.last() {
-                let name = seg.ident.to_string();
-                let words: Vec<String> = super::bounds::words_of(&name).collect();
-                if BACKPRESSURE_WORDS
-                    .iter()
-                    .any(|phrase| words.windows(phrase.len()).any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b)))
-                {
-                    self.0 = true;
-                }
-            }
-            syn::visit::visit_path(self, path);
+    let mut names = PhraseNames::new(BACKPRESSURE_WORDS);
+    names.visit_pat(pat);
+    names.found
+}
+
+/// Whether an arm's pattern or guard names a conflict (see [`CONFLICT_WORDS`]):
+/// `Err(Error::Conflict { .. }) =>`, `Err(e) if e.is_sequenced_write_conflict() =>`.
+fn names_a_conflict(arm: &syn::Arm) -> bool {
+    let mut names = PhraseNames::new(CONFLICT_WORDS);
+    names.visit_pat(&arm.pat);
+    if let Some((_, guard)) = &arm.guard {
+        names.visit_expr(guard);
+    }
+    names.found
+}
+
+/// Looks for a name (a path's last segment, a method) whose words hold one of `phrases`.
+struct PhraseNames {
+    phrases: &'static [&'static [&'static str]],
+    found: bool,
+}
+
+impl PhraseNames {
+    fn new(phrases: &'static [&'static [&'static str]]) -> PhraseNames {
+        PhraseNames {
+            phrases,
+            found: false,
         }
     }
-    let mut variants = Variants(false);
-    variants.visit_pat(pat);
-    variants.0
+
+    fn check(&mut self, name: &str) {
+        let words: Vec<String> = super::bounds::words_of(name).collect();
+        self.found |= self.phrases.iter().any(|phrase| {
+            words
+                .windows(phrase.len())
+                .any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b))
+        });
+    }
+}
+
+impl<'ast> Visit<'ast> for PhraseNames {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if let Some(seg) = path.segments.last() {
+            self.check(&seg.ident.to_string());
+        }
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        self.check(&node.method.to_string());
+        syn::visit::visit_expr_method_call(self, node);
+    }
 }
 
 /// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
@@ -310,7 +355,10 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .iter()
                 .zip(&kinds)
                 .any(|(arm, kind)| {
-                    is_error_arm(*kind) && self.error_goes_round(&arm.body) && !waits_as_told(arm)
+                    is_error_arm(*kind)
+                        && self.error_goes_round(&arm.body)
+                        && !waits_as_told(arm)
+                        && !names_a_conflict(arm)
                 });
             let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
