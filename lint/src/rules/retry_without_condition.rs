@@ -12,7 +12,8 @@ use crate::rule::{FileContext, Rule, RuleInfo};
 const DOCS: &str = "\
 ### What it does
 Finds retry-library calls that retry every error, whatever it is:
-- backon's `op.retry(builder)` awaited or called without `.when(..)`;
+- backon's `op.retry(builder)` awaited or called without `.when(..)` (or `.adjust(..)`, whose `None`
+  answer stops the retries);
 - the backoff crate's `retry(policy, op)` whose operation uses `?` on its own errors: the crate's
   `From` impl makes every such error `Error::transient`; so does `.map_err(Error::transient)`.
 
@@ -96,7 +97,9 @@ impl ConditionFinder<'_> {
         let (links, root) = chain(expr);
         let consumed = matches!(links.first(), Some(Link::Await))
             || matches!(links.first(), Some(Link::Call(call)) if call.method == "call");
-        let has_condition = !calls_named(&links, "when").is_empty();
+        // backon's `.adjust(|err, delay| ..)` stops the retries by answering `None`: a condition.
+        let has_condition =
+            !calls_named(&links, "when").is_empty() || !calls_named(&links, "adjust").is_empty();
         let retries = calls_named(&links, "retry");
         if let [retry] = retries.as_slice() {
             if retry.args.len() == 1 && retry_receiver_is_operation(&retry.receiver) {
@@ -168,7 +171,8 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_> {
                 };
                 let (links, _) = chain(&init.expr);
                 let retries = calls_named(&links, "retry");
-                let unconditioned = calls_named(&links, "when").is_empty();
+                let unconditioned = calls_named(&links, "when").is_empty()
+                    && calls_named(&links, "adjust").is_empty();
                 if let [retry] = retries.as_slice() {
                     if unconditioned && retry.args.len() == 1 {
                         self.pending

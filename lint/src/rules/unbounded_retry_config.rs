@@ -13,7 +13,10 @@ use crate::syntax::types::is_unlimited_integer_max;
 const DOCS: &str = "\
 ### What it does
 Finds retry libraries configured without an end:
-- backon's `.without_max_times()`;
+- backon's `.without_max_times()`, unless the builder caps the total delay
+  (`.with_total_delay(Some(..))`);
+- a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
+  `.with_max_times(usize::MAX)`);
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop);
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
@@ -104,6 +107,28 @@ struct PolicyFinder<'x, 'ast> {
     /// `let strategy = ..;` bindings in the function being visited, by name (tokio-retry only).
     strategies: HashMap<String, &'ast Expr>,
     findings: Vec<Finding>,
+}
+
+/// Methods of retry builders that set how many times to retry (tryhard's `.retries(n)`, backon's
+/// `.with_max_times(n)`, the `max_retries(n)` of many clients).
+const ATTEMPT_LIMIT_METHODS: &[&str] = &[
+    "retries",
+    "max_retries",
+    "with_max_times",
+    "with_max_retries",
+    "max_attempts",
+    "with_max_attempts",
+];
+
+/// Whether a backon builder chain caps the total delay before `.without_max_times()`
+/// (`.with_total_delay(Some(d))`): the attempts are unlimited, the time is not.
+fn caps_total_delay(call: &syn::ExprMethodCall) -> bool {
+    let (links, _) = chain(&call.receiver);
+    links.iter().any(|link| {
+        matches!(link, Link::Call(c) if c.method == "with_total_delay"
+            && c.args.len() == 1
+            && !is_none(&c.args[0]))
+    })
 }
 
 impl PolicyFinder<'_, '_> {
@@ -216,11 +241,27 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "without_max_times" && call.args.is_empty() {
+        if call.method == "without_max_times" && call.args.is_empty() && !caps_total_delay(call)
+        {
             self.report(
                 method_region(call),
                 "`.without_max_times()` retries until the operation succeeds",
                 "cap the attempts with `.with_max_times(n)`, or bound the total delay",
+            );
+        }
+        // `tryhard::retry_fn(op).retries(u32::MAX)`: a limit no run reaches.
+        if ATTEMPT_LIMIT_METHODS.contains(&call.method.to_string().as_str())
+            && call.args.len() == 1
+            && is_unlimited_integer_max(&call.args[0], true)
+            && !says_endless_on_purpose(self.cx.source, Region::of(&call.args[0]).line)
+        {
+            self.report(
+                Region::of(&call.args[0]),
+                &format!(
+                    "`.{}(..)` is given an integer's maximum: the operation is retried for ever",
+                    call.method
+                ),
+                "give it a real limit (a handful of attempts), or a total time",
             );
         }
         if call.method == "with_max_elapsed_time" && call.args.len() == 1 && is_none(&call.args[0])
