@@ -455,6 +455,11 @@ fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, V
     let mut answers = Vec::new();
     for expr in crate::classifier::answer_exprs(classifier) {
         answers.push((expr, Vec::new()));
+        // `let retry = !matches!(err, ..); if !retry { debug!(..) } retry`: the binding's value
+        // is the answer.
+        if let Some(value) = bound_value(classifier, expr) {
+            answers.push((value, Vec::new()));
+        }
         let Expr::Match(outer) = expr else {
             continue;
         };
@@ -466,6 +471,58 @@ fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, V
         }
     }
     answers
+}
+
+/// The value a classifier's answer names, when the answer is a local bound once in the body's
+/// own statements and never assigned again.
+fn bound_value<'a>(classifier: &Classifier<'a>, answer: &Expr) -> Option<&'a Expr> {
+    let Expr::Path(path) = answer else {
+        return None;
+    };
+    let name = path.path.get_ident()?;
+    let ClassifierBody::Block(body) = classifier.body else {
+        return None;
+    };
+    let mut values = body.stmts.iter().filter_map(|stmt| match stmt {
+        Stmt::Local(local) => match (&local.pat, &local.init) {
+            (syn::Pat::Ident(bound), Some(init)) if bound.ident == *name && init.diverge.is_none() => {
+                Some(&*init.expr)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    let value = values.next()?;
+    if values.next().is_some() || assigns(body, name) {
+        return None;
+    }
+    Some(value)
+}
+
+/// Whether a block assigns to `name` anywhere (`name = ..`, `name |= ..`).
+fn assigns(body: &syn::Block, name: &proc_macro2::Ident) -> bool {
+    struct Assigns<'n> {
+        name: &'n proc_macro2::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Assigns<'_> {
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            self.found |= matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.name));
+            syn::visit::visit_expr_assign(self, node);
+        }
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            let compound = matches!(
+                node.op,
+                syn::BinOp::BitOrAssign(_) | syn::BinOp::BitAndAssign(_) | syn::BinOp::BitXorAssign(_)
+            );
+            self.found |=
+                compound && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.name));
+            syn::visit::visit_expr_binary(self, node);
+        }
+    }
+    let mut assigns = Assigns { name, found: false };
+    assigns.visit_block(body);
+    assigns.found
 }
 
 /// An arm's answer: its body, or the tail of its block body.
