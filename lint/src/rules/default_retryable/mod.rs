@@ -22,7 +22,8 @@ const DOCS: &str = "\
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
-`.is_none_or(..)`, also as the answer of one arm of a `match` on the error), or an
+`.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local
+that the classifier returns), or an
 `is_permanent`-style classifier whose fallback says \"not permanent\", or an early
 `return Retry(..)` that ends a block after an `if` returning another answer (every case that `if`
 does not single out is retried). Also a classifier that answers retry without any check when the

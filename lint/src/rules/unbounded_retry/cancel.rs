@@ -16,7 +16,7 @@ use crate::syntax::patterns::{pattern_kind, PatternKind};
 /// Word parts that name a cancellation check.
 const CANCEL_PARTS: &[&str] = &[
     "cancel", "shutdown", "shutting", "stop", "terminat", "closed", "quit", "exiting", "abort",
-    "kill", "recv",
+    "kill", "recv", "dropping", "dropped",
 ];
 
 /// Whether an exit of the loop is decided by a cancellation check, not counting tokens created
