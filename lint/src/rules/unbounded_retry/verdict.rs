@@ -48,7 +48,7 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
                 .any(|arm| {
                     names_retry_variant(&arm.pat) && pauses_somewhere(PauseScope::Expr(&arm.body)) && !waits_as_told(arm)
                 }));
-    if !judged || keeps_count || is_polling_call(&node.expr) {
+    if !judged || keeps_count || is_polling_call(&node.expr) || judges_whole_attempts(node, label) {
         return false;
     }
     let retry_goes_round = node.arms.iter().any(|arm| {
@@ -59,6 +59,70 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
         .iter()
         .any(|arm| !names_retry_variant(&arm.pat) && returns_from_loop(&arm.body, label));
     retry_goes_round && other_leaves
+}
+
+/// Variant words of a verdict that the attempt succeeded, and of one that it failed for good.
+const SUCCESS_VARIANT_WORDS: &[&str] = &["success", "succeeded", "done", "ok", "completed"];
+const GIVE_UP_VARIANT_WORDS: &[&str] = &["err", "error", "failed", "failure", "give", "gave", "exhausted"];
+
+/// Whether the verdict judges whole attempts, as a retry policy object does (`match
+/// retry.r#try(|| response) { Success(v) => break v, Err(e) => return Err(e), Retry(delay) => .. }`):
+/// it answers success too, and gives up by handing back an `Err` of its own accord. Such a decider
+/// counts the attempts itself; a classifier, asked only about errors, answers no success, and a
+/// verdict that only says how to go on (`LogError(msg)` answered with `Ok(..)`) gives nothing up.
+fn judges_whole_attempts(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    let leaves_on = |words: &[&str]| {
+        node.arms.iter().any(|arm| {
+            variant_name(&arm.pat)
+                .is_some_and(|name| words_of(&name).any(|w| words.contains(&w.as_str())))
+                && returns_from_loop(&arm.body, label)
+        })
+    };
+    let gives_up_with_an_error = node.arms.iter().any(|arm| {
+        variant_name(&arm.pat).is_some_and(|name| {
+            words_of(&name).any(|w| GIVE_UP_VARIANT_WORDS.contains(&w.as_str()))
+        }) && leaves_with_err(&arm.body)
+    });
+    leaves_on(SUCCESS_VARIANT_WORDS) && gives_up_with_an_error
+}
+
+/// Whether an arm leaves with an `Err(..)` (`return Err(e)`, `break Err(e)`, `Err(e)?`): the
+/// decider handed back a failure, not a normal answer such as "log it and carry on".
+fn leaves_with_err(body: &syn::Expr) -> bool {
+    struct LeavesWithErr(bool);
+    impl<'ast> syn::visit::Visit<'ast> for LeavesWithErr {
+        fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+            self.0 |= node.expr.as_deref().is_some_and(is_err_call);
+            syn::visit::visit_expr_return(self, node);
+        }
+        fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+            self.0 |= node.expr.as_deref().is_some_and(is_err_call);
+            syn::visit::visit_expr_break(self, node);
+        }
+        fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
+            self.0 |= is_err_call(&node.expr);
+            syn::visit::visit_expr_try(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    fn is_err_call(expr: &syn::Expr) -> bool {
+        matches!(expr, syn::Expr::Call(call)
+            if matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err")))
+    }
+    let mut found = LeavesWithErr(false);
+    syn::visit::Visit::visit_expr(&mut found, body);
+    found.0
+}
+
+/// The variant a pattern names (`RetryResult::Success` in `RetryResult::Success(v)`).
+fn variant_name(pat: &Pat) -> Option<String> {
+    let path = match pat {
+        Pat::Path(path) => &path.path,
+        Pat::TupleStruct(tuple) => &tuple.path,
+        Pat::Struct(strukt) => &strukt.path,
+        _ => return None,
+    };
+    path.segments.last().map(|seg| seg.ident.to_string())
 }
 
 /// Whether an expression is a call (or an awaited call): the attempt itself.
