@@ -361,11 +361,7 @@ const COMMENT_NEEDLE: &[u8] = b"retr";
 
 /// Whether `bytes` (comments included) holds [`COMMENT_NEEDLE`], ASCII case-insensitively.
 fn mentions_comment_needle(bytes: &[u8]) -> bool {
-    memchr::memchr2_iter(b'r', b'R', bytes).any(|at| {
-        bytes
-            .get(at..at + COMMENT_NEEDLE.len())
-            .is_some_and(|word| word.eq_ignore_ascii_case(COMMENT_NEEDLE))
-    })
+    crate::retry_words::mentions_retr(bytes)
 }
 
 /// The index of `needle` in `list`, added at the end when it is not there yet.

@@ -26,6 +26,15 @@ impl Answer {
 /// Byte strings of which a file must contain one to hold a classifier recognised by its name, its
 /// trait, its return type or its retry library (matched ASCII case-insensitively): `retr` covers
 /// `retry`, `Retryable`, `RetryAction` and `retry_if`.
+/// Whether a text holds `retr` (`retry`, `Retries`, `RETRYABLE`), ASCII case-insensitively: the
+/// quick test of whether a text speaks of retrying at all.
+pub(crate) fn mentions_retr(text: &[u8]) -> bool {
+    memchr::memchr2_iter(b'r', b'R', text).any(|at| {
+        text.get(at..at + 4)
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"retr"))
+    })
+}
+
 pub const CLASSIFIER_NEEDLES: &[&str] = &[
     "retr",
     "transient",

@@ -22,7 +22,7 @@ use std::ops::Range;
 
 use super::NeedleSet;
 use crate::syntax::items::{items, FnItem};
-use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
+use crate::syntax::lexer::{blank, blank_comments_and_strings, is_ident_byte};
 
 /// `source` with the bodies of its idle functions blanked (line breaks kept), or `None` when every
 /// body may matter. `needles` holds every needle of the enabled rules, loop needles included.
@@ -74,11 +74,7 @@ pub(crate) fn blank_idle_bodies(source: &str, needles: &NeedleSet) -> Option<Str
 
     let mut text = bytes.to_vec();
     for (f, _) in idle.iter().zip(&called).filter(|(_, called)| !**called) {
-        for byte in &mut text[f.body.clone()] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
+        blank(&mut text[f.body.clone()]);
     }
     String::from_utf8(text).ok()
 }

@@ -97,9 +97,7 @@ impl ConditionFinder<'_> {
         let (links, root) = chain(expr);
         let consumed = matches!(links.first(), Some(Link::Await))
             || matches!(links.first(), Some(Link::Call(call)) if call.method == "call");
-        // backon's `.adjust(|err, delay| ..)` stops the retries by answering `None`: a condition.
-        let has_condition =
-            !calls_named(&links, "when").is_empty() || !calls_named(&links, "adjust").is_empty();
+        let has_condition = has_condition(&links);
         let retries = calls_named(&links, "retry");
         if let [retry] = retries.as_slice() {
             if retry.args.len() == 1 && retry_receiver_is_operation(&retry.receiver) {
@@ -171,8 +169,7 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_> {
                 };
                 let (links, _) = chain(&init.expr);
                 let retries = calls_named(&links, "retry");
-                let unconditioned = calls_named(&links, "when").is_empty()
-                    && calls_named(&links, "adjust").is_empty();
+                let unconditioned = !has_condition(&links);
                 if let [retry] = retries.as_slice() {
                     if unconditioned && retry.args.len() == 1 {
                         self.pending
@@ -235,3 +232,9 @@ impl<'ast> Visit<'ast> for QuestionMarks {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
 }
+/// Whether a backon chain says which errors to retry: `.when(..)`, or `.adjust(|err, delay| ..)`,
+/// which stops the retries by answering `None`.
+fn has_condition(links: &[Link<'_>]) -> bool {
+    !calls_named(links, "when").is_empty() || !calls_named(links, "adjust").is_empty()
+}
+

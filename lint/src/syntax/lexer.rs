@@ -123,16 +123,21 @@ fn next_candidate(bytes: &[u8], from: usize) -> usize {
     at
 }
 
+/// Replaces every byte of `text` but line breaks with a space, so offsets and line numbers stay.
+pub(crate) fn blank(text: &mut [u8]) {
+    for byte in text {
+        if *byte != b'\n' {
+            *byte = b' ';
+        }
+    }
+}
+
 /// A copy of the source with comments, string and character literals replaced by spaces (line
 /// breaks kept, so offsets and line numbers stay), for text scans that must not match inside them.
 pub(crate) fn blank_comments_and_strings(source: &[u8]) -> Vec<u8> {
     let mut code = source.to_vec();
     for lexeme in Lexer::new(source) {
-        for byte in &mut code[lexeme.start..lexeme.end] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
+        blank(&mut code[lexeme.start..lexeme.end]);
     }
     code
 }
@@ -150,11 +155,7 @@ pub(crate) fn blank_plain_comments(source: &[u8]) -> Vec<u8> {
             LexemeKind::Str | LexemeKind::Char => false,
         };
         if plain {
-            for byte in &mut code[lexeme.start..lexeme.end] {
-                if *byte != b'\n' {
-                    *byte = b' ';
-                }
-            }
+            blank(&mut code[lexeme.start..lexeme.end]);
         }
     }
     code

@@ -12,6 +12,7 @@ use syn::Pat;
 
 use crate::classifier::{Classifier, ClassifierBody};
 use crate::finding::{Finding, Level};
+use crate::retry_words::mentions_retr;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::lexer::{LexemeKind, Lexer};
 use crate::syntax::macro_bodies::macro_rules_arms;
@@ -98,11 +99,7 @@ impl Rule for StringClassification {
         let classifiers = cx.classifiers();
         // The prefilter always lets a file with `retr` through, so this keeps the findings the
         // same with the prefilter off.
-        let speaks_of_retry = cx
-            .source
-            .as_bytes()
-            .windows(4)
-            .any(|w| w.eq_ignore_ascii_case(b"retr"));
+        let speaks_of_retry = mentions_retr(cx.source.as_bytes());
         let retry_comment_lines = if speaks_of_retry {
             retry_comment_lines(cx.source)
         } else {
@@ -269,7 +266,7 @@ fn speaks_of_retry_at(lines: &[&str], item: ItemLines) -> bool {
     }
     lines[from..last.min(lines.len())]
         .iter()
-        .any(|line| line.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"retr")))
+        .any(|line| mentions_retr(line.as_bytes()))
 }
 
 /// Where an item is: its first token (an attribute's `#`, a doc comment, or the keyword) and its

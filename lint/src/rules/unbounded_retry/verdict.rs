@@ -33,9 +33,11 @@ const FAILURE_WORDS: &[&str] = &[
 /// Whether a match is a verdict on a failure whose retry arm goes round while another arm
 /// leaves the loop labelled `label`.
 pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    // A decider named for a policy, or one that judges whole attempts, counts them itself.
     let keeps_count = names_in(&node.expr)
         .iter()
-        .any(|name| has_part(name, STATEFUL_DECIDER_PARTS));
+        .any(|name| has_part(name, STATEFUL_DECIDER_PARTS))
+        || judges_whole_attempts(node, label);
     // The attempt may also answer with its own verdict (`match self.run_once() { State::RetryDelay
     // => sleep(..), State::Done => break }`): a retry arm that pauses before the next attempt
     // says the answer is about a failure, not a normal answer to go round on at once (nor a
@@ -48,7 +50,7 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
                 .any(|arm| {
                     names_retry_variant(&arm.pat) && pauses_somewhere(PauseScope::Expr(&arm.body)) && !waits_as_told(arm)
                 }));
-    if !judged || keeps_count || is_polling_call(&node.expr) || judges_whole_attempts(node, label) {
+    if !judged || keeps_count || is_polling_call(&node.expr) {
         return false;
     }
     let retry_goes_round = node.arms.iter().any(|arm| {
@@ -150,26 +152,18 @@ fn judges_a_failure(expr: &syn::Expr) -> bool {
 /// Whether a pattern names a variant that asks for another attempt (`Action::Retry`,
 /// `Retryable(_)`, or one case of an or-pattern).
 fn names_retry_variant(pat: &Pat) -> bool {
-    let path = match pat {
-        Pat::Path(path) => &path.path,
-        Pat::TupleStruct(tuple) => &tuple.path,
-        Pat::Struct(strukt) => &strukt.path,
-        Pat::Ident(ident) => {
-            return match &ident.subpat {
-                Some((_, sub)) => names_retry_variant(sub),
-                None => {
-                    let name = ident.ident.to_string();
-                    name.starts_with(char::is_uppercase) && is_retry_variant(&name)
-                }
-            };
-        }
-        Pat::Or(or) => return or.cases.iter().any(names_retry_variant),
-        Pat::Paren(paren) => return names_retry_variant(&paren.pat),
-        _ => return false,
-    };
-    path.segments
-        .last()
-        .is_some_and(|seg| is_retry_variant(&seg.ident.to_string()))
+    match pat {
+        Pat::Ident(ident) => match &ident.subpat {
+            Some((_, sub)) => names_retry_variant(sub),
+            None => {
+                let name = ident.ident.to_string();
+                name.starts_with(char::is_uppercase) && is_retry_variant(&name)
+            }
+        },
+        Pat::Or(or) => or.cases.iter().any(names_retry_variant),
+        Pat::Paren(paren) => names_retry_variant(&paren.pat),
+        _ => variant_name(pat).is_some_and(|name| is_retry_variant(&name)),
+    }
 }
 
 fn is_retry_variant(name: &str) -> bool {
