@@ -215,6 +215,20 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
     polarity
 }
 
+/// Whether a name speaks of the retry verdict at all, as a question or not:
+/// `retryable_on_request_failure`, `is_transient`, `fatal_kind`, `with_retries`; not
+/// `fetch_with_backoff`.
+pub fn speaks_of_verdict(ident: &str) -> bool {
+    let bytes = ident.as_bytes();
+    CLASSIFIER_NEEDLES.iter().any(|needle| {
+        bytes
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    }) && words(ident)
+        .iter()
+        .any(|word| is_retry_word(word) || FINAL_ADJECTIVES.contains(&word.as_str()))
+}
+
 /// Whether an identifier says "this can never succeed" (`Fatal`, `PermanentError`,
 /// `is_terminal`, `NonRetryable`): a branch producing it decides against retrying.
 pub fn says_final(ident: &str) -> bool {

@@ -78,10 +78,12 @@ impl Rule for RetryUntilCancelled {
             .filter(|hazard| hazard.ending == Ending::Cancellation)
             .map(|hazard| {
                 let message = match hazard.site {
-                    Site::Loop(keyword) | Site::HotLoop(keyword) => format!(
+                    Site::Loop(keyword) | Site::HotLoop(keyword) | Site::ClosedReceive(keyword) => {
+                        format!(
                         "this `{keyword}` retries after an error until it is cancelled, with no \
                          attempt bound or deadline"
-                    ),
+                        )
+                    }
                     Site::Call(name) => format!(
                         "`{name}` is given an attempt limit that is never reached: only \
                          cancellation ends it"

@@ -9,9 +9,10 @@ use super::variant_scope::{VariantRef, VariantScope};
 use crate::classifier::{matches_parts, Answer, Classifier};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
-use crate::retry_words::answer_in_variant_name;
+use crate::retry_words::{answer_in_variant_name, speaks_of_verdict};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::imports::ModuleImports;
+use crate::syntax::names::names_in;
 use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
@@ -107,7 +108,10 @@ impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         if self.matches_own_error_enum(node) {
             for (index, arm) in node.arms.iter().enumerate() {
-                if catch_all_arm(arm) && self.classifier.answer(&arm.body) != Some(Answer::Retry) {
+                if catch_all_arm(arm)
+                    && self.classifier.answer(&arm.body) != Some(Answer::Retry)
+                    && !asks_what_it_caught(self.classifier, arm)
+                {
                     let mut finding = self.cx.report(&INFO, Region::of(&arm.pat), format!(
                             "{} classifies the variants it does not name with a catch-all arm",
                             self.classifier.describe()
@@ -235,6 +239,50 @@ impl WildcardFinder<'_, '_, '_> {
                     .any(|variant| self.own(variant))
             })
     }
+}
+
+/// Whether a catch-all arm binds what it caught (`other => ..`) and hands it to another
+/// classifier (`is_transient(other)`, `other.inner().is_retryable()`) instead of answering a
+/// constant: a new variant is then judged by what it holds, not by a verdict nobody wrote.
+fn asks_what_it_caught(classifier: &Classifier<'_>, arm: &syn::Arm) -> bool {
+    let Pat::Ident(binding) = &arm.pat else {
+        return false;
+    };
+    if classifier.answer(&arm.body).is_some() {
+        return false;
+    }
+    struct Delegation<'b> {
+        binding: &'b proc_macro2::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Delegation<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            let classifies = matches!(&*call.func, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|seg| speaks_of_verdict(&seg.ident.to_string())));
+            if classifies && call.args.iter().any(|arg| mentions(arg, self.binding)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if speaks_of_verdict(&call.method.to_string())
+                && (mentions(&call.receiver, self.binding)
+                    || call.args.iter().any(|arg| mentions(arg, self.binding)))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    fn mentions(expr: &Expr, binding: &proc_macro2::Ident) -> bool {
+        names_in(expr).iter().any(|name| binding == name)
+    }
+    let mut delegation = Delegation {
+        binding: &binding.ident,
+        found: false,
+    };
+    delegation.visit_expr(&arm.body);
+    delegation.found
 }
 
 /// Every variant a pattern names: variant paths (`Self::Timeout(..)`,

@@ -173,6 +173,11 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
         _ => return None,
     };
     if classifier.answer(tail) == Some(Answer::Retry) {
+        // A retry-after reader that ends with the delay it worked out (`Some(delay)`) answers
+        // what it read from the error, not a fallback.
+        if classifier.kind == ClassifierKind::RetryAfter && !fixed_delay(tail) {
+            return None;
+        }
         // Only a fallback after checks: a body that logs and answers retry decides nothing.
         return before.iter().any(decides).then(|| Region::of(tail));
     }
@@ -188,6 +193,24 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
             }
             _ => return None,
         }
+    }
+}
+
+/// Whether a retry-after answer is the same whatever the error: `Some(Duration::from_secs(1))`,
+/// `Some(DEFAULT_DELAY)`, rather than `Some(delay)` read from the error.
+fn fixed_delay(answer: &Expr) -> bool {
+    match answer {
+        Expr::Lit(_) => true,
+        Expr::Path(path) => path.path.segments.last().is_some_and(|seg| {
+            let name = seg.ident.to_string();
+            path.path.segments.len() > 1 || name.chars().all(|c| c.is_uppercase() || c == '_')
+        }),
+        Expr::Call(call) => call.args.iter().all(fixed_delay),
+        Expr::MethodCall(call) => fixed_delay(&call.receiver) && call.args.iter().all(fixed_delay),
+        Expr::Paren(inner) => fixed_delay(&inner.expr),
+        Expr::Return(ret) => ret.expr.as_deref().is_some_and(fixed_delay),
+        Expr::Binary(binary) => fixed_delay(&binary.left) && fixed_delay(&binary.right),
+        _ => false,
     }
 }
 

@@ -13,7 +13,7 @@ use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
 use super::helpers::{self, FileHelpers};
-use super::{cancel, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
+use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
@@ -28,6 +28,9 @@ pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
         functions: Vec::new(),
         hazards: Vec::new(),
         has_select: cx.source.contains("select!") || cx.source.contains("select_biased!"),
+        has_receive: closed_recv::RECEIVE_NEEDLES
+            .iter()
+            .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
     };
     finder.visit_file(cx.ast);
@@ -74,6 +77,8 @@ struct LoopFinder<'c, 'a, 'ast> {
     hazards: Vec<RetryHazard>,
     /// Whether the file is written with a `select!`, whose branches a loop's body is read with.
     has_select: bool,
+    /// Whether the file is written with a receive call, which a loop may spin on.
+    has_receive: bool,
     /// What the file's functions do, for loops that depend on a helper one call away.
     helpers: OnceCell<FileHelpers>,
 }
@@ -135,6 +140,21 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // A loop that assigns the state it matches on (`self.state = match self.state { .. }`)
         // steps a state machine: going round moves to the next state, it retries nothing.
         if steps_a_state_machine(read.body) {
+            return;
+        }
+        if shape.kind == "loop"
+            && self.has_receive
+            && closed_recv::spins_when_closed(
+                read.body,
+                read.label,
+                self.functions.last().map(|f| f.body),
+            )
+        {
+            self.hazards.push(RetryHazard {
+                region: Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword)),
+                site: Site::ClosedReceive(shape.kind),
+                ending: Ending::Never,
+            });
             return;
         }
         let retry = read.retries_after_error();

@@ -9,6 +9,7 @@
 
 mod bounds;
 mod cancel;
+mod closed_recv;
 mod closed_send;
 mod error_paths;
 mod find;
@@ -41,8 +42,12 @@ retry an operation after an error (the error path goes round again while the suc
 the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
 or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
 line, a metric or a closure bounds nothing. Also checks for a loop whose error path `continue`s
-past its only pause, and for retry helpers called with `u32::MAX` attempts and no cancellation
-that can fire.
+past its only pause, for retry helpers called with `u32::MAX` attempts and no cancellation
+that can fire, and for a `loop` that receives from a channel and goes round when the receive fails
+(`Err(e) => warn!(..)`): once the channel is closed every receive fails at once, so the loop spins.
+A receive loop is left alone when it leaves on an error (`Err(RecvError::Closed) => break`), when
+its channel is made anew on each round, and when the code around it holds what the channel was
+subscribed from (the task that holds the client holds the sender).
 
 A response with an error status (429, 503, any server error) that the loop pauses on and sends
 again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
@@ -143,6 +148,10 @@ impl Rule for UnboundedRetry {
                         "`{name}` is given an attempt limit that is never reached, and nothing \
                          cancels it"
                     ),
+                    Site::ClosedReceive(keyword) => format!(
+                        "this `{keyword}` receives again at once when the receive fails; once \
+                         the channel is closed every receive fails, so it spins forever"
+                    ),
                 };
                 cx.report(
                     &INFO,
@@ -165,6 +174,8 @@ pub(crate) enum Site {
     HotLoop(&'static str),
     /// A call of a retry helper, by the called name.
     Call(String),
+    /// A loop that receives again at once when its channel fails (is closed), by its keyword.
+    ClosedReceive(&'static str),
 }
 
 /// What can end an unbounded retry.

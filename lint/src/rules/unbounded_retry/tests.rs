@@ -378,3 +378,13 @@ fn push(job: &Job) {{
         assert!(lines(&source).is_empty(), "{variant} read as a retry");
     }
 }
+
+#[test]
+fn the_loop_needles_are_the_pace_words_and_the_receive_calls() {
+    let joined: Vec<&str> = super::words::PACE_WORDS
+        .iter()
+        .chain(super::closed_recv::RECEIVE_NEEDLES)
+        .copied()
+        .collect();
+    assert_eq!(joined, super::LOOP_NEEDLES);
+}

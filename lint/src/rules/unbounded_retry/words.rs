@@ -8,7 +8,7 @@ use super::find::LoopShape;
 use crate::retry_words::{name_polarity, Polarity};
 
 /// Words of which a retry loop must mention one (in a name, a call or a log message), besides the
-/// pacing words of [`LOOP_NEEDLES`]; they are the rule's prefilter needles. A loop whose error a
+/// pacing words of [`PACE_WORDS`]; they are the rule's prefilter needles. A loop whose error a
 /// verdict call sends round (`is_temporary()`) needs neither: a name that asks for retry holds a
 /// classifier needle, which opens every rule's gate already. `while let Err` is only ever found in text: a loop of
 /// that shape needs no other word, and the rule checks the file's text for it.
@@ -36,7 +36,20 @@ pub(crate) const NEEDLES: &[&str] = &[
 /// The pacing words that mark a retry loop: a loop must hold one (in its condition or body) for it
 /// to count, so they open the rule's gate only when written inside a loop (see
 /// `RuleInfo::loop_needles`).
-pub(crate) const LOOP_NEEDLES: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"];
+pub(super) const PACE_WORDS: &[&str] = &["sleep", "Sleep", "SLEEP", ".tick()"];
+
+/// The rule's loop needles: the [`PACE_WORDS`], and the receive calls of a loop that may spin on
+/// a closed channel (`closed_recv::RECEIVE_NEEDLES`).
+pub(crate) const LOOP_NEEDLES: &[&str] = &[
+    "sleep",
+    "Sleep",
+    "SLEEP",
+    ".tick()",
+    ".recv()",
+    ".recv_async()",
+    ".changed()",
+    ".blocking_recv()",
+];
 
 /// The text a wordless `while let Err(..) = op()` loop must be written with to be reported.
 pub(super) const WHILE_LET_ERR: &str = "while let Err";
@@ -121,7 +134,7 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
 }
 
 
-/// Looks for a retry word ([`NEEDLES`], [`LOOP_NEEDLES`]) in identifiers, literals and macro tokens.
+/// Looks for a retry word ([`NEEDLES`], [`PACE_WORDS`]) in identifiers, literals and macro tokens.
 struct WordFinder {
     tick_counts: bool,
     found: bool,
@@ -129,7 +142,7 @@ struct WordFinder {
 
 impl WordFinder {
     fn text(&mut self, text: &str) {
-        if !self.found && NEEDLES.iter().chain(LOOP_NEEDLES).any(|word| text.contains(word)) {
+        if !self.found && NEEDLES.iter().chain(PACE_WORDS).any(|word| text.contains(word)) {
             self.found = true;
         }
     }

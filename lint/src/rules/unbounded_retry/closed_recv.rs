@@ -1,0 +1,324 @@
+//! A loop that receives from a channel and, when the receive fails, logs and goes round: once
+//! every sender is gone the receive fails at once on every call, so the loop spins forever.
+//!
+//! `recv()` on a broadcast, crossbeam, flume or std channel (and `changed()` on a watch channel)
+//! answers `Err` when the channel is closed, and keeps answering it. An error arm that neither
+//! leaves the loop nor tells the closed case apart (`Err(RecvError::Closed) => break`) turns the
+//! end of the channel into a busy loop.
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{Block, Expr, Lifetime, Pat};
+
+use super::hot_loop::{pauses_somewhere, PauseScope};
+use crate::syntax::exits::leaves_loop;
+use crate::syntax::names::bound_names;
+use crate::syntax::patterns::{pattern_kind, PatternKind};
+
+/// Receiving methods that fail only when the channel is closed (or, for a broadcast channel, when
+/// the receiver lagged), and then fail at once on every later call.
+const RECEIVE_METHODS: &[&str] = &["recv", "recv_async", "changed", "blocking_recv"];
+
+/// The text a loop must hold for [`spins_when_closed`] to have anything to find: the prefilter's
+/// loop needles of this shape.
+pub(super) const RECEIVE_NEEDLES: &[&str] = &[".recv()", ".recv_async()", ".changed()", ".blocking_recv()"];
+
+/// Whether a `loop` receives from a channel made outside it in a `match` whose error arm catches
+/// every error and neither leaves the loop nor pauses, while no other error arm leaves it, and
+/// the code around the loop does not hold what the channel was subscribed from (`function` is the
+/// body of the function the loop is in).
+pub(super) fn spins_when_closed(
+    body: &Block,
+    label: Option<&Lifetime>,
+    function: Option<&Block>,
+) -> bool {
+    let made_inside = names_made_in(body);
+    let mut finder = ReceiveMatches {
+        label,
+        made_inside: &made_inside,
+        found: None,
+    };
+    finder.visit_block(body);
+    let Some(receiver) = finder.found else {
+        return false;
+    };
+    !function.is_some_and(|function| keeps_sender_alive(function, body, &receiver.root))
+}
+
+/// Whether the channel `receiver` was subscribed from something (`let rx = client.subscribe()`)
+/// that the code around the loop still uses: a task that holds the client holds the sending half,
+/// so the channel cannot close under it and only a lag can fail the receive.
+fn keeps_sender_alive(function: &Block, loop_body: &Block, receiver: &str) -> bool {
+    let Some(source) = subscribed_from(function, receiver) else {
+        return false;
+    };
+    let Some(around) = block_around(function, loop_body) else {
+        return false;
+    };
+    let mut names = Vec::new();
+    for stmt in &around.stmts {
+        let mut mentions = Mentions(&mut names);
+        mentions.visit_stmt(stmt);
+    }
+    names.contains(&source)
+}
+
+/// The name a receiver was made from: `client` in `let rx = client.subscribe();` or
+/// `let (items, mut rx) = queue.subscribe().await?;`.
+fn subscribed_from(function: &Block, receiver: &str) -> Option<String> {
+    struct Lets<'r> {
+        receiver: &'r str,
+        source: Option<String>,
+    }
+    impl<'ast> Visit<'ast> for Lets<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init {
+                if bound_names(&local.pat).iter().any(|n| n == self.receiver) {
+                    let mut call = &*init.expr;
+                    loop {
+                        call = match call {
+                            Expr::Try(tried) => &tried.expr,
+                            Expr::Await(awaited) => &awaited.base,
+                            _ => break,
+                        };
+                    }
+                    if let Expr::MethodCall(method) = call {
+                        self.source = root_name(&method.receiver);
+                    }
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+    }
+    let mut lets = Lets {
+        receiver,
+        source: None,
+    };
+    lets.visit_block(function);
+    lets.source.filter(|source| source != "self")
+}
+
+/// The innermost block that holds the loop whose body is `loop_body` as one of its statements.
+fn block_around<'a>(function: &'a Block, loop_body: &Block) -> Option<&'a Block> {
+    struct Around<'a, 'b> {
+        loop_body: &'b Block,
+        stack: Vec<&'a Block>,
+        found: Option<&'a Block>,
+    }
+    impl<'a> Visit<'a> for Around<'a, '_> {
+        fn visit_block(&mut self, block: &'a Block) {
+            self.stack.push(block);
+            syn::visit::visit_block(self, block);
+            self.stack.pop();
+        }
+        fn visit_expr_loop(&mut self, node: &'a syn::ExprLoop) {
+            if std::ptr::eq(&node.body, self.loop_body) {
+                self.found = self.stack.last().copied();
+            }
+            syn::visit::visit_expr_loop(self, node);
+        }
+    }
+    let mut around = Around {
+        loop_body,
+        stack: Vec::new(),
+        found: None,
+    };
+    around.visit_block(function);
+    around.found
+}
+
+/// Collects every identifier written in the code it visits.
+struct Mentions<'n>(&'n mut Vec<String>);
+
+impl<'ast> Visit<'ast> for Mentions<'_> {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        self.0.push(ident.to_string());
+    }
+}
+
+/// The receiving half of a receive call: its written path (`self.events`) and the name at its
+/// root (`self`).
+struct Receiver {
+    path: String,
+    root: String,
+}
+
+impl Receiver {
+    fn made_in(&self, made: &HashSet<String>) -> bool {
+        made.contains(&self.path) || (self.root != "self" && made.contains(&self.root))
+    }
+}
+
+struct ReceiveMatches<'l, 'n> {
+    label: Option<&'l Lifetime>,
+    made_inside: &'n HashSet<String>,
+    found: Option<Receiver>,
+}
+
+impl<'ast> Visit<'ast> for ReceiveMatches<'_, '_> {
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        if self.found.is_none() && swallows_closed(&node.arms, self.label) {
+            self.found = receiver_of(&node.expr).filter(|rx| !rx.made_in(self.made_inside));
+        }
+        syn::visit::visit_expr_match(self, node);
+    }
+
+    // Code that runs elsewhere, or in a loop of its own whose errors are that loop's business.
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+}
+
+/// The receiving half in `rx.recv().await`, `self.events.recv()`.
+fn receiver_of(scrutinee: &Expr) -> Option<Receiver> {
+    let call = match scrutinee {
+        Expr::Await(awaited) => &*awaited.base,
+        other => other,
+    };
+    let Expr::MethodCall(call) = call else {
+        return None;
+    };
+    if !call.args.is_empty() || !RECEIVE_METHODS.iter().any(|m| call.method == m) {
+        return None;
+    }
+    Some(Receiver {
+        path: place_path(&call.receiver)?,
+        root: root_name(&call.receiver)?,
+    })
+}
+
+/// The name a place starts from: `rx` in `rx`, `self` in `self.inner.events.lock().await`.
+fn root_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        Expr::Field(field) => root_name(&field.base),
+        Expr::Reference(reference) => root_name(&reference.expr),
+        Expr::Paren(paren) => root_name(&paren.expr),
+        Expr::Await(awaited) => root_name(&awaited.base),
+        Expr::MethodCall(call) if call.args.is_empty() => root_name(&call.receiver),
+        _ => None,
+    }
+}
+
+/// A place written as a path of fields: `rx`, `self.events`; `None` for anything else.
+fn place_path(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        Expr::Field(field) => {
+            let member = match &field.member {
+                syn::Member::Named(name) => name.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            Some(format!("{}.{member}", place_path(&field.base)?))
+        }
+        Expr::Reference(reference) => place_path(&reference.expr),
+        Expr::Paren(paren) => place_path(&paren.expr),
+        Expr::Await(awaited) => place_path(&awaited.base),
+        Expr::MethodCall(call) if call.args.is_empty() => place_path(&call.receiver),
+        _ => None,
+    }
+}
+
+/// Whether an arm catches every error (`Err(_)`, `Err(e)`, `Err(..)`) and goes round without
+/// leaving or pausing, and no arm before it singles out an error that leaves.
+fn swallows_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
+    for arm in arms {
+        if pattern_kind(&arm.pat) != PatternKind::Err {
+            continue;
+        }
+        if may_leave(&arm.body, label) || arm.guard.is_some() {
+            return false;
+        }
+        if catches_every_error(&arm.pat) {
+            return !pauses_somewhere(PauseScope::Expr(&arm.body));
+        }
+    }
+    false
+}
+
+/// `Err(_)`, `Err(e)`, `Err(..)`.
+fn catches_every_error(pat: &Pat) -> bool {
+    let Pat::TupleStruct(tuple) = pat else {
+        return false;
+    };
+    match tuple.elems.iter().collect::<Vec<_>>().as_slice() {
+        [] => true,
+        [inner] => match inner {
+            Pat::Wild(_) | Pat::Rest(_) => true,
+            Pat::Ident(ident) => ident.subpat.is_none(),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether some path through `expr` may leave the loop: a `return`, a `break` of the loop, a
+/// `?`, a panic, or a path that [`leaves_loop`] sees, anywhere outside closures and inner loops.
+fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    struct Leaves<'l> {
+        label: Option<&'l Lifetime>,
+        depth: usize,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Leaves<'_> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                Expr::Return(_) | Expr::Try(_) => self.found = true,
+                Expr::Break(brk) => {
+                    let outer = match (&brk.label, self.label) {
+                        (Some(target), Some(own)) => target.ident == own.ident,
+                        (Some(_), None) => true,
+                        (None, _) => self.depth == 0,
+                    };
+                    self.found |= outer;
+                }
+                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, expr);
+                    self.depth -= 1;
+                    return;
+                }
+                Expr::Closure(_) | Expr::Async(_) => return,
+                _ => self.found |= leaves_loop(expr, self.label),
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.found |= crate::syntax::exits::macro_diverges(mac);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut leaves = Leaves {
+        label,
+        depth: 0,
+        found: false,
+    };
+    leaves.visit_expr(expr);
+    leaves.found
+}
+
+/// Names bound or assigned in the loop's body: a receiver made there is new on every round.
+fn names_made_in(body: &Block) -> HashSet<String> {
+    struct Made(HashSet<String>);
+    impl<'ast> Visit<'ast> for Made {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            self.0.extend(bound_names(&local.pat));
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            if let Some(place) = place_path(&assign.left) {
+                self.0.insert(place);
+            }
+            syn::visit::visit_expr_assign(self, assign);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut made = Made(HashSet::new());
+    made.visit_block(body);
+    made.0
+}
