@@ -218,6 +218,26 @@ impl BoundTest<'_> {
 impl<'ast> Visit<'ast> for BoundTest<'_> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
+    /// `if let Some(delay) = retry_state.should_retry(&err, n)`: a retry state or policy that
+    /// hands out delays, as a backoff iterator does, until it runs out.
+    fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+        let some = matches!(&*node.pat, syn::Pat::TupleStruct(tuple)
+            if tuple.path.is_ident("Some") && tuple.elems.len() == 1);
+        let mut scrutinee = &*node.expr;
+        while let Expr::Await(awaited) = scrutinee {
+            scrutinee = &awaited.base;
+        }
+        if let (true, Expr::MethodCall(call)) = (some, scrutinee) {
+            if names_in(&call.receiver)
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+            {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_let(self, node);
+    }
+
     fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
         if matches!(
             node.op,
