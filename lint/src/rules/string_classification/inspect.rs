@@ -27,6 +27,10 @@ pub(super) struct InspectionFinder<'b> {
     pub(super) retry_context: OnceCell<bool>,
     /// How many loops enclose the expression being visited.
     pub(super) loop_depth: usize,
+    /// Whether a `continue` in the innermost loop goes round the same work again: it does in a
+    /// `loop`, a `while` and a `for` over a range of attempts, not in a `for` over items, where it
+    /// moves on to the next one.
+    pub(super) continue_repeats: bool,
     /// The file's classifiers: closures and inline decisions in this body are among them.
     pub(super) inner_classifiers: &'b [Classifier<'b>],
     /// The body's operations (see [`Operations`]), found when a branch is first asked about.
@@ -138,7 +142,7 @@ impl InspectionFinder<'_> {
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
-            || (self.retry_context() && continues.0)
+            || (self.retry_context() && self.continue_repeats && continues.0)
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -165,7 +169,7 @@ impl InspectionFinder<'_> {
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())
-            || (self.retry_context() && continues.0)
+            || (self.retry_context() && self.continue_repeats && continues.0)
     }
 
     /// A search for a repeated operation in a branch starting at `span`.
@@ -283,16 +287,24 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                 }
             }
             Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                let repeats = match expr {
+                    Expr::ForLoop(for_loop) => matches!(&*for_loop.expr, Expr::Range(_)),
+                    _ => true,
+                };
+                let saved = std::mem::replace(&mut self.continue_repeats, repeats);
                 self.loop_depth += 1;
                 syn::visit::visit_expr(self, expr);
                 self.loop_depth -= 1;
+                self.continue_repeats = saved;
                 return;
             }
             Expr::Closure(_) => {
                 // A closure body runs elsewhere: its exits do not leave this loop.
                 let saved = std::mem::replace(&mut self.loop_depth, 0);
+                let saved_repeats = std::mem::replace(&mut self.continue_repeats, false);
                 syn::visit::visit_expr(self, expr);
                 self.loop_depth = saved;
+                self.continue_repeats = saved_repeats;
                 return;
             }
             Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {

@@ -222,6 +222,7 @@ impl FunctionCollector<'_, '_> {
             retry_fn,
             retry_context: OnceCell::new(),
             loop_depth: 0,
+            continue_repeats: false,
             inner_classifiers: self.classifiers,
             operations: &operations,
             body,
