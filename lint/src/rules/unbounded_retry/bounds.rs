@@ -80,6 +80,21 @@ impl LoopShape<'_> {
     }
 }
 
+/// Whether a function's body holds what would bound a loop if written in its exit guard: a
+/// comparison of an attempt count or a clock, a backoff stepped until it runs out
+/// (`backoff.next_backoff()`), an exhausted-policy check. A loop that leaves when such a helper
+/// says so (`if !sleep_backoff(&mut backoff).await { return }`) is bounded by it.
+pub(super) fn body_bounds(body: &syn::Block) -> bool {
+    let mut test = BoundTest {
+        counters: &[],
+        self_counter: false,
+        try_guard: false,
+        found: false,
+    };
+    test.visit_block(body);
+    test.found
+}
+
 /// `attempt == 0` or `retries != 0` on a counter the loop never counts down: it asks whether this
 /// round is a retry (to pause first, say), not whether the attempts have run out.
 fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {

@@ -173,7 +173,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
-        if shape.is_bounded(&guards) {
+        if shape.is_bounded(&guards) || helpers::bounded_by_helper(&guards, self.helpers()) {
             return;
         }
         // A `while let Err(..)` loop whose body ends by leaving goes round only on the errors it

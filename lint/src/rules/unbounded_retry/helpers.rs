@@ -22,6 +22,9 @@ struct Helper {
     answers_cancellation: bool,
     /// It catches a panic: its body calls `catch_unwind`, or it returns a `thread::Result`.
     catches_panic: bool,
+    /// It returns an answer (`bool`, `Option<..>`) and its body holds a bound: a backoff it steps
+    /// until it runs out, an attempt count it compares.
+    runs_out: bool,
 }
 
 /// The helpers of one file, by name. A name defined twice keeps an answer only if both agree.
@@ -44,6 +47,13 @@ impl FileHelpers {
             .any(|name| self.0.get(name).is_some_and(|h| h.answers_cancellation))
     }
 
+    /// Whether an expression calls a helper of this file that runs out (see [`Helper::runs_out`]).
+    pub(super) fn asks_a_bound(&self, expr: &Expr) -> bool {
+        calls_of_file(expr)
+            .iter()
+            .any(|name| self.0.get(name).is_some_and(|h| h.runs_out))
+    }
+
     /// Whether an expression catches a panic: `catch_unwind` itself, or a helper of this file that
     /// does.
     pub(super) fn catches_panic(&self, expr: &Expr) -> bool {
@@ -61,12 +71,14 @@ impl Collector {
         let helper = Helper {
             answers_cancellation: can_answer(output) && checks_cancellation(body),
             catches_panic: returns_thread_result(output) || block_catches_unwind(body),
+            runs_out: can_answer(output) && super::bounds::body_bounds(body),
         };
         self.0
             .entry(name)
             .and_modify(|known| {
                 known.answers_cancellation &= helper.answers_cancellation;
                 known.catches_panic &= helper.catches_panic;
+                known.runs_out &= helper.runs_out;
             })
             .or_insert(helper);
     }
@@ -221,6 +233,16 @@ fn tokens_mention(tokens: &proc_macro2::TokenStream, wanted: &dyn Fn(&str) -> bo
         proc_macro2::TokenTree::Ident(ident) => wanted(&ident.to_string()),
         proc_macro2::TokenTree::Group(group) => tokens_mention(&group.stream(), wanted),
         _ => false,
+    })
+}
+
+/// Whether an exit of the loop is decided by a helper of the file that runs out:
+/// `if !sleep_backoff(&mut backoff).await { return Ok(Spooled) }`.
+pub(super) fn bounded_by_helper(guards: &super::guards::ExitGuards<'_>, helpers: &FileHelpers) -> bool {
+    guards.exprs.iter().any(|(expr, kind)| {
+        *kind == super::guards::GuardKind::Condition
+            && super::shape::result_check(expr).is_none()
+            && helpers.asks_a_bound(expr)
     })
 }
 
