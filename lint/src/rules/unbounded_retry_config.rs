@@ -1,6 +1,6 @@
 //! `unbounded_retry_config`: a retry library configured to retry for ever.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 use syn::{Expr, ExprStruct, Member, Stmt};
@@ -17,7 +17,9 @@ Finds retry libraries configured without an end:
   (`.with_total_delay(Some(..))`);
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
   `.with_max_times(usize::MAX)`);
-- the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop);
+- the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop), or
+  `.with_max_elapsed_time(limit)` given an optional setting (`cli.max_time.map(Into::into)`) that is
+  `None` when the setting is absent;
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
@@ -89,6 +91,7 @@ impl Rule for UnboundedRetryConfig {
             libraries,
             functions: functions.0,
             strategies: HashMap::new(),
+            optional: HashSet::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -106,6 +109,9 @@ struct PolicyFinder<'x, 'ast> {
     functions: HashMap<String, &'ast Expr>,
     /// `let strategy = ..;` bindings in the function being visited, by name (tokio-retry only).
     strategies: HashMap<String, &'ast Expr>,
+    /// `let limit = setting.map(..);` bindings in the function being visited: optional values,
+    /// `None` when the setting is absent.
+    optional: HashSet<String>,
     findings: Vec<Finding>,
 }
 
@@ -152,6 +158,14 @@ impl PolicyFinder<'_, '_> {
         );
     }
 
+    /// Whether a limit handed to a builder is an optional setting: mapped on the spot
+    /// (`cli.max_time.map(Into::into)`) or bound from one in the same function.
+    fn may_be_absent(&self, limit: &Expr) -> bool {
+        maps_an_option(limit)
+            || matches!(limit, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|name| self.optional.contains(&name.to_string())))
+    }
+
     fn report(&mut self, region: Region, message: &str, help: &str) {
         self.findings.push(self.cx.report(&INFO, region, message, help));
     }
@@ -195,6 +209,11 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
         for stmt in &block.stmts {
             if let Stmt::Local(local) = stmt {
+                if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                    if maps_an_option(&init.expr) {
+                        self.optional.insert(ident.ident.to_string());
+                    }
+                }
                 if let (syn::Pat::Ident(ident), Some(init), true) =
                     (&local.pat, &local.init, self.libraries.tokio_retry)
                 {
@@ -208,14 +227,18 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         let saved = std::mem::take(&mut self.strategies);
+        let saved_optional = std::mem::take(&mut self.optional);
         syn::visit::visit_item_fn(self, item);
         self.strategies = saved;
+        self.optional = saved_optional;
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
         let saved = std::mem::take(&mut self.strategies);
+        let saved_optional = std::mem::take(&mut self.optional);
         syn::visit::visit_impl_item_fn(self, item);
         self.strategies = saved;
+        self.optional = saved_optional;
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
@@ -270,6 +293,18 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 method_region(call),
                 "`with_max_elapsed_time(None)` removes the backoff policy's only stop",
                 "give it a limit: `.with_max_elapsed_time(Some(Duration::from_secs(..)))`",
+            );
+        }
+        if call.method == "with_max_elapsed_time"
+            && call.args.len() == 1
+            && self.may_be_absent(&call.args[0])
+        {
+            self.report(
+                method_region(call),
+                "`with_max_elapsed_time(..)` is given an optional setting: when it is absent the \
+                 backoff policy has no stop",
+                "fall back to a limit when the setting is absent: \
+                 `.with_max_elapsed_time(Some(setting.unwrap_or(DEFAULT_LIMIT)))`",
             );
         }
         syn::visit::visit_expr_method_call(self, call);
@@ -357,6 +392,11 @@ impl<'ast> Visit<'ast> for FunctionTails<'ast> {
         }
         syn::visit::visit_item_fn(self, item);
     }
+}
+
+/// `setting.map(Into::into)`, `cfg.limit.and_then(..)`: an `Option` carried over from a setting.
+fn maps_an_option(expr: &Expr) -> bool {
+    matches!(expr, Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "map" | "and_then"))
 }
 
 fn is_none(expr: &Expr) -> bool {
