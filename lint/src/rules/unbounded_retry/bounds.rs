@@ -38,8 +38,11 @@ const STOP_DECISION_PARTS: &[&str] = &[
     "attempt", "tries", "budget", "deadline", "elapsed", "expire", "remaining", "exhaust",
 ];
 
-/// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries.
-const POLICY_PARTS: &[&str] = &["recover", "policy", "backoff", "strateg", "budget", "trial"];
+/// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries
+/// (`retry_counter.increment_failures(err)?` once the counter is out of retries).
+const POLICY_PARTS: &[&str] = &[
+    "recover", "policy", "backoff", "strateg", "budget", "trial", "counter",
+];
 
 /// Receiver names whose `.next()` yields delays until a policy runs out.
 const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];

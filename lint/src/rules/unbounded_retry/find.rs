@@ -139,7 +139,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         };
         // A loop that assigns the state it matches on (`self.state = match self.state { .. }`)
         // steps a state machine: going round moves to the next state, it retries nothing.
-        if steps_a_state_machine(read.body) {
+        if steps_a_state_machine(read.body) || accepts_connections(read.body) {
             return;
         }
         if shape.kind == "loop"
@@ -343,6 +343,28 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
         }
         syn::visit::visit_expr_for_loop(self, node);
     }
+}
+
+/// Whether a loop accepts connections (`listener.accept()` in its own body): a server's accept
+/// loop. An error on one connection (the accept, a TLS handshake) drops that connection and the
+/// loop moves on to the next one; nothing is retried.
+fn accepts_connections(body: &Block) -> bool {
+    struct Accept(bool);
+    impl<'ast> Visit<'ast> for Accept {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.0 |= call.method == "accept" && call.args.is_empty();
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_loop(&mut self, _: &'ast ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    }
+    let mut accept = Accept(false);
+    accept.visit_block(body);
+    accept.0
 }
 
 /// Whether a loop's body is one assignment of a `match` over the place it assigns:
