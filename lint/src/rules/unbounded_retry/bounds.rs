@@ -58,7 +58,17 @@ impl LoopShape<'_> {
         counters.visit_block(self.body);
         let self_counter = counters.on_self;
         let counters = counters.names;
+        let raised = raised_flags(self.body);
         let by_expr = guards.exprs.iter().any(|(expr, kind)| {
+            // `if retried || .. { return Err(e) } retried = true; continue;`: a flag the loop
+            // raises itself, read by an exit, lets it go round once more at most. The loop's own
+            // condition (`while again { again = false; .. }`) is the retry, not such an exit.
+            if !raised.is_empty()
+                && !self.cond.is_some_and(|cond| std::ptr::eq(cond, *expr))
+                && names_in(expr).iter().any(|name| raised.contains(name))
+            {
+                return true;
+            }
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
             if *kind == GuardKind::Operation
                 || (*kind == GuardKind::Condition && result_check(expr).is_some())
@@ -96,6 +106,34 @@ pub(super) fn body_bounds(body: &syn::Block) -> bool {
     };
     test.visit_block(body);
     test.found
+}
+
+/// Names the loop sets to `true` (outside closures) that live across its rounds: one-shot flags
+/// such as `retried = true`. A flag declared inside the loop (`let mut behind = false;`) is worked
+/// out afresh each round and bounds nothing.
+fn raised_flags(body: &syn::Block) -> Vec<String> {
+    struct Raised(Vec<String>, Vec<String>);
+    impl<'ast> Visit<'ast> for Raised {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            self.1.extend(crate::syntax::names::bound_names(&local.pat));
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            let raises = matches!(&*node.right, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Bool(b) if b.value));
+            if let (true, Expr::Path(path)) = (raises, &*node.left) {
+                if let Some(name) = path.path.get_ident() {
+                    self.0.push(name.to_string());
+                }
+            }
+            syn::visit::visit_expr_assign(self, node);
+        }
+    }
+    let mut raised = Raised(Vec::new(), Vec::new());
+    raised.visit_block(body);
+    let Raised(mut flags, declared) = raised;
+    flags.retain(|flag| !declared.contains(flag));
+    flags
 }
 
 /// `attempt == 0` or `retries != 0` on a counter the loop never counts down: it asks whether this
