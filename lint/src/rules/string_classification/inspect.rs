@@ -307,10 +307,25 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                 self.continue_repeats = saved_repeats;
                 return;
             }
+            // A closure handed to a retry helper (`op.retry_if(|e| ..)`,
+            // `retry_with_check(name, op, |e| ..)`) is its retry condition.
             Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
                 for arg in &call.args {
                     if let Expr::Closure(closure) = arg {
                         self.record_inspections_in(&closure.body);
+                    }
+                }
+            }
+            Expr::Call(call)
+                if matches!(&*call.func, Expr::Path(path) if path.path.segments.last()
+                    .is_some_and(|seg| words_in(&seg.ident.to_string(), RETRY_WORDS))) =>
+            {
+                for arg in &call.args {
+                    if let Expr::Closure(closure) = arg {
+                        // One input and a plain answer: a condition, not the operation.
+                        if closure.inputs.len() == 1 && !matches!(&*closure.body, Expr::Async(_)) {
+                            self.record_inspections_in(&closure.body);
+                        }
                     }
                 }
             }
