@@ -23,7 +23,9 @@ const DOCS: &str = "\
 ### What it does
 Finds classifiers that match on an error enum of the same codebase and end in a catch-all arm
 (`_ => false`, `other => ...`) instead of naming every variant. A catch-all that answers \"retry\"
-is reported by `default_retryable` instead.
+is reported by `default_retryable` instead. A catch-all that hands what it caught to another
+classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
+holds.
 
 ### Why is this bad
 A variant added later is classified by the catch-all without anyone deciding its verdict. The

@@ -38,11 +38,12 @@ Finds retry decisions made on an error's message text: `.contains(..)`, `.starts
 output, a response body (`text()`, `String::from_utf8_lossy(..)`, a `b\"..\"` byte string), a
 regular expression's `is_match`, or a yes/no helper handed the text
 (`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
-(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition,
-`let can_retry = ..`), inside a function whose `bool` a classifier answers with
+(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition, a
+one-argument closure handed to a retry helper, `let can_retry = ..`), inside a function whose `bool` a classifier answers with
 (`SdkError::Service(e) => check_response(e)`) or a retry flag is set from
 (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose
-branch decides either way: it retries (`continue` in a retry loop, a `retry` call, or, in a
+branch decides either way: it retries (`continue` in a retry loop, not in a `for` loop over
+items, a `retry` call, or, in a
 function that speaks of retrying (its text or the comments right above it), the failed call made
 again), gives up
 (`return Err(..)` in a retry loop), produces a fatal or non-retryable outcome, or, in a file that
