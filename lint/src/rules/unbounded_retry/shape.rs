@@ -121,6 +121,21 @@ impl RetryShapes<'_> {
                 if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
     }
 
+    /// Whether an `Ok(..)` arm of a match leaves the loop on some of its paths.
+    fn success_arm_may_leave(&self, node: &syn::ExprMatch, kinds: &[PatternKind]) -> bool {
+        node.arms.iter().zip(kinds).any(|(arm, kind)| {
+            *kind == PatternKind::Ok
+                && match &*arm.body {
+                    Expr::Block(block) => {
+                        success_may_leave(&block.block.stmts, self.label).is_some()
+                    }
+                    body => {
+                        success_may_leave(&[Stmt::Expr(body.clone(), None)], self.label).is_some()
+                    }
+                }
+        })
+    }
+
     fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
         crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
     }
@@ -371,8 +386,22 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                     && asks_for_an_answer(&arm.pat)
             });
             let success_leaves = success_leaves && !polls;
+            // An error arm that goes round because a verdict on the error says so
+            // (`Err(e) if e.is_retryable() => warn!(..)`).
+            let retried_on_a_verdict = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                is_error_arm(*kind)
+                    && arm
+                        .guard
+                        .as_ref()
+                        .is_some_and(|(_, guard)| super::words::asks_a_verdict(guard))
+                    && self.error_goes_round(&arm.body)
+            });
             if error_goes_round && success_leaves {
                 self.mark(Retry::Plain);
+            } else if retried_on_a_verdict && !polls && self.success_arm_may_leave(node, &kinds) {
+                // `Ok(h) => if let Some(h) = h.data() { break h }`: the loop waits for an answer
+                // on success, and retries the errors its verdict calls retryable.
+                self.mark(Retry::OnSomeAnswers);
             }
         }
         syn::visit::visit_expr_match(self, node);

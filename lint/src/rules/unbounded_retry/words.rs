@@ -112,27 +112,30 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
     fn ends_by_continuing(block: &syn::Block) -> bool {
         matches!(block.stmts.last(), Some(syn::Stmt::Expr(e, _)) if continues(e))
     }
-    fn asks_a_verdict(expr: &syn::Expr) -> bool {
-        struct Ask(bool);
-        impl<'ast> Visit<'ast> for Ask {
-            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-                if call.args.is_empty()
-                    && name_polarity(&call.method.to_string()) == Some(Polarity::Retry)
-                {
-                    self.0 = true;
-                }
-                syn::visit::visit_expr_method_call(self, call);
-            }
-        }
-        let mut ask = Ask(false);
-        ask.visit_expr(expr);
-        ask.0
-    }
     let mut finder = Finder(false);
     finder.visit_block(body);
     finder.0
 }
 
+
+/// Whether an expression asks the error for a retry verdict: `e.is_temporary()`,
+/// `err.is_retryable()`.
+pub(super) fn asks_a_verdict(expr: &syn::Expr) -> bool {
+    struct Ask(bool);
+    impl<'ast> Visit<'ast> for Ask {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.args.is_empty()
+                && name_polarity(&call.method.to_string()) == Some(Polarity::Retry)
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut ask = Ask(false);
+    ask.visit_expr(expr);
+    ask.0
+}
 
 /// Looks for a retry word ([`NEEDLES`], [`PACE_WORDS`]) in identifiers, literals and macro tokens.
 struct WordFinder {
