@@ -12,7 +12,7 @@ use crate::retry_words::{trait_decides_retries, verdict_like_type};
 use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
-/// test code already removed); the tree-wide pass uses [`scan_facts`].
+/// test code already removed); the tree-wide pass uses [`scan_facts`](super::text_scan::scan_facts).
 pub(crate) fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -> FileFacts {
     let mut collector = FactCollector {
         classifier_names,

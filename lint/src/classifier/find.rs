@@ -1,0 +1,470 @@
+//! Finding the classifiers of a file: functions by their name, signature and enclosing impl,
+//! conditions handed to retry libraries, and inline decisions.
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{
+    Block, Expr, FnArg, Generics, ItemImpl, ItemTrait, Pat, ReturnType, Signature, Stmt, Type,
+};
+
+use super::conditions::{condition_argument, method_takes_condition, ConditionNames};
+use super::signature::{
+    bounds_mention_error, bounds_mention_retry_trait, generic_bound_mentions_error,
+    lifecycle_state, name_looks_like_error, returns_bool, returns_option_duration,
+};
+use super::{root_names, Classifier, ClassifierBody, ClassifierKind, ERROR_PARAM_NAMES};
+use crate::facts::TreeFacts;
+use crate::retry_words::{
+    name_polarity, trait_decides_retries, verdict_like_type, words, Polarity,
+};
+use crate::syntax::types::type_name;
+
+/// Every classifier in a file, in source order, nested modules and functions included.
+pub fn find_classifiers<'a>(file: &'a syn::File, tree: &TreeFacts) -> Vec<Classifier<'a>> {
+    let mut conditions = ConditionNames::default();
+    conditions.visit_file(file);
+    let mut finder = ClassifierFinder {
+        tree,
+        condition_fns: conditions.0,
+        scope: Vec::new(),
+        found: Vec::new(),
+    };
+    finder.visit_file(file);
+    finder.found
+}
+
+/// The enclosing item of a function: an impl, a trait, or nothing.
+struct Scope<'a> {
+    self_type: Option<String>,
+    self_is_error: bool,
+    is_classify_impl: bool,
+    /// An impl of a trait whose name says retry: every `bool` method decides retries.
+    is_retry_trait: bool,
+    generics: Option<&'a Generics>,
+}
+
+struct ClassifierFinder<'a, 't> {
+    tree: &'t TreeFacts,
+    condition_fns: HashSet<String>,
+    scope: Vec<Scope<'a>>,
+    found: Vec<Classifier<'a>>,
+}
+
+impl<'a> ClassifierFinder<'a, '_> {
+    fn consider(&mut self, sig: &'a Signature, body: &'a Block) {
+        let scope = self.scope.last();
+        let name = sig.ident.to_string();
+        let in_classify_impl = scope.is_some_and(|s| s.is_classify_impl);
+        let in_retry_trait = scope.is_some_and(|s| s.is_retry_trait);
+        let polarity = name_polarity(&name);
+        let returned = match &sig.output {
+            ReturnType::Type(_, ty) => type_name(ty),
+            ReturnType::Default => None,
+        };
+        let (kind, polarity) = if in_classify_impl && sig.ident == "verdict" {
+            (ClassifierKind::Verdict, Polarity::Retry)
+        } else if returns_bool(sig) {
+            let listed = self.tree.is_classifier_name(&name) || self.condition_fns.contains(&name);
+            if polarity.is_none() && !listed && !in_retry_trait {
+                return;
+            }
+            (
+                ClassifierKind::Predicate,
+                polarity.unwrap_or(Polarity::Retry),
+            )
+        } else if returned.as_deref().is_some_and(verdict_like_type) {
+            (ClassifierKind::VerdictLike, Polarity::Retry)
+        } else if returns_option_duration(sig)
+            && words(&name)
+                .iter()
+                .any(|w| matches!(w.as_str(), "retry" | "backoff"))
+        {
+            (ClassifierKind::RetryAfter, Polarity::Retry)
+        } else {
+            return;
+        };
+        let outer_generics = scope.and_then(|s| s.generics);
+        // `is_terminal`, `is_final`: asked of a lifecycle state, these words mean "finished", not
+        // "do not retry"; only a retry-worded name makes a classifier of such a state.
+        let end_state_question =
+            kind == ClassifierKind::Predicate && polarity == Polarity::Final && !in_retry_trait;
+        let mut error_inputs = Vec::new();
+        let mut has_receiver = false;
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(_) => {
+                    has_receiver = true;
+                    let self_is_state = end_state_question
+                        && scope
+                            .and_then(|s| s.self_type.as_deref())
+                            .is_some_and(|name| lifecycle_state(name, self.tree));
+                    if in_classify_impl
+                        || (scope.is_some_and(|s| s.self_is_error) && !self_is_state)
+                    {
+                        error_inputs.push("self".to_owned());
+                    }
+                }
+                FnArg::Typed(typed) => {
+                    let binding = match &*typed.pat {
+                        Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        _ => None,
+                    };
+                    let by_name = binding.as_deref().is_some_and(|b| {
+                        ERROR_PARAM_NAMES.contains(&b)
+                            || b.ends_with("_err")
+                            || b.ends_with("_error")
+                    });
+                    let by_type =
+                        self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics);
+                    let is_state = end_state_question
+                        && type_name(&typed.ty)
+                            .is_some_and(|name| lifecycle_state(&name, self.tree));
+                    if (by_name || by_type) && !is_state {
+                        error_inputs.push(binding.unwrap_or_else(|| "_".to_owned()));
+                    }
+                }
+            }
+        }
+        // A retry trait implemented for a type asks that type (`impl CouldRetry for io::Error`).
+        if error_inputs.is_empty() && has_receiver && in_retry_trait {
+            error_inputs.push("self".to_owned());
+        }
+        if error_inputs.is_empty() {
+            return;
+        }
+        self.found.push(Classifier {
+            kind,
+            polarity,
+            sig: Some(sig),
+            body: ClassifierBody::Block(body),
+            label: None,
+            self_type: scope.and_then(|s| s.self_type.clone()),
+            error_inputs,
+            slot: None,
+        });
+    }
+
+    /// A closure given to a retry library as its condition.
+    fn consider_condition(&mut self, arg: &'a Expr, label: String) {
+        let Expr::Closure(closure) = arg else {
+            return;
+        };
+        let error_inputs: Vec<String> = closure
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                Pat::Type(typed) => match &*typed.pat {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                },
+                Pat::Reference(r) => match &*r.pat {
+                    Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if error_inputs.len() != 1 {
+            return;
+        }
+        self.found.push(Classifier {
+            kind: ClassifierKind::Predicate,
+            polarity: Polarity::Retry,
+            sig: None,
+            body: ClassifierBody::Expr(&closure.body),
+            label: Some(label),
+            self_type: None,
+            error_inputs,
+            slot: None,
+        });
+    }
+
+    /// A `map_err` closure that sorts errors into the backoff crate's transient and permanent ones.
+    fn consider_backoff_mapping(&mut self, call: &'a syn::ExprMethodCall) {
+        let Some(Expr::Closure(closure)) = call.args.first() else {
+            return;
+        };
+        if call.method != "map_err" || !maps_to_backoff_kinds(&closure.body) {
+            return;
+        }
+        let error_inputs: Vec<String> = closure
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.found.push(Classifier {
+            kind: ClassifierKind::VerdictLike,
+            polarity: Polarity::Retry,
+            sig: None,
+            body: ClassifierBody::Expr(&closure.body),
+            label: Some("the error mapping to `backoff::Error::transient`".to_owned()),
+            self_type: None,
+            error_inputs,
+            slot: None,
+        });
+    }
+
+    /// `let can_retry = match err { .. };` read later by a decision on `can_retry`.
+    fn consider_inline(&mut self, stmts: &'a [Stmt]) {
+        for (index, stmt) in stmts.iter().enumerate() {
+            let Stmt::Local(local) = stmt else {
+                continue;
+            };
+            let Some(init) = &local.init else {
+                continue;
+            };
+            // `let can_retry = ..`, or one retry-worded binding of a tuple:
+            // `let (kind, retryable) = match err { .. }`.
+            let (name, slot) = match &local.pat {
+                Pat::Ident(ident) => (ident.ident.to_string(), None),
+                Pat::Tuple(tuple) => {
+                    let Some((slot, ident)) =
+                        tuple.elems.iter().enumerate().find_map(|(i, p)| match p {
+                            Pat::Ident(ident)
+                                if name_polarity(&ident.ident.to_string()).is_some() =>
+                            {
+                                Some((i, ident))
+                            }
+                            _ => None,
+                        })
+                    else {
+                        continue;
+                    };
+                    (ident.ident.to_string(), Some(slot))
+                }
+                _ => continue,
+            };
+            let Some(polarity) = name_polarity(&name) else {
+                continue;
+            };
+            let Some(scrutinee) = decision_scrutinee(&init.expr) else {
+                continue;
+            };
+            let decided = stmts[index + 1..]
+                .iter()
+                .any(|later| decision_reads(later, &name));
+            if !decided {
+                continue;
+            }
+            self.found.push(Classifier {
+                kind: ClassifierKind::Predicate,
+                polarity,
+                sig: None,
+                body: ClassifierBody::Expr(&init.expr),
+                label: Some(format!("`{name}`")),
+                self_type: self.scope.last().and_then(|s| s.self_type.clone()),
+                error_inputs: root_names(scrutinee),
+                slot,
+            });
+        }
+    }
+
+    fn looks_like_error(
+        &self,
+        ty: &Type,
+        generics: &[&Generics],
+        outer: Option<&Generics>,
+    ) -> bool {
+        match ty {
+            Type::Reference(r) => return self.looks_like_error(&r.elem, generics, outer),
+            Type::Paren(p) => return self.looks_like_error(&p.elem, generics, outer),
+            Type::TraitObject(obj) => return bounds_mention_error(obj.bounds.iter()),
+            Type::ImplTrait(imp) => {
+                return bounds_mention_error(imp.bounds.iter())
+                    || bounds_mention_retry_trait(imp.bounds.iter())
+            }
+            _ => {}
+        }
+        let Some(name) = type_name(ty) else {
+            return false;
+        };
+        if name_looks_like_error(&name, self.tree) {
+            return true;
+        }
+        generics
+            .iter()
+            .copied()
+            .chain(outer)
+            .any(|g| generic_bound_mentions_error(g, &name))
+    }
+}
+
+/// The value an inline decision inspects: the scrutinee of `match err { .. }`, the expression of
+/// `matches!(err, ..)` (negated or not), or the condition of an `if`.
+fn decision_scrutinee(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::Match(m) => Some(&m.expr),
+        Expr::If(i) => Some(&i.cond),
+        Expr::Unary(u) => decision_scrutinee(&u.expr),
+        Expr::Paren(p) => decision_scrutinee(&p.expr),
+        Expr::Macro(m) if m.mac.path.is_ident("matches") => Some(expr),
+        _ => None,
+    }
+}
+
+/// Whether a statement decides on `name`: an `if` or `while` condition (`&&` chains included), a
+/// `match` scrutinee or a match guard (`Some(delay) if can_retry =>`) reads it.
+fn decision_reads(stmt: &Stmt, name: &str) -> bool {
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if root_names(&node.cond).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_if(self, node);
+        }
+        fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+            if root_names(&node.cond).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_while(self, node);
+        }
+        fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+            if root_names(&node.expr).iter().any(|n| n == self.name) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_match(self, node);
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if let Some((_, guard)) = &arm.guard {
+                if root_names(guard).iter().any(|n| n == self.name) {
+                    self.found = true;
+                }
+            }
+            syn::visit::visit_arm(self, arm);
+        }
+    }
+    let mut finder = Finder { name, found: false };
+    finder.visit_stmt(stmt);
+    finder.found
+}
+
+/// Whether a closure body answers with the backoff crate's `Error::transient(..)` or
+/// `Error::permanent(..)`.
+fn maps_to_backoff_kinds(body: &Expr) -> bool {
+    struct Kinds(bool);
+    impl<'ast> Visit<'ast> for Kinds {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = &*call.func {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|seg| seg.ident.to_string())
+                    .collect();
+                if let [.., kind_of, kind] = segments.as_slice() {
+                    if matches!(kind_of.as_str(), "Error" | "BackoffError")
+                        && matches!(kind.as_str(), "transient" | "permanent")
+                    {
+                        self.0 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut kinds = Kinds(false);
+    kinds.visit_expr(body);
+    kinds.0
+}
+
+impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
+    fn visit_item_impl(&mut self, item: &'a ItemImpl) {
+        let self_type = type_name(&item.self_ty);
+        let trait_name = item
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last())
+            .map(|seg| seg.ident.to_string());
+        let is_classify_impl = trait_name.as_deref() == Some("Classify");
+        let is_retry_trait = trait_name.as_deref().is_some_and(trait_decides_retries);
+        let self_is_error = is_classify_impl
+            || self_type
+                .as_deref()
+                .is_some_and(|name| name_looks_like_error(name, self.tree))
+            || generic_bound_mentions_error(&item.generics, self_type.as_deref().unwrap_or(""));
+        self.scope.push(Scope {
+            self_type,
+            self_is_error,
+            is_classify_impl,
+            is_retry_trait,
+            generics: Some(&item.generics),
+        });
+        syn::visit::visit_item_impl(self, item);
+        self.scope.pop();
+    }
+
+    fn visit_item_trait(&mut self, item: &'a ItemTrait) {
+        let self_is_error = bounds_mention_error(item.supertraits.iter())
+            || name_looks_like_error(&item.ident.to_string(), self.tree);
+        self.scope.push(Scope {
+            self_type: Some(item.ident.to_string()),
+            self_is_error,
+            is_classify_impl: false,
+            is_retry_trait: false,
+            generics: Some(&item.generics),
+        });
+        syn::visit::visit_item_trait(self, item);
+        self.scope.pop();
+    }
+
+    fn visit_item_mod(&mut self, item: &'a syn::ItemMod) {
+        // An inline module starts a fresh scope even inside a function inside an impl.
+        let saved = std::mem::take(&mut self.scope);
+        syn::visit::visit_item_mod(self, item);
+        self.scope = saved;
+    }
+
+    fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
+        let saved = std::mem::take(&mut self.scope);
+        self.consider(&item.sig, &item.block);
+        syn::visit::visit_item_fn(self, item);
+        self.scope = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
+        self.consider(&item.sig, &item.block);
+        // Items nested in the body do not belong to the impl.
+        let saved = std::mem::take(&mut self.scope);
+        syn::visit::visit_impl_item_fn(self, item);
+        self.scope = saved;
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'a syn::TraitItemFn) {
+        if let Some(body) = &item.default {
+            self.consider(&item.sig, body);
+        }
+        let saved = std::mem::take(&mut self.scope);
+        syn::visit::visit_trait_item_fn(self, item);
+        self.scope = saved;
+    }
+
+    fn visit_block(&mut self, block: &'a Block) {
+        self.consider_inline(&block.stmts);
+        syn::visit::visit_block(self, block);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
+        if call.args.len() == 1 && method_takes_condition(call) {
+            let label = format!("the retry condition given to `.{}(..)`", call.method);
+            self.consider_condition(&call.args[0], label);
+        }
+        self.consider_backoff_mapping(call);
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'a syn::ExprCall) {
+        if let Some(arg) = condition_argument(call) {
+            self.consider_condition(arg, "the retry condition".to_owned());
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+}
