@@ -28,7 +28,7 @@ pub use crate::retry_words::Answer;
 pub(crate) use crate::syntax::patterns::matches_parts;
 
 /// Parameter names that hold an error, or an error's message, whatever their type says.
-pub(super) const ERROR_PARAM_NAMES: &[&str] = &[
+const ERROR_PARAM_NAMES: &[&str] = &[
     "e",
     "err",
     "error",

@@ -1,0 +1,246 @@
+//! `lossy_delegation`: a classifier that answers a constant for a variant wrapping an error that
+//! can classify itself.
+
+
+use syn::{Item, ItemEnum, Token};
+
+use crate::classifier::{Classifier, ClassifierKind};
+use crate::facts::file_facts;
+use crate::finding::{Finding, Level, Region};
+use crate::rule::{FileContext, Rule, RuleInfo};
+
+mod arms;
+#[cfg(test)]
+mod tests;
+mod variants;
+
+use arms::ConstantArms;
+use variants::{delegation_field, VariantLookup};
+
+const DOCS: &str = "\
+### What it does
+Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
+answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
+wraps an error type with a classifier of its own in the same tree, whether an arm names the
+variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out.
+
+### Why is this bad
+The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
+terminal inner error wrapped in a variant answered with `true` is retried for ever, and a
+transient one answered with `false` fails work that would have succeeded.
+
+### Example
+```rust
+impl StoreError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Engine(_) => true,
+            StoreError::Corrupted => false,
+        }
+    }
+}
+```
+
+### Use instead
+```rust
+impl StoreError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Engine(inner) => inner.is_retryable(),
+            StoreError::Corrupted => false,
+        }
+    }
+}
+```
+or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
+";
+
+/// The rule.
+pub(crate) struct LossyDelegation;
+
+/// The rule's declaration: what `cargo triage explain lossy_delegation` prints, and its level.
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    name: "lossy_delegation",
+    default_level: Level::Warn,
+    docs: DOCS,
+    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
+    needles: &[],
+    loop_needles: &[],
+    function_needles: &[],
+    only_in_triage_crates: false,
+};
+
+impl Rule for LossyDelegation {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let classifiers = cx.classifiers();
+        let derives_classify = cx.source.contains("Classify");
+        if classifiers.is_empty() && !derives_classify {
+            return Vec::new();
+        }
+        let local = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
+        let mut classified = local.clone();
+        classified.extend(cx.tree.classified_types.iter().cloned());
+        let mut enums = Vec::new();
+        collect_enums(&cx.ast.items, &mut enums);
+        let lookup = VariantLookup {
+            enums: &enums,
+            classified: &classified,
+            local: &local,
+            foreign: &cx.tree.classified_foreign,
+            uses_triage: cx.crate_uses_triage,
+        };
+
+        let mut findings = Vec::new();
+        if derives_classify {
+            for item in &enums {
+                findings.extend(self.derived_constants(cx, item, &lookup));
+            }
+        }
+        for classifier in classifiers {
+            let mut arms = ConstantArms {
+                classifier,
+                lookup: &lookup,
+                answer: None,
+                found: Vec::new(),
+            };
+            classifier.visit_body(&mut arms);
+            for lossy in arms.found {
+                findings.push(self.finding(cx, classifier, lossy));
+            }
+        }
+        findings.sort_by_key(|f| f.region);
+        findings.dedup_by_key(|f| f.region);
+        findings
+    }
+}
+
+impl LossyDelegation {
+    /// `#[retryable]` or `#[terminal]` on a derived variant whose field can classify itself.
+    fn derived_constants(
+        &self,
+        cx: &FileContext<'_>,
+        item: &ItemEnum,
+        lookup: &VariantLookup<'_>,
+    ) -> Vec<Finding> {
+        let derives = item.attrs.iter().any(|attr| {
+            attr.path().is_ident("derive")
+                && attr
+                    .parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Path, Token![,]>::parse_terminated,
+                    )
+                    .is_ok_and(|paths| {
+                        paths
+                            .iter()
+                            .any(|p| p.segments.last().is_some_and(|seg| seg.ident == "Classify"))
+                    })
+        });
+        if !derives {
+            return Vec::new();
+        }
+        let own = item.ident.to_string();
+        let mut findings = Vec::new();
+        for variant in &item.variants {
+            let Some(constant) = variant
+                .attrs
+                .iter()
+                .find(|attr| attr.path().is_ident("retryable") || attr.path().is_ident("terminal"))
+            else {
+                continue;
+            };
+            let Some(field) = delegation_field(&variant.fields) else {
+                continue;
+            };
+            let Some(inner) = lookup.classified_name(&field.ty, &own) else {
+                continue;
+            };
+            let attr_name = if constant.path().is_ident("retryable") {
+                "retryable"
+            } else {
+                "terminal"
+            };
+            findings.push(cx.report(
+                &INFO,
+                Region::of(constant),
+                format!(
+                    "`{own}::{}` wraps `{inner}`, which can classify itself, but `#[{attr_name}]` \
+                     answers a constant",
+                    variant.ident
+                ),
+                "mark the variant `#[delegate]` (or `#[delegate(with = path)]` to decide with a \
+                 function of the wrapped error)",
+            ));
+        }
+        findings
+    }
+
+    fn finding(&self, cx: &FileContext<'_>, classifier: &Classifier<'_>, lossy: Lossy) -> Finding {
+        let call = match classifier.kind {
+            ClassifierKind::Verdict => "verdict".to_owned(),
+            _ => classifier.name(),
+        };
+        let erased = lossy.inner.starts_with("Box<dyn") || lossy.inner == "anyhow::Error";
+        let ask = if erased {
+            "ask the wrapped error's chain: `triage::classify(inner)`".to_owned()
+        } else if cx.tree.classified_foreign.contains(&lossy.inner) {
+            format!(
+                "bind the wrapped error and pass it to this codebase's classifier of `{}`",
+                lossy.inner
+            )
+        } else {
+            format!("ask the wrapped error: bind it and call `inner.{call}()`")
+        };
+        cx.report(
+            &INFO,
+            lossy.region,
+            format!(
+                "`{}` wraps `{}`, which has its own classifier, but {} a constant",
+                lossy.variant,
+                lossy.inner,
+                match lossy.left_out {
+                    LeftOut::ByMatches => "`matches!` leaves it out and so answers",
+                    LeftOut::ByCatchAll => "the catch-all answers it",
+                    LeftOut::No => "this arm answers",
+                }
+            ),
+            format!("{ask}, or derive `triage::Classify` and mark the variant `#[delegate]`"),
+        )
+    }
+}
+
+/// An arm pattern that ignores a classified inner error.
+struct Lossy {
+    region: Region,
+    variant: String,
+    inner: String,
+    /// How the variant gets its constant: named in an arm, or left to a catch-all.
+    left_out: LeftOut,
+}
+
+/// How a variant gets a constant answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LeftOut {
+    /// An arm names it.
+    No,
+    /// A `matches!` list leaves it out.
+    ByMatches,
+    /// A catch-all arm covers it.
+    ByCatchAll,
+}
+
+fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
+    for item in items {
+        match item {
+            Item::Enum(e) => out.push(e),
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_enums(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
