@@ -7,6 +7,7 @@ use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
 use crate::syntax::names::bound_names;
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 
 
@@ -74,18 +75,59 @@ impl<'ast> Visit<'ast> for TextBindings {
         syn::visit::visit_local(self, local);
     }
 
-    /// A text-named binding of a pattern: `Err(ApiError(code, msg)) if msg.contains(..)`.
+    /// A text-named binding of a pattern: `Err(ApiError(code, msg)) if msg.contains(..)`; and a
+    /// binding of an error pattern that the guard matches against a string literal
+    /// (`Err(Error::Corrupt(detail)) if detail.starts_with("first to keep")`): it holds text.
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.names.extend(
-            bound_names(&arm.pat)
-                .into_iter()
-                .filter(|name| TEXT_NAMES.contains(&name.as_str())),
-        );
+        let bound = bound_names(&arm.pat);
+        let matched_in_guard = match (&arm.guard, pattern_kind(&arm.pat)) {
+            (Some((_, guard)), PatternKind::Err) => literal_matched_names(guard),
+            _ => Vec::new(),
+        };
+        self.names.extend(bound.into_iter().filter(|name| {
+            TEXT_NAMES.contains(&name.as_str()) || matched_in_guard.contains(name)
+        }));
         syn::visit::visit_arm(self, arm);
+    }
+
+    /// A closure parameter typed as text: `.when(|err: &String| err.contains(..))`.
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        for input in &closure.inputs {
+            if let Pat::Type(typed) = input {
+                if is_text_type(&typed.ty) {
+                    self.names.extend(bound_names(&typed.pat));
+                }
+            }
+        }
+        syn::visit::visit_expr_closure(self, closure);
     }
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// Names that an inspecting method (`contains`, `starts_with`, `ends_with`) matches against a
+/// string literal in `expr`: `detail` in `detail.starts_with("first to keep")`.
+fn literal_matched_names(expr: &Expr) -> Vec<String> {
+    struct Matched(Vec<String>);
+    impl<'ast> Visit<'ast> for Matched {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let literal = call.args.first().is_some_and(|arg| {
+                matches!(arg, Expr::Lit(lit) if matches!(lit.lit, syn::Lit::Str(_)))
+            });
+            if literal && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
+                if let Expr::Path(path) = &*call.receiver {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.0.push(ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut matched = Matched(Vec::new());
+    matched.visit_expr(expr);
+    matched.0
 }
 
 /// Whether an expression is an error's message text.
