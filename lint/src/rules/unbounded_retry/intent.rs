@@ -49,8 +49,17 @@ const INTENT_PHRASES: &[&str] = &[
     "retries are rate limited",
 ];
 
-/// Words in a function name that say it retries until it succeeds.
-const INTENT_NAME_PARTS: &[&str] = &["until_success", "forever", "infinite", "endless", "until_ok"];
+/// Words in a function name that say it retries until it succeeds, or waits until something holds
+/// (`wait_for_success`, `wait_until_reachable`).
+const INTENT_NAME_PARTS: &[&str] = &[
+    "until_success",
+    "for_success",
+    "forever",
+    "infinite",
+    "endless",
+    "until_ok",
+    "wait_until",
+];
 
 /// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
 /// of `source`, or the name of the function holding the loop, document an endless retry.
