@@ -49,8 +49,8 @@ const INTENT_PHRASES: &[&str] = &[
     "retries are rate limited",
 ];
 
-/// Words in a function name that say it retries until it succeeds, or waits until something holds
-/// (`wait_for_success`, `wait_until_reachable`).
+/// Words in a function name that say it retries until it succeeds (`retry_until_success`,
+/// `wait_for_success`).
 const INTENT_NAME_PARTS: &[&str] = &[
     "until_success",
     "for_success",
@@ -58,7 +58,6 @@ const INTENT_NAME_PARTS: &[&str] = &[
     "infinite",
     "endless",
     "until_ok",
-    "wait_until",
 ];
 
 /// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
