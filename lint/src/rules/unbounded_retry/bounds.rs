@@ -60,21 +60,22 @@ impl LoopShape<'_> {
         let counters = counters.names;
         let raised = raised_flags(self.body);
         let by_expr = guards.exprs.iter().any(|(expr, kind)| {
-            // `if retried || .. { return Err(e) } retried = true; continue;`: a flag the loop
-            // raises itself, read by an exit, lets it go round once more at most. The loop's own
-            // condition (`while again { again = false; .. }`) is the retry, not such an exit.
-            if !raised.is_empty()
-                && !self.cond.is_some_and(|cond| std::ptr::eq(cond, *expr))
-                && names_in(expr).iter().any(|name| raised.contains(name))
-            {
-                return true;
-            }
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
             if *kind == GuardKind::Operation
                 || (*kind == GuardKind::Condition && result_check(expr).is_some())
                 || is_first_attempt_test(expr, self.body)
             {
                 return false;
+            }
+            // `if retried || .. { return Err(e) } retried = true; continue;`: a flag the loop
+            // raises itself, read by an exit, lets it go round once more at most. The loop's own
+            // condition (`while again { again = false; .. }`) is the retry, not such an exit, and
+            // neither is a flag handed to the operation (`sync(.., recover_directly)`).
+            if !raised.is_empty()
+                && !self.cond.is_some_and(|cond| std::ptr::eq(cond, *expr))
+                && tests_a_flag(expr, &raised)
+            {
+                return true;
             }
             let mut test = BoundTest {
                 counters: &counters,
@@ -106,6 +107,23 @@ pub(super) fn body_bounds(body: &syn::Block) -> bool {
     };
     test.visit_block(body);
     test.found
+}
+
+/// Whether a condition tests one of `flags` itself (`retried`, `!retried`, `retried || other`),
+/// rather than handing it to a call.
+fn tests_a_flag(expr: &Expr, flags: &[String]) -> bool {
+    match expr {
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| flags.iter().any(|flag| ident == flag)),
+        Expr::Unary(unary) => tests_a_flag(&unary.expr, flags),
+        Expr::Paren(paren) => tests_a_flag(&paren.expr, flags),
+        Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
+            tests_a_flag(&binary.left, flags) || tests_a_flag(&binary.right, flags)
+        }
+        _ => false,
+    }
 }
 
 /// Names the loop sets to `true` (outside closures) that live across its rounds: one-shot flags
