@@ -133,15 +133,7 @@ fn is_retry_word(word: &str) -> bool {
 /// `is_retryable`, `need_retry`, `can_retry_request`, `is_transient_error`, `is_permanent`,
 /// `non_retryable`; `None` for `retry_with_backoff`, `with_retries`, `max_retries`.
 pub fn name_polarity(ident: &str) -> Option<Polarity> {
-    // Every retry word and adjective holds a classifier needle: most names hold none, and are
-    // answered without splitting them into words.
-    let bytes = ident.as_bytes();
-    let has_stem = CLASSIFIER_NEEDLES.iter().any(|needle| {
-        bytes
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    });
-    if !has_stem {
+    if !has_classifier_stem(ident) {
         return None;
     }
     let words = words(ident);
@@ -219,14 +211,21 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
 /// `retryable_on_request_failure`, `is_transient`, `fatal_kind`, `with_retries`; not
 /// `fetch_with_backoff`.
 pub fn speaks_of_verdict(ident: &str) -> bool {
+    has_classifier_stem(ident)
+        && words(ident)
+            .iter()
+            .any(|word| is_retry_word(word) || FINAL_ADJECTIVES.contains(&word.as_str()))
+}
+
+/// Whether a name holds a classifier needle, in any case. Every retry word and adjective holds
+/// one: most names hold none, and are answered without splitting them into words.
+fn has_classifier_stem(ident: &str) -> bool {
     let bytes = ident.as_bytes();
     CLASSIFIER_NEEDLES.iter().any(|needle| {
         bytes
             .windows(needle.len())
             .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    }) && words(ident)
-        .iter()
-        .any(|word| is_retry_word(word) || FINAL_ADJECTIVES.contains(&word.as_str()))
+    })
 }
 
 /// Whether an identifier says "this can never succeed" (`Fatal`, `PermanentError`,
