@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat};
 
+use super::guards::may_leave;
 use super::hot_loop::{pauses_somewhere, PauseScope};
-use crate::syntax::exits::leaves_loop;
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
@@ -43,7 +43,7 @@ pub(super) fn spins_when_closed(
     let Some(receiver) = finder.found else {
         return false;
     };
-    !function.is_some_and(|function| keeps_sender_alive(function, body, &receiver.root))
+    !function.is_some_and(|function| keeps_sender_alive(function, body, receiver.root()))
 }
 
 /// Whether the channel `receiver` was subscribed from something (`let rx = client.subscribe()`)
@@ -56,12 +56,21 @@ fn keeps_sender_alive(function: &Block, loop_body: &Block, receiver: &str) -> bo
     let Some(around) = block_around(function, loop_body) else {
         return false;
     };
-    let mut names = Vec::new();
-    for stmt in &around.stmts {
-        let mut mentions = Mentions(&mut names);
-        mentions.visit_stmt(stmt);
+    struct Mentions<'n> {
+        name: &'n str,
+        found: bool,
     }
-    names.contains(&source)
+    impl<'ast> Visit<'ast> for Mentions<'_> {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.found |= ident == self.name;
+        }
+    }
+    let mut mentions = Mentions {
+        name: &source,
+        found: false,
+    };
+    mentions.visit_block(around);
+    mentions.found
 }
 
 /// The name a receiver was made from: `client` in `let rx = client.subscribe();` or
@@ -84,7 +93,8 @@ fn subscribed_from(function: &Block, receiver: &str) -> Option<String> {
                         };
                     }
                     if let Expr::MethodCall(method) = call {
-                        self.source = root_name(&method.receiver);
+                        self.source =
+                            place_path(&method.receiver).map(|place| root_of(&place).to_owned());
                     }
                 }
             }
@@ -128,26 +138,25 @@ fn block_around<'a>(function: &'a Block, loop_body: &Block) -> Option<&'a Block>
     around.found
 }
 
-/// Collects every identifier written in the code it visits.
-struct Mentions<'n>(&'n mut Vec<String>);
-
-impl<'ast> Visit<'ast> for Mentions<'_> {
-    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-        self.0.push(ident.to_string());
-    }
-}
-
-/// The receiving half of a receive call: its written path (`self.events`) and the name at its
-/// root (`self`).
+/// The receiving half of a receive call, by its written path (`rx`, `self.events`).
 struct Receiver {
     path: String,
-    root: String,
 }
 
 impl Receiver {
-    fn made_in(&self, made: &HashSet<String>) -> bool {
-        made.contains(&self.path) || (self.root != "self" && made.contains(&self.root))
+    /// `self` in `self.events`, `rx` in `rx`.
+    fn root(&self) -> &str {
+        root_of(&self.path)
     }
+
+    fn made_in(&self, made: &HashSet<String>) -> bool {
+        made.contains(&self.path) || (self.root() != "self" && made.contains(self.root()))
+    }
+}
+
+/// The name a written place starts from.
+fn root_of(place: &str) -> &str {
+    place.split('.').next().unwrap_or(place)
 }
 
 struct ReceiveMatches<'l, 'n> {
@@ -187,24 +196,11 @@ fn receiver_of(scrutinee: &Expr) -> Option<Receiver> {
     }
     Some(Receiver {
         path: place_path(&call.receiver)?,
-        root: root_name(&call.receiver)?,
     })
 }
 
-/// The name a place starts from: `rx` in `rx`, `self` in `self.inner.events.lock().await`.
-fn root_name(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
-        Expr::Field(field) => root_name(&field.base),
-        Expr::Reference(reference) => root_name(&reference.expr),
-        Expr::Paren(paren) => root_name(&paren.expr),
-        Expr::Await(awaited) => root_name(&awaited.base),
-        Expr::MethodCall(call) if call.args.is_empty() => root_name(&call.receiver),
-        _ => None,
-    }
-}
-
-/// A place written as a path of fields: `rx`, `self.events`; `None` for anything else.
+/// A place written as a path of fields, through references, awaits and argument-less calls
+/// (`rx`, `self.events` for `self.events.lock().await`); `None` for anything else.
 fn place_path(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
@@ -230,7 +226,7 @@ fn swallows_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
         if pattern_kind(&arm.pat) != PatternKind::Err {
             continue;
         }
-        if may_leave(&arm.body, label) || arm.guard.is_some() {
+        if arm_may_leave(&arm.body, label) || arm.guard.is_some() {
             return false;
         }
         if catches_every_error(&arm.pat) {
@@ -256,49 +252,21 @@ fn catches_every_error(pat: &Pat) -> bool {
     }
 }
 
-/// Whether some path through `expr` may leave the loop: a `return`, a `break` of the loop, a
-/// `?`, a panic, or a path that [`leaves_loop`] sees, anywhere outside closures and inner loops.
-fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
-    struct Leaves<'l> {
-        label: Option<&'l Lifetime>,
-        depth: usize,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Leaves<'_> {
-        fn visit_expr(&mut self, expr: &'ast Expr) {
-            match expr {
-                Expr::Return(_) | Expr::Try(_) => self.found = true,
-                Expr::Break(brk) => {
-                    let outer = match (&brk.label, self.label) {
-                        (Some(target), Some(own)) => target.ident == own.ident,
-                        (Some(_), None) => true,
-                        (None, _) => self.depth == 0,
-                    };
-                    self.found |= outer;
-                }
-                Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
-                    self.depth += 1;
-                    syn::visit::visit_expr(self, expr);
-                    self.depth -= 1;
-                    return;
-                }
-                Expr::Closure(_) | Expr::Async(_) => return,
-                _ => self.found |= leaves_loop(expr, self.label),
-            }
-            syn::visit::visit_expr(self, expr);
+/// Whether an error arm may leave the loop: a way out [`may_leave`] sees, or a `?` anywhere in
+/// it (outside closures), which leaves when what it tries fails.
+fn arm_may_leave(body: &Expr, label: Option<&Lifetime>) -> bool {
+    struct Propagates(bool);
+    impl<'ast> Visit<'ast> for Propagates {
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
         }
-        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            self.found |= crate::syntax::exits::macro_diverges(mac);
-        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut leaves = Leaves {
-        label,
-        depth: 0,
-        found: false,
-    };
-    leaves.visit_expr(expr);
-    leaves.found
+    let mut propagates = Propagates(false);
+    propagates.visit_expr(body);
+    propagates.0 || may_leave(body, label)
 }
 
 /// Names bound or assigned in the loop's body: a receiver made there is new on every round.

@@ -234,6 +234,19 @@ fn tokens_exit(tokens: &TokenStream) -> bool {
     })
 }
 
+/// Whether some path through `expr` leaves the loop labelled `label` (see [`ExitFinder`]).
+pub(super) fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
+    let mut finder = ExitFinder {
+        label,
+        inner_labels: Vec::new(),
+        depth: 0,
+        own_continue_exits: false,
+        found: false,
+    };
+    finder.visit_expr(expr);
+    finder.found
+}
+
 /// Looks for a way out of the loop: `return`, a `break` of it (or of a loop around it), a
 /// `continue` of a loop around it, a diverging macro, `process::exit`, `Err(..)?`.
 struct ExitFinder<'a> {
