@@ -142,6 +142,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if steps_a_state_machine(read.body) || accepts_connections(read.body) {
             return;
         }
+        let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));
         if shape.kind == "loop"
             && self.has_receive
             && closed_recv::spins_when_closed(
@@ -151,7 +152,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             )
         {
             self.hazards.push(RetryHazard {
-                region: Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword)),
+                region,
                 site: Site::ClosedReceive(shape.kind),
                 ending: Ending::Never,
             });
@@ -213,7 +214,6 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if (working && ending != Ending::Cancellation) || waits_on_state || quiet_worker {
             return;
         }
-        let region = Region::from_span(shape.start.join(shape.keyword).unwrap_or(shape.keyword));
         if ending == Ending::Never {
             let end_line = Region::of(shape.body).end_line;
             let (name, first_line) = self

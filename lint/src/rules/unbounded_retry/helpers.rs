@@ -239,10 +239,16 @@ fn tokens_mention(tokens: &proc_macro2::TokenStream, wanted: &dyn Fn(&str) -> bo
 /// Whether an exit of the loop is decided by a helper of the file that runs out:
 /// `if !sleep_backoff(&mut backoff).await { return Ok(Spooled) }`.
 pub(super) fn bounded_by_helper(guards: &super::guards::ExitGuards<'_>, helpers: &FileHelpers) -> bool {
-    guards.exprs.iter().any(|(expr, kind)| {
-        *kind == super::guards::GuardKind::Condition
-            && super::shape::result_check(expr).is_none()
-            && helpers.asks_a_bound(expr)
+    decisions(guards).any(|expr| helpers.asks_a_bound(expr))
+}
+
+/// The exit guards that decide on something other than the operation's `Result`: the conditions
+/// a helper's answer can sit in.
+fn decisions<'g, 'a>(guards: &'g super::guards::ExitGuards<'a>) -> impl Iterator<Item = &'a Expr> + 'g {
+    guards.exprs.iter().filter_map(|(expr, kind)| {
+        (*kind == super::guards::GuardKind::Condition
+            && super::shape::result_check(expr).is_none())
+        .then_some(*expr)
     })
 }
 
@@ -255,11 +261,7 @@ pub(super) fn ends_on_helper_cancellation(
     label: Option<&syn::Lifetime>,
     helpers: &FileHelpers,
 ) -> bool {
-    let by_condition = guards.exprs.iter().any(|(expr, kind)| {
-        *kind == super::guards::GuardKind::Condition
-            && super::shape::result_check(expr).is_none()
-            && helpers.asks_cancellation(expr)
-    });
+    let by_condition = decisions(guards).any(|expr| helpers.asks_cancellation(expr));
     by_condition || matches_leave_on_cancelled_answer(body, label, helpers)
 }
 

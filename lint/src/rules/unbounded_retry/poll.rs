@@ -25,6 +25,21 @@ pub(super) fn success_may_leave(rest: &[Stmt], label: Option<&Lifetime>) -> Opti
     exits.found.then_some(Retry::OnSomeAnswers)
 }
 
+/// Whether a success arm's body (`Ok(h) => if let Some(h) = h.data() { break h }`) takes the loop
+/// out on some of its paths.
+pub(super) fn success_arm_may_leave(body: &Expr, label: Option<&Lifetime>) -> bool {
+    if crate::syntax::exits::returns_from_loop(body, label) {
+        return true;
+    }
+    let mut exits = SuccessExit {
+        inner_labels: Vec::new(),
+        depth: 0,
+        found: false,
+    };
+    exits.visit_expr(body);
+    exits.found
+}
+
 /// Whether a match over a failing `Result` yields the success value and `continue`s this
 /// loop on an error.
 pub(super) fn unwraps_or_goes_round(

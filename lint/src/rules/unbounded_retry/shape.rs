@@ -4,7 +4,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
 use super::bounds::has_part;
-use super::poll::{success_may_leave, unwraps_or_goes_round};
+use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round};
 use super::find::LoopShape;
 use crate::syntax::names::names_in;
 use crate::syntax::exits::{
@@ -119,21 +119,6 @@ impl RetryShapes<'_> {
         is_polling_call(expr)
             || matches!(expr, Expr::Path(path)
                 if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
-    }
-
-    /// Whether an `Ok(..)` arm of a match leaves the loop on some of its paths.
-    fn success_arm_may_leave(&self, node: &syn::ExprMatch, kinds: &[PatternKind]) -> bool {
-        node.arms.iter().zip(kinds).any(|(arm, kind)| {
-            *kind == PatternKind::Ok
-                && match &*arm.body {
-                    Expr::Block(block) => {
-                        success_may_leave(&block.block.stmts, self.label).is_some()
-                    }
-                    body => {
-                        success_may_leave(&[Stmt::Expr(body.clone(), None)], self.label).is_some()
-                    }
-                }
-        })
     }
 
     fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
@@ -398,7 +383,12 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             });
             if error_goes_round && success_leaves {
                 self.mark(Retry::Plain);
-            } else if retried_on_a_verdict && !polls && self.success_arm_may_leave(node, &kinds) {
+            } else if retried_on_a_verdict
+                && !polls
+                && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                    *kind == PatternKind::Ok && success_arm_may_leave(&arm.body, self.label)
+                })
+            {
                 // `Ok(h) => if let Some(h) = h.data() { break h }`: the loop waits for an answer
                 // on success, and retries the errors its verdict calls retryable.
                 self.mark(Retry::OnSomeAnswers);
