@@ -158,6 +158,15 @@ impl PolicyFinder<'_, '_> {
         );
     }
 
+    /// Walks one function with its own `let` bindings, then gives back the enclosing ones.
+    fn in_function(&mut self, walk: impl FnOnce(&mut Self)) {
+        let strategies = std::mem::take(&mut self.strategies);
+        let optional = std::mem::take(&mut self.optional);
+        walk(self);
+        self.strategies = strategies;
+        self.optional = optional;
+    }
+
     /// Whether a limit handed to a builder is an optional setting: mapped on the spot
     /// (`cli.max_time.map(Into::into)`) or bound from one in the same function.
     fn may_be_absent(&self, limit: &Expr) -> bool {
@@ -208,37 +217,29 @@ impl PolicyFinder<'_, '_> {
 impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
         for stmt in &block.stmts {
-            if let Stmt::Local(local) = stmt {
-                if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-                    if maps_an_option(&init.expr) {
-                        self.optional.insert(ident.ident.to_string());
-                    }
-                }
-                if let (syn::Pat::Ident(ident), Some(init), true) =
-                    (&local.pat, &local.init, self.libraries.tokio_retry)
-                {
-                    self.strategies
-                        .insert(ident.ident.to_string(), &*init.expr);
-                }
+            let Stmt::Local(local) = stmt else {
+                continue;
+            };
+            let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) else {
+                continue;
+            };
+            if maps_an_option(&init.expr) {
+                self.optional.insert(ident.ident.to_string());
+            }
+            if self.libraries.tokio_retry {
+                self.strategies
+                    .insert(ident.ident.to_string(), &*init.expr);
             }
         }
         syn::visit::visit_block(self, block);
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        let saved = std::mem::take(&mut self.strategies);
-        let saved_optional = std::mem::take(&mut self.optional);
-        syn::visit::visit_item_fn(self, item);
-        self.strategies = saved;
-        self.optional = saved_optional;
+        self.in_function(|this| syn::visit::visit_item_fn(this, item));
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        let saved = std::mem::take(&mut self.strategies);
-        let saved_optional = std::mem::take(&mut self.optional);
-        syn::visit::visit_impl_item_fn(self, item);
-        self.strategies = saved;
-        self.optional = saved_optional;
+        self.in_function(|this| syn::visit::visit_impl_item_fn(this, item));
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {

@@ -307,35 +307,47 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                 self.continue_repeats = saved_repeats;
                 return;
             }
-            // A closure handed to a retry helper (`op.retry_if(|e| ..)`,
-            // `retry_with_check(name, op, |e| ..)`) is its retry condition.
-            Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
-                for arg in &call.args {
-                    if let Expr::Closure(closure) = arg {
-                        self.record_inspections_in(&closure.body);
-                    }
+            _ => {
+                for closure in retry_condition_closures(expr) {
+                    self.record_inspections_in(&closure.body);
                 }
             }
-            Expr::Call(call)
-                if matches!(&*call.func, Expr::Path(path) if path.path.segments.last()
-                    .is_some_and(|seg| words_in(&seg.ident.to_string(), RETRY_WORDS))) =>
-            {
-                for arg in &call.args {
-                    if let Expr::Closure(closure) = arg {
-                        // One input and a plain answer: a condition, not the operation.
-                        if closure.inputs.len() == 1 && !matches!(&*closure.body, Expr::Async(_)) {
-                            self.record_inspections_in(&closure.body);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
         syn::visit::visit_expr(self, expr);
     }
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+}
+
+/// The closures handed to a retry helper as its retry condition: every closure argument of a
+/// method named for retrying (`op.retry_if(|e| ..)`), and of a function named for retrying the
+/// one-argument closures with a plain answer (`retry_with_check(name, op, |e| ..)`; the
+/// argument-less or `async` one is the operation).
+fn retry_condition_closures(expr: &Expr) -> Vec<&syn::ExprClosure> {
+    let (args, conditions_only) = match expr {
+        Expr::MethodCall(call) if words_in(&call.method.to_string(), RETRY_WORDS) => {
+            (&call.args, false)
+        }
+        Expr::Call(call)
+            if matches!(&*call.func, Expr::Path(path) if path.path.segments.last()
+                .is_some_and(|seg| words_in(&seg.ident.to_string(), RETRY_WORDS))) =>
+        {
+            (&call.args, true)
+        }
+        _ => return Vec::new(),
+    };
+    args.iter()
+        .filter_map(|arg| match arg {
+            Expr::Closure(closure)
+                if !conditions_only
+                    || (closure.inputs.len() == 1 && !matches!(&*closure.body, Expr::Async(_))) =>
+            {
+                Some(closure)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 pub(super) struct AllInspections<'b> {
