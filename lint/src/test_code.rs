@@ -9,7 +9,8 @@ use syn::{Attribute, Item};
 
 use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
 
-/// Removes every `#[cfg(test)]` item (modules above all) and every `#[test]`-style function.
+/// Removes every `#[cfg(test)]` item (modules above all), every module named for tests
+/// (`mod test_utils { .. }`) and every `#[test]`-style function.
 pub fn strip_test_code(file: &mut syn::File) {
     file.items.retain(|item| !is_test_item(item));
     TestStripper.visit_file_mut(file);
@@ -44,6 +45,7 @@ impl VisitMut for TestStripper {
 
 fn is_test_item(item: &Item) -> bool {
     let attrs: &[Attribute] = match item {
+        Item::Mod(m) if names_test_support(&m.ident.to_string()) => return true,
         Item::Mod(m) => &m.attrs,
         Item::Fn(f) => &f.attrs,
         Item::Impl(i) => &i.attrs,
@@ -60,8 +62,10 @@ fn is_test_item(item: &Item) -> bool {
 }
 
 /// `#[cfg(test)]` (also `all(test, ..)`: any predicate that cannot hold outside tests), `#[test]`,
-/// `#[tokio::test]` and other `#[..::test]` attributes. `any(test, feature = "x")` and
-/// `not(test)` can hold in a normal build: such items are not test code.
+/// `#[tokio::test]` and other `#[..::test]` attributes. A feature named for tests
+/// (`feature = "test-utils"`, `"testing"`) counts as `test`: `any(test, feature = "test-utils")`
+/// is test code. `any(test, feature = "x")` and `not(test)` can hold in a normal build: such items
+/// are not test code.
 pub(crate) fn is_test_attrs(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let path = attr.path();
@@ -96,6 +100,15 @@ impl Outcomes {
                 may_hold: false,
                 may_fail: true,
             },
+            // `feature = "test-utils"`: a feature that exists to build test support.
+            syn::Meta::NameValue(value)
+                if value.path.is_ident("feature") && feature_for_tests(&value.value) =>
+            {
+                Outcomes {
+                    may_hold: false,
+                    may_fail: true,
+                }
+            }
             syn::Meta::List(list) => {
                 let Ok(inner) = list.parse_args_with(
                     syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
@@ -127,6 +140,36 @@ impl Outcomes {
     }
 }
 
+/// Names that say a feature or module is there for tests: `test-utils`, `test_helpers`,
+/// `testing`, `testutil`.
+fn names_test_support(name: &str) -> bool {
+    let name: String = name
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "testing"
+            | "testutil"
+            | "testutils"
+            | "testhelper"
+            | "testhelpers"
+            | "testsupport"
+    )
+}
+
+/// The value of `feature = ".."` names a feature for tests.
+fn feature_for_tests(value: &syn::Expr) -> bool {
+    match value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) => names_test_support(&name.value()),
+        _ => false,
+    }
+}
+
 /// A `mod name;` declaration of a file: the module lives in another file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FileModule {
@@ -134,7 +177,8 @@ pub(crate) struct FileModule {
     name: String,
     /// The file named by a `#[path = ".."]` attribute, if any.
     path: Option<String>,
-    /// Whether the declaration is test code (`#[cfg(test)]`).
+    /// Whether the declaration is test code: `#[cfg(test)]`, or a module named for tests
+    /// (`mod test_utils;`).
     test: bool,
 }
 
@@ -163,10 +207,11 @@ pub(crate) fn file_modules(source: &str) -> Vec<FileModule> {
             {
                 if let Some((name, end)) = declared_module(&code, at + 3) {
                     let attrs = attributes_before(source, &code, at);
+                    let test = is_test_attrs(&attrs) || names_test_support(&name);
                     modules.push(FileModule {
                         name,
                         path: attrs.iter().find_map(path_attribute),
-                        test: is_test_attrs(&attrs),
+                        test,
                     });
                     at = end;
                     continue;

@@ -111,3 +111,49 @@ fn files_of_test_modules_are_test_code() {
         ]
     );
 }
+
+/// Test support is test code whatever gates it: a module named for tests (`mod test_utils;`,
+/// inline `mod testing { .. }`) and one built only with a feature named for tests
+/// (`cfg(any(test, feature = "test-utils"))`). A module under another feature is not.
+#[test]
+fn test_support_modules_are_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let inline = format!("pub mod testing {{\n{RETRY_LOOP}\n}}\n");
+    std::fs::write(
+        src.join("lib.rs"),
+        format!(
+            "pub mod test_utils;\n#[cfg(any(test, feature = \"test-helpers\"))]\npub mod harness;\n\
+             #[cfg(feature = \"fixtures\")]\npub mod fixtures;\n{inline}"
+        ),
+    )
+    .unwrap();
+    for file in ["test_utils.rs", "harness.rs", "fixtures.rs"] {
+        std::fs::write(src.join(file), RETRY_LOOP).unwrap();
+    }
+    let paths = |report: &Report| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect()
+    };
+    for prefilter in [true, false] {
+        let report = run(dir.path(), prefilter);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(paths(&report), ["src/fixtures.rs"], "prefilter {prefilter}");
+    }
+    let mut options = Options::new(vec![dir.path().to_path_buf()]);
+    options.include_tests = true;
+    let report = lint(&options, &triage_lint::rules::all());
+    assert_eq!(
+        paths(&report),
+        [
+            "src/fixtures.rs",
+            "src/harness.rs",
+            "src/lib.rs",
+            "src/test_utils.rs"
+        ]
+    );
+}

@@ -13,7 +13,7 @@ use super::signature::{
     bounds_mention_error, bounds_mention_retry_trait, generic_bound_mentions_error,
     lifecycle_state, name_looks_like_error, returns_bool, returns_option_duration,
 };
-use super::{root_names, Classifier, ClassifierBody, ClassifierKind, ERROR_PARAM_NAMES};
+use super::{root_names, Classifier, ClassifierBody, ClassifierKind, Origin, ERROR_PARAM_NAMES};
 use crate::facts::TreeFacts;
 use crate::retry_words::{
     name_polarity, trait_decides_retries, verdict_like_type, words, Polarity,
@@ -138,6 +138,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             polarity,
             sig: Some(sig),
             body: ClassifierBody::Block(body),
+            origin: Origin::Function,
             label: None,
             self_type: scope.and_then(|s| s.self_type.clone()),
             error_inputs,
@@ -174,6 +175,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             polarity: Polarity::Retry,
             sig: None,
             body: ClassifierBody::Expr(&closure.body),
+            origin: Origin::RetryCondition,
             label: Some(label),
             self_type: None,
             error_inputs,
@@ -202,6 +204,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             polarity: Polarity::Retry,
             sig: None,
             body: ClassifierBody::Expr(&closure.body),
+            origin: Origin::ErrorMapping,
             label: Some("the error mapping to `backoff::Error::transient`".to_owned()),
             self_type: None,
             error_inputs,
@@ -256,6 +259,7 @@ impl<'a> ClassifierFinder<'a, '_> {
                 polarity,
                 sig: None,
                 body: ClassifierBody::Expr(&init.expr),
+                origin: Origin::Inline,
                 label: Some(format!("`{name}`")),
                 self_type: self.scope.last().and_then(|s| s.self_type.clone()),
                 error_inputs: root_names(scrutinee),

@@ -56,6 +56,20 @@ pub enum ClassifierKind {
     RetryAfter,
 }
 
+/// Where a classifier is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A function or method: the classification of its error type.
+    Function,
+    /// A closure given to one retry call as its condition (`.when(|e| ..)`): what that call
+    /// waits out.
+    RetryCondition,
+    /// A closure mapping errors to the backoff crate's transient and permanent errors.
+    ErrorMapping,
+    /// An inline decision: `let can_retry = match err { .. };`.
+    Inline,
+}
+
 /// The code a classifier's answer comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum ClassifierBody<'a> {
@@ -76,6 +90,8 @@ pub struct Classifier<'a> {
     pub sig: Option<&'a Signature>,
     /// The code that answers.
     pub body: ClassifierBody<'a>,
+    /// Where it is written.
+    pub origin: Origin,
     /// How findings name a classifier that is not a function: "the retry condition given to
     /// `.when(..)`", "`can_retry`".
     pub label: Option<String>,

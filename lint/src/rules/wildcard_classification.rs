@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
 use super::variant_scope::{VariantRef, VariantScope};
-use crate::classifier::{matches_parts, Answer, Classifier};
+use crate::classifier::{matches_parts, Answer, Classifier, Origin};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
 use crate::retry_words::{answer_in_variant_name, speaks_of_verdict};
@@ -25,7 +25,9 @@ Finds classifiers that match on an error enum of the same codebase and end in a 
 (`_ => false`, `other => ...`) instead of naming every variant. A catch-all that answers \"retry\"
 is reported by `default_retryable` instead. A catch-all that hands what it caught to another
 classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
-holds.
+holds. Neither is a retry condition written for one call (`.when(|e| matches!(e,
+PushError::Backoff))`): it names what that call waits out, and the errors it leaves out are not
+retried.
 
 ### Why is this bad
 A variant added later is classified by the catch-all without anyone deciding its verdict. The
@@ -83,7 +85,13 @@ impl Rule for WildcardClassification {
         }
         let file_enums = enums_declared_in(cx.ast);
         let modules = ModuleImports::of_file(cx.ast);
-        for classifier in cx.classifiers() {
+        // A retry condition written for one call names what that call waits out (`.when(|e|
+        // matches!(e, PushError::Backoff))`); it is not the classification of the error type.
+        let classifications = cx
+            .classifiers()
+            .iter()
+            .filter(|c| c.origin != Origin::RetryCondition);
+        for classifier in classifications {
             let scope = VariantScope::new(classifier, &modules, cx.tree, &file_enums);
             let mut finder = WildcardFinder {
                 classifier,
