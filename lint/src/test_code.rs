@@ -150,12 +150,7 @@ fn names_test_support(name: &str) -> bool {
         .to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "testing"
-            | "testutil"
-            | "testutils"
-            | "testhelper"
-            | "testhelpers"
-            | "testsupport"
+        "testing" | "testutil" | "testutils" | "testhelper" | "testhelpers" | "testsupport"
     )
 }
 

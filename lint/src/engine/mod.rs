@@ -7,17 +7,19 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::classifier::find_classifiers;
+mod gates;
+
 use crate::config::Config;
 use crate::discover::{discover, DiscoveryOptions, SourceFile};
 use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
 use crate::prefilter::bodies::blank_idle_bodies;
-use crate::prefilter::{LoopNeedles, NeedleSet, Prefilter};
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
 use crate::syntax::lexer::blank_plain_comments;
 use crate::test_code::{file_modules, normalized, strip_test_code, test_module_files, FileModule};
+use gates::{loop_prefilter, mentions_comment_needle, rule_prefilter, RuleGates};
 
 pub use crate::parse::FileError;
 
@@ -332,139 +334,6 @@ fn check_file(
     Ok(findings)
 }
 
-/// Which rules can find anything in a file, by the promise the prefilter relies on: a rule finds
-/// nothing in a file that contains none of its needles and none of the words classifier
-/// recognition depends on (the classifier names, [`crate::retry_words::CLASSIFIER_NEEDLES`],
-/// `Classify`). Without those words the file has no classifier either. A file the prefilter lets
-/// through for one rule is then not searched by every other rule.
-struct RuleGates {
-    needles: NeedleSet,
-    /// For each enabled rule, in order, the indices of its own needles.
-    rules: Vec<Vec<usize>>,
-    /// The needles that count only inside a loop (`RuleInfo::loop_needles`).
-    loop_needles: LoopNeedles,
-    /// For each enabled rule, in order, the indices of its own loop needles.
-    loop_rules: Vec<Vec<usize>>,
-    /// The indices of the words classifier recognition depends on; each opens every gate.
-    classifier_words: Vec<usize>,
-    /// The index of [`COMMENT_NEEDLE`] among the needles, if a rule lists it.
-    comment_needle: Option<usize>,
-    /// Every needle, loop needle and function needle: a function whose text (with the comments
-    /// and attributes before it) holds none of them has a body no rule reads, unless something
-    /// kept calls it.
-    body_needles: NeedleSet,
-}
-
-/// The one needle that counts in plain comments too: `string_classification` takes a comment that
-/// speaks of retrying, beside a branch chosen by a text check, as that branch's decision.
-const COMMENT_NEEDLE: &[u8] = b"retr";
-
-/// Whether `bytes` (comments included) holds [`COMMENT_NEEDLE`], ASCII case-insensitively.
-fn mentions_comment_needle(bytes: &[u8]) -> bool {
-    crate::retry_words::mentions_retr(bytes)
-}
-
-/// The index of `needle` in `list`, added at the end when it is not there yet.
-fn index_in(list: &mut Vec<String>, needle: &str) -> usize {
-    match list.iter().position(|n| n == needle) {
-        Some(index) => index,
-        None => {
-            list.push(needle.to_owned());
-            list.len() - 1
-        }
-    }
-}
-
-/// The gates a file's text opens.
-struct OpenGates {
-    /// For each enabled rule, in order, whether it runs.
-    rules: Vec<bool>,
-    /// Whether the file may hold a classifier.
-    classifiers: bool,
-}
-
-impl RuleGates {
-    fn new(enabled: &[(&dyn Rule, Level)], classifier_names: &HashSet<String>) -> RuleGates {
-        let mut needles: Vec<String> = Vec::new();
-        let mut classifier_words: Vec<usize> = classifier_names
-            .iter()
-            .map(String::as_str)
-            .chain(crate::retry_words::CLASSIFIER_NEEDLES.iter().copied())
-            .chain(["Classify"])
-            .map(|needle| index_in(&mut needles, needle))
-            .collect();
-        classifier_words.sort_unstable();
-        classifier_words.dedup();
-        let rules = enabled
-            .iter()
-            .map(|(rule, _)| {
-                rule.needles()
-                    .iter()
-                    .map(|n| index_in(&mut needles, n))
-                    .collect()
-            })
-            .collect();
-        let mut loop_needles: Vec<String> = Vec::new();
-        let loop_rules = enabled
-            .iter()
-            .map(|(rule, _)| {
-                rule.loop_needles()
-                    .iter()
-                    .map(|n| index_in(&mut loop_needles, n))
-                    .collect()
-            })
-            .collect();
-        let comment_needle = needles
-            .iter()
-            .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
-        let function_needles = enabled
-            .iter()
-            .flat_map(|(rule, _)| rule.function_needles().iter().copied());
-        let body_needles: Vec<&str> = needles
-            .iter()
-            .chain(&loop_needles)
-            .map(String::as_str)
-            .chain(function_needles)
-            .collect();
-        RuleGates {
-            body_needles: NeedleSet::new(&body_needles),
-            needles: NeedleSet::new(&needles),
-            rules,
-            loop_needles: LoopNeedles::new(&loop_needles),
-            loop_rules,
-            classifier_words,
-            comment_needle,
-        }
-    }
-
-    /// The gates `code` (the file's text without its plain comments) opens; `comment_needle`
-    /// says whether the whole text, comments included, holds [`COMMENT_NEEDLE`].
-    fn open_in(&self, code: &[u8], comment_needle: bool) -> OpenGates {
-        let mut found = self.needles.found_in(code);
-        if comment_needle {
-            if let Some(index) = self.comment_needle {
-                found[index] = true;
-            }
-        }
-        let classifiers = self.classifier_words.iter().any(|index| found[*index]);
-        let mut rules: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|needles| classifiers || needles.iter().any(|index| found[*index]))
-            .collect();
-        // The loops are looked for only when a closed gate has loop needles to open it.
-        let mut in_loops: Option<Vec<bool>> = None;
-        for (open, needles) in rules.iter_mut().zip(&self.loop_rules) {
-            if *open || needles.is_empty() {
-                continue;
-            }
-            let in_loops = in_loops.get_or_insert_with(|| self.loop_needles.found_in_loops(code));
-            *open = needles.iter().any(|index| in_loops[*index]);
-        }
-        OpenGates { rules, classifiers }
-    }
-}
-
 /// Runs the text rules on one file, parsed or not.
 fn check_text(
     path: &Path,
@@ -497,47 +366,6 @@ fn configured(
         finding.level = level;
         Some(finding)
     })
-}
-
-/// The loop needles of the enabled rules (see `RuleInfo::loop_needles`); outside a crate that
-/// depends on triage, those of rules that only apply inside one are left out.
-fn loop_prefilter(enabled: &[(&dyn Rule, Level)], crate_uses_triage: bool) -> LoopNeedles {
-    let mut needles: Vec<&str> = enabled
-        .iter()
-        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
-        .flat_map(|(rule, _)| rule.loop_needles().iter().copied())
-        .collect();
-    needles.sort_unstable();
-    needles.dedup();
-    LoopNeedles::new(&needles)
-}
-
-/// The prefilter for the enabled rules: their needles, plus the classifier names and `Classify`,
-/// which every rule built on classifier detection depends on. Outside a crate that depends on
-/// triage, the needles of rules that only apply inside one are left out.
-fn rule_prefilter(
-    enabled: &[(&dyn Rule, Level)],
-    classifier_names: &HashSet<String>,
-    crate_uses_triage: bool,
-) -> Prefilter {
-    if enabled.is_empty() {
-        return Prefilter::new(Vec::<String>::new());
-    }
-    let mut needles: Vec<String> = enabled
-        .iter()
-        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
-        .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
-        .collect();
-    needles.extend(classifier_names.iter().cloned());
-    needles.extend(
-        crate::retry_words::CLASSIFIER_NEEDLES
-            .iter()
-            .map(|needle| (*needle).to_owned()),
-    );
-    needles.push("Classify".to_owned());
-    needles.sort();
-    needles.dedup();
-    Prefilter::new(needles)
 }
 
 /// Every Rust file under `options.roots`, and what could not be walked.
