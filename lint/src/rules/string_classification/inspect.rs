@@ -270,6 +270,8 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                     || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
                         matches!(&**other, Expr::Block(block)
                             if self.block_leads_to_retry(&block.block))
+                            || (self.expr_stops_retrying(other)
+                                && !leaves(&if_expr.then_branch))
                     })) =>
             {
                 self.record_inspections_in(&if_expr.cond);
@@ -364,3 +366,26 @@ impl<'ast> Visit<'ast> for AllInspections<'_> {
     }
 }
 
+/// Whether a block may leave the loop or function it is in (`return`, `break`, `bail!`), outside
+/// nested closures. When both branches of a text check leave, the check picks a way out, not
+/// whether to go round again.
+fn leaves(block: &syn::Block) -> bool {
+    struct Leaves(bool);
+    impl<'ast> Visit<'ast> for Leaves {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if mac.path.segments.last().is_some_and(|seg| seg.ident == "bail") {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut leaves = Leaves(false);
+    leaves.visit_block(block);
+    leaves.0
+}

@@ -223,12 +223,29 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
         Expr::Call(call) => {
             is_predicate_call(call) && call.args.iter().any(|arg| is_message_text(arg, bindings))
         }
+        // `err.to_string() == "busy"`: a message compared with fixed text. Two texts of the
+        // running program compared (`addr.to_string() != reported_addr`) is no classification.
         Expr::Binary(binary) => {
             matches!(binary.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_))
-                && (is_message_text(&binary.left, bindings)
-                    || is_message_text(&binary.right, bindings))
+                && ((is_message_text(&binary.left, bindings) && is_fixed_text(&binary.right))
+                    || (is_message_text(&binary.right, bindings) && is_fixed_text(&binary.left)))
         }
         _ => false,
     }
 }
 
+/// Text fixed in the program: a string or byte-string literal, or a constant
+/// (`CONFLICT_MESSAGE`, `errors::LOCKED`), looking through references and parentheses.
+fn is_fixed_text(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+        Expr::Reference(r) => is_fixed_text(&r.expr),
+        Expr::Paren(p) => is_fixed_text(&p.expr),
+        Expr::Group(g) => is_fixed_text(&g.expr),
+        Expr::Path(path) => path.path.segments.last().is_some_and(|seg| {
+            let name = seg.ident.to_string();
+            name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
+        }),
+        _ => false,
+    }
+}
