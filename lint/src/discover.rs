@@ -74,7 +74,10 @@ pub fn discover(root: &Path, options: &DiscoveryOptions) -> (Vec<SourceFile>, Ve
                 if name == "target" {
                     return false;
                 }
-                if !include_tests && (name == "tests" || name == "benches") {
+                let for_tests = name == "tests"
+                    || name == "benches"
+                    || name.to_str().is_some_and(crate::test_code::dir_for_tests);
+                if !include_tests && for_tests {
                     return false;
                 }
             }

@@ -78,7 +78,8 @@ struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
-    /// Also lint tests/, benches/, #[cfg(test)] modules and #[test] functions.
+    /// Also lint test code: tests/, benches/, folders and modules named for test support
+    /// (test_utils, *-test-helpers, testing), #[cfg(test)] modules and #[test] functions.
     #[arg(long)]
     include_tests: bool,
     /// Parse every file instead of skipping those that cannot hold a hazard (same findings, slower).

@@ -154,6 +154,21 @@ fn names_test_support(name: &str) -> bool {
     )
 }
 
+/// A directory named for test support: a module folder (`test_utils/`), a crate
+/// (`storage-test-helpers/`, `lance-testing/`) or a folder of them (`testing/`). Its files are test
+/// code, like those of `tests/`.
+pub(crate) fn dir_for_tests(name: &str) -> bool {
+    if names_test_support(name) {
+        return true;
+    }
+    let words: Vec<&str> = name.split(['-', '_']).filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [.., last] if names_test_support(last) && last.len() > 4 => true,
+        [.., before, last] => names_test_support(&format!("{before}{last}")),
+        _ => false,
+    }
+}
+
 /// The value of `feature = ".."` names a feature for tests.
 fn feature_for_tests(value: &syn::Expr) -> bool {
     match value {

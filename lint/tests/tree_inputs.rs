@@ -157,3 +157,41 @@ fn test_support_modules_are_test_code() {
         ]
     );
 }
+
+/// Folders named for test support are test code like `tests/`: a test-helper crate
+/// (`store-test-helpers/`), a folder of test crates (`testing/`) and a module folder
+/// (`src/test_utils/`). A folder whose name only contains the word (`contest/`) is not.
+#[test]
+fn test_support_folders_are_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "store-test-helpers/src/lib.rs",
+        "testing/load/src/main.rs",
+        "store/src/test_utils/mod.rs",
+        "contest/src/lib.rs",
+    ] {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, RETRY_LOOP).unwrap();
+    }
+    let paths = |report: &Report| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect()
+    };
+    for prefilter in [true, false] {
+        let report = run(dir.path(), prefilter);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(
+            paths(&report),
+            ["contest/src/lib.rs"],
+            "prefilter {prefilter}"
+        );
+    }
+    let mut options = Options::new(vec![dir.path().to_path_buf()]);
+    options.include_tests = true;
+    let report = lint(&options, &triage_lint::rules::all());
+    assert_eq!(paths(&report).len(), 4, "{:?}", paths(&report));
+}

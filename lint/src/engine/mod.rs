@@ -28,7 +28,8 @@ pub use crate::parse::FileError;
 pub struct Options {
     /// Directories or files to lint; reported paths are relative to the root they were found under.
     pub roots: Vec<PathBuf>,
-    /// Lint test code (`tests/`, `benches/`, `#[cfg(test)]`, `#[test]`) too.
+    /// Lint test code (`tests/`, `benches/`, folders, modules and features named for test
+    /// support, `#[cfg(test)]`, `#[test]`) too.
     pub include_tests: bool,
     /// Skip parsing files that cannot hold a hazard (on by default; findings are the same).
     pub prefilter: bool,
