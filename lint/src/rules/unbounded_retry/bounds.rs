@@ -2,6 +2,8 @@
 //! [`super::guards`]): an attempt counter compared to a limit, a clock compared to a deadline, a
 //! policy that says it is exhausted, a backoff that runs out.
 
+use std::collections::HashSet;
+
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{BinOp, Expr};
@@ -50,7 +52,8 @@ const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "
 impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
     /// policy whether it is exhausted.
-    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>) -> bool {
+    /// A guard reading a limit of `endless` (see [`endless_limits`]) bounds nothing.
+    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>, endless: &HashSet<String>) -> bool {
         let mut counters = Counters {
             names: self.counters.clone(),
             on_self: false,
@@ -65,6 +68,10 @@ impl LoopShape<'_> {
                 || (*kind == GuardKind::Condition && result_check(expr).is_some())
                 || is_first_attempt_test(expr, self.body)
             {
+                return false;
+            }
+            // `if start.elapsed() >= timeout` with `timeout = opt.unwrap_or(Duration::MAX)`.
+            if !endless.is_empty() && names_in(expr).iter().any(|name| endless.contains(name)) {
                 return false;
             }
             // `if retried || .. { return Err(e) } retried = true; continue;`: a flag the loop
@@ -91,6 +98,42 @@ impl LoopShape<'_> {
                 .exiting_macros
                 .iter()
                 .any(|tokens| tokens_bound(tokens, &counters))
+    }
+}
+
+/// The limits a function sets to the largest value of their type, outright or when an optional
+/// setting is absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`,
+/// `let max_attempts = u32::MAX;`): a loop that stops on reaching one never does.
+pub(super) fn endless_limits(body: &syn::Block) -> HashSet<String> {
+    struct Limits(HashSet<String>);
+    impl<'ast> Visit<'ast> for Limits {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                if endless_value(&init.expr) {
+                    self.0.insert(ident.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut limits = Limits(HashSet::new());
+    limits.visit_block(body);
+    limits.0
+}
+
+/// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).
+fn endless_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => {
+            path.path.segments.len() == 2
+                && path.path.segments.last().is_some_and(|seg| seg.ident == "MAX")
+        }
+        Expr::MethodCall(call) if call.method == "unwrap_or" && call.args.len() == 1 => {
+            endless_value(&call.args[0])
+        }
+        Expr::Paren(paren) => endless_value(&paren.expr),
+        _ => false,
     }
 }
 

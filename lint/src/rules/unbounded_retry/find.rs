@@ -12,6 +12,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
+use super::bounds;
 use super::helpers::{self, FileHelpers};
 use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -174,7 +175,14 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
-        if shape.is_bounded(&guards) || helpers::bounded_by_helper(&guards, self.helpers()) {
+        let endless = self
+            .functions
+            .last()
+            .map(|f| bounds::endless_limits(f.body))
+            .unwrap_or_default();
+        if shape.is_bounded(&guards, &endless)
+            || helpers::bounded_by_helper(&guards, self.helpers())
+        {
             return;
         }
         // A `while let Err(..)` loop whose body ends by leaving goes round only on the errors it

@@ -41,15 +41,16 @@ Checks for `loop` and `while` loops (and `for` loops over an endless range such 
 retry an operation after an error (the error path goes round again while the success path leaves
 the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
 or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
-line, a metric or a closure bounds nothing. Policies that count for themselves bound a loop
+line, a metric or a closure bounds nothing, and neither does a limit set to the largest value of
+its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries = u32::MAX;`). Policies that count for themselves bound a loop
 when an exit asks them: a retry state that hands out delays until it runs out (`if let
 Some(delay) = retry_state.should_retry(&err)`), a retry counter answering `Err` through `?`, a
 helper of the same file that steps a backoff and answers `false` once it is spent, and a one-shot
 flag the loop raises and an exit reads (`if retried { return Err(e) } retried = true;`).
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
-with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a channel and goes round when the receive fails
-(`Err(e) => warn!(..)`): once the channel is closed every receive fails at once, so the loop spins.
+with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from
+a channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed every receive fails at once, so the loop spins.
 A receive loop is left alone when it leaves on an error (`Err(RecvError::Closed) => break`), when
 its channel is made anew on each round, and when the code around it holds what the channel was
 subscribed from (the task that holds the client holds the sender).
