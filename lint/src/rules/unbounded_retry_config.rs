@@ -16,7 +16,7 @@ Finds retry libraries configured without an end:
 - backon's `.without_max_times()`, unless the builder caps the total delay
   (`.with_total_delay(Some(..))`);
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
-  `.with_max_times(usize::MAX)`);
+  `.with_max_times(usize::MAX)`), or given no cap at all (`.max_retries(None)`);
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop), or
   `.with_max_elapsed_time(limit)` given an optional setting (`cli.max_time.map(Into::into)`) that is
   `None` when the setting is absent;
@@ -283,6 +283,21 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 Region::of(&call.args[0]),
                 &format!(
                     "`.{}(..)` is given an integer's maximum: the operation is retried for ever",
+                    call.method
+                ),
+                "give it a real limit (a handful of attempts), or a total time",
+            );
+        }
+        // `FibonacciBackoffBuilder::new().max_retries(None)`: an optional cap left out.
+        if ATTEMPT_LIMIT_METHODS.contains(&call.method.to_string().as_str())
+            && call.args.len() == 1
+            && is_none(&call.args[0])
+            && !says_endless_on_purpose(self.cx.source, Region::of(&call.args[0]).line)
+        {
+            self.report(
+                method_region(call),
+                &format!(
+                    "`.{}(None)` removes the attempt cap: the operation is retried for ever",
                     call.method
                 ),
                 "give it a real limit (a handful of attempts), or a total time",
