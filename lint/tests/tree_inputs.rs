@@ -18,9 +18,31 @@ const RETRY_LOOP: &str = "pub fn fetch(client: &Client) -> Value {
 }
 ";
 
+/// The paths of a report's findings, in its order.
+fn finding_paths(report: &Report) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect()
+}
+
 fn run(root: &Path, prefilter: bool) -> Report {
     let mut options = Options::new(vec![root.to_path_buf()]);
     options.prefilter = prefilter;
+    lint(&options, &triage_lint::rules::all())
+}
+
+/// Lints `root` with the prefilter on and off, asserting that both report findings in exactly
+/// `expected` (test code skipped); then lints it with test code included and returns that report.
+fn lint_skipping_tests(root: &Path, expected: &[&str]) -> Report {
+    for prefilter in [true, false] {
+        let report = run(root, prefilter);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(finding_paths(&report), expected, "prefilter {prefilter}");
+    }
+    let mut options = Options::new(vec![root.to_path_buf()]);
+    options.include_tests = true;
     lint(&options, &triage_lint::rules::all())
 }
 
@@ -86,23 +108,9 @@ fn files_of_test_modules_are_test_code() {
         .open(src.join("support/mod.rs"))
         .and_then(|mut file| std::io::Write::write_all(&mut file, b"mod fakes;\n"))
         .unwrap();
-    let paths = |report: &Report| -> Vec<String> {
-        report
-            .findings
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect()
-    };
-    for prefilter in [true, false] {
-        let report = run(dir.path(), prefilter);
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
-        assert_eq!(paths(&report), ["src/sim.rs"], "prefilter {prefilter}");
-    }
-    let mut options = Options::new(vec![dir.path().to_path_buf()]);
-    options.include_tests = true;
-    let report = lint(&options, &triage_lint::rules::all());
+    let report = lint_skipping_tests(dir.path(), &["src/sim.rs"]);
     assert_eq!(
-        paths(&report),
+        finding_paths(&report),
         [
             "src/sim.rs",
             "src/store/tests.rs",
@@ -132,23 +140,9 @@ fn test_support_modules_are_test_code() {
     for file in ["test_utils.rs", "harness.rs", "fixtures.rs"] {
         std::fs::write(src.join(file), RETRY_LOOP).unwrap();
     }
-    let paths = |report: &Report| -> Vec<String> {
-        report
-            .findings
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect()
-    };
-    for prefilter in [true, false] {
-        let report = run(dir.path(), prefilter);
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
-        assert_eq!(paths(&report), ["src/fixtures.rs"], "prefilter {prefilter}");
-    }
-    let mut options = Options::new(vec![dir.path().to_path_buf()]);
-    options.include_tests = true;
-    let report = lint(&options, &triage_lint::rules::all());
+    let report = lint_skipping_tests(dir.path(), &["src/fixtures.rs"]);
     assert_eq!(
-        paths(&report),
+        finding_paths(&report),
         [
             "src/fixtures.rs",
             "src/harness.rs",
@@ -174,24 +168,11 @@ fn test_support_folders_are_test_code() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, RETRY_LOOP).unwrap();
     }
-    let paths = |report: &Report| -> Vec<String> {
-        report
-            .findings
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect()
-    };
-    for prefilter in [true, false] {
-        let report = run(dir.path(), prefilter);
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
-        assert_eq!(
-            paths(&report),
-            ["contest/src/lib.rs"],
-            "prefilter {prefilter}"
-        );
-    }
-    let mut options = Options::new(vec![dir.path().to_path_buf()]);
-    options.include_tests = true;
-    let report = lint(&options, &triage_lint::rules::all());
-    assert_eq!(paths(&report).len(), 4, "{:?}", paths(&report));
+    let report = lint_skipping_tests(dir.path(), &["contest/src/lib.rs"]);
+    assert_eq!(
+        finding_paths(&report).len(),
+        4,
+        "{:?}",
+        finding_paths(&report)
+    );
 }
