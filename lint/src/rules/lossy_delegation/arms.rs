@@ -122,6 +122,7 @@ impl ConstantArms<'_, '_> {
             variant,
             inner,
             left_out: LeftOut::No,
+            answer: self.answer,
         });
     }
 }
@@ -253,6 +254,7 @@ impl ConstantArms<'_, '_> {
                 variant: format!("{own}::{name}"),
                 inner,
                 left_out: how,
+                answer: Some(left_out_answer),
             });
         }
     }

@@ -4,7 +4,7 @@
 
 use syn::{Item, ItemEnum, Token};
 
-use crate::classifier::{Classifier, ClassifierKind};
+use crate::classifier::{Answer, Classifier, ClassifierBody, ClassifierKind};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
@@ -22,7 +22,9 @@ const DOCS: &str = "\
 Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
 answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
 wraps an error type with a classifier of its own in the same tree, whether an arm names the
-variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out.
+variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. When the wrapped
+type's classifier (the same method, in the same file) answers that very constant whatever the
+error, asking it would change nothing, and the arm is not reported.
 
 ### Why is this bad
 The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
@@ -109,6 +111,9 @@ impl Rule for LossyDelegation {
             };
             classifier.visit_body(&mut arms);
             for lossy in arms.found {
+                if answers_as_the_wrapped_error_does(classifiers, classifier, &lossy) {
+                    continue;
+                }
                 findings.push(self.finding(cx, classifier, lossy));
             }
         }
@@ -218,6 +223,8 @@ struct Lossy {
     inner: String,
     /// How the variant gets its constant: named in an arm, or left to a catch-all.
     left_out: LeftOut,
+    /// The constant it gets, when known.
+    answer: Option<Answer>,
 }
 
 /// How a variant gets a constant answer.
@@ -229,6 +236,33 @@ enum LeftOut {
     ByMatches,
     /// A catch-all arm covers it.
     ByCatchAll,
+}
+
+/// Whether the wrapped error's own classifier, the same method in this file, answers the same
+/// constant whatever the error (`impl RetryableError for InvalidLocation { fn kind(&self) ->
+/// Kind { Kind::Permanent } }`): asking it would give the answer the arm gives, so nothing is lost.
+fn answers_as_the_wrapped_error_does(
+    classifiers: &[Classifier<'_>],
+    classifier: &Classifier<'_>,
+    lossy: &Lossy,
+) -> bool {
+    let Some(answer) = lossy.answer else {
+        return false;
+    };
+    let inner = lossy.inner.rsplit("::").next().unwrap_or(&lossy.inner);
+    let name = classifier.name();
+    classifiers.iter().any(|other| {
+        other.sig.is_some()
+            && other.self_type.as_deref() == Some(inner)
+            && other.name() == name
+            && match other.body {
+                ClassifierBody::Block(block) => match block.stmts.as_slice() {
+                    [syn::Stmt::Expr(tail, None)] => other.answer(tail) == Some(answer),
+                    _ => false,
+                },
+                ClassifierBody::Expr(_) => false,
+            }
+    })
 }
 
 fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
