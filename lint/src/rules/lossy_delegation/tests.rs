@@ -110,8 +110,8 @@ impl StoreError {{
     #[test]
     fn an_io_error_is_not_the_trees_error_outside_triage() {
         let source = "
-pub enum Error { Busy }
-impl Error { pub fn is_retryable(&self) -> bool { true } }
+pub enum Error { Busy, Gone }
+impl Error { pub fn is_retryable(&self) -> bool { match self { Error::Busy => true, Error::Gone => false } } }
 pub enum UploadError { Io(io::Error), Other(Error) }
 impl UploadError {
     pub fn is_retryable(&self) -> bool {
