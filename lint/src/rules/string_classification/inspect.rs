@@ -248,7 +248,7 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             // `match message { "Rate limit exceeded." => .., _ => .. }`: each string arm
             // compares the text with a sentence.
             if let Expr::Match(m) = expr {
-                if is_message_text(&m.expr, self.bindings) {
+                if is_message_text(&m.expr, self.bindings) && !same_verdict_in_every_arm(m) {
                     for arm in &m.arms {
                         if string_pattern(&arm.pat) {
                             self.regions
@@ -313,6 +313,16 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                 for closure in retry_condition_closures(expr) {
                     self.record_inspections_in(&closure.body);
                 }
+                for closure in retried_operations(expr) {
+                    let mut ends = EndsWithSuccess {
+                        bindings: self.bindings,
+                        found: Vec::new(),
+                    };
+                    ends.visit_expr(&closure.body);
+                    for cond in ends.found {
+                        self.record_inspections_in(cond);
+                    }
+                }
             }
         }
         syn::visit::visit_expr(self, expr);
@@ -352,6 +362,72 @@ fn retry_condition_closures(expr: &Expr) -> Vec<&syn::ExprClosure> {
         .collect()
 }
 
+/// The operation handed to a retry helper: an argument-less closure given to a method of a retry
+/// value or named for retrying (`args.retry.into_retry().run_async(|| async { .. })`), or to a
+/// function named for retrying (`retry(policy, || async { .. })`).
+fn retried_operations(expr: &Expr) -> Vec<&syn::ExprClosure> {
+    let args = match expr {
+        Expr::MethodCall(call)
+            if words_in(&call.method.to_string(), RETRY_WORDS)
+                || mentions_retry_expr(&call.receiver, RETRY_WORDS) =>
+        {
+            &call.args
+        }
+        Expr::Call(call)
+            if matches!(&*call.func, Expr::Path(path) if path.path.segments.last()
+                .is_some_and(|seg| words_in(&seg.ident.to_string(), RETRY_WORDS))) =>
+        {
+            &call.args
+        }
+        _ => return Vec::new(),
+    };
+    args.iter()
+        .filter_map(|arg| match arg {
+            Expr::Closure(closure) if closure.inputs.is_empty() => Some(closure),
+            _ => None,
+        })
+        .collect()
+}
+
+/// In a retried operation, the conditions on message text whose branch returns success
+/// (`if resp.result == "Already Verified" { return Ok(()) }`): the text decides that the retries
+/// end. Nested closures run elsewhere and are not searched.
+struct EndsWithSuccess<'b, 'ast> {
+    bindings: &'b HashSet<String>,
+    found: Vec<&'ast Expr>,
+}
+
+impl<'ast> Visit<'ast> for EndsWithSuccess<'_, 'ast> {
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        struct ReturnsOk(bool);
+        impl<'ast> Visit<'ast> for ReturnsOk {
+            fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+                if let Some(Expr::Call(call)) = node.expr.as_deref() {
+                    if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Ok")) {
+                        self.0 = true;
+                    }
+                }
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let mut inspects = AllInspections {
+            bindings: self.bindings,
+            found: Vec::new(),
+        };
+        inspects.visit_expr(&node.cond);
+        if !inspects.found.is_empty() {
+            let mut returns = ReturnsOk(false);
+            returns.visit_block(&node.then_branch);
+            if returns.0 {
+                self.found.push(&node.cond);
+            }
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
 pub(super) struct AllInspections<'b> {
     pub(super) bindings: &'b HashSet<String>,
     pub(super) found: Vec<Region>,
@@ -388,4 +464,30 @@ fn leaves(block: &syn::Block) -> bool {
     let mut leaves = Leaves(false);
     leaves.visit_block(block);
     leaves.0
+}
+
+/// Whether every arm of a `match` answers the same `bool`s, alone or in a tuple
+/// (`"file does not exist" => (NotFound, false), _ => (Unexpected, false)`): the text picks a
+/// kind, the verdict is the same whatever it says.
+fn same_verdict_in_every_arm(m: &syn::ExprMatch) -> bool {
+    fn bools(expr: &Expr) -> Option<Vec<bool>> {
+        let literal = |expr: &Expr| match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(b),
+                ..
+            }) => Some(b.value),
+            _ => None,
+        };
+        let found: Vec<bool> = match expr {
+            Expr::Tuple(tuple) => tuple.elems.iter().filter_map(literal).collect(),
+            Expr::Paren(p) => return bools(&p.expr),
+            other => literal(other).into_iter().collect(),
+        };
+        (!found.is_empty()).then_some(found)
+    }
+    let mut answers = m.arms.iter().map(|arm| bools(&arm.body));
+    match answers.next() {
+        Some(Some(first)) => answers.all(|other| other.as_ref() == Some(&first)),
+        _ => false,
+    }
 }

@@ -144,6 +144,10 @@ pub(super) fn is_message_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
             false
         }
         Expr::Macro(mac) => mac.mac.path.is_ident("format"),
+        // A text-named field of an error or a response: `payload.message`, `resp.body`.
+        Expr::Field(field) => {
+            matches!(&field.member, syn::Member::Named(name) if TEXT_NAMES.contains(&name.to_string().as_str()))
+        }
         Expr::Path(path) => path
             .path
             .get_ident()
@@ -215,7 +219,7 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
             let inspecting = INSPECTING_METHODS.contains(&method.as_str());
             (inspecting
                 && (is_message_text(&call.receiver, bindings)
-                    || call.args.first().is_some_and(is_byte_string)))
+                    || call.args.first().is_some_and(|arg| is_byte_string(arg) || is_prose(arg))))
                 || (PATTERN_METHODS.contains(&method.as_str())
                     && call.args.len() == 1
                     && is_message_text(&call.args[0], bindings))
@@ -228,8 +232,29 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
         Expr::Binary(binary) => {
             matches!(binary.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_))
                 && ((is_message_text(&binary.left, bindings) && is_fixed_text(&binary.right))
-                    || (is_message_text(&binary.right, bindings) && is_fixed_text(&binary.left)))
+                    || (is_message_text(&binary.right, bindings) && is_fixed_text(&binary.left))
+                    || is_prose(&binary.left)
+                    || is_prose(&binary.right))
         }
+        _ => false,
+    }
+}
+
+/// A string literal written as prose, words with spaces between them (`"Pending in queue"`,
+/// `"Error: contract does not exist"`): whatever it is compared with is a message, not a code,
+/// since codes (`"0"`, `"SlowDown"`, `"not_found"`) have no spaces.
+fn is_prose(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) => {
+            let text = text.value();
+            text.split_whitespace()
+                .filter(|word| word.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+                .count()
+                >= 2
+        }
+        Expr::Reference(r) => is_prose(&r.expr),
+        Expr::Paren(p) => is_prose(&p.expr),
+        Expr::Group(g) => is_prose(&g.expr),
         _ => false,
     }
 }
