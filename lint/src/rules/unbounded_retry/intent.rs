@@ -26,6 +26,10 @@ const INTENT_PHRASES: &[&str] = &[
     "keep retrying",
     "always retr",
     "never give up",
+    "unlimited retr",
+    "unlimited attempt",
+    "retries without limit",
+    "retry without limit",
     // A function documented as one that cannot fail, because it retries.
     "will always succeed",
     "always succeeds",

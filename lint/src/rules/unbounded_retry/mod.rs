@@ -67,13 +67,15 @@ The branches of a `select!` (qualified or not) are read as code of the loop. An 
 answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
 State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
 machine (`self.state = match self.state { .. }`), a server's accept loop (a failed accept or
-handshake drops one connection), an error arm that names a full queue
-(`QueueFull`, backpressure) and waits for room, and an error path that goes round because an
-option says to reconnect (`else if opts.reconnect { .. }`, or an error arm
+handshake drops one connection), an error arm that names a full queue (`QueueFull`,
+backpressure) and waits for room, an error arm that names a \"not yet\" answer
+(`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error leaves, and an error
+path that goes round because an option says to reconnect (`else if opts.reconnect { .. }`, or an error arm
 `Err(e) if !auto_reconnect => return` before the ones that go round).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
-instead; a loop documented as retrying forever on purpose is not reported. Restarts are not
+instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
+unlimited retries\") is not reported. Restarts are not
 retries: a loop that runs a task again after a caught panic (`catch_unwind`, a join error that
 `is_panic()`), or that runs a long-lived component (`worker.run()`, `server.serve()`) and builds a
 new instance of it when it fails, is not reported.

@@ -166,6 +166,26 @@ fn names_backpressure(pat: &syn::Pat) -> bool {
     names.found
 }
 
+/// Word parts of an error variant that answers "not yet" (`UnprocessedBlock`, `NotReady`,
+/// `StillRunning`): going round on it waits for work another task has still to do, a poll whose
+/// normal answer is carried in the error type, not a retry of a failure.
+const NOT_READY_WORDS: &[&[&str]] = &[
+    &["unprocessed"],
+    &["not", "processed"],
+    &["not", "ready"],
+    &["not", "yet"],
+    &["in", "progress"],
+    &["still", "running"],
+];
+
+/// Whether an arm's pattern names a "not yet" answer (see [`NOT_READY_WORDS`]):
+/// `Err(ExportError::UnprocessedBlock) =>`.
+fn names_not_ready(arm: &syn::Arm) -> bool {
+    let mut names = PhraseNames::new(NOT_READY_WORDS);
+    names.visit_pat(&arm.pat);
+    names.found
+}
+
 /// Whether an arm's pattern or guard names a conflict (see [`CONFLICT_WORDS`]):
 /// `Err(Error::Conflict { .. }) =>`, `Err(e) if e.is_sequenced_write_conflict() =>`.
 fn names_a_conflict(arm: &syn::Arm) -> bool {
@@ -359,6 +379,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                         && self.error_goes_round(&arm.body)
                         && !waits_as_told(arm)
                         && !names_a_conflict(arm)
+                        && !names_not_ready(arm)
                 });
             let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
