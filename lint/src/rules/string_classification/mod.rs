@@ -183,6 +183,7 @@ impl FunctionCollector<'_, '_> {
         sig: Option<&syn::Signature>,
         body: &syn::Block,
         item: ItemLines,
+        attrs: &[syn::Attribute],
     ) {
         let classifier = sig.and_then(|sig| {
             self.classifiers.iter().find(|c| {
@@ -193,10 +194,16 @@ impl FunctionCollector<'_, '_> {
         // A helper whose answer a classifier returns decides as much as the classifier.
         // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
         // where it is called.
-        let in_classifier = classifier.map(Classifier::describe).or_else(|| {
-            sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
-                .and_then(|_| self.answer_helpers.get(name).cloned())
-        });
+        let in_classifier = classifier
+            .map(Classifier::describe)
+            .or_else(|| {
+                sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+                    .and_then(|_| self.answer_helpers.get(name).cloned())
+            })
+            .or_else(|| {
+                sig.filter(|sig| documented_error_predicate(name, sig, attrs))
+                    .map(|_| format!("`{name}`"))
+            });
         let mut bindings = TextBindings::default();
         for input in sig.iter().flat_map(|sig| &sig.inputs) {
             if let syn::FnArg::Typed(typed) = input {
@@ -254,6 +261,40 @@ impl FunctionCollector<'_, '_> {
     }
 }
 
+/// Whether a function is a yes/no question about an error whose doc comment says its answer
+/// decides a retry (`/// Returns true if a smaller range can be retried` over `fn
+/// is_range_limit_error(err: &RpcError) -> bool`): it classifies, whatever its name.
+fn documented_error_predicate(name: &str, sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
+    if !predicate_name(name) || !returns_a_bool(sig) {
+        return false;
+    }
+    let takes_an_error = sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => names_an_error(&typed.ty),
+        syn::FnArg::Receiver(_) => false,
+    });
+    takes_an_error
+        && attrs.iter().any(|attr| match &attr.meta {
+            syn::Meta::NameValue(doc) if doc.path.is_ident("doc") => matches!(
+                &doc.value,
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. })
+                    if RETRY_COMMENT_WORDS.iter().any(|word| text.value().to_lowercase().contains(word))
+            ),
+            _ => false,
+        })
+}
+
+/// Whether a type names an error: `&RpcError<Kind>`, `&contract::Error`, `&anyhow::Error`.
+fn names_an_error(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => names_an_error(&r.elem),
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|seg| {
+            let name = seg.ident.to_string();
+            name.ends_with("Error") || name.ends_with("Err")
+        }),
+        _ => false,
+    }
+}
+
 /// Whether the function or macro at `item` speaks of retrying: its text, or the comments
 /// right above it (`// Retried once with fresh credentials.`). Only there does a call made
 /// again after a text check count as a retry decision; the prefilter reads the same text to
@@ -303,6 +344,7 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
             Some(&item.sig),
             &item.block,
             ItemLines::of_fn(&item.attrs, &item.sig, &item.block),
+            &item.attrs,
         );
         syn::visit::visit_item_fn(self, item);
     }
@@ -313,6 +355,7 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
             Some(&item.sig),
             &item.block,
             ItemLines::of_fn(&item.attrs, &item.sig, &item.block),
+            &item.attrs,
         );
         syn::visit::visit_impl_item_fn(self, item);
     }
@@ -320,7 +363,7 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
         if let Some(body) = &item.default {
             let lines = ItemLines::of_fn(&item.attrs, &item.sig, body);
-            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body, lines);
+            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body, lines, &item.attrs);
         }
         syn::visit::visit_trait_item_fn(self, item);
     }
@@ -336,7 +379,7 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
                     .map_or(item.mac.bang_token.span, |attr| attr.pound_token.span),
                 last: item.mac.delimiter.span().close(),
             };
-            self.check_body(&name, None, &arm, lines);
+            self.check_body(&name, None, &arm, lines, &[]);
             self.visit_block(&arm);
         }
     }
