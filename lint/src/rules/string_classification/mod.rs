@@ -41,24 +41,27 @@ Finds retry decisions made on an error's message text: `.contains(..)`, `.starts
 no spaces), a regular expression's `is_match`, or a yes/no helper handed the text
 (`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
 (`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition, a
-one-argument closure handed to a retry helper, `let can_retry = ..`), inside a function whose
-`bool` a classifier answers with (`SdkError::Service(e) => check_response(e)`) or a retry flag is
-set from (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose
-branch decides either way: it retries (`continue` in a retry loop, not in a `for` loop over items;
-a `retry` call; or, in a function that speaks of retrying (its text or the comments right above
-it), the failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(..)` in a
-retry loop, in the other branch too when the checked one does not leave), produces a fatal or
-non-retryable outcome, or, in a file that speaks of retrying, a transient one (`Unavailable`,
-`Interrupted`, `Busy`) or one its comment calls retryable. Inside the operation a retry helper
-repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(|| ..)`), a text check whose
-branch returns `Ok(..)` ends the retries on that text. A `match` on text whose arms all give the
-same verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks a kind, not a
-verdict. A closure parameter typed as text (`|err: &String|`) and an error payload a guard matches
-against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold message
-text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a classifier
-counts where it is set. Inside a classifier, a `match` on the text with string arms (`\"Rate limit
-exceeded.\" => ..`) compares it too, and any text parameter is message text unless its name says it
-holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they are written.
+one-argument closure handed to a retry helper, `let can_retry = ..`), inside a yes/no question
+about an error whose doc comment speaks of retrying (`fn is_range_limit_error(err: &RpcError) ->
+bool` documented as \"a limit that retrying over a smaller range can fix\"), inside a function
+whose `bool` a classifier answers with (`SdkError::Service(e) => check_response(e)`) or a retry
+flag is set from (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a
+condition whose branch decides either way: it retries (`continue` in a retry loop, not in a `for`
+loop over items; a `retry` call; or, in a function that speaks of retrying (its text or the
+comments right above it), the failed call made again), gives up (`return Err(..)`, `break Err(..)`
+or `bail!(..)` in a retry loop, in the other branch too when the checked one does not leave),
+produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a transient one
+(`Unavailable`, `Interrupted`, `Busy`) or one its comment calls retryable. Inside the operation a
+retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(|| ..)`), a text
+check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text whose arms all
+give the same verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks a kind, not
+a verdict. A closure parameter typed as text (`|err: &String|`) and an error payload a guard
+matches against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold
+message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
+classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
+(`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
+its name says it holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they
+are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
