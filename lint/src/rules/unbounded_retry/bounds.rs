@@ -11,6 +11,8 @@ use syn::{BinOp, Expr};
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
+use super::limits::{is_first_attempt_test, raised_flags, tests_a_flag};
+use super::words::has_part;
 use crate::syntax::names::names_in;
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
@@ -52,7 +54,7 @@ const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "
 impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
     /// policy whether it is exhausted.
-    /// A guard reading a limit of `endless` (see [`endless_limits`]) bounds nothing.
+    /// A guard reading a limit of `endless` (see [`super::limits::endless_limits`]) bounds nothing.
     pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>, endless: &HashSet<String>) -> bool {
         let mut counters = Counters {
             names: self.counters.clone(),
@@ -101,42 +103,6 @@ impl LoopShape<'_> {
     }
 }
 
-/// The limits a function sets to the largest value of their type, outright or when an optional
-/// setting is absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`,
-/// `let max_attempts = u32::MAX;`): a loop that stops on reaching one never does.
-pub(super) fn endless_limits(body: &syn::Block) -> HashSet<String> {
-    struct Limits(HashSet<String>);
-    impl<'ast> Visit<'ast> for Limits {
-        fn visit_local(&mut self, local: &'ast syn::Local) {
-            if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-                if endless_value(&init.expr) {
-                    self.0.insert(ident.ident.to_string());
-                }
-            }
-            syn::visit::visit_local(self, local);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    }
-    let mut limits = Limits(HashSet::new());
-    limits.visit_block(body);
-    limits.0
-}
-
-/// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).
-fn endless_value(expr: &Expr) -> bool {
-    match expr {
-        Expr::Path(path) => {
-            path.path.segments.len() == 2
-                && path.path.segments.last().is_some_and(|seg| seg.ident == "MAX")
-        }
-        Expr::MethodCall(call) if call.method == "unwrap_or" && call.args.len() == 1 => {
-            endless_value(&call.args[0])
-        }
-        Expr::Paren(paren) => endless_value(&paren.expr),
-        _ => false,
-    }
-}
-
 /// Whether a function's body holds what would bound a loop if written in its exit guard: a
 /// comparison of an attempt count or a clock, a backoff stepped until it runs out
 /// (`backoff.next_backoff()`), an exhausted-policy check. A loop that leaves when such a helper
@@ -150,104 +116,6 @@ pub(super) fn body_bounds(body: &syn::Block) -> bool {
     };
     test.visit_block(body);
     test.found
-}
-
-/// Whether a condition tests one of `flags` itself (`retried`, `!retried`, `retried || other`),
-/// rather than handing it to a call.
-fn tests_a_flag(expr: &Expr, flags: &[String]) -> bool {
-    match expr {
-        Expr::Path(path) => path
-            .path
-            .get_ident()
-            .is_some_and(|ident| flags.iter().any(|flag| ident == flag)),
-        Expr::Unary(unary) => tests_a_flag(&unary.expr, flags),
-        Expr::Paren(paren) => tests_a_flag(&paren.expr, flags),
-        Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
-            tests_a_flag(&binary.left, flags) || tests_a_flag(&binary.right, flags)
-        }
-        _ => false,
-    }
-}
-
-/// Names the loop sets to `true` (outside closures) that live across its rounds: one-shot flags
-/// such as `retried = true`. A flag declared inside the loop (`let mut behind = false;`) is worked
-/// out afresh each round and bounds nothing.
-fn raised_flags(body: &syn::Block) -> Vec<String> {
-    struct Raised(Vec<String>, Vec<String>);
-    impl<'ast> Visit<'ast> for Raised {
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_local(&mut self, local: &'ast syn::Local) {
-            self.1.extend(crate::syntax::names::bound_names(&local.pat));
-            syn::visit::visit_local(self, local);
-        }
-        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-            let raises = matches!(&*node.right, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Bool(b) if b.value));
-            if let (true, Expr::Path(path)) = (raises, &*node.left) {
-                if let Some(name) = path.path.get_ident() {
-                    self.0.push(name.to_string());
-                }
-            }
-            syn::visit::visit_expr_assign(self, node);
-        }
-    }
-    let mut raised = Raised(Vec::new(), Vec::new());
-    raised.visit_block(body);
-    let Raised(mut flags, declared) = raised;
-    flags.retain(|flag| !declared.contains(flag));
-    flags
-}
-
-/// `attempt == 0` or `retries != 0` on a counter the loop never counts down: it asks whether this
-/// round is a retry (to pause first, say), not whether the attempts have run out.
-fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
-    let Expr::Binary(binary) = expr else {
-        return false;
-    };
-    if !matches!(binary.op, BinOp::Eq(_) | BinOp::Ne(_)) {
-        return false;
-    }
-    let is_zero = |e: &Expr| matches!(e, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
-    let counter = match (&*binary.left, &*binary.right) {
-        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => path.path.get_ident(),
-        _ => None,
-    };
-    let Some(counter) = counter else {
-        return false;
-    };
-    if !has_part(&counter.to_string(), &["attempt", "retr", "tries"]) {
-        return false;
-    }
-    struct CountsDown<'c> {
-        counter: &'c proc_macro2::Ident,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for CountsDown<'_> {
-        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
-            if matches!(node.op, BinOp::SubAssign(_))
-                && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_expr_binary(self, node);
-        }
-        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-            let down = match &*node.right {
-                Expr::Binary(binary) => matches!(binary.op, BinOp::Sub(_)),
-                Expr::MethodCall(call) => call.method.to_string().contains("sub"),
-                _ => false,
-            };
-            if down && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter)) {
-                self.found = true;
-            }
-            syn::visit::visit_expr_assign(self, node);
-        }
-    }
-    let mut down = CountsDown {
-        counter,
-        found: false,
-    };
-    down.visit_block(body);
-    !down.found
 }
 
 /// Names stepped anywhere in the loop (`+=`, `-=`, `*=`, `<<=`, or an assigned value that
@@ -436,30 +304,4 @@ fn decides_stop(names: &[String]) -> bool {
         let lower = name.to_ascii_lowercase().replace("retries", "");
         STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
     })
-}
-
-/// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
-/// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
-pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
-    words_of(name).any(|word| parts.iter().any(|part| word.starts_with(part)))
-}
-
-pub(super) fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if c == '_' {
-            words.push(std::mem::take(&mut current));
-            previous_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && previous_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
-    }
-    words.push(current);
-    words.into_iter().filter(|w| !w.is_empty())
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 
-use super::bounds::has_part;
+use super::words::has_part;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use crate::syntax::names::{bound_names, names_in};

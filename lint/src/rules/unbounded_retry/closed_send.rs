@@ -4,7 +4,7 @@
 
 use syn::Expr;
 
-use super::bounds::words_of;
+use super::words::words_of;
 use super::guards::{ExitGuards, GuardKind};
 
 /// The methods of a channel's sending half that fail only once the receiver is dropped.

@@ -5,7 +5,8 @@
 use syn::visit::Visit;
 use syn::{Block, Expr};
 
-use super::shape::{is_polling_call, result_check};
+use super::not_failures::is_polling_call;
+use super::shape::result_check;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// What runs when the checked operation fails.

@@ -12,7 +12,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
-use super::bounds;
+use super::limits;
 use super::helpers::{self, FileHelpers};
 use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -178,7 +178,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let endless = self
             .functions
             .last()
-            .map(|f| bounds::endless_limits(f.body))
+            .map(|f| limits::endless_limits(f.body))
             .unwrap_or_default();
         if shape.is_bounded(&guards, &endless)
             || helpers::bounded_by_helper(&guards, self.helpers())

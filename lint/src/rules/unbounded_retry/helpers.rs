@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::{Expr, ReturnType, Type};
 
-use super::bounds::has_part;
+use super::words::has_part;
 
 /// Word parts of a name that is a cancellation check one call away. Narrower than what counts
 /// inside the loop itself: a helper is trusted only when it plainly watches for shutdown.

@@ -4,7 +4,7 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Stmt};
 
-use super::bounds::has_part;
+use super::words::has_part;
 use super::error_paths::{ErrorPath, ErrorPaths};
 
 /// Word parts of a call that pauses the loop.

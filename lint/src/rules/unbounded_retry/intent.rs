@@ -4,7 +4,7 @@
 
 use syn::visit::Visit;
 
-use super::bounds::has_part;
+use super::words::has_part;
 use super::error_paths::{ErrorPath, ErrorPaths};
 use crate::syntax::exits::{exits, Exit};
 use crate::syntax::lexer::{LexemeKind, Lexer};

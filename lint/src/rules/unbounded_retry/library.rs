@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use syn::Expr;
 
-use super::bounds::has_part;
+use super::words::has_part;
 use super::cancel::is_new_token;
 use super::Ending;
 use crate::syntax::names::names_in;

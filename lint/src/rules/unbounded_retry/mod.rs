@@ -3,8 +3,9 @@
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
 //! ([`shape`], [`status`], [`hot_loop`], [`library`], and in loops that also go round on success,
-//! [`worker`]), what decides an exit ([`guards`]), what bounds one ([`bounds`]), cancellation
-//! ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry ([`words`]).
+//! [`worker`]), errors that are no failure ([`not_failures`]), what decides an exit ([`guards`]),
+//! what bounds one ([`bounds`], [`limits`]), cancellation ([`cancel`]), documented intent
+//! ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
@@ -19,6 +20,8 @@ mod helpers;
 mod hot_loop;
 mod intent;
 mod library;
+mod limits;
+mod not_failures;
 mod poll;
 mod restart;
 mod shape;

@@ -5,7 +5,8 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::shape::{waits_as_told, Retry};
+use super::not_failures::waits_as_told;
+use super::shape::Retry;
 use crate::syntax::exits::{leaves_loop, stmts_return_from_loop};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 

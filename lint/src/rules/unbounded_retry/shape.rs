@@ -3,55 +3,13 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::bounds::has_part;
+use super::not_failures::{is_polling_call, names_a_conflict, names_not_ready, waits_as_told};
 use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round};
 use super::find::LoopShape;
-use crate::syntax::names::names_in;
 use crate::syntax::exits::{
     block_leaves_loop, leaves_loop, returns_from_loop, stmts_return_from_loop,
 };
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
-
-/// Calls whose `Err` means "nothing yet" rather than a failure: polling a channel or a lock is not
-/// retrying an operation.
-const POLLING_CALLS: &[&str] = &[
-    "accept",
-    "try_unwrap",
-    "try_recv",
-    "recv_timeout",
-    "try_lock",
-    "try_read",
-    "try_write",
-    "try_wait",
-    "try_next",
-];
-
-/// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
-const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
-
-/// Name parts of a rate limiter, whose `Err` says how long to wait, not that something failed.
-const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
-
-/// Whether the `Err` of `expr` means "not yet" rather than a failure: polling a channel or a lock,
-/// a timer that ran out, a rate limiter asking to wait.
-pub(super) fn is_polling_call(expr: &Expr) -> bool {
-    match expr {
-        Expr::MethodCall(call) => {
-            POLLING_CALLS.iter().any(|name| call.method == name)
-                || names_in(&call.receiver)
-                    .iter()
-                    .any(|name| has_part(name, RATE_LIMITER_PARTS))
-                || is_polling_call(&call.receiver)
-        }
-        Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
-            if path.path.segments.last().is_some_and(|seg| {
-                TIMER_CALLS.iter().chain(POLLING_CALLS).any(|name| seg.ident == name)
-            })),
-        Expr::Await(awaited) => is_polling_call(&awaited.base),
-        Expr::Paren(paren) => is_polling_call(&paren.expr),
-        _ => false,
-    }
-}
 
 /// What an `if`/`while` condition tests about a `Result` whose error is a failure.
 pub(super) fn result_check(cond: &Expr) -> Option<ResultCheck> {
@@ -141,136 +99,6 @@ fn polling_bindings(body: &Block) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-/// Word parts of an error variant that asks the caller to wait for room (`QueueFull`,
-/// `BufferFull`, `Backpressure`, `WouldBlock`): waiting on it is backpressure, not a retry.
-const BACKPRESSURE_WORDS: &[&[&str]] = &[&["full"], &["backpressure"], &["would", "block"]];
-
-/// Word parts of an error, or of a check on one, that reports a lost race with another writer
-/// (`Conflict`, `is_sequenced_write_conflict()`, `CasFailed`, `PreconditionFailed`): going round
-/// on it is an optimistic-concurrency loop reading the new state, not a retry of a failure.
-const CONFLICT_WORDS: &[&[&str]] = &[
-    &["conflict"],
-    &["conflicts"],
-    &["cas"],
-    &["compare", "and", "swap"],
-    &["precondition"],
-    &["version", "mismatch"],
-];
-
-/// Whether a pattern names a variant that asks for backpressure (see [`BACKPRESSURE_WORDS`]).
-fn names_backpressure(pat: &syn::Pat) -> bool {
-    let mut names = PhraseNames::new(BACKPRESSURE_WORDS);
-    names.visit_pat(pat);
-    names.found
-}
-
-/// Word parts of an error variant that answers "not yet" (`UnprocessedBlock`, `NotReady`,
-/// `StillRunning`): going round on it waits for work another task has still to do, a poll whose
-/// normal answer is carried in the error type, not a retry of a failure.
-const NOT_READY_WORDS: &[&[&str]] = &[
-    &["unprocessed"],
-    &["not", "processed"],
-    &["not", "ready"],
-    &["not", "yet"],
-    &["in", "progress"],
-    &["still", "running"],
-];
-
-/// Whether an arm's pattern names a "not yet" answer (see [`NOT_READY_WORDS`]):
-/// `Err(ExportError::UnprocessedBlock) =>`.
-fn names_not_ready(arm: &syn::Arm) -> bool {
-    let mut names = PhraseNames::new(NOT_READY_WORDS);
-    names.visit_pat(&arm.pat);
-    names.found
-}
-
-/// Whether an arm's pattern or guard names a conflict (see [`CONFLICT_WORDS`]):
-/// `Err(Error::Conflict { .. }) =>`, `Err(e) if e.is_sequenced_write_conflict() =>`.
-fn names_a_conflict(arm: &syn::Arm) -> bool {
-    let mut names = PhraseNames::new(CONFLICT_WORDS);
-    names.visit_pat(&arm.pat);
-    if let Some((_, guard)) = &arm.guard {
-        names.visit_expr(guard);
-    }
-    names.found
-}
-
-/// Looks for a name (a path's last segment, a method) whose words hold one of `phrases`.
-struct PhraseNames {
-    phrases: &'static [&'static [&'static str]],
-    found: bool,
-}
-
-impl PhraseNames {
-    fn new(phrases: &'static [&'static [&'static str]]) -> PhraseNames {
-        PhraseNames {
-            phrases,
-            found: false,
-        }
-    }
-
-    fn check(&mut self, name: &str) {
-        let words: Vec<String> = super::bounds::words_of(name).collect();
-        self.found |= self.phrases.iter().any(|phrase| {
-            words
-                .windows(phrase.len())
-                .any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b))
-        });
-    }
-}
-
-impl<'ast> Visit<'ast> for PhraseNames {
-    fn visit_path(&mut self, path: &'ast syn::Path) {
-        if let Some(seg) = path.segments.last() {
-            self.check(&seg.ident.to_string());
-        }
-        syn::visit::visit_path(self, path);
-    }
-
-    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-        self.check(&node.method.to_string());
-        syn::visit::visit_expr_method_call(self, node);
-    }
-}
-
-/// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
-/// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
-pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
-    if names_backpressure(&arm.pat) {
-        return true;
-    }
-    let bindings = crate::syntax::names::bound_names(&arm.pat);
-    if bindings.is_empty() {
-        return false;
-    }
-    struct Pauses<'b> {
-        bindings: &'b [String],
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Pauses<'_> {
-        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-            let pauses = matches!(&*node.func, Expr::Path(path)
-                if path.path.segments.last().is_some_and(|seg| seg.ident.to_string().starts_with("sleep")));
-            if pauses
-                && node
-                    .args
-                    .iter()
-                    .flat_map(names_in)
-                    .any(|name| self.bindings.contains(&name))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_expr_call(self, node);
-        }
-    }
-    let mut pauses = Pauses {
-        bindings: &bindings,
-        found: false,
-    };
-    pauses.visit_expr(&arm.body);
-    pauses.found
 }
 
 impl<'ast> Visit<'ast> for RetryShapes<'_> {

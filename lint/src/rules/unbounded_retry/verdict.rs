@@ -4,9 +4,9 @@
 
 use syn::{ExprMatch, Lifetime, Pat};
 
-use super::bounds::{has_part, words_of};
+use super::words::{has_part, words_of};
 use super::hot_loop::{pauses_somewhere, PauseScope};
-use super::shape::{is_polling_call, waits_as_told};
+use super::not_failures::{is_polling_call, waits_as_told};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
 

@@ -187,6 +187,34 @@ impl<'ast> Visit<'ast> for WordFinder {
 }
 
 
+/// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
+/// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
+pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
+    words_of(name).any(|word| parts.iter().any(|part| word.starts_with(part)))
+}
+
+/// The words of a name, split at `_` and at lower-to-upper case changes, in lowercase:
+/// `RetryAfterPause` gives `retry`, `after`, `pause`.
+pub(super) fn words_of(name: &str) -> impl Iterator<Item = String> + '_ {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    words.into_iter().filter(|w| !w.is_empty())
+}
+
 #[cfg(test)]
 mod needle_tests {
     use super::*;

@@ -14,7 +14,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Lifetime};
 
-use super::bounds::has_part;
+use super::words::has_part;
 use super::find::LoopShape;
 use super::error_paths::{ErrorPath, ErrorPaths};
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};

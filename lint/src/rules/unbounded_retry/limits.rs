@@ -1,0 +1,144 @@
+//! What an exit guard reads that is a bound by itself, or looks like one and is not: a one-shot
+//! flag the loop raises (`if retried { return Err(e) }`), a limit set to its type's largest value
+//! (`timeout.unwrap_or(Duration::MAX)`), and a first-attempt test (`attempt == 0`).
+
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+use syn::{BinOp, Expr};
+
+use super::words::has_part;
+
+/// The limits a function sets to the largest value of their type, outright or when an optional
+/// setting is absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`,
+/// `let max_attempts = u32::MAX;`): a loop that stops on reaching one never does.
+pub(super) fn endless_limits(body: &syn::Block) -> HashSet<String> {
+    struct Limits(HashSet<String>);
+    impl<'ast> Visit<'ast> for Limits {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                if endless_value(&init.expr) {
+                    self.0.insert(ident.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut limits = Limits(HashSet::new());
+    limits.visit_block(body);
+    limits.0
+}
+
+/// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).
+fn endless_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => {
+            path.path.segments.len() == 2
+                && path.path.segments.last().is_some_and(|seg| seg.ident == "MAX")
+        }
+        Expr::MethodCall(call) if call.method == "unwrap_or" && call.args.len() == 1 => {
+            endless_value(&call.args[0])
+        }
+        Expr::Paren(paren) => endless_value(&paren.expr),
+        _ => false,
+    }
+}
+
+/// Whether a condition tests one of `flags` itself (`retried`, `!retried`, `retried || other`),
+/// rather than handing it to a call.
+pub(super) fn tests_a_flag(expr: &Expr, flags: &[String]) -> bool {
+    match expr {
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| flags.iter().any(|flag| ident == flag)),
+        Expr::Unary(unary) => tests_a_flag(&unary.expr, flags),
+        Expr::Paren(paren) => tests_a_flag(&paren.expr, flags),
+        Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
+            tests_a_flag(&binary.left, flags) || tests_a_flag(&binary.right, flags)
+        }
+        _ => false,
+    }
+}
+
+/// Names the loop sets to `true` (outside closures) that live across its rounds: one-shot flags
+/// such as `retried = true`. A flag declared inside the loop (`let mut behind = false;`) is worked
+/// out afresh each round and bounds nothing.
+pub(super) fn raised_flags(body: &syn::Block) -> Vec<String> {
+    struct Raised(Vec<String>, Vec<String>);
+    impl<'ast> Visit<'ast> for Raised {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            self.1.extend(crate::syntax::names::bound_names(&local.pat));
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            let raises = matches!(&*node.right, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Bool(b) if b.value));
+            if let (true, Expr::Path(path)) = (raises, &*node.left) {
+                if let Some(name) = path.path.get_ident() {
+                    self.0.push(name.to_string());
+                }
+            }
+            syn::visit::visit_expr_assign(self, node);
+        }
+    }
+    let mut raised = Raised(Vec::new(), Vec::new());
+    raised.visit_block(body);
+    let Raised(mut flags, declared) = raised;
+    flags.retain(|flag| !declared.contains(flag));
+    flags
+}
+
+/// `attempt == 0` or `retries != 0` on a counter the loop never counts down: it asks whether this
+/// round is a retry (to pause first, say), not whether the attempts have run out.
+pub(super) fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
+    let Expr::Binary(binary) = expr else {
+        return false;
+    };
+    if !matches!(binary.op, BinOp::Eq(_) | BinOp::Ne(_)) {
+        return false;
+    }
+    let is_zero = |e: &Expr| matches!(e, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
+    let counter = match (&*binary.left, &*binary.right) {
+        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => path.path.get_ident(),
+        _ => None,
+    };
+    let Some(counter) = counter else {
+        return false;
+    };
+    if !has_part(&counter.to_string(), &["attempt", "retr", "tries"]) {
+        return false;
+    }
+    struct CountsDown<'c> {
+        counter: &'c proc_macro2::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for CountsDown<'_> {
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            if matches!(node.op, BinOp::SubAssign(_))
+                && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_binary(self, node);
+        }
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            let down = match &*node.right {
+                Expr::Binary(binary) => matches!(binary.op, BinOp::Sub(_)),
+                Expr::MethodCall(call) => call.method.to_string().contains("sub"),
+                _ => false,
+            };
+            if down && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.counter)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_assign(self, node);
+        }
+    }
+    let mut down = CountsDown {
+        counter,
+        found: false,
+    };
+    down.visit_block(body);
+    !down.found
+}
