@@ -7,16 +7,18 @@ use crate::rules::unbounded_retry::{retry_hazards, Ending, Site, LOOP_NEEDLES, N
 const DOCS: &str = "\
 ### What it does
 Checks for retry loops (and retry helpers called with `u32::MAX` attempts) that have no attempt
-bound and no deadline, and whose only exit besides success is a cancellation check: a
-cancellation token, a shutdown or stop flag, a closed channel (a failed send on a channel's sending
-half: its receiver is gone), also when a helper of the same file makes the check one call away
-(`if !self.wait_retry(pause).await { return }`). Loops with no exit at all are `unbounded_retry`.
+bound and no deadline, and whose only exit besides success is a cancellation check: a cancellation
+token, a shutdown or stop flag, a closed channel (a failed send on a channel's sending half: its
+receiver is gone; a shutdown watch whose sender is gone, `shutdown.has_changed().is_err()`), also
+when a helper of the same file makes the check one call away (`if !self.wait_retry(pause).await {
+return }`). Loops with no exit at all are `unbounded_retry`.
 
 Also checks loops that go round after a success too (an event loop driven until a stop flag, a
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
 and the error path does what the success path does not: it holds the loop's only pause, or it
-advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a question about the state of the
-world (`if !node.is_available() { break }`) is a wait, not reported.
+advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a
+question about the state of the world (`if !node.is_available() { break }`) is a wait, not
+reported.
 
 ### Why is this bad
 Cancellation ends the loop at shutdown, not when the error turns out to be permanent: a request

@@ -11,7 +11,9 @@ use syn::{BinOp, Expr};
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
-use super::limits::{is_first_attempt_test, raised_flags, tests_a_flag};
+use super::limits::{
+    drained_collections, is_first_attempt_test, raised_flags, tests_a_flag, tests_emptiness,
+};
 use super::words::has_part;
 use crate::syntax::names::names_in;
 
@@ -64,6 +66,7 @@ impl LoopShape<'_> {
         let self_counter = counters.on_self;
         let counters = counters.names;
         let raised = raised_flags(self.body);
+        let drained = drained_collections(self.body);
         let by_expr = guards.exprs.iter().any(|(expr, kind)| {
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
             if *kind == GuardKind::Operation
@@ -84,6 +87,11 @@ impl LoopShape<'_> {
                 && !self.cond.is_some_and(|cond| std::ptr::eq(cond, *expr))
                 && tests_a_flag(expr, &raised)
             {
+                return true;
+            }
+            // `if queue.is_empty() { return Err(last) }` over a queue of alternatives the loop
+            // pops from: the loop ends with the list.
+            if !drained.is_empty() && tests_emptiness(expr, &drained) {
                 return true;
             }
             let mut test = BoundTest {

@@ -33,8 +33,14 @@ pub(super) fn ends_on_cancellation(
     };
     for (expr, kind) in &guards.exprs {
         match kind {
-            // The operation's own result (`while let Err(e) = op(shutdown_rx)`) decides nothing.
-            GuardKind::Condition if result_check(expr).is_some() => {}
+            // The operation's own result (`while let Err(e) = op(shutdown_rx)`) decides nothing;
+            // the result of asking a cancellation channel does (`shutdown.has_changed().is_err()`:
+            // the sender is gone).
+            GuardKind::Condition if result_check(expr).is_some() => {
+                if asks_a_cancellation_channel(expr) {
+                    finder.found = true;
+                }
+            }
             GuardKind::Condition => finder.visit_expr(expr),
             // `op()?` ends the loop on the operation's error, whatever it is called; only an
             // explicit cancellation check counts (`cancel.check()?`).
@@ -53,6 +59,25 @@ pub(super) fn ends_on_cancellation(
         finder.tokens(tokens);
     }
     finder.found
+}
+
+/// Word parts of a channel that carries cancellation (`shutdown_watch`, `stop_rx`).
+const CHANNEL_PARTS: &[&str] = &[
+    "cancel", "shutdown", "shutting", "stop", "terminat", "quit", "exiting", "abort", "kill",
+];
+
+/// `shutdown.has_changed().is_err()`, `!stop_rx.has_changed().is_ok()`: a `Result` check on a
+/// method of a receiver whose name says it carries cancellation.
+fn asks_a_cancellation_channel(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Unary(unary) => asks_a_cancellation_channel(&unary.expr),
+        syn::Expr::Paren(paren) => asks_a_cancellation_channel(&paren.expr),
+        syn::Expr::MethodCall(check) if matches!(check.method.to_string().as_str(), "is_err" | "is_ok") => {
+            matches!(&*check.receiver, syn::Expr::MethodCall(call)
+                if names_in(&call.receiver).iter().any(|name| has_part(name, CHANNEL_PARTS)))
+        }
+        _ => false,
+    }
 }
 
 /// Whether an exit of the loop is decided by a question about the state of the world that is

@@ -142,3 +142,66 @@ pub(super) fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
     down.visit_block(body);
     !down.found
 }
+
+/// Methods that take an item out of a collection.
+const DRAINING_METHODS: &[&str] = &["pop", "pop_front", "pop_back", "pop_first", "pop_last", "swap_remove"];
+
+/// Collections the loop takes items out of (`queue.pop_front()`, `pop_next(&mut queue)`): a
+/// loop that stops once one is empty (`if queue.is_empty() { return Err(last) }`) works through
+/// a list of alternatives (addresses, replicas) and ends with it.
+pub(super) fn drained_collections(body: &syn::Block) -> Vec<String> {
+    struct Drained(Vec<String>);
+    impl<'ast> Visit<'ast> for Drained {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if DRAINING_METHODS.iter().any(|m| call.method == m) {
+                if let Expr::Path(path) = &*call.receiver {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.0.push(ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            let takes = matches!(&*call.func, Expr::Path(path) if path.path.segments.last()
+                .is_some_and(|seg| seg.ident.to_string().starts_with("pop")));
+            if takes {
+                for arg in &call.args {
+                    if let Expr::Reference(r) = arg {
+                        if let (Some(_), Expr::Path(path)) = (r.mutability, &*r.expr) {
+                            if let Some(ident) = path.path.get_ident() {
+                                self.0.push(ident.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut drained = Drained(Vec::new());
+    drained.visit_block(body);
+    drained.0
+}
+
+/// Whether a guard asks whether one of `drained` is empty (`queue.is_empty()`).
+pub(super) fn tests_emptiness(expr: &Expr, drained: &[String]) -> bool {
+    struct Empty<'d>(&'d [String], bool);
+    impl<'ast> Visit<'ast> for Empty<'_> {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "is_empty" {
+                if let Expr::Path(path) = &*call.receiver {
+                    if path.path.get_ident().is_some_and(|ident| self.0.iter().any(|d| ident == d)) {
+                        self.1 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut empty = Empty(drained, false);
+    empty.visit_expr(expr);
+    empty.1
+}

@@ -45,43 +45,47 @@ retry an operation after an error (the error path goes round again while the suc
 the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
 or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
 line, a metric or a closure bounds nothing, and neither does a limit set to the largest value of
-its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries = u32::MAX;`). Policies that count for themselves bound a loop
-when an exit asks them: a retry state that hands out delays until it runs out (`if let
-Some(delay) = retry_state.should_retry(&err)`), a retry counter answering `Err` through `?`, a
-helper of the same file that steps a backoff and answers `false` once it is spent, and a one-shot
-flag the loop raises and an exit reads (`if retried { return Err(e) } retried = true;`).
+its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries = u32::MAX;`).
+Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
+out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
+counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
+`false` once it is spent, and a one-shot flag the loop raises and an exit reads (`if retried {
+return Err(e) } retried = true;`). A loop that works through a list of alternatives it takes items
+from (`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return
+Err(last) }`) ends with the list.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
-with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from
-a channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed every receive fails at once, so the loop spins.
-A receive loop is left alone when it leaves on an error (`Err(RecvError::Closed) => break`), when
-its channel is made anew on each round, and when the code around it holds what the channel was
-subscribed from (the task that holds the client holds the sender).
+with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
+channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed
+every receive fails at once, so the loop spins. A receive loop is left alone when it leaves on an
+error (`Err(RecvError::Closed) => break`), when its channel is made anew on each round, and when
+the code around it holds what the channel was subscribed from (the task that holds the client holds
+the sender).
 
 A response with an error status (429, 503, any server error) that the loop pauses on and sends
 again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
-decides it (`match judge(result) {
-Action::Retry => .., Action::Done => break }`), when a flag raised on the error path runs the
-loop (`while again { again = false; .. Err(_) => again = true }`), and when the loop polls or
-pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
-continue }`).
+decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when a flag
+raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true
+}`), and when the loop polls or pages on success but `continue`s on an error (`let v = match op() {
+Ok(v) => v, Err(_) => continue }`).
 
 The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that
 answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
 State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
 machine (`self.state = match self.state { .. }`), a server's accept loop (a failed accept or
-handshake drops one connection), an error arm that names a full queue (`QueueFull`,
-backpressure) and waits for room, an error arm that names a \"not yet\" answer
-(`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error leaves, and an error
-path that goes round because an option says to reconnect (`else if opts.reconnect { .. }`, or an error arm
-`Err(e) if !auto_reconnect => return` before the ones that go round).
+handshake drops one connection), an error arm that names a full queue (`QueueFull`, backpressure)
+and waits for room, a compare-and-swap that lost a race (`Err(actual) = x.compare_exchange(..)`),
+an error arm that names a \"not yet\" answer (`Err(StoreError::UnprocessedBlock)`, `NotReady`)
+while every other error leaves, and an error path that goes round because an option says to
+reconnect (`else if opts.reconnect { .. }`, or an error arm `Err(e) if !auto_reconnect => return`
+before the ones that go round).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
-unlimited retries\") is not reported. Restarts are not
-retries: a loop that runs a task again after a caught panic (`catch_unwind`, a join error that
-`is_panic()`), or that runs a long-lived component (`worker.run()`, `server.serve()`) and builds a
-new instance of it when it fails, is not reported.
+unlimited retries\") is not reported. Restarts are not retries: a loop that runs a task again after
+a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a long-lived
+component (`worker.run()`, `server.serve()`) and builds a new instance of it when it fails, is not
+reported.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns

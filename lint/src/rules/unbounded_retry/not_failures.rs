@@ -22,6 +22,15 @@ const POLLING_CALLS: &[&str] = &[
     "try_next",
 ];
 
+/// Atomic compare-and-swap calls, whose `Err` means another thread won the race: going round
+/// reads the new value, as an optimistic-concurrency loop does.
+const CAS_CALLS: &[&str] = &[
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+    "fetch_update",
+];
+
 /// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
 const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
 
@@ -29,11 +38,11 @@ const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
 const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
 
 /// Whether the `Err` of `expr` means "not yet" rather than a failure: polling a channel or a lock,
-/// a timer that ran out, a rate limiter asking to wait.
+/// a timer that ran out, a rate limiter asking to wait, a compare-and-swap that lost a race.
 pub(super) fn is_polling_call(expr: &Expr) -> bool {
     match expr {
         Expr::MethodCall(call) => {
-            POLLING_CALLS.iter().any(|name| call.method == name)
+            POLLING_CALLS.iter().chain(CAS_CALLS).any(|name| call.method == name)
                 || names_in(&call.receiver)
                     .iter()
                     .any(|name| has_part(name, RATE_LIMITER_PARTS))
