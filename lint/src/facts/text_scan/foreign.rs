@@ -1,0 +1,117 @@
+//! Classifiers of other crates' types found in text: a free function whose one parameter is a
+//! type written with its path (`e: &std::io::Error`) and that answers a verdict on it.
+
+use std::collections::HashSet;
+
+use memchr::memmem;
+
+use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
+use super::signature::returns_verdict_like;
+use crate::facts::classifier_names::marks_classifier;
+use crate::facts::{key_names_one_type, FileFacts};
+use crate::syntax::lexer::is_ident_byte;
+
+/// Functions without a receiver whose one parameter has another crate's type written with its
+/// path (`e: &std::io::Error`) and that classify it: a classifier-named `bool` function, or one
+/// returning a verdict-like enum. Records the type by its last two segments (`io::Error`).
+pub(super) fn scan_foreign_classifiers(
+    code: &[u8],
+    classifier_names: &HashSet<String>,
+    facts: &mut FileFacts,
+) {
+    for at in memmem::find_iter(code, b"fn ") {
+        if at > 0 && is_ident_byte(code[at - 1]) {
+            continue;
+        }
+        let Some((name, end)) = ident_at(code, at + 3) else {
+            continue;
+        };
+        let mut open = skip_whitespace(code, end);
+        if code.get(open) == Some(&b'<') {
+            let Some(past) = past_matching(code, open) else {
+                continue;
+            };
+            open = skip_whitespace(code, past);
+        }
+        if code.get(open) != Some(&b'(') {
+            continue;
+        }
+        let Some(close) = past_matching(code, open) else {
+            continue;
+        };
+        let Ok(params) = std::str::from_utf8(&code[open + 1..close - 1]) else {
+            continue;
+        };
+        let param = params.trim().trim_end_matches(',');
+        if has_top_level_comma(param) {
+            continue;
+        }
+        let Some(key) = param
+            .split_once(':')
+            .and_then(|(_, ty)| qualified_key_in(ty))
+        else {
+            continue;
+        };
+        let arrow = skip_whitespace(code, close);
+        if !code[arrow..].starts_with(b"->") {
+            continue;
+        }
+        let returns_bool = std::str::from_utf8(&code[arrow + 2..])
+            .ok()
+            .and_then(type_name_in)
+            .is_some_and(|ty| ty == "bool");
+        let named = marks_classifier(classifier_names, name);
+        if (returns_bool && named) || returns_verdict_like(code, open) {
+            facts.classified_foreign.insert(key);
+        }
+    }
+}
+
+/// Whether a parameter list holds a comma outside brackets (more than one parameter).
+fn has_top_level_comma(params: &str) -> bool {
+    let mut depth = 0i32;
+    params.bytes().any(|byte| {
+        match byte {
+            b'<' | b'(' | b'[' | b'{' => depth += 1,
+            b'>' | b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        byte == b',' && depth == 0
+    })
+}
+
+/// `io::Error` for `&std::io::Error`: the last two segments of a type path written with at least
+/// two, behind references only.
+fn qualified_key_in(ty: &str) -> Option<String> {
+    let mut rest = ty.trim_start();
+    loop {
+        let trimmed = rest.trim_start_matches('&').trim_start();
+        let trimmed = match trimmed.strip_prefix('\'') {
+            Some(lifetime) => {
+                lifetime.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
+            }
+            None => trimmed,
+        };
+        let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed).trim_start();
+        if trimmed.len() == rest.len() {
+            break;
+        }
+        rest = trimmed;
+    }
+    let path_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(rest.len());
+    let after = rest[path_len..].trim();
+    if !(after.is_empty() || after.starts_with('<')) {
+        return None;
+    }
+    let segments: Vec<&str> = rest[..path_len].split("::").map(str::trim).collect();
+    match segments.as_slice() {
+        [.., before, last]
+            if !before.is_empty() && !last.is_empty() && key_names_one_type(before) =>
+        {
+            Some(format!("{before}::{last}"))
+        }
+        _ => None,
+    }
+}

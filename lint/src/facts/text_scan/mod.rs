@@ -1,0 +1,57 @@
+//! The facts pass over text: derives and impl headers found without parsing, so the facts do not
+//! depend on which files the prefilter lets through.
+//!
+//! One concern per file: reading blanked code ([`cursor`]), enums ([`enums`]), derive lists
+//! ([`derives`]), impl headers ([`impls`]), free functions classifying other crates' types
+//! ([`foreign`]) and what a signature's return type says ([`signature`]).
+
+mod cursor;
+mod derives;
+mod enums;
+mod foreign;
+mod impls;
+mod signature;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+use memchr::memmem;
+
+use super::FileFacts;
+use crate::syntax::lexer::blank_comments_and_strings;
+use derives::scan_derives;
+use enums::scan_enums;
+use foreign::scan_foreign_classifiers;
+use impls::scan_impls;
+
+/// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
+/// `Error`, `Snafu` or `Classify` and the struct or enum they precede, `impl .. Error for T` and
+/// `impl .. Classify for T` headers, and impl blocks with a classifier-named method taking `self`.
+///
+/// Comments and string literals are blanked out first. Working on text keeps the facts pass
+/// independent of which files get parsed, so the prefilter cannot change them, and it costs a
+/// fraction of a parse. Items in test code count too.
+pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> FileFacts {
+    let mut facts = FileFacts::default();
+    let bytes = source.as_bytes();
+    let may_have_derive = memmem::find(bytes, b"derive").is_some();
+    let may_have_impl = memmem::find(bytes, b"impl").is_some();
+    let may_have_enum = memmem::find(bytes, b"enum").is_some();
+    if !may_have_derive && !may_have_impl && !may_have_enum {
+        return facts;
+    }
+    let code = blank_comments_and_strings(bytes);
+    if may_have_enum {
+        scan_enums(&code, &mut facts);
+    }
+    if may_have_derive {
+        scan_derives(&code, &mut facts);
+    }
+    if may_have_impl {
+        scan_impls(&code, classifier_names, &mut facts);
+    }
+    scan_foreign_classifiers(&code, classifier_names, &mut facts);
+    facts
+}

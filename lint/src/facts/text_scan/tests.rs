@@ -1,0 +1,57 @@
+//! What the text scan finds in one file, and that it finds what the parsed syntax tree tells.
+
+use std::collections::HashSet;
+
+use super::scan_facts;
+use crate::facts::file_facts;
+
+#[test]
+fn derives_and_impls_are_collected() {
+    let source = "#[derive(Debug, thiserror::Error)]\n/// docs\n#[error(\"x\")] pub(crate) enum StoreError {}\n\
+         #[derive(triage::Classify)] struct Wrapped;\n\
+         impl std::error::Error for Plain {}\n\
+         impl<'a, T: Clone> Classify for Manual<'a, T> where T: Send { fn verdict(&self) -> Verdict { Verdict::Terminal } }\n\
+         impl Status { fn is_retryable(&self) -> bool { true } }\n\
+         impl TableOptions { fn is_retryable() -> bool { true } }\n\
+         impl Hinted { fn retry_hint(&self) -> RetryHint { RetryHint::Retryable } }\n\
+         impl Wrapped2 { fn hint(&self) -> Option<RetryHint> { None } fn kind() -> RetryKind { RetryKind::Other } }\n\
+         // impl Error for InAComment {}\n\
+         const S: &str = \"#[derive(Error)] enum InAString {}\";\n\
+         const R: &str = r#\"impl Error for InARawString {}\"#;\n\
+         const Q: char = '\"'; impl<'a> fmt::Display for Shown<'a> {}\n";
+    let names = ["is_retryable".to_owned()].into_iter().collect();
+    let facts = scan_facts(source, &names);
+    let sorted = |set: &HashSet<String>| {
+        let mut v: Vec<_> = set.iter().cloned().collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&facts.error_types), ["Plain", "StoreError"]);
+    assert_eq!(
+        sorted(&facts.classified_types),
+        ["Hinted", "Manual", "Status", "Wrapped"]
+    );
+}
+
+#[test]
+fn the_text_scan_agrees_with_the_syntax_tree() {
+    let source = "#[derive(Debug, thiserror::Error)]\npub enum StoreError { #[error(\"x\")] X, Y { at: u8 }, Z(u8) }\nenum One { A(u8) }\n\
+         #[derive(triage::Classify)]\n#[terminal]\nstruct Wrapped;\n\
+         impl std::error::Error for Plain {}\n\
+         impl<T> triage::Classify for Generic<T> {\n    fn verdict(&self) -> Verdict { todo() }\n}\n\
+         mod inner {\n    impl super::Status {\n        pub fn should_retry(&self) -> bool { true }\n    }\n}\n\
+         impl ErrorExt for Hinted {\n    fn retry_hint(&self) -> common::RetryHint { common::RetryHint::Retryable }\n}\n\
+         impl Other {\n    fn hint(&self) -> Option<RetryHint> { None }\n}\n\
+         pub fn retry_hint_from_io_error(error: &std::io::Error) -> RetryHint { RetryHint::Retryable }\n\
+         fn is_retryable<'a>(e: &'a mut tonic::Status) -> bool { true }\n\
+         fn is_retryable_two(e: &sdk::Error, n: u32) -> bool { true }\n\
+         fn describe(e: &sdk::Error) -> String { e.to_string() }\n\
+         fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n";
+    let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
+    let parsed = syn::parse_file(source).unwrap();
+    let scanned = scan_facts(source, &names);
+    assert_eq!(scanned, file_facts(&parsed, &names));
+    let mut foreign: Vec<_> = scanned.classified_foreign.into_iter().collect();
+    foreign.sort();
+    assert_eq!(foreign, ["io::Error", "sdk::Map", "tonic::Status"]);
+}
