@@ -1,0 +1,98 @@
+//! Stripping test code from a parsed file, so that rules see only what a normal build compiles:
+//! test items at any depth (in modules, impls and function bodies) are removed.
+
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, Item};
+
+use super::attributes::is_test_attrs;
+use super::names::names_test_support;
+
+/// Removes every `#[cfg(test)]` item (modules above all), every module named for tests
+/// (`mod test_utils { .. }`) and every `#[test]`-style function.
+pub(crate) fn strip_test_code(file: &mut syn::File) {
+    file.items.retain(|item| !is_test_item(item));
+    TestStripper.visit_file_mut(file);
+}
+
+/// Removes the test items nested in a file: those of inline modules, the test functions of impls
+/// and the test items declared inside function bodies.
+struct TestStripper;
+
+impl VisitMut for TestStripper {
+    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
+        if let Some((_, items)) = &mut item.content {
+            items.retain(|item| !is_test_item(item));
+        }
+        syn::visit_mut::visit_item_mod_mut(self, item);
+    }
+
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        item.items.retain(|item| match item {
+            syn::ImplItem::Fn(f) => !is_test_attrs(&f.attrs),
+            _ => true,
+        });
+        syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| match stmt {
+            syn::Stmt::Item(item) => !is_test_item(item),
+            _ => true,
+        });
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// Whether an item is test code: a module named for tests, or an item whose attributes mark it
+/// (see [`is_test_attrs`]). Other kinds of item (type aliases, `extern` blocks, ..) are kept.
+fn is_test_item(item: &Item) -> bool {
+    let attrs: &[Attribute] = match item {
+        Item::Mod(m) if names_test_support(&m.ident.to_string()) => return true,
+        Item::Mod(m) => &m.attrs,
+        Item::Fn(f) => &f.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Struct(s) => &s.attrs,
+        Item::Enum(e) => &e.attrs,
+        Item::Use(u) => &u.attrs,
+        Item::Const(c) => &c.attrs,
+        Item::Static(s) => &s.attrs,
+        Item::Trait(t) => &t.attrs,
+        Item::Macro(m) => &m.attrs,
+        _ => return false,
+    };
+    is_test_attrs(attrs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn stripped(source: &str) -> String {
+        let mut file = syn::parse_file(source).unwrap();
+        strip_test_code(&mut file);
+        file.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn cfg_test_modules_and_test_functions_go() {
+        let out = stripped(
+            "fn kept() {} #[cfg(test)] mod tests { fn gone() {} } #[test] fn also_gone() {} \
+             #[tokio::test] async fn gone_too() {}",
+        );
+        assert!(out.contains("kept"), "{out}");
+        assert!(!out.contains("gone"), "{out}");
+    }
+
+    #[test]
+    fn cfg_not_test_stays() {
+        let out = stripped(
+            "#[cfg(not(test))] fn kept() {} #[cfg(all(test, unix))] fn gone() {} \
+             #[cfg(any(test, feature = \"aws\"))] fn kept_too() {} \
+             #[cfg(any(test, all(test, unix)))] fn gone_too() {} #[cfg(not(not(test)))] fn gone_3() {}",
+        );
+        assert!(out.contains("kept ("), "{out}");
+        assert!(out.contains("kept_too"), "{out}");
+        assert!(!out.contains("gone"), "{out}");
+    }
+}
