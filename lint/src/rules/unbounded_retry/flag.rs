@@ -11,6 +11,18 @@ use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 /// arm, the error branch of an `if let`, the `else` of a `let Ok(..) = .. else`), in the body or
 /// in a loop nested in it.
 pub(super) fn raised_on_error(cond: &Expr, body: &Block) -> bool {
+    raised(cond, body, false)
+}
+
+/// [`raised_on_error`], not counting error items of a `for` loop over anything but a range
+/// (`for event in stream { match event { Err(_) => { failed = true; break } .. } }`): a loop
+/// that builds the stream again after such an error restarts a long-lived reader, it does not
+/// retry one operation.
+pub(super) fn raised_on_an_operation_error(cond: &Expr, body: &Block) -> bool {
+    raised(cond, body, true)
+}
+
+fn raised(cond: &Expr, body: &Block, skip_item_loops: bool) -> bool {
     let Expr::Path(path) = cond else {
         return false;
     };
@@ -20,6 +32,8 @@ pub(super) fn raised_on_error(cond: &Expr, body: &Block) -> bool {
     let mut finder = RaisedOnError {
         flag: flag.to_string(),
         in_error_path: false,
+        skip_item_loops,
+        items: Vec::new(),
         found: false,
     };
     finder.visit_block(body);
@@ -29,6 +43,10 @@ pub(super) fn raised_on_error(cond: &Expr, body: &Block) -> bool {
 struct RaisedOnError {
     flag: String,
     in_error_path: bool,
+    /// Whether errors that are items of a `for` loop (not over a range) are left out.
+    skip_item_loops: bool,
+    /// The names bound by the patterns of the enclosing `for` loops over items.
+    items: Vec<String>,
     found: bool,
 }
 
@@ -45,6 +63,18 @@ impl<'ast> Visit<'ast> for RaisedOnError {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        if self.skip_item_loops && !matches!(&*node.expr, Expr::Range(_)) {
+            let names = crate::syntax::names::bound_names(&node.pat);
+            let before = self.items.len();
+            self.items.extend(names);
+            syn::visit::visit_expr_for_loop(self, node);
+            self.items.truncate(before);
+            return;
+        }
+        syn::visit::visit_expr_for_loop(self, node);
+    }
+
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
         let is_flag = matches!(&*node.left, Expr::Path(p) if p.path.is_ident(&self.flag));
         let raised = matches!(&*node.right, Expr::Lit(lit)
@@ -57,6 +87,15 @@ impl<'ast> Visit<'ast> for RaisedOnError {
 
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
         self.visit_expr(&node.expr);
+        // `match event { Err(e) => .. }` on an item the stream yielded: no operation failed.
+        let item = matches!(&*node.expr, Expr::Path(p)
+            if p.path.get_ident().is_some_and(|ident| self.items.iter().any(|item| ident == item)));
+        if item {
+            for arm in &node.arms {
+                self.visit_arm(arm);
+            }
+            return;
+        }
         let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
         let has_ok = kinds.contains(&PatternKind::Ok);
         let has_err = kinds.contains(&PatternKind::Err);

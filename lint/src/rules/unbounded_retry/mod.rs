@@ -65,9 +65,11 @@ the sender).
 A response with an error status (429, 503, any server error) that the loop pauses on and sends
 again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
 decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when a flag
-raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true
-}`), and when the loop polls or pages on success but `continue`s on an error (`let v = match op() {
-Ok(v) => v, Err(_) => continue }`).
+raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true }`)
+or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a stream
+the loop reads, `for event in stream`, restarts a reader and does not count), and when the loop
+polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
+continue }`).
 
 The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that
 answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
