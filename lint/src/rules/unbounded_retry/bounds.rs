@@ -12,7 +12,8 @@ use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
 use super::limits::{
-    drained_collections, is_first_attempt_test, raised_flags, tests_a_flag, tests_emptiness,
+    drained_collections, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
+    tests_emptiness,
 };
 use super::words::has_part;
 use crate::syntax::names::names_in;
@@ -51,13 +52,20 @@ const POLICY_PARTS: &[&str] = &[
 ];
 
 /// Receiver names whose `.next()` yields delays until a policy runs out.
-const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
+pub(super) const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
 
 impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
     /// policy whether it is exhausted.
     /// A guard reading a limit of `endless` (see [`super::limits::endless_limits`]) bounds nothing.
-    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>, endless: &HashSet<String>) -> bool {
+    /// A guard stepping one of `delay_aliases` (see [`super::limits::delay_iterator_aliases`])
+    /// steps a delay iterator.
+    pub(super) fn is_bounded(
+        &self,
+        guards: &ExitGuards<'_>,
+        endless: &HashSet<String>,
+        delay_aliases: &HashSet<String>,
+    ) -> bool {
         let mut counters = Counters {
             names: self.counters.clone(),
             on_self: false,
@@ -87,6 +95,9 @@ impl LoopShape<'_> {
                 && !self.cond.is_some_and(|cond| std::ptr::eq(cond, *expr))
                 && tests_a_flag(expr, &raised)
             {
+                return true;
+            }
+            if !delay_aliases.is_empty() && steps_an_alias(expr, delay_aliases) {
                 return true;
             }
             // `if queue.is_empty() { return Err(last) }` over a queue of alternatives the loop

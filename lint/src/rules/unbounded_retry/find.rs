@@ -12,7 +12,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
-use super::limits;
+use super::{bounds, limits};
 use super::helpers::{self, FileHelpers};
 use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -180,7 +180,12 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .last()
             .map(|f| limits::endless_limits(f.body))
             .unwrap_or_default();
-        if shape.is_bounded(&guards, &endless)
+        let delay_aliases = self
+            .functions
+            .last()
+            .map(|f| limits::delay_iterator_aliases(f.body, bounds::DELAY_ITERATOR_PARTS))
+            .unwrap_or_default();
+        if shape.is_bounded(&guards, &endless, &delay_aliases)
             || helpers::bounded_by_helper(&guards, self.helpers())
         {
             return;

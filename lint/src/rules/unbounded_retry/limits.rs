@@ -8,6 +8,7 @@ use syn::visit::Visit;
 use syn::{BinOp, Expr};
 
 use super::words::has_part;
+use crate::syntax::names::names_in;
 
 /// The limits a function sets to the largest value of their type, outright or when an optional
 /// setting is absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`,
@@ -204,4 +205,59 @@ pub(super) fn tests_emptiness(expr: &Expr, drained: &[String]) -> bool {
     let mut empty = Empty(drained, false);
     empty.visit_expr(expr);
     empty.1
+}
+
+/// Iterator adapters that keep a delay iterator what it is: `backoff.peekable()`.
+const ITERATOR_ADAPTERS: &[&str] = &["peekable", "into_iter", "iter", "fuse", "enumerate"];
+
+/// Local names a function binds to a delay iterator under another name (`let mut attempts =
+/// backoff.peekable();`, with `words` naming what a delay iterator is called): stepping one in
+/// an exit guard (`while let Some(delay) = attempts.next()`) steps the policy, which runs out.
+pub(super) fn delay_iterator_aliases(body: &syn::Block, words: &[&str]) -> HashSet<String> {
+    struct Aliases<'w>(HashSet<String>, &'w [&'w str]);
+    impl<'ast> Visit<'ast> for Aliases<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            let name = match &local.pat {
+                syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            };
+            if let (Some(name), Some(init)) = (name, &local.init) {
+                if let Expr::MethodCall(call) = &*init.expr {
+                    let adapter = ITERATOR_ADAPTERS.iter().any(|m| call.method == m);
+                    if adapter
+                        && names_in(&call.receiver)
+                            .iter()
+                            .any(|n| has_part(n, self.1))
+                    {
+                        self.0.insert(name);
+                    }
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut aliases = Aliases(HashSet::new(), words);
+    aliases.visit_block(body);
+    aliases.0
+}
+
+/// Whether a guard steps one of `aliases` (`attempts.next()`).
+pub(super) fn steps_an_alias(expr: &Expr, aliases: &HashSet<String>) -> bool {
+    struct Steps<'a>(&'a HashSet<String>, bool);
+    impl<'ast> Visit<'ast> for Steps<'_> {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "next" {
+                if let Expr::Path(path) = &*call.receiver {
+                    if path.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())) {
+                        self.1 = true;
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut steps = Steps(aliases, false);
+    steps.visit_expr(expr);
+    steps.1
 }

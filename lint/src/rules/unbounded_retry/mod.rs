@@ -50,9 +50,10 @@ Policies that count for themselves bound a loop when an exit asks them: a retry 
 out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
 counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
 `false` once it is spent, and a one-shot flag the loop raises and an exit reads (`if retried {
-return Err(e) } retried = true;`). A loop that works through a list of alternatives it takes items
-from (`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return
-Err(last) }`) ends with the list.
+return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut upcoming =
+backoff.peekable(); while let Some(delay) = upcoming.next()`). A loop that works through a list of
+alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty (`if
+queue.is_empty() { return Err(last) }`) ends with the list.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
