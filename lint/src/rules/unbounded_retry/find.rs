@@ -175,15 +175,10 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
-        let endless = self
-            .functions
-            .last()
-            .map(|f| limits::endless_limits(f.body))
-            .unwrap_or_default();
-        let delay_aliases = self
-            .functions
-            .last()
-            .map(|f| limits::delay_iterator_aliases(f.body, bounds::DELAY_ITERATOR_PARTS))
+        let body = self.functions.last().map(|f| f.body);
+        let endless = body.map(limits::endless_limits).unwrap_or_default();
+        let delay_aliases = body
+            .map(|body| limits::delay_iterator_aliases(body, bounds::DELAY_ITERATOR_PARTS))
             .unwrap_or_default();
         if shape.is_bounded(&guards, &endless, &delay_aliases)
             || helpers::bounded_by_helper(&guards, self.helpers())
