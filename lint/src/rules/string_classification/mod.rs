@@ -1,8 +1,8 @@
 //! `string_classification`: deciding retry from an error's message text.
 //!
 //! One concern per file: what message text is and what inspects it ([`text`]), the helpers whose
-//! answer decides one call away ([`helpers`]), where a branch leads ([`outcomes`]) and the search
-//! of one body ([`inspect`]).
+//! answer decides one call away ([`helpers`]), where a branch leads ([`outcomes`]), the closures
+//! handed to retry helpers ([`retry_calls`]) and the search of one body ([`inspect`]).
 
 use std::cell::{LazyCell, OnceCell};
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use crate::syntax::macro_bodies::macro_rules_arms;
 mod helpers;
 mod inspect;
 mod outcomes;
+mod retry_calls;
 mod text;
 
 use helpers::{answer_helpers, returns_a_bool};
