@@ -29,3 +29,12 @@ pub(crate) fn names_in(expr: &Expr) -> Vec<String> {
     names.visit_expr(expr);
     names.0
 }
+
+/// The variable an expression is, when it is nothing more than one (`queue`, not `self.queue` or
+/// `a::b`).
+pub(crate) fn local_name(expr: &Expr) -> Option<&proc_macro2::Ident> {
+    match expr {
+        Expr::Path(path) => path.path.get_ident(),
+        _ => None,
+    }
+}

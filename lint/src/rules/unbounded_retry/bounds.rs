@@ -2,7 +2,6 @@
 //! [`super::guards`]): an attempt counter compared to a limit, a clock compared to a deadline, a
 //! policy that says it is exhausted, a backoff that runs out.
 
-use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
@@ -12,10 +11,10 @@ use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
 use super::limits::{
-    drained_collections, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
+    drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
     tests_emptiness,
 };
-use super::words::has_part;
+use super::words::{has_part, DELAY_ITERATOR_PARTS};
 use crate::syntax::names::names_in;
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
@@ -51,21 +50,17 @@ const POLICY_PARTS: &[&str] = &[
     "recover", "policy", "backoff", "strateg", "budget", "trial", "counter",
 ];
 
-/// Receiver names whose `.next()` yields delays until a policy runs out.
-pub(super) const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
 
 impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
     /// policy whether it is exhausted.
-    /// A guard reading a limit of `endless` (see [`super::limits::endless_limits`]) bounds nothing.
-    /// A guard stepping one of `delay_aliases` (see [`super::limits::delay_iterator_aliases`])
-    /// steps a delay iterator.
-    pub(super) fn is_bounded(
-        &self,
-        guards: &ExitGuards<'_>,
-        endless: &HashSet<String>,
-        delay_aliases: &HashSet<String>,
-    ) -> bool {
+    /// What the function binds counts too (see [`FunctionLimits`]): a guard reading an endless
+    /// limit bounds nothing, one stepping a delay iterator under another name does.
+    pub(super) fn is_bounded(&self, guards: &ExitGuards<'_>, limits: &FunctionLimits) -> bool {
+        let FunctionLimits {
+            endless,
+            delay_aliases,
+        } = limits;
         let mut counters = Counters {
             names: self.counters.clone(),
             on_self: false,

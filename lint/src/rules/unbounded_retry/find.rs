@@ -12,7 +12,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
-use super::{bounds, limits};
+use super::limits::FunctionLimits;
 use super::helpers::{self, FileHelpers};
 use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
@@ -51,14 +51,15 @@ pub(super) struct LoopShape<'a> {
     pub(super) keyword: Span,
 }
 
-/// The function a loop is in: its name, first line (doc comments included) and the tokens
-/// created in it that nobody cancels. The line and the tokens are only needed for the few loops
-/// that are hazards, so each is worked out on first use (a node's line walks all its tokens).
+/// The function a loop is in: its name, first line (doc comments included), the tokens created in
+/// it that nobody cancels and the limits it binds. Each is needed only for the loops that get far
+/// enough to ask, so each is worked out on first use (a node's line walks all its tokens).
 struct Function<'ast> {
     name: String,
     node: &'ast dyn Spanned,
     body: &'ast Block,
     never_cancelled: OnceCell<HashSet<String>>,
+    limits: OnceCell<FunctionLimits>,
 }
 
 impl Function<'_> {
@@ -69,6 +70,10 @@ impl Function<'_> {
     fn never_cancelled(&self) -> &HashSet<String> {
         self.never_cancelled
             .get_or_init(|| cancel::never_cancelled_tokens(self.body))
+    }
+
+    fn limits(&self) -> &FunctionLimits {
+        self.limits.get_or_init(|| FunctionLimits::of(self.body))
     }
 }
 
@@ -97,6 +102,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             node,
             body,
             never_cancelled: OnceCell::new(),
+            limits: OnceCell::new(),
         });
         walk(self);
         self.functions.pop();
@@ -175,12 +181,9 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
-        let body = self.functions.last().map(|f| f.body);
-        let endless = body.map(limits::endless_limits).unwrap_or_default();
-        let delay_aliases = body
-            .map(|body| limits::delay_iterator_aliases(body, bounds::DELAY_ITERATOR_PARTS))
-            .unwrap_or_default();
-        if shape.is_bounded(&guards, &endless, &delay_aliases)
+        let no_function = FunctionLimits::default();
+        let limits = self.functions.last().map_or(&no_function, Function::limits);
+        if shape.is_bounded(&guards, limits)
             || helpers::bounded_by_helper(&guards, self.helpers())
         {
             return;

@@ -7,28 +7,44 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{BinOp, Expr};
 
-use super::words::has_part;
-use crate::syntax::names::names_in;
+use super::words::{has_part, DELAY_ITERATOR_PARTS};
+use crate::syntax::names::{local_name, names_in};
 
-/// The limits a function sets to the largest value of their type, outright or when an optional
-/// setting is absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`,
-/// `let max_attempts = u32::MAX;`): a loop that stops on reaching one never does.
-pub(super) fn endless_limits(body: &syn::Block) -> HashSet<String> {
-    struct Limits(HashSet<String>);
-    impl<'ast> Visit<'ast> for Limits {
-        fn visit_local(&mut self, local: &'ast syn::Local) {
-            if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-                if endless_value(&init.expr) {
-                    self.0.insert(ident.ident.to_string());
+/// What a function binds that decides whether a guard of one of its loops bounds it, found in one
+/// pass over its body when a loop first asks.
+#[derive(Default)]
+pub(super) struct FunctionLimits {
+    /// Limits set to the largest value of their type, outright or when an optional setting is
+    /// absent (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_attempts =
+    /// u32::MAX;`): a loop that stops on reaching one never does.
+    pub(super) endless: HashSet<String>,
+    /// Delay iterators bound under another name (`let mut upcoming = backoff.peekable();`):
+    /// stepping one in an exit guard (`while let Some(delay) = upcoming.next()`) steps the
+    /// policy, which runs out.
+    pub(super) delay_aliases: HashSet<String>,
+}
+
+impl FunctionLimits {
+    pub(super) fn of(body: &syn::Block) -> FunctionLimits {
+        struct Locals(FunctionLimits);
+        impl<'ast> Visit<'ast> for Locals {
+            fn visit_local(&mut self, local: &'ast syn::Local) {
+                if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                    if endless_value(&init.expr) {
+                        self.0.endless.insert(ident.ident.to_string());
+                    }
+                    if wraps_a_delay_iterator(&init.expr) {
+                        self.0.delay_aliases.insert(ident.ident.to_string());
+                    }
                 }
+                syn::visit::visit_local(self, local);
             }
-            syn::visit::visit_local(self, local);
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        let mut locals = Locals(FunctionLimits::default());
+        locals.visit_block(body);
+        locals.0
     }
-    let mut limits = Limits(HashSet::new());
-    limits.visit_block(body);
-    limits.0
 }
 
 /// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).
@@ -155,10 +171,8 @@ pub(super) fn drained_collections(body: &syn::Block) -> Vec<String> {
     impl<'ast> Visit<'ast> for Drained {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
             if DRAINING_METHODS.iter().any(|m| call.method == m) {
-                if let Expr::Path(path) = &*call.receiver {
-                    if let Some(ident) = path.path.get_ident() {
-                        self.0.push(ident.to_string());
-                    }
+                if let Some(ident) = local_name(&call.receiver) {
+                    self.0.push(ident.to_string());
                 }
             }
             syn::visit::visit_expr_method_call(self, call);
@@ -169,10 +183,8 @@ pub(super) fn drained_collections(body: &syn::Block) -> Vec<String> {
             if takes {
                 for arg in &call.args {
                     if let Expr::Reference(r) = arg {
-                        if let (Some(_), Expr::Path(path)) = (r.mutability, &*r.expr) {
-                            if let Some(ident) = path.path.get_ident() {
-                                self.0.push(ident.to_string());
-                            }
+                        if let (Some(_), Some(ident)) = (r.mutability, local_name(&r.expr)) {
+                            self.0.push(ident.to_string());
                         }
                     }
                 }
@@ -191,12 +203,10 @@ pub(super) fn tests_emptiness(expr: &Expr, drained: &[String]) -> bool {
     struct Empty<'d>(&'d [String], bool);
     impl<'ast> Visit<'ast> for Empty<'_> {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if call.method == "is_empty" {
-                if let Expr::Path(path) = &*call.receiver {
-                    if path.path.get_ident().is_some_and(|ident| self.0.iter().any(|d| ident == d)) {
-                        self.1 = true;
-                    }
-                }
+            if call.method == "is_empty"
+                && local_name(&call.receiver).is_some_and(|ident| self.0.iter().any(|d| ident == d))
+            {
+                self.1 = true;
             }
             syn::visit::visit_expr_method_call(self, call);
         }
@@ -210,36 +220,11 @@ pub(super) fn tests_emptiness(expr: &Expr, drained: &[String]) -> bool {
 /// Iterator adapters that keep a delay iterator what it is: `backoff.peekable()`.
 const ITERATOR_ADAPTERS: &[&str] = &["peekable", "into_iter", "iter", "fuse", "enumerate"];
 
-/// Local names a function binds to a delay iterator under another name (`let mut attempts =
-/// backoff.peekable();`, with `words` naming what a delay iterator is called): stepping one in
-/// an exit guard (`while let Some(delay) = attempts.next()`) steps the policy, which runs out.
-pub(super) fn delay_iterator_aliases(body: &syn::Block, words: &[&str]) -> HashSet<String> {
-    struct Aliases<'w>(HashSet<String>, &'w [&'w str]);
-    impl<'ast> Visit<'ast> for Aliases<'_> {
-        fn visit_local(&mut self, local: &'ast syn::Local) {
-            let name = match &local.pat {
-                syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-                _ => None,
-            };
-            if let (Some(name), Some(init)) = (name, &local.init) {
-                if let Expr::MethodCall(call) = &*init.expr {
-                    let adapter = ITERATOR_ADAPTERS.iter().any(|m| call.method == m);
-                    if adapter
-                        && names_in(&call.receiver)
-                            .iter()
-                            .any(|n| has_part(n, self.1))
-                    {
-                        self.0.insert(name);
-                    }
-                }
-            }
-            syn::visit::visit_local(self, local);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    }
-    let mut aliases = Aliases(HashSet::new(), words);
-    aliases.visit_block(body);
-    aliases.0
+/// `backoff.peekable()`: an iterator adapter over something named as a delay iterator.
+fn wraps_a_delay_iterator(init: &Expr) -> bool {
+    matches!(init, Expr::MethodCall(call)
+        if ITERATOR_ADAPTERS.iter().any(|m| call.method == m)
+            && names_in(&call.receiver).iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS)))
 }
 
 /// Whether a guard steps one of `aliases` (`attempts.next()`).
@@ -247,12 +232,10 @@ pub(super) fn steps_an_alias(expr: &Expr, aliases: &HashSet<String>) -> bool {
     struct Steps<'a>(&'a HashSet<String>, bool);
     impl<'ast> Visit<'ast> for Steps<'_> {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if call.method == "next" {
-                if let Expr::Path(path) = &*call.receiver {
-                    if path.path.get_ident().is_some_and(|i| self.0.contains(&i.to_string())) {
-                        self.1 = true;
-                    }
-                }
+            if call.method == "next"
+                && local_name(&call.receiver).is_some_and(|i| self.0.contains(&i.to_string()))
+            {
+                self.1 = true;
             }
             syn::visit::visit_expr_method_call(self, call);
         }

@@ -187,6 +187,9 @@ impl<'ast> Visit<'ast> for WordFinder {
 }
 
 
+/// Receiver names whose `.next()` yields delays until a policy runs out.
+pub(super) const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
+
 /// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
 /// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
 pub(super) fn has_part(name: &str, parts: &[&str]) -> bool {
