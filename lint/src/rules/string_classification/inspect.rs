@@ -14,8 +14,8 @@ use super::outcomes::{
     mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations,
     Repeats, TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
-use super::retry_calls::{retried_operations, retry_condition_closures, EndsWithSuccess};
-use super::text::{inspects_text, is_message_text, string_pattern};
+use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
+use super::text::{inspects_text, is_message_text, string_pattern, AllInspections};
 
 /// Finds the inspections that count in one function body: every one inside a classifier, and
 /// elsewhere those in a condition whose branch retries.
@@ -315,13 +315,8 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                     self.record_inspections_in(&closure.body);
                 }
                 for closure in retried_operations(expr) {
-                    let mut ends = EndsWithSuccess {
-                        bindings: self.bindings,
-                        found: Vec::new(),
-                    };
-                    ends.visit_expr(&closure.body);
-                    for cond in ends.found {
-                        self.record_inspections_in(cond);
+                    for region in success_exits_on_text(closure, self.bindings) {
+                        self.regions.push((region, self.in_classifier.clone()));
                     }
                 }
             }
@@ -331,20 +326,6 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
-}
-
-pub(super) struct AllInspections<'b> {
-    pub(super) bindings: &'b HashSet<String>,
-    pub(super) found: Vec<Region>,
-}
-
-impl<'ast> Visit<'ast> for AllInspections<'_> {
-    fn visit_expr(&mut self, expr: &'ast Expr) {
-        if inspects_text(expr, self.bindings) {
-            self.found.push(Region::of(expr));
-        }
-        syn::visit::visit_expr(self, expr);
-    }
 }
 
 /// Whether a block may leave the loop or function it is in (`return`, `break`, `bail!`), outside

@@ -16,6 +16,7 @@ use crate::retry_words::mentions_retr;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::lexer::{LexemeKind, Lexer};
 use crate::syntax::macro_bodies::macro_rules_arms;
+use crate::syntax::types::type_name;
 
 mod helpers;
 mod inspect;
@@ -154,6 +155,12 @@ struct FunctionCollector<'c, 'x> {
 /// Words of a comment that speak of retrying (`retrying`, `retryable` included; `retrieve` not).
 const RETRY_COMMENT_WORDS: &[&str] = &["retry", "retries", "retried", "retriable"];
 
+/// Whether a comment's text speaks of retrying (see [`RETRY_COMMENT_WORDS`]).
+fn speaks_of_retrying(text: &str) -> bool {
+    let text = text.to_lowercase();
+    RETRY_COMMENT_WORDS.iter().any(|word| text.contains(word))
+}
+
 /// The lines of `source` that hold (part of) a comment speaking of retrying.
 fn retry_comment_lines(source: &str) -> Vec<usize> {
     let bytes = source.as_bytes();
@@ -168,8 +175,7 @@ fn retry_comment_lines(source: &str) -> Vec<usize> {
         }
         line += memchr::memchr_iter(b'\n', &bytes[counted..lexeme.start]).count();
         counted = lexeme.start;
-        let text = String::from_utf8_lossy(&bytes[lexeme.start..lexeme.end]).to_lowercase();
-        if RETRY_COMMENT_WORDS.iter().any(|word| text.contains(word)) {
+        if speaks_of_retrying(&String::from_utf8_lossy(&bytes[lexeme.start..lexeme.end])) {
             let span = memchr::memchr_iter(b'\n', &bytes[lexeme.start..lexeme.end]).count();
             lines.extend(line..=line + span);
         }
@@ -281,7 +287,7 @@ fn documented_error_predicate(name: &str, sig: &syn::Signature, attrs: &[syn::At
             syn::Meta::NameValue(doc) if doc.path.is_ident("doc") => matches!(
                 &doc.value,
                 syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. })
-                    if RETRY_COMMENT_WORDS.iter().any(|word| text.value().to_lowercase().contains(word))
+                    if speaks_of_retrying(&text.value())
             ),
             _ => false,
         })
@@ -289,14 +295,7 @@ fn documented_error_predicate(name: &str, sig: &syn::Signature, attrs: &[syn::At
 
 /// Whether a type names an error: `&RpcError<Kind>`, `&contract::Error`, `&anyhow::Error`.
 fn names_an_error(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Reference(r) => names_an_error(&r.elem),
-        syn::Type::Path(path) => path.path.segments.last().is_some_and(|seg| {
-            let name = seg.ident.to_string();
-            name.ends_with("Error") || name.ends_with("Err")
-        }),
-        _ => false,
-    }
+    type_name(ty).is_some_and(|name| name.ends_with("Error") || name.ends_with("Err"))
 }
 
 /// Whether the function or macro at `item` speaks of retrying: its text, or the comments

@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::Expr;
 
-use super::inspect::AllInspections;
+use crate::finding::Region;
+
 use super::outcomes::{mentions_retry_expr, words_in, RETRY_WORDS};
+use super::text::AllInspections;
 
 /// The closures handed to a retry helper as its retry condition: every closure argument of a
 /// method named for retrying (`op.retry_if(|e| ..)`), and of a function named for retrying the
@@ -66,15 +68,28 @@ pub(super) fn retried_operations(expr: &Expr) -> Vec<&syn::ExprClosure> {
         .collect()
 }
 
-/// In a retried operation, the conditions on message text whose branch returns success
+/// In a retried operation, the text inspections in conditions whose branch returns success
 /// (`if resp.result == "Already Verified" { return Ok(()) }`): the text decides that the retries
 /// end. Nested closures run elsewhere and are not searched.
-pub(super) struct EndsWithSuccess<'b, 'ast> {
-    pub(super) bindings: &'b HashSet<String>,
-    pub(super) found: Vec<&'ast Expr>,
+pub(super) fn success_exits_on_text(
+    operation: &syn::ExprClosure,
+    bindings: &HashSet<String>,
+) -> Vec<Region> {
+    let mut ends = EndsWithSuccess {
+        bindings,
+        found: Vec::new(),
+    };
+    ends.visit_expr(&operation.body);
+    ends.found
 }
 
-impl<'ast> Visit<'ast> for EndsWithSuccess<'_, 'ast> {
+/// See [`success_exits_on_text`].
+struct EndsWithSuccess<'b> {
+    bindings: &'b HashSet<String>,
+    found: Vec<Region>,
+}
+
+impl<'ast> Visit<'ast> for EndsWithSuccess<'_> {
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
         struct ReturnsOk(bool);
         impl<'ast> Visit<'ast> for ReturnsOk {
@@ -96,7 +111,7 @@ impl<'ast> Visit<'ast> for EndsWithSuccess<'_, 'ast> {
             let mut returns = ReturnsOk(false);
             returns.visit_block(&node.then_branch);
             if returns.0 {
-                self.found.push(&node.cond);
+                self.found.append(&mut inspects.found);
             }
         }
         syn::visit::visit_expr_if(self, node);

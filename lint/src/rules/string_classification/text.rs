@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
+use crate::finding::Region;
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
@@ -272,5 +273,20 @@ fn is_fixed_text(expr: &Expr) -> bool {
             name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
         }),
         _ => false,
+    }
+}
+
+/// Every text inspection in an expression, where it is.
+pub(super) struct AllInspections<'b> {
+    pub(super) bindings: &'b HashSet<String>,
+    pub(super) found: Vec<Region>,
+}
+
+impl<'ast> Visit<'ast> for AllInspections<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if inspects_text(expr, self.bindings) {
+            self.found.push(Region::of(expr));
+        }
+        syn::visit::visit_expr(self, expr);
     }
 }
