@@ -1,10 +1,12 @@
 //! A loop run by a flag that an error raises: `while again { again = false; .. Err(_) => again =
-//! true }`. Every failure asks for another round, so the flag is the retry.
+//! true }`, or `loop { .. if !again { break } }`. Every failure asks for another round, so the
+//! flag is the retry.
 
 use syn::visit::Visit;
-use syn::{Block, Expr};
+use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::shape::result_check;
+use crate::syntax::exits::block_leaves_loop;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// Whether `cond` is a plain variable that the loop body sets to `true` on an error path (an `Err`
@@ -18,8 +20,25 @@ pub(super) fn raised_on_error(cond: &Expr, body: &Block) -> bool {
 /// (`for event in stream { match event { Err(_) => { failed = true; break } .. } }`): a loop
 /// that builds the stream again after such an error restarts a long-lived reader, it does not
 /// retry one operation.
-pub(super) fn raised_on_an_operation_error(cond: &Expr, body: &Block) -> bool {
+fn raised_on_an_operation_error(cond: &Expr, body: &Block) -> bool {
     raised(cond, body, true)
+}
+
+/// `loop { let mut again = false; .. Err(e) if busy(&e) => again = true, .. if !again { break }
+/// sleep(..) }`: the loop leaves unless a flag an operation's error raised asks for another round.
+pub(super) fn leaves_unless_raised(body: &Block, label: Option<&Lifetime>) -> bool {
+    body.stmts.iter().any(|stmt| {
+        let Stmt::Expr(Expr::If(check), _) = stmt else {
+            return false;
+        };
+        let Expr::Unary(not) = &*check.cond else {
+            return false;
+        };
+        matches!(not.op, syn::UnOp::Not(_))
+            && check.else_branch.is_none()
+            && block_leaves_loop(&check.then_branch, label)
+            && raised_on_an_operation_error(&not.expr, body)
+    })
 }
 
 fn raised(cond: &Expr, body: &Block, skip_item_loops: bool) -> bool {

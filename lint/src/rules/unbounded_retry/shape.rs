@@ -38,7 +38,7 @@ impl LoopShape<'_> {
             if super::flag::raised_on_error(cond, self.body) {
                 return Some(Retry::Plain);
             }
-        } else if self.goes_round_on_a_raised_flag() {
+        } else if super::flag::leaves_unless_raised(self.body, self.label) {
             return Some(Retry::Plain);
         }
         let mut shapes = RetryShapes {
@@ -49,25 +49,6 @@ impl LoopShape<'_> {
         };
         shapes.visit_block(self.body);
         shapes.found
-    }
-}
-
-impl LoopShape<'_> {
-    /// `loop { let mut again = false; .. Err(e) if busy(&e) => again = true, .. if !again { break
-    /// } sleep(..) }`: the loop leaves unless a flag an error raised asks for another round.
-    fn goes_round_on_a_raised_flag(&self) -> bool {
-        self.body.stmts.iter().any(|stmt| {
-            let Stmt::Expr(Expr::If(check), _) = stmt else {
-                return false;
-            };
-            let Expr::Unary(not) = &*check.cond else {
-                return false;
-            };
-            matches!(not.op, syn::UnOp::Not(_))
-                && check.else_branch.is_none()
-                && block_leaves_loop(&check.then_branch, self.label)
-                && super::flag::raised_on_an_operation_error(&not.expr, self.body)
-        })
     }
 }
 
