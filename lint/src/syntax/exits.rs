@@ -69,8 +69,72 @@ pub(crate) fn exits(expr: &Expr, label: Option<&Lifetime>, how: Exit) -> bool {
         }
         Expr::Paren(paren) => exits(&paren.expr, label, how),
         Expr::Group(group) => exits(&group.expr, label, how),
+        // A `loop` nothing breaks out of never finishes: control leaves it only by the ways out
+        // its body has (a `return`, `?`, a panic), or never, so the enclosing loop never goes
+        // round after it (`Ok(conn) => loop { serve(&conn)?; }` serves for good on success).
+        Expr::Loop(inner) => never_finishes(inner, label),
         _ => false,
     }
+}
+
+/// Whether a `loop` never completes and never goes round the loop labelled `outer`: nothing in its
+/// body (outside nested closures, async blocks and items) breaks out of it, and nothing continues
+/// the outer loop.
+fn never_finishes(inner: &syn::ExprLoop, outer: Option<&Lifetime>) -> bool {
+    struct Escapes<'a> {
+        own: Option<&'a Lifetime>,
+        outer: Option<&'a Lifetime>,
+        /// How many loops deep inside the inner loop's body the walk is.
+        depth: usize,
+        found: bool,
+    }
+    impl Escapes<'_> {
+        fn nested(&mut self, walk: impl FnOnce(&mut Self)) {
+            self.depth += 1;
+            walk(self);
+            self.depth -= 1;
+        }
+        fn targets(&self, target: Option<&Lifetime>, own: Option<&Lifetime>) -> bool {
+            matches!((target, own), (Some(t), Some(o)) if t.ident == o.ident)
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Escapes<'_> {
+        fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+            let to_own = match &node.label {
+                None => self.depth == 0,
+                Some(target) => self.targets(Some(target), self.own),
+            };
+            self.found |= to_own;
+            syn::visit::visit_expr_break(self, node);
+        }
+        fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
+            self.found |= self.targets(node.label.as_ref(), self.outer);
+        }
+        fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
+            self.nested(|this| syn::visit::visit_expr_loop(this, node));
+        }
+        fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+            self.nested(|this| syn::visit::visit_expr_while(this, node));
+        }
+        fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+            self.nested(|this| syn::visit::visit_expr_for_loop(this, node));
+        }
+        // A `break` or `continue` inside a macro (`select!`) cannot be told apart: count it.
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.found |= mentions_jump(mac.tokens.clone());
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut escapes = Escapes {
+        own: inner.label.as_ref().map(|l| &l.name),
+        outer,
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut escapes, &inner.body);
+    !escapes.found
 }
 
 /// [`leaves_loop`] for a block.
@@ -93,6 +157,15 @@ pub(crate) fn stmts_exit(stmts: &[Stmt], label: Option<&Lifetime>, how: Exit) ->
             .as_ref()
             .is_some_and(|init| exits(&init.expr, label, how)),
         Stmt::Item(_) => false,
+    })
+}
+
+/// Whether a macro's tokens hold a `break` or a `continue`, at any depth.
+fn mentions_jump(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "break" || ident == "continue",
+        proc_macro2::TokenTree::Group(group) => mentions_jump(group.stream()),
+        _ => false,
     })
 }
 
