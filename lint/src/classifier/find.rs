@@ -307,7 +307,24 @@ fn decision_scrutinee(expr: &Expr) -> Option<&Expr> {
         Expr::Unary(u) => decision_scrutinee(&u.expr),
         Expr::Paren(p) => decision_scrutinee(&p.expr),
         Expr::Macro(m) if m.mac.path.is_ident("matches") => Some(expr),
+        // `matches!(e.code, Unavailable) || e.is_timeout()`: a verdict put together from
+        // questions about the error, read as a whole.
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_) | syn::BinOp::And(_)) => {
+            (asks_a_question(&b.left) || asks_a_question(&b.right)).then_some(expr)
+        }
         _ => None,
+    }
+}
+
+/// Whether one operand of a `||`/`&&` verdict asks something of a value: a `match`, an `if`, a
+/// `matches!`, or a method call (`e.is_timeout()`), through parentheses, `!` and other operands.
+fn asks_a_question(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(_) => true,
+        Expr::Binary(b) => asks_a_question(&b.left) || asks_a_question(&b.right),
+        Expr::Unary(u) => asks_a_question(&u.expr),
+        Expr::Paren(p) => asks_a_question(&p.expr),
+        other => decision_scrutinee(other).is_some(),
     }
 }
 
