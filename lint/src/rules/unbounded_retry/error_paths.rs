@@ -1,11 +1,12 @@
 //! The error paths of one loop's body: the branch of an `if` that checks a `Result` for an error,
-//! the arms of a `match` that take the error, the `else` of a `let Ok(..) = .. else`. Nested
+//! the arms of a `match` that take the error (not those taking an answer that is no failure: a
+//! full queue, a lost race, a "not yet"), the `else` of a `let Ok(..) = .. else`. Nested
 //! loops, closures, async blocks and items are not walked: their error paths are not the loop's.
 
 use syn::visit::Visit;
 use syn::{Block, Expr};
 
-use super::not_failures::is_polling_call;
+use super::not_failures::{answers_no_failure, is_polling_call};
 use super::shape::result_check;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
@@ -50,7 +51,7 @@ impl<'ast, F: FnMut(&'ast Expr, ErrorPath<'ast>)> Visit<'ast> for ErrorPaths<F> 
             for (arm, kind) in node.arms.iter().zip(&kinds) {
                 let is_error_arm = *kind == PatternKind::Err
                     || (*kind == PatternKind::Other && has_ok && !has_err);
-                if is_error_arm {
+                if is_error_arm && !answers_no_failure(arm) {
                     (self.0)(&node.expr, ErrorPath::Expr(&arm.body));
                 }
             }

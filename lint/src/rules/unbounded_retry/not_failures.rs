@@ -136,6 +136,13 @@ impl PhraseNames {
     }
 }
 
+/// Whether an error arm takes an answer that is no failure: room to wait for (see
+/// [`waits_as_told`]), a lost race (see [`names_a_conflict`]) or a "not yet" (see
+/// [`names_not_ready`]).
+pub(super) fn answers_no_failure(arm: &syn::Arm) -> bool {
+    waits_as_told(arm) || names_a_conflict(arm) || names_not_ready(arm)
+}
+
 /// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
 /// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
 pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {

@@ -3,7 +3,7 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::not_failures::{is_polling_call, names_a_conflict, names_not_ready, waits_as_told};
+use super::not_failures::{answers_no_failure, is_polling_call};
 use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round};
 use super::find::LoopShape;
 use crate::syntax::exits::{
@@ -207,9 +207,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 .any(|(arm, kind)| {
                     is_error_arm(*kind)
                         && self.error_goes_round(&arm.body)
-                        && !waits_as_told(arm)
-                        && !names_a_conflict(arm)
-                        && !names_not_ready(arm)
+                        && !answers_no_failure(arm)
                 });
             let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
