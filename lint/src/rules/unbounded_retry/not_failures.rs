@@ -20,6 +20,9 @@ const POLLING_CALLS: &[&str] = &[
     "try_write",
     "try_wait",
     "try_next",
+    // A channel's receive: its `Err` says the senders are gone, which no retry mends.
+    "recv",
+    "changed",
 ];
 
 /// Atomic compare-and-swap calls, whose `Err` means another thread won the race: going round

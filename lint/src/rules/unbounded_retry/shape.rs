@@ -87,9 +87,11 @@ impl RetryShapes<'_> {
 
 }
 
-/// Variables of a loop body bound to the result of a poll or a timer.
+/// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
+/// body, or by an `if let` (a `select!` branch, read as one: `if let changed = rx.changed()`).
 fn polling_bindings(body: &Block) -> Vec<String> {
-    body.stmts
+    let mut found: Vec<String> = body
+        .stmts
         .iter()
         .filter_map(|stmt| match stmt {
             Stmt::Local(local) => match (&local.pat, &local.init) {
@@ -100,7 +102,22 @@ fn polling_bindings(body: &Block) -> Vec<String> {
             },
             _ => None,
         })
-        .collect()
+        .collect();
+    struct Lets<'f>(&'f mut Vec<String>);
+    impl<'ast> Visit<'ast> for Lets<'_> {
+        fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+            if let syn::Pat::Ident(name) = &*node.pat {
+                if is_polling_call(&node.expr) {
+                    self.0.push(name.ident.to_string());
+                }
+            }
+            syn::visit::visit_expr_let(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Lets(&mut found).visit_block(body);
+    found
 }
 
 impl<'ast> Visit<'ast> for RetryShapes<'_> {
