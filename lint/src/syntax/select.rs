@@ -85,6 +85,31 @@ fn is_select(mac: &Macro) -> bool {
         .is_some_and(|seg| SELECT_MACROS.iter().any(|name| seg.ident == name))
 }
 
+/// The tokens of each branch of a `select!` (its pattern, future, precondition and handler), or
+/// `None` when the macro is no `select!` or its body does not parse as branches.
+pub(crate) fn branch_tokens(mac: &Macro) -> Option<Vec<proc_macro2::TokenStream>> {
+    use quote::ToTokens;
+    if !is_select(mac) {
+        return None;
+    }
+    let branches = mac.parse_body::<Branches>().ok()?.0;
+    Some(
+        branches
+            .into_iter()
+            .map(|branch| {
+                let mut tokens = proc_macro2::TokenStream::new();
+                if let Some(pat) = &branch.pat {
+                    pat.to_tokens(&mut tokens);
+                }
+                branch.future.to_tokens(&mut tokens);
+                branch.precondition.to_tokens(&mut tokens);
+                branch.handler.to_tokens(&mut tokens);
+                tokens
+            })
+            .collect(),
+    )
+}
+
 /// The `if let` chain a `select!` behaves like: `if let pat = future && precondition { handler }
 /// else if ..`, ending in the `else` branch when there is one. `None` when the body does not
 /// parse as branches.

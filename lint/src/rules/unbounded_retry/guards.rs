@@ -195,6 +195,14 @@ impl<'a> Visit<'a> for Collector<'a> {
                 .push(first_argument(&node.tokens));
             return;
         }
+        // Of a `select!`, only the branches that leave guard an exit: a bound named in a branch
+        // that goes round (`_ = sleep(backoff) => {}`) bounds nothing.
+        if let Some(branches) = crate::syntax::select::branch_tokens(node) {
+            self.guards
+                .exiting_macros
+                .extend(branches.into_iter().filter(tokens_exit));
+            return;
+        }
         if tokens_exit(&node.tokens) {
             self.guards.exiting_macros.push(node.tokens.clone());
         }
