@@ -184,7 +184,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let no_function = FunctionLimits::default();
         let limits = self.functions.last().map_or(&no_function, Function::limits);
         if shape.is_bounded(&guards, limits)
-            || helpers::bounded_by_helper(&guards, self.helpers())
+            || helpers::bounded_by_helper(&guards, shape.body, self.helpers())
         {
             return;
         }

@@ -112,8 +112,11 @@ fn calls_of_file(expr: &Expr) -> Vec<String> {
 
         fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
             if let Expr::Path(path) = &*node.func {
-                if let Some(ident) = path.path.get_ident() {
-                    self.0.push(ident.to_string());
+                // `helper(..)`, or an associated function of the impl: `Self::helper(..)`.
+                let segments = &path.path.segments;
+                let of_self = segments.len() == 2 && segments[0].ident == "Self";
+                if let Some(last) = segments.last().filter(|_| segments.len() == 1 || of_self) {
+                    self.0.push(last.ident.to_string());
                 }
             }
             syn::visit::visit_expr_call(self, node);
@@ -124,7 +127,7 @@ fn calls_of_file(expr: &Expr) -> Vec<String> {
     calls.0
 }
 
-/// `bool`, `Option<..>` or `Result<Option<..>, ..>`: a return value with room for "cancelled".
+/// `bool`, `Option<..>` or `Result<Option<..>, ..>` (or an alias named `..Result`): a return value with room for "cancelled".
 fn can_answer(output: &ReturnType) -> bool {
     let ReturnType::Type(_, ty) = output else {
         return false;
@@ -135,9 +138,10 @@ fn can_answer(output: &ReturnType) -> bool {
     let Some(last) = path.segments.last() else {
         return false;
     };
+    // A crate's own alias (`EtlResult<Option<..>>`) is read like `Result`.
     match last.ident.to_string().as_str() {
         "bool" | "Option" => true,
-        "Result" => first_type_argument(last).is_some_and(|inner| {
+        name if name.ends_with("Result") => first_type_argument(last).is_some_and(|inner| {
             type_path(inner)
                 .and_then(|p| p.segments.last())
                 .is_some_and(|seg| seg.ident == "Option")
@@ -238,8 +242,43 @@ fn tokens_mention(tokens: &proc_macro2::TokenStream, wanted: &dyn Fn(&str) -> bo
 
 /// Whether an exit of the loop is decided by a helper of the file that runs out:
 /// `if !sleep_backoff(&mut backoff).await { return Ok(Spooled) }`.
-pub(super) fn bounded_by_helper(guards: &super::guards::ExitGuards<'_>, helpers: &FileHelpers) -> bool {
-    decisions(guards).any(|expr| helpers.asks_a_bound(expr))
+/// A decision may also read a variable the loop's body set from such a helper's answer
+/// (`let outcome = Self::on_failure(..).await?; if let Some(done) = outcome { return Ok(done) }`).
+pub(super) fn bounded_by_helper(
+    guards: &super::guards::ExitGuards<'_>,
+    body: &syn::Block,
+    helpers: &FileHelpers,
+) -> bool {
+    let mut answers: Option<HashMap<String, &Expr>> = None;
+    decisions(guards).any(|expr| {
+        helpers.asks_a_bound(expr)
+            || crate::syntax::names::names_in(expr).iter().any(|name| {
+                answers
+                    .get_or_insert_with(|| locals_of(body))
+                    .get(name)
+                    .is_some_and(|init| helpers.asks_a_bound(init))
+            })
+    })
+}
+
+/// The variables a loop's body binds by a plain `let name = value;`, with their values (nested
+/// closures, async blocks and items left out).
+fn locals_of(body: &syn::Block) -> HashMap<String, &Expr> {
+    struct Locals<'a>(HashMap<String, &'a Expr>);
+    impl<'a> Visit<'a> for Locals<'a> {
+        fn visit_local(&mut self, node: &'a syn::Local) {
+            if let (syn::Pat::Ident(name), Some(init)) = (&node.pat, &node.init) {
+                self.0.insert(name.ident.to_string(), &init.expr);
+            }
+            syn::visit::visit_local(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut locals = Locals(HashMap::new());
+    locals.visit_block(body);
+    locals.0
 }
 
 /// The exit guards that decide on something other than the operation's `Result`: the conditions
