@@ -24,18 +24,18 @@ Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) who
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local
-that the classifier returns), or an
-`is_permanent`-style classifier whose fallback says \"not permanent\", or an early
-`return Retry(..)` that ends a block after an `if` returning another answer (every case that `if`
-does not single out is retried). Also a classifier that answers retry without any check when the
-type it is asked about tells failures apart: one of the tree's enums with several variants, a type
-with its own classifier, or a type named for failures that cannot succeed (`ConfigError`).
-Classifiers include retry conditions given to retry libraries (`.when(|err| ..)`) and inline
-`let can_retry = match err { .. };` decisions, the flag also as one element of a tuple
-(`let (kind, retryable) = match err { .. };`). A fallback with a comment on the line above it or
-inside it is a documented decision and is not reported; so is a catch-all over another crate's
-enum whose arm logs that it retries, and a `matches!` that lists only variants named as final
-(`matches!(self, Self::Fatal(_))`).
+that the classifier returns), or an `is_permanent`-style classifier whose fallback says \"not
+permanent\", or an early `return Retry(..)` that ends a block after an `if` returning another
+answer (every case that `if` does not single out is retried). Also a classifier that answers retry
+without any check when the type it is asked about tells failures apart: one of the tree's enums
+with several variants, a type with its own classifier, or a type named for failures that cannot
+succeed (`ConfigError`). Classifiers include retry conditions given to retry libraries
+(`.when(|err| ..)`) and inline `let can_retry = match err { .. };` decisions, the flag also as one
+element of a tuple (`let (kind, retryable) = match err { .. };`). A fallback with a comment on the
+line above it or inside it, or a doc comment on the classifier saying its answers are deliberate,
+is a documented decision and is not reported; so is a catch-all over another crate's enum whose arm
+logs that it retries, and a `matches!` that lists only variants named as final (`matches!(self,
+Self::Fatal(_))`).
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -83,6 +83,9 @@ impl Rule for DefaultRetryable {
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
         for classifier in cx.classifiers() {
+            if doc_says_deliberate(cx.source, classifier) {
+                continue;
+            }
             let mut finder = FallbackFinder {
                 classifier,
                 cx,
@@ -233,6 +236,30 @@ fn decides(stmt: &Stmt) -> bool {
     let mut decision = Decision(false);
     decision.visit_stmt(stmt);
     decision.0
+}
+
+/// Words of a doc comment that say its classifier's fallback was chosen on purpose.
+const DELIBERATE_WORDS: &[&str] = &["deliberate", "intentional", "on purpose", "by design"];
+
+/// Whether the doc comment of a classifier function says its answers were chosen on purpose
+/// (`/// Deliberately a deny-list: a new variant is transient by default`): a documented choice,
+/// like a comment on the fallback itself.
+fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
+    let Some(sig) = classifier.sig else {
+        return false;
+    };
+    let fn_line = Region::of(sig).line;
+    let lines: Vec<&str> = source.lines().collect();
+    let doc: String = lines[..fn_line.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|line| line.trim_start())
+        .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
+        .filter(|line| line.starts_with("///"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    DELIBERATE_WORDS.iter().any(|word| doc.contains(word))
 }
 
 /// Whether the fallback at `region` carries a comment (on the line above it or inside it): the
