@@ -94,21 +94,21 @@ fn never_finishes(inner: &syn::ExprLoop, outer: Option<&Lifetime>) -> bool {
             walk(self);
             self.depth -= 1;
         }
-        fn targets(&self, target: Option<&Lifetime>, own: Option<&Lifetime>) -> bool {
-            matches!((target, own), (Some(t), Some(o)) if t.ident == o.ident)
-        }
+    }
+    fn same_label(target: Option<&Lifetime>, label: Option<&Lifetime>) -> bool {
+        matches!((target, label), (Some(t), Some(l)) if t.ident == l.ident)
     }
     impl<'ast> syn::visit::Visit<'ast> for Escapes<'_> {
         fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
             let to_own = match &node.label {
                 None => self.depth == 0,
-                Some(target) => self.targets(Some(target), self.own),
+                Some(target) => same_label(Some(target), self.own),
             };
             self.found |= to_own;
             syn::visit::visit_expr_break(self, node);
         }
         fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
-            self.found |= self.targets(node.label.as_ref(), self.outer);
+            self.found |= same_label(node.label.as_ref(), self.outer);
         }
         fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
             self.nested(|this| syn::visit::visit_expr_loop(this, node));
@@ -183,4 +183,45 @@ pub(crate) fn macro_diverges(mac: &Macro) -> bool {
 pub(crate) fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
     mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaves(code: &str, label: Option<&str>) -> bool {
+        let expr: Expr = syn::parse_str(code).unwrap();
+        let label = label.map(|name| Lifetime::new(name, proc_macro2::Span::call_site()));
+        leaves_loop(&expr, label.as_ref())
+    }
+
+    #[test]
+    fn a_loop_nothing_breaks_out_of_leaves_the_loop_around_it() {
+        assert!(leaves("loop { serve(&conn)?; wait(); }", None));
+        assert!(leaves(
+            "{ register()?; loop { if beat().is_err() { return; } } }",
+            None
+        ));
+    }
+
+    #[test]
+    fn a_loop_with_a_way_back_does_not_leave() {
+        assert!(!leaves("loop { if done() { break; } }", None));
+        assert!(!leaves("'inner: loop { loop { break 'inner; } }", None));
+        assert!(!leaves(
+            "loop { if lost() { continue 'outer; } }",
+            Some("'outer")
+        ));
+        // A `break` inside a macro cannot be told apart from one of the loop: it counts.
+        assert!(!leaves(
+            "loop { select! { _ = stop => break, _ = tick => {} } }",
+            None
+        ));
+    }
+
+    #[test]
+    fn breaks_of_nested_loops_and_closures_are_theirs() {
+        assert!(leaves("loop { for x in xs { if x { break; } } }", None));
+        assert!(leaves("loop { run(|| loop { break; }); }", None));
+    }
 }

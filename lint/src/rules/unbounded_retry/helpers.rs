@@ -127,7 +127,8 @@ fn calls_of_file(expr: &Expr) -> Vec<String> {
     calls.0
 }
 
-/// `bool`, `Option<..>` or `Result<Option<..>, ..>` (or an alias named `..Result`): a return value with room for "cancelled".
+/// `bool`, `Option<..>` or `Result<Option<..>, ..>` (or an alias named `..Result`): a return value
+/// with room for "cancelled".
 fn can_answer(output: &ReturnType) -> bool {
     let ReturnType::Type(_, ty) = output else {
         return false;
