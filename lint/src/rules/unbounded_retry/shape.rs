@@ -7,7 +7,7 @@ use super::not_failures::{answers_no_failure, is_polling_call};
 use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round};
 use super::find::LoopShape;
 use crate::syntax::exits::{
-    block_leaves_loop, leaves_loop, returns_from_loop, stmts_return_from_loop,
+    block_leaves_loop, leaves_loop, returns_from_loop, stmts_exit, stmts_return_from_loop, Exit,
 };
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
@@ -161,7 +161,11 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 Stmt::Expr(Expr::If(expr_if), _)
                     if self.result_check(&expr_if.cond) == Some(ResultCheck::IsErr) =>
                 {
+                    // A success path that leaves on some answers and panics on the others
+                    // (`if ok { break } panic!(..)`) leaves too.
                     let success_leaves = stmts_return_from_loop(rest, self.label)
+                        || (stmts_exit(rest, self.label, Exit::Any)
+                            && success_may_leave(rest, self.label).is_some())
                         || expr_if
                             .else_branch
                             .as_ref()
