@@ -33,6 +33,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
             .iter()
             .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
+        timers: 0,
     };
     finder.visit_file(cx.ast);
     finder.hazards
@@ -87,7 +88,13 @@ struct LoopFinder<'c, 'a, 'ast> {
     has_receive: bool,
     /// What the file's functions do, for loops that depend on a helper one call away.
     helpers: OnceCell<FileHelpers>,
+    /// How many timers the walk is inside: a loop in the future handed to `timeout(limit, ..)`
+    /// ends when the time runs out.
+    timers: usize,
 }
+
+/// Calls that run a future under a time limit and stop it when the limit passes.
+const TIMEOUT_CALLS: &[&str] = &["timeout", "timeout_at", "with_timeout"];
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
     fn in_function(
@@ -163,6 +170,10 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
                 site: Site::ClosedReceive(shape.kind),
                 ending: Ending::Never,
             });
+            return;
+        }
+        // A loop inside a future run under a time limit ends when the time runs out.
+        if self.timers > 0 {
             return;
         }
         let retry = read.retries_after_error();
@@ -297,17 +308,28 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     }
 
     fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        let mut under_a_timer = false;
         if let Expr::Path(path) = &*node.func {
             if let Some(seg) = path.path.segments.last() {
                 self.consider_call(&seg.ident, node.args.iter().collect());
+                under_a_timer = TIMEOUT_CALLS.iter().any(|name| seg.ident == name);
             }
         }
+        self.timers += usize::from(under_a_timer);
         syn::visit::visit_expr_call(self, node);
+        self.timers -= usize::from(under_a_timer);
     }
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         self.consider_call(&node.method, node.args.iter().collect());
-        syn::visit::visit_expr_method_call(self, node);
+        // `async { loop { .. } }.timeout(limit)`: the future the timer runs is its receiver.
+        let under_a_timer = TIMEOUT_CALLS.iter().any(|name| node.method == name);
+        self.timers += usize::from(under_a_timer);
+        self.visit_expr(&node.receiver);
+        self.timers -= usize::from(under_a_timer);
+        for arg in &node.args {
+            self.visit_expr(arg);
+        }
     }
 
     fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {

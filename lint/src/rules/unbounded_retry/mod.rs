@@ -53,7 +53,8 @@ counter answering `Err` through `?`, a helper of the same file that steps a back
 return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut upcoming =
 backoff.peekable(); while let Some(delay) = upcoming.next()`). A loop that works through a list of
 alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty (`if
-queue.is_empty() { return Err(last) }`) ends with the list.
+queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future handed to
+`timeout(limit, async { loop { .. } })` ends when the time runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
