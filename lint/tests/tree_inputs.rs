@@ -152,6 +152,30 @@ fn test_support_modules_are_test_code() {
     );
 }
 
+/// A module declared twice, public when a test feature is on and private otherwise, is built
+/// either way: its file is not test code. One declared only for the test feature still is.
+#[test]
+fn a_module_declared_for_tests_and_for_every_other_build_is_not_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "#[cfg(feature = \"testing\")]\npub mod search_client;\n\
+         #[cfg(not(feature = \"testing\"))]\npub(crate) mod search_client;\n\
+         #[cfg(feature = \"testing\")]\npub mod fake_search;\n",
+    )
+    .unwrap();
+    for file in ["search_client.rs", "fake_search.rs"] {
+        std::fs::write(src.join(file), RETRY_LOOP).unwrap();
+    }
+    let report = lint_skipping_tests(dir.path(), &["src/search_client.rs"]);
+    assert_eq!(
+        finding_paths(&report),
+        ["src/fake_search.rs", "src/search_client.rs"]
+    );
+}
+
 /// Folders named for test support are test code like `tests/`: a test-helper crate
 /// (`store-test-helpers/`), a folder of test crates (`testing/`) and a module folder
 /// (`src/test_utils/`). A folder whose name only contains the word (`contest/`) is not.

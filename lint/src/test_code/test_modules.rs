@@ -8,8 +8,8 @@ use std::path::{Component, Path, PathBuf};
 use super::declarations::FileModule;
 
 /// The files that are (or would be) test modules: declared `#[cfg(test)] mod name;` in a file of
-/// `declared` (files declaring no module may be left out), and, in turn, every file module such a
-/// file declares. Both places a module's file may be are given. Paths are compared once `.` and `..`
+/// `declared` (files declaring no module may be left out) and not declared again beside it for
+/// every other build, and, in turn, every file module such a file declares. Both places a module's file may be are given. Paths are compared once `.` and `..`
 /// are resolved in them, as written (no file system access).
 pub(crate) fn test_module_files(declared: &[(PathBuf, Vec<FileModule>)]) -> HashSet<PathBuf> {
     let by_file: HashMap<PathBuf, &Vec<FileModule>> = declared
@@ -18,13 +18,27 @@ pub(crate) fn test_module_files(declared: &[(PathBuf, Vec<FileModule>)]) -> Hash
         .collect();
     let mut test_files = HashSet::new();
     let mut pending: Vec<PathBuf> = Vec::new();
+    // A module declared twice in one file, once for tests and once not (`#[cfg(feature =
+    // "testing")] pub mod client;` beside `#[cfg(not(feature = "testing"))] pub(crate) mod
+    // client;`), is built either way: its file is not test code.
+    let mut built = HashSet::new();
     for (file, modules) in &by_file {
-        for module in modules.iter().filter(|m| m.test) {
-            pending.extend(module_files(file, module));
+        for module in modules.iter() {
+            if !module.test {
+                continue;
+            }
+            if modules
+                .iter()
+                .any(|twin| !twin.test && twin.name == module.name)
+            {
+                built.extend(module_files(file, module));
+            } else {
+                pending.extend(module_files(file, module));
+            }
         }
     }
     while let Some(file) = pending.pop() {
-        if !test_files.insert(file.clone()) {
+        if built.contains(&file) || !test_files.insert(file.clone()) {
             continue;
         }
         if let Some(modules) = by_file.get(&file) {
@@ -77,6 +91,26 @@ pub(crate) fn normalized(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_also_declared_for_every_build_is_not_test_code() {
+        let module = |name: &str, test: bool| FileModule {
+            name: name.to_owned(),
+            path: None,
+            test,
+        };
+        let declared = vec![(
+            PathBuf::from("src/lib.rs"),
+            vec![
+                module("client", true),
+                module("client", false),
+                module("fakes", true),
+            ],
+        )];
+        let found = test_module_files(&declared);
+        assert!(!found.contains(Path::new("src/client.rs")), "{found:?}");
+        assert!(found.contains(Path::new("src/fakes.rs")), "{found:?}");
+    }
 
     #[test]
     fn test_module_files_follow_declarations_and_their_children() {
