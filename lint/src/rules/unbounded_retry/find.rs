@@ -378,15 +378,27 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     }
 }
 
-/// Whether a loop accepts connections (`listener.accept()` in its own body): a server's accept
-/// loop. An error on one connection (the accept, a TLS handshake) drops that connection and the
+/// `accept`, or a variant of it (`accept_bi` of a QUIC connection).
+fn is_accept(name: &syn::Ident) -> bool {
+    let name = name.to_string();
+    name == "accept" || name.starts_with("accept_")
+}
+
+/// Whether a loop accepts connections (`listener.accept()` or a helper `accept(&listener)` in its
+/// own body): a server's accept loop. An error on one connection (the accept, a TLS handshake) drops that connection and the
 /// loop moves on to the next one; nothing is retried.
 fn accepts_connections(body: &Block) -> bool {
     struct Accept(bool);
     impl<'ast> Visit<'ast> for Accept {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            self.0 |= call.method == "accept" && call.args.is_empty();
+            self.0 |= is_accept(&call.method) && call.args.is_empty();
             syn::visit::visit_expr_method_call(self, call);
+        }
+        // A helper of the file that wraps the listener: `accept(&listener)`.
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            self.0 |= matches!(&*call.func, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|seg| is_accept(&seg.ident)));
+            syn::visit::visit_expr_call(self, call);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
