@@ -132,14 +132,15 @@ impl InspectionFinder<'_> {
     fn leads_to_retry(&self, branch: &Expr) -> bool {
         let mut continues = Continue(false);
         continues.visit_expr(branch);
-        let mut finals = FinalMention(false);
+        let mut finals = FinalMention::default();
         finals.visit_expr(branch);
         let mut transient = TransientConstruction(false);
         transient.visit_expr(branch);
         let mut repeats = self.repeats(branch.span());
         repeats.visit_expr(branch);
         mentions_retry_expr(branch, RETRY_WORDS)
-            || finals.0
+            || finals.named
+            || (finals.called && self.retry_context())
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
@@ -159,14 +160,15 @@ impl InspectionFinder<'_> {
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
         let mut continues = Continue(false);
         continues.visit_block(branch);
-        let mut finals = FinalMention(false);
+        let mut finals = FinalMention::default();
         finals.visit_block(branch);
         let mut transient = TransientConstruction(false);
         transient.visit_block(branch);
         let mut repeats = self.repeats(branch.brace_token.span.join());
         repeats.visit_block(branch);
         mentions_retry(branch, RETRY_WORDS)
-            || finals.0
+            || finals.named
+            || (finals.called && self.retry_context())
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())

@@ -254,14 +254,27 @@ impl<'ast> Visit<'ast> for Exit {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
-/// Finds an identifier that says "never retry" (`NotifyError::Fatal`, `Permanent`): the other
-/// polarity of a retry decision.
-pub(super) struct FinalMention(pub(super) bool);
+/// Finds an identifier that says "never retry": the other polarity of a retry decision. A type
+/// or variant (`NotifyError::Fatal`, `Permanent`) says it by itself; a function or variable
+/// (`backoff::Error::permanent(e)`, `emit_fatal_report(..)`) only where the code around speaks of
+/// retrying, since it may name a fatal message as well as a final verdict.
+#[derive(Default)]
+pub(super) struct FinalMention {
+    /// A type or variant named for a final failure.
+    pub(super) named: bool,
+    /// A function or variable named for one.
+    pub(super) called: bool,
+}
 
 impl<'ast> Visit<'ast> for FinalMention {
     fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-        if crate::retry_words::says_final(&ident.to_string()) {
-            self.0 = true;
+        let name = ident.to_string();
+        if crate::retry_words::says_final(&name) {
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                self.named = true;
+            } else {
+                self.called = true;
+            }
         }
     }
 
