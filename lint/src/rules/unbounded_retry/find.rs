@@ -236,17 +236,12 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if (working && ending != Ending::Cancellation) || waits_on_state || quiet_worker {
             return;
         }
-        if ending == Ending::Never {
-            let end_line = Region::of(shape.body).end_line;
-            let (name, first_line) = self
-                .functions
-                .last()
-                .map_or((String::new(), region.line.saturating_sub(10)), |f| {
-                    (f.name.clone(), f.first_line())
-                });
-            if intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name) {
-                return;
-            }
+        // A loop that cancellation ends stays reported at its own level even when documented:
+        // "retry until cancelled" is what that level names, not a reason to be silent.
+        if ending == Ending::Never
+            && self.documented_as_endless(region.line, Region::of(shape.body).end_line)
+        {
+            return;
         }
         self.hazards.push(RetryHazard {
             region,
@@ -257,6 +252,18 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             },
             ending,
         });
+    }
+
+    /// Whether the code from the start of the enclosing function (its doc comment included) to a
+    /// few lines after `end_line`, or the function's name, documents an endless retry.
+    fn documented_as_endless(&self, line: usize, end_line: usize) -> bool {
+        let (name, first_line) = self
+            .functions
+            .last()
+            .map_or((String::new(), line.saturating_sub(10)), |f| {
+                (f.name.clone(), f.first_line())
+            });
+        intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name)
     }
 
     /// Cancellation that the loop's own guards do not name: a failed send on a channel whose
@@ -274,6 +281,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if let Some(ending) =
             library::unlimited_retry_call(&name.to_string(), &args, &never_cancelled)
         {
+            let region = Region::of(name);
+            if ending == Ending::Never && self.documented_as_endless(region.line, region.end_line)
+            {
+                return;
+            }
             self.hazards.push(RetryHazard {
                 region: Region::of(name),
                 site: Site::Call(name.to_string()),

@@ -22,6 +22,7 @@ const INTENT_PHRASES: &[&str] = &[
     "until they succeed",
     "until succeed",
     "until it work",
+    "must continue until",
     "keep trying",
     "keep retrying",
     "always retr",
