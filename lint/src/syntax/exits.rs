@@ -121,7 +121,9 @@ fn never_finishes(inner: &syn::ExprLoop, outer: Option<&Lifetime>) -> bool {
         }
         // A `break` or `continue` inside a macro (`select!`) cannot be told apart: count it.
         fn visit_macro(&mut self, mac: &'ast Macro) {
-            self.found |= mentions_jump(mac.tokens.clone());
+            self.found |= super::names::tokens_mention(&mac.tokens, &|name| {
+                name == "break" || name == "continue"
+            });
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
@@ -157,15 +159,6 @@ pub(crate) fn stmts_exit(stmts: &[Stmt], label: Option<&Lifetime>, how: Exit) ->
             .as_ref()
             .is_some_and(|init| exits(&init.expr, label, how)),
         Stmt::Item(_) => false,
-    })
-}
-
-/// Whether a macro's tokens hold a `break` or a `continue`, at any depth.
-fn mentions_jump(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == "break" || ident == "continue",
-        proc_macro2::TokenTree::Group(group) => mentions_jump(group.stream()),
-        _ => false,
     })
 }
 

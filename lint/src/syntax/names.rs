@@ -1,4 +1,4 @@
-//! The identifiers an expression mentions and the variables a pattern binds.
+//! The identifiers an expression (or a macro's tokens) mentions and the variables a pattern binds.
 
 use syn::visit::Visit;
 use syn::{Expr, Pat};
@@ -37,4 +37,18 @@ pub(crate) fn local_name(expr: &Expr) -> Option<&proc_macro2::Ident> {
         Expr::Path(path) => path.path.get_ident(),
         _ => None,
     }
+}
+
+/// Whether a macro's tokens hold, at any depth, an identifier (keywords included: `break`,
+/// `return`) that `wanted` accepts. syn leaves a macro's body as tokens, so this is how a walk of
+/// the tree reads what a `select!` or a logging macro names.
+pub(crate) fn tokens_mention(
+    tokens: &proc_macro2::TokenStream,
+    wanted: &dyn Fn(&str) -> bool,
+) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => wanted(&ident.to_string()),
+        proc_macro2::TokenTree::Group(group) => tokens_mention(&group.stream(), wanted),
+        _ => false,
+    })
 }

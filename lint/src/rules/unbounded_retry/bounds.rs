@@ -3,7 +3,7 @@
 //! policy that says it is exhausted, a backoff that runs out.
 
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use syn::visit::Visit;
 use syn::{BinOp, Expr};
 
@@ -299,15 +299,10 @@ fn steps_an_iterator(arg: &Expr) -> bool {
 
 /// Whether the tokens of an exiting macro (`select!`, `ensure!`) name a counter or a bound.
 fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => {
-            let name = ident.to_string();
-            counters.contains(&name)
-                || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
-                || decides_stop(std::slice::from_ref(&name))
-        }
-        TokenTree::Group(group) => tokens_bound(&group.stream(), counters),
-        _ => false,
+    crate::syntax::names::tokens_mention(tokens, &|name| {
+        counters.iter().any(|counter| counter == name)
+            || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
+            || decides_stop(&[name.to_owned()])
     })
 }
 

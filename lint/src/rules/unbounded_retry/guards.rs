@@ -235,11 +235,7 @@ fn first_argument(tokens: &TokenStream) -> TokenStream {
 /// Whether macro tokens hold a `return`, or a `break` or `continue` that can reach past the loop
 /// (`select! { _ = cancel.cancelled() => return, .. }`).
 fn tokens_exit(tokens: &TokenStream) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "return" || ident == "break",
-        TokenTree::Group(group) => tokens_exit(&group.stream()),
-        _ => false,
-    })
+    crate::syntax::names::tokens_mention(tokens, &|name| name == "return" || name == "break")
 }
 
 /// Whether some path through `expr` leaves the loop labelled `label` (see [`ExitFinder`]).

@@ -9,6 +9,7 @@ use syn::visit::Visit;
 use syn::{Expr, ReturnType, Type};
 
 use super::words::has_part;
+use crate::syntax::names::tokens_mention;
 
 /// Word parts of a name that is a cancellation check one call away. Narrower than what counts
 /// inside the loop itself: a helper is trusted only when it plainly watches for shutdown.
@@ -231,14 +232,6 @@ fn mentions_catch_unwind(expr: &Expr) -> bool {
     crate::syntax::names::names_in(expr)
         .iter()
         .any(|name| name == "catch_unwind")
-}
-
-fn tokens_mention(tokens: &proc_macro2::TokenStream, wanted: &dyn Fn(&str) -> bool) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => wanted(&ident.to_string()),
-        proc_macro2::TokenTree::Group(group) => tokens_mention(&group.stream(), wanted),
-        _ => false,
-    })
 }
 
 /// Whether an exit of the loop is decided by a helper of the file that runs out:
