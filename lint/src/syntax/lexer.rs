@@ -31,6 +31,29 @@ pub(crate) fn is_ident_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
+/// The identifier starting at `at` (after whitespace), and where it ends.
+pub(crate) fn ident_at(code: &[u8], at: usize) -> Option<(&str, usize)> {
+    let start = skip_whitespace(code, at);
+    let len = code[start..]
+        .iter()
+        .take_while(|b| is_ident_byte(**b))
+        .count();
+    if len == 0 {
+        return None;
+    }
+    let ident = std::str::from_utf8(&code[start..start + len]).ok()?;
+    Some((ident, start + len))
+}
+
+/// The index of the first byte at or after `at` that is not whitespace (the end of `code` when
+/// none is).
+pub(crate) fn skip_whitespace(code: &[u8], mut at: usize) -> usize {
+    while at < code.len() && code[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    at
+}
+
 /// The comments and literals of a source text, in order. Everything between them is code.
 pub(crate) struct Lexer<'s> {
     bytes: &'s [u8],

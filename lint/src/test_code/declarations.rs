@@ -6,7 +6,7 @@ use syn::Attribute;
 
 use super::attributes::is_test_attrs;
 use super::names::names_test_support;
-use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
+use crate::syntax::lexer::{blank_comments_and_strings, ident_at, is_ident_byte, skip_whitespace};
 
 /// A `mod name;` declaration of a file: the module lives in another file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,31 +64,15 @@ pub(crate) fn file_modules(source: &str) -> Vec<FileModule> {
 
 /// After `mod`: whitespace, a name, whitespace and `;`; the name and where the `;` ends.
 fn declared_module(code: &[u8], from: usize) -> Option<(String, usize)> {
-    let start = from
-        + code[from..]
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-    if start == from {
+    // `mod` must be followed by whitespace: `modules;` is no declaration.
+    if skip_whitespace(code, from) == from {
         return None;
     }
-    let len = code[start..]
-        .iter()
-        .take_while(|b| is_ident_byte(**b))
-        .count();
-    if len == 0 {
-        return None;
-    }
-    let after = start + len;
-    let semi = after
-        + code[after..]
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
+    let (name, after) = ident_at(code, from)?;
+    let semi = skip_whitespace(code, after);
     if code.get(semi) != Some(&b';') {
         return None;
     }
-    let name = std::str::from_utf8(&code[start..after]).ok()?;
     Some((name.trim_start_matches("r#").to_owned(), semi + 1))
 }
 

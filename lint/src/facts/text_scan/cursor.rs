@@ -2,30 +2,7 @@
 //! bracket that closes an open one, and the name of a type written at the start of a text. Every
 //! scan of this module reads code through these, so they agree on what a name or a bracket is.
 
-use crate::syntax::lexer::is_ident_byte;
-
-/// The identifier starting at `at` (after whitespace), and where it ends.
-pub(super) fn ident_at(code: &[u8], at: usize) -> Option<(&str, usize)> {
-    let start = skip_whitespace(code, at);
-    let len = code[start..]
-        .iter()
-        .take_while(|b| is_ident_byte(**b))
-        .count();
-    if len == 0 {
-        return None;
-    }
-    let ident = std::str::from_utf8(&code[start..start + len]).ok()?;
-    Some((ident, start + len))
-}
-
-/// The index of the first byte at or after `at` that is not whitespace (the end of `code` when
-/// none is).
-pub(super) fn skip_whitespace(code: &[u8], mut at: usize) -> usize {
-    while at < code.len() && code[at].is_ascii_whitespace() {
-        at += 1;
-    }
-    at
-}
+pub(super) use crate::syntax::lexer::{ident_at, skip_whitespace};
 
 /// The index just past the bracket closing the one at `open`.
 pub(super) fn past_matching(code: &[u8], open: usize) -> Option<usize> {
@@ -54,28 +31,39 @@ pub(super) fn past_matching(code: &[u8], open: usize) -> Option<usize> {
 
 /// The last path segment of a type written at the start of `text`: `&'a mut crate::E<T>` is `E`.
 pub(super) fn type_name_in(text: &str) -> Option<String> {
+    let mut rest = behind_references(text);
+    while let Some(object) = rest.strip_prefix("dyn ") {
+        rest = behind_references(object);
+    }
+    let (path, _) = split_path(rest);
+    let last = path.rsplit("::").next()?.trim();
+    (!last.is_empty()).then(|| last.to_owned())
+}
+
+/// `text` from the start of the type it begins with, past references, lifetimes and `mut`:
+/// `&'a mut io::Error` is `io::Error`.
+pub(super) fn behind_references(text: &str) -> &str {
     let mut rest = text.trim_start();
     loop {
-        let trimmed = rest
-            .trim_start_matches('&')
-            .trim_start()
-            .trim_start_matches("mut ")
-            .trim_start_matches("dyn ")
-            .trim_start();
+        let trimmed = rest.trim_start_matches('&').trim_start();
         let trimmed = match trimmed.strip_prefix('\'') {
             Some(lifetime) => {
                 lifetime.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
             }
             None => trimmed,
         };
+        let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed).trim_start();
         if trimmed.len() == rest.len() {
-            break;
+            return rest;
         }
         rest = trimmed;
     }
-    let path_len = rest
+}
+
+/// A type path written at the start of `text` (`crate::E`), and what follows it (`<T>`).
+pub(super) fn split_path(text: &str) -> (&str, &str) {
+    let len = text
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .unwrap_or(rest.len());
-    let last = rest[..path_len].rsplit("::").next()?.trim();
-    (!last.is_empty()).then(|| last.to_owned())
+        .unwrap_or(text.len());
+    text.split_at(len)
 }

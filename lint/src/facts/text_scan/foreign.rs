@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
+use super::cursor::{
+    behind_references, ident_at, past_matching, skip_whitespace, split_path, type_name_in,
+};
 use super::signature::returns_verdict_like;
 use crate::facts::classifier_names::marks_classifier;
 use crate::facts::{key_names_one_type, FileFacts};
@@ -83,29 +85,12 @@ fn has_top_level_comma(params: &str) -> bool {
 /// `io::Error` for `&std::io::Error`: the last two segments of a type path written with at least
 /// two, behind references only.
 fn qualified_key_in(ty: &str) -> Option<String> {
-    let mut rest = ty.trim_start();
-    loop {
-        let trimmed = rest.trim_start_matches('&').trim_start();
-        let trimmed = match trimmed.strip_prefix('\'') {
-            Some(lifetime) => {
-                lifetime.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
-            }
-            None => trimmed,
-        };
-        let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed).trim_start();
-        if trimmed.len() == rest.len() {
-            break;
-        }
-        rest = trimmed;
-    }
-    let path_len = rest
-        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .unwrap_or(rest.len());
-    let after = rest[path_len..].trim();
+    let (path, after) = split_path(behind_references(ty));
+    let after = after.trim();
     if !(after.is_empty() || after.starts_with('<')) {
         return None;
     }
-    let segments: Vec<&str> = rest[..path_len].split("::").map(str::trim).collect();
+    let segments: Vec<&str> = path.split("::").map(str::trim).collect();
     match segments.as_slice() {
         [.., before, last]
             if !before.is_empty() && !last.is_empty() && key_names_one_type(before) =>
