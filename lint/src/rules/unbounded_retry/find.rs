@@ -11,6 +11,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 
 use super::guards::ExitGuards;
 use super::shape::{result_check, Retry};
+use super::not_failures::TIMER_CALLS;
 use super::words::WHILE_LET_ERR;
 use super::limits::FunctionLimits;
 use super::helpers::{self, FileHelpers};
@@ -92,9 +93,6 @@ struct LoopFinder<'c, 'a, 'ast> {
     /// ends when the time runs out.
     timers: usize,
 }
-
-/// Calls that run a future under a time limit and stop it when the limit passes.
-const TIMEOUT_CALLS: &[&str] = &["timeout", "timeout_at", "with_timeout"];
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
     fn in_function(
@@ -287,7 +285,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
                 return;
             }
             self.hazards.push(RetryHazard {
-                region: Region::of(name),
+                region,
                 site: Site::Call(name.to_string()),
                 ending,
             });
@@ -324,7 +322,7 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
         if let Expr::Path(path) = &*node.func {
             if let Some(seg) = path.path.segments.last() {
                 self.consider_call(&seg.ident, node.args.iter().collect());
-                under_a_timer = TIMEOUT_CALLS.iter().any(|name| seg.ident == name);
+                under_a_timer = TIMER_CALLS.iter().any(|name| seg.ident == name);
             }
         }
         self.timers += usize::from(under_a_timer);
@@ -335,7 +333,7 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         self.consider_call(&node.method, node.args.iter().collect());
         // `async { loop { .. } }.timeout(limit)`: the future the timer runs is its receiver.
-        let under_a_timer = TIMEOUT_CALLS.iter().any(|name| node.method == name);
+        let under_a_timer = TIMER_CALLS.iter().any(|name| node.method == name);
         self.timers += usize::from(under_a_timer);
         self.visit_expr(&node.receiver);
         self.timers -= usize::from(under_a_timer);
@@ -397,8 +395,8 @@ fn is_accept(name: &syn::Ident) -> bool {
 }
 
 /// Whether a loop accepts connections (`listener.accept()` or a helper `accept(&listener)` in its
-/// own body): a server's accept loop. An error on one connection (the accept, a TLS handshake) drops that connection and the
-/// loop moves on to the next one; nothing is retried.
+/// own body): a server's accept loop. An error on one connection (the accept, a TLS handshake)
+/// drops that connection and the loop moves on to the next one; nothing is retried.
 fn accepts_connections(body: &Block) -> bool {
     struct Accept(bool);
     impl<'ast> Visit<'ast> for Accept {

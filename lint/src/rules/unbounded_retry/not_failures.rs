@@ -34,8 +34,9 @@ const CAS_CALLS: &[&str] = &[
     "fetch_update",
 ];
 
-/// Functions whose `Err` means "the time ran out" (`tokio::time::timeout`), not a failure.
-const TIMER_CALLS: &[&str] = &["timeout", "timeout_at"];
+/// Functions that run a future under a time limit (`tokio::time::timeout`): their `Err` means "the
+/// time ran out", not a failure, and a loop in the future they run ends when it does.
+pub(super) const TIMER_CALLS: &[&str] = &["timeout", "timeout_at", "with_timeout"];
 
 /// Name parts of a rate limiter, whose `Err` says how long to wait, not that something failed.
 const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
