@@ -83,59 +83,72 @@ impl Rule for DefaultRetryable {
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
         for classifier in cx.classifiers() {
-            if doc_says_deliberate(cx.source, classifier) {
-                continue;
-            }
-            let mut finder = FallbackFinder {
-                classifier,
-                cx,
-                findings: &mut findings,
-            };
-            classifier.visit_body(&mut finder);
-            let body = match classifier.body {
-                ClassifierBody::Block(block) => Some(block),
-                ClassifierBody::Expr(Expr::Block(block)) => Some(&block.block),
-                ClassifierBody::Expr(_) => None,
-            };
-            if let Some(region) = body
-                .and_then(|body| trailing_retry(classifier, body))
-                .filter(|region| !documented(cx.source, *region))
-            {
-                let how = match (classifier.kind, classifier.polarity) {
-                    (ClassifierKind::Predicate, Polarity::Retry) => "answers `true` after its checks",
-                    (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
-                    _ => "answers retry after its checks",
-                };
-                findings.push(finding(cx, classifier, region, how.to_owned()));
-            }
-            for (region, how) in implicit::implicit_retry(classifier) {
-                if !documented(cx.source, region) {
-                    findings.push(finding(cx, classifier, region, how));
-                }
-            }
-            for region in nested::early_retry_fallbacks(classifier) {
-                if !documented(cx.source, region) {
-                    let how = "returns retry for every case its checks before do not single out";
-                    findings.push(finding(cx, classifier, region, how.to_owned()));
-                }
-            }
-            if let Some((region, ty)) = constant::constant_retry(classifier, cx.ast, cx.tree)
-                .filter(|(region, _)| !documented(cx.source, *region))
-            {
-                findings.push(cx.report(
-                    &INFO,
-                    region,
-                    format!(
-                        "{} answers retry for every `{ty}` without a check, although `{ty}` \
-                         tells failures apart; those that can never succeed are retried too",
-                        classifier.describe()
-                    ),
-                    "answer from the error: retry the transient cases (or ask the type's own \
-                     classifier) and make the rest terminal",
-                ));
+            let before = findings.len();
+            Self::check_classifier(cx, classifier, &mut findings);
+            // Asked only of a classifier with findings: most have none, and this reads lines.
+            if findings.len() > before && doc_says_deliberate(cx.source, classifier) {
+                findings.truncate(before);
             }
         }
         findings
+    }
+}
+
+impl DefaultRetryable {
+    /// The findings of one classifier, added to `findings`.
+    fn check_classifier(
+        cx: &FileContext<'_>,
+        classifier: &Classifier<'_>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut finder = FallbackFinder {
+            classifier,
+            cx,
+            findings: &mut *findings,
+        };
+        classifier.visit_body(&mut finder);
+        let body = match classifier.body {
+            ClassifierBody::Block(block) => Some(block),
+            ClassifierBody::Expr(Expr::Block(block)) => Some(&block.block),
+            ClassifierBody::Expr(_) => None,
+        };
+        if let Some(region) = body
+            .and_then(|body| trailing_retry(classifier, body))
+            .filter(|region| !documented(cx.source, *region))
+        {
+            let how = match (classifier.kind, classifier.polarity) {
+                (ClassifierKind::Predicate, Polarity::Retry) => "answers `true` after its checks",
+                (ClassifierKind::Predicate, Polarity::Final) => "answers `false` after its checks",
+                _ => "answers retry after its checks",
+            };
+            findings.push(finding(cx, classifier, region, how.to_owned()));
+        }
+        for (region, how) in implicit::implicit_retry(classifier) {
+            if !documented(cx.source, region) {
+                findings.push(finding(cx, classifier, region, how));
+            }
+        }
+        for region in nested::early_retry_fallbacks(classifier) {
+            if !documented(cx.source, region) {
+                let how = "returns retry for every case its checks before do not single out";
+                findings.push(finding(cx, classifier, region, how.to_owned()));
+            }
+        }
+        if let Some((region, ty)) = constant::constant_retry(classifier, cx.ast, cx.tree)
+            .filter(|(region, _)| !documented(cx.source, *region))
+        {
+            findings.push(cx.report(
+                &INFO,
+                region,
+                format!(
+                    "{} answers retry for every `{ty}` without a check, although `{ty}` \
+                     tells failures apart; those that can never succeed are retried too",
+                    classifier.describe()
+                ),
+                "answer from the error: retry the transient cases (or ask the type's own \
+                 classifier) and make the rest terminal",
+            ));
+        }
     }
 }
 
