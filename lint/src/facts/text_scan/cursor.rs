@@ -29,6 +29,17 @@ pub(super) fn past_matching(code: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// The text inside the parentheses opening at `open`, and the index just past them; `None` when
+/// no parenthesis opens there or it is not closed.
+pub(super) fn parenthesised(code: &[u8], open: usize) -> Option<(&str, usize)> {
+    if code.get(open) != Some(&b'(') {
+        return None;
+    }
+    let close = past_matching(code, open)?;
+    let inner = std::str::from_utf8(&code[open + 1..close - 1]).ok()?;
+    Some((inner, close))
+}
+
 /// The last path segment of a type written at the start of `text`: `&'a mut crate::E<T>` is `E`.
 pub(super) fn type_name_in(text: &str) -> Option<String> {
     let mut rest = behind_references(text);

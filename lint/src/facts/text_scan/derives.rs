@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace};
+use super::cursor::{ident_at, parenthesised, past_matching, skip_whitespace};
 use crate::facts::FileFacts;
 use crate::syntax::lexer::is_ident_byte;
 
@@ -15,13 +15,7 @@ pub(super) fn scan_derives(code: &[u8], facts: &mut FileFacts) {
             continue;
         }
         let open = skip_whitespace(code, at + "derive".len());
-        if code.get(open) != Some(&b'(') {
-            continue;
-        }
-        let Some(close) = past_matching(code, open) else {
-            continue;
-        };
-        let Ok(list) = std::str::from_utf8(&code[open + 1..close - 1]) else {
+        let Some((list, close)) = parenthesised(code, open) else {
             continue;
         };
         let mut is_error = false;

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use memchr::memmem;
 
 use super::cursor::{
-    behind_references, ident_at, past_matching, skip_whitespace, split_path, type_name_in,
+    behind_references, ident_at, parenthesised, past_matching, skip_whitespace, split_path,
+    type_name_in,
 };
 use super::signature::returns_verdict_like;
 use crate::facts::classifier_names::marks_classifier;
@@ -35,13 +36,7 @@ pub(super) fn scan_foreign_classifiers(
             };
             open = skip_whitespace(code, past);
         }
-        if code.get(open) != Some(&b'(') {
-            continue;
-        }
-        let Some(close) = past_matching(code, open) else {
-            continue;
-        };
-        let Ok(params) = std::str::from_utf8(&code[open + 1..close - 1]) else {
+        let Some((params, close)) = parenthesised(code, open) else {
             continue;
         };
         let param = params.trim().trim_end_matches(',');
