@@ -56,8 +56,11 @@ def main():
                 continue
             cut = len(lines)
             for i, line in enumerate(lines):
-                if line.startswith("mod tests") or "#[cfg(test)]" in line and i + 1 < len(lines) \
-                        and "mod " in lines[i + 1]:
+                # Only an inline test module ends the code read; `mod tests;` declares a
+                # module held in another file.
+                inline = lambda text: "mod " in text and not text.rstrip().endswith(";")
+                if line.startswith("mod tests") and inline(line) or "#[cfg(test)]" in line \
+                        and i + 1 < len(lines) and inline(lines[i + 1]):
                     cut = i
                     break
             for i in range(cut):

@@ -41,3 +41,33 @@ fn this_repository() {
         report.files_seen
     );
 }
+
+/// A function sorting errors into an enum another file declares, whose variants say retry or not,
+/// is a classifier though its own file holds no word the prefilter knows beforehand: the enum's
+/// name, learnt from the facts pass, lets the file in.
+#[test]
+fn a_verdict_enum_declared_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("outcome.rs"),
+        "pub enum Outcome { Throttling, Stop }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sort.rs"),
+        "fn sort(err: &LockError) -> Outcome {\n    \
+         if err.to_string().contains(\"lease lost\") {\n        \
+         return Outcome::Stop;\n    }\n    Outcome::Throttling\n}\n",
+    )
+    .unwrap();
+    let report = assert_same_findings(dir.path().to_path_buf());
+    let found: Vec<(&str, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.region.line))
+        .collect();
+    assert_eq!(
+        found,
+        [("string_classification", 2), ("default_retryable", 5)]
+    );
+}

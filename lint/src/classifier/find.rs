@@ -73,7 +73,10 @@ impl<'a> ClassifierFinder<'a, '_> {
                 ClassifierKind::Predicate,
                 polarity.unwrap_or(Polarity::Retry),
             )
-        } else if returned.as_deref().is_some_and(verdict_like_type) {
+        } else if returned
+            .as_deref()
+            .is_some_and(|ty| verdict_like_type(ty) || self.verdict_enum(ty))
+        {
             (ClassifierKind::VerdictLike, Polarity::Retry)
         } else if returns_option_duration(sig)
             && words(&name)
@@ -144,6 +147,12 @@ impl<'a> ClassifierFinder<'a, '_> {
             error_inputs,
             slot: None,
         });
+    }
+
+    /// An enum of the tree whose variants name both answers and that is no error itself: an
+    /// error type with a `RetryLater` variant is what functions return, not a verdict on it.
+    fn verdict_enum(&self, ty: &str) -> bool {
+        self.tree.verdict_enums.contains(ty) && !self.tree.error_types.contains(ty)
     }
 
     /// A closure given to a retry library as its condition.
@@ -290,11 +299,33 @@ impl<'a> ClassifierFinder<'a, '_> {
         if name_looks_like_error(&name, self.tree) {
             return true;
         }
+        // The outcome of a call (`resp: Result<R, HttpClientError>`) holds its error.
+        if let Some(error) = result_error_type(ty) {
+            return self.looks_like_error(error, generics, outer);
+        }
         generics
             .iter()
             .copied()
             .chain(outer)
             .any(|g| generic_bound_mentions_error(g, &name))
+    }
+}
+
+/// `E` of a `Result<T, E>` written with both parameters.
+fn result_error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(error),
+        _ => None,
     }
 }
 

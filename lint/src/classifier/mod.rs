@@ -4,8 +4,9 @@
 //! - a `bool` function whose name asks about retrying ([`crate::retry_words::name_polarity`]: either
 //!   polarity, `is_retryable` and `is_permanent` alike), or is listed in `triage.toml`;
 //! - every `bool` method of an impl of a trait whose name says retry (`CouldRetry`, `RetryPolicy`);
-//! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`)
-//!   or a retry-after `Option<Duration>`;
+//! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`,
+//!   or an enum of the tree, not an error type, whose variants name both answers:
+//!   `RetryableErr`/`NonRetryableErr`) or a retry-after `Option<Duration>`;
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
 //!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
 //!   backoff crate's `Error::transient`/`Error::permanent`;
@@ -13,7 +14,8 @@
 //!   next: an `if` or `while` condition, a `match` on it, or a match guard.
 //!
 //! A function only counts when it inspects an error: its receiver's type or one of its parameters
-//! looks like an error (`TableOptions::is_transient` reading a map is not a classifier).
+//! looks like an error, or holds a call's outcome (`Result<R, HttpError>`); `TableOptions::
+//! is_transient` reading a map is not a classifier.
 //!
 //! This module holds what a classifier is and what it answers; finding them is in [`find`] (with
 //! retry libraries' conditions in [`conditions`] and what signatures say in [`signature`]).
@@ -193,8 +195,8 @@ impl<'a> Classifier<'a> {
     }
 }
 
-/// The answer of a verdict-like value: a variant path (`RetryAction::NoActionIndicated`) or a
-/// constructor call (`RetryAction::transient_error()`, `backoff::Error::permanent(err)`,
+/// The answer of a verdict-like value: a variant path (`RetryAction::NoActionIndicated`, or
+/// `RetryableErr(e)` after `use CategorizedResponse::*`) or a constructor call (`RetryAction::transient_error()`, `backoff::Error::permanent(err)`,
 /// `RetryHint::RetryAfter(d)`), by the variant's or constructor's name.
 fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
     let path = match expr {
@@ -206,10 +208,13 @@ fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
         Expr::Struct(strukt) => &strukt.path,
         _ => return None,
     };
-    if path.segments.len() < 2 {
+    let name = path.segments.last()?.ident.to_string();
+    // A lone name answers only as a variant brought in by a `use Enum::*` (`RetryableErr(e)`),
+    // not as a function of the file (`retry_later(e)`).
+    if path.segments.len() < 2 && !name.starts_with(|c: char| c.is_ascii_uppercase()) {
         return None;
     }
-    variant_answer(&path.segments.last()?.ident.to_string())
+    variant_answer(&name)
 }
 
 /// The constant answer an expression gives, looking through blocks, parentheses and `return`:

@@ -15,6 +15,7 @@ use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
 use crate::prefilter::bodies::blank_idle_bodies;
+use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
 use crate::syntax::lexer::blank_plain_comments;
@@ -183,12 +184,27 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     for file_facts in facts.into_inner().unwrap_or_default() {
         file_facts.merge_into(&mut tree);
     }
+    // A function returning one of the tree's verdict enums is a classifier, so the enum's name
+    // marks a classifier as the built-in names do: known only now, it lets in the files pass 1
+    // let go and keeps the bodies that name it.
+    let verdict_names: Vec<String> = tree
+        .verdict_enums
+        .iter()
+        .filter(|name| !tree.error_types.contains(*name))
+        .cloned()
+        .collect();
+    let verdict_prefilter = Prefilter::new(&verdict_names);
 
     let mut candidates = Vec::new();
     let mut findings = Vec::new();
     for result in pass_one {
         match result {
-            Ok((candidate, text_findings)) => {
+            Ok((mut candidate, text_findings)) => {
+                if !candidate.needs_rules && !verdict_names.is_empty() {
+                    let bytes = candidate.source.as_bytes();
+                    candidate.needs_rules = verdict_prefilter.may_match(bytes)
+                        && verdict_prefilter.may_match(&blank_plain_comments(bytes));
+                }
                 findings.extend(text_findings);
                 candidates.push(candidate);
             }
@@ -223,9 +239,11 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     // that one of them picked up last. Findings are sorted below, so the order does not show.
     to_check.sort_by_key(|(candidate, _)| std::cmp::Reverse(candidate.source.len()));
     let tree = &tree;
-    let gates = options
-        .prefilter
-        .then(|| RuleGates::new(&enabled, &tree.classifier_names));
+    let gates = options.prefilter.then(|| {
+        let mut classifier_words = tree.classifier_names.clone();
+        classifier_words.extend(verdict_names.iter().cloned());
+        RuleGates::new(&enabled, &classifier_words)
+    });
     let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {
         to_check
             .par_iter()

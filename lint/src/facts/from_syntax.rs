@@ -91,6 +91,10 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
                 .multi_variant_enums
                 .insert(item.ident.to_string());
         }
+        let names: Vec<String> = item.variants.iter().map(|v| v.ident.to_string()).collect();
+        if super::names_a_verdict(names.iter().map(String::as_str)) {
+            self.facts.verdict_enums.insert(item.ident.to_string());
+        }
         syn::visit::visit_item_enum(self, item);
     }
 

@@ -30,6 +30,10 @@ pub struct TreeFacts {
     pub local_types: HashSet<String>,
     /// Names of the tree's enums that have two variants or more: a type that tells failures apart.
     pub multi_variant_enums: HashSet<String>,
+    /// Names of the tree's enums whose variants name both answers (`RetryableErr` and
+    /// `NonRetryableErr`, `TransientReconnect` and `Terminal`): a function returning one decides
+    /// retries, whatever the enum is called.
+    pub verdict_enums: HashSet<String>,
     /// The crates of the tree, by the name paths give them (`common_error`), read from their
     /// manifests. A path starting with another name is another crate's (or, when no manifest was
     /// found, unknown).
@@ -63,6 +67,8 @@ pub(crate) struct FileFacts {
     pub(crate) classified_types: HashSet<String>,
     /// Enums of the file with two variants or more.
     pub(crate) multi_variant_enums: HashSet<String>,
+    /// Enums of the file whose variants name both answers (see [`TreeFacts::verdict_enums`]).
+    pub(crate) verdict_enums: HashSet<String>,
     /// Other crates' types a function without a receiver classifies (see
     /// [`TreeFacts::classified_foreign`]).
     pub(crate) classified_foreign: HashSet<String>,
@@ -75,6 +81,7 @@ impl FileFacts {
         tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
         tree.multi_variant_enums.extend(self.multi_variant_enums);
+        tree.verdict_enums.extend(self.verdict_enums);
         tree.classified_foreign.extend(self.classified_foreign);
     }
 }
@@ -85,4 +92,21 @@ impl FileFacts {
 /// no such key is recorded.
 pub(crate) fn key_names_one_type(before: &str) -> bool {
     !matches!(before, "error" | "errors")
+}
+
+/// Whether an enum's variant names give both answers: one says retry (`RetryableErr`,
+/// `TransientReconnect`) and one says do not (`NonRetryableErr`, `Terminal`), and at least half
+/// of them answer. A list of codes where a few names happen to answer (`ER_LOCK_ABORTED` among
+/// hundreds of database error codes) is no verdict.
+pub(crate) fn names_a_verdict<'n>(variants: impl Iterator<Item = &'n str>) -> bool {
+    let (mut retry, mut final_, mut total) = (0, 0, 0);
+    for name in variants {
+        total += 1;
+        match crate::retry_words::variant_answer(name) {
+            Some(crate::retry_words::Answer::Retry) => retry += 1,
+            Some(crate::retry_words::Answer::DoNotRetry) => final_ += 1,
+            None => {}
+        }
+    }
+    retry > 0 && final_ > 0 && 2 * (retry + final_) >= total
 }

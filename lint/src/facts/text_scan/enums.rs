@@ -1,10 +1,10 @@
-//! Enums found in text: every `enum Name` is a type the tree defines, and one with two variants or
-//! more tells failures apart.
+//! Enums found in text: every `enum Name` is a type the tree defines, one with two variants or
+//! more tells failures apart, and one whose variants name both answers is a verdict.
 
 use memchr::memmem;
 
 use super::cursor::{ident_at, past_matching, skip_whitespace};
-use crate::facts::FileFacts;
+use crate::facts::{names_a_verdict, FileFacts};
 use crate::syntax::lexer::is_ident_byte;
 
 /// `enum Name` wherever it is written (nested modules and functions included).
@@ -18,35 +18,39 @@ pub(super) fn scan_enums(code: &[u8], facts: &mut FileFacts) {
         }
         if let Some((name, end)) = ident_at(code, at + 4) {
             facts.local_types.insert(name.to_owned());
-            if variant_count(code, end) >= 2 {
+            let variants = variant_names(code, end);
+            if variants.len() >= 2 {
                 facts.multi_variant_enums.insert(name.to_owned());
+            }
+            if names_a_verdict(variants.iter().copied()) {
+                facts.verdict_enums.insert(name.to_owned());
             }
         }
     }
 }
 
-/// How many variants the enum whose name ends at `at` declares: the items of its body between
-/// top-level commas that hold a name outside attributes. Generics and a `where` clause may come
-/// first; 0 when no body follows.
-fn variant_count(code: &[u8], mut at: usize) -> usize {
+/// The variants the enum whose name ends at `at` declares: the first name of each item of its
+/// body between top-level commas, outside attributes. Generics and a `where` clause may come
+/// first; none when no body follows.
+fn variant_names(code: &[u8], mut at: usize) -> Vec<&str> {
     at = skip_whitespace(code, at);
     if code.get(at) == Some(&b'<') {
         let Some(past) = past_matching(code, at) else {
-            return 0;
+            return Vec::new();
         };
         at = past;
     }
     let Some(offset) = code[at..].iter().position(|b| matches!(b, b'{' | b';')) else {
-        return 0;
+        return Vec::new();
     };
     let open = at + offset;
     if code[open] != b'{' {
-        return 0;
+        return Vec::new();
     }
     let Some(close) = past_matching(code, open) else {
-        return 0;
+        return Vec::new();
     };
-    let (mut count, mut named) = (0, false);
+    let (mut names, mut named) = (Vec::new(), false);
     let mut index = open + 1;
     while index < close - 1 {
         match code[index] {
@@ -61,14 +65,18 @@ fn variant_count(code: &[u8], mut at: usize) -> usize {
                 index = past_matching(code, index).unwrap_or(index + 1);
                 continue;
             }
-            b',' => {
-                count += usize::from(named);
-                named = false;
+            b',' => named = false,
+            byte if is_ident_byte(byte) && !named => {
+                named = true;
+                if let Some((name, end)) = ident_at(code, index) {
+                    names.push(name);
+                    index = end;
+                    continue;
+                }
             }
-            byte if is_ident_byte(byte) => named = true,
             _ => {}
         }
         index += 1;
     }
-    count + usize::from(named)
+    names
 }

@@ -46,7 +46,9 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          fn is_retryable<'a>(e: &'a mut tonic::Status) -> bool { true }\n\
          fn is_retryable_two(e: &sdk::Error, n: u32) -> bool { true }\n\
          fn describe(e: &sdk::Error) -> String { e.to_string() }\n\
-         fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n";
+         fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n\
+         enum Sorted<R> { Fine(R), RetryableErr(#[source] E), NonRetryableErr(E) }\n\
+         enum Codes { Fine, LockAborted, RetryLimit, Syntax, Overflow }\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
@@ -54,4 +56,6 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
     let mut foreign: Vec<_> = scanned.classified_foreign.into_iter().collect();
     foreign.sort();
     assert_eq!(foreign, ["io::Error", "sdk::Map", "tonic::Status"]);
+    let verdicts: Vec<_> = scanned.verdict_enums.into_iter().collect();
+    assert_eq!(verdicts, ["Sorted"]);
 }

@@ -26,16 +26,17 @@ checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local
 that the classifier returns), or an `is_permanent`-style classifier whose fallback says \"not
 permanent\", or an early `return Retry(..)` that ends a block after an `if` returning another
-answer (every case that `if` does not single out is retried). Also a classifier that answers retry
-without any check when the type it is asked about tells failures apart: one of the tree's enums
-with several variants, a type with its own classifier, or a type named for failures that cannot
-succeed (`ConfigError`). Classifiers include retry conditions given to retry libraries
-(`.when(|err| ..)`) and inline `let can_retry = match err { .. };` decisions, the flag also as one
-element of a tuple (`let (kind, retryable) = match err { .. };`). A fallback with a comment on the
-line above it or inside it, or a doc comment on the classifier saying its answers are deliberate,
-is a documented decision and is not reported; so is a catch-all over another crate's enum whose arm
-logs that it retries, and a `matches!` that lists only variants named as final (`matches!(self,
-Self::Fatal(_))`).
+answer (every case that `if` does not single out is retried), or an arm of a `match` whose `if`
+chain answers \"do not retry\" for the cases it singles out and ends in `else { retry }`. Also a
+classifier that answers retry without any check when the type it is asked about tells failures
+apart: one of the tree's enums with several variants, a type with its own classifier, or a type
+named for failures that cannot succeed (`ConfigError`). Classifiers include retry conditions given
+to retry libraries (`.when(|err| ..)`) and inline `let can_retry = match err { .. };` decisions,
+the flag also as one element of a tuple (`let (kind, retryable) = match err { .. };`). A fallback
+with a comment on the line above it or inside it, or a doc comment on the classifier saying its
+answers are deliberate, is a documented decision and is not reported; so is a catch-all over
+another crate's enum whose arm logs that it retries, and a `matches!` that lists only variants
+named as final (`matches!(self, Self::Fatal(_))`).
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -198,19 +199,53 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
         // Only a fallback after checks: a body that logs and answers retry decides nothing.
         return before.iter().any(decides).then(|| Region::of(tail));
     }
-    let Expr::If(mut chain) = tail.clone() else {
+    final_else_retry(classifier, tail)
+}
+
+/// The region of the final `else { retry }` of an `if` chain.
+fn final_else_retry(classifier: &Classifier<'_>, expr: &Expr) -> Option<Region> {
+    let Expr::If(first) = expr else {
         return None;
     };
+    let mut chain = first;
     loop {
-        let (_, else_branch) = chain.else_branch?;
-        match *else_branch {
+        let (_, else_branch) = chain.else_branch.as_ref()?;
+        match &**else_branch {
             Expr::If(next) => chain = next,
             Expr::Block(block) if classifier.block_answer(&block.block) == Some(Answer::Retry) => {
-                return Some(Region::of(&block));
+                return Some(Region::of(block));
             }
             _ => return None,
         }
     }
+}
+
+/// The final `else { retry }` of the `if` chain an arm ends with, when a branch before it answers
+/// "do not retry" (`Err(Rpc(e)) => { let msg = ..; if .. { NonRetryable(e) } else { Retryable(e) }
+/// }`): the arm lists the cases that cannot succeed and retries the rest. A chain that only picks
+/// among ways to retry (`if text.contains(..) { Throttled(e) } else { Retryable(e) }`) decides the
+/// arm's case as a whole.
+fn arm_final_else_retry(classifier: &Classifier<'_>, body: &Expr) -> Option<Region> {
+    let chain = match body {
+        Expr::Block(block) => match block.block.stmts.last()? {
+            Stmt::Expr(tail, None) => tail,
+            _ => return None,
+        },
+        other => other,
+    };
+    let mut branch = chain;
+    let mut denies = false;
+    while let Expr::If(check) = branch {
+        denies |= classifier.block_answer(&check.then_branch) == Some(Answer::DoNotRetry);
+        match &check.else_branch {
+            Some((_, next)) => branch = next,
+            None => break,
+        }
+    }
+    if !denies {
+        return None;
+    }
+    final_else_retry(classifier, chain)
 }
 
 /// Whether a retry-after answer is the same whatever the error: `Some(Duration::from_secs(1))`,
@@ -308,6 +343,17 @@ struct FallbackFinder<'c, 'x, 'f> {
 impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
         for arm in &node.arms {
+            if let Some(region) = arm_final_else_retry(self.classifier, &arm.body)
+                .filter(|region| !documented(self.cx.source, *region))
+            {
+                let found = finding(
+                    self.cx,
+                    self.classifier,
+                    region,
+                    "ends the checks of one arm with an `else` that answers retry".to_owned(),
+                );
+                self.findings.push(found);
+            }
             if catch_all_arm(arm) && self.classifier.answer(&arm.body) == Some(Answer::Retry) {
                 let region = Region::from_span(
                     arm.pat

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::Expr;
 
-use crate::classifier::{Classifier, ClassifierBody};
+use crate::classifier::{matches_parts, Classifier, ClassifierBody};
 use crate::finding::Region;
 
 use super::outcomes::{
@@ -15,13 +15,19 @@ use super::outcomes::{
     Repeats, TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
-use super::text::{inspects_text, is_message_text, string_pattern, AllInspections};
+use super::text::{
+    inspects_text, is_message_text, searches_for_fixed_message, string_pattern, AllInspections,
+};
 
 /// Finds the inspections that count in one function body: every one inside a classifier, and
 /// elsewhere those in a condition whose branch retries.
 pub(super) struct InspectionFinder<'b> {
     pub(super) bindings: &'b HashSet<String>,
     pub(super) in_classifier: Option<String>,
+    /// Whether the body is a helper whose `bool` a classifier answers with, rather than a
+    /// classifier of its own: its text parameters may hold the program's own reasons, so only
+    /// checks on text read from an error count there.
+    pub(super) answer_helper: bool,
     /// The function's name speaks of retrying.
     pub(super) retry_fn: bool,
     /// The function speaks of retrying (see [`InspectionFinder::retry_context`]).
@@ -210,6 +216,17 @@ impl InspectionFinder<'_> {
         exits.0
     }
 
+    /// `matches!(message.as_str(), "name or service not known" | "no such host")`: the text
+    /// compared with fixed sentences, as a `match` with string arms does.
+    fn matches_text_against_literals(&self, expr: &Expr) -> bool {
+        let Expr::Macro(mac) = expr else {
+            return false;
+        };
+        matches_parts(&mac.mac).is_some_and(|(scrutinee, pat, _)| {
+            is_message_text(&scrutinee, self.bindings) && string_pattern(&pat)
+        })
+    }
+
     /// A closure or inline decision recognised as a classifier, if `expr` is one's body.
     fn classifier_at(&self, expr: &Expr) -> Option<String> {
         self.inner_classifiers.iter().find_map(|c| match c.body {
@@ -244,7 +261,11 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                     }
                 }
             }
-            if inspects_text(expr, self.bindings) {
+            if inspects_text(expr, self.bindings)
+                || (!self.answer_helper
+                    && (searches_for_fixed_message(expr)
+                        || self.matches_text_against_literals(expr)))
+            {
                 self.regions
                     .push((Region::of(expr), self.in_classifier.clone()));
             }

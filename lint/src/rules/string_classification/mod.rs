@@ -18,12 +18,14 @@ use crate::syntax::lexer::{LexemeKind, Lexer};
 use crate::syntax::macro_bodies::macro_rules_arms;
 use crate::syntax::types::type_name;
 
+mod conversions;
 mod helpers;
 mod inspect;
 mod outcomes;
 mod retry_calls;
 mod text;
 
+use conversions::{conversion_target, variant_choices, ImplHeader};
 use helpers::{answer_helpers, returns_a_bool};
 use inspect::InspectionFinder;
 use outcomes::{words_in, RETRY_LOOP_WORDS};
@@ -62,8 +64,14 @@ matches against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with
 message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
 classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
 (`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
-its name says it holds a code (`code: &str`). Checks inside `macro_rules!` bodies count where they
-are written.
+its name says it holds a code (`code: &str`); there `matches!` on the text with string patterns,
+`eq_ignore_ascii_case`, and a search for a message held in a constant (`r.contains(STALE_PROOF)`)
+compare it too. A function sorting an error into one of the tree's enums whose variants say retry
+or not (`RetryableErr`, `NonRetryableErr`) is a classifier. In a file that speaks of retrying, a
+conversion into one of the tree's error types (`impl From<Status> for SyncError`, `fn
+classify_gateway_error(err: GatewayError) -> SyncError`) whose text check picks the variant
+(`NEED_SNAPSHOT => SyncError::NeedSnapshot`) decides what the retry sees; one that only rewrites
+the message it keeps does not. Checks inside `macro_rules!` bodies count where they are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
@@ -120,6 +128,7 @@ impl Rule for StringClassification {
         let mut collector = FunctionCollector {
             classifiers,
             answer_helpers: answer_helpers(classifiers, cx.ast),
+            impls: Vec::new(),
             cx,
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,
@@ -134,12 +143,32 @@ impl Rule for StringClassification {
     }
 }
 
+/// What every finding suggests.
+const FIX: &str = "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
+                   `#[derive(triage::Classify)]`), not by its text";
+
+/// The parameters of a signature typed as text (`err: &str`).
+fn text_parameters(sig: Option<&syn::Signature>) -> Vec<String> {
+    sig.iter()
+        .flat_map(|sig| &sig.inputs)
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) if is_text_type(&typed.ty) => match &*typed.pat {
+                Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// Visits every function body, as a classifier or as ordinary code.
 struct FunctionCollector<'c, 'x> {
     classifiers: &'c [Classifier<'c>],
     /// Functions of the file whose `bool` a classifier answers with, by name, with how findings
     /// name them (see [`answer_helpers`]).
     answer_helpers: HashMap<String, String>,
+    /// The impls enclosing the function being checked, innermost last.
+    impls: Vec<ImplHeader>,
     cx: &'x FileContext<'x>,
     /// Whether the file's text (comments included) speaks of retrying: only then does a
     /// transient-named outcome chosen by text count as a retry decision (and a repeated call, when
@@ -204,12 +233,14 @@ impl FunctionCollector<'_, '_> {
         // A helper whose answer a classifier returns decides as much as the classifier.
         // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
         // where it is called.
+        let helper_of = || {
+            sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+                .and_then(|_| self.answer_helpers.get(name).cloned())
+        };
+        let answer_helper = classifier.is_none() && helper_of().is_some();
         let in_classifier = classifier
             .map(Classifier::describe)
-            .or_else(|| {
-                sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
-                    .and_then(|_| self.answer_helpers.get(name).cloned())
-            })
+            .or_else(helper_of)
             .or_else(|| {
                 sig.filter(|sig| documented_error_predicate(name, sig, attrs))
                     .map(|_| format!("`{name}`"))
@@ -237,12 +268,32 @@ impl FunctionCollector<'_, '_> {
             }
         }
         bindings.visit_block(body);
+        // A conversion into one of the tree's error types, where the file speaks of retrying:
+        // the variant its text checks pick is what a retry decides on later.
+        if in_classifier.is_none() && self.speaks_of_retry {
+            if let Some(target) =
+                sig.and_then(|sig| conversion_target(sig, self.impls.last(), self.cx.tree))
+            {
+                let mut names = bindings.names.clone();
+                names.extend(text_parameters(sig));
+                for region in variant_choices(body, &names, &target) {
+                    self.findings.push(self.cx.report(
+                        &INFO,
+                        region,
+                        format!("`{name}` picks a variant of `{target}` by the error's message text"),
+                        FIX.to_owned(),
+                    ));
+                }
+                return;
+            }
+        }
         let retry_fn = words_in(name, RETRY_LOOP_WORDS);
         let operations = OnceCell::new();
         let (speaks_of_retry, lines, source) = (self.speaks_of_retry, &self.lines, self.cx.source);
         let mut finder = InspectionFinder {
             bindings: &bindings.names,
             in_classifier,
+            answer_helper,
             retry_fn,
             retry_context: OnceCell::new(),
             loop_depth: 0,
@@ -264,9 +315,8 @@ impl FunctionCollector<'_, '_> {
                 Some(name) => format!("{name} classifies errors by their message text"),
                 None => "the decision to retry depends on the error's message text".to_owned(),
             };
-            self.findings.push(self.cx.report(&INFO, region, message, "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
-                       `#[derive(triage::Classify)]`), not by its text"
-                    .to_owned()));
+            self.findings
+                .push(self.cx.report(&INFO, region, message, FIX.to_owned()));
         }
     }
 }
@@ -361,6 +411,12 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
             &item.attrs,
         );
         syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        self.impls.push(ImplHeader::of(item));
+        syn::visit::visit_item_impl(self, item);
+        self.impls.pop();
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {

@@ -12,7 +12,12 @@ use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 
 
-pub(super) const INSPECTING_METHODS: &[&str] = &["contains", "starts_with", "ends_with"];
+pub(super) const INSPECTING_METHODS: &[&str] = &[
+    "contains",
+    "starts_with",
+    "ends_with",
+    "eq_ignore_ascii_case",
+];
 pub(super) const TEXT_METHODS: &[&str] = &[
     "to_string",
     "message",
@@ -41,6 +46,10 @@ pub(super) const TEXT_PRESERVING: &[&str] = &[
     "to_uppercase",
     "to_ascii_uppercase",
     "trim",
+    "trim_start",
+    "trim_end",
+    "replace",
+    "replacen",
     "as_bytes",
     "to_owned",
     "borrow",
@@ -239,6 +248,20 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Inside a classifier, a search for a fixed message held in a constant (`r.contains(DELIVERY_FAILED)`,
+/// `line.starts_with(REMOTE_FAILURE_PREFIX)`): handed bare, the constant is a text pattern, where
+/// a lookup in a list of codes takes a reference (`CODES.contains(&code)`).
+pub(super) fn searches_for_fixed_message(expr: &Expr) -> bool {
+    let Expr::MethodCall(call) = expr else {
+        return false;
+    };
+    if !INSPECTING_METHODS.contains(&call.method.to_string().as_str()) || call.args.len() != 1 {
+        return false;
+    }
+    let constant = |expr: &Expr| matches!(expr, Expr::Path(path) if path.qself.is_none() && is_fixed_text(expr) && path.path.segments.len() <= 2);
+    constant(&call.args[0]) && !constant(&call.receiver)
 }
 
 /// A string literal written as prose, words with spaces between them (`"Pending in queue"`,
