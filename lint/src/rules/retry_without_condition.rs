@@ -14,8 +14,10 @@ const DOCS: &str = "\
 Finds retry-library calls that retry every error, whatever it is:
 - backon's `op.retry(builder)` awaited or called without `.when(..)` (or `.adjust(..)`, whose `None`
   answer stops the retries);
-- the backoff crate's `retry(policy, op)` whose operation uses `?` on its own errors: the crate's
-  `From` impl makes every such error `Error::transient`; so does `.map_err(Error::transient)`.
+- the backoff crate's `retry(policy, op)` or `retry_notify(..)`, its operation written in place or
+  bound to a local first (`let put = || async { .. };`), whose operation uses `?` on its own
+  errors: the crate's `From` impl makes every such error `Error::transient`; so does
+  `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`.
 
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
@@ -65,6 +67,7 @@ impl Rule for RetryWithoutCondition {
             cx,
             libraries,
             pending: HashMap::new(),
+            local_operations: HashMap::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -79,6 +82,9 @@ struct ConditionFinder<'x> {
     libraries: LibrariesUsed,
     /// `let x = op.retry(..)` bindings without a condition yet, by name, with the `retry` call.
     pending: HashMap<String, Region>,
+    /// Closures bound to a local (`let put = || async { .. };`), by name, with what in them
+    /// retries every error, for a backoff `retry` handed the name.
+    local_operations: HashMap<String, Vec<(Region, Retried)>>,
     findings: Vec<Finding>,
 }
 
@@ -130,16 +136,41 @@ impl ConditionFinder<'_> {
         if !backoff_retry {
             return;
         }
-        let Some(body) = call.args.iter().nth(1).and_then(closure_body) else {
+        let Some(operation) = call.args.iter().nth(1) else {
             return;
         };
-        let mut questions = QuestionMarks::default();
-        questions.visit_expr(body);
-        for region in questions.found {
+        let found = match closure_body(operation) {
+            Some(body) => {
+                let mut questions = QuestionMarks::default();
+                questions.visit_expr(body);
+                questions.found
+            }
+            // An operation bound first (`let put = || async { .. }; retry_notify(p, put, ..)`).
+            None => match operation {
+                Expr::Path(path) => path
+                    .path
+                    .get_ident()
+                    .and_then(|ident| self.local_operations.get(&ident.to_string()))
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            },
+        };
+        for (region, how) in found {
+            let message = match how {
+                Retried::Question => {
+                    "every error this `?` returns becomes `backoff::Error::transient`, so it is \
+                     retried"
+                }
+                Retried::Mapped => {
+                    "this `.map_err(..)` makes every error `backoff::Error::transient`, so it is \
+                     retried"
+                }
+            };
             self.findings.push(self.cx.report(
                 &INFO,
                 region,
-                "every error this `?` returns becomes `backoff::Error::transient`, so it is retried",
+                message,
                 "map the error yourself: `.map_err(|err| if err.is_retryable() { \
                  backoff::Error::transient(err) } else { backoff::Error::permanent(err) })?`",
             ));
@@ -159,6 +190,20 @@ fn retry_receiver_is_operation(expr: &Expr) -> bool {
 
 impl<'ast> Visit<'ast> for ConditionFinder<'_> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
+        if self.libraries.backoff {
+            for stmt in &block.stmts {
+                if let Stmt::Local(local) = stmt {
+                    if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                        if let Some(body) = closure_body(&init.expr) {
+                            let mut questions = QuestionMarks::default();
+                            questions.visit_expr(body);
+                            self.local_operations
+                                .insert(ident.ident.to_string(), questions.found);
+                        }
+                    }
+                }
+            }
+        }
         if self.libraries.backon {
             for stmt in &block.stmts {
                 let Stmt::Local(local) = stmt else {
@@ -203,35 +248,72 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_> {
     }
 }
 
-/// The `?` operators of a retried operation that hand its own error to backoff's `From`: not
-/// those on an error already mapped (`.map_err(..)?`), and not inside nested closures.
+/// How a retried operation makes every error transient.
+#[derive(Debug, Clone, Copy)]
+enum Retried {
+    /// A `?` handing the error to backoff's `From`.
+    Question,
+    /// `.map_err(backoff::Error::transient)` (or a closure doing only that).
+    Mapped,
+}
+
+/// The `?` operators of a retried operation that hand its own error to backoff's `From` (not
+/// those on an error already mapped, `.map_err(..)?`), and the `.map_err(..)` calls that make
+/// every error transient, outside nested closures.
 #[derive(Default)]
 struct QuestionMarks {
-    found: Vec<Region>,
+    found: Vec<(Region, Retried)>,
 }
 
 impl<'ast> Visit<'ast> for QuestionMarks {
     fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
-        // `.map_err(f)?` decides for itself, unless `f` is `backoff::Error::transient`, which
-        // retries everything just the same.
-        let mapped = match &*node.expr {
+        match &*node.expr {
+            // `.map_err(f)?` decides for itself, unless `f` makes every error transient, which
+            // retries everything just the same; it is reported as the `?`.
             Expr::MethodCall(call) if call.method == "map_err" => {
-                !call.args.first().is_some_and(|arg| {
-                    matches!(arg, Expr::Path(path)
-                        if path.path.segments.last().is_some_and(|seg| seg.ident == "transient"))
-                })
+                if maps_to_transient(call) {
+                    self.found.push((Region::of(node), Retried::Question));
+                }
+                self.visit_expr(&call.receiver);
+                for arg in &call.args {
+                    self.visit_expr(arg);
+                }
+                return;
             }
-            _ => false,
-        };
-        if !mapped {
-            self.found.push(Region::of(node));
+            _ => self.found.push((Region::of(node), Retried::Question)),
         }
         syn::visit::visit_expr_try(self, node);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "map_err" && maps_to_transient(call) {
+            self.found.push((Region::of(call), Retried::Mapped));
+        }
+        syn::visit::visit_expr_method_call(self, call);
     }
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
 }
+
+/// Whether a `.map_err(..)` makes every error transient: `.map_err(BackoffError::transient)`, or
+/// a closure that only does that (`|err| backoff::Error::transient(err.into())`).
+fn maps_to_transient(call: &syn::ExprMethodCall) -> bool {
+    let is_transient = |path: &syn::Path| {
+        path.segments
+            .last()
+            .is_some_and(|seg| seg.ident == "transient")
+    };
+    match call.args.first() {
+        Some(Expr::Path(path)) => is_transient(&path.path),
+        Some(Expr::Closure(closure)) => {
+            matches!(&*closure.body, Expr::Call(inner)
+                if matches!(&*inner.func, Expr::Path(path) if is_transient(&path.path)))
+        }
+        _ => false,
+    }
+}
+
 /// Whether a backon chain says which errors to retry: `.when(..)`, or `.adjust(|err, delay| ..)`,
 /// which stops the retries by answering `None`.
 fn has_condition(links: &[Link<'_>]) -> bool {
