@@ -14,7 +14,7 @@ use crate::syntax::names::{bound_names, names_in};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that name a cancellation check.
-const CANCEL_PARTS: &[&str] = &[
+pub(super) const CANCEL_PARTS: &[&str] = &[
     "cancel", "shutdown", "shutting", "stop", "terminat", "closed", "quit", "exiting", "abort",
     "kill", "recv", "dropping", "dropped",
 ];

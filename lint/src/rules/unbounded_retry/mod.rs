@@ -71,7 +71,11 @@ raised on the error path runs the loop (`while again { again = false; .. Err(_) 
 or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a stream
 the loop reads, `for event in stream`, restarts a reader and does not count), and when the loop
 polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
-continue }`).
+continue }`). A `while` loop that runs until a question about the work comes true (`while
+!node.has_block(hash).await? { match node.download(hash).await { Ok(b) => node.store(b), Err(_) =>
+sleep(..) } }`) leaves through its condition on success, so its error arm retries; a condition
+about the loop's own life (`!shutdown.load(..)`) or one taking nothing to look for
+(`!queue.is_empty()`) is not such a question.
 
 The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that
 answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),

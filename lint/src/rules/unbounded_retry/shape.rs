@@ -45,6 +45,7 @@ impl LoopShape<'_> {
             label: self.label,
             body: self.body,
             polling_bindings: polling_bindings(self.body),
+            until_done: self.cond.is_some_and(asks_whether_done),
             found: None,
         };
         shapes.visit_block(self.body);
@@ -61,6 +62,9 @@ struct RetryShapes<'l> {
     body: &'l Block,
     /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
     polling_bindings: Vec<String>,
+    /// The loop runs until a question about the work comes true (`while !done(..).await? { .. }`):
+    /// a success that does not leave ends it there.
+    until_done: bool,
     found: Option<Retry>,
 }
 
@@ -251,7 +255,15 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                         .is_some_and(|(_, guard)| super::words::asks_a_verdict(guard))
                     && self.error_goes_round(&arm.body)
             });
-            if error_goes_round && success_leaves {
+            // `while !stored(..)? { match fetch() { Ok(b) => store(b), Err(_) => pause } }`:
+            // the success arm makes the condition true, the error arm goes round.
+            let success_ends_condition = self.until_done
+                && has_ok_arm
+                && !polls
+                && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                    *kind == PatternKind::Ok && !leaves_loop(&arm.body, self.label)
+                });
+            if error_goes_round && (success_leaves || success_ends_condition) {
                 self.mark(Retry::Plain);
             } else if retried_on_a_verdict
                 && !polls
@@ -281,6 +293,46 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 }
 
+
+/// Whether a `while` condition waits for a question about the work to come true: a negated call
+/// (`!self.state_contains(hash).await?`, `!store.has(key)`), not a negated flag or a cancellation
+/// check.
+fn asks_whether_done(cond: &Expr) -> bool {
+    let Expr::Unary(syn::ExprUnary { op: syn::UnOp::Not(_), expr, .. }) = cond else {
+        return false;
+    };
+    let mut inner = &**expr;
+    loop {
+        match inner {
+            Expr::Try(t) => inner = &t.expr,
+            Expr::Await(a) => inner = &a.base,
+            Expr::Paren(p) => inner = &p.expr,
+            _ => break,
+        }
+    }
+    let name = match inner {
+        Expr::MethodCall(call) => call.method.to_string(),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => match path.path.segments.last() {
+                Some(seg) => seg.ident.to_string(),
+                None => return false,
+            },
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let has_argument = match inner {
+        Expr::MethodCall(call) => !call.args.is_empty(),
+        Expr::Call(call) => !call.args.is_empty(),
+        _ => false,
+    };
+    // A question about a thing the work produces (`contains(hash)`, `exists(path)`), not about
+    // the loop's own life (`is_cancelled()`, `shutdown.load(Relaxed)`).
+    let about_the_loop = std::iter::once(name)
+        .chain(crate::classifier::root_names(inner))
+        .any(|word| super::words::has_part(&word, super::cancel::CANCEL_PARTS));
+    has_argument && !about_the_loop
+}
 
 /// Whether a success check also asks for a particular answer (`let Ok(true) = exists(..)`,
 /// `let Ok(Some(job)) = ..`, `let Ok(r) = .. && r.is_ready()`): going round on another answer is
