@@ -284,7 +284,6 @@ impl FunctionCollector<'_, '_> {
                         FIX.to_owned(),
                     ));
                 }
-                return;
             }
         }
         let retry_fn = words_in(name, RETRY_LOOP_WORDS);
