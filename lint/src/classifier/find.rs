@@ -75,7 +75,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             )
         } else if returned
             .as_deref()
-            .is_some_and(|ty| verdict_like_type(ty) || self.verdict_enum(ty))
+            .is_some_and(|ty| verdict_like_type(ty) || self.tree.verdict_enums.contains(ty))
         {
             (ClassifierKind::VerdictLike, Polarity::Retry)
         } else if returns_option_duration(sig)
@@ -147,12 +147,6 @@ impl<'a> ClassifierFinder<'a, '_> {
             error_inputs,
             slot: None,
         });
-    }
-
-    /// An enum of the tree whose variants name both answers and that is no error itself: an
-    /// error type with a `RetryLater` variant is what functions return, not a verdict on it.
-    fn verdict_enum(&self, ty: &str) -> bool {
-        self.tree.verdict_enums.contains(ty) && !self.tree.error_types.contains(ty)
     }
 
     /// A closure given to a retry library as its condition.

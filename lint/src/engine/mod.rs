@@ -184,23 +184,18 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     for file_facts in facts.into_inner().unwrap_or_default() {
         file_facts.merge_into(&mut tree);
     }
+    tree.settle_verdict_enums();
     // A function returning one of the tree's verdict enums is a classifier, so the enum's name
     // marks a classifier as the built-in names do: known only now, it lets in the files pass 1
     // let go and keeps the bodies that name it.
-    let verdict_names: Vec<String> = tree
-        .verdict_enums
-        .iter()
-        .filter(|name| !tree.error_types.contains(*name))
-        .cloned()
-        .collect();
-    let verdict_prefilter = Prefilter::new(&verdict_names);
+    let verdict_prefilter = Prefilter::new(&tree.verdict_enums);
 
     let mut candidates = Vec::new();
     let mut findings = Vec::new();
     for result in pass_one {
         match result {
             Ok((mut candidate, text_findings)) => {
-                if !candidate.needs_rules && !verdict_names.is_empty() {
+                if !candidate.needs_rules && !tree.verdict_enums.is_empty() {
                     let bytes = candidate.source.as_bytes();
                     candidate.needs_rules = verdict_prefilter.may_match(bytes)
                         && verdict_prefilter.may_match(&blank_plain_comments(bytes));
@@ -241,7 +236,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let tree = &tree;
     let gates = options.prefilter.then(|| {
         let mut classifier_words = tree.classifier_names.clone();
-        classifier_words.extend(verdict_names.iter().cloned());
+        classifier_words.extend(tree.verdict_enums.iter().cloned());
         RuleGates::new(&enabled, &classifier_words)
     });
     let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {

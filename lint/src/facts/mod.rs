@@ -32,7 +32,9 @@ pub struct TreeFacts {
     pub multi_variant_enums: HashSet<String>,
     /// Names of the tree's enums whose variants name both answers (`RetryableErr` and
     /// `NonRetryableErr`, `TransientReconnect` and `Terminal`): a function returning one decides
-    /// retries, whatever the enum is called.
+    /// retries, whatever the enum is called. Error types are left out once every file's facts are
+    /// in ([`TreeFacts::settle_verdict_enums`]): an error with a `RetryLater` variant is what
+    /// functions return, not a verdict on it.
     pub verdict_enums: HashSet<String>,
     /// The crates of the tree, by the name paths give them (`common_error`), read from their
     /// manifests. A path starting with another name is another crate's (or, when no manifest was
@@ -53,6 +55,15 @@ impl TreeFacts {
                 .collect(),
             ..TreeFacts::default()
         }
+    }
+}
+
+impl TreeFacts {
+    /// Leaves the error types out of [`TreeFacts::verdict_enums`], once every file's facts are
+    /// merged (an enum and its `impl Error` may be in different files).
+    pub(crate) fn settle_verdict_enums(&mut self) {
+        let errors = &self.error_types;
+        self.verdict_enums.retain(|name| !errors.contains(name));
     }
 }
 
