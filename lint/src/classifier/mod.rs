@@ -196,8 +196,9 @@ impl<'a> Classifier<'a> {
 }
 
 /// The answer of a verdict-like value: a variant path (`RetryAction::NoActionIndicated`, or
-/// `RetryableErr(e)` after `use CategorizedResponse::*`) or a constructor call (`RetryAction::transient_error()`, `backoff::Error::permanent(err)`,
-/// `RetryHint::RetryAfter(d)`), by the variant's or constructor's name.
+/// `RetryableErr(e)` after `use CategorizedResponse::*`) or a constructor call
+/// (`RetryAction::transient_error()`, `backoff::Error::permanent(err)`, `RetryHint::RetryAfter(d)`),
+/// by the variant's or constructor's name.
 fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
     let path = match expr {
         Expr::Path(path) => &path.path,

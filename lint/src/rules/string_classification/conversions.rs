@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, ItemImpl, Pat, ReturnType, Signature};
 
-use super::text::{is_message_text, string_pattern, AllInspections};
+use super::text::{constant_name, is_message_text, string_pattern, AllInspections};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
 use crate::syntax::names::tokens_mention;
@@ -150,16 +150,12 @@ impl<'ast> Visit<'ast> for Choices<'_> {
 /// A constant pattern, alone or among alternatives: `NEED_SNAPSHOT_MSG`, `errors::LOCKED`.
 fn constant_pattern(pat: &Pat) -> bool {
     match pat {
-        Pat::Path(path) => path.path.segments.last().is_some_and(|seg| {
-            let name = seg.ident.to_string();
-            name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
-        }),
-        Pat::Ident(ident) => {
-            let name = ident.ident.to_string();
-            ident.subpat.is_none()
-                && name.len() > 1
-                && !name.chars().any(|c| c.is_ascii_lowercase())
-        }
+        Pat::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| constant_name(&seg.ident.to_string())),
+        Pat::Ident(ident) => ident.subpat.is_none() && constant_name(&ident.ident.to_string()),
         Pat::Or(or) => or.cases.iter().any(constant_pattern),
         _ => false,
     }

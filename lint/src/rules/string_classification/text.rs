@@ -250,9 +250,10 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
     }
 }
 
-/// Inside a classifier, a search for a fixed message held in a constant (`r.contains(DELIVERY_FAILED)`,
-/// `line.starts_with(REMOTE_FAILURE_PREFIX)`): handed bare, the constant is a text pattern, where
-/// a lookup in a list of codes takes a reference (`CODES.contains(&code)`).
+/// Inside a classifier, a search for a fixed message held in a constant
+/// (`r.contains(DELIVERY_FAILED)`, `line.starts_with(REMOTE_FAILURE_PREFIX)`): handed bare, the
+/// constant is a text pattern, where a lookup in a list of codes takes a reference
+/// (`CODES.contains(&code)`).
 pub(super) fn searches_for_fixed_message(expr: &Expr) -> bool {
     let Expr::MethodCall(call) = expr else {
         return false;
@@ -260,7 +261,10 @@ pub(super) fn searches_for_fixed_message(expr: &Expr) -> bool {
     if !INSPECTING_METHODS.contains(&call.method.to_string().as_str()) || call.args.len() != 1 {
         return false;
     }
-    let constant = |expr: &Expr| matches!(expr, Expr::Path(path) if path.qself.is_none() && is_fixed_text(expr) && path.path.segments.len() <= 2);
+    let constant = |expr: &Expr| {
+        matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.segments.len() <= 2)
+            && is_fixed_text(expr)
+    };
     constant(&call.args[0]) && !constant(&call.receiver)
 }
 
@@ -291,12 +295,18 @@ fn is_fixed_text(expr: &Expr) -> bool {
         Expr::Reference(r) => is_fixed_text(&r.expr),
         Expr::Paren(p) => is_fixed_text(&p.expr),
         Expr::Group(g) => is_fixed_text(&g.expr),
-        Expr::Path(path) => path.path.segments.last().is_some_and(|seg| {
-            let name = seg.ident.to_string();
-            name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
-        }),
+        Expr::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| constant_name(&seg.ident.to_string())),
         _ => false,
     }
+}
+
+/// A name written as a constant's (`CONFLICT_MESSAGE`), not a single letter.
+pub(super) fn constant_name(name: &str) -> bool {
+    name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// Every text inspection in an expression, where it is.
