@@ -147,20 +147,6 @@ impl Rule for StringClassification {
 const FIX: &str = "classify by the error's type, variant or code (`matches!(err.kind(), ..)`, \
                    `#[derive(triage::Classify)]`), not by its text";
 
-/// The parameters of a signature typed as text (`err: &str`).
-fn text_parameters(sig: Option<&syn::Signature>) -> Vec<String> {
-    sig.iter()
-        .flat_map(|sig| &sig.inputs)
-        .filter_map(|input| match input {
-            syn::FnArg::Typed(typed) if is_text_type(&typed.ty) => match &*typed.pat {
-                Pat::Ident(ident) => Some(ident.ident.to_string()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
-
 /// Visits every function body, as a classifier or as ordinary code.
 struct FunctionCollector<'c, 'x> {
     classifiers: &'c [Classifier<'c>],
@@ -233,23 +219,27 @@ impl FunctionCollector<'_, '_> {
         // A helper whose answer a classifier returns decides as much as the classifier.
         // One handed the text by a yes/no name (`is_transport_error_message(&msg)`) is reported
         // where it is called.
-        let helper_of = || {
-            sig.filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
-                .and_then(|_| self.answer_helpers.get(name).cloned())
-        };
-        let answer_helper = classifier.is_none() && helper_of().is_some();
+        let helper = sig
+            .filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
+            .and_then(|_| self.answer_helpers.get(name).cloned());
+        let answer_helper = classifier.is_none() && helper.is_some();
         let in_classifier = classifier
             .map(Classifier::describe)
-            .or_else(helper_of)
+            .or(helper)
             .or_else(|| {
                 sig.filter(|sig| documented_error_predicate(name, sig, attrs))
                     .map(|_| format!("`{name}`"))
             });
         let mut bindings = TextBindings::default();
+        // Every parameter typed as text (`err: &str`), which a conversion reads as message text.
+        let mut typed_text = Vec::new();
         for input in sig.iter().flat_map(|sig| &sig.inputs) {
             if let syn::FnArg::Typed(typed) = input {
                 if let Pat::Ident(ident) = &*typed.pat {
                     let name = ident.ident.to_string();
+                    if is_text_type(&typed.ty) {
+                        typed_text.push(name.clone());
+                    }
                     // A text-named parameter is text in a classifier; elsewhere when its type
                     // is text too (`message: &str`).
                     // In a classifier, any text parameter is text unless its name says it holds
@@ -275,7 +265,7 @@ impl FunctionCollector<'_, '_> {
                 sig.and_then(|sig| conversion_target(sig, self.impls.last(), self.cx.tree))
             {
                 let mut names = bindings.names.clone();
-                names.extend(text_parameters(sig));
+                names.extend(typed_text);
                 for region in variant_choices(body, &names, &target) {
                     self.findings.push(self.cx.report(
                         &INFO,
