@@ -199,21 +199,25 @@ fn trailing_retry(classifier: &Classifier<'_>, body: &syn::Block) -> Option<Regi
         // Only a fallback after checks: a body that logs and answers retry decides nothing.
         return before.iter().any(decides).then(|| Region::of(tail));
     }
-    final_else_retry(classifier, tail)
+    final_else_retry(classifier, tail).map(|(region, _)| region)
 }
 
-/// The region of the final `else { retry }` of an `if` chain.
-fn final_else_retry(classifier: &Classifier<'_>, expr: &Expr) -> Option<Region> {
-    let Expr::If(first) = expr else {
-        return None;
-    };
-    let mut chain = first;
+/// The region of the final `else { retry }` of an `if` chain, and whether a branch before it
+/// answers "do not retry".
+fn final_else_retry(classifier: &Classifier<'_>, expr: &Expr) -> Option<(Region, bool)> {
+    let mut branch = expr;
+    let mut denies = false;
     loop {
-        let (_, else_branch) = chain.else_branch.as_ref()?;
-        match &**else_branch {
-            Expr::If(next) => chain = next,
-            Expr::Block(block) if classifier.block_answer(&block.block) == Some(Answer::Retry) => {
-                return Some(Region::of(block));
+        match branch {
+            Expr::If(check) => {
+                denies |= classifier.block_answer(&check.then_branch) == Some(Answer::DoNotRetry);
+                branch = &check.else_branch.as_ref()?.1;
+            }
+            Expr::Block(block)
+                if !std::ptr::eq(branch, expr)
+                    && classifier.block_answer(&block.block) == Some(Answer::Retry) =>
+            {
+                return Some((Region::of(block), denies));
             }
             _ => return None,
         }
@@ -233,19 +237,9 @@ fn arm_final_else_retry(classifier: &Classifier<'_>, body: &Expr) -> Option<Regi
         },
         other => other,
     };
-    let mut branch = chain;
-    let mut denies = false;
-    while let Expr::If(check) = branch {
-        denies |= classifier.block_answer(&check.then_branch) == Some(Answer::DoNotRetry);
-        match &check.else_branch {
-            Some((_, next)) => branch = next,
-            None => break,
-        }
-    }
-    if !denies {
-        return None;
-    }
     final_else_retry(classifier, chain)
+        .filter(|(_, denies)| *denies)
+        .map(|(region, _)| region)
 }
 
 /// Whether a retry-after answer is the same whatever the error: `Some(Duration::from_secs(1))`,
