@@ -77,18 +77,18 @@ impl Rule for RetryWithoutCondition {
     }
 }
 
-struct ConditionFinder<'x> {
+struct ConditionFinder<'x, 'ast> {
     cx: &'x FileContext<'x>,
     libraries: LibrariesUsed,
     /// `let x = op.retry(..)` bindings without a condition yet, by name, with the `retry` call.
     pending: HashMap<String, Region>,
-    /// Closures bound to a local (`let put = || async { .. };`), by name, with what in them
-    /// retries every error, for a backoff `retry` handed the name.
-    local_operations: HashMap<String, Vec<(Region, Retried)>>,
+    /// The bodies of closures bound to a local (`let put = || async { .. };`), by name, for a
+    /// backoff `retry` handed the name.
+    local_operations: HashMap<String, &'ast Expr>,
     findings: Vec<Finding>,
 }
 
-impl ConditionFinder<'_> {
+impl ConditionFinder<'_, '_> {
     fn report_backon(&mut self, region: Region) {
         self.findings.push(self.cx.report(
             &INFO,
@@ -139,23 +139,21 @@ impl ConditionFinder<'_> {
         let Some(operation) = call.args.iter().nth(1) else {
             return;
         };
-        let found = match closure_body(operation) {
-            Some(body) => {
-                let mut questions = QuestionMarks::default();
-                questions.visit_expr(body);
-                questions.found
-            }
-            // An operation bound first (`let put = || async { .. }; retry_notify(p, put, ..)`).
-            None => match operation {
-                Expr::Path(path) => path
-                    .path
-                    .get_ident()
-                    .and_then(|ident| self.local_operations.get(&ident.to_string()))
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            },
+        // The operation written in place, or bound first (`let put = || async { .. };
+        // retry_notify(p, put, ..)`).
+        let body = closure_body(operation).or_else(|| match operation {
+            Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.local_operations.get(&ident.to_string()).copied()),
+            _ => None,
+        });
+        let Some(body) = body else {
+            return;
         };
+        let mut questions = QuestionMarks::default();
+        questions.visit_expr(body);
+        let found = questions.found;
         for (region, how) in found {
             let message = match how {
                 Retried::Question => {
@@ -188,17 +186,14 @@ fn retry_receiver_is_operation(expr: &Expr) -> bool {
     }
 }
 
-impl<'ast> Visit<'ast> for ConditionFinder<'_> {
+impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
         if self.libraries.backoff {
             for stmt in &block.stmts {
                 if let Stmt::Local(local) = stmt {
                     if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
                         if let Some(body) = closure_body(&init.expr) {
-                            let mut questions = QuestionMarks::default();
-                            questions.visit_expr(body);
-                            self.local_operations
-                                .insert(ident.ident.to_string(), questions.found);
+                            self.local_operations.insert(ident.ident.to_string(), body);
                         }
                     }
                 }
