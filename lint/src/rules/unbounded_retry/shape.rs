@@ -310,21 +310,16 @@ fn asks_whether_done(cond: &Expr) -> bool {
             _ => break,
         }
     }
-    let name = match inner {
-        Expr::MethodCall(call) => call.method.to_string(),
+    let (name, has_argument) = match inner {
+        Expr::MethodCall(call) => (call.method.to_string(), !call.args.is_empty()),
         Expr::Call(call) => match &*call.func {
             Expr::Path(path) => match path.path.segments.last() {
-                Some(seg) => seg.ident.to_string(),
+                Some(seg) => (seg.ident.to_string(), !call.args.is_empty()),
                 None => return false,
             },
             _ => return false,
         },
         _ => return false,
-    };
-    let has_argument = match inner {
-        Expr::MethodCall(call) => !call.args.is_empty(),
-        Expr::Call(call) => !call.args.is_empty(),
-        _ => false,
     };
     // A question about a thing the work produces (`contains(hash)`, `exists(path)`), not about
     // the loop's own life (`is_cancelled()`, `shutdown.load(Relaxed)`).
