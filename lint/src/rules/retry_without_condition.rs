@@ -1,6 +1,6 @@
 //! `retry_without_condition`: a retry library told to retry every error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 use syn::{Expr, Stmt};
@@ -66,6 +66,11 @@ impl Rule for RetryWithoutCondition {
         let mut finder = ConditionFinder {
             cx,
             libraries,
+            backoff_answers: if libraries.backoff {
+                functions_answering_backoff_errors(cx.ast)
+            } else {
+                HashSet::new()
+            },
             pending: HashMap::new(),
             local_operations: HashMap::new(),
             findings: Vec::new(),
@@ -80,6 +85,9 @@ impl Rule for RetryWithoutCondition {
 struct ConditionFinder<'x, 'ast> {
     cx: &'x FileContext<'x>,
     libraries: LibrariesUsed,
+    /// The file's functions and methods whose error is already backoff's (`-> Result<T,
+    /// BackoffError<E>>`): a `?` on their result converts nothing.
+    backoff_answers: HashSet<String>,
     /// `let x = op.retry(..)` bindings without a condition yet, by name, with the `retry` call.
     pending: HashMap<String, Region>,
     /// The bodies of closures bound to a local (`let put = || async { .. };`), by name, for a
@@ -151,7 +159,10 @@ impl ConditionFinder<'_, '_> {
         let Some(body) = body else {
             return;
         };
-        let mut questions = QuestionMarks::default();
+        let mut questions = QuestionMarks {
+            backoff_answers: &self.backoff_answers,
+            found: Vec::new(),
+        };
         questions.visit_expr(body);
         let found = questions.found;
         for (region, how) in found {
@@ -253,14 +264,41 @@ enum Retried {
 }
 
 /// The `?` operators of a retried operation that hand its own error to backoff's `From` (not
-/// those on an error already mapped, `.map_err(..)?`), and the `.map_err(..)` calls that make
-/// every error transient, outside nested closures.
-#[derive(Default)]
-struct QuestionMarks {
+/// those on an error already mapped, `.map_err(..)?`, or already backoff's), and the
+/// `.map_err(..)` calls that make every error transient, outside nested closures.
+struct QuestionMarks<'f> {
+    backoff_answers: &'f HashSet<String>,
     found: Vec<(Region, Retried)>,
 }
 
-impl<'ast> Visit<'ast> for QuestionMarks {
+impl QuestionMarks<'_> {
+    /// Whether the value a `?` is applied to already holds backoff's error, so that the `?`
+    /// converts nothing: a `match`/`if` whose arms build `Err(BackoffError::permanent(..))` or
+    /// the like, or a call of one of the file's functions answering backoff's error.
+    fn already_backoff(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Await(inner) => self.already_backoff(&inner.base),
+            Expr::Paren(inner) => self.already_backoff(&inner.expr),
+            Expr::Match(_) | Expr::If(_) => {
+                let mut arms = BuildsBackoffError::default();
+                arms.visit_expr(expr);
+                arms.found
+            }
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|seg| self.backoff_answers.contains(&seg.ident.to_string())),
+                _ => false,
+            },
+            Expr::MethodCall(call) => self.backoff_answers.contains(&call.method.to_string()),
+            _ => false,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for QuestionMarks<'_> {
     fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
         match &*node.expr {
             // `.map_err(f)?` decides for itself, unless `f` makes every error transient, which
@@ -275,6 +313,7 @@ impl<'ast> Visit<'ast> for QuestionMarks {
                 }
                 return;
             }
+            inner if self.already_backoff(inner) => {}
             _ => self.found.push((Region::of(node), Retried::Question)),
         }
         syn::visit::visit_expr_try(self, node);
@@ -289,6 +328,74 @@ impl<'ast> Visit<'ast> for QuestionMarks {
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+}
+
+/// Whether an expression builds backoff's error in one of its branches: `Err(E::permanent(..))`,
+/// `Err(BackoffError::Transient { .. })`, outside nested closures.
+#[derive(Default)]
+struct BuildsBackoffError {
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for BuildsBackoffError {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        let is_err = matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Err"));
+        if is_err && call.args.first().is_some_and(is_backoff_error_value) {
+            self.found = true;
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+/// `backoff::Error::permanent(e)`, `BackoffError::Transient { .. }` and the like.
+fn is_backoff_error_value(expr: &Expr) -> bool {
+    let path = match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => &path.path,
+            _ => return false,
+        },
+        Expr::Struct(built) => &built.path,
+        _ => return false,
+    };
+    let mut names = path.segments.iter().rev().map(|seg| seg.ident.to_string());
+    let variant = names.next().unwrap_or_default();
+    let kind = names.next().unwrap_or_default();
+    matches!(variant.as_str(), "permanent" | "Permanent" | "transient" | "Transient")
+        && (kind.contains("Backoff") || kind == "Error")
+}
+
+/// The names of a file's functions and methods whose return type holds backoff's error
+/// (`BackoffError<E>`, `backoff::Error<E>`).
+fn functions_answering_backoff_errors(file: &syn::File) -> HashSet<String> {
+    struct Functions(HashSet<String>);
+    impl<'ast> Visit<'ast> for Functions {
+        fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+            if let syn::ReturnType::Type(_, ty) = &sig.output {
+                let mut names = NamesBackoffError(false);
+                names.visit_type(ty);
+                if names.0 {
+                    self.0.insert(sig.ident.to_string());
+                }
+            }
+        }
+    }
+    struct NamesBackoffError(bool);
+    impl<'ast> Visit<'ast> for NamesBackoffError {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let last = names.last().map(String::as_str).unwrap_or_default();
+            let before = names.len().checked_sub(2).map(|i| names[i].as_str());
+            if last.ends_with("BackoffError") || (last == "Error" && before == Some("backoff")) {
+                self.0 = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut functions = Functions(HashSet::new());
+    functions.visit_file(file);
+    functions.0
 }
 
 /// Whether a `.map_err(..)` makes every error transient: `.map_err(BackoffError::transient)`, or
