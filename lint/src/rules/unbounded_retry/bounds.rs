@@ -132,6 +132,55 @@ pub(super) fn body_bounds(body: &syn::Block) -> bool {
     test.found
 }
 
+/// Whether a function's body fails once a bound is passed: an `if` whose condition compares an
+/// attempt count or a clock (or asks an exhausted-policy check) and one of whose branches fails
+/// (`Err(..)`, `bail!(..)`). A loop handing its failures to such a helper under `?` leaves once
+/// it says no more; a comparison that only picks a log line's tone fails nothing.
+pub(super) fn body_fails_on_bound(body: &syn::Block) -> bool {
+    struct FailsOnBound(bool);
+    impl<'ast> Visit<'ast> for FailsOnBound {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            let mut test = BoundTest {
+                counters: &[],
+                self_counter: false,
+                try_guard: false,
+                found: false,
+            };
+            test.visit_expr(&node.cond);
+            let fails = fails_in(&node.then_branch.stmts)
+                || node.else_branch.as_ref().is_some_and(|(_, other)| {
+                    let mut failure = Failure(false);
+                    failure.visit_expr(other);
+                    failure.0
+                });
+            self.0 |= test.found && fails;
+            syn::visit::visit_expr_if(self, node);
+        }
+    }
+    struct Failure(bool);
+    impl<'ast> Visit<'ast> for Failure {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            self.0 |= matches!(&*node.func, Expr::Path(path) if path.path.is_ident("Err"));
+            syn::visit::visit_expr_call(self, node);
+        }
+        fn visit_macro(&mut self, node: &'ast syn::Macro) {
+            self.0 |= node.path.segments.last().is_some_and(|seg| seg.ident == "bail");
+        }
+    }
+    fn fails_in(stmts: &[syn::Stmt]) -> bool {
+        let mut failure = Failure(false);
+        for stmt in stmts {
+            failure.visit_stmt(stmt);
+        }
+        failure.0
+    }
+    let mut finder = FailsOnBound(false);
+    finder.visit_block(body);
+    finder.0
+}
+
 /// Names stepped anywhere in the loop (`+=`, `-=`, `*=`, `<<=`, or an assigned value that
 /// [`steps`]): its counters and growing delays; and whether
 /// one of them is a field of `self` (`self.retries += 1`).

@@ -26,6 +26,9 @@ struct Helper {
     /// It returns an answer (`bool`, `Option<..>`) and its body holds a bound: a backoff it steps
     /// until it runs out, an attempt count it compares.
     runs_out: bool,
+    /// It returns a `Result` and its body holds a bound: a loop handing its failure to it under
+    /// `?` (`self.on_error(err, &mut attempts, started).await?`) leaves once it says no more.
+    fails_out: bool,
 }
 
 /// The helpers of one file, by name. A name defined twice keeps an answer only if both agree.
@@ -55,6 +58,14 @@ impl FileHelpers {
             .any(|name| self.0.get(name).is_some_and(|h| h.runs_out))
     }
 
+    /// Whether an expression calls a helper of this file that fails once a bound is passed (see
+    /// [`Helper::fails_out`]).
+    pub(super) fn fails_on_a_bound(&self, expr: &Expr) -> bool {
+        calls_of_file(expr)
+            .iter()
+            .any(|name| self.0.get(name).is_some_and(|h| h.fails_out))
+    }
+
     /// Whether an expression catches a panic: `catch_unwind` itself, or a helper of this file that
     /// does.
     pub(super) fn catches_panic(&self, expr: &Expr) -> bool {
@@ -69,10 +80,12 @@ struct Collector(HashMap<String, Helper>);
 
 impl Collector {
     fn function(&mut self, name: String, output: &ReturnType, body: &syn::Block) {
+        let answers = can_answer(output);
         let helper = Helper {
-            answers_cancellation: can_answer(output) && checks_cancellation(body),
+            answers_cancellation: answers && checks_cancellation(body),
             catches_panic: returns_thread_result(output) || block_catches_unwind(body),
-            runs_out: can_answer(output) && super::bounds::body_bounds(body),
+            runs_out: answers && super::bounds::body_bounds(body),
+            fails_out: returns_result(output) && super::bounds::body_fails_on_bound(body),
         };
         self.0
             .entry(name)
@@ -80,6 +93,7 @@ impl Collector {
                 known.answers_cancellation &= helper.answers_cancellation;
                 known.catches_panic &= helper.catches_panic;
                 known.runs_out &= helper.runs_out;
+                known.fails_out &= helper.fails_out;
             })
             .or_insert(helper);
     }
@@ -150,6 +164,16 @@ fn can_answer(output: &ReturnType) -> bool {
         }),
         _ => false,
     }
+}
+
+/// `Result<..>` or an alias named `..Result`: a return value a caller's `?` can leave on.
+fn returns_result(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    type_path(ty)
+        .and_then(|path| path.segments.last())
+        .is_some_and(|last| last.ident.to_string().ends_with("Result"))
 }
 
 /// The path of a type as written (`Option<T>` stays an `Option`).
@@ -235,7 +259,8 @@ fn mentions_catch_unwind(expr: &Expr) -> bool {
 }
 
 /// Whether an exit of the loop is decided by a helper of the file that runs out:
-/// `if !sleep_backoff(&mut backoff).await { return Ok(Spooled) }`.
+/// `if !sleep_backoff(&mut backoff).await { return Ok(Spooled) }`, or that fails once its bound
+/// is passed, under `?`: `self.on_read_error(err, &mut attempts, started).await?`.
 /// A decision may also read a variable the loop's body set from such a helper's answer
 /// (`let outcome = Self::on_failure(..).await?; if let Some(done) = outcome { return Ok(done) }`).
 pub(super) fn bounded_by_helper(
@@ -243,6 +268,12 @@ pub(super) fn bounded_by_helper(
     body: &syn::Block,
     helpers: &FileHelpers,
 ) -> bool {
+    let fails_out = guards.exprs.iter().any(|(expr, kind)| {
+        *kind == super::guards::GuardKind::Try && helpers.fails_on_a_bound(expr)
+    });
+    if fails_out {
+        return true;
+    }
     let mut answers: Option<HashMap<String, &Expr>> = None;
     decisions(guards).any(|expr| {
         helpers.asks_a_bound(expr)
