@@ -51,6 +51,7 @@ impl<'a> ExitGuards<'a> {
     ) -> ExitGuards<'a> {
         let mut collector = Collector {
             label,
+            stop_flag: cond.and_then(stop_flag),
             inner_labels: Vec::new(),
             depth: 0,
             round_by_continue: block_leaves_loop(body, label),
@@ -66,6 +67,8 @@ impl<'a> ExitGuards<'a> {
 
 struct Collector<'a> {
     label: Option<&'a Lifetime>,
+    /// The flag a `while flag` loop tests, and the value that ends it (see [`stop_flag`]).
+    stop_flag: Option<(String, bool)>,
     /// Labels of loops nested in the loop, innermost last.
     inner_labels: Vec<&'a Lifetime>,
     /// How many loops deep inside the loop the walk is.
@@ -80,6 +83,7 @@ impl<'a> Collector<'a> {
     fn contains_exit(&self, node: ExitScope<'a>) -> bool {
         let mut finder = ExitFinder {
             label: self.label,
+            stop_flag: self.stop_flag.as_ref(),
             inner_labels: self.inner_labels.clone(),
             depth: self.depth,
             own_continue_exits: self.round_by_continue,
@@ -223,6 +227,20 @@ impl<'a> Collector<'a> {
     }
 }
 
+/// The flag a `while` condition tests and the value that ends the loop: `while keep_going` ends
+/// on `false`, `while !done` on `true`.
+fn stop_flag(cond: &Expr) -> Option<(String, bool)> {
+    match cond {
+        Expr::Path(path) => path.path.get_ident().map(|name| (name.to_string(), false)),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => match &*unary.expr {
+            Expr::Path(path) => path.path.get_ident().map(|name| (name.to_string(), true)),
+            _ => None,
+        },
+        Expr::Paren(paren) => stop_flag(&paren.expr),
+        _ => None,
+    }
+}
+
 /// The tokens of a macro's first argument (up to the first comma outside brackets).
 fn first_argument(tokens: &TokenStream) -> TokenStream {
     tokens
@@ -242,6 +260,7 @@ fn tokens_exit(tokens: &TokenStream) -> bool {
 pub(super) fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
     let mut finder = ExitFinder {
         label,
+        stop_flag: None,
         inner_labels: Vec::new(),
         depth: 0,
         own_continue_exits: false,
@@ -255,6 +274,8 @@ pub(super) fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
 /// `continue` of a loop around it, a diverging macro, `process::exit`, `Err(..)?`.
 struct ExitFinder<'a> {
     label: Option<&'a Lifetime>,
+    /// Assigning this value to this flag ends the loop at the end of the round.
+    stop_flag: Option<&'a (String, bool)>,
     inner_labels: Vec<&'a Lifetime>,
     depth: usize,
     /// A `continue` of the loop itself counts as a decision point (see the module docs).
@@ -309,6 +330,19 @@ impl<'a> Visit<'a> for ExitFinder<'a> {
 
     fn visit_expr_for_loop(&mut self, node: &'a syn::ExprForLoop) {
         self.nested(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+
+    /// `keep_going = false;` in a `while keep_going` loop.
+    fn visit_expr_assign(&mut self, node: &'a syn::ExprAssign) {
+        if let Some((flag, ending)) = self.stop_flag {
+            let assigns_flag = matches!(&*node.left, Expr::Path(p) if p.path.is_ident(flag));
+            let ends = matches!(&*node.right, Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })
+                if b.value == *ending);
+            if assigns_flag && ends {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_assign(self, node);
     }
 
     fn visit_expr_try(&mut self, node: &'a syn::ExprTry) {
