@@ -20,7 +20,7 @@ use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
 use crate::syntax::names::bound_names;
-use crate::syntax::patterns::ResultCheck;
+use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 use crate::syntax::select;
 
 /// Every retry hazard in the file.
@@ -397,18 +397,29 @@ fn is_accept(name: &syn::Ident) -> bool {
 /// Whether a loop accepts connections (`listener.accept()` or a helper `accept(&listener)` in its
 /// own body): a server's accept loop. An error on one connection (the accept, a TLS handshake)
 /// drops that connection and the loop moves on to the next one; nothing is retried.
+/// A loop that leaves as soon as an operation succeeds (`Ok(_) => break`) is not one: it retries
+/// that operation, and an `accept` in it waits for the peer to come back (a reconnect).
 fn accepts_connections(body: &Block) -> bool {
-    struct Accept(bool);
+    struct Accept {
+        accepts: bool,
+        leaves_on_success: bool,
+    }
     impl<'ast> Visit<'ast> for Accept {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            self.0 |= is_accept(&call.method) && call.args.is_empty();
+            self.accepts |= is_accept(&call.method) && call.args.is_empty();
             syn::visit::visit_expr_method_call(self, call);
         }
         // A helper of the file that wraps the listener: `accept(&listener)`.
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            self.0 |= matches!(&*call.func, Expr::Path(path)
+            self.accepts |= matches!(&*call.func, Expr::Path(path)
                 if path.path.segments.last().is_some_and(|seg| is_accept(&seg.ident)));
             syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            self.leaves_on_success |= pattern_kind(&arm.pat) == PatternKind::Ok
+                && arm.guard.is_none()
+                && leaves_at_once(&arm.body);
+            syn::visit::visit_arm(self, arm);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
@@ -417,9 +428,25 @@ fn accepts_connections(body: &Block) -> bool {
         fn visit_expr_while(&mut self, _: &'ast ExprWhile) {}
         fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
     }
-    let mut accept = Accept(false);
+    let mut accept = Accept {
+        accepts: false,
+        leaves_on_success: false,
+    };
     accept.visit_block(body);
-    accept.0
+    accept.accepts && !accept.leaves_on_success
+}
+
+/// `break`, `break value` or `return ..`, alone or as the only statement of a block.
+fn leaves_at_once(expr: &Expr) -> bool {
+    match expr {
+        Expr::Break(brk) => brk.label.is_none(),
+        Expr::Return(_) => true,
+        Expr::Block(block) => match block.block.stmts.as_slice() {
+            [syn::Stmt::Expr(inner, _)] => leaves_at_once(inner),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Whether a loop's body is one assignment of a `match` over the place it assigns:
