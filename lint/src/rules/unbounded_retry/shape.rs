@@ -41,10 +41,12 @@ impl LoopShape<'_> {
         } else if super::flag::leaves_unless_raised(self.body, self.label) {
             return Some(Retry::Plain);
         }
+        let mut polling_bindings = polling_bindings(self.body);
+        polling_bindings.extend(self.cond.map(items_taken).unwrap_or_default());
         let mut shapes = RetryShapes {
             label: self.label,
             body: self.body,
-            polling_bindings: polling_bindings(self.body),
+            polling_bindings,
             until_done: self.cond.is_some_and(asks_whether_done),
             found: None,
         };
@@ -89,6 +91,21 @@ impl RetryShapes<'_> {
         crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
     }
 
+}
+
+/// What `while let Some(item) = stream.next()` binds: items the loop works through. Checking an
+/// item's outcome (`match result { Ok(r) => return Ok(r), Err(e) => .. }`) and going round takes
+/// the next item; it retries nothing.
+fn items_taken(cond: &Expr) -> Vec<String> {
+    match cond {
+        Expr::Let(binding) => match &*binding.pat {
+            syn::Pat::TupleStruct(some) if some.path.is_ident("Some") => {
+                crate::syntax::names::bound_names(&binding.pat)
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
