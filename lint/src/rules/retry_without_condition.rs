@@ -17,7 +17,10 @@ Finds retry-library calls that retry every error, whatever it is:
 - the backoff crate's `retry(policy, op)` or `retry_notify(..)`, its operation written in place or
   bound to a local first (`let put = || async { .. };`), whose operation uses `?` on its own
   errors: the crate's `From` impl makes every such error `Error::transient`; so does
-  `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`.
+  `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`. A `?`
+  on a value that already holds backoff's error converts nothing and is not reported: a `match`
+  whose arms build `Err(BackoffError::permanent(..))`, or a call of one of the file's functions
+  returning `Result<_, BackoffError<_>>`.
 
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as

@@ -49,12 +49,15 @@ its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries 
 Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
 out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
 counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
-`false` once it is spent, and a one-shot flag the loop raises and an exit reads (`if retried {
-return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut upcoming =
-backoff.peekable(); while let Some(delay) = upcoming.next()`). A loop that works through a list of
-alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty (`if
-queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future handed to
-`timeout(limit, async { loop { .. } })` ends when the time runs out.
+`false` once it is spent, a failure handler of the same file that the loop leaves through with `?`
+and that fails once an attempt count or a clock is passed (`self.on_read_error(err, &mut retries,
+started).await?`), a `while` flag lowered under a limit (`if retries > MAX { again = false }`), and
+a one-shot flag the loop raises and an exit reads (`if retried { return Err(e) } retried = true;`),
+and a backoff stepped under another name (`let mut upcoming = backoff.peekable(); while let
+Some(delay) = upcoming.next()`). A loop that works through a list of alternatives it takes items
+from (`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return
+Err(last) }`) ends with the list, and a loop inside the future handed to `timeout(limit, async {
+loop { .. } })` ends when the time runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
@@ -81,12 +84,15 @@ The branches of a `select!` (qualified or not) are read as code of the loop. An 
 answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
 State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
 machine (`self.state = match self.state { .. }`), a server's accept loop (a failed accept or
-handshake drops one connection), an error arm that names a full queue (`QueueFull`, backpressure)
-and waits for room, a compare-and-swap that lost a race (`Err(actual) = x.compare_exchange(..)`),
-an error arm that names a \"not yet\" answer (`Err(StoreError::UnprocessedBlock)`, `NotReady`)
-while every other error leaves, and an error path that goes round because an option says to
-reconnect (`else if opts.reconnect { .. }`, or an error arm `Err(e) if !auto_reconnect => return`
-before the ones that go round).
+handshake drops one connection; a loop that leaves as soon as its operation succeeds retries that
+operation, though it waits for the peer with `accept` between attempts), an outcome taken by `while
+let Some(outcome) = pending.next().await` from requests sent together (going round takes the next
+one), an error arm that names a full queue (`QueueFull`, backpressure) and waits for room, a
+compare-and-swap that lost a race (`Err(actual) = x.compare_exchange(..)`), an error arm that names
+a \"not yet\" answer (`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error
+leaves, and an error path that goes round because an option says to reconnect (`else if
+opts.reconnect { .. }`, or an error arm `Err(e) if !auto_reconnect => return` before the ones that
+go round).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
