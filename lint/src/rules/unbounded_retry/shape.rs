@@ -91,6 +91,34 @@ impl RetryShapes<'_> {
         crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
     }
 
+    /// Whether a value is taken out of an operation's `Result` by a `match` that goes round on
+    /// the error, itself or as the value of a branch of an `if` (`let stream = if tls { match
+    /// connect_tls().await { Ok(s) => s, Err(_) => continue } } else { .. };`).
+    fn unwraps_in_a_branch(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Match(unwrap) => {
+                let not_a_failure = |expr: &Expr| self.not_a_failure(expr);
+                unwraps_or_goes_round(unwrap, self.label, &not_a_failure)
+            }
+            Expr::If(branches) => {
+                let then_value = match branches.then_branch.stmts.last() {
+                    Some(Stmt::Expr(value, None)) => self.unwraps_in_a_branch(value),
+                    _ => false,
+                };
+                then_value
+                    || branches
+                        .else_branch
+                        .as_ref()
+                        .is_some_and(|(_, other)| self.unwraps_in_a_branch(other))
+            }
+            Expr::Block(block) => match block.block.stmts.last() {
+                Some(Stmt::Expr(value, None)) => self.unwraps_in_a_branch(value),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
 }
 
 /// What `while let Some(item) = stream.next()` binds: items the loop works through. Checking an
@@ -169,12 +197,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 // retries on error.
                 Stmt::Local(local) => {
                     if let Some(init) = local.init.as_ref().filter(|i| i.diverge.is_none()) {
-                        if let Expr::Match(unwrap) = &*init.expr {
-                            let not_a_failure = |expr: &Expr| self.not_a_failure(expr);
-                            if unwraps_or_goes_round(unwrap, self.label, &not_a_failure) {
-                                if let Some(kind) = success_may_leave(rest, self.label) {
-                                    self.mark(kind);
-                                }
+                        if self.unwraps_in_a_branch(&init.expr) {
+                            if let Some(kind) = success_may_leave(rest, self.label) {
+                                self.mark(kind);
                             }
                         }
                     }
