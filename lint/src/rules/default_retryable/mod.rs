@@ -12,6 +12,7 @@ use crate::codegen::suggest::terminal_answer;
 use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::rules::unbounded_retry::{retry_default_arms, LOOP_NEEDLES, NEEDLES};
 use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
@@ -37,6 +38,13 @@ with a comment on the line above it or inside it, or a doc comment on the classi
 answers are deliberate, is a documented decision and is not reported; so is a catch-all over
 another crate's enum whose arm logs that it retries, and a `matches!` that lists only variants
 named as final (`matches!(self, Self::Fatal(_))`).
+
+Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm
+naming an error leaves while a catch-all arm goes round with no exit of its own
+(`Err(Error::Refused) => return Err(..), Err(_) => continue`), bounded or not: every error the
+match does not name is retried. An arm leaving on cancellation (`Err(Error::Cancelled) => return`)
+does not count, nor a catch-all with a comment line of its own inside it or right above it, nor a
+loop that goes round on success too.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -69,9 +77,9 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     name: "default_retryable",
     default_level: Level::Deny,
     docs: DOCS,
-    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-    needles: &[],
-    loop_needles: &[],
+    // Classifiers (the engine adds the classifier names and `Classify`) and retry loops.
+    needles: NEEDLES,
+    loop_needles: LOOP_NEEDLES,
     function_needles: &[],
     only_in_triage_crates: false,
 };
@@ -90,6 +98,15 @@ impl Rule for DefaultRetryable {
             if findings.len() > before && doc_says_deliberate(cx.source, classifier) {
                 findings.truncate(before);
             }
+        }
+        for region in retry_default_arms(cx) {
+            findings.push(cx.report(
+                &INFO,
+                region,
+                "this retry loop goes round on every error its `match` does not name, while the \
+                 errors it names leave: an unknown error is retried",
+                "name the errors worth another attempt and leave the loop on every other one",
+            ));
         }
         findings
     }

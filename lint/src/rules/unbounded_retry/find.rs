@@ -15,7 +15,7 @@ use super::not_failures::TIMER_CALLS;
 use super::words::WHILE_LET_ERR;
 use super::limits::FunctionLimits;
 use super::helpers::{self, FileHelpers};
-use super::{cancel, closed_recv, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
+use super::{cancel, closed_recv, default_arm, FileRetries, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
 use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
@@ -24,11 +24,12 @@ use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 use crate::syntax::select;
 
 /// Every retry hazard in the file.
-pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
+pub(super) fn find(cx: &FileContext<'_>) -> FileRetries {
     let mut finder = LoopFinder {
         cx,
         functions: Vec::new(),
         hazards: Vec::new(),
+        default_arms: Vec::new(),
         has_select: cx.source.contains("select!") || cx.source.contains("select_biased!"),
         has_receive: closed_recv::RECEIVE_NEEDLES
             .iter()
@@ -37,7 +38,10 @@ pub(super) fn find(cx: &FileContext<'_>) -> Vec<RetryHazard> {
         timers: 0,
     };
     finder.visit_file(cx.ast);
-    finder.hazards
+    FileRetries {
+        hazards: finder.hazards,
+        default_arms: finder.default_arms,
+    }
 }
 
 /// One `loop`, `while` loop, or `for` loop over an endless range (`for attempt in 1..`).
@@ -83,6 +87,8 @@ struct LoopFinder<'c, 'a, 'ast> {
     cx: &'c FileContext<'a>,
     functions: Vec<Function<'ast>>,
     hazards: Vec<RetryHazard>,
+    /// Catch-all arms of retry loops that retry by default (see [`default_arm`]).
+    default_arms: Vec<Region>,
     /// Whether the file is written with a `select!`, whose branches a loop's body is read with.
     has_select: bool,
     /// Whether the file is written with a receive call, which a loop may spin on.
@@ -188,6 +194,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // goes round because the user chose it.
         if intent::switched_by_option(read.body) {
             return;
+        }
+        if retry == Some(Retry::Plain) && shape.mentions_retry(self.cx.source) {
+            let errors = cancel::error_bindings(shape.cond, shape.body);
+            self.default_arms.extend(default_arm::default_retry_arms(
+                shape.body,
+                shape.label,
+                &errors,
+                self.cx.source,
+            ));
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
         let no_function = FunctionLimits::default();

@@ -10,6 +10,7 @@
 
 mod bounds;
 mod cancel;
+mod default_arm;
 mod closed_recv;
 mod closed_send;
 mod error_paths;
@@ -231,8 +232,23 @@ pub(crate) struct RetryHazard {
 /// Every retry without a bound in one file: the analysis both retry rules report from.
 /// Found once per file, whichever of the two rules asks first.
 pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
-    cx.shared(|| FileHazards(find::find(cx))).0.clone()
+    file_retries(cx).hazards.clone()
 }
 
-/// The retry hazards of one file, as shared between the rules.
-struct FileHazards(Vec<RetryHazard>);
+/// The catch-all arms of the file's retry loops (bounded or not) that retry every error a
+/// `match` does not name while an arm naming one leaves: `default_retryable` reports them.
+pub(crate) fn retry_default_arms(cx: &FileContext<'_>) -> Vec<Region> {
+    file_retries(cx).default_arms.clone()
+}
+
+fn file_retries(cx: &FileContext<'_>) -> std::rc::Rc<FileRetries> {
+    cx.shared(|| find::find(cx))
+}
+
+/// What the loop analysis found in one file, as shared between the rules.
+pub(super) struct FileRetries {
+    /// Retries without a bound.
+    pub(super) hazards: Vec<RetryHazard>,
+    /// Catch-all arms that retry by default (see [`retry_default_arms`]).
+    pub(super) default_arms: Vec<Region>,
+}
