@@ -16,6 +16,7 @@ use super::limits::{
 };
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
 use crate::syntax::names::names_in;
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
 const BOUND_NAME_PARTS: &[&str] = &[
@@ -109,12 +110,41 @@ impl LoopShape<'_> {
             test.visit_expr(expr);
             test.found || decides_stop(&names_in(expr))
         });
+        // `JobRetryResult::Exhausted(e) => return Err(e)`: the policy answering the verdict
+        // says when the attempts are used up.
+        // An error's own name (`Err(Status::DeadlineExceeded) => return`) is no such answer;
+        // outside a verdict on the error only a name saying the attempts ran out counts.
+        let by_verdict = guards
+            .verdict_exit_patterns
+            .iter()
+            .any(|pat| decides_stop(&pattern_names(pat)))
+            || guards.exit_patterns.iter().any(|pat| {
+                pattern_kind(pat) == PatternKind::Other
+                    && pattern_names(pat)
+                        .iter()
+                        .any(|name| name.to_ascii_lowercase().contains("exhaust"))
+            });
         by_expr
+            || by_verdict
             || guards
                 .exiting_macros
                 .iter()
                 .any(|tokens| tokens_bound(tokens, &counters))
     }
+}
+
+/// The names a pattern's paths are made of (`JobRetry::Exhausted(e)` gives `JobRetry` and
+/// `Exhausted`).
+fn pattern_names(pat: &syn::Pat) -> Vec<String> {
+    struct Paths(Vec<String>);
+    impl<'ast> Visit<'ast> for Paths {
+        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+            self.0.push(seg.ident.to_string());
+        }
+    }
+    let mut paths = Paths(Vec::new());
+    paths.visit_pat(pat);
+    paths.0
 }
 
 /// Whether a function's body holds what would bound a loop if written in its exit guard: a

@@ -38,6 +38,9 @@ pub(super) struct ExitGuards<'a> {
     pub(super) exprs: Vec<(&'a Expr, GuardKind)>,
     /// Patterns of match arms that exit (other than `Ok(..)`): `Err(Error::Cancelled) => return`.
     pub(super) exit_patterns: Vec<&'a Pat>,
+    /// Patterns of the arms of a verdict on an error that exit (`Verdict::Exhausted(e) =>
+    /// return Err(e)`): what the verdict answers when it stops the retries.
+    pub(super) verdict_exit_patterns: Vec<&'a Pat>,
     /// The tokens of macros (`select!` and the like) in which a branch exits.
     pub(super) exiting_macros: Vec<TokenStream>,
 }
@@ -146,7 +149,9 @@ impl<'a> Visit<'a> for Collector<'a> {
                 && self.contains_exit(ExitScope::Expr(&arm.body))
             {
                 exits = true;
-                if !verdict {
+                if verdict {
+                    self.guards.verdict_exit_patterns.push(&arm.pat);
+                } else {
                     self.guards.exit_patterns.push(&arm.pat);
                 }
             }

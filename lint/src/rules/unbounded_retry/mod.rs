@@ -50,15 +50,16 @@ its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries 
 Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
 out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
 counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
-`false` once it is spent, a failure handler of the same file that the loop leaves through with `?`
-and that fails once an attempt count or a clock is passed (`self.on_read_error(err, &mut retries,
-started).await?`), a `while` flag lowered under a limit (`if retries > MAX { again = false }`), and
-a one-shot flag the loop raises and an exit reads (`if retried { return Err(e) } retried = true;`),
-and a backoff stepped under another name (`let mut upcoming = backoff.peekable(); while let
-Some(delay) = upcoming.next()`). A loop that works through a list of alternatives it takes items
-from (`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return
-Err(last) }`) ends with the list, and a loop inside the future handed to `timeout(limit, async {
-loop { .. } })` ends when the time runs out.
+`false` once it is spent, a verdict on the failure whose leaving arm says the attempts ran out
+(`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same file that the loop
+leaves through with `?` and that fails once an attempt count or a clock is passed
+(`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit
+(`if retries > MAX { again = false }`), and a one-shot flag the loop raises and an exit reads (`if
+retried { return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut
+upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`). A loop that works through
+a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty
+(`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
+handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
