@@ -9,6 +9,7 @@ use syn::Expr;
 
 use crate::classifier::{matches_parts, Classifier, ClassifierBody};
 use crate::finding::Region;
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 use super::outcomes::{
     mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations,
@@ -303,9 +304,17 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
                     if let Some((_, guard)) = &arm.guard {
+                        // `Err(Failure(info)) if info.stderr.contains("does not exist") =>
+                        // return Ok(())`: in a retry loop, an error whose text says it is done
+                        // stops the retries as surely as one that gives up.
+                        let error_leaves_on_text = pattern_kind(&arm.pat) == PatternKind::Err
+                            && self.loop_depth > 0
+                            && self.retry_context()
+                            && expr_leaves(&arm.body);
                         if self.inspects_text_in(guard)
                             && (self.leads_to_retry(&arm.body)
-                                || self.expr_stops_retrying(&arm.body))
+                                || self.expr_stops_retrying(&arm.body)
+                                || error_leaves_on_text)
                         {
                             self.record_inspections_in(guard);
                         }
@@ -355,24 +364,34 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
 /// nested closures. When both branches of a text check leave, the check picks a way out, not
 /// whether to go round again.
 fn leaves(block: &syn::Block) -> bool {
-    struct Leaves(bool);
-    impl<'ast> Visit<'ast> for Leaves {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-            self.0 = true;
-        }
-        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if mac.path.segments.last().is_some_and(|seg| seg.ident == "bail") {
-                self.0 = true;
-            }
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    }
     let mut leaves = Leaves(false);
     leaves.visit_block(block);
     leaves.0
+}
+
+/// [`leaves`] for an expression (a `match` arm's body).
+fn expr_leaves(expr: &Expr) -> bool {
+    let mut leaves = Leaves(false);
+    leaves.visit_expr(expr);
+    leaves.0
+}
+
+/// Finds a `return`, a `break` or a `bail!` outside nested closures.
+struct Leaves(bool);
+
+impl<'ast> Visit<'ast> for Leaves {
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.0 = true;
+    }
+    fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+        self.0 = true;
+    }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.segments.last().is_some_and(|seg| seg.ident == "bail") {
+            self.0 = true;
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
 /// Whether every arm of a `match` answers the same `bool`s, alone or in a tuple

@@ -53,25 +53,27 @@ flag is set from (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)
 condition whose branch decides either way: it retries (`continue` in a retry loop, not in a `for`
 loop over items; a `retry` call; or, in a function that speaks of retrying (its text or the
 comments right above it), the failed call made again), gives up (`return Err(..)`, `break Err(..)`
-or `bail!(..)` in a retry loop, in the other branch too when the checked one does not leave),
-produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a transient one
-(`Unavailable`, `Interrupted`, `Busy`) or one its comment calls retryable. Inside the operation a
-retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(|| ..)`), a text
-check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text whose arms all
-give the same verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks a kind, not
-a verdict. A closure parameter typed as text (`|err: &String|`) and an error payload a guard
-matches against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold
-message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
-classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
-(`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless
-its name says it holds a code (`code: &str`); there `matches!` on the text with string patterns,
-`eq_ignore_ascii_case`, and a search for a message held in a constant (`r.contains(STALE_PROOF)`)
-compare it too. A function sorting an error into one of the tree's enums whose variants say retry
-or not (`RetryableErr`, `NonRetryableErr`) is a classifier. In a file that speaks of retrying, a
-conversion into one of the tree's error types (`impl From<Status> for SyncError`, `fn
-classify_gateway_error(err: GatewayError) -> SyncError`) whose text check picks the variant
-(`NEED_SNAPSHOT => SyncError::NeedSnapshot`) decides what the retry sees; one that only rewrites
-the message it keeps does not. Checks inside `macro_rules!` bodies count where they are written.
+or `bail!(..)` in a retry loop, in the other branch too when the checked one does not leave; an
+`Err(..)` arm of a retry loop that leaves on its text even with success, `Err(Failed(out)) if
+out.stderr.contains(\"does not exist\") => return Ok(())`), produces a fatal or non-retryable
+outcome, or, in a file that speaks of retrying, a transient one (`Unavailable`, `Interrupted`,
+`Busy`) or one its comment calls retryable. Inside the operation a retry helper repeats
+(`retry(policy, || async { ..})`, `policy.into_retry().run(|| ..)`), a text check whose branch
+returns `Ok(..)` ends the retries on that text. A `match` on text whose arms all give the same
+verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks a kind, not a verdict. A
+closure parameter typed as text (`|err: &String|`) and an error payload a guard matches against a
+string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold message text. A flag
+set by a text check (`let stale = msg.contains(..);`) and read inside a classifier counts where it
+is set. Inside a classifier, a `match` on the text with string arms (`\"Rate limit exceeded.\" =>
+..`) compares it too, and any text parameter is message text unless its name says it holds a code
+(`code: &str`); there `matches!` on the text with string patterns, `eq_ignore_ascii_case`, and a
+search for a message held in a constant (`r.contains(STALE_PROOF)`) compare it too. A function
+sorting an error into one of the tree's enums whose variants say retry or not (`RetryableErr`,
+`NonRetryableErr`) is a classifier. In a file that speaks of retrying, a conversion into one of the
+tree's error types (`impl From<Status> for SyncError`, `fn classify_gateway_error(err:
+GatewayError) -> SyncError`) whose text check picks the variant (`NEED_SNAPSHOT =>
+SyncError::NeedSnapshot`) decides what the retry sees; one that only rewrites the message it keeps
+does not. Checks inside `macro_rules!` bodies count where they are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
