@@ -287,15 +287,21 @@ impl QuestionMarks<'_> {
                 arms.visit_expr(expr);
                 arms.found
             }
+            // A function of the file by its bare name or through `Self::`, a method on `self`:
+            // another type's method of the same name is not one of them.
             Expr::Call(call) => match &*call.func {
-                Expr::Path(path) => path
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|seg| self.backoff_answers.contains(&seg.ident.to_string())),
+                Expr::Path(path) => match path.path.segments.len() {
+                    1 => path.path.segments.first(),
+                    2 if path.path.segments[0].ident == "Self" => path.path.segments.last(),
+                    _ => None,
+                }
+                .is_some_and(|seg| self.backoff_answers.contains(&seg.ident.to_string())),
                 _ => false,
             },
-            Expr::MethodCall(call) => self.backoff_answers.contains(&call.method.to_string()),
+            Expr::MethodCall(call) => {
+                matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
+                    && self.backoff_answers.contains(&call.method.to_string())
+            }
             _ => false,
         }
     }
@@ -365,8 +371,14 @@ fn is_backoff_error_value(expr: &Expr) -> bool {
     let mut names = path.segments.iter().rev().map(|seg| seg.ident.to_string());
     let variant = names.next().unwrap_or_default();
     let kind = names.next().unwrap_or_default();
-    matches!(variant.as_str(), "permanent" | "Permanent" | "transient" | "Transient")
-        && (kind.contains("Backoff") || kind == "Error")
+    let through_backoff = path.segments.iter().any(|seg| seg.ident == "backoff");
+    // A bare `Error::Transient(..)` may be the file's own enum; backoff's constructors
+    // (`Error::transient(..)`) are the functions only it has.
+    match variant.as_str() {
+        "permanent" | "transient" => kind.contains("Backoff") || kind == "Error",
+        "Permanent" | "Transient" => kind.contains("Backoff") || through_backoff,
+        _ => false,
+    }
 }
 
 /// The names of a file's functions and methods whose return type holds backoff's error

@@ -52,3 +52,17 @@ pub(crate) fn tokens_mention(
         _ => false,
     })
 }
+
+/// The names a pattern's paths are made of (`JobRetry::Exhausted(e)` gives `JobRetry` and
+/// `Exhausted`), outside the names it binds.
+pub(crate) fn pattern_path_names(pat: &Pat) -> Vec<String> {
+    struct Paths(Vec<String>);
+    impl<'ast> Visit<'ast> for Paths {
+        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+            self.0.push(seg.ident.to_string());
+        }
+    }
+    let mut paths = Paths(Vec::new());
+    paths.visit_pat(pat);
+    paths.0
+}

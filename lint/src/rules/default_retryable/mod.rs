@@ -41,10 +41,10 @@ named as final (`matches!(self, Self::Fatal(_))`).
 
 Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm
 naming an error leaves while a catch-all arm goes round with no exit of its own
-(`Err(Error::Refused) => return Err(..), Err(_) => continue`), bounded or not: every error the
-match does not name is retried. An arm leaving on cancellation (`Err(Error::Cancelled) => return`)
-does not count, nor a catch-all with a comment line of its own inside it or right above it, nor a
-loop that goes round on success too.
+(`Err(Error::Refused) => return Err(..), Err(_) => continue`) in a `loop` or `while`, bounded or
+not: every error the match does not name is retried. An arm leaving on cancellation
+(`Err(Error::Cancelled) => return`) does not count, nor a catch-all with a comment line of its own
+inside it or right above it, nor a loop that goes round on success too.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is

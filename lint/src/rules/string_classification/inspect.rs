@@ -307,14 +307,17 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                         // `Err(Failure(info)) if info.stderr.contains("does not exist") =>
                         // return Ok(())`: in a retry loop, an error whose text says it is done
                         // stops the retries as surely as one that gives up.
-                        let error_leaves_on_text = pattern_kind(&arm.pat) == PatternKind::Err
-                            && self.loop_depth > 0
-                            && self.retry_context()
-                            && expr_leaves(&arm.body);
+                        let error_leaves_on_text = || {
+                            pattern_kind(&arm.pat) == PatternKind::Err
+                                && self.loop_depth > 0
+                                && self.continue_repeats
+                                && self.retry_context()
+                                && expr_leaves(&arm.body)
+                        };
                         if self.inspects_text_in(guard)
                             && (self.leads_to_retry(&arm.body)
                                 || self.expr_stops_retrying(&arm.body)
-                                || error_leaves_on_text)
+                                || error_leaves_on_text())
                         {
                             self.record_inspections_in(guard);
                         }

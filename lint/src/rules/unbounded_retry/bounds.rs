@@ -15,7 +15,7 @@ use super::limits::{
     tests_emptiness,
 };
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
-use crate::syntax::names::names_in;
+use crate::syntax::names::{names_in, pattern_path_names};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
@@ -112,18 +112,19 @@ impl LoopShape<'_> {
         });
         // `JobRetryResult::Exhausted(e) => return Err(e)`: the policy answering the verdict
         // says when the attempts are used up.
-        // An error's own name (`Err(Status::DeadlineExceeded) => return`) is no such answer;
-        // outside a verdict on the error only a name saying the attempts ran out counts.
+        // Only a name saying the attempts ran out counts: an error's own name
+        // (`Err(Status::DeadlineExceeded) => return`, `Class::TokenExpired => return`) is no
+        // such answer.
         let by_verdict = guards
             .verdict_exit_patterns
             .iter()
-            .any(|pat| decides_stop(&pattern_names(pat)))
-            || guards.exit_patterns.iter().any(|pat| {
-                pattern_kind(pat) == PatternKind::Other
-                    && pattern_names(pat)
-                        .iter()
-                        .any(|name| name.to_ascii_lowercase().contains("exhaust"))
-            });
+            .chain(
+                guards
+                    .exit_patterns
+                    .iter()
+                    .filter(|pat| pattern_kind(pat) == PatternKind::Other),
+            )
+            .any(|pat| pattern_path_names(pat).iter().any(|name| says_attempts_ran_out(name)));
         by_expr
             || by_verdict
             || guards
@@ -131,20 +132,6 @@ impl LoopShape<'_> {
                 .iter()
                 .any(|tokens| tokens_bound(tokens, &counters))
     }
-}
-
-/// The names a pattern's paths are made of (`JobRetry::Exhausted(e)` gives `JobRetry` and
-/// `Exhausted`).
-fn pattern_names(pat: &syn::Pat) -> Vec<String> {
-    struct Paths(Vec<String>);
-    impl<'ast> Visit<'ast> for Paths {
-        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            self.0.push(seg.ident.to_string());
-        }
-    }
-    let mut paths = Paths(Vec::new());
-    paths.visit_pat(pat);
-    paths.0
 }
 
 /// Whether a function's body holds what would bound a loop if written in its exit guard: a
@@ -386,6 +373,15 @@ fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
 }
 
 /// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+/// A verdict's name saying the attempts ran out: `Exhausted`, `AttemptsUsedUp`, `TooManyTries`,
+/// `GiveUp`.
+fn says_attempts_ran_out(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["exhaust", "attempt", "tries", "giveup", "give_up", "gaveup"]
+        .iter()
+        .any(|part| lower.contains(part))
+}
+
 fn decides_stop(names: &[String]) -> bool {
     names.iter().any(|name| {
         // `with_client_retries` holds "tries" but decides nothing.

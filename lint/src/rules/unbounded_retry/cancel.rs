@@ -64,7 +64,7 @@ pub(super) fn ends_on_cancellation(
 /// Word parts of a channel that carries cancellation (`shutdown_watch`, `stop_rx`): the words of
 /// [`CANCEL_PARTS`] without `recv`, `closed`, `dropping` and `dropped`, which in a receiver's name
 /// mark the operation's own channel, not a signal to stop.
-const CHANNEL_PARTS: &[&str] = &[
+pub(super) const CHANNEL_PARTS: &[&str] = &[
     "cancel", "shutdown", "shutting", "stop", "terminat", "quit", "exiting", "abort", "kill",
 ];
 

@@ -1,8 +1,8 @@
 //! Catch-all arms that decide a retry loop's errors by default: a `match` over the error (or over
 //! the operation's `Result`) in which an arm naming an error leaves the loop while a catch-all arm
 //! goes round (`Err(Error::Refused) => return Err(..), Err(_) => continue`). Every error the
-//! match does not name, including those added later, is retried. `default_retryable` reports them;
-//! whether the loop is bounded does not matter to it.
+//! match does not name, including those added later, is retried. `default_retryable` reports them
+//! for `loop` and `while` retry loops, bounded or not (a `for` over a finite range is not read).
 
 use std::collections::HashSet;
 
@@ -10,12 +10,12 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat};
 
-use super::cancel::CANCEL_PARTS;
+use super::cancel::CHANNEL_PARTS;
 use super::guards::may_leave;
 use super::words::has_part;
 use crate::finding::Region;
 use crate::syntax::exits::leaves_loop;
-use crate::syntax::names::bound_names;
+use crate::syntax::names::{bound_names, pattern_path_names};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// The catch-all arms of `body`'s matches over an error that go round while an arm naming an
@@ -52,9 +52,15 @@ pub(super) fn default_retry_arms(
 fn documented(lines: &[&str], pattern: Region, arm: Region) -> bool {
     let first = pattern.line.saturating_sub(2);
     let last = arm.end_line.min(lines.len());
-    lines
-        .get(first..last)
-        .is_some_and(|span| span.iter().any(|line| line.trim_start().starts_with("//")))
+    lines.get(first..last).is_some_and(|span| {
+        span.iter().any(|line| {
+            let trimmed = line.trim_start();
+            // A suppression is not an explanation; it has its own rules.
+            trimmed.starts_with("//")
+                && !trimmed.starts_with("///")
+                && !trimmed.contains("triage:allow")
+        })
+    })
 }
 
 struct DefaultArms<'l, 'e> {
@@ -112,8 +118,8 @@ fn reading_of(pat: &Pat) -> Reading {
 
 impl DefaultArms<'_, '_> {
     /// How an arm's pattern reads the error. Over a `Result`, only the `Err` side is the error:
-    /// `Err(Error::Refused)`, `Err(_)`, or a bare `_` after the `Ok` arms.
-    fn read(pat: &Pat, over_result: bool) -> Option<Reading> {
+    /// `Err(Error::Refused)`, `Err(_)`, or a bare `_` when the match has an `Ok` arm (`after_ok`).
+    fn read(pat: &Pat, over_result: bool, after_ok: bool) -> Option<Reading> {
         if !over_result {
             return Some(reading_of(pat));
         }
@@ -121,8 +127,8 @@ impl DefaultArms<'_, '_> {
             Pat::TupleStruct(tuple) if pattern_kind(pat) == PatternKind::Err => {
                 tuple.elems.first().map(reading_of)
             }
-            Pat::Wild(_) => Some(Reading::Any),
-            Pat::Ident(ident) if ident.subpat.is_none() => Some(Reading::Any),
+            Pat::Wild(_) if after_ok => Some(Reading::Any),
+            Pat::Ident(ident) if after_ok && ident.subpat.is_none() => Some(Reading::Any),
             _ => None,
         }
     }
@@ -155,12 +161,13 @@ impl DefaultArms<'_, '_> {
         }
         // An arm leaving on cancellation (`Err(Error::Cancelled) => return`) is the loop's way
         // to stop, not a verdict that some errors are final.
+        let has_ok = kinds.contains(&PatternKind::Ok);
         let named_leaves = node.arms.iter().any(|arm| {
-            Self::read(&arm.pat, over_result) == Some(Reading::Named)
+            Self::read(&arm.pat, over_result, has_ok) == Some(Reading::Named)
                 && leaves_loop(&arm.body, self.label)
-                && !names_in_pattern(&arm.pat)
+                && !pattern_path_names(&arm.pat)
                     .iter()
-                    .any(|name| has_part(name, CANCEL_PARTS))
+                    .any(|name| has_part(name, CHANNEL_PARTS))
         });
         if !named_leaves {
             return;
@@ -169,7 +176,7 @@ impl DefaultArms<'_, '_> {
         // something about the errors it takes; one that only logs and pauses retries them all.
         for arm in &node.arms {
             let catch_all = arm.guard.is_none()
-                && Self::read(&arm.pat, over_result) == Some(Reading::Any)
+                && Self::read(&arm.pat, over_result, has_ok) == Some(Reading::Any)
                 && !may_leave(&arm.body, self.label);
             if catch_all && (!value_used || continues(&arm.body)) {
                 self.found.push((Region::of(&arm.pat), Region::from_span(arm.span())));
@@ -281,19 +288,6 @@ impl<'ast> Visit<'ast> for Names {
         }
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-}
-
-/// The names a pattern's paths are made of (`Error::Cancelled` gives `Error` and `Cancelled`).
-fn names_in_pattern(pat: &Pat) -> Vec<String> {
-    struct Paths(Vec<String>);
-    impl<'ast> Visit<'ast> for Paths {
-        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            self.0.push(seg.ident.to_string());
-        }
-    }
-    let mut paths = Paths(Vec::new());
-    paths.visit_pat(pat);
-    paths.0
 }
 
 /// Whether an arm's body goes round by `continue`.

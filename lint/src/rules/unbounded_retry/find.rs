@@ -195,8 +195,10 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if intent::switched_by_option(read.body) {
             return;
         }
-        if retry == Some(Retry::Plain) && shape.mentions_retry(self.cx.source) {
-            let errors = cancel::error_bindings(shape.cond, shape.body);
+        let retry_words = OnceCell::new();
+        let mentions_retry = || *retry_words.get_or_init(|| shape.mentions_retry(self.cx.source));
+        let errors = cancel::error_bindings(shape.cond, shape.body);
+        if retry == Some(Retry::Plain) && mentions_retry() {
             self.default_arms.extend(default_arm::default_retry_arms(
                 shape.body,
                 shape.label,
@@ -208,7 +210,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let no_function = FunctionLimits::default();
         let limits = self.functions.last().map_or(&no_function, Function::limits);
         if shape.is_bounded(&guards, limits)
-            || helpers::bounded_by_helper(&guards, shape.body, self.helpers())
+            || helpers::bounded_by_helper(&guards, shape.body, &errors, self.helpers())
         {
             return;
         }
@@ -219,7 +221,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .is_some_and(|cond| result_check(cond) == Some(ResultCheck::IsErr))
             && !stmts_exit(&shape.body.stmts[shape.body.stmts.len().saturating_sub(1)..], shape.label, Exit::Any)
             && self.cx.source.contains(WHILE_LET_ERR);
-        if !wordless_while_let_err && !shape.mentions_retry(self.cx.source) {
+        if !wordless_while_let_err && !mentions_retry() {
             return;
         }
         if restart::restarts_instead_of_retrying(shape.cond, shape.body, shape.label, self.helpers())
@@ -239,7 +241,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // A loop that is the job of its task is reported only when cancellation ends it; one that
         // also ends on a check of the world's state (a node gone, a shard moved) is a wait.
         let waits_on_state = ending == Ending::Cancellation
-            && cancel::ends_on_state_check(&guards, &cancel::error_bindings(shape.cond, shape.body));
+            && cancel::ends_on_state_check(&guards, &errors);
         // A loop that goes round on normal answers and watches for cancellation is a long-running
         // worker whose failed rounds wait for the next one, unless its error path does what the
         // success path does not (holds the only pause, counts retries, reconnects).
@@ -451,7 +453,8 @@ fn accepts_connections(body: &Block) -> bool {
     accept.accepts && !accept.leaves_on_success
 }
 
-/// `break`, `break value` or `return ..`, alone or as the only statement of a block.
+/// An unlabelled `break` (`break value`) or `return ..`, alone or as the only statement of a
+/// block.
 fn leaves_at_once(expr: &Expr) -> bool {
     match expr {
         Expr::Break(brk) => brk.label.is_none(),

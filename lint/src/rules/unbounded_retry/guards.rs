@@ -36,7 +36,8 @@ pub(super) enum GuardKind {
 pub(super) struct ExitGuards<'a> {
     /// Guard expressions and how each decides.
     pub(super) exprs: Vec<(&'a Expr, GuardKind)>,
-    /// Patterns of match arms that exit (other than `Ok(..)`): `Err(Error::Cancelled) => return`.
+    /// Patterns of match arms that exit (other than `Ok(..)`), outside verdicts on an error:
+    /// `Err(Error::Cancelled) => return`.
     pub(super) exit_patterns: Vec<&'a Pat>,
     /// Patterns of the arms of a verdict on an error that exit (`Verdict::Exhausted(e) =>
     /// return Err(e)`): what the verdict answers when it stops the retries.

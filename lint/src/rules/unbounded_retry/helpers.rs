@@ -3,7 +3,7 @@
 //! against `self.cancel.cancelled()`), and whether it catches a panic (`catch_unwind`, a
 //! `thread::Result`). Worked out once per file, only when a loop needs it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 use syn::{Expr, ReturnType, Type};
@@ -26,8 +26,9 @@ struct Helper {
     /// It returns an answer (`bool`, `Option<..>`) and its body holds a bound: a backoff it steps
     /// until it runs out, an attempt count it compares.
     runs_out: bool,
-    /// It returns a `Result` and its body holds a bound: a loop handing its failure to it under
-    /// `?` (`self.on_error(err, &mut attempts, started).await?`) leaves once it says no more.
+    /// It returns a `Result` and fails once a bound is passed: a loop handing it its failure or
+    /// its count under `?` (`self.on_error(err, &mut attempts, started).await?`) leaves once it
+    /// says no more.
     fails_out: bool,
 }
 
@@ -266,10 +267,13 @@ fn mentions_catch_unwind(expr: &Expr) -> bool {
 pub(super) fn bounded_by_helper(
     guards: &super::guards::ExitGuards<'_>,
     body: &syn::Block,
+    errors: &HashSet<String>,
     helpers: &FileHelpers,
 ) -> bool {
     let fails_out = guards.exprs.iter().any(|(expr, kind)| {
-        *kind == super::guards::GuardKind::Try && helpers.fails_on_a_bound(expr)
+        *kind == super::guards::GuardKind::Try
+            && hands_on_the_failure(expr, errors)
+            && helpers.fails_on_a_bound(expr)
     });
     if fails_out {
         return true;
@@ -283,6 +287,27 @@ pub(super) fn bounded_by_helper(
                     .get(name)
                     .is_some_and(|init| helpers.asks_a_bound(init))
             })
+    })
+}
+
+/// Whether a call hands a helper the loop's failure (a name an `Err(..)` pattern bound) or a
+/// count it keeps (`&mut attempts`): a helper asked about the failure, not one that fails for a
+/// reason of its own (`self.token()?` on an expired token).
+fn hands_on_the_failure(expr: &Expr, errors: &HashSet<String>) -> bool {
+    let mut expr = expr;
+    while let Expr::Await(awaited) = expr {
+        expr = &awaited.base;
+    }
+    let args = match expr {
+        Expr::Call(call) => &call.args,
+        Expr::MethodCall(call) => &call.args,
+        _ => return false,
+    };
+    args.iter().any(|arg| {
+        matches!(arg, Expr::Reference(reference) if reference.mutability.is_some())
+            || crate::syntax::names::names_in(arg)
+                .iter()
+                .any(|name| errors.contains(name))
     })
 }
 

@@ -236,7 +236,8 @@ pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
     file_retries(cx).hazards.clone()
 }
 
-/// The catch-all arms of the file's retry loops (bounded or not) that retry every error a
+/// The catch-all arms of the file's `loop` and `while` retry loops (bounded or not; a `for` over
+/// a finite range is not read) that retry every error a
 /// `match` does not name while an arm naming one leaves: `default_retryable` reports them.
 pub(crate) fn retry_default_arms(cx: &FileContext<'_>) -> Vec<Region> {
     file_retries(cx).default_arms.clone()
