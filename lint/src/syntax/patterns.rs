@@ -118,3 +118,20 @@ pub(crate) fn matches_parts(mac: &syn::Macro) -> Option<(Expr, Pat, bool)> {
     })
     .ok()
 }
+
+/// The names bound inside the `Err(..)` patterns of `pat` (`Poll::Ready(Some(Err(e)))` gives
+/// `e`): the error a loop retries.
+pub(crate) fn err_bound_names(pat: &Pat) -> Vec<String> {
+    struct ErrBindings(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for ErrBindings {
+        fn visit_pat(&mut self, pat: &'ast Pat) {
+            if pattern_kind(pat) == PatternKind::Err {
+                self.0.extend(super::names::bound_names(pat));
+            }
+            syn::visit::visit_pat(self, pat);
+        }
+    }
+    let mut bindings = ErrBindings(Vec::new());
+    syn::visit::Visit::visit_pat(&mut bindings, pat);
+    bindings.0
+}

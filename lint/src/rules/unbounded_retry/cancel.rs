@@ -10,8 +10,8 @@ use syn::visit::Visit;
 use super::words::has_part;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
-use crate::syntax::names::{bound_names, names_in};
-use crate::syntax::patterns::{pattern_kind, PatternKind};
+use crate::syntax::names::names_in;
+use crate::syntax::patterns::err_bound_names;
 
 /// Word parts that name a cancellation check.
 pub(super) const CANCEL_PARTS: &[&str] = &[
@@ -117,11 +117,9 @@ fn is_state_question(expr: &syn::Expr, error_names: &HashSet<String>) -> bool {
 pub(super) fn error_bindings(cond: Option<&syn::Expr>, body: &syn::Block) -> HashSet<String> {
     struct Bindings(HashSet<String>);
     impl<'ast> Visit<'ast> for Bindings {
+        // The outermost patterns: `err_bound_names` looks inside them.
         fn visit_pat(&mut self, pat: &'ast syn::Pat) {
-            if pattern_kind(pat) == PatternKind::Err {
-                self.0.extend(bound_names(pat));
-            }
-            syn::visit::visit_pat(self, pat);
+            self.0.extend(err_bound_names(pat));
         }
     }
     let mut bindings = Bindings(HashSet::new());

@@ -15,8 +15,8 @@ use super::guards::may_leave;
 use super::words::has_part;
 use crate::finding::Region;
 use crate::syntax::exits::leaves_loop;
-use crate::syntax::names::{bound_names, pattern_path_names};
-use crate::syntax::patterns::{pattern_kind, PatternKind};
+use crate::syntax::names::pattern_path_names;
+use crate::syntax::patterns::{err_bound_names, pattern_kind, PatternKind};
 
 /// The catch-all arms of `body`'s matches over an error that go round while an arm naming an
 /// error leaves (nested loops, closures, async blocks and items are their own). `errors` are the
@@ -196,7 +196,7 @@ impl<'ast> Visit<'ast> for DefaultArms<'_, '_> {
     fn visit_local(&mut self, node: &'ast syn::Local) {
         if let Some(init) = &node.init {
             let mut values = Vec::new();
-            value_matches(&init.expr, &mut values);
+            super::poll::value_matches(&init.expr, &mut values);
             for matched in &values {
                 self.check(matched, true);
             }
@@ -213,32 +213,6 @@ impl<'ast> Visit<'ast> for DefaultArms<'_, '_> {
     }
 }
 
-/// The matches whose value is the value of `expr`: itself, or the value of a branch of an `if`
-/// or of a block (`let stream = if tls { match .. } else { match .. };`).
-fn value_matches<'a>(expr: &'a Expr, found: &mut Vec<&'a syn::ExprMatch>) {
-    let tail = |block: &'a Block| match block.stmts.last() {
-        Some(syn::Stmt::Expr(value, None)) => Some(value),
-        _ => None,
-    };
-    match expr {
-        Expr::Match(matched) => found.push(matched),
-        Expr::If(branches) => {
-            if let Some(value) = tail(&branches.then_branch) {
-                value_matches(value, found);
-            }
-            if let Some((_, other)) = &branches.else_branch {
-                value_matches(other, found);
-            }
-        }
-        Expr::Block(block) => {
-            if let Some(value) = tail(&block.block) {
-                value_matches(value, found);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The names bound to an error taken out of a `Result` by a `let` (`let err = match op() {
 /// Err(e) => e, other => return other };`).
 fn errors_taken_out(body: &Block) -> Vec<String> {
@@ -248,10 +222,9 @@ fn errors_taken_out(body: &Block) -> Vec<String> {
             if let (Pat::Ident(name), Some(init)) = (&node.pat, &node.init) {
                 if let Expr::Match(matched) = &*init.expr {
                     let takes_error = matched.arms.iter().any(|arm| {
-                        let mut inner = ErrBindings(Vec::new());
-                        inner.visit_pat(&arm.pat);
+                        let inner = err_bound_names(&arm.pat);
                         matches!(&*arm.body, Expr::Path(path)
-                            if path.path.get_ident().is_some_and(|ident| inner.0.iter().any(|b| ident == b)))
+                            if path.path.get_ident().is_some_and(|ident| inner.iter().any(|b| ident == b)))
                     });
                     if takes_error {
                         self.0.push(name.ident.to_string());
@@ -262,16 +235,6 @@ fn errors_taken_out(body: &Block) -> Vec<String> {
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    /// The names bound inside `Err(..)` patterns.
-    struct ErrBindings(Vec<String>);
-    impl<'ast> Visit<'ast> for ErrBindings {
-        fn visit_pat(&mut self, pat: &'ast Pat) {
-            if pattern_kind(pat) == PatternKind::Err {
-                self.0.extend(bound_names(pat));
-            }
-            syn::visit::visit_pat(self, pat);
-        }
     }
     let mut taken = Taken(Vec::new());
     taken.visit_block(body);

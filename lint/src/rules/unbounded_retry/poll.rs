@@ -41,6 +41,32 @@ pub(super) fn success_arm_may_leave(body: &Expr, label: Option<&Lifetime>) -> bo
     exits.found
 }
 
+/// The matches whose value is the value of `expr`: itself, or the value of a branch of an `if`
+/// or of a block (`let stream = if tls { match .. } else { match .. };`).
+pub(super) fn value_matches<'a>(expr: &'a Expr, found: &mut Vec<&'a syn::ExprMatch>) {
+    let tail = |block: &'a syn::Block| match block.stmts.last() {
+        Some(syn::Stmt::Expr(value, None)) => Some(value),
+        _ => None,
+    };
+    match expr {
+        Expr::Match(matched) => found.push(matched),
+        Expr::If(branches) => {
+            if let Some(value) = tail(&branches.then_branch) {
+                value_matches(value, found);
+            }
+            if let Some((_, other)) = &branches.else_branch {
+                value_matches(other, found);
+            }
+        }
+        Expr::Block(block) => {
+            if let Some(value) = tail(&block.block) {
+                value_matches(value, found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether a match over a failing `Result` yields the success value and `continue`s this
 /// loop on an error.
 pub(super) fn unwraps_or_goes_round(

@@ -4,7 +4,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
 use super::not_failures::{answers_no_failure, is_polling_call};
-use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round};
+use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
 use super::find::LoopShape;
 use crate::syntax::exits::{
     block_leaves_loop, leaves_loop, returns_from_loop, stmts_exit, stmts_return_from_loop, Exit,
@@ -95,28 +95,12 @@ impl RetryShapes<'_> {
     /// the error, itself or as the value of a branch of an `if` (`let stream = if tls { match
     /// connect_tls().await { Ok(s) => s, Err(_) => continue } } else { .. };`).
     fn unwraps_in_a_branch(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Match(unwrap) => {
-                let not_a_failure = |expr: &Expr| self.not_a_failure(expr);
-                unwraps_or_goes_round(unwrap, self.label, &not_a_failure)
-            }
-            Expr::If(branches) => {
-                let then_value = match branches.then_branch.stmts.last() {
-                    Some(Stmt::Expr(value, None)) => self.unwraps_in_a_branch(value),
-                    _ => false,
-                };
-                then_value
-                    || branches
-                        .else_branch
-                        .as_ref()
-                        .is_some_and(|(_, other)| self.unwraps_in_a_branch(other))
-            }
-            Expr::Block(block) => match block.block.stmts.last() {
-                Some(Stmt::Expr(value, None)) => self.unwraps_in_a_branch(value),
-                _ => false,
-            },
-            _ => false,
-        }
+        let mut values = Vec::new();
+        value_matches(expr, &mut values);
+        let not_a_failure = |expr: &Expr| self.not_a_failure(expr);
+        values
+            .iter()
+            .any(|unwrap| unwraps_or_goes_round(unwrap, self.label, &not_a_failure))
     }
 
 }
