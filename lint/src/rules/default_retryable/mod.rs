@@ -99,10 +99,13 @@ impl Rule for DefaultRetryable {
                 findings.truncate(before);
             }
         }
-        for region in retry_default_arms(cx) {
+        // A comment line of its own inside the arm or above it says why the rest go round; one
+        // after the arm's code on its line (`Err(_) => continue, // retry`) only says what it does.
+        let arms = retry_default_arms(cx);
+        for (region, _) in arms.iter().filter(|(_, arm)| !commented(cx.source, *arm, false)) {
             findings.push(cx.report(
                 &INFO,
-                region,
+                *region,
                 "this retry loop goes round on every error its `match` does not name, while the \
                  errors it names leave: an unknown error is retried",
                 "name the errors worth another attempt and leave the loop on every other one",
@@ -325,6 +328,13 @@ fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
 /// author wrote down why unknown errors are retried, a documented choice rather than a default
 /// nobody decided.
 fn documented(source: &str, region: Region) -> bool {
+    commented(source, region, true)
+}
+
+/// Whether a comment sits on the line above `region` (a comment line of its own) or inside it;
+/// `trailing` says whether a comment after code on a line of the region (`Err(_) => continue, //
+/// retry`) counts, or only comment lines of their own do.
+fn commented(source: &str, region: Region, trailing: bool) -> bool {
     let lines: Vec<&str> = source.lines().collect();
     let first = region.line.saturating_sub(2);
     let last = region.end_line.min(lines.len());
@@ -340,7 +350,7 @@ fn documented(source: &str, region: Region) -> bool {
             if index == 0 && first + 1 < region.line {
                 return comment_line;
             }
-            comment_line || line.contains(" // ")
+            comment_line || (trailing && line.contains(" // "))
         })
     })
 }

@@ -13,21 +13,20 @@ use syn::{Block, Expr, Lifetime, Pat};
 use super::cancel::CHANNEL_PARTS;
 use super::guards::may_leave;
 use super::words::has_part;
+use crate::classifier::root_names;
 use crate::finding::Region;
 use crate::syntax::exits::leaves_loop;
 use crate::syntax::names::pattern_path_names;
 use crate::syntax::patterns::{err_bound_names, pattern_kind, PatternKind};
 
 /// The catch-all arms of `body`'s matches over an error that go round while an arm naming an
-/// error leaves (nested loops, closures, async blocks and items are their own). `errors` are the
-/// names the loop's `Err(..)` patterns bind; `source` is the file's text, for the comments that
-/// document an arm.
+/// error leaves (nested loops, closures, async blocks and items are their own): each arm's
+/// pattern and the whole arm. `errors` are the names the loop's `Err(..)` patterns bind.
 pub(super) fn default_retry_arms(
     body: &Block,
     label: Option<&Lifetime>,
     errors: &HashSet<String>,
-    source: &str,
-) -> Vec<Region> {
+) -> Vec<(Region, Region)> {
     let mut errors = errors.clone();
     errors.extend(errors_taken_out(body));
     let mut finder = DefaultArms {
@@ -37,30 +36,7 @@ pub(super) fn default_retry_arms(
         valued: Vec::new(),
     };
     finder.visit_block(body);
-    let lines: Vec<&str> = source.lines().collect();
-    finder
-        .found
-        .into_iter()
-        .filter(|(pattern, arm)| !documented(&lines, *pattern, *arm))
-        .map(|(pattern, _)| pattern)
-        .collect()
-}
-
-/// Whether a comment line of its own sits right above an arm or inside it: the author wrote down
-/// why the errors it takes go round. A comment at the end of the arm's line (`Err(_) => continue,
-/// // retry`) only says what the code does.
-fn documented(lines: &[&str], pattern: Region, arm: Region) -> bool {
-    let first = pattern.line.saturating_sub(2);
-    let last = arm.end_line.min(lines.len());
-    lines.get(first..last).is_some_and(|span| {
-        span.iter().any(|line| {
-            let trimmed = line.trim_start();
-            // A suppression is not an explanation; it has its own rules.
-            trimmed.starts_with("//")
-                && !trimmed.starts_with("///")
-                && !trimmed.contains("triage:allow")
-        })
-    })
+    finder.found
 }
 
 struct DefaultArms<'l, 'e> {
@@ -136,9 +112,9 @@ impl DefaultArms<'_, '_> {
     /// Whether a match reads the loop's error: a name an `Err(..)` pattern bound, alone, through
     /// a method (`err.kind()`) or in a tuple.
     fn over_error(&self, scrutinee: &Expr) -> bool {
-        let mut names = Names(Vec::new());
-        names.visit_expr(scrutinee);
-        names.0.iter().any(|name| self.errors.contains(name))
+        root_names(scrutinee)
+            .iter()
+            .any(|name| self.errors.contains(name))
     }
 
     /// `value_used`: the match's value is bound by a `let`, so a catch-all handing the error on
@@ -239,18 +215,6 @@ fn errors_taken_out(body: &Block) -> Vec<String> {
     let mut taken = Taken(Vec::new());
     taken.visit_block(body);
     taken.0
-}
-
-/// The plain names an expression reads (`err`, `e.kind()`, `(self.left, err)`).
-struct Names(Vec<String>);
-
-impl<'ast> Visit<'ast> for Names {
-    fn visit_expr_path(&mut self, node: &'ast syn::ExprPath) {
-        if let Some(ident) = node.path.get_ident() {
-            self.0.push(ident.to_string());
-        }
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
 /// Whether an arm's body goes round by `continue`.

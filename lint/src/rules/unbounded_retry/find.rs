@@ -88,7 +88,7 @@ struct LoopFinder<'c, 'a, 'ast> {
     functions: Vec<Function<'ast>>,
     hazards: Vec<RetryHazard>,
     /// Catch-all arms of retry loops that retry by default (see [`default_arm`]).
-    default_arms: Vec<Region>,
+    default_arms: Vec<(Region, Region)>,
     /// Whether the file is written with a `select!`, whose branches a loop's body is read with.
     has_select: bool,
     /// Whether the file is written with a receive call, which a loop may spin on.
@@ -195,22 +195,23 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if intent::switched_by_option(read.body) {
             return;
         }
+        // Each read once, and only by a loop that gets far enough to ask.
         let retry_words = OnceCell::new();
         let mentions_retry = || *retry_words.get_or_init(|| shape.mentions_retry(self.cx.source));
-        let errors = cancel::error_bindings(shape.cond, shape.body);
+        let error_names = OnceCell::new();
+        let errors = || error_names.get_or_init(|| cancel::error_bindings(shape.cond, shape.body));
         if retry == Some(Retry::Plain) && mentions_retry() {
             self.default_arms.extend(default_arm::default_retry_arms(
                 shape.body,
                 shape.label,
-                &errors,
-                self.cx.source,
+                errors(),
             ));
         }
         let guards = ExitGuards::of(shape.cond, shape.body, shape.label);
         let no_function = FunctionLimits::default();
         let limits = self.functions.last().map_or(&no_function, Function::limits);
         if shape.is_bounded(&guards, limits)
-            || helpers::bounded_by_helper(&guards, shape.body, &errors, self.helpers())
+            || helpers::bounded_by_helper(&guards, shape.body, errors, self.helpers())
         {
             return;
         }
@@ -241,7 +242,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // A loop that is the job of its task is reported only when cancellation ends it; one that
         // also ends on a check of the world's state (a node gone, a shard moved) is a wait.
         let waits_on_state = ending == Ending::Cancellation
-            && cancel::ends_on_state_check(&guards, &errors);
+            && cancel::ends_on_state_check(&guards, errors());
         // A loop that goes round on normal answers and watches for cancellation is a long-running
         // worker whose failed rounds wait for the next one, unless its error path does what the
         // success path does not (holds the only pause, counts retries, reconnects).

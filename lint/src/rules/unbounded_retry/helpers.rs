@@ -264,16 +264,16 @@ fn mentions_catch_unwind(expr: &Expr) -> bool {
 /// is passed, under `?`: `self.on_read_error(err, &mut attempts, started).await?`.
 /// A decision may also read a variable the loop's body set from such a helper's answer
 /// (`let outcome = Self::on_failure(..).await?; if let Some(done) = outcome { return Ok(done) }`).
-pub(super) fn bounded_by_helper(
+pub(super) fn bounded_by_helper<'e>(
     guards: &super::guards::ExitGuards<'_>,
     body: &syn::Block,
-    errors: &HashSet<String>,
+    errors: impl Fn() -> &'e HashSet<String>,
     helpers: &FileHelpers,
 ) -> bool {
     let fails_out = guards.exprs.iter().any(|(expr, kind)| {
         *kind == super::guards::GuardKind::Try
-            && hands_on_the_failure(expr, errors)
             && helpers.fails_on_a_bound(expr)
+            && hands_on_the_failure(expr, errors())
     });
     if fails_out {
         return true;

@@ -239,7 +239,8 @@ pub(crate) fn retry_hazards(cx: &FileContext<'_>) -> Vec<RetryHazard> {
 /// The catch-all arms of the file's `loop` and `while` retry loops (bounded or not; a `for` over
 /// a finite range is not read) that retry every error a
 /// `match` does not name while an arm naming one leaves: `default_retryable` reports them.
-pub(crate) fn retry_default_arms(cx: &FileContext<'_>) -> Vec<Region> {
+/// Each is the arm's pattern, where it is reported, and the whole arm.
+pub(crate) fn retry_default_arms(cx: &FileContext<'_>) -> Vec<(Region, Region)> {
     file_retries(cx).default_arms.clone()
 }
 
@@ -252,5 +253,5 @@ pub(super) struct FileRetries {
     /// Retries without a bound.
     pub(super) hazards: Vec<RetryHazard>,
     /// Catch-all arms that retry by default (see [`retry_default_arms`]).
-    pub(super) default_arms: Vec<Region>,
+    pub(super) default_arms: Vec<(Region, Region)>,
 }
