@@ -1,5 +1,6 @@
 //! `retry_without_condition`: a retry library told to retry every error.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
@@ -8,6 +9,7 @@ use syn::{Expr, Stmt};
 use crate::finding::{Finding, Level, Region};
 use crate::retry_library::{method_region, callee, calls_named, chain, closure_body, LibrariesUsed, Link};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::names::file_call_name;
 
 const DOCS: &str = "\
 ### What it does
@@ -69,11 +71,7 @@ impl Rule for RetryWithoutCondition {
         let mut finder = ConditionFinder {
             cx,
             libraries,
-            backoff_answers: if libraries.backoff {
-                functions_answering_backoff_errors(cx.ast)
-            } else {
-                HashSet::new()
-            },
+            backoff_answers: OnceCell::new(),
             pending: HashMap::new(),
             local_operations: HashMap::new(),
             findings: Vec::new(),
@@ -89,8 +87,9 @@ struct ConditionFinder<'x, 'ast> {
     cx: &'x FileContext<'x>,
     libraries: LibrariesUsed,
     /// The file's functions and methods whose error is already backoff's (`-> Result<T,
-    /// BackoffError<E>>`): a `?` on their result converts nothing.
-    backoff_answers: HashSet<String>,
+    /// BackoffError<E>>`): a `?` on their result converts nothing. Read from the file only when a
+    /// `?` asks.
+    backoff_answers: OnceCell<HashSet<String>>,
     /// `let x = op.retry(..)` bindings without a condition yet, by name, with the `retry` call.
     pending: HashMap<String, Region>,
     /// The bodies of closures bound to a local (`let put = || async { .. };`), by name, for a
@@ -163,6 +162,7 @@ impl ConditionFinder<'_, '_> {
             return;
         };
         let mut questions = QuestionMarks {
+            file: self.cx.ast,
             backoff_answers: &self.backoff_answers,
             found: Vec::new(),
         };
@@ -270,7 +270,9 @@ enum Retried {
 /// those on an error already mapped, `.map_err(..)?`, or already backoff's), and the
 /// `.map_err(..)` calls that make every error transient, outside nested closures.
 struct QuestionMarks<'f> {
-    backoff_answers: &'f HashSet<String>,
+    file: &'f syn::File,
+    /// See [`ConditionFinder::backoff_answers`].
+    backoff_answers: &'f OnceCell<HashSet<String>>,
     found: Vec<(Region, Retried)>,
 }
 
@@ -289,20 +291,11 @@ impl QuestionMarks<'_> {
             }
             // A function of the file by its bare name or through `Self::`, a method on `self`:
             // another type's method of the same name is not one of them.
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(path) => match path.path.segments.len() {
-                    1 => path.path.segments.first(),
-                    2 if path.path.segments[0].ident == "Self" => path.path.segments.last(),
-                    _ => None,
-                }
-                .is_some_and(|seg| self.backoff_answers.contains(&seg.ident.to_string())),
-                _ => false,
-            },
-            Expr::MethodCall(call) => {
-                matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
-                    && self.backoff_answers.contains(&call.method.to_string())
-            }
-            _ => false,
+            call => file_call_name(call).is_some_and(|name| {
+                self.backoff_answers
+                    .get_or_init(|| functions_answering_backoff_errors(self.file))
+                    .contains(&name)
+            }),
         }
     }
 }

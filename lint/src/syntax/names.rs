@@ -66,3 +66,27 @@ pub(crate) fn pattern_path_names(pat: &Pat) -> Vec<String> {
     paths.visit_pat(pat);
     paths.0
 }
+
+/// The name a call has if it may call a function of the same file: a method on `self`
+/// (`self.helper(..)`), a function by its bare name (`helper(..)`) or an associated function of
+/// the impl (`Self::helper(..)`). Another value's method of the same name is none of them.
+pub(crate) fn file_call_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::MethodCall(call) => {
+            matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
+                .then(|| call.method.to_string())
+        }
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => {
+                let segments = &path.path.segments;
+                let of_self = segments.len() == 2 && segments[0].ident == "Self";
+                segments
+                    .last()
+                    .filter(|_| segments.len() == 1 || of_self)
+                    .map(|last| last.ident.to_string())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}

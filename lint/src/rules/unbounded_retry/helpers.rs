@@ -119,23 +119,9 @@ fn calls_of_file(expr: &Expr) -> Vec<String> {
     impl<'ast> Visit<'ast> for Calls {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 
-        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-            if matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self")) {
-                self.0.push(node.method.to_string());
-            }
-            syn::visit::visit_expr_method_call(self, node);
-        }
-
-        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-            if let Expr::Path(path) = &*node.func {
-                // `helper(..)`, or an associated function of the impl: `Self::helper(..)`.
-                let segments = &path.path.segments;
-                let of_self = segments.len() == 2 && segments[0].ident == "Self";
-                if let Some(last) = segments.last().filter(|_| segments.len() == 1 || of_self) {
-                    self.0.push(last.ident.to_string());
-                }
-            }
-            syn::visit::visit_expr_call(self, node);
+        fn visit_expr(&mut self, node: &'ast Expr) {
+            self.0.extend(crate::syntax::names::file_call_name(node));
+            syn::visit::visit_expr(self, node);
         }
     }
     let mut calls = Calls(Vec::new());
