@@ -5,7 +5,7 @@ use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
 /// Macros that never return.
-const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented", "bail"];
+const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];
 
 /// Whether control never reaches the end of `expr` and does not start the loop's next iteration:
 /// a `return`, a `break`, a `continue` to an outer loop, a panic, `process::exit`, `Err(..)?`.
@@ -164,10 +164,23 @@ pub(crate) fn stmts_exit(stmts: &[Stmt], label: Option<&Lifetime>, how: Exit) ->
 
 /// Whether a macro call never returns (`panic!`, `unreachable!`, `bail!`, ...).
 pub(crate) fn macro_diverges(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|seg| DIVERGING_MACROS.iter().any(|name| seg.ident == name))
+    is_bail_macro(mac)
+        || mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| DIVERGING_MACROS.iter().any(|name| seg.ident == name))
+}
+
+/// Whether a macro returns an error from the function: `bail!` (anyhow, eyre) or a project's own
+/// macro named for it (`service_bail!`, `bail_out!`), whose expansion is `return Err(..)`.
+pub(crate) fn is_bail_macro(mac: &Macro) -> bool {
+    mac.path.segments.last().is_some_and(|seg| {
+        seg.ident
+            .to_string()
+            .split('_')
+            .any(|word| word == "bail")
+    })
 }
 
 /// The expressions a function-like macro was called with, when they parse as a comma-separated list

@@ -246,7 +246,7 @@ impl<'ast> Visit<'ast> for Exit {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if mac.path.segments.last().is_some_and(|seg| seg.ident == "bail") {
+        if crate::syntax::exits::is_bail_macro(mac) {
             self.0 = true;
         }
     }

@@ -183,7 +183,7 @@ pub(super) fn body_fails_on_bound(body: &syn::Block) -> bool {
             syn::visit::visit_expr_call(self, node);
         }
         fn visit_macro(&mut self, node: &'ast syn::Macro) {
-            self.0 |= node.path.segments.last().is_some_and(|seg| seg.ident == "bail");
+            self.0 |= crate::syntax::exits::is_bail_macro(node);
         }
     }
     fn fails_in(stmts: &[syn::Stmt]) -> bool {

@@ -270,8 +270,9 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         });
     }
 
-    /// Whether the code from the start of the enclosing function (its doc comment included) to a
-    /// few lines after `end_line`, or the function's name, documents an endless retry.
+    /// Whether the code from the start of the enclosing function (its doc comment and the line
+    /// comments right above it included) to a few lines after `end_line`, or the function's name,
+    /// documents an endless retry.
     fn documented_as_endless(&self, line: usize, end_line: usize) -> bool {
         let (name, first_line) = self
             .functions
@@ -279,6 +280,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .map_or((String::new(), line.saturating_sub(10)), |f| {
                 (f.name.clone(), f.first_line())
             });
+        let first_line = intent::comment_above(self.cx.source, first_line);
         intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name)
     }
 

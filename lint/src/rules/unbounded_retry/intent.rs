@@ -78,7 +78,7 @@ pub(super) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     let region = &bytes[start..end];
     let says_so = |text: &str| {
         let text = text.to_lowercase();
-        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase))
+        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) && !flags_a_problem(&text)
     };
     // A run of line comments is one text: a phrase may be broken across its lines.
     let mut comment_run = String::new();
@@ -109,6 +109,26 @@ pub(super) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
         }
     }
     says_so(&comment_run)
+}
+
+/// Whether a (lowercase) comment marks what it says as a problem to fix (`TODO`, `FIXME`, `XXX`):
+/// "XXX: this retries forever" reports the endless retry, it does not choose it.
+fn flags_a_problem(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| matches!(word, "todo" | "fixme" | "xxx"))
+}
+
+/// The first line of the run of `//` comment lines that ends right above 1-based `line` (`line`
+/// itself when the line above is code or blank): a plain comment over a function says what it is
+/// for as a doc comment would.
+pub(super) fn comment_above(source: &str, line: usize) -> usize {
+    let lines: Vec<&str> = source.lines().take(line.saturating_sub(1)).collect();
+    let run = lines
+        .iter()
+        .rev()
+        .take_while(|text| text.trim_start().starts_with("//"))
+        .count();
+    line - run
 }
 
 /// The byte offset where 1-based `line` starts (the end of the text past the last line).
