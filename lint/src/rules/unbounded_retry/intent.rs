@@ -78,7 +78,8 @@ pub(super) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     let region = &bytes[start..end];
     let says_so = |text: &str| {
         let text = text.to_lowercase();
-        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) && !flags_a_problem(&text)
+        (INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) || until_it_succeeds(&text))
+            && !flags_a_problem(&text)
     };
     // A run of line comments is one text: a phrase may be broken across its lines.
     let mut comment_run = String::new();
@@ -109,6 +110,26 @@ pub(super) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
         }
     }
     says_so(&comment_run)
+}
+
+/// Whether (lowercase) text says something goes on until it succeeds, however the subject is
+/// named: "until this succeeds", "until the request succeeds", "until successful". The success
+/// must be in the same clause, a few words after "until".
+fn until_it_succeeds(text: &str) -> bool {
+    text.split(['.', ';', ':', ',']).any(|clause| {
+        let words: Vec<&str> = clause
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect();
+        words.iter().enumerate().any(|(at, word)| {
+            *word == "until"
+                && words
+                    .iter()
+                    .skip(at + 1)
+                    .take(4)
+                    .any(|next| next.starts_with("succe"))
+        })
+    })
 }
 
 /// Whether a (lowercase) comment marks what it says as a problem to fix (`TODO`, `FIXME`, `XXX`):
