@@ -37,6 +37,7 @@ pub mod rules;
 pub(crate) mod classifier;
 pub(crate) mod discover;
 pub(crate) mod facts;
+pub(crate) mod intent;
 pub(crate) mod parse;
 pub(crate) mod prefilter;
 pub(crate) mod suppress;

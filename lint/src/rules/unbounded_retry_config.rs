@@ -24,9 +24,12 @@ Finds retry libraries configured without an end:
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
-  usize = isize::MAX as usize;`): every policy that takes its default retries for ever. A comment
-  beside it that says the retries are meant to go on (`forever`, `indefinitely`) is a documented
-  choice and is not reported.
+  usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
+
+A setting documented as endless on purpose is not reported: a comment beside it that says the
+retries are meant to go on (`forever`, `indefinitely`), or the function holding it documenting an
+endless retry the way `unbounded_retry` reads a loop's function (its name, the plain or doc comment
+above it, its comments and messages up to a few lines below the setting).
 
 ### Why is this bad
 An error that can never succeed, or one misclassified as transient, is retried for ever: the caller
@@ -92,6 +95,7 @@ impl Rule for UnboundedRetryConfig {
             functions: functions.0,
             strategies: HashMap::new(),
             optional: HashSet::new(),
+            function: None,
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -112,6 +116,8 @@ struct PolicyFinder<'x, 'ast> {
     /// `let limit = setting.map(..);` bindings in the function being visited: optional values,
     /// `None` when the setting is absent.
     optional: HashSet<String>,
+    /// The name and first line (its doc comment included) of the function being visited.
+    function: Option<(String, usize)>,
     findings: Vec<Finding>,
 }
 
@@ -144,9 +150,6 @@ impl PolicyFinder<'_, '_> {
             return;
         }
         let region = Region::of(value);
-        if says_endless_on_purpose(self.cx.source, region.line) {
-            return;
-        }
         self.report(
             region,
             &format!(
@@ -159,12 +162,31 @@ impl PolicyFinder<'_, '_> {
     }
 
     /// Walks one function with its own `let` bindings, then gives back the enclosing ones.
-    fn in_function(&mut self, walk: impl FnOnce(&mut Self)) {
+    fn in_function(&mut self, name: &syn::Ident, first_line: usize, walk: impl FnOnce(&mut Self)) {
         let strategies = std::mem::take(&mut self.strategies);
         let optional = std::mem::take(&mut self.optional);
+        let function = self.function.replace((name.to_string(), first_line));
         walk(self);
         self.strategies = strategies;
         self.optional = optional;
+        self.function = function;
+    }
+
+    /// Whether the setting at `line` is documented as endless on purpose: by a comment on its
+    /// line or the one above, or by the function holding it (its name, its comments and messages
+    /// up to a few lines below the setting, and the comment right above it), as an endless retry
+    /// loop would be.
+    fn documented_as_endless(&self, line: usize) -> bool {
+        let source = self.cx.source;
+        if says_endless_on_purpose(source, line) {
+            return true;
+        }
+        let (name, first_line) = match &self.function {
+            Some((name, first_line)) => (name.as_str(), *first_line),
+            None => ("", line),
+        };
+        let first_line = crate::intent::comment_above(source, first_line);
+        crate::intent::documented_as_endless(source, first_line, line + 3, name)
     }
 
     /// Whether a limit handed to a builder is an optional setting: mapped on the spot
@@ -175,7 +197,11 @@ impl PolicyFinder<'_, '_> {
                 if path.path.get_ident().is_some_and(|name| self.optional.contains(&name.to_string())))
     }
 
+    /// Reports a setting, unless the code documents the endless retry as deliberate.
     fn report(&mut self, region: Region, message: &str, help: &str) {
+        if self.documented_as_endless(region.line) {
+            return;
+        }
         self.findings.push(self.cx.report(&INFO, region, message, help));
     }
 
@@ -235,11 +261,13 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.in_function(|this| syn::visit::visit_item_fn(this, item));
+        self.in_function(&item.sig.ident, Region::of(item).line, |this| syn::visit::visit_item_fn(this, item));
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.in_function(|this| syn::visit::visit_impl_item_fn(this, item));
+        self.in_function(&item.sig.ident, Region::of(item).line, |this| {
+            syn::visit::visit_impl_item_fn(this, item)
+        });
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
@@ -277,7 +305,6 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         if ATTEMPT_LIMIT_METHODS.contains(&call.method.to_string().as_str())
             && call.args.len() == 1
             && is_unlimited_integer_max(&call.args[0], true)
-            && !says_endless_on_purpose(self.cx.source, Region::of(&call.args[0]).line)
         {
             self.report(
                 Region::of(&call.args[0]),
@@ -292,7 +319,6 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         if ATTEMPT_LIMIT_METHODS.contains(&call.method.to_string().as_str())
             && call.args.len() == 1
             && is_none(&call.args[0])
-            && !says_endless_on_purpose(self.cx.source, Region::of(&call.args[0]).line)
         {
             self.report(
                 method_region(call),

@@ -280,8 +280,8 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .map_or((String::new(), line.saturating_sub(10)), |f| {
                 (f.name.clone(), f.first_line())
             });
-        let first_line = intent::comment_above(self.cx.source, first_line);
-        intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name)
+        let first_line = crate::intent::comment_above(self.cx.source, first_line);
+        crate::intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name)
     }
 
     /// Cancellation that the loop's own guards do not name: a failed send on a channel whose

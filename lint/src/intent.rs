@@ -1,0 +1,160 @@
+//! What comments, messages and names say about an endless retry: whether one is documented as
+//! deliberate ("retries until it succeeds", `connect_forever`). A maintainer would reject a finding
+//! that repeats what the code already says on purpose.
+
+use crate::syntax::lexer::{LexemeKind, Lexer};
+
+/// Phrases (lowercase) that say a retry is meant to go on without limit.
+const INTENT_PHRASES: &[&str] = &[
+    "forever",
+    "endless",
+    "indefinitely",
+    "infinite",
+    "until success",
+    "until it succeed",
+    "until we succeed",
+    "until they succeed",
+    "until succeed",
+    "until it work",
+    "must continue until",
+    "keep trying",
+    "keep retrying",
+    "always retr",
+    "never give up",
+    "unlimited retr",
+    "unlimited attempt",
+    "retries without limit",
+    "retry without limit",
+    // A function documented as one that cannot fail, because it retries.
+    "will always succeed",
+    "always succeeds",
+    "retry until",
+    "retried until",
+    "retries until",
+    "retrying until",
+    "try until",
+    "tries until",
+    "until the other",
+    // An obligation to go on trying, stated in a comment.
+    "should try again",
+    "must try again",
+    "should keep trying",
+    // Retries paced on purpose instead of counted.
+    "rate-limit retr",
+    "rate limit retr",
+    "rate-limited retr",
+    "rate limited retr",
+    "retries are rate-limited",
+    "retries are rate limited",
+];
+
+/// Words in a function name that say it retries until it succeeds (`retry_until_success`,
+/// `wait_for_success`).
+const INTENT_NAME_PARTS: &[&str] = &[
+    "until_success",
+    "for_success",
+    "forever",
+    "infinite",
+    "endless",
+    "until_ok",
+];
+
+/// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
+/// of `source`, or the name of the function holding the loop, document an endless retry.
+pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_name: &str) -> bool {
+    let lower_name = fn_name.to_ascii_lowercase();
+    if INTENT_NAME_PARTS
+        .iter()
+        .any(|part| lower_name.contains(part))
+    {
+        return true;
+    }
+    let bytes = source.as_bytes();
+    let start = offset_of_line(bytes, from);
+    let end = offset_of_line(bytes, to + 1);
+    let region = &bytes[start..end];
+    let says_so = |text: &str| {
+        let text = text.to_lowercase();
+        (INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) || until_it_succeeds(&text))
+            && !flags_a_problem(&text)
+    };
+    // A run of line comments is one text: a phrase may be broken across its lines.
+    let mut comment_run = String::new();
+    let mut run_end = 0;
+    for lexeme in Lexer::new(region) {
+        let text = String::from_utf8_lossy(&region[lexeme.start..lexeme.end]);
+        match lexeme.kind {
+            LexemeKind::LineComment => {
+                let adjacent = region[run_end..lexeme.start]
+                    .iter()
+                    .all(u8::is_ascii_whitespace);
+                if !adjacent {
+                    if says_so(&comment_run) {
+                        return true;
+                    }
+                    comment_run.clear();
+                }
+                let words = text.trim_start_matches('/').trim_start_matches('!');
+                comment_run.extend(words.split_whitespace().flat_map(|word| [word, " "]));
+                run_end = lexeme.end;
+            }
+            LexemeKind::BlockComment | LexemeKind::Str => {
+                if says_so(&text.split_whitespace().collect::<Vec<_>>().join(" ")) {
+                    return true;
+                }
+            }
+            LexemeKind::Char => {}
+        }
+    }
+    says_so(&comment_run)
+}
+
+/// Whether (lowercase) text says something goes on until it succeeds, however the subject is
+/// named: "until this succeeds", "until the request succeeds", "until successful". The success
+/// must be in the same clause, a few words after "until".
+fn until_it_succeeds(text: &str) -> bool {
+    text.split(['.', ';', ':', ',']).any(|clause| {
+        let words: Vec<&str> = clause
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect();
+        words.iter().enumerate().any(|(at, word)| {
+            *word == "until"
+                && words
+                    .iter()
+                    .skip(at + 1)
+                    .take(4)
+                    .any(|next| next.starts_with("succe"))
+        })
+    })
+}
+
+/// Whether a (lowercase) comment marks what it says as a problem to fix (`TODO`, `FIXME`, `XXX`):
+/// "XXX: this retries forever" reports the endless retry, it does not choose it.
+fn flags_a_problem(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| matches!(word, "todo" | "fixme" | "xxx"))
+}
+
+/// The first line of the run of `//` comment lines that ends right above 1-based `line` (`line`
+/// itself when the line above is code or blank): a plain comment over a function says what it is
+/// for as a doc comment would.
+pub(crate) fn comment_above(source: &str, line: usize) -> usize {
+    let lines: Vec<&str> = source.lines().take(line.saturating_sub(1)).collect();
+    let run = lines
+        .iter()
+        .rev()
+        .take_while(|text| text.trim_start().starts_with("//"))
+        .count();
+    line - run
+}
+
+/// The byte offset where 1-based `line` starts (the end of the text past the last line).
+fn offset_of_line(bytes: &[u8], line: usize) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    memchr::memchr_iter(b'\n', bytes)
+        .nth(line - 2)
+        .map_or(bytes.len(), |at| at + 1)
+}
