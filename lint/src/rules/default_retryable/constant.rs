@@ -110,7 +110,7 @@ fn resolve_associated<'a>(ty: &'a Type, owner: Option<&'a ItemImpl>) -> Option<&
 
 /// The last segment of a type of this crate: a bare name not imported from another crate, or a
 /// path starting at `crate`, `self` or `super`. Other paths (`hyper::Error`) are other crates'.
-fn own_type_name(ty: &Type, file: &syn::File) -> Option<String> {
+pub(super) fn own_type_name(ty: &Type, file: &syn::File) -> Option<String> {
     let path = type_path(ty)?;
     let last = path.segments.last()?.ident.to_string();
     let first = path.segments.first()?.ident.to_string();

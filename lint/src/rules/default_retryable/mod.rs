@@ -2,6 +2,7 @@
 
 mod constant;
 mod implicit;
+mod marks_all;
 mod nested;
 
 use syn::visit::Visit;
@@ -45,6 +46,13 @@ naming an error leaves while a catch-all arm goes round with no exit of its own
 not: every error the match does not name is retried. An arm leaving on cancellation
 (`Err(Error::Cancelled) => return`) does not count, nor a catch-all with a comment line of its own
 inside it or right above it, nor a loop that goes round on success too.
+
+Also a conversion that marks every error it is given retryable without looking at it
+(`fn format_store_error(err: StoreError) -> Error { Error::new(..).set_source(err).set_temporary()
+}`, or `.with_retryable(true)`, `.mark_transient()`), when the type it converts tells failures
+apart: another crate's named error type, or one of the tree's enums with several variants. An
+opaque error (`anyhow::Error`, a boxed error) has nothing to look at and is not reported, nor a
+conversion that checks anything before it marks.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -109,6 +117,22 @@ impl Rule for DefaultRetryable {
                 "this retry loop goes round on every error its `match` does not name, while the \
                  errors it names leave: an unknown error is retried",
                 "name the errors worth another attempt and leave the loop on every other one",
+            ));
+        }
+        for marks in marks_all::conversions_marking_all(cx.ast, cx.tree) {
+            if documented(cx.source, marks.region) {
+                continue;
+            }
+            findings.push(cx.report(
+                &INFO,
+                marks.region,
+                format!(
+                    "`{}` marks every `{}` retryable (`.{}(..)`) without a check, although \
+                     `{}` tells failures apart; those that can never succeed are retried too",
+                    marks.function, marks.error_type, marks.setter, marks.error_type
+                ),
+                "look at the error first (its kind, its status) and mark only the transient \
+                 cases retryable",
             ));
         }
         findings

@@ -1,0 +1,149 @@
+//! Conversions that mark every error of a type as retryable without looking at it:
+//! `fn format_store_error(err: StoreError) -> Error { Error::new(..).set_source(err).set_temporary() }`.
+//! When the type tells failures apart (another crate's named error type, or the tree's own enum of
+//! several variants), the ones that can never succeed are marked retryable too.
+
+use syn::visit::Visit;
+use syn::{Expr, FnArg, Lit, ReturnType, Signature, Stmt, Type};
+
+use super::constant::own_type_name;
+use super::decides;
+use crate::facts::TreeFacts;
+use crate::finding::Region;
+use crate::retry_library::{chain, method_region, Link};
+use crate::retry_words::words;
+use crate::syntax::types::type_path;
+
+/// Words of a setter that marks an error retryable (`set_temporary`, `with_retryable(true)`,
+/// `mark_transient`), after its verb.
+const RETRY_STATES: &[&str] = &["temporary", "transient", "retryable", "retriable"];
+
+/// Verbs of such a setter.
+const SETTER_VERBS: &[&str] = &["set", "mark", "with", "make", "as"];
+
+/// Error types that carry no distinctions to look at (`anyhow::Error`, a boxed error): marking them
+/// retryable decides for the whole type, not as a fallback.
+const OPAQUE_WORDS: &[&str] = &["anyhow", "eyre", "report", "box", "dyn", "any", "string", "str"];
+
+/// One conversion that marks every error retryable.
+pub(super) struct MarksAll {
+    /// The setter call (`.set_temporary()`).
+    pub(super) region: Region,
+    /// The converting function's name.
+    pub(super) function: String,
+    /// The error type it converts.
+    pub(super) error_type: String,
+    /// The setter as written, for the message.
+    pub(super) setter: String,
+}
+
+/// The file's conversions that mark every error of a type that tells failures apart as
+/// retryable, with no check before.
+pub(super) fn conversions_marking_all(file: &syn::File, tree: &TreeFacts) -> Vec<MarksAll> {
+    struct Finder<'f> {
+        file: &'f syn::File,
+        tree: &'f TreeFacts,
+        found: Vec<MarksAll>,
+    }
+    impl Finder<'_> {
+        fn check(&mut self, sig: &Signature, body: &syn::Block) {
+            let Some(error_type) = converted_error(sig, self.file, self.tree) else {
+                return;
+            };
+            let Some((tail, before)) = body.stmts.split_last() else {
+                return;
+            };
+            let Stmt::Expr(tail, None) = tail else {
+                return;
+            };
+            if before.iter().any(decides) {
+                return;
+            }
+            let (links, _) = chain(tail);
+            for link in links {
+                if let Link::Call(call) = link {
+                    if marks_retryable(call) {
+                        self.found.push(MarksAll {
+                            region: method_region(call),
+                            function: sig.ident.to_string(),
+                            error_type: error_type.clone(),
+                            setter: call.method.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+            self.check(&item.sig, &item.block);
+            syn::visit::visit_item_fn(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+            self.check(&item.sig, &item.block);
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+    }
+    let mut finder = Finder {
+        file,
+        tree,
+        found: Vec::new(),
+    };
+    finder.visit_file(file);
+    finder.found
+}
+
+/// The error type a function converts, when it takes exactly one error by value or by reference
+/// and returns a value, and the type tells failures apart: another crate's named error type
+/// (`RedisError`, `etcd_client::Error`), or one of the tree's enums with several variants.
+fn converted_error(sig: &Signature, file: &syn::File, tree: &TreeFacts) -> Option<String> {
+    if matches!(sig.output, ReturnType::Default) {
+        return None;
+    }
+    let [FnArg::Typed(input)] = sig.inputs.iter().collect::<Vec<_>>().as_slice() else {
+        return None;
+    };
+    let ty = match &*input.ty {
+        Type::Reference(reference) => &*reference.elem,
+        other => other,
+    };
+    let path = type_path(ty)?;
+    let last = path.segments.last()?.ident.to_string();
+    if !last.ends_with("Error") {
+        return None;
+    }
+    let opaque = path.segments.iter().any(|segment| {
+        words(&segment.ident.to_string())
+            .iter()
+            .any(|word| OPAQUE_WORDS.contains(&word.as_str()))
+    });
+    if opaque {
+        return None;
+    }
+    let tells_apart = match own_type_name(ty, file) {
+        Some(own) if tree.local_types.contains(&own) || tree.error_types.contains(&own) => {
+            tree.multi_variant_enums.contains(&own)
+        }
+        // Another crate's named error type: it was given a name of its own to tell its failures
+        // apart (kinds, codes, variants).
+        _ => true,
+    };
+    tells_apart.then_some(last)
+}
+
+/// Whether a method call marks the error retryable whatever it is: `.set_temporary()`,
+/// `.mark_transient()`, `.with_retryable(true)`.
+fn marks_retryable(call: &syn::ExprMethodCall) -> bool {
+    let words = words(&call.method.to_string());
+    let [verb, state] = words.as_slice() else {
+        return false;
+    };
+    if !SETTER_VERBS.contains(&verb.as_str()) || !RETRY_STATES.contains(&state.as_str()) {
+        return false;
+    }
+    match call.args.iter().collect::<Vec<_>>().as_slice() {
+        [] => true,
+        [Expr::Lit(lit)] => matches!(&lit.lit, Lit::Bool(value) if value.value),
+        _ => false,
+    }
+}
