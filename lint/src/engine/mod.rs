@@ -186,16 +186,23 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     }
     tree.settle_verdict_enums();
     // A function returning one of the tree's verdict enums is a classifier, so the enum's name
-    // marks a classifier as the built-in names do: known only now, it lets in the files pass 1
-    // let go and keeps the bodies that name it.
-    let verdict_prefilter = Prefilter::new(&tree.verdict_enums);
+    // marks a classifier as the built-in names do; a variant the tree retries
+    // (`ErrorKind::Unexpected`) marks a default that picks it. Known only now, they let in the
+    // files pass 1 let go and keep the bodies that name them.
+    let tree_words: HashSet<String> = tree
+        .verdict_enums
+        .iter()
+        .chain(&tree.retry_variants)
+        .cloned()
+        .collect();
+    let verdict_prefilter = Prefilter::new(&tree_words);
 
     let mut candidates = Vec::new();
     let mut findings = Vec::new();
     for result in pass_one {
         match result {
             Ok((mut candidate, text_findings)) => {
-                if !candidate.needs_rules && !tree.verdict_enums.is_empty() {
+                if !candidate.needs_rules && !tree_words.is_empty() {
                     let bytes = candidate.source.as_bytes();
                     candidate.needs_rules = verdict_prefilter.may_match(bytes)
                         && verdict_prefilter.may_match(&blank_plain_comments(bytes));
@@ -236,7 +243,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     let tree = &tree;
     let gates = options.prefilter.then(|| {
         let mut classifier_words = tree.classifier_names.clone();
-        classifier_words.extend(tree.verdict_enums.iter().cloned());
+        classifier_words.extend(tree_words.iter().cloned());
         RuleGates::new(&enabled, &classifier_words)
     });
     let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {

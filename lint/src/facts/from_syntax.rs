@@ -8,7 +8,7 @@ use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
 
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
-use crate::retry_words::{trait_decides_retries, verdict_like_type};
+use crate::retry_words::{names_only_a_retry_verdict, trait_decides_retries, verdict_like_type};
 use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
@@ -78,6 +78,13 @@ fn qualified_key(ty: &syn::Type) -> Option<String> {
 }
 
 impl<'ast> Visit<'ast> for FactCollector<'_> {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if arm.guard.is_none() && answers_retry(&arm.body) {
+            collect_variant_paths(&arm.pat, &mut self.facts.retry_variants);
+        }
+        syn::visit::visit_arm(self, arm);
+    }
+
     fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
         self.record_derives(&item.attrs, &item.ident);
         syn::visit::visit_item_struct(self, item);
@@ -161,5 +168,59 @@ fn returns_verdict_like(sig: &syn::Signature) -> bool {
             _ => false,
         },
         syn::ReturnType::Default => false,
+    }
+}
+
+/// Whether an arm's answer is a bare variant path named as a retry verdict (`RetryKind::Temporary`).
+fn answers_retry(body: &syn::Expr) -> bool {
+    let syn::Expr::Path(path) = body else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    segments.len() >= 2
+        && segments
+            .last()
+            .is_some_and(|last| names_only_a_retry_verdict(&last.ident.to_string()))
+}
+
+/// `Enum::Variant` for every variant path of a pattern (alone, with fields in parentheses, in an
+/// or-pattern, or inside another variant's or a tuple's fields) whose last two segments are capitalised; `Self::..` is left out, and so are
+/// struct patterns (`E::V { .. }`), as the text scan cannot read them.
+fn collect_variant_paths(pat: &syn::Pat, out: &mut HashSet<String>) {
+    let path = match pat {
+        syn::Pat::Or(or) => {
+            for case in &or.cases {
+                collect_variant_paths(case, out);
+            }
+            return;
+        }
+        syn::Pat::Paren(paren) => return collect_variant_paths(&paren.pat, out),
+        syn::Pat::Reference(reference) => return collect_variant_paths(&reference.pat, out),
+        syn::Pat::Tuple(tuple) => {
+            for elem in &tuple.elems {
+                collect_variant_paths(elem, out);
+            }
+            return;
+        }
+        syn::Pat::Path(path) => &path.path,
+        syn::Pat::TupleStruct(tuple) => {
+            for elem in &tuple.elems {
+                collect_variant_paths(elem, out);
+            }
+            &tuple.path
+        }
+        _ => return,
+    };
+    let mut segments = path.segments.iter().rev();
+    let (Some(variant), Some(owner)) = (segments.next(), segments.next()) else {
+        return;
+    };
+    let capitalised = |ident: &syn::Ident| {
+        ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
+    };
+    if owner.ident != "Self" && capitalised(&owner.ident) && capitalised(&variant.ident) {
+        out.insert(format!("{}::{}", owner.ident, variant.ident));
     }
 }

@@ -43,6 +43,10 @@ pub struct TreeFacts {
     /// Other crates' error types the tree writes a classifier for, by their last two path
     /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`).
     pub classified_foreign: HashSet<String>,
+    /// Variants (`ErrorKind::Unexpected`, by their last two path segments) that an arm of some
+    /// `match` of the tree answers with a variant named as a retry verdict
+    /// (`ErrorKind::Unexpected | ErrorKind::Busy => RetryKind::Temporary`): the tree retries them.
+    pub retry_variants: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -83,6 +87,8 @@ pub(crate) struct FileFacts {
     /// Other crates' types a function without a receiver classifies (see
     /// [`TreeFacts::classified_foreign`]).
     pub(crate) classified_foreign: HashSet<String>,
+    /// Variants an unguarded arm answers retry for (see [`TreeFacts::retry_variants`]).
+    pub(crate) retry_variants: HashSet<String>,
 }
 
 impl FileFacts {
@@ -94,6 +100,7 @@ impl FileFacts {
         tree.multi_variant_enums.extend(self.multi_variant_enums);
         tree.verdict_enums.extend(self.verdict_enums);
         tree.classified_foreign.extend(self.classified_foreign);
+        tree.retry_variants.extend(self.retry_variants);
     }
 }
 

@@ -3,13 +3,15 @@
 //!
 //! One concern per file: reading blanked code ([`cursor`]), enums ([`enums`]), derive lists
 //! ([`derives`]), impl headers ([`impls`]), free functions classifying other crates' types
-//! ([`foreign`]) and what a signature's return type says ([`signature`]).
+//! ([`foreign`]), variants a `match` answers retry for ([`retry_arms`]) and what a signature's
+//! return type says ([`signature`]).
 
 mod cursor;
 mod derives;
 mod enums;
 mod foreign;
 mod impls;
+mod retry_arms;
 mod signature;
 
 #[cfg(test)]
@@ -25,6 +27,7 @@ use derives::scan_derives;
 use enums::scan_enums;
 use foreign::scan_foreign_classifiers;
 use impls::scan_impls;
+use retry_arms::scan_retry_arms;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
 /// `Error`, `Snafu` or `Classify` and the struct or enum they precede, `impl .. Error for T` and
@@ -39,7 +42,10 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let may_have_derive = memmem::find(bytes, b"derive").is_some();
     let may_have_impl = memmem::find(bytes, b"impl").is_some();
     let may_have_enum = memmem::find(bytes, b"enum").is_some();
-    if !may_have_derive && !may_have_impl && !may_have_enum {
+    let may_answer_retry = [&b"Retr"[..], b"Transient", b"Temporary"]
+        .iter()
+        .any(|word| memmem::find(bytes, word).is_some());
+    if !may_have_derive && !may_have_impl && !may_have_enum && !may_answer_retry {
         return facts;
     }
     let code = blank_comments_and_strings(bytes);
@@ -53,5 +59,8 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
         scan_impls(&code, classifier_names, &mut facts);
     }
     scan_foreign_classifiers(&code, classifier_names, &mut facts);
+    if may_answer_retry {
+        scan_retry_arms(&code, &mut facts);
+    }
     facts
 }

@@ -48,7 +48,11 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          fn describe(e: &sdk::Error) -> String { e.to_string() }\n\
          fn is_retryable_map(e: &sdk::Map<u8, u8>) -> bool { true }\n\
          enum Sorted<R> { Fine(R), RetryableErr(#[source] E), NonRetryableErr(E) }\n\
-         enum Codes { Fine, LockAborted, RetryLimit, Syntax, Overflow }\n";
+         enum Codes { Fine, LockAborted, RetryLimit, Syntax, Overflow }\n\
+         fn kind_verdict(kind: &Kind) -> RetryKind { match kind {\n    Kind::Busy | crate::Kind::Unexpected(_) => RetryKind::Temporary,\n    \
+         Kind::Io(IoKind::Reset) => RetryKind::Transient, Kind::Slow if fast => RetryKind::Temporary, \
+         Self::Gone => RetryKind::Temporary, Kind::Bad => RetryKind::Permanent, \
+         Kind::Odd => Reaction::RetryPerSpan, Mode::Standard => Feature::RetryModeStandard,\n    _ => { RetryKind::Temporary }\n} }\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
@@ -58,4 +62,15 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
     assert_eq!(foreign, ["io::Error", "sdk::Map", "tonic::Status"]);
     let verdicts: Vec<_> = scanned.verdict_enums.into_iter().collect();
     assert_eq!(verdicts, ["Sorted"]);
+    let mut retried: Vec<_> = scanned.retry_variants.into_iter().collect();
+    retried.sort();
+    assert_eq!(
+        retried,
+        [
+            "IoKind::Reset",
+            "Kind::Busy",
+            "Kind::Io",
+            "Kind::Unexpected"
+        ]
+    );
 }

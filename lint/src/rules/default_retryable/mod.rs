@@ -3,6 +3,7 @@
 mod constant;
 mod implicit;
 mod marks_all;
+mod picks_retried;
 mod nested;
 
 use syn::visit::Visit;
@@ -53,6 +54,11 @@ Also a conversion that marks every error it is given retryable without looking a
 apart: another crate's named error type, or one of the tree's enums with several variants. An
 opaque error (`anyhow::Error`, a boxed error) has nothing to look at and is not reported, nor a
 conversion that checks anything before it marks.
+
+Also a default that picks a variant the tree retries: a catch-all arm (`_ => ErrorKind::Unexpected`)
+or the default of `.map_or(..)`/`.unwrap_or(..)`, when an arm of a `match` somewhere in the tree
+answers retry for that variant (`ErrorKind::Unexpected | ErrorKind::Busy => RetryKind::Temporary`).
+Every status or error the conversion does not name is then retried.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is
@@ -133,6 +139,21 @@ impl Rule for DefaultRetryable {
                 ),
                 "look at the error first (its kind, its status) and mark only the transient \
                  cases retryable",
+            ));
+        }
+        for default in picks_retried::retried_defaults(cx.ast, cx.tree) {
+            if documented(cx.source, default.region) {
+                continue;
+            }
+            findings.push(cx.report(
+                &INFO,
+                default.region,
+                format!(
+                    "this default picks `{}`, which the tree's classifiers answer retry for: \
+                     every case not named before it is retried",
+                    default.variant
+                ),
+                "default to a kind that is not retried, and name the transient cases",
             ));
         }
         findings
