@@ -39,7 +39,18 @@ pub(super) struct MarksAll {
 
 /// The file's conversions that mark every error of a type that tells failures apart as
 /// retryable, with no check before.
-pub(super) fn conversions_marking_all(file: &syn::File, tree: &TreeFacts) -> Vec<MarksAll> {
+pub(super) fn conversions_marking_all(
+    source: &str,
+    file: &syn::File,
+    tree: &TreeFacts,
+) -> Vec<MarksAll> {
+    // A setter's name holds its state word: most files hold none and are not walked.
+    if !RETRY_STATES
+        .iter()
+        .any(|state| memchr::memmem::find(source.as_bytes(), state.as_bytes()).is_some())
+    {
+        return Vec::new();
+    }
     struct Finder<'f> {
         file: &'f syn::File,
         tree: &'f TreeFacts,

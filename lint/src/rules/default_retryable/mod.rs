@@ -125,7 +125,7 @@ impl Rule for DefaultRetryable {
                 "name the errors worth another attempt and leave the loop on every other one",
             ));
         }
-        for marks in marks_all::conversions_marking_all(cx.ast, cx.tree) {
+        for marks in marks_all::conversions_marking_all(cx.source, cx.ast, cx.tree) {
             if documented(cx.source, marks.region) {
                 continue;
             }
