@@ -75,10 +75,14 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     let region = &bytes[start..end];
     let says_so = |text: &str| {
         let text = text.to_lowercase();
-        (INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) || until_it_succeeds(&text))
-            && !flags_a_problem(&text)
+        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) && !flags_a_problem(&text)
     };
-    // A run of line comments is one text: a phrase may be broken across its lines.
+    let says_until_success = |text: &str| {
+        let text = text.to_lowercase();
+        until_it_succeeds(&text) && !flags_a_problem(&text)
+    };
+    // A run of line comments is one text: a phrase may be broken across its lines. A line that
+    // flags a problem (`TODO: ..`) is left out of the run, whatever the lines around it say.
     let mut comment_run = String::new();
     let mut run_end = 0;
     for lexeme in Lexer::new(region) {
@@ -94,12 +98,20 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
                     }
                     comment_run.clear();
                 }
-                let words = text.trim_start_matches('/').trim_start_matches('!');
-                comment_run.extend(words.split_whitespace().flat_map(|word| [word, " "]));
                 run_end = lexeme.end;
+                let words = text.trim_start_matches('/').trim_start_matches('!');
+                if flags_a_problem(&words.to_lowercase()) {
+                    continue;
+                }
+                // "Until .. succeeds" is read within one line: the line's end is a clause's.
+                if says_until_success(words) {
+                    return true;
+                }
+                comment_run.extend(words.split_whitespace().flat_map(|word| [word, " "]));
             }
             LexemeKind::BlockComment | LexemeKind::Str => {
-                if says_so(&text.split_whitespace().collect::<Vec<_>>().join(" ")) {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                if says_so(&text) || says_until_success(&text) {
                     return true;
                 }
             }
@@ -108,6 +120,16 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     }
     says_so(&comment_run)
 }
+
+/// The words that say an operation succeeded (not "successor").
+const SUCCESS_WORDS: &[&str] = &[
+    "succeed",
+    "succeeds",
+    "succeeded",
+    "success",
+    "successful",
+    "successfully",
+];
 
 /// Whether (lowercase) text says something goes on until it succeeds, however the subject is
 /// named: "until this succeeds", "until the request succeeds", "until successful". The success
@@ -124,16 +146,19 @@ fn until_it_succeeds(text: &str) -> bool {
                     .iter()
                     .skip(at + 1)
                     .take(4)
-                    .any(|next| next.starts_with("succe"))
+                    .any(|next| SUCCESS_WORDS.contains(next))
         })
     })
 }
 
-/// Whether a (lowercase) comment marks what it says as a problem to fix (`TODO`, `FIXME`, `XXX`):
-/// "XXX: this retries forever" reports the endless retry, it does not choose it.
-fn flags_a_problem(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| matches!(word, "todo" | "fixme" | "xxx"))
+/// Whether a (lowercase) comment marks what it says as a problem to fix (`TODO`, `FIXME`, `XXX`, a
+/// bug, a known issue): "XXX: this retries forever" reports the endless retry, it does not choose
+/// it.
+pub(crate) fn flags_a_problem(text: &str) -> bool {
+    text.contains("known issue")
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| matches!(word, "todo" | "fixme" | "xxx" | "bug"))
 }
 
 /// The first line of the run of `//` comment lines that ends right above 1-based `line` (`line`

@@ -308,6 +308,37 @@ pub fn variant_answer(name: &str) -> Option<Answer> {
     None
 }
 
+/// Whether a variant's name is a retry verdict and nothing more (`Temporary`, `Retryable`,
+/// `RetryLater`, `RetryAfterBackoff`): every word says retry or when. A name that also says what
+/// or how (`RetryModeStandard`, `RetryPerSpan`) names something else that happens to retry.
+pub fn names_only_a_retry_verdict(variant: &str) -> bool {
+    const WHEN: &[&str] = &[
+        "later",
+        "now",
+        "after",
+        "soon",
+        "immediately",
+        "again",
+        "with",
+        "backoff",
+        "delay",
+        "should",
+        "can",
+        "may",
+        "is",
+        "error",
+        "err",
+    ];
+    let words = words(variant);
+    answer_in_variant_name(variant) == Some(Answer::Retry)
+        && words.iter().all(|word| {
+            matches!(
+                word.as_str(),
+                "retry" | "retryable" | "retriable" | "transient" | "temporary"
+            ) || WHEN.contains(&word.as_str())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,35 +423,4 @@ mod tests {
         assert_eq!(variant_answer("Permanent"), Some(Answer::DoNotRetry));
         assert_eq!(variant_answer("Ok"), None);
     }
-}
-
-/// Whether a variant's name is a retry verdict and nothing more (`Temporary`, `Retryable`,
-/// `RetryLater`, `RetryAfterBackoff`): every word says retry or when. A name that also says what
-/// or how (`RetryModeStandard`, `RetryPerSpan`) names something else that happens to retry.
-pub fn names_only_a_retry_verdict(variant: &str) -> bool {
-    const WHEN: &[&str] = &[
-        "later",
-        "now",
-        "after",
-        "soon",
-        "immediately",
-        "again",
-        "with",
-        "backoff",
-        "delay",
-        "should",
-        "can",
-        "may",
-        "is",
-        "error",
-        "err",
-    ];
-    let words = words(variant);
-    answer_in_variant_name(variant) == Some(Answer::Retry)
-        && words.iter().all(|word| {
-            matches!(
-                word.as_str(),
-                "retry" | "retryable" | "retriable" | "transient" | "temporary"
-            ) || WHEN.contains(&word.as_str())
-        })
 }

@@ -17,6 +17,7 @@ pub(crate) fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -
     let mut collector = FactCollector {
         classifier_names,
         facts: FileFacts::default(),
+        in_test_module: false,
     };
     collector.visit_file(file);
     collector.facts
@@ -25,6 +26,8 @@ pub(crate) fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -
 struct FactCollector<'n> {
     classifier_names: &'n HashSet<String>,
     facts: FileFacts,
+    /// Inside a `#[cfg(test)]` module, whose arms answer for a test, not for the tree.
+    in_test_module: bool,
 }
 
 impl FactCollector<'_> {
@@ -78,8 +81,21 @@ fn qualified_key(ty: &syn::Type) -> Option<String> {
 }
 
 impl<'ast> Visit<'ast> for FactCollector<'_> {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        let cfg_test = item.attrs.iter().any(|attr| {
+            attr.path().is_ident("cfg")
+                && attr
+                    .parse_args::<syn::Ident>()
+                    .is_ok_and(|ident| ident == "test")
+        });
+        let outer = self.in_test_module;
+        self.in_test_module = outer || cfg_test;
+        syn::visit::visit_item_mod(self, item);
+        self.in_test_module = outer;
+    }
+
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() && answers_retry(&arm.body) {
+        if !self.in_test_module && arm.guard.is_none() && answers_retry(&arm.body) {
             collect_variant_paths(&arm.pat, &mut self.facts.retry_variants);
         }
         syn::visit::visit_arm(self, arm);
@@ -183,9 +199,10 @@ fn answers_retry(body: &syn::Expr) -> bool {
             .is_some_and(|last| names_only_a_retry_verdict(&last.ident.to_string()))
 }
 
-/// `Enum::Variant` for every variant path of a pattern (alone, with fields in parentheses, in an
-/// or-pattern, or inside another variant's or a tuple's fields) whose last two segments are capitalised; `Self::..` is left out, and so are
-/// struct patterns (`E::V { .. }`), as the text scan cannot read them.
+/// The key ([`super::variant_key`]) of every variant path of a pattern (alone, with fields in
+/// parentheses, in an or-pattern, or inside another variant's fields). Tuples (`(Kind::Http,
+/// 503)`), which retry only some values of a variant, and struct patterns (`E::V { .. }`), which
+/// the text scan cannot read, add nothing.
 fn collect_variant_paths(pat: &syn::Pat, out: &mut HashSet<String>) {
     let path = match pat {
         syn::Pat::Or(or) => {
@@ -196,12 +213,6 @@ fn collect_variant_paths(pat: &syn::Pat, out: &mut HashSet<String>) {
         }
         syn::Pat::Paren(paren) => return collect_variant_paths(&paren.pat, out),
         syn::Pat::Reference(reference) => return collect_variant_paths(&reference.pat, out),
-        syn::Pat::Tuple(tuple) => {
-            for elem in &tuple.elems {
-                collect_variant_paths(elem, out);
-            }
-            return;
-        }
         syn::Pat::Path(path) => &path.path,
         syn::Pat::TupleStruct(tuple) => {
             for elem in &tuple.elems {
@@ -211,16 +222,8 @@ fn collect_variant_paths(pat: &syn::Pat, out: &mut HashSet<String>) {
         }
         _ => return,
     };
-    let mut segments = path.segments.iter().rev();
-    let (Some(variant), Some(owner)) = (segments.next(), segments.next()) else {
-        return;
-    };
-    let capitalised = |ident: &syn::Ident| {
-        ident
-            .to_string()
-            .starts_with(|c: char| c.is_ascii_uppercase())
-    };
-    if owner.ident != "Self" && capitalised(&owner.ident) && capitalised(&variant.ident) {
-        out.insert(format!("{}::{}", owner.ident, variant.ident));
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if let Some(key) = super::variant_key(names.iter().map(String::as_str)) {
+        out.insert(key);
     }
 }

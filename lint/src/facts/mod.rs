@@ -43,9 +43,11 @@ pub struct TreeFacts {
     /// Other crates' error types the tree writes a classifier for, by their last two path
     /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`).
     pub classified_foreign: HashSet<String>,
-    /// Variants (`ErrorKind::Unexpected`, by their last two path segments) that an arm of some
-    /// `match` of the tree answers with a variant named as a retry verdict
-    /// (`ErrorKind::Unexpected | ErrorKind::Busy => RetryKind::Temporary`): the tree retries them.
+    /// Variants (`ErrorKind::Unexpected`, see [`variant_key`]) that an unguarded arm of some
+    /// `match` of the tree, outside `#[cfg(test)]` modules, answers with a variant named as a retry
+    /// verdict (`ErrorKind::Unexpected | ErrorKind::Busy => RetryKind::Temporary`): the tree
+    /// retries them. Alternatives written as tuples (`(Kind::Http, 503)`) retry only some values
+    /// of the variant and add nothing.
     pub retry_variants: HashSet<String>,
 }
 
@@ -110,6 +112,23 @@ impl FileFacts {
 /// no such key is recorded.
 pub(crate) fn key_names_one_type(before: &str) -> bool {
     !matches!(before, "error" | "errors")
+}
+
+/// The key of a variant path in [`TreeFacts::retry_variants`]: `Enum::Variant` when the path,
+/// past a leading `crate`, `self` or `super`, is exactly an enum's name and a variant's, both
+/// capitalised. A path through a module (`io::ErrorKind::Other`) names another enum than the bare
+/// `ErrorKind::Other` may, and `Self::..` names no enum: neither has a key.
+pub(crate) fn variant_key<'s>(segments: impl IntoIterator<Item = &'s str>) -> Option<String> {
+    let segments: Vec<&str> = segments
+        .into_iter()
+        .skip_while(|segment| matches!(*segment, "crate" | "self" | "super"))
+        .collect();
+    let [owner, variant] = segments.as_slice() else {
+        return None;
+    };
+    let capitalised = |name: &str| name.starts_with(|c: char| c.is_ascii_uppercase());
+    (*owner != "Self" && capitalised(owner) && capitalised(variant))
+        .then(|| format!("{owner}::{variant}"))
 }
 
 /// Whether an enum's variant names give both answers: one says retry (`RetryableErr`,

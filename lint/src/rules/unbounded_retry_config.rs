@@ -29,7 +29,8 @@ Finds retry libraries configured without an end:
 A setting documented as endless on purpose is not reported: a comment beside it that says the
 retries are meant to go on (`forever`, `indefinitely`), or the function holding it documenting an
 endless retry the way `unbounded_retry` reads a loop's function (its name, the plain or doc comment
-above it, its comments and messages up to a few lines below the setting).
+above it), or a comment or message a few lines around the setting; a comment marking it as a
+problem (`TODO`, `FIXME`) documents nothing.
 
 ### Why is this bad
 An error that can never succeed, or one misclassified as transient, is retried for ever: the caller
@@ -116,8 +117,9 @@ struct PolicyFinder<'x, 'ast> {
     /// `let limit = setting.map(..);` bindings in the function being visited: optional values,
     /// `None` when the setting is absent.
     optional: HashSet<String>,
-    /// The name and first line (its doc comment included) of the function being visited.
-    function: Option<(String, usize)>,
+    /// The name, first line (its doc comment included) and signature line of the function being
+    /// visited.
+    function: Option<(String, usize, usize)>,
     findings: Vec<Finding>,
 }
 
@@ -162,10 +164,19 @@ impl PolicyFinder<'_, '_> {
     }
 
     /// Walks one function with its own `let` bindings, then gives back the enclosing ones.
-    fn in_function(&mut self, name: &syn::Ident, first_line: usize, walk: impl FnOnce(&mut Self)) {
+    fn in_function(
+        &mut self,
+        sig: &syn::Signature,
+        first_line: usize,
+        walk: impl FnOnce(&mut Self),
+    ) {
         let strategies = std::mem::take(&mut self.strategies);
         let optional = std::mem::take(&mut self.optional);
-        let function = self.function.replace((name.to_string(), first_line));
+        let function = self.function.replace((
+            sig.ident.to_string(),
+            first_line,
+            Region::of(&sig.ident).line,
+        ));
         walk(self);
         self.strategies = strategies;
         self.optional = optional;
@@ -181,12 +192,16 @@ impl PolicyFinder<'_, '_> {
         if says_endless_on_purpose(source, line) {
             return true;
         }
-        let (name, first_line) = match &self.function {
-            Some((name, first_line)) => (name.as_str(), *first_line),
-            None => ("", line),
-        };
-        let first_line = crate::intent::comment_above(source, first_line);
-        crate::intent::documented_as_endless(source, first_line, line + 3, name)
+        let near = crate::intent::documented_as_endless(
+            source,
+            line.saturating_sub(2).max(1),
+            line + 3,
+            "",
+        );
+        near || self.function.as_ref().is_some_and(|(name, first_line, sig_line)| {
+            let from = crate::intent::comment_above(source, *first_line);
+            crate::intent::documented_as_endless(source, from, *sig_line, name)
+        })
     }
 
     /// Whether a limit handed to a builder is an optional setting: mapped on the spot
@@ -261,11 +276,11 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.in_function(&item.sig.ident, Region::of(item).line, |this| syn::visit::visit_item_fn(this, item));
+        self.in_function(&item.sig, Region::of(item).line, |this| syn::visit::visit_item_fn(this, item));
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.in_function(&item.sig.ident, Region::of(item).line, |this| {
+        self.in_function(&item.sig, Region::of(item).line, |this| {
             syn::visit::visit_impl_item_fn(this, item)
         });
     }
@@ -484,5 +499,6 @@ fn says_endless_on_purpose(source: &str, line: usize) -> bool {
             ["forever", "indefinite", "infinite", "unlimited", "never give up", "until"]
                 .iter()
                 .any(|word| comment.contains(word))
+                && !crate::intent::flags_a_problem(&comment)
         })
 }

@@ -173,12 +173,17 @@ pub(crate) fn macro_diverges(mac: &Macro) -> bool {
 }
 
 /// Whether a macro returns an error from the function: `bail!` (anyhow, eyre) or a project's own
-/// macro named for it (`service_bail!`, `bail_out!`), whose expansion is `return Err(..)`.
+/// macro named for it (`service_bail!`, `bail_out!`), whose expansion is `return Err(..)`. One
+/// named for a condition (`bail_if!`, `bail_unless_fatal!`) returns only sometimes.
 pub(crate) fn is_bail_macro(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|seg| seg.ident.to_string().split('_').any(|word| word == "bail"))
+    mac.path.segments.last().is_some_and(|seg| {
+        let name = seg.ident.to_string();
+        let words: Vec<&str> = name.split('_').collect();
+        words.contains(&"bail")
+            && !words
+                .iter()
+                .any(|word| matches!(*word, "if" | "unless" | "when" | "on"))
+    })
 }
 
 /// The expressions a function-like macro was called with, when they parse as a comma-separated list

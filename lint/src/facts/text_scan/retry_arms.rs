@@ -3,16 +3,18 @@
 
 use memchr::memmem;
 
-use super::cursor::skip_whitespace;
-use crate::facts::FileFacts;
+use super::cursor::{past_matching, skip_whitespace};
+use crate::facts::{variant_key, FileFacts};
 use crate::retry_words::names_only_a_retry_verdict;
 use crate::syntax::lexer::is_ident_byte;
 
-/// Every unguarded arm whose answer is a variant named for retrying (`RetryKind::Temporary`)
-/// adds the variants its pattern names (`Enum::Variant`, by their last two segments).
+/// Every unguarded arm outside test modules whose answer is a variant named as a retry verdict
+/// (`RetryKind::Temporary`) adds the variants its pattern names (see
+/// [`crate::facts::TreeFacts::retry_variants`]).
 pub(super) fn scan_retry_arms(code: &[u8], facts: &mut FileFacts) {
+    let tests = test_modules(code);
     for at in memmem::find_iter(code, b"=>") {
-        if !answers_retry(code, at + 2) {
+        if tests.iter().any(|range| range.contains(&at)) || !answers_retry(code, at + 2) {
             continue;
         }
         let Some(pattern) = pattern_before(code, at) else {
@@ -69,21 +71,59 @@ fn pattern_before(code: &[u8], at: usize) -> Option<&str> {
     (!guarded && !pattern.trim().is_empty()).then_some(pattern)
 }
 
-/// `Enum::Variant` for every path of two segments or more in a pattern whose last two segments
-/// are capitalised (`crate::ErrorKind::Unexpected` gives `ErrorKind::Unexpected`). `Self::..`
-/// names no enum and is left out.
+/// The key ([`variant_key`]) of every variant path in a pattern, leaving out the alternatives
+/// written as tuples (`(Kind::Http, 503) | ..`), which retry only some values of a variant.
 fn variant_paths(pattern: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let paths = pattern.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
-    for path in paths {
-        let mut segments = path.rsplit("::").filter(|segment| !segment.is_empty());
-        let (Some(variant), Some(owner)) = (segments.next(), segments.next()) else {
+    for alternative in top_level_alternatives(pattern) {
+        if alternative.trim_start().starts_with('(') {
             continue;
-        };
-        let capitalised = |name: &str| name.starts_with(|c: char| c.is_ascii_uppercase());
-        if owner != "Self" && capitalised(owner) && capitalised(variant) {
-            found.push(format!("{owner}::{variant}"));
         }
+        let paths = alternative.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
+        found.extend(paths.filter_map(|path| variant_key(path.split("::"))));
     }
     found
+}
+
+/// The alternatives of a pattern: its text split at the `|`s outside brackets.
+fn top_level_alternatives(pattern: &str) -> Vec<&str> {
+    let mut alternatives = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (at, c) in pattern.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => {
+                alternatives.push(&pattern[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    alternatives.push(&pattern[start..]);
+    alternatives
+}
+
+/// The byte ranges of the `#[cfg(test)] mod .. { .. }` modules of blanked code: a classifier
+/// there answers for a test, not for the tree.
+fn test_modules(code: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    for at in memmem::find_iter(code, b"cfg(test)") {
+        let Some(open) = code[at..]
+            .iter()
+            .take(200)
+            .position(|b| matches!(b, b'{' | b';'))
+            .map(|offset| at + offset)
+        else {
+            continue;
+        };
+        let between = &code[at..open];
+        let declares_module = memmem::find(between, b"mod ").is_some();
+        if code[open] == b'{' && declares_module {
+            if let Some(end) = past_matching(code, open) {
+                ranges.push(open..end);
+            }
+        }
+    }
+    ranges
 }

@@ -52,7 +52,8 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          fn kind_verdict(kind: &Kind) -> RetryKind { match kind {\n    Kind::Busy | crate::Kind::Unexpected(_) => RetryKind::Temporary,\n    \
          Kind::Io(IoKind::Reset) => RetryKind::Transient, Kind::Slow if fast => RetryKind::Temporary, \
          Self::Gone => RetryKind::Temporary, Kind::Bad => RetryKind::Permanent, \
-         Kind::Odd => Reaction::RetryPerSpan, Mode::Standard => Feature::RetryModeStandard,\n    _ => { RetryKind::Temporary }\n} }\n";
+         Kind::Odd => Reaction::RetryPerSpan, Mode::Standard => Feature::RetryModeStandard, \
+         (Kind::Http, 503) | crate::Kind::Stale => RetryKind::Temporary, io::Kind::Other => RetryKind::Temporary,\n    _ => { RetryKind::Temporary }\n} }\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
@@ -70,6 +71,7 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
             "IoKind::Reset",
             "Kind::Busy",
             "Kind::Io",
+            "Kind::Stale",
             "Kind::Unexpected"
         ]
     );

@@ -18,8 +18,22 @@ use crate::syntax::types::type_path;
 /// `mark_transient`), after its verb.
 const RETRY_STATES: &[&str] = &["temporary", "transient", "retryable", "retriable"];
 
-/// Verbs of such a setter.
-const SETTER_VERBS: &[&str] = &["set", "mark", "with", "make", "as"];
+/// Verbs of such a setter (`as_retryable()` is more often a view than a setter).
+const SETTER_VERBS: &[&str] = &["set", "mark", "with", "make"];
+
+/// Words of an error type's name that say it stands for one transient failure (`TimeoutError`,
+/// `TransientError`, `BusyError`): marking it retryable is its meaning, not a fallback.
+const TRANSIENT_TYPE_WORDS: &[&str] = &[
+    "transient",
+    "temporary",
+    "timeout",
+    "timedout",
+    "busy",
+    "unavailable",
+    "retryable",
+    "retriable",
+    "throttled",
+];
 
 /// Error types that carry no distinctions to look at (`anyhow::Error`, a boxed error): marking them
 /// retryable decides for the whole type, not as a fallback.
@@ -128,16 +142,19 @@ fn converted_error(sig: &Signature, file: &syn::File, tree: &TreeFacts) -> Optio
             .iter()
             .any(|word| OPAQUE_WORDS.contains(&word.as_str()))
     });
-    if opaque {
+    let transient = words(&last)
+        .iter()
+        .any(|word| TRANSIENT_TYPE_WORDS.contains(&word.as_str()));
+    if opaque || transient {
         return None;
     }
     let tells_apart = match own_type_name(ty, file) {
-        Some(own) if tree.local_types.contains(&own) || tree.error_types.contains(&own) => {
-            tree.multi_variant_enums.contains(&own)
-        }
+        // A name of the tree's own (or one it aliases, `type BackendError = Box<dyn Error>`)
+        // tells failures apart when it is an enum of several variants.
+        Some(own) => tree.multi_variant_enums.contains(&own),
         // Another crate's named error type: it was given a name of its own to tell its failures
         // apart (kinds, codes, variants).
-        _ => true,
+        None => true,
     };
     tells_apart.then_some(last)
 }

@@ -4,10 +4,11 @@
 //! crate's error variant) becomes one that is retried.
 
 use syn::visit::Visit;
-use syn::{Expr, Pat};
+use syn::Expr;
 
-use crate::facts::TreeFacts;
+use crate::facts::{variant_key, TreeFacts};
 use crate::finding::Region;
+use crate::syntax::patterns::catch_all_arm;
 
 /// Methods whose first argument is the value taken when nothing else is known.
 const DEFAULTING_METHODS: &[&str] = &["map_or", "unwrap_or"];
@@ -32,16 +33,20 @@ pub(super) fn retried_defaults(file: &syn::File, tree: &TreeFacts) -> Vec<Retrie
             let Expr::Path(path) = expr else {
                 return None;
             };
-            let mut segments = path.path.segments.iter().rev();
-            let (variant, owner) = (segments.next()?, segments.next()?);
-            let key = format!("{}::{}", owner.ident, variant.ident);
-            self.tree.retry_variants.contains(&key).then_some(key)
+            let names: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            variant_key(names.iter().map(String::as_str))
+                .filter(|key| self.tree.retry_variants.contains(key))
         }
     }
     impl<'ast> Visit<'ast> for Finder<'_> {
         fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
             for arm in &node.arms {
-                if arm.guard.is_none() && catch_all(&arm.pat) {
+                if catch_all_arm(arm) {
                     if let Some(variant) = self.retried_variant(&arm.body) {
                         self.found.push(RetriedDefault {
                             region: Region::of(&arm.pat),
@@ -75,19 +80,4 @@ pub(super) fn retried_defaults(file: &syn::File, tree: &TreeFacts) -> Vec<Retrie
     };
     finder.visit_file(file);
     finder.found
-}
-
-/// `_`, or a bare binding that takes whatever is left (`other`, `status`).
-fn catch_all(pat: &Pat) -> bool {
-    match pat {
-        Pat::Wild(_) => true,
-        Pat::Ident(ident) => {
-            ident.subpat.is_none()
-                && ident
-                    .ident
-                    .to_string()
-                    .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        }
-        _ => false,
-    }
 }
