@@ -116,8 +116,9 @@ pub(crate) fn key_names_one_type(before: &str) -> bool {
 
 /// The key of a variant path in [`TreeFacts::retry_variants`]: `Enum::Variant` when the path,
 /// past a leading `crate`, `self` or `super`, is exactly an enum's name and a variant's, both
-/// capitalised. A path through a module (`io::ErrorKind::Other`) names another enum than the bare
-/// `ErrorKind::Other` may, and `Self::..` names no enum: neither has a key.
+/// capitalised, and the variant is not named for an answer (`Polarity::Retry`). A path through a
+/// module (`io::ErrorKind::Other`) names another enum than the bare `ErrorKind::Other` may, and
+/// `Self::..` names no enum: neither has a key.
 pub(crate) fn variant_key<'s>(segments: impl IntoIterator<Item = &'s str>) -> Option<String> {
     let segments: Vec<&str> = segments
         .into_iter()
@@ -127,7 +128,10 @@ pub(crate) fn variant_key<'s>(segments: impl IntoIterator<Item = &'s str>) -> Op
         return None;
     };
     let capitalised = |name: &str| name.starts_with(|c: char| c.is_ascii_uppercase());
-    (*owner != "Self" && capitalised(owner) && capitalised(variant))
+    // A variant named for an answer (`Polarity::Retry => Answer::Retry`) is a verdict translated
+    // into another, not a kind of failure the tree retries.
+    let names_an_answer = crate::retry_words::answer_in_variant_name(variant).is_some();
+    (*owner != "Self" && capitalised(owner) && capitalised(variant) && !names_an_answer)
         .then(|| format!("{owner}::{variant}"))
 }
 

@@ -53,7 +53,8 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          Kind::Io(IoKind::Reset) => RetryKind::Transient, Kind::Slow if fast => RetryKind::Temporary, \
          Self::Gone => RetryKind::Temporary, Kind::Bad => RetryKind::Permanent, \
          Kind::Odd => Reaction::RetryPerSpan, Mode::Standard => Feature::RetryModeStandard, \
-         (Kind::Http, 503) | crate::Kind::Stale => RetryKind::Temporary, io::Kind::Other => RetryKind::Temporary,\n    _ => { RetryKind::Temporary }\n} }\n";
+         (Kind::Http, 503) | crate::Kind::Stale => RetryKind::Temporary, io::Kind::Other => RetryKind::Temporary, \
+         Polarity::Retry => Answer::Retry,\n    _ => { RetryKind::Temporary }\n} }\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
