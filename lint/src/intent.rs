@@ -69,10 +69,7 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     {
         return true;
     }
-    let bytes = source.as_bytes();
-    let start = offset_of_line(bytes, from);
-    let end = offset_of_line(bytes, to + 1);
-    let region = &bytes[start..end];
+    let region = lines_between(source, from, to).as_bytes();
     let says_so = |text: &str| {
         let text = text.to_lowercase();
         INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) && !flags_a_problem(&text)
@@ -165,13 +162,20 @@ pub(crate) fn flags_a_problem(text: &str) -> bool {
 /// itself when the line above is code or blank): a plain comment over a function says what it is
 /// for as a doc comment would.
 pub(crate) fn comment_above(source: &str, line: usize) -> usize {
-    let lines: Vec<&str> = source.lines().take(line.saturating_sub(1)).collect();
-    let run = lines
-        .iter()
+    let before = &source[..offset_of_line(source.as_bytes(), line)];
+    let run = before
+        .lines()
         .rev()
         .take_while(|text| text.trim_start().starts_with("//"))
         .count();
     line - run
+}
+
+/// The text of lines `from` to `to` (1-based, inclusive) of `source`.
+pub(crate) fn lines_between(source: &str, from: usize, to: usize) -> &str {
+    let bytes = source.as_bytes();
+    let start = offset_of_line(bytes, from);
+    &source[start..offset_of_line(bytes, to + 1).max(start)]
 }
 
 /// The byte offset where 1-based `line` starts (the end of the text past the last line).

@@ -488,12 +488,8 @@ fn names_attempt_limit(name: &str) -> bool {
 /// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
 /// are meant to go on.
 fn says_endless_on_purpose(source: &str, line: usize) -> bool {
-    let lines: Vec<&str> = source.lines().collect();
-    let first = line.saturating_sub(2);
-    lines
-        .get(first..line.min(lines.len()))
-        .unwrap_or_default()
-        .iter()
+    crate::intent::lines_between(source, line.saturating_sub(1).max(1), line)
+        .lines()
         .filter_map(|text| text.find("//").map(|at| text[at..].to_ascii_lowercase()))
         .any(|comment| {
             ["forever", "indefinite", "infinite", "unlimited", "never give up", "until"]

@@ -154,7 +154,9 @@ impl DefaultArms<'_, '_> {
             let catch_all = arm.guard.is_none()
                 && Self::read(&arm.pat, over_result, has_ok) == Some(Reading::Any)
                 && !may_leave(&arm.body, self.label);
-            if catch_all && (!value_used || continues(&arm.body)) {
+            if catch_all
+                && (!value_used || super::hot_loop::expr_continues_loop(&arm.body, self.label))
+            {
                 self.found.push((Region::of(&arm.pat), Region::from_span(arm.span())));
             }
         }
@@ -215,21 +217,4 @@ fn errors_taken_out(body: &Block) -> Vec<String> {
     let mut taken = Taken(Vec::new());
     taken.visit_block(body);
     taken.0
-}
-
-/// Whether an arm's body goes round by `continue`.
-fn continues(expr: &Expr) -> bool {
-    struct Continue(bool);
-    impl<'ast> Visit<'ast> for Continue {
-        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
-        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-    }
-    let mut found = Continue(false);
-    found.visit_expr(expr);
-    found.0
 }
