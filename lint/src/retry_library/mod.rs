@@ -6,6 +6,8 @@
 
 use syn::{Expr, ExprCall, ExprMethodCall};
 
+pub(crate) mod backoff;
+
 use crate::finding::Region;
 
 /// The region of a method call from its name to its closing parenthesis (`.retry(policy)` in a
