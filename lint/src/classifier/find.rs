@@ -346,6 +346,11 @@ fn decision_scrutinee(expr: &Expr) -> Option<&Expr> {
 fn asks_a_question(expr: &Expr) -> bool {
     match expr {
         Expr::MethodCall(_) => true,
+        // `is_transient && attempt < max`: a verdict named for its answer, set earlier.
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| name_polarity(&ident.to_string()).is_some()),
         Expr::Binary(b) => asks_a_question(&b.left) || asks_a_question(&b.right),
         Expr::Unary(u) => asks_a_question(&u.expr),
         Expr::Paren(p) => asks_a_question(&p.expr),

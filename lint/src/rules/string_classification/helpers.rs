@@ -47,6 +47,16 @@ pub(super) fn answer_helpers(
                 }
             }
             Expr::Match(m) => m.arms.iter().for_each(|arm| called(&arm.body, out)),
+            // `if is_aborted(&err) { true } else if emulated { is_emulator_error(&err) } else
+            // { false }`: each branch's value is an answer.
+            Expr::If(branches) => {
+                if let Some(syn::Stmt::Expr(tail, None)) = branches.then_branch.stmts.last() {
+                    called(tail, out);
+                }
+                if let Some((_, other)) = &branches.else_branch {
+                    called(other, out);
+                }
+            }
             _ => {}
         }
     }
