@@ -20,7 +20,97 @@ pub(crate) fn file_facts(file: &syn::File, classifier_names: &HashSet<String>) -
         in_test_module: false,
     };
     collector.visit_file(file);
+    collector.facts.endless_policies = endless_policies(file);
     collector.facts
+}
+
+/// The file's functions handing out a backoff policy without an end (see
+/// [`super::TreeFacts::endless_policies`]), read from the syntax tree.
+fn endless_policies(file: &syn::File) -> HashSet<String> {
+    /// Every function with a body, by name.
+    #[derive(Default)]
+    struct Functions<'ast>(Vec<(String, &'ast syn::Block)>);
+    impl<'ast> Visit<'ast> for Functions<'ast> {
+        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+            self.0.push((item.sig.ident.to_string(), &item.block));
+            syn::visit::visit_item_fn(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+            self.0.push((item.sig.ident.to_string(), &item.block));
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+        fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+            if let Some(body) = &item.default {
+                self.0.push((item.sig.ident.to_string(), body));
+            }
+            syn::visit::visit_trait_item_fn(self, item);
+        }
+    }
+    /// The last elapsed-time setting of a body (`Some(true)` when it is `None`), and the
+    /// functions it calls.
+    #[derive(Default)]
+    struct Body {
+        endless: Option<bool>,
+        calls: HashSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Body {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            // The receiver comes first in the text.
+            self.visit_expr(&call.receiver);
+            let method = call.method.to_string();
+            if method.ends_with("max_elapsed_time") {
+                self.endless = Some(call.args.first().is_some_and(is_none));
+            }
+            self.calls.insert(method);
+            for arg in &call.args {
+                self.visit_expr(arg);
+            }
+        }
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(path) = &*call.func {
+                if let Some(last) = path.path.segments.last() {
+                    self.calls.insert(last.ident.to_string());
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+            if matches!(&field.member, syn::Member::Named(name) if name == "max_elapsed_time") {
+                self.endless = Some(is_none(&field.expr));
+            }
+            syn::visit::visit_field_value(self, field);
+        }
+    }
+    fn is_none(expr: &syn::Expr) -> bool {
+        matches!(expr, syn::Expr::Path(path) if path.path.is_ident("None"))
+    }
+    let mut functions = Functions::default();
+    functions.visit_file(file);
+    let bodies: Vec<(String, Body)> = functions
+        .0
+        .into_iter()
+        .map(|(name, block)| {
+            let mut body = Body::default();
+            body.visit_block(block);
+            (name, body)
+        })
+        .collect();
+    let mut endless: HashSet<String> = bodies
+        .iter()
+        .filter(|(_, body)| body.endless == Some(true))
+        .map(|(name, _)| name.clone())
+        .collect();
+    loop {
+        let before = endless.len();
+        for (name, body) in &bodies {
+            if body.endless.is_none() && body.calls.iter().any(|callee| endless.contains(callee)) {
+                endless.insert(name.clone());
+            }
+        }
+        if endless.len() == before {
+            return endless;
+        }
+    }
 }
 
 struct FactCollector<'n> {

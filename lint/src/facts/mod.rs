@@ -49,6 +49,11 @@ pub struct TreeFacts {
     /// retries them. Alternatives written as tuples (`(Kind::Http, 503)`) retry only some values
     /// of the variant and add nothing.
     pub retry_variants: HashSet<String>,
+    /// Functions of the tree that hand out a backoff policy without an end: their body's last word
+    /// on the backoff crate's elapsed-time limit is `None` (`.with_max_elapsed_time(None)`), or
+    /// they set none and call such a function of their file (`backoff_builder().build()`). A
+    /// retry given one of them stops only when the operation says an error is permanent.
+    pub endless_policies: HashSet<String>,
 }
 
 impl TreeFacts {
@@ -91,6 +96,9 @@ pub(crate) struct FileFacts {
     pub(crate) classified_foreign: HashSet<String>,
     /// Variants an unguarded arm answers retry for (see [`TreeFacts::retry_variants`]).
     pub(crate) retry_variants: HashSet<String>,
+    /// Functions handing out a backoff policy without an end (see
+    /// [`TreeFacts::endless_policies`]).
+    pub(crate) endless_policies: HashSet<String>,
 }
 
 impl FileFacts {
@@ -103,6 +111,7 @@ impl FileFacts {
         tree.verdict_enums.extend(self.verdict_enums);
         tree.classified_foreign.extend(self.classified_foreign);
         tree.retry_variants.extend(self.retry_variants);
+        tree.endless_policies.extend(self.endless_policies);
     }
 }
 

@@ -1,12 +1,14 @@
 //! `unbounded_retry_config`: a retry library configured to retry for ever.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 use syn::{Expr, ExprStruct, Member, Stmt};
 
 use crate::finding::{Finding, Level, Region};
-use crate::retry_library::{method_region, callee, chain, LibrariesUsed, Link};
+use crate::retry_library::backoff::{is_backoff_retry, transient_everywhere, LocalOperations};
+use crate::retry_library::{callee, chain, method_region, LibrariesUsed, Link};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::types::is_unlimited_integer_max;
 
@@ -25,6 +27,13 @@ Finds retry libraries configured without an end:
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
   usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
+- the backoff crate's `retry(policy, op)` or `retry_notify(..)` given a policy made by one of the
+  tree's functions that sets no max elapsed time (`retry_notify(retry_policy_local(), op, ..)`,
+  where `retry_policy_local()` builds on a `backoff_builder()` setting `None`), when the
+  operation makes every error transient (`.map_err(Error::transient)`, or `?` through backoff's
+  `From`): no error ever stops it. Reported at the call, even when the policy itself is
+  documented as endless, unless the comments or messages around the call (its `.expect(..)`
+  included) say so too.
 
 A setting documented as endless on purpose is not reported: a comment beside it that says the
 retries are meant to go on (`forever`, `indefinitely`), or the function holding it documenting an
@@ -97,6 +106,8 @@ impl Rule for UnboundedRetryConfig {
             strategies: HashMap::new(),
             optional: HashSet::new(),
             function: None,
+            operations: LocalOperations::default(),
+            backoff_answers: OnceCell::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -120,6 +131,11 @@ struct PolicyFinder<'x, 'ast> {
     /// The name, first line (its doc comment included) and signature line of the function being
     /// visited.
     function: Option<(String, usize, usize)>,
+    /// Operations bound to a local before a backoff retry is handed them (read only when the
+    /// tree has a function handing out an endless policy).
+    operations: LocalOperations<'ast>,
+    /// See [`transient_everywhere`].
+    backoff_answers: OnceCell<HashSet<String>>,
     findings: Vec<Finding>,
 }
 
@@ -145,7 +161,7 @@ fn caps_total_delay(call: &syn::ExprMethodCall) -> bool {
     })
 }
 
-impl PolicyFinder<'_, '_> {
+impl<'ast> PolicyFinder<'_, 'ast> {
     /// A constant named for an attempt or retry limit whose value is an integer type's `MAX`.
     fn check_limit(&mut self, name: &syn::Ident, value: &Expr) {
         if !names_attempt_limit(&name.to_string()) || !is_unlimited_integer_max(value, true) {
@@ -220,6 +236,50 @@ impl PolicyFinder<'_, '_> {
         self.findings.push(self.cx.report(&INFO, region, message, help));
     }
 
+    /// A backoff retry whose policy comes from one of the tree's functions handing out a policy
+    /// without an end (`retry_notify(retry_policy_local(), op, notify)`) and whose operation makes
+    /// every error transient: nothing ever stops it. Documented when the comments or messages
+    /// around the whole call (the `.expect(..)` after it included) say the retries go on.
+    fn check_endless_retry(&mut self, call: &'ast syn::ExprCall) {
+        let Some(Expr::Call(policy)) = call.args.first() else {
+            return;
+        };
+        let Some((_, policy_name)) = callee(policy) else {
+            return;
+        };
+        if !policy.args.is_empty() || !self.cx.tree.endless_policies.contains(&policy_name) {
+            return;
+        }
+        let Some(operation) = self.operations.operation(call) else {
+            return;
+        };
+        if transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty() {
+            return;
+        }
+        let region = Region::of(&*call.func);
+        let end = Region::of(call).end_line;
+        let source = self.cx.source;
+        let documented = crate::intent::documented_as_endless(
+            source,
+            region.line.saturating_sub(2).max(1),
+            end + 3,
+            "",
+        ) || self.documented_as_endless(region.line);
+        if documented {
+            return;
+        }
+        self.findings.push(self.cx.report(
+            &INFO,
+            region,
+            format!(
+                "this retry never ends: `{policy_name}()` has no max elapsed time, and the \
+                 operation makes every error transient"
+            ),
+            "answer `backoff::Error::permanent` for errors that cannot succeed, or give the \
+             policy a max elapsed time",
+        ));
+    }
+
     /// The tokio-retry strategy an argument names, looking through one `let` binding.
     fn uncapped_strategy(&self, arg: &Expr) -> bool {
         let expr = match arg {
@@ -271,6 +331,9 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 self.strategies
                     .insert(ident.ident.to_string(), &*init.expr);
             }
+        }
+        if self.libraries.backoff && !self.cx.tree.endless_policies.is_empty() {
+            self.operations.record(block);
         }
         syn::visit::visit_block(self, block);
     }
@@ -368,6 +431,9 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if is_backoff_retry(call, self.libraries) {
+            self.check_endless_retry(call);
+        }
         if self.libraries.tokio_retry {
             if let Some((Some(ty), function)) = callee(call) {
                 let retry_type = matches!(ty.as_str(), "Retry" | "RetryIf");

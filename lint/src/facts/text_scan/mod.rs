@@ -3,7 +3,8 @@
 //!
 //! One concern per file: reading blanked code ([`cursor`]), enums ([`enums`]), derive lists
 //! ([`derives`]), impl headers ([`impls`]), free functions classifying other crates' types
-//! ([`foreign`]), variants a `match` answers retry for ([`retry_arms`]) and what a signature's
+//! ([`foreign`]), variants a `match` answers retry for ([`retry_arms`]), functions handing out
+//! a backoff policy without an end ([`policies`]) and what a signature's
 //! return type says ([`signature`]).
 
 mod cursor;
@@ -11,6 +12,7 @@ mod derives;
 mod enums;
 mod foreign;
 mod impls;
+mod policies;
 mod retry_arms;
 mod signature;
 
@@ -27,6 +29,7 @@ use derives::scan_derives;
 use enums::scan_enums;
 use foreign::scan_foreign_classifiers;
 use impls::scan_impls;
+use policies::scan_endless_policies;
 use retry_arms::scan_retry_arms;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
@@ -45,7 +48,13 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let may_answer_retry = [&b"Retr"[..], b"Transient", b"Temporary"]
         .iter()
         .any(|word| memmem::find(bytes, word).is_some());
-    if !may_have_derive && !may_have_impl && !may_have_enum && !may_answer_retry {
+    let may_set_elapsed_time = memmem::find(bytes, b"max_elapsed_time").is_some();
+    if !may_have_derive
+        && !may_have_impl
+        && !may_have_enum
+        && !may_answer_retry
+        && !may_set_elapsed_time
+    {
         return facts;
     }
     let code = blank_comments_and_strings(bytes);
@@ -61,6 +70,9 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     scan_foreign_classifiers(&code, classifier_names, &mut facts);
     if may_answer_retry {
         scan_retry_arms(&code, &mut facts);
+    }
+    if may_set_elapsed_time {
+        scan_endless_policies(&code, &mut facts);
     }
     facts
 }

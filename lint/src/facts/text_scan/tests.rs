@@ -54,7 +54,13 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          Self::Gone => RetryKind::Temporary, Kind::Bad => RetryKind::Permanent, \
          Kind::Odd => Reaction::RetryPerSpan, Mode::Standard => Feature::RetryModeStandard, \
          (Kind::Http, 503) | crate::Kind::Stale => RetryKind::Temporary, io::Kind::Other => RetryKind::Temporary, \
-         Polarity::Retry => Answer::Retry,\n    _ => { RetryKind::Temporary }\n} }\n";
+         Polarity::Retry => Answer::Retry,\n    _ => { RetryKind::Temporary }\n} }\n\
+         fn backoff_builder() -> Builder {\n    let mut b = Builder::new();\n    b.with_max_elapsed_time(None);\n    b\n}\n\
+         pub fn policy_local()\n-> ::backoff::ExponentialBackoff {\n    backoff_builder().with_initial_interval(d).build()\n}\n\
+         fn policy_capped() -> Backoff { backoff_builder().with_max_elapsed_time(Some(d)).build() }\n\
+         fn policy_literal() -> Backoff { Backoff { max_elapsed_time : None, ..Default::default() } }\n\
+         fn policy_default() -> Backoff { Backoff { max_elapsed_time: Nonesuch, ..Default::default() } }\n\
+         fn policy_from_literal() -> Backoff { let p = policy_literal(); p }\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
@@ -74,6 +80,17 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
             "Kind::Io",
             "Kind::Stale",
             "Kind::Unexpected"
+        ]
+    );
+    let mut endless: Vec<_> = scanned.endless_policies.into_iter().collect();
+    endless.sort();
+    assert_eq!(
+        endless,
+        [
+            "backoff_builder",
+            "policy_from_literal",
+            "policy_literal",
+            "policy_local"
         ]
     );
 }
