@@ -19,6 +19,13 @@ pub(super) fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (true, &*unary.expr),
             other => (false, other),
         };
+        if classifier.polarity == Polarity::Retry && only_rules_out_cases(classifier, expr) {
+            found.push((
+                Region::of(expr),
+                "answers retry for every error its negated checks do not single out".to_owned(),
+            ));
+            continue;
+        }
         let Some(scrutinee) = crate::classifier::matches_scrutinee(inner) else {
             continue;
         };
@@ -53,6 +60,55 @@ pub(super) fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String
     classifier.visit_body(&mut calls);
     found.extend(calls.found);
     found
+}
+
+/// Whether a retry classifier's answer only rules cases out: `!is_err_object_not_found(err) &&
+/// !is_err_version_not_found(err)`, with or without a bound on the attempts beside them. Each
+/// question about the error is a negated check for one case (a predicate named for the case,
+/// not a verdict of its own: `!err.is_permanent()` asks another classifier), so every error the
+/// checks do not name is retried.
+fn only_rules_out_cases(classifier: &Classifier<'_>, answer: &Expr) -> bool {
+    fn operands<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match expr {
+            Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+                operands(&binary.left, out);
+                operands(&binary.right, out);
+            }
+            Expr::Paren(paren) => operands(&paren.expr, out),
+            other => out.push(other),
+        }
+    }
+    let mut all = Vec::new();
+    operands(answer, &mut all);
+    let mut ruled_out = 0;
+    for operand in all {
+        if !reads_error(classifier, operand) {
+            continue;
+        }
+        let Expr::Unary(unary) = operand else {
+            return false;
+        };
+        if !matches!(unary.op, syn::UnOp::Not(_)) {
+            return false;
+        }
+        let name = match &*unary.expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => path.path.segments.last().map(|seg| seg.ident.to_string()),
+                _ => None,
+            },
+            Expr::MethodCall(call) => Some(call.method.to_string()),
+            _ => None,
+        };
+        let names_a_case = name.is_some_and(|name| {
+            (name.starts_with("is_") || name.starts_with("has_"))
+                && crate::retry_words::name_polarity(&name).is_none()
+        });
+        if !names_a_case {
+            return false;
+        }
+        ruled_out += 1;
+    }
+    ruled_out > 0
 }
 
 /// Whether a `matches!` lists only variants whose names say they can never succeed (`Fatal`,
