@@ -11,7 +11,7 @@ use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
 use super::limits::{
-    drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
+    calls_a_closure, drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
     tests_emptiness,
 };
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
@@ -61,6 +61,7 @@ impl LoopShape<'_> {
         let FunctionLimits {
             endless,
             delay_aliases,
+            counting_closures,
         } = limits;
         let mut counters = Counters {
             names: self.counters.clone(),
@@ -94,6 +95,9 @@ impl LoopShape<'_> {
                 return true;
             }
             if !delay_aliases.is_empty() && steps_an_alias(expr, delay_aliases) {
+                return true;
+            }
+            if !counting_closures.is_empty() && calls_a_closure(expr, counting_closures) {
                 return true;
             }
             // `if queue.is_empty() { return Err(last) }` over a queue of alternatives the loop

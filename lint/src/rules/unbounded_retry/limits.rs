@@ -22,6 +22,10 @@ pub(super) struct FunctionLimits {
     /// stepping one in an exit guard (`while let Some(delay) = upcoming.next()`) steps the
     /// policy, which runs out.
     pub(super) delay_aliases: HashSet<String>,
+    /// Closures that count their own calls against a limit (`let mut retryable = || { let ok =
+    /// *tries < 2; *tries += 1; ok };`): a guard calling one lets the loop go round a few times
+    /// at most.
+    pub(super) counting_closures: HashSet<String>,
 }
 
 impl FunctionLimits {
@@ -36,6 +40,9 @@ impl FunctionLimits {
                     if wraps_a_delay_iterator(&init.expr) {
                         self.0.delay_aliases.insert(ident.ident.to_string());
                     }
+                    if counts_its_calls(&init.expr) {
+                        self.0.counting_closures.insert(ident.ident.to_string());
+                    }
                 }
                 syn::visit::visit_local(self, local);
             }
@@ -45,6 +52,57 @@ impl FunctionLimits {
         locals.visit_block(body);
         locals.0
     }
+}
+
+/// Whether an expression is a closure whose body both steps a value (`*tries += 1`) and compares
+/// one (`*tries < 2`).
+fn counts_its_calls(expr: &Expr) -> bool {
+    #[derive(Default)]
+    struct Body {
+        steps: bool,
+        compares: bool,
+    }
+    impl<'ast> Visit<'ast> for Body {
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            match node.op {
+                BinOp::AddAssign(_) | BinOp::SubAssign(_) => self.steps = true,
+                BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) => self.compares = true,
+                _ => {}
+            }
+            syn::visit::visit_expr_binary(self, node);
+        }
+    }
+    let Expr::Closure(closure) = expr else {
+        return false;
+    };
+    let mut body = Body::default();
+    body.visit_expr(&closure.body);
+    body.steps && body.compares
+}
+
+/// Whether a guard calls one of `closures` by name (`.. && retryable()`).
+pub(super) fn calls_a_closure(expr: &Expr, closures: &HashSet<String>) -> bool {
+    struct Calls<'c> {
+        closures: &'c HashSet<String>,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if matches!(&*call.func, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|name| self.closures.contains(&name.to_string())))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut calls = Calls {
+        closures,
+        found: false,
+    };
+    calls.visit_expr(expr);
+    calls.found
 }
 
 /// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).

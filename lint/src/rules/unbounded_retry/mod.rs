@@ -56,7 +56,9 @@ leaves through with `?` and that fails once an attempt count or a clock is passe
 (`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit
 (`if retries > MAX { again = false }`), and a one-shot flag the loop raises and an exit reads (`if
 retried { return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut
-upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`). A loop that works through
+upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`), and a closure of the
+function that counts its own calls against a limit, called in a guard (`Err(Busy) if
+may_try_again() => continue`). A loop that works through
 a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty
 (`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
 handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
