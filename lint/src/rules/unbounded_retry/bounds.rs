@@ -129,8 +129,15 @@ impl LoopShape<'_> {
                     .filter(|pat| pattern_kind(pat) == PatternKind::Other),
             )
             .any(|pat| pattern_path_names(pat).iter().any(|name| says_attempts_ran_out(name)));
+        // `WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`: an arm on the loop's own
+        // state that leaves with a value it builds saying the time or the attempts ran out.
+        let by_state = guards
+            .state_exit_bodies
+            .iter()
+            .any(|body| leaves_saying_time_ran_out(body));
         by_expr
             || by_verdict
+            || by_state
             || guards
                 .exiting_macros
                 .iter()
@@ -379,6 +386,47 @@ fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
 /// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
 /// A verdict's name saying the attempts ran out: `Exhausted`, `AttemptsUsedUp`, `TooManyTries`,
 /// `GiveUp`.
+/// Whether an arm body leaves the loop (`return`/`break`) with a value whose path names say the
+/// time or the attempts ran out (`Unobtained::TimedOut`, `Error::RetriesExhausted`).
+fn leaves_saying_time_ran_out(body: &Expr) -> bool {
+    struct Leaves(bool);
+    impl<'ast> Visit<'ast> for Leaves {
+        fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+            self.0 |= node.expr.as_deref().is_some_and(built_saying_time_ran_out);
+        }
+        fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+            self.0 |= node.expr.as_deref().is_some_and(built_saying_time_ran_out);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    fn built_saying_time_ran_out(value: &Expr) -> bool {
+        struct Paths(bool);
+        impl<'ast> Visit<'ast> for Paths {
+            fn visit_path(&mut self, path: &'ast syn::Path) {
+                if let Some(last) = path.segments.last() {
+                    let name = last.ident.to_string();
+                    self.0 |= says_attempts_ran_out(&name) || says_time_ran_out(&name);
+                }
+                syn::visit::visit_path(self, path);
+            }
+        }
+        let mut paths = Paths(false);
+        paths.visit_expr(value);
+        paths.0
+    }
+    let mut leaves = Leaves(false);
+    leaves.visit_expr(body);
+    leaves.0
+}
+
+/// Whether a name says a time limit was reached (`TimedOut`, `Timeout`, `DeadlineExceeded`).
+fn says_time_ran_out(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["timedout", "timeout", "deadline"]
+        .iter()
+        .any(|part| lower.contains(part))
+}
+
 fn says_attempts_ran_out(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ["exhaust", "attempt", "tries", "giveup", "give_up", "gaveup"]

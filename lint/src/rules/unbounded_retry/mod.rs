@@ -58,7 +58,9 @@ leaves through with `?` and that fails once an attempt count or a clock is passe
 retried { return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut
 upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`), and a closure of the
 function that counts its own calls against a limit, called in a guard (`Err(Busy) if
-may_try_again() => continue`). A loop that works through
+may_try_again() => continue`), and an arm on the loop's own state that leaves with a value saying
+the time or the attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`). A
+loop that works through
 a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty
 (`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
 handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
