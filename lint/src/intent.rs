@@ -2,7 +2,9 @@
 //! deliberate ("retries until it succeeds", `connect_forever`). A maintainer would reject a finding
 //! that repeats what the code already says on purpose.
 
-use crate::syntax::lexer::{LexemeKind, Lexer};
+use crate::syntax::lexer::{
+    blank_comments_and_strings, ident_at, is_ident_byte, skip_whitespace, LexemeKind, Lexer,
+};
 
 /// Phrases (lowercase) that say a retry is meant to go on without limit.
 const INTENT_PHRASES: &[&str] = &[
@@ -60,7 +62,8 @@ const INTENT_NAME_PARTS: &[&str] = &[
 ];
 
 /// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
-/// of `source`, or the name of the function holding the loop, document an endless retry.
+/// of `source`, a call there named for an endless retry, or the name of the function holding the
+/// loop, document an endless retry.
 pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_name: &str) -> bool {
     let lower_name = fn_name.to_ascii_lowercase();
     if INTENT_NAME_PARTS
@@ -115,7 +118,33 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
             LexemeKind::Char => {}
         }
     }
-    says_so(&comment_run)
+    says_so(&comment_run) || calls_for_endless(region)
+}
+
+/// Whether code calls a function or method named for an endless retry
+/// (`ExponentialBackoffState::new_infinite(..)`, `retry_forever(..)`): choosing it says so.
+fn calls_for_endless(region: &[u8]) -> bool {
+    let code = blank_comments_and_strings(region);
+    let mut at = 0;
+    while at < code.len() {
+        if !is_ident_byte(code[at]) || (at > 0 && is_ident_byte(code[at - 1])) {
+            at += 1;
+            continue;
+        }
+        let Some((name, end)) = ident_at(&code, at) else {
+            at += 1;
+            continue;
+        };
+        let after = skip_whitespace(&code, end);
+        let lower = name.to_ascii_lowercase();
+        let generic_or_call =
+            matches!(code.get(after), Some(b'(')) || code[after..].starts_with(b"::<");
+        if generic_or_call && INTENT_NAME_PARTS.iter().any(|part| lower.contains(part)) {
+            return true;
+        }
+        at = end;
+    }
+    false
 }
 
 /// The words that say an operation succeeded (not "successor").

@@ -38,7 +38,8 @@ Finds retry libraries configured without an end:
 A setting documented as endless on purpose is not reported: a comment beside it that says the
 retries are meant to go on (`forever`, `indefinitely`), or the function holding it documenting an
 endless retry the way `unbounded_retry` reads a loop's function (its name, the plain or doc comment
-above it), or a comment or message a few lines around the setting; a comment marking it as a
+above it), or a comment, a message or a call named for an endless retry (`retry_forever(..)`) a
+few lines around the setting; a comment marking it as a
 problem (`TODO`, `FIXME`) documents nothing.
 
 ### Why is this bad
