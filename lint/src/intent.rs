@@ -121,6 +121,9 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     says_so(&comment_run) || calls_for_endless(region)
 }
 
+/// Parts of a name that make a call one about retrying.
+const RETRY_POLICY_PARTS: &[&str] = &["retr", "backoff", "policy", "attempt"];
+
 /// Whether code calls a function or method named for an endless retry
 /// (`ExponentialBackoffState::new_infinite(..)`, `retry_forever(..)`): choosing it says so.
 fn calls_for_endless(region: &[u8]) -> bool {
@@ -137,10 +140,27 @@ fn calls_for_endless(region: &[u8]) -> bool {
         };
         let after = skip_whitespace(&code, end);
         let lower = name.to_ascii_lowercase();
-        let generic_or_call =
-            matches!(code.get(after), Some(b'(')) || code[after..].starts_with(b"::<");
-        if generic_or_call && INTENT_NAME_PARTS.iter().any(|part| lower.contains(part)) {
-            return true;
+        let called = matches!(code.get(after), Some(b'(')) || code[after..].starts_with(b"::<");
+        if called && INTENT_NAME_PARTS.iter().any(|part| lower.contains(part)) {
+            // The call must be about retrying: its name or the type before `::` says so
+            // (`BackoffState::new_infinite`, `retry_forever`), not `server.serve_forever()`.
+            let owner = at
+                .checked_sub(2)
+                .filter(|&colons| &code[colons..at] == b"::")
+                .map(|colons| {
+                    let start = code[..colons]
+                        .iter()
+                        .rposition(|b| !is_ident_byte(*b))
+                        .map_or(0, |i| i + 1);
+                    String::from_utf8_lossy(&code[start..colons]).to_ascii_lowercase()
+                })
+                .unwrap_or_default();
+            if [lower.as_str(), owner.as_str()]
+                .iter()
+                .any(|text| RETRY_POLICY_PARTS.iter().any(|part| text.contains(part)))
+            {
+                return true;
+            }
         }
         at = end;
     }
