@@ -339,6 +339,31 @@ pub fn names_only_a_retry_verdict(variant: &str) -> bool {
         })
 }
 
+/// Words of a name that say its failures cannot succeed when tried again (`ConfigError`,
+/// `InvalidConfigFilePath`, `PermissionDenied`).
+const PERMANENT_FAILURE_WORDS: &[&str] = &[
+    "config",
+    "configuration",
+    "auth",
+    "authentication",
+    "unauthorized",
+    "permission",
+    "invalid",
+    "parse",
+    "decode",
+    "encode",
+    "encoding",
+    "validation",
+];
+
+/// Whether a type's or a variant's name says its failures cannot succeed when tried again
+/// (`ConfigError`, `InvalidConfigFilePath`).
+pub(crate) fn names_a_failure_that_cannot_succeed(name: &str) -> bool {
+    words(name)
+        .iter()
+        .any(|word| PERMANENT_FAILURE_WORDS.contains(&word.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

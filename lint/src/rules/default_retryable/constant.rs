@@ -9,24 +9,8 @@ use super::decides;
 use crate::classifier::{Answer, Classifier, ClassifierBody};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
-use crate::retry_words::words;
+use crate::retry_words::names_a_failure_that_cannot_succeed;
 use crate::syntax::types::type_path;
-
-/// Words of an error type's name that say its errors cannot succeed when tried again.
-const PERMANENT_TYPE_WORDS: &[&str] = &[
-    "config",
-    "configuration",
-    "auth",
-    "authentication",
-    "unauthorized",
-    "permission",
-    "invalid",
-    "parse",
-    "decode",
-    "encode",
-    "encoding",
-    "validation",
-];
 
 /// The region of the constant a classifier answers with, and the type it is asked about, when the
 /// classifier answers retry for every error of a type that tells failures apart.
@@ -53,10 +37,7 @@ pub(super) fn constant_retry(
         || (from_parameter
             && tree.classified_types.contains(&name)
             && tree.local_types.contains(&name))
-        || (tree.local_types.contains(&name)
-            && words(&name)
-                .iter()
-                .any(|word| PERMANENT_TYPE_WORDS.contains(&word.as_str())));
+        || (tree.local_types.contains(&name) && names_a_failure_that_cannot_succeed(&name));
     tells_apart.then(|| (Region::of(tail), name))
 }
 

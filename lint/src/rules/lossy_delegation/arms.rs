@@ -10,7 +10,7 @@ use super::variants::{FieldKey, VariantLookup};
 use super::{LeftOut, Lossy};
 use crate::classifier::{matches_parts, Answer, Classifier};
 use crate::finding::Region;
-use crate::retry_words::answer_in_variant_name;
+use crate::retry_words::{answer_in_variant_name, names_a_failure_that_cannot_succeed};
 use crate::syntax::names::{bound_names, names_in};
 
 
@@ -105,6 +105,15 @@ impl ConstantArms<'_, '_> {
             .last()
             .and_then(|seg| answer_in_variant_name(&seg.ident.to_string()));
         if named_answer.is_some() && named_answer == self.answer {
+            return;
+        }
+        // `InvalidConfigFilePath { source: io::Error }` answered "do not retry": the variant is
+        // named for a failure that cannot succeed, whatever the error inside says.
+        let named_permanent = path
+            .segments
+            .last()
+            .is_some_and(|seg| names_a_failure_that_cannot_succeed(&seg.ident.to_string()));
+        if named_permanent && self.answer == Some(Answer::DoNotRetry) {
             return;
         }
         let self_type = self.classifier.self_type.as_deref();

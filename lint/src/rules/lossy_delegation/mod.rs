@@ -24,7 +24,9 @@ answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) f
 wraps an error type with a classifier of its own in the same tree, whether an arm names the
 variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. When the wrapped
 type's classifier (the same method, in the same file) answers that very constant whatever the
-error, asking it would change nothing, and the arm is not reported.
+error, asking it would change nothing, and the arm is not reported. Neither is \"do not retry\" for
+a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error }`,
+`PermissionDenied(..)`): the name says what the constant means, whatever the error inside.
 
 ### Why is this bad
 The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
