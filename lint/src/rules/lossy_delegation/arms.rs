@@ -248,7 +248,10 @@ impl ConstantArms<'_, '_> {
             if named.contains(&name) || mentioned.contains(&name) {
                 continue;
             }
-            if answer_in_variant_name(&name) == Some(left_out_answer) {
+            if answer_in_variant_name(&name) == Some(left_out_answer)
+                || (left_out_answer == Answer::DoNotRetry
+                    && names_a_failure_that_cannot_succeed(&name))
+            {
                 continue;
             }
             let Some(inner) = variant
