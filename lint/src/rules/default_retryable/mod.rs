@@ -40,7 +40,9 @@ named for failures that cannot succeed (`ConfigError`). Classifiers include retr
 to retry libraries (`.when(|err| ..)`) and inline `let can_retry = match err { .. };` decisions,
 the flag also as one element of a tuple (`let (kind, retryable) = match err { .. };`). A fallback
 with a comment on the line above it or inside it, or a doc comment on the classifier saying its
-answers are deliberate, is a documented decision and is not reported; so is a catch-all over
+answers are deliberate, is a documented decision and is not reported (for a list, the comment
+must speak of the cases it leaves out, \"everything else is transient\", or cite where the list
+comes from: a comment on why the listed cases stop says nothing about the rest); so is a catch-all over
 another crate's enum whose arm logs that it retries, and a `matches!` that lists only variants
 named as final (`matches!(self, Self::Fatal(_))`).
 
@@ -197,7 +199,7 @@ impl DefaultRetryable {
             findings.push(finding(cx, classifier, region, how.to_owned()));
         }
         for (region, how) in implicit::implicit_retry(classifier) {
-            if !documented(cx.source, region) {
+            if !documents_the_rest(cx.source, region) {
                 findings.push(finding(cx, classifier, region, how));
             }
         }
@@ -381,6 +383,59 @@ fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
 /// nobody decided.
 fn documented(source: &str, region: Region) -> bool {
     commented(source, region, true)
+}
+
+/// Words of a comment that speak of the cases a list leaves out, or of where the list comes from.
+const REST_WORDS: &[&str] = &[
+    "other",
+    "others",
+    "else",
+    "rest",
+    "remaining",
+    "unlisted",
+    "unknown",
+    "default",
+    "otherwise",
+    "anything",
+    "everything",
+    "deliberate",
+    "deliberately",
+    "design",
+    "purpose",
+    // A list that cites where it comes from (a protocol's guide) answers for the rest too.
+    "listed",
+    "guide",
+    "spec",
+    "specification",
+    "rfc",
+    "documented",
+    "documentation",
+    "according",
+];
+
+/// Whether a list answering retry for what it leaves out (`!matches!(err, A | B)`) carries a
+/// comment, above it or inside it, about the cases left out ("everything else is transient"):
+/// a comment explaining why the listed cases stop says nothing about the rest.
+fn documents_the_rest(source: &str, region: Region) -> bool {
+    let from = region.line.saturating_sub(1).max(1);
+    crate::intent::lines_between(source, from, region.end_line)
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let trimmed = line.trim_start();
+            let own_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
+            // Above the list only a comment line of its own counts.
+            if index == 0 && from < region.line {
+                return own_line.then_some(trimmed);
+            }
+            line.find("//").map(|at| &line[at..])
+        })
+        .filter(|comment| !comment.contains("triage:allow"))
+        .any(|comment| {
+            comment
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| REST_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+        })
 }
 
 /// Whether a comment sits on the line above `region` (a comment line of its own) or inside it;
