@@ -411,25 +411,24 @@ const REST_WORDS: &[&str] = &[
     "documented",
     "documentation",
     "according",
+    "taken",
+    "http",
+    "https",
+    // What the rest are: "retry only transient connection issues".
+    "transient",
+    "temporary",
 ];
 
 /// Whether a list answering retry for what it leaves out (`!matches!(err, A | B)`) carries a
 /// comment, above it or inside it, about the cases left out ("everything else is transient"):
 /// a comment explaining why the listed cases stop says nothing about the rest.
 fn documents_the_rest(source: &str, region: Region) -> bool {
-    let from = region.line.saturating_sub(1).max(1);
+    // The run of comment lines right above the list, and the comments inside it.
+    let from = crate::intent::comment_above(source, region.line.max(1));
     crate::intent::lines_between(source, from, region.end_line)
         .lines()
-        .enumerate()
-        .filter_map(|(index, line)| {
-            let trimmed = line.trim_start();
-            let own_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
-            // Above the list only a comment line of its own counts.
-            if index == 0 && from < region.line {
-                return own_line.then_some(trimmed);
-            }
-            line.find("//").map(|at| &line[at..])
-        })
+        .filter(|line| !line.trim_start().starts_with("///"))
+        .filter_map(|line| line.find("//").map(|at| &line[at..]))
         .filter(|comment| !comment.contains("triage:allow"))
         .any(|comment| {
             comment
