@@ -23,9 +23,6 @@ impl Answer {
     }
 }
 
-/// Byte strings of which a file must contain one to hold a classifier recognised by its name, its
-/// trait, its return type or its retry library (matched ASCII case-insensitively): `retr` covers
-/// `retry`, `Retryable`, `RetryAction` and `retry_if`.
 /// Whether a text holds `retr` (`retry`, `Retries`, `RETRYABLE`), ASCII case-insensitively: the
 /// quick test of whether a text speaks of retrying at all.
 pub(crate) fn mentions_retr(text: &[u8]) -> bool {
@@ -35,6 +32,9 @@ pub(crate) fn mentions_retr(text: &[u8]) -> bool {
     })
 }
 
+/// Byte strings of which a file must contain one to hold a classifier recognised by its name, its
+/// trait, its return type or its retry library (matched ASCII case-insensitively): `retr` covers
+/// `retry`, `Retryable`, `RetryAction` and `retry_if`.
 pub const CLASSIFIER_NEEDLES: &[&str] = &[
     "retr",
     "transient",

@@ -25,6 +25,10 @@ Finds retry libraries configured without an end:
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
+- a retry builder, the tree's own or a library's, told to drop its limit: a method named for it
+  (`.no_limit()`, `.unlimited()`, `.retry_forever()`, `.without_max_retries()`) in a chain that
+  starts from something named for retrying (`retry(\"fetch\", &log).no_limit().run(op)`,
+  `RetryPolicy::default().unlimited()`);
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
   usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
 - the backoff crate's `retry(policy, op)` or `retry_notify(..)` given a policy made by one of the
@@ -372,6 +376,16 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        // `retry("load", &log).no_limit().run(op)`: a builder told to drop its limit.
+        let method = call.method.to_string();
+        if call.args.is_empty() && drops_the_limit(&method) && builds_a_retry(&call.receiver) {
+            self.report(
+                method_region(call),
+                &format!("`.{method}()` lets this retry go on until the operation succeeds"),
+                "give it a limit (a handful of attempts, or a total time), or document why it \
+                 must never give up",
+            );
+        }
         if call.method == "without_max_times" && call.args.is_empty() && !caps_total_delay(call)
         {
             self.report(
@@ -529,6 +543,56 @@ fn is_none(expr: &Expr) -> bool {
 
 fn is_zero(expr: &Expr) -> bool {
     matches!(expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if int.base10_digits() == "0")
+}
+
+/// Whether a builder method's name says it removes the retry limit: `no_limit`, `unlimited`,
+/// `retry_forever`, `without_max_retries`, `infinite_retries`; not one that removes a delay or a
+/// timeout (`no_max_delay`), nor backon's `without_max_times`, which has its own check.
+fn drops_the_limit(method: &str) -> bool {
+    if method == "without_max_times" {
+        return false;
+    }
+    let words = crate::retry_words::words(method);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let endless = has(&["unlimited", "forever", "indefinitely", "infinite", "endless", "unbounded"]);
+    let removes = matches!(words.first().map(String::as_str), Some("no" | "without"))
+        && has(&["limit", "max", "cap", "bound"]);
+    let about_time = has(&[
+        "delay", "timeout", "elapsed", "interval", "duration", "backoff", "wait", "time", "sleep",
+    ]);
+    (endless || removes) && !about_time
+}
+
+/// Whether a method chain starts from something named for retrying: `retry(..)`,
+/// `RetryPolicy::default()`, `client.retry_config()`.
+fn builds_a_retry(receiver: &Expr) -> bool {
+    let (links, root) = chain(receiver);
+    let via_method = links
+        .iter()
+        .any(|link| matches!(link, Link::Call(call) if names_retrying(&call.method.to_string())));
+    let via_root = match root {
+        Expr::Call(call) => callee(call).is_some_and(|(before, last)| {
+            names_retrying(&last) || before.is_some_and(|ty| names_retrying(&ty))
+        }),
+        Expr::Path(path) => path
+            .path
+            .segments
+            .iter()
+            .any(|seg| names_retrying(&seg.ident.to_string())),
+        _ => false,
+    };
+    via_method || via_root
+}
+
+/// Whether a name has a word for retrying in it (`retry`, `RetryConfig`, `with_retries`), not
+/// merely `retr` (`retrieve`).
+fn names_retrying(name: &str) -> bool {
+    crate::retry_words::words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "retry" | "retries" | "retrying" | "retrier" | "retryer"
+        )
+    })
 }
 
 /// Words of a constant's name that make it a limit on attempts: `RETRY_ATTEMPTS`, `MAX_RETRIES`,
