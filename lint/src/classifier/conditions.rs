@@ -31,7 +31,8 @@ pub(super) fn condition_argument(call: &syn::ExprCall) -> Option<&Expr> {
 }
 
 /// Whether a method call is a retry library's condition: `.when(..)` on a chain that retries
-/// (`op.retry(b).when(..)`, `retryable.when(..)`), or `.retry_if(..)`.
+/// (`op.retry(b).when(..)`, `retryable.when(..)`, an in-tree builder's
+/// `retry("load", &log).when(..)`), or `.retry_if(..)`.
 pub(super) fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
     let name = call.method.to_string();
     if name != "when" {
@@ -54,6 +55,17 @@ pub(super) fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
                     .path
                     .get_ident()
                     .is_some_and(|ident| ident.to_string().to_ascii_lowercase().contains("retr"))
+            }
+            // An in-tree builder: `retry("load block", &log).when(..)`, `Retry::new().when(..)`.
+            Expr::Call(call) => {
+                let Expr::Path(path) = &*call.func else {
+                    return false;
+                };
+                return path
+                    .path
+                    .segments
+                    .iter()
+                    .any(|seg| words(&seg.ident.to_string()).iter().any(|w| w == "retry"));
             }
             Expr::Paren(paren) => receiver = &paren.expr,
             _ => return false,
