@@ -11,7 +11,7 @@ use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::find::LoopShape;
 use super::limits::{
-    calls_a_closure, drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
+    asks_a_backoff_to_go_on, calls_a_closure, drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
     tests_emptiness,
 };
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
@@ -98,6 +98,11 @@ impl LoopShape<'_> {
                 return true;
             }
             if !counting_closures.is_empty() && calls_a_closure(expr, counting_closures) {
+                return true;
+            }
+            // `if !backoff.tick().await { return Err(last) }`: the backoff says when it has run
+            // out (one built endless was ruled out above).
+            if asks_a_backoff_to_go_on(expr) {
                 return true;
             }
             // `if queue.is_empty() { return Err(last) }` over a queue of alternatives the loop

@@ -105,6 +105,33 @@ pub(super) fn calls_a_closure(expr: &Expr, closures: &HashSet<String>) -> bool {
     calls.found
 }
 
+/// Whether a guard asks a backoff the loop steps whether it may go on: `!backoff.tick().await`,
+/// an answer that turns false once the backoff's own limit is reached. The receiver must be a
+/// local named for a backoff; queries about it (`backoff.is_empty()`, `backoff.current()`) and
+/// calls with arguments are no such step.
+pub(super) fn asks_a_backoff_to_go_on(expr: &Expr) -> bool {
+    match expr {
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+            asks_a_backoff_to_go_on(&unary.expr)
+        }
+        Expr::Await(awaited) => asks_a_backoff_to_go_on(&awaited.base),
+        Expr::Paren(paren) => asks_a_backoff_to_go_on(&paren.expr),
+        Expr::MethodCall(call) if call.args.is_empty() => {
+            let method = call.method.to_string();
+            let query = ["is_", "has_", "as_", "to_", "get", "len", "current", "peek", "clone"]
+                .iter()
+                .any(|prefix| method.starts_with(prefix));
+            let backoff = local_name(&call.receiver).is_some_and(|name| {
+                crate::retry_words::words(&name.to_string())
+                    .iter()
+                    .any(|word| word == "backoff")
+            });
+            backoff && !query
+        }
+        _ => false,
+    }
+}
+
 /// `Duration::MAX`, `u32::MAX`, or an option falling back to one (`.unwrap_or(Duration::MAX)`).
 fn endless_value(expr: &Expr) -> bool {
     match expr {
