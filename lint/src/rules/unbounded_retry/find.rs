@@ -271,17 +271,20 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
     }
 
     /// Whether the code from the start of the enclosing function (its doc comment and the line
-    /// comments right above it included) to a few lines after `end_line`, or the function's name,
+    /// comments right above it included) to a few lines after `end_line`, but not past the
+    /// function's end (the next item's doc comment speaks of that item), or the function's name,
     /// documents an endless retry.
     fn documented_as_endless(&self, line: usize, end_line: usize) -> bool {
-        let (name, first_line) = self
-            .functions
-            .last()
-            .map_or((String::new(), line.saturating_sub(10)), |f| {
-                (f.name.clone(), f.first_line())
-            });
+        let (name, first_line, last_line) = self.functions.last().map_or(
+            (String::new(), line.saturating_sub(10), usize::MAX),
+            |f| {
+                let last_line = Region::from_span(f.body.brace_token.span.close()).line;
+                (f.name.clone(), f.first_line(), last_line)
+            },
+        );
         let first_line = crate::intent::comment_above(self.cx.source, first_line);
-        crate::intent::documented_as_endless(self.cx.source, first_line, end_line + 3, &name)
+        let to = (end_line + 3).min(last_line);
+        crate::intent::documented_as_endless(self.cx.source, first_line, to, &name)
     }
 
     /// Cancellation that the loop's own guards do not name: a failed send on a channel whose
