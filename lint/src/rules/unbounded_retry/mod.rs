@@ -50,7 +50,8 @@ its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries 
 Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
 out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
 counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
-`false` once it is spent, a verdict on the failure whose leaving arm says the attempts ran out
+`false` once it is spent, a backoff the loop asks whether to go on (`if !backoff.tick().await {
+return Err(last) }`), a verdict on the failure whose leaving arm says the attempts ran out
 (`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same file that the loop
 leaves through with `?` and that fails once an attempt count or a clock is passed
 (`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit
