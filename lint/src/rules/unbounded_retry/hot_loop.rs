@@ -116,6 +116,20 @@ pub(super) fn expr_continues_loop(expr: &Expr, label: Option<&Lifetime>) -> bool
     probe.continues
 }
 
+/// [`continues_loop`] for a run of statements (the rest of a block).
+pub(super) fn stmts_continue_loop(stmts: &[syn::Stmt], label: Option<&Lifetime>) -> bool {
+    let mut probe = ContinueProbe {
+        label,
+        depth: 0,
+        continues: false,
+        pauses: false,
+    };
+    for stmt in stmts {
+        probe.visit_stmt(stmt);
+    }
+    probe.continues
+}
+
 /// Whether an error path continues the loop, and whether it pauses first.
 struct ContinueProbe<'l> {
     label: Option<&'l Lifetime>,

@@ -48,6 +48,7 @@ impl LoopShape<'_> {
             body: self.body,
             polling_bindings,
             until_done: self.cond.is_some_and(asks_whether_done),
+            tail_leaves: 0,
             found: None,
         };
         shapes.visit_block(self.body);
@@ -67,6 +68,10 @@ struct RetryShapes<'l> {
     /// The loop runs until a question about the work comes true (`while !done(..).await? { .. }`):
     /// a success that does not leave ends it there.
     until_done: bool,
+    /// How many of the blocks around the statement being visited leave the loop after it,
+    /// whatever it does and with no `continue` of their own (`if let Some(r) = next { match r { .. } } return None;`): an error path
+    /// in there goes round only through a `continue` of its own.
+    tail_leaves: usize,
     found: Option<Retry>,
 }
 
@@ -79,6 +84,8 @@ impl RetryShapes<'_> {
 
     fn error_goes_round(&self, error_path: &Expr) -> bool {
         !leaves_loop(error_path, self.label)
+            && (self.tail_leaves == 0
+                || super::hot_loop::expr_continues_loop(error_path, self.label))
     }
 
     fn not_a_failure(&self, expr: &Expr) -> bool {
@@ -233,7 +240,11 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 }
                 _ => {}
             }
+            let tail_leaves = stmts_exit(rest, self.label, Exit::Any)
+                && !super::hot_loop::stmts_continue_loop(rest, self.label);
+            self.tail_leaves += usize::from(tail_leaves);
             self.visit_stmt(stmt);
+            self.tail_leaves -= usize::from(tail_leaves);
         }
     }
 
