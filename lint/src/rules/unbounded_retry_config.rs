@@ -26,9 +26,10 @@ Finds retry libraries configured without an end:
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
 - a retry builder, the tree's own or a library's, told to drop its limit: a method named for it
-  (`.no_limit()`, `.unlimited()`, `.retry_forever()`, `.without_max_retries()`) in a chain that
-  starts from something named for retrying (`retry(\"fetch\", &log).no_limit().run(op)`,
-  `RetryPolicy::default().unlimited()`);
+  (`.no_limit()`, `.unlimited()`, `.without_max_retries()`) in a chain built by something named
+  for retrying (`retry(\"fetch\", &log).no_limit().run(op)`,
+  `RetryPolicy::default().unlimited()`); a method named for the endless retry itself
+  (`.retry_forever()`) documents it;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
   usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
 - the backoff crate's `retry(policy, op)` or `retry_notify(..)` given a policy made by one of the
@@ -546,8 +547,9 @@ fn is_zero(expr: &Expr) -> bool {
 }
 
 /// Whether a builder method's name says it removes the retry limit: `no_limit`, `unlimited`,
-/// `retry_forever`, `without_max_retries`, `infinite_retries`; not one that removes a delay or a
-/// timeout (`no_max_delay`), nor backon's `without_max_times`, which has its own check.
+/// `without_max_retries`; not one that removes a delay or a timeout (`no_max_delay`), nor
+/// backon's `without_max_times`, which has its own check. (`retry_forever` would say so too,
+/// but a name like that documents the endless retry and is not reported.)
 fn drops_the_limit(method: &str) -> bool {
     if method == "without_max_times" {
         return false;
@@ -555,16 +557,18 @@ fn drops_the_limit(method: &str) -> bool {
     let words = crate::retry_words::words(method);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
     let endless = has(&["unlimited", "forever", "indefinitely", "infinite", "endless", "unbounded"]);
+    // `no_limit`, `without_max_retries`; not `no_max_connections`.
     let removes = matches!(words.first().map(String::as_str), Some("no" | "without"))
-        && has(&["limit", "max", "cap", "bound"]);
+        && (has(&["limit", "cap", "bound"])
+            || (has(&["max"]) && has(&["retries", "retry", "attempts", "tries", "times"])));
     let about_time = has(&[
         "delay", "timeout", "elapsed", "interval", "duration", "backoff", "wait", "time", "sleep",
     ]);
     (endless || removes) && !about_time
 }
 
-/// Whether a method chain starts from something named for retrying: `retry(..)`,
-/// `RetryPolicy::default()`, `client.retry_config()`.
+/// Whether a method chain is built by something named for retrying: its root (`retry(..)`,
+/// `RetryPolicy::default()`) or one of its calls (`client.retry_config()`).
 fn builds_a_retry(receiver: &Expr) -> bool {
     let (links, root) = chain(receiver);
     let via_method = links

@@ -101,7 +101,8 @@ impl LoopShape<'_> {
                 return true;
             }
             // `if !backoff.tick().await { return Err(last) }`: the backoff says when it has run
-            // out (one built endless was ruled out above).
+            // out. Whether it was built with a limit is not read: one built endless is mostly
+            // named so (`Backoff::default_infinite()`), which documents the endless retry.
             if asks_a_backoff_to_go_on(expr) {
                 return true;
             }
@@ -136,10 +137,14 @@ impl LoopShape<'_> {
             .any(|pat| pattern_path_names(pat).iter().any(|name| says_attempts_ran_out(name)));
         // `WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`: an arm on the loop's own
         // state that leaves with a value it builds saying the time or the attempts ran out.
-        let by_state = guards
-            .state_exit_bodies
-            .iter()
-            .any(|body| leaves_saying_time_ran_out(body));
+        // An arm naming the failure itself (`Code::DeadlineExceeded => return Err(Timeout)`)
+        // maps an error; it is not the loop's own state running out.
+        let by_state = guards.state_exit_arms.iter().any(|arm| {
+            let names_a_failure = pattern_path_names(&arm.pat)
+                .iter()
+                .any(|name| says_attempts_ran_out(name) || says_time_ran_out(name));
+            !names_a_failure && leaves_saying_time_ran_out(&arm.body)
+        });
         by_expr
             || by_verdict
             || by_state
@@ -388,11 +393,9 @@ fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
     })
 }
 
-/// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
-/// A verdict's name saying the attempts ran out: `Exhausted`, `AttemptsUsedUp`, `TooManyTries`,
-/// `GiveUp`.
-/// Whether an arm body leaves the loop (`return`/`break`) with a value whose path names say the
-/// time or the attempts ran out (`Unobtained::TimedOut`, `Error::RetriesExhausted`).
+/// Whether an arm body leaves the loop (`return`/`break`) with a value built by a constructor
+/// whose name says the time or the attempts ran out (`Ok(Err(Unobtained::TimedOut))`,
+/// `Err(Error::RetriesExhausted { .. })`), looking through `Ok`, `Err` and `Some`.
 fn leaves_saying_time_ran_out(body: &Expr) -> bool {
     struct Leaves(bool);
     impl<'ast> Visit<'ast> for Leaves {
@@ -405,19 +408,23 @@ fn leaves_saying_time_ran_out(body: &Expr) -> bool {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     }
     fn built_saying_time_ran_out(value: &Expr) -> bool {
-        struct Paths(bool);
-        impl<'ast> Visit<'ast> for Paths {
-            fn visit_path(&mut self, path: &'ast syn::Path) {
-                if let Some(last) = path.segments.last() {
-                    let name = last.ident.to_string();
-                    self.0 |= says_attempts_ran_out(&name) || says_time_ran_out(&name);
+        let constructor = match value {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => {
+                    let last = path.path.segments.last().map(|seg| seg.ident.to_string());
+                    if matches!(last.as_deref(), Some("Ok" | "Err" | "Some")) && call.args.len() == 1 {
+                        return built_saying_time_ran_out(&call.args[0]);
+                    }
+                    last
                 }
-                syn::visit::visit_path(self, path);
-            }
-        }
-        let mut paths = Paths(false);
-        paths.visit_expr(value);
-        paths.0
+                _ => None,
+            },
+            Expr::Path(path) => path.path.segments.last().map(|seg| seg.ident.to_string()),
+            Expr::Struct(node) => node.path.segments.last().map(|seg| seg.ident.to_string()),
+            Expr::Paren(paren) => return built_saying_time_ran_out(&paren.expr),
+            _ => None,
+        };
+        constructor.is_some_and(|name| says_attempts_ran_out(&name) || says_time_ran_out(&name))
     }
     let mut leaves = Leaves(false);
     leaves.visit_expr(body);
@@ -432,6 +439,8 @@ fn says_time_ran_out(name: &str) -> bool {
         .any(|part| lower.contains(part))
 }
 
+/// A verdict's name saying the attempts ran out: `Exhausted`, `AttemptsUsedUp`, `TooManyTries`,
+/// `GiveUp`.
 fn says_attempts_ran_out(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ["exhaust", "attempt", "tries", "giveup", "give_up", "gaveup"]
@@ -439,6 +448,7 @@ fn says_attempts_ran_out(name: &str) -> bool {
         .any(|part| lower.contains(part))
 }
 
+/// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
 fn decides_stop(names: &[String]) -> bool {
     names.iter().any(|name| {
         // `with_client_retries` holds "tries" but decides nothing.

@@ -42,10 +42,10 @@ pub(super) struct ExitGuards<'a> {
     /// Patterns of the arms of a verdict on an error that exit (`Verdict::Exhausted(e) =>
     /// return Err(e)`): what the verdict answers when it stops the retries.
     pub(super) verdict_exit_patterns: Vec<&'a Pat>,
-    /// The bodies of the exiting arms of a `match` on something other than a `Result` or an
-    /// `Option` (`WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`): what the loop
-    /// answers when its own state says to stop.
-    pub(super) state_exit_bodies: Vec<&'a Expr>,
+    /// The exiting arms of a `match` on something other than a `Result` or an `Option`
+    /// (`WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`): what the loop answers
+    /// when its own state says to stop.
+    pub(super) state_exit_arms: Vec<&'a syn::Arm>,
     /// The tokens of macros (`select!` and the like) in which a branch exits.
     pub(super) exiting_macros: Vec<TokenStream>,
 }
@@ -159,7 +159,7 @@ impl<'a> Visit<'a> for Collector<'a> {
                 } else {
                     self.guards.exit_patterns.push(&arm.pat);
                     if pattern_kind(&arm.pat) == PatternKind::Other {
-                        self.guards.state_exit_bodies.push(&arm.body);
+                        self.guards.state_exit_arms.push(arm);
                     }
                 }
             }

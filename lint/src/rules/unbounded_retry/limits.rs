@@ -121,11 +121,8 @@ pub(super) fn asks_a_backoff_to_go_on(expr: &Expr) -> bool {
             let query = ["is_", "has_", "as_", "to_", "get", "len", "current", "peek", "clone"]
                 .iter()
                 .any(|prefix| method.starts_with(prefix));
-            let backoff = local_name(&call.receiver).is_some_and(|name| {
-                crate::retry_words::words(&name.to_string())
-                    .iter()
-                    .any(|word| word == "backoff")
-            });
+            let backoff = local_name(&call.receiver)
+                .is_some_and(|name| has_part(&name.to_string(), &["backoff"]));
             backoff && !query
         }
         _ => false,

@@ -60,11 +60,12 @@ retried { return Err(e) } retried = true;`), and a backoff stepped under another
 upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`), and a closure of the
 function that counts its own calls against a limit, called in a guard (`Err(Busy) if
 may_try_again() => continue`), and an arm on the loop's own state that leaves with a value saying
-the time or the attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`). A
-loop that works through
-a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is empty
-(`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
-handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
+the time or the attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`; an
+arm naming the failure itself, `Code::DeadlineExceeded => return Err(Timeout)`, maps an error and
+bounds nothing). A loop that works through a list of alternatives it takes items from
+(`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return Err(last)
+}`) ends with the list, and a loop inside the future handed to `timeout(limit, async { loop { ..
+} })` ends when the time runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
@@ -105,9 +106,9 @@ A loop whose only other exit is a cancellation check is reported as `retry_until
 instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
 unlimited retries\", \"wait until this call succeeds\") in the function, its doc comment or the
 plain comment right above it, or choosing a policy by a constructor named for it
-(`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the comment marks it as a problem (`TODO`,
-`FIXME`, `XXX`). Restarts are not retries: a loop that runs a task again after
-a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a long-lived
+(`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the comment
+marks it as a problem (`TODO`, `FIXME`, `XXX`). Restarts are not retries: a loop that runs a task
+again after a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a long-lived
 component (`worker.run()`, `server.serve()`) and builds a new instance of it when it fails, is not
 reported.
 

@@ -48,7 +48,7 @@ impl LoopShape<'_> {
             body: self.body,
             polling_bindings,
             until_done: self.cond.is_some_and(asks_whether_done),
-            tail_leaves: 0,
+            tail_leaves: false,
             found: None,
         };
         shapes.visit_block(self.body);
@@ -68,10 +68,11 @@ struct RetryShapes<'l> {
     /// The loop runs until a question about the work comes true (`while !done(..).await? { .. }`):
     /// a success that does not leave ends it there.
     until_done: bool,
-    /// How many of the blocks around the statement being visited leave the loop after it,
-    /// whatever it does and with no `continue` of their own (`if let Some(r) = next { match r { .. } } return None;`): an error path
-    /// in there goes round only through a `continue` of its own.
-    tail_leaves: usize,
+    /// Whether the nearest block around the statement being visited that decides anything
+    /// after it leaves the loop whatever the statement did (`if let Some(r) = next { match r {
+    /// .. } } return None;`): an error path in there goes round only through a `continue` of
+    /// its own. A rest that continues the loop decides the other way.
+    tail_leaves: bool,
     found: Option<Retry>,
 }
 
@@ -84,7 +85,7 @@ impl RetryShapes<'_> {
 
     fn error_goes_round(&self, error_path: &Expr) -> bool {
         !leaves_loop(error_path, self.label)
-            && (self.tail_leaves == 0
+            && (!self.tail_leaves
                 || super::hot_loop::expr_continues_loop(error_path, self.label))
     }
 
@@ -240,11 +241,14 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 }
                 _ => {}
             }
-            let tail_leaves = stmts_exit(rest, self.label, Exit::Any)
-                && !super::hot_loop::stmts_continue_loop(rest, self.label);
-            self.tail_leaves += usize::from(tail_leaves);
+            let outer = self.tail_leaves;
+            if super::hot_loop::stmts_continue_loop(rest, self.label) {
+                self.tail_leaves = false;
+            } else if stmts_exit(rest, self.label, Exit::Any) {
+                self.tail_leaves = true;
+            }
             self.visit_stmt(stmt);
-            self.tail_leaves -= usize::from(tail_leaves);
+            self.tail_leaves = outer;
         }
     }
 
