@@ -55,18 +55,24 @@ impl FunctionLimits {
 }
 
 /// Whether an expression is a closure whose body both steps a value (`*tries += 1`) and compares
-/// one (`*tries < 2`).
+/// that same value (`*tries < 2`): a closure that steps one count and compares something else
+/// (`calls += 1; e.status() >= 500`) limits nothing.
 fn counts_its_calls(expr: &Expr) -> bool {
     #[derive(Default)]
     struct Body {
-        steps: bool,
-        compares: bool,
+        stepped: Vec<String>,
+        compared: Vec<String>,
     }
     impl<'ast> Visit<'ast> for Body {
         fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
             match node.op {
-                BinOp::AddAssign(_) | BinOp::SubAssign(_) => self.steps = true,
-                BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) => self.compares = true,
+                BinOp::AddAssign(_) | BinOp::SubAssign(_) => {
+                    self.stepped.extend(names_in(&node.left));
+                }
+                BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) => {
+                    self.compared.extend(names_in(&node.left));
+                    self.compared.extend(names_in(&node.right));
+                }
                 _ => {}
             }
             syn::visit::visit_expr_binary(self, node);
@@ -77,7 +83,7 @@ fn counts_its_calls(expr: &Expr) -> bool {
     };
     let mut body = Body::default();
     body.visit_expr(&closure.body);
-    body.steps && body.compares
+    body.stepped.iter().any(|name| body.compared.contains(name))
 }
 
 /// Whether a guard calls one of `closures` by name (`.. && retryable()`).
