@@ -23,6 +23,24 @@ impl Answer {
     }
 }
 
+/// Whether a name has a word for retrying in it (`retry`, `RetryConfig`, `with_retries`,
+/// `retryable`), not merely the letters `retr` (`retrieve`).
+pub(crate) fn names_retrying(name: &str) -> bool {
+    words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "retry"
+                | "retries"
+                | "retrying"
+                | "retried"
+                | "retrier"
+                | "retryer"
+                | "retryable"
+                | "retriable"
+        )
+    })
+}
+
 /// Whether a text holds `retr` (`retry`, `Retries`, `RETRYABLE`), ASCII case-insensitively: the
 /// quick test of whether a text speaks of retrying at all.
 pub(crate) fn mentions_retr(text: &[u8]) -> bool {

@@ -7,8 +7,6 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::Expr;
 
-use crate::retry_words::words;
-
 /// Methods (or functions) whose closure or function argument is a retry condition.
 fn condition_position(name: &str) -> bool {
     matches!(name, "when" | "retry_if" | "retry_when" | "with_retry_if")
@@ -38,39 +36,7 @@ pub(super) fn method_takes_condition(call: &syn::ExprMethodCall) -> bool {
     if name != "when" {
         return condition_position(&name);
     }
-    let mut receiver = &*call.receiver;
-    loop {
-        match receiver {
-            Expr::MethodCall(inner) => {
-                if words(&inner.method.to_string())
-                    .iter()
-                    .any(|w| w == "retry")
-                {
-                    return true;
-                }
-                receiver = &inner.receiver;
-            }
-            Expr::Path(path) => {
-                return path
-                    .path
-                    .get_ident()
-                    .is_some_and(|ident| ident.to_string().to_ascii_lowercase().contains("retr"))
-            }
-            // An in-tree builder: `retry("load block", &log).when(..)`, `Retry::new().when(..)`.
-            Expr::Call(call) => {
-                let Expr::Path(path) = &*call.func else {
-                    return false;
-                };
-                return path
-                    .path
-                    .segments
-                    .iter()
-                    .any(|seg| words(&seg.ident.to_string()).iter().any(|w| w == "retry"));
-            }
-            Expr::Paren(paren) => receiver = &paren.expr,
-            _ => return false,
-        }
-    }
+    crate::retry_library::built_for_retrying(&call.receiver)
 }
 
 /// Names of functions passed by path as retry conditions (`.when(retry_on)`).

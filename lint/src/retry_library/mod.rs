@@ -9,6 +9,7 @@ use syn::{Expr, ExprCall, ExprMethodCall};
 pub(crate) mod backoff;
 
 use crate::finding::Region;
+use crate::retry_words::names_retrying;
 
 /// The region of a method call from its name to its closing parenthesis (`.retry(policy)` in a
 /// long chain), rather than the whole chain before it.
@@ -68,6 +69,28 @@ pub(crate) fn chain(expr: &Expr) -> (Vec<Link<'_>>, &Expr) {
             _ => return (links, current),
         }
     }
+}
+
+/// Whether a method chain is built by something named for retrying: its root (`retry(..)`,
+/// `RetryPolicy::default()`, a `retryable` binding) or one of its calls (`op.retry(b)`,
+/// `client.retry_config()`). A condition or a limit set on such a chain is the retry's.
+pub(crate) fn built_for_retrying(expr: &Expr) -> bool {
+    let (links, root) = chain(expr);
+    let via_method = links
+        .iter()
+        .any(|link| matches!(link, Link::Call(call) if names_retrying(&call.method.to_string())));
+    let via_root = match root {
+        Expr::Call(call) => callee(call).is_some_and(|(before, last)| {
+            names_retrying(&last) || before.is_some_and(|ty| names_retrying(&ty))
+        }),
+        Expr::Path(path) => path
+            .path
+            .segments
+            .iter()
+            .any(|seg| names_retrying(&seg.ident.to_string())),
+        _ => false,
+    };
+    via_method || via_root
 }
 
 /// The method calls of a chain named `name`.

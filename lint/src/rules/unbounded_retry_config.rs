@@ -8,7 +8,7 @@ use syn::{Expr, ExprStruct, Member, Stmt};
 
 use crate::finding::{Finding, Level, Region};
 use crate::retry_library::backoff::{is_backoff_retry, transient_everywhere, LocalOperations};
-use crate::retry_library::{callee, chain, method_region, LibrariesUsed, Link};
+use crate::retry_library::{built_for_retrying, callee, chain, method_region, LibrariesUsed, Link};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::types::is_unlimited_integer_max;
 
@@ -379,7 +379,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         // `retry("load", &log).no_limit().run(op)`: a builder told to drop its limit.
         let method = call.method.to_string();
-        if call.args.is_empty() && drops_the_limit(&method) && builds_a_retry(&call.receiver) {
+        if call.args.is_empty() && drops_the_limit(&method) && built_for_retrying(&call.receiver) {
             self.report(
                 method_region(call),
                 &format!("`.{method}()` lets this retry go on until the operation succeeds"),
@@ -565,38 +565,6 @@ fn drops_the_limit(method: &str) -> bool {
         "delay", "timeout", "elapsed", "interval", "duration", "backoff", "wait", "time", "sleep",
     ]);
     (endless || removes) && !about_time
-}
-
-/// Whether a method chain is built by something named for retrying: its root (`retry(..)`,
-/// `RetryPolicy::default()`) or one of its calls (`client.retry_config()`).
-fn builds_a_retry(receiver: &Expr) -> bool {
-    let (links, root) = chain(receiver);
-    let via_method = links
-        .iter()
-        .any(|link| matches!(link, Link::Call(call) if names_retrying(&call.method.to_string())));
-    let via_root = match root {
-        Expr::Call(call) => callee(call).is_some_and(|(before, last)| {
-            names_retrying(&last) || before.is_some_and(|ty| names_retrying(&ty))
-        }),
-        Expr::Path(path) => path
-            .path
-            .segments
-            .iter()
-            .any(|seg| names_retrying(&seg.ident.to_string())),
-        _ => false,
-    };
-    via_method || via_root
-}
-
-/// Whether a name has a word for retrying in it (`retry`, `RetryConfig`, `with_retries`), not
-/// merely `retr` (`retrieve`).
-fn names_retrying(name: &str) -> bool {
-    crate::retry_words::words(name).iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "retry" | "retries" | "retrying" | "retrier" | "retryer"
-        )
-    })
 }
 
 /// Words of a constant's name that make it a limit on attempts: `RETRY_ATTEMPTS`, `MAX_RETRIES`,

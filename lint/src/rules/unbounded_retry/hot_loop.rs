@@ -79,12 +79,7 @@ pub(super) fn is_pause_call(expr: &Expr) -> bool {
 
 /// Whether an error path goes round with `continue` and does not pause on the way.
 fn skips_without_pause(path: ErrorPath<'_>, label: Option<&Lifetime>) -> bool {
-    let mut probe = ContinueProbe {
-        label,
-        depth: 0,
-        continues: false,
-        pauses: false,
-    };
+    let mut probe = ContinueProbe::new(label);
     match path {
         ErrorPath::Expr(expr) => probe.visit_expr(expr),
         ErrorPath::Block(block) => probe.visit_block(block),
@@ -94,36 +89,21 @@ fn skips_without_pause(path: ErrorPath<'_>, label: Option<&Lifetime>) -> bool {
 
 /// Whether a block has a `continue` of the loop labelled `label` (not of a loop inside it).
 pub(super) fn continues_loop(block: &Block, label: Option<&Lifetime>) -> bool {
-    let mut probe = ContinueProbe {
-        label,
-        depth: 0,
-        continues: false,
-        pauses: false,
-    };
+    let mut probe = ContinueProbe::new(label);
     probe.visit_block(block);
     probe.continues
 }
 
 /// [`continues_loop`] for an expression (a match arm's body).
 pub(super) fn expr_continues_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
-    let mut probe = ContinueProbe {
-        label,
-        depth: 0,
-        continues: false,
-        pauses: false,
-    };
+    let mut probe = ContinueProbe::new(label);
     probe.visit_expr(expr);
     probe.continues
 }
 
 /// [`continues_loop`] for a run of statements (the rest of a block).
 pub(super) fn stmts_continue_loop(stmts: &[syn::Stmt], label: Option<&Lifetime>) -> bool {
-    let mut probe = ContinueProbe {
-        label,
-        depth: 0,
-        continues: false,
-        pauses: false,
-    };
+    let mut probe = ContinueProbe::new(label);
     for stmt in stmts {
         probe.visit_stmt(stmt);
     }
@@ -136,6 +116,17 @@ struct ContinueProbe<'l> {
     depth: usize,
     continues: bool,
     pauses: bool,
+}
+
+impl<'l> ContinueProbe<'l> {
+    fn new(label: Option<&'l Lifetime>) -> Self {
+        ContinueProbe {
+            label,
+            depth: 0,
+            continues: false,
+            pauses: false,
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for ContinueProbe<'_> {

@@ -170,6 +170,19 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_block(&mut self, block: &'ast Block) {
+        // What the rest of the block after each statement decides, worked out once from the end:
+        // `Some(false)` when it continues the loop, `Some(true)` when it always leaves it.
+        let mut tails = vec![None; block.stmts.len()];
+        let mut tail = None;
+        for (index, stmt) in block.stmts.iter().enumerate().rev() {
+            tails[index] = tail;
+            let one = std::slice::from_ref(stmt);
+            if super::hot_loop::stmts_continue_loop(one, self.label) {
+                tail = Some(false);
+            } else if tail.is_none() && stmts_exit(one, self.label, Exit::Any) {
+                tail = Some(true);
+            }
+        }
         for (index, stmt) in block.stmts.iter().enumerate() {
             // The success path of a check written as a statement is the rest of the block.
             let rest = &block.stmts[index + 1..];
@@ -242,11 +255,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 _ => {}
             }
             let outer = self.tail_leaves;
-            if super::hot_loop::stmts_continue_loop(rest, self.label) {
-                self.tail_leaves = false;
-            } else if stmts_exit(rest, self.label, Exit::Any) {
-                self.tail_leaves = true;
-            }
+            self.tail_leaves = tails[index].unwrap_or(outer);
             self.visit_stmt(stmt);
             self.tail_leaves = outer;
         }
