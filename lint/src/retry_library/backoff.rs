@@ -237,10 +237,215 @@ fn maps_to_transient(call: &syn::ExprMethodCall) -> bool {
     };
     match call.args.first() {
         Some(Expr::Path(path)) => is_transient(&path.path),
+        // `|err| BackoffError::transient(..)`, or the same as the tail of a block (`|err| {
+        // warn!(..); BackoffError::transient(Wrapped(err)) }`) that says `permanent` nowhere.
         Some(Expr::Closure(closure)) => {
-            matches!(&*closure.body, Expr::Call(inner)
-                if matches!(&*inner.func, Expr::Path(path) if is_transient(&path.path)))
+            let transient = matches!(block_tail(&closure.body), Expr::Call(inner)
+                if matches!(&*inner.func, Expr::Path(path) if is_transient(&path.path)));
+            let mut answers = Answers::default();
+            answers.visit_expr(&closure.body);
+            transient && !answers.permanent
         }
         _ => false,
     }
+}
+
+/// The value a block gives, looking through nested blocks: `{ log(); value }` gives `value`.
+fn block_tail(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(Stmt::Expr(tail, None)) => block_tail(tail),
+            _ => expr,
+        },
+        Expr::Paren(inner) => block_tail(&inner.expr),
+        other => other,
+    }
+}
+
+/// Whether a retried operation, though written without `?` or `.map_err(..)`, answers
+/// backoff's `transient` for every error it does not single out: it builds
+/// `Err(BackoffError::transient(..))` and either never says `permanent`, or ends by returning
+/// that transient error whatever happened before (`if conflict { return Err(permanent(..)) }
+/// return Err(transient(e));`). The transient error must hand on one the operation caught: a
+/// made-up "not yet" is a poll. `?` operators it does not convert itself (on a value that may
+/// already be backoff's `permanent`) leave the answer open.
+pub(crate) fn transient_by_default(
+    body: &Expr,
+    file: &syn::File,
+    backoff_answers: &OnceCell<HashSet<String>>,
+) -> Option<ByDefault> {
+    let block = match body {
+        Expr::Async(block) => &block.block,
+        Expr::Block(block) => &block.block,
+        _ => return None,
+    };
+    let mut answers = Answers::default();
+    answers.visit_block(block);
+    if !answers
+        .transient
+        .iter()
+        .any(|value| answers.hands_on_caught(value))
+    {
+        return None;
+    }
+    let converted = transient_everywhere(body, file, backoff_answers)
+        .iter()
+        .filter(|(_, how)| matches!(how, Retried::Question))
+        .count();
+    if answers.tries > converted {
+        None
+    } else if !answers.permanent {
+        Some(ByDefault::Every)
+    } else {
+        ends_transient(block)
+            .filter(|value| answers.hands_on_caught(value))
+            .map(|_| ByDefault::Unnamed)
+    }
+}
+
+/// Which errors [`transient_by_default`] found made transient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ByDefault {
+    /// Every error: the operation never says `permanent`.
+    Every,
+    /// Every error it does not single out as permanent before its last word.
+    Unnamed,
+}
+
+/// The transient error a block's last statement gives up with whatever came before: `e` for
+/// `return Err(BackoffError::transient(e));` or the tail `Err(BackoffError::transient(e))`.
+fn ends_transient(block: &syn::Block) -> Option<&Expr> {
+    let value = match block.stmts.last()? {
+        Stmt::Expr(Expr::Return(ret), _) => ret.expr.as_deref()?,
+        Stmt::Expr(tail, None) => tail,
+        _ => return None,
+    };
+    match value {
+        Expr::Call(call) if matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Err")) => {
+            call.args.first().filter(|value| is_transient_value(value))
+        }
+        _ => None,
+    }
+}
+
+/// `BackoffError::transient(..)`, `backoff::Error::Transient { .. }` and the like.
+fn is_transient_value(expr: &Expr) -> bool {
+    is_backoff_error_value(expr) && backoff_error_kind(expr).is_some_and(|kind| kind == "transient")
+}
+
+/// `transient` or `permanent`: the kind of backoff error a constructor builds, lowercased.
+fn backoff_error_kind(expr: &Expr) -> Option<String> {
+    let path = match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => &path.path,
+            _ => return None,
+        },
+        Expr::Struct(built) => &built.path,
+        _ => return None,
+    };
+    path.segments
+        .last()
+        .map(|seg| seg.ident.to_string().to_ascii_lowercase())
+}
+
+/// What a retried operation answers, outside nested closures and functions: how many
+/// `Err(transient(..))` it builds, whether it ever names backoff's `permanent`, and how many
+/// `?` it applies.
+#[derive(Default)]
+struct Answers<'ast> {
+    transient: Vec<&'ast Expr>,
+    permanent: bool,
+    tries: usize,
+    /// Names bound to a caught error: `Err(e)` in a pattern.
+    caught: HashSet<String>,
+}
+
+impl Answers<'_> {
+    /// Whether a transient answer hands on an error the operation caught (`Err(e) =>
+    /// Err(transient(Wrapped(e)))`), not one it made up to say "not yet" (`Err(transient("not
+    /// ready"))`), which is a poll.
+    fn hands_on_caught(&self, value: &Expr) -> bool {
+        struct Mentions<'a>(&'a HashSet<String>, bool);
+        impl<'ast> Visit<'ast> for Mentions<'_> {
+            fn visit_path(&mut self, path: &'ast syn::Path) {
+                if path
+                    .get_ident()
+                    .is_some_and(|name| self.0.contains(&name.to_string()))
+                {
+                    self.1 = true;
+                }
+                syn::visit::visit_path(self, path);
+            }
+            fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                // `format!("..: {}", e)` or `format!("..: {e:#}")`: the caught error's text.
+                fn mention(tokens: proc_macro2::TokenStream, names: &HashSet<String>) -> bool {
+                    tokens.into_iter().any(|token| match token {
+                        proc_macro2::TokenTree::Ident(ident) => names.contains(&ident.to_string()),
+                        proc_macro2::TokenTree::Literal(text) => {
+                            let text = text.to_string();
+                            names.iter().any(|name| {
+                                text.contains(&format!("{{{name}}}"))
+                                    || text.contains(&format!("{{{name}:"))
+                            })
+                        }
+                        proc_macro2::TokenTree::Group(group) => mention(group.stream(), names),
+                        proc_macro2::TokenTree::Punct(_) => false,
+                    })
+                }
+                if mention(mac.tokens.clone(), self.0) {
+                    self.1 = true;
+                }
+            }
+        }
+        let mut mentions = Mentions(&self.caught, false);
+        mentions.visit_expr(value);
+        mentions.1
+    }
+}
+
+impl<'ast> Visit<'ast> for Answers<'ast> {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        let is_err = matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Err"));
+        if is_err {
+            if let Some(value) = call.args.first().filter(|value| is_transient_value(value)) {
+                self.transient.push(value);
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_pat_tuple_struct(&mut self, pat: &'ast syn::PatTupleStruct) {
+        if pat.path.is_ident("Err") {
+            struct Bound<'a>(&'a mut HashSet<String>);
+            impl<'ast> Visit<'ast> for Bound<'_> {
+                fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+                    self.0.insert(ident.ident.to_string());
+                    syn::visit::visit_pat_ident(self, ident);
+                }
+            }
+            for elem in &pat.elems {
+                Bound(&mut self.caught).visit_pat(elem);
+            }
+        }
+        syn::visit::visit_pat_tuple_struct(self, pat);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path
+            .segments
+            .last()
+            .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent")
+        {
+            self.permanent = true;
+        }
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
+        self.tries += 1;
+        syn::visit::visit_expr_try(self, node);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
 }

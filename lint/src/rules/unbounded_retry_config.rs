@@ -7,8 +7,11 @@ use syn::visit::Visit;
 use syn::{Expr, ExprStruct, Member, Stmt};
 
 use crate::finding::{Finding, Level, Region};
-use crate::retry_library::backoff::{is_backoff_retry, transient_everywhere, LocalOperations};
+use crate::retry_library::backoff::{
+    is_backoff_retry, transient_by_default, ByDefault, transient_everywhere, LocalOperations,
+};
 use crate::retry_library::{built_for_retrying, callee, chain, method_region, LibrariesUsed, Link};
+use crate::retry_words::names_retrying;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::types::is_unlimited_integer_max;
 
@@ -32,11 +35,15 @@ Finds retry libraries configured without an end:
   (`.retry_forever()`) documents it;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
   usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
-- the backoff crate's `retry(policy, op)` or `retry_notify(..)` given a policy made by one of the
-  tree's functions that sets no max elapsed time (`retry_notify(retry_policy_local(), op, ..)`,
-  where `retry_policy_local()` builds on a `backoff_builder()` setting `None`), when the
+- the backoff crate's `retry(policy, op)` or `retry_notify(..)`, or the tree's own function named
+  for retrying that wraps them (`retry_notify_ext(policy, op, notify)`), given a policy made by
+  one of the tree's functions that sets no max elapsed time (`retry_notify(retry_policy_local(),
+  op, ..)`, where `retry_policy_local()` builds on a `backoff_builder()` setting `None`), when the
   operation makes every error transient (`.map_err(Error::transient)`, or `?` through backoff's
-  `From`): no error ever stops it. Reported at the call, even when the policy itself is
+  `From`, or `Err(Error::transient(e))` as its only answer), or ends by answering transient for
+  every error it did not single out (`if conflict { return Err(Error::permanent(..)); }
+  Err(Error::transient(e))`): no error it did not name ever stops it. Reported at the call, even
+  when the policy itself is
   documented as endless, unless the comments or messages around the call (its `.expect(..)`
   included) say so too.
 
@@ -259,9 +266,13 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         let Some(operation) = self.operations.operation(call) else {
             return;
         };
-        if transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty() {
+        let everywhere =
+            !transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty();
+        let by_default = transient_by_default(operation, self.cx.ast, &self.backoff_answers);
+        if !everywhere && by_default.is_none() {
             return;
         }
+        let every = everywhere || by_default == Some(ByDefault::Every);
         let region = Region::of(&*call.func);
         let end = Region::of(call).end_line;
         let source = self.cx.source;
@@ -279,7 +290,8 @@ impl<'ast> PolicyFinder<'_, 'ast> {
             region,
             format!(
                 "this retry never ends: `{policy_name}()` has no max elapsed time, and the \
-                 operation makes every error transient"
+                 operation makes every error{} transient",
+                if every { "" } else { " it does not single out" }
             ),
             "answer `backoff::Error::permanent` for errors that cannot succeed, or give the \
              policy a max elapsed time",
@@ -447,7 +459,14 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if is_backoff_retry(call, self.libraries) {
+        // The crate's own functions, or the tree's wrappers around them
+        // (`retry_notify_ext(policy, op, notify)`), given an endless policy.
+        let wrapper = || {
+            self.libraries.backoff
+                && call.args.len() >= 2
+                && callee(call).is_some_and(|(_, name)| names_retrying(&name))
+        };
+        if is_backoff_retry(call, self.libraries) || wrapper() {
             self.check_endless_retry(call);
         }
         if self.libraries.tokio_retry {
