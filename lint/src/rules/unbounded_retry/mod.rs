@@ -76,7 +76,10 @@ the code around it holds what the channel was subscribed from (the task that hol
 the sender).
 
 A response with an error status (429, 503, any server error) that the loop pauses on and sends
-again is retried as surely as an `Err`. A retry is also recognised when a verdict on the error
+again is retried as surely as an `Err`. So is an operation's failure under a per-attempt time
+limit: over `timeout(limit, fetch()).await` the arm `Ok(Err(e))` is the operation failing and
+`Ok(Ok(v))` its success, while the timer's own `Err` (the time ran out) is neither, and a timer
+around a poll (`timeout(limit, rx.recv())`) is a poll. A retry is also recognised when a verdict on the error
 decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when a flag
 raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true }`)
 or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a stream

@@ -3,7 +3,7 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::not_failures::{answers_no_failure, is_polling_call};
+use super::not_failures::{answers_no_failure, is_polling_call, timed_operation};
 use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
 use super::find::LoopShape;
 use crate::syntax::exits::{
@@ -46,6 +46,7 @@ impl LoopShape<'_> {
         let mut shapes = RetryShapes {
             label: self.label,
             body: self.body,
+            timed_bindings: timed_bindings(self.body),
             polling_bindings,
             until_done: self.cond.is_some_and(asks_whether_done),
             tail_leaves: false,
@@ -65,6 +66,9 @@ struct RetryShapes<'l> {
     body: &'l Block,
     /// Variables that hold the result of a poll or a timer (`let res = timeout_at(..).await`).
     polling_bindings: Vec<String>,
+    /// Those of them that hold a timer's result around an operation that can fail (`let res =
+    /// timeout(limit, fetch()).await`): its `Ok(Err(..))` is the operation's failure.
+    timed_bindings: Vec<String>,
     /// The loop runs until a question about the work comes true (`while !done(..).await? { .. }`):
     /// a success that does not leave ends it there.
     until_done: bool,
@@ -93,6 +97,14 @@ impl RetryShapes<'_> {
         is_polling_call(expr)
             || matches!(expr, Expr::Path(path)
                 if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
+    }
+
+    /// Whether a matched value is a timer's result around an operation that can fail, written
+    /// in place or bound to a variable of the loop.
+    fn times_an_operation(&self, expr: &Expr) -> bool {
+        timed_operation(expr).is_some()
+            || matches!(expr, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| self.timed_bindings.iter().any(|b| ident == b)))
     }
 
     fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
@@ -126,6 +138,63 @@ fn items_taken(cond: &Expr) -> Vec<String> {
         },
         _ => Vec::new(),
     }
+}
+
+/// What an arm over a timer's result around an operation catches: `Ok(Err(..))` (or deeper,
+/// `Ok(Ok(Err(..)))`) the operation's failure, `Ok(..)` without one its success, the timer's
+/// own `Err(..)` nothing the loop retries; an or-pattern is a failure when one of its cases is.
+fn timed_pattern_kind(pat: &syn::Pat) -> PatternKind {
+    /// The kind of what the timer's `Ok` holds, one `Result` inside another.
+    fn inner(pat: &syn::Pat) -> PatternKind {
+        match pat {
+            syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
+                match tuple.elems.first().map(inner) {
+                    Some(PatternKind::Err) => PatternKind::Err,
+                    _ => PatternKind::Ok,
+                }
+            }
+            syn::Pat::Or(or) if or.cases.iter().any(|case| inner(case) == PatternKind::Err) => {
+                PatternKind::Err
+            }
+            syn::Pat::Paren(paren) => inner(&paren.pat),
+            other => pattern_kind(other),
+        }
+    }
+    match pat {
+        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
+            tuple.elems.first().map_or(PatternKind::Ok, inner)
+        }
+        syn::Pat::Or(or) => {
+            let kinds: Vec<PatternKind> = or.cases.iter().map(timed_pattern_kind).collect();
+            if kinds.contains(&PatternKind::Err) {
+                PatternKind::Err
+            } else if kinds.contains(&PatternKind::Ok) {
+                PatternKind::Ok
+            } else {
+                PatternKind::Other
+            }
+        }
+        syn::Pat::Paren(paren) => timed_pattern_kind(&paren.pat),
+        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Err") => PatternKind::Other,
+        other => pattern_kind(other),
+    }
+}
+
+/// Variables of a loop body bound to a timer's result around an operation that can fail (see
+/// [`timed_operation`]).
+fn timed_bindings(body: &Block) -> Vec<String> {
+    body.stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init)) if timed_operation(&init.expr).is_some() => {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 /// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
@@ -262,13 +331,21 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        let kinds: Vec<PatternKind> = node.arms.iter().map(|arm| pattern_kind(&arm.pat)).collect();
+        // A timer's result around an operation is read one level in: `Ok(Err(e))` is the
+        // operation failing, `Ok(Ok(v))` its success; the timer's own `Err` (the time ran out)
+        // is neither.
+        let timed = self.times_an_operation(&node.expr);
+        let kinds: Vec<PatternKind> = node
+            .arms
+            .iter()
+            .map(|arm| if timed { timed_pattern_kind(&arm.pat) } else { pattern_kind(&arm.pat) })
+            .collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
         if super::verdict::verdict_goes_round(node, self.label) {
             self.mark(Retry::Plain);
         }
-        if (has_ok_arm || has_err_arm) && !self.not_a_failure(&node.expr) {
+        if (has_ok_arm || has_err_arm) && (timed || !self.not_a_failure(&node.expr)) {
             let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
                 // `_` or a binding after an `Ok(..)` arm catches the errors.
@@ -292,7 +369,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 *kind == PatternKind::Ok
                     && !leaves_loop(&arm.body, self.label)
-                    && asks_for_an_answer(&arm.pat)
+                    && asks_for_an_answer(if timed { innermost_ok(&arm.pat) } else { &arm.pat })
             });
             let success_leaves = success_leaves && !polls;
             // An error arm that goes round because a verdict on the error says so
@@ -402,6 +479,22 @@ fn asks_for_an_answer(pat: &syn::Pat) -> bool {
             .as_ref()
             .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
         _ => false,
+    }
+}
+
+/// The innermost of nested `Ok` patterns (`Ok(v)` for `Ok(Ok(Ok(v)))`): the answer a timer's
+/// result holds once the layers of success are taken off.
+fn innermost_ok(pat: &syn::Pat) -> &syn::Pat {
+    match pat {
+        syn::Pat::TupleStruct(outer) if outer.path.is_ident("Ok") && outer.elems.len() == 1 => {
+            match &outer.elems[0] {
+                inner @ syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
+                    innermost_ok(inner)
+                }
+                _ => pat,
+            }
+        }
+        _ => pat,
     }
 }
 
