@@ -98,7 +98,8 @@ machine (`self.state = match self.state { .. }`), a server's accept loop (a fail
 handshake drops one connection; a loop that leaves as soon as its operation succeeds retries that
 operation, though it waits for the peer with `accept` between attempts), an outcome taken by `while
 let Some(outcome) = pending.next().await` from requests sent together (going round takes the next
-one), an error arm that names a full queue (`QueueFull`, backpressure) and waits for room, a
+one; but an arm for a failed one that a verdict calls retryable, `Some(Err(e)) if e.is_temporary()
+=> continue`, waits for the set to run it again, a retry), an error arm that names a full queue (`QueueFull`, backpressure) and waits for room, a
 compare-and-swap that lost a race (`Err(actual) = x.compare_exchange(..)`), an error arm that names
 a \"not yet\" answer (`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error
 leaves, and an error path that goes round because an option says to reconnect (`else if

@@ -107,6 +107,31 @@ impl RetryShapes<'_> {
                 if path.path.get_ident().is_some_and(|ident| self.timed_bindings.iter().any(|b| ident == b)))
     }
 
+    /// Whether a `match` over the outcomes of work in flight (`tasks.next().await`) goes round on
+    /// a failed one because a verdict says it may be retried (`Some(Err(e)) if e.is_temporary()
+    /// => continue`) while a successful one leaves: the set runs the failed work again, and the
+    /// loop waits for it. Going round on a failure without a verdict takes the next outcome.
+    fn item_retried_on_a_verdict(&self, node: &syn::ExprMatch) -> bool {
+        let item_kind = |pat: &syn::Pat| match pat {
+            syn::Pat::TupleStruct(some) if some.path.is_ident("Some") && some.elems.len() == 1 => {
+                pattern_kind(&some.elems[0])
+            }
+            _ => PatternKind::Other,
+        };
+        let retried = node.arms.iter().any(|arm| {
+            item_kind(&arm.pat) == PatternKind::Err
+                && arm
+                    .guard
+                    .as_ref()
+                    .is_some_and(|(_, guard)| super::words::asks_a_verdict(guard))
+                && super::hot_loop::expr_continues_loop(&arm.body, self.label)
+        });
+        retried
+            && node.arms.iter().any(|arm| {
+                item_kind(&arm.pat) == PatternKind::Ok && returns_from_loop(&arm.body, self.label)
+            })
+    }
+
     fn result_check(&self, cond: &Expr) -> Option<ResultCheck> {
         crate::syntax::patterns::result_check(cond, &|expr| self.not_a_failure(expr))
     }
@@ -342,7 +367,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             .collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
-        if super::verdict::verdict_goes_round(node, self.label) {
+        if super::verdict::verdict_goes_round(node, self.label) || self.item_retried_on_a_verdict(node) {
             self.mark(Retry::Plain);
         }
         if (has_ok_arm || has_err_arm) && (timed || !self.not_a_failure(&node.expr)) {
