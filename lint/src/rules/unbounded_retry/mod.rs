@@ -2,7 +2,7 @@
 //! retry helper called with no real limit.
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
-//! ([`shape`], [`status`], [`hot_loop`], [`library`], and in loops that also go round on success,
+//! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], and in loops that also go round on success,
 //! [`worker`]), errors that are no failure ([`not_failures`]), what decides an exit ([`guards`]),
 //! what bounds one ([`bounds`], [`limits`]), cancellation ([`cancel`]), documented intent
 //! ([`intent`]) and the words that mark a retry ([`words`]).
@@ -24,9 +24,11 @@ mod library;
 mod limits;
 mod not_failures;
 mod poll;
+mod requeue;
 mod restart;
 mod shape;
 mod status;
+mod timed;
 mod verdict;
 mod words;
 mod worker;
@@ -79,7 +81,10 @@ A response with an error status (429, 503, any server error) that the loop pause
 again is retried as surely as an `Err`. So is an operation's failure under a per-attempt time
 limit: over `timeout(limit, fetch()).await` the arm `Ok(Err(e))` is the operation failing and
 `Ok(Ok(v))` its success, while the timer's own `Err` (the time ran out) is neither, and a timer
-around a poll (`timeout(limit, rx.recv())`) is a poll. A retry is also recognised when a verdict on the error
+around a poll (`timeout(limit, rx.recv())`) is a poll. A work list that puts a failed item back on the queue it takes items from (`while let Some(job) =
+queue.pop_front() { if let Err(e) = job.run() { queue.push_back(job) } }`, a failed task started
+again in the set the loop waits on) retries it too, unless a comparison (`if attempts < MAX`)
+decides the put. A retry is also recognised when a verdict on the error
 decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when a flag
 raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true }`)
 or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a stream

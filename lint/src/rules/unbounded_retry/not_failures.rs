@@ -38,30 +38,6 @@ const CAS_CALLS: &[&str] = &[
 /// time ran out", not a failure, and a loop in the future they run ends when it does.
 pub(super) const TIMER_CALLS: &[&str] = &["timeout", "timeout_at", "with_timeout"];
 
-/// The future a timer runs when it is an operation whose own `Result` can fail:
-/// `timeout(limit, fetch())` gives `fetch()`, through `.await` and conversions of the timer's
-/// result (`.map_err(Into::into)`). `None` for anything else, and for a timer around a poll
-/// (`timeout(limit, rx.recv())`), whose inner `Err` is no failure either.
-pub(super) fn timed_operation(expr: &Expr) -> Option<&Expr> {
-    match expr {
-        Expr::Await(awaited) => timed_operation(&awaited.base),
-        Expr::Paren(paren) => timed_operation(&paren.expr),
-        Expr::MethodCall(call) if TIMER_CALLS.iter().any(|name| call.method == name) => {
-            Some(&*call.receiver).filter(|future| !is_polling_call(future))
-        }
-        Expr::MethodCall(call) if call.method == "map_err" => timed_operation(&call.receiver),
-        Expr::Call(call) => {
-            let timer = matches!(&*call.func, Expr::Path(path)
-                if path.path.segments.last().is_some_and(|seg| {
-                    TIMER_CALLS.iter().any(|name| seg.ident == name)
-                }));
-            let future = call.args.iter().last()?;
-            (timer && call.args.len() == 2 && !is_polling_call(future)).then_some(future)
-        }
-        _ => None,
-    }
-}
-
 /// Name parts of a rate limiter, whose `Err` says how long to wait, not that something failed.
 const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "governor", "quota"];
 

@@ -3,7 +3,8 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::not_failures::{answers_no_failure, is_polling_call, timed_operation};
+use super::not_failures::{answers_no_failure, is_polling_call};
+use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
 use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
 use super::find::LoopShape;
 use crate::syntax::exits::{
@@ -39,6 +40,10 @@ impl LoopShape<'_> {
                 return Some(Retry::Plain);
             }
         } else if super::flag::leaves_unless_raised(self.body, self.label) {
+            return Some(Retry::Plain);
+        }
+        // `while let Some(job) = queue.pop_front() { .. Err(_) => queue.push_back(job) }`.
+        if super::requeue::requeues_failed_item(self.cond, self.body) {
             return Some(Retry::Plain);
         }
         let mut polling_bindings = polling_bindings(self.body);
@@ -163,63 +168,6 @@ fn items_taken(cond: &Expr) -> Vec<String> {
         },
         _ => Vec::new(),
     }
-}
-
-/// What an arm over a timer's result around an operation catches: `Ok(Err(..))` (or deeper,
-/// `Ok(Ok(Err(..)))`) the operation's failure, `Ok(..)` without one its success, the timer's
-/// own `Err(..)` nothing the loop retries; an or-pattern is a failure when one of its cases is.
-fn timed_pattern_kind(pat: &syn::Pat) -> PatternKind {
-    /// The kind of what the timer's `Ok` holds, one `Result` inside another.
-    fn inner(pat: &syn::Pat) -> PatternKind {
-        match pat {
-            syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
-                match tuple.elems.first().map(inner) {
-                    Some(PatternKind::Err) => PatternKind::Err,
-                    _ => PatternKind::Ok,
-                }
-            }
-            syn::Pat::Or(or) if or.cases.iter().any(|case| inner(case) == PatternKind::Err) => {
-                PatternKind::Err
-            }
-            syn::Pat::Paren(paren) => inner(&paren.pat),
-            other => pattern_kind(other),
-        }
-    }
-    match pat {
-        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
-            tuple.elems.first().map_or(PatternKind::Ok, inner)
-        }
-        syn::Pat::Or(or) => {
-            let kinds: Vec<PatternKind> = or.cases.iter().map(timed_pattern_kind).collect();
-            if kinds.contains(&PatternKind::Err) {
-                PatternKind::Err
-            } else if kinds.contains(&PatternKind::Ok) {
-                PatternKind::Ok
-            } else {
-                PatternKind::Other
-            }
-        }
-        syn::Pat::Paren(paren) => timed_pattern_kind(&paren.pat),
-        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Err") => PatternKind::Other,
-        other => pattern_kind(other),
-    }
-}
-
-/// Variables of a loop body bound to a timer's result around an operation that can fail (see
-/// [`timed_operation`]).
-fn timed_bindings(body: &Block) -> Vec<String> {
-    body.stmts
-        .iter()
-        .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match (&local.pat, &local.init) {
-                (syn::Pat::Ident(name), Some(init)) if timed_operation(&init.expr).is_some() => {
-                    Some(name.ident.to_string())
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
 }
 
 /// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
@@ -504,22 +452,6 @@ fn asks_for_an_answer(pat: &syn::Pat) -> bool {
             .as_ref()
             .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
         _ => false,
-    }
-}
-
-/// The innermost of nested `Ok` patterns (`Ok(v)` for `Ok(Ok(Ok(v)))`): the answer a timer's
-/// result holds once the layers of success are taken off.
-fn innermost_ok(pat: &syn::Pat) -> &syn::Pat {
-    match pat {
-        syn::Pat::TupleStruct(outer) if outer.path.is_ident("Ok") && outer.elems.len() == 1 => {
-            match &outer.elems[0] {
-                inner @ syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
-                    innermost_ok(inner)
-                }
-                _ => pat,
-            }
-        }
-        _ => pat,
     }
 }
 
