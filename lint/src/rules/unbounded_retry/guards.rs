@@ -181,7 +181,26 @@ impl<'a> Visit<'a> for Collector<'a> {
                 }
             }
         }
-        syn::visit::visit_expr_match(self, node);
+        // When an error arm goes round, what an `Ok(..)` arm decides bounds only the successes
+        // (`Ok(None) => { waits += 1; if waits >= MAX { return } }`), not the failures: the
+        // success arms are left out, and the error path must be bounded on its own way round.
+        // Only an error arm taking every error counts: one guarded by the error it waits out
+        // (`Err(e) if e.kind() == Interrupted => continue`) goes round on no failure.
+        let error_goes_round = node.arms.iter().any(|arm| {
+            pattern_kind(&arm.pat) == PatternKind::Err
+                && arm.guard.is_none()
+                && !self.contains_exit(ExitScope::Expr(&arm.body))
+        });
+        if !error_goes_round {
+            syn::visit::visit_expr_match(self, node);
+            return;
+        }
+        self.visit_expr(&node.expr);
+        for arm in &node.arms {
+            if pattern_kind(&arm.pat) != PatternKind::Ok {
+                self.visit_arm(arm);
+            }
+        }
     }
 
     fn visit_local(&mut self, node: &'a syn::Local) {

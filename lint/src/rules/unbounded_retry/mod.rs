@@ -46,8 +46,10 @@ const DOCS: &str = "\
 Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
 retry an operation after an error (the error path goes round again while the success path leaves
 the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
-or elapsed-time check, or an `exhausted()`-style check. A counter or a clock that only feeds a log
-line, a metric or a closure bounds nothing, and neither does a limit set to the largest value of
+or elapsed-time check, or an `exhausted()`-style check. A bound checked in an `Ok(..)` arm of a
+`match` whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside
+`Err(e) => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or
+a clock that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to the largest value of
 its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries = u32::MAX;`).
 Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
 out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
