@@ -148,6 +148,7 @@ impl LoopShape<'_> {
         by_expr
             || by_verdict
             || by_state
+            || super::failover::draws_alternatives(self.body, self.label)
             || guards
                 .exiting_macros
                 .iter()

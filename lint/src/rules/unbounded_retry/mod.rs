@@ -4,7 +4,7 @@
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
 //! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], and in loops that also go round on success,
 //! [`worker`]), errors that are no failure ([`not_failures`]), what decides an exit ([`guards`]),
-//! what bounds one ([`bounds`], [`limits`]), cancellation ([`cancel`]), documented intent
+//! what bounds one ([`bounds`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented intent
 //! ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
@@ -14,6 +14,7 @@ mod default_arm;
 mod closed_recv;
 mod closed_send;
 mod error_paths;
+mod failover;
 mod find;
 mod flag;
 mod guards;
@@ -66,7 +67,11 @@ function that counts its own calls against a limit, called in a guard (`Err(Busy
 may_try_again() => continue`), and an arm on the loop's own state that leaves with a value saying
 the time or the attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`; an
 arm naming the failure itself, `Code::DeadlineExceeded => return Err(Timeout)`, maps an error and
-bounds nothing). A loop that works through a list of alternatives it takes items from
+bounds nothing). A loop that fails over ends with its alternatives: after an error it replaces what it works
+with by the next one drawn from a source that runs out (`endpoint = match
+self.next_endpoint(&mut tried).await { Ok(next) => next, Err(e) => return Err(e) }`, a sender taken
+by `phases.recv()`), leaving when the draw fails; making the same connection again is no such
+draw. A loop that works through a list of alternatives it takes items from
 (`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return Err(last)
 }`) ends with the list, and a loop inside the future handed to `timeout(limit, async { loop { ..
 } })` ends when the time runs out.
