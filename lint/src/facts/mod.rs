@@ -7,7 +7,7 @@ mod crates;
 mod from_syntax;
 mod text_scan;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub(crate) use classifier_names::DEFAULT_CLASSIFIER_NAMES;
 pub(crate) use crates::CrateDependencies;
@@ -54,6 +54,30 @@ pub struct TreeFacts {
     /// they set none and call such a function of their file (`backoff_builder().build()`). A
     /// retry given one of them stops only when the operation says an error is permanent.
     pub endless_policies: HashSet<String>,
+    /// The methods of the traits that decide retries (`RetryPolicy`), by trait name: what its
+    /// definition in the tree leaves to a default, and what the tree's impls of it write.
+    pub retry_trait_methods: HashMap<String, RetryTraitMethods>,
+}
+
+/// What the tree tells of one trait that decides retries.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RetryTraitMethods {
+    /// The trait is defined in the tree, so [`RetryTraitMethods::provided`] is its whole list.
+    pub defined: bool,
+    /// Methods its definition gives a default body that answers on its own, without calling the
+    /// implementor's other methods.
+    pub provided: HashSet<String>,
+    /// Methods some impl of it in the tree writes. When the trait is another crate's, a method one
+    /// impl writes and another leaves out can only be one with a default.
+    pub implemented: HashSet<String>,
+}
+
+impl RetryTraitMethods {
+    fn merge(&mut self, other: RetryTraitMethods) {
+        self.defined |= other.defined;
+        self.provided.extend(other.provided);
+        self.implemented.extend(other.implemented);
+    }
 }
 
 impl TreeFacts {
@@ -99,6 +123,8 @@ pub(crate) struct FileFacts {
     /// Functions handing out a backoff policy without an end (see
     /// [`TreeFacts::endless_policies`]).
     pub(crate) endless_policies: HashSet<String>,
+    /// Methods of the traits deciding retries (see [`TreeFacts::retry_trait_methods`]).
+    pub(crate) retry_trait_methods: HashMap<String, RetryTraitMethods>,
 }
 
 impl FileFacts {
@@ -112,6 +138,12 @@ impl FileFacts {
         tree.classified_foreign.extend(self.classified_foreign);
         tree.retry_variants.extend(self.retry_variants);
         tree.endless_policies.extend(self.endless_policies);
+        for (name, methods) in self.retry_trait_methods {
+            tree.retry_trait_methods
+                .entry(name)
+                .or_default()
+                .merge(methods);
+        }
     }
 }
 

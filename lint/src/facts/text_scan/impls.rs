@@ -8,6 +8,7 @@ use memchr::memmem;
 
 use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
 use super::signature::returns_verdict_like;
+use super::traits::record_impl_methods;
 use crate::facts::classifier_names::marks_classifier;
 use crate::facts::FileFacts;
 use crate::retry_words::trait_decides_retries;
@@ -68,6 +69,11 @@ pub(super) fn scan_impls(code: &[u8], classifier_names: &HashSet<String>, facts:
             _ => {}
         }
         let body_end = past_matching(code, body_open).unwrap_or(code.len());
+        if let Some(name) = trait_part.and_then(type_name_in) {
+            if trait_decides_retries(&name) {
+                record_impl_methods(&name, &code[body_open..body_end], facts);
+            }
+        }
         if has_classifier_method(&code[body_open..body_end], classifier_names) {
             facts.classified_types.insert(self_type);
         }

@@ -15,6 +15,7 @@ mod impls;
 mod policies;
 mod retry_arms;
 mod signature;
+mod traits;
 
 #[cfg(test)]
 mod tests;
@@ -31,6 +32,7 @@ use foreign::scan_foreign_classifiers;
 use impls::scan_impls;
 use policies::scan_endless_policies;
 use retry_arms::scan_retry_arms;
+use traits::scan_retry_traits;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
 /// `Error`, `Snafu` or `Classify` and the struct or enum they precede, `impl .. Error for T` and
@@ -45,6 +47,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let may_have_derive = memmem::find(bytes, b"derive").is_some();
     let may_have_impl = memmem::find(bytes, b"impl").is_some();
     let may_have_enum = memmem::find(bytes, b"enum").is_some();
+    let may_have_trait = memmem::find(bytes, b"trait").is_some();
     let may_answer_retry = [&b"Retr"[..], b"Transient", b"Temporary"]
         .iter()
         .any(|word| memmem::find(bytes, word).is_some());
@@ -52,6 +55,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     if !may_have_derive
         && !may_have_impl
         && !may_have_enum
+        && !may_have_trait
         && !may_answer_retry
         && !may_set_elapsed_time
     {
@@ -70,6 +74,9 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     scan_foreign_classifiers(&code, classifier_names, &mut facts);
     if may_answer_retry {
         scan_retry_arms(&code, &mut facts);
+    }
+    if may_have_trait {
+        scan_retry_traits(&code, &mut facts);
     }
     if may_set_elapsed_time {
         scan_endless_policies(&code, &mut facts);

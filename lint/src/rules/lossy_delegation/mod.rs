@@ -1,5 +1,6 @@
 //! `lossy_delegation`: a classifier that answers a constant for a variant wrapping an error that
-//! can classify itself.
+//! can classify itself, and a retry policy wrapping another that leaves some of the trait's methods
+//! to their defaults.
 
 
 use syn::{Item, ItemEnum, Token};
@@ -10,11 +11,13 @@ use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
 
 mod arms;
+mod forwarding;
 #[cfg(test)]
 mod tests;
 mod variants;
 
 use arms::ConstantArms;
+use forwarding::{partial_forwardings, PartialForwarding};
 use variants::{delegation_field, VariantLookup};
 
 const DOCS: &str = "\
@@ -28,10 +31,19 @@ error, asking it would change nothing, and the arm is not reported. Neither is \
 a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error }`,
 `PermissionDenied(..)`): the name says what the constant means, whatever the error inside.
 
+It also checks retry policies that wrap another: an impl of a trait deciding retries
+(`impl RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
+(`self.inner.on_error(..)`) and leaves others to the trait's default bodies, so the inner policy's
+answer to those (its deadline, its throttling) is silently replaced. When the trait is defined in
+the tree, its methods with a default body that does not call the implementor's other methods count;
+when it is another crate's, those some other impl of the tree writes do.
+
 ### Why is this bad
 The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
 terminal inner error wrapped in a variant answered with `true` is retried for ever, and a
-transient one answered with `false` fails work that would have succeeded.
+transient one answered with `false` fails work that would have succeeded. Likewise a wrapping
+policy that does not forward a method answers the trait's default for it (often \"no deadline\" or
+\"always go on\"), so the limits the application gave the inner policy no longer hold.
 
 ### Example
 ```rust
@@ -41,6 +53,13 @@ impl StoreError {
             StoreError::Engine(_) => true,
             StoreError::Corrupted => false,
         }
+    }
+}
+
+// `time_left` is left to the trait's default: the inner policy's deadline is lost.
+impl<P: RetryPolicy> RetryPolicy for AlsoOnConflict<P> {
+    fn should_retry(&self, attempt: u32, failure: &Failure) -> bool {
+        failure.code == 409 || self.inner.should_retry(attempt, failure)
     }
 }
 ```
@@ -56,7 +75,18 @@ impl StoreError {
     }
 }
 ```
-or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant.
+or `#[derive(triage::Classify)]` with `#[delegate]` on the wrapping variant; and for a wrapping
+policy, forward every method:
+```rust
+impl<P: RetryPolicy> RetryPolicy for AlsoOnConflict<P> {
+    fn should_retry(&self, attempt: u32, failure: &Failure) -> bool {
+        failure.code == 409 || self.inner.should_retry(attempt, failure)
+    }
+    fn time_left(&self, attempt: u32) -> Option<Duration> {
+        self.inner.time_left(attempt)
+    }
+}
+```
 ";
 
 /// The rule.
@@ -67,8 +97,9 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     name: "lossy_delegation",
     default_level: Level::Warn,
     docs: DOCS,
-    // Only classifiers are inspected; the engine adds the classifier names and `Classify`.
-    needles: &[],
+    // Classifiers (the engine adds the classifier names and `Classify`), and impls of traits
+    // deciding retries, whose names hold one of these.
+    needles: &["retr", "transient", "temporary", "recoverable"],
     loop_needles: &[],
     function_needles: &[],
     only_in_triage_crates: false,
@@ -80,10 +111,14 @@ impl Rule for LossyDelegation {
     }
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = partial_forwardings(&cx.ast.items, cx.tree)
+            .into_iter()
+            .map(|partial| self.forwarding_finding(cx, partial))
+            .collect();
         let classifiers = cx.classifiers();
         let derives_classify = cx.source.contains("Classify");
         if classifiers.is_empty() && !derives_classify {
-            return Vec::new();
+            return findings;
         }
         let local = file_facts(cx.ast, &cx.tree.classifier_names).classified_types;
         let mut classified = local.clone();
@@ -98,7 +133,6 @@ impl Rule for LossyDelegation {
             uses_triage: cx.crate_uses_triage,
         };
 
-        let mut findings = Vec::new();
         if derives_classify {
             for item in &enums {
                 findings.extend(self.derived_constants(cx, item, &lookup));
@@ -126,6 +160,41 @@ impl Rule for LossyDelegation {
 }
 
 impl LossyDelegation {
+    /// A wrapping retry policy that leaves some of the trait's methods to their defaults.
+    fn forwarding_finding(&self, cx: &FileContext<'_>, partial: PartialForwarding<'_>) -> Finding {
+        let list = |names: &std::collections::BTreeSet<String>| {
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let wrapper = match &*partial.item.self_ty {
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .map_or_else(|| "the wrapper".to_owned(), |seg| format!("`{}`", seg.ident)),
+            _ => "the wrapper".to_owned(),
+        };
+        let field = &partial.field;
+        let left = list(&partial.left_to_defaults);
+        let one = partial.left_to_defaults.len() == 1;
+        cx.report(
+            &INFO,
+            Region::of(&partial.item.self_ty),
+            format!(
+                "{wrapper} forwards {} to `self.{field}` but leaves {left} to `{}`'s default{}, \
+                 so the inner policy's answer to {} is lost",
+                list(&partial.forwarded),
+                partial.trait_name,
+                if one { "" } else { "s" },
+                if one { "it" } else { "them" },
+            ),
+            format!("forward {left} to `self.{field}` as well, adjusting its answer if need be"),
+        )
+    }
+
     /// `#[retryable]` or `#[terminal]` on a derived variant whose field can classify itself.
     fn derived_constants(
         &self,
