@@ -12,12 +12,14 @@ use crate::rule::{FileContext, Rule, RuleInfo};
 
 mod arms;
 mod forwarding;
+mod purpose;
 #[cfg(test)]
 mod tests;
 mod variants;
 
 use arms::ConstantArms;
 use forwarding::{partial_forwardings, PartialForwarding};
+use purpose::documented_as_display_only;
 use variants::{delegation_field, VariantLookup};
 
 const DOCS: &str = "\
@@ -29,7 +31,9 @@ variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. Whe
 type's classifier (the same method, in the same file) answers that very constant whatever the
 error, asking it would change nothing, and the arm is not reported. Neither is \"do not retry\" for
 a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error }`,
-`PermissionDenied(..)`): the name says what the constant means, whatever the error inside.
+`PermissionDenied(..)`): the name says what the constant means, whatever the error inside. A
+classifier whose doc comment says it is only used for printing, logging or metrics decides no
+retry and is not inspected.
 
 It also checks retry policies that wrap another: an impl of a trait deciding retries
 (`impl RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
@@ -139,6 +143,9 @@ impl Rule for LossyDelegation {
             }
         }
         for classifier in classifiers {
+            if documented_as_display_only(cx.source, classifier) {
+                continue;
+            }
             let mut arms = ConstantArms {
                 classifier,
                 lookup: &lookup,

@@ -1,0 +1,92 @@
+//! What a classifier's doc comment says it is for: one documented as only feeding what is shown
+//! (a log line, a printed message, a metric) decides no retry, whatever it answers.
+
+use crate::classifier::Classifier;
+use crate::finding::Region;
+
+/// What a display-only classifier's answer feeds (lowercase words).
+const DISPLAY_USES: &[&str] = &[
+    "printing",
+    "print",
+    "display",
+    "displaying",
+    "logging",
+    "log",
+    "logs",
+    "metrics",
+    "metric",
+    "diagnostics",
+    "reporting",
+];
+
+/// Whether the doc comment of a classifier function says it is only used for what is shown
+/// (`/// Only used for printing.`, `/// For logging purposes only.`): its answer drives no retry.
+pub(super) fn documented_as_display_only(source: &str, classifier: &Classifier<'_>) -> bool {
+    let Some(sig) = classifier.sig else {
+        return false;
+    };
+    let fn_line = Region::of(sig).line;
+    let lines: Vec<&str> = source.lines().collect();
+    let mut doc: Vec<&str> = lines[..fn_line.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|line| line.trim_start())
+        .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
+        .filter_map(|line| line.strip_prefix("///"))
+        .collect();
+    // Read upwards; sentences run across lines in reading order.
+    doc.reverse();
+    doc.join(" ")
+        .to_lowercase()
+        .split(['.', ';', ':'])
+        .any(says_display_only)
+}
+
+/// `only used for printing`, `used only in logs`, `only for metrics`, `for logging purposes
+/// only`: "only" next to a use that merely shows the answer.
+fn says_display_only(sentence: &str) -> bool {
+    let words: Vec<&str> = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(at, word)| {
+        if !DISPLAY_USES.contains(word) || at == 0 {
+            return false;
+        }
+        let before = &words[..at];
+        let after = &words[at + 1..];
+        let introduced = matches!(before.last(), Some(&("for" | "in" | "to" | "when")));
+        // "only used for X", "used only for X", "only for X".
+        let leading = &before[..before.len() - 1];
+        let only_before = introduced && leading.iter().rev().take(2).any(|w| *w == "only");
+        // "for X only", "for X purposes only".
+        let only_after = introduced
+            && matches!(after, ["only", ..] | ["purposes" | "purpose", "only", ..]);
+        only_before || only_after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_display_only;
+
+    #[test]
+    fn display_only_sentences() {
+        for sentence in [
+            "any error worth trying again only used for printing",
+            "used only for logging",
+            "only in metrics",
+            "for logging purposes only",
+            "this is only used to print a hint",
+        ] {
+            assert!(says_display_only(sentence), "{sentence}");
+        }
+        for sentence in [
+            "only retries transient errors and logs the rest",
+            "used for logging and for the retry loop",
+            "returns true when the error can be retried",
+        ] {
+            assert!(!says_display_only(sentence), "{sentence}");
+        }
+    }
+}
