@@ -41,7 +41,8 @@ pub struct TreeFacts {
     /// found, unknown).
     pub crate_names: HashSet<String>,
     /// Other crates' error types the tree writes a classifier for, by their last two path
-    /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`).
+    /// segments (`io::Error` for `fn retry_hint_from_io_error(e: &std::io::Error) -> RetryHint`,
+    /// or for a conversion deciding inline: `let retryable = match err.kind() { .. }`).
     pub classified_foreign: HashSet<String>,
     /// Variants (`ErrorKind::Unexpected`, see [`variant_key`]) that an unguarded arm of some
     /// `match` of the tree, outside `#[cfg(test)]` modules, answers with a variant named as a retry

@@ -52,12 +52,17 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
         .iter()
         .any(|word| memmem::find(bytes, word).is_some());
     let may_set_elapsed_time = memmem::find(bytes, b"max_elapsed_time").is_some();
+    // A free function deciding on another crate's error (`let retryable = match err.kind()`).
+    let may_decide_retry = [&b"retr"[..], b"transient", b"temporary"]
+        .iter()
+        .any(|word| memmem::find(bytes, word).is_some());
     if !may_have_derive
         && !may_have_impl
         && !may_have_enum
         && !may_have_trait
         && !may_answer_retry
         && !may_set_elapsed_time
+        && !may_decide_retry
     {
         return facts;
     }

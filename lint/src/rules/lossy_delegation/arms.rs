@@ -175,7 +175,7 @@ pub(super) fn ignores_value(pat: &Pat) -> bool {
 
 impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if arm.guard.is_none() && !reads_a_binding(arm) {
+        if arm.guard.is_none() && !reads_a_binding(arm, self.classifier.slot) {
             if let Some(answer) = self.classifier.answer(&arm.body) {
                 self.answer = Some(answer);
                 self.check_pattern(&arm.pat);
@@ -274,20 +274,26 @@ impl ConstantArms<'_, '_> {
 
 /// Whether the value an arm answers with reads something its pattern binds (`Io { error, .. } =>
 /// classify_io(error)`, even when the function's name reads like a verdict): such an answer is
-/// not a constant. A binding only logged before a literal answer does not count.
-pub(super) fn reads_a_binding(arm: &syn::Arm) -> bool {
-    pub(super) fn tail(expr: &syn::Expr) -> &syn::Expr {
+/// not a constant. A binding only logged before a literal answer does not count, nor, for an
+/// answer given at `slot` of a tuple (`(Kind::Io, false, error.to_string())`), one read by the
+/// tuple's other elements.
+pub(super) fn reads_a_binding(arm: &syn::Arm, slot: Option<usize>) -> bool {
+    fn tail(expr: &syn::Expr, slot: Option<usize>) -> &syn::Expr {
         match expr {
             syn::Expr::Block(block) => match block.block.stmts.last() {
-                Some(syn::Stmt::Expr(last, None)) => tail(last),
+                Some(syn::Stmt::Expr(last, None)) => tail(last, slot),
                 _ => expr,
             },
-            syn::Expr::Paren(paren) => tail(&paren.expr),
+            syn::Expr::Paren(paren) => tail(&paren.expr, slot),
+            syn::Expr::Tuple(tuple) => match slot.and_then(|at| tuple.elems.iter().nth(at)) {
+                Some(answer) => tail(answer, None),
+                None => expr,
+            },
             _ => expr,
         }
     }
     let bound = bound_names(&arm.pat);
-    !bound.is_empty() && names_in(tail(&arm.body)).iter().any(|name| bound.contains(name))
+    !bound.is_empty() && names_in(tail(&arm.body, slot)).iter().any(|name| bound.contains(name))
 }
 
 /// The variant paths a pattern names.

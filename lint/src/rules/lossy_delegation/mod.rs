@@ -27,7 +27,10 @@ const DOCS: &str = "\
 Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
 answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
 wraps an error type with a classifier of its own in the same tree, whether an arm names the
-variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. When the wrapped
+variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. A variant of another
+crate's enum is known by its name (`IoError(e)` wraps an `io::Error`, which the tree classifies
+when a function of it decides on one: `let (kind, retryable) = match err.kind() { .. }`), and in
+an answer given as a tuple (`(Kind::Io, false, e.to_string())`) only the answer's element counts. When the wrapped
 type's classifier (the same method, in the same file) answers that very constant whatever the
 error, asking it would change nothing, and the arm is not reported. Neither is \"do not retry\" for
 a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error }`,

@@ -109,11 +109,30 @@ impl VariantLookup<'_> {
     }
 
     /// For an enum not defined in the file: a single-field variant named after a classified type
-    /// (`Engine` for `EngineError`, `Status` for `Status`).
+    /// (`Engine` for `EngineError`, `Status` for `Status`), or after another crate's type the tree
+    /// classifies (`Io` or `IOError` for `io::Error`, `Status` for `tonic::Status`).
     pub(super) fn by_variant_name(&self, variant: &str) -> Option<String> {
-        [variant.to_owned(), format!("{variant}Error")]
+        let local = [variant.to_owned(), format!("{variant}Error")]
             .into_iter()
-            .find(|name| self.classified.contains(name))
+            .find(|name| self.classified.contains(name));
+        local.or_else(|| {
+            let lower = variant.to_ascii_lowercase();
+            // triage classifies `std::io::Error` itself.
+            let by_triage = self.uses_triage.then(|| "io::Error".to_owned());
+            let mut foreign: Vec<&String> = self.foreign.iter().chain(by_triage.as_ref()).collect();
+            foreign.sort();
+            foreign
+                .into_iter()
+                .find(|key| {
+                    let Some((module, name)) = key.rsplit_once("::") else {
+                        return false;
+                    };
+                    // `io::Error` is named by its module; `tonic::Status` by its own name.
+                    let stem = if name == "Error" { module } else { name }.to_ascii_lowercase();
+                    lower == stem || lower == format!("{stem}error")
+                })
+                .cloned()
+        })
     }
 }
 
