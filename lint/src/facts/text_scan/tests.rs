@@ -94,3 +94,40 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
         ]
     );
 }
+
+#[test]
+fn retry_trait_methods_are_collected() {
+    let source = "pub trait RetryPolicy: Send {\n\
+         fn on_error(&self, state: &State, err: Error) -> Outcome;\n\
+         fn time_left(&self, _state: &State) -> Option<[u8; 2]> { None }\n\
+         fn on_throttle(&self, state: &State, err: Error) -> Outcome { self.on_error(state, err) }\n\
+         }\n\
+         impl<P: RetryPolicy> RetryPolicy for Wrap<P> { fn on_error(&self, s: &State, e: Error) -> Outcome { self.0.on_error(s, e) } }\n\
+         trait Shape { fn area(&self) -> f64 { 0.0 } }\n";
+    let facts = scan_facts(source, &HashSet::new());
+    let methods = &facts.retry_trait_methods["RetryPolicy"];
+    assert!(methods.defined);
+    // A default calling the implementor's other methods answers through them.
+    assert_eq!(
+        methods.provided,
+        ["time_left".to_owned()].into_iter().collect()
+    );
+    assert_eq!(
+        methods.implemented,
+        ["on_error".to_owned()].into_iter().collect()
+    );
+    assert!(!facts.retry_trait_methods.contains_key("Shape"));
+}
+
+#[test]
+fn inline_decision_on_a_foreign_error_classifies_it() {
+    let source = "pub fn convert(err: std::io::Error) -> Error {\n\
+         let (kind, retryable) = match err.kind() { NotFound => (Kind::Missing, false), _ => (Kind::Other, true) };\n\
+         Error::new(kind, retryable)\n}\n\
+         pub fn describe(err: http::Error) -> String { let shown = match err { _ => 1 }; shown.to_string() }\n";
+    let facts = scan_facts(source, &HashSet::new());
+    assert_eq!(
+        facts.classified_foreign,
+        ["io::Error".to_owned()].into_iter().collect()
+    );
+}
