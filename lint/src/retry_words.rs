@@ -199,8 +199,9 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
         }
     }
     // Without a question verb, the other words may only name the error (`error_is_retryable`,
-    // `retryable_error`): `set_retryable` and `retryable_update_meta` do something instead.
-    if !asks {
+    // `retryable_error`): `set_retryable` and `retryable_update_meta` do something instead. A name
+    // ending in `is` and the adjective (`read_failure_is_retryable`) asks it of what comes first.
+    if !asks && !asks_of_its_subject(&words) {
         let describes_error = words.iter().all(|w| {
             is_retry_word(w)
                 || FINAL_ADJECTIVES.contains(&w.as_str())
@@ -223,6 +224,24 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
         }
     }
     polarity
+}
+
+/// Whether a name ends by asking a question of what its first words name: `is` or `are`, an
+/// optional negation, then a retry or final adjective (`read_failure_is_retryable`,
+/// `upload_errors_are_not_transient`).
+fn asks_of_its_subject(words: &[String]) -> bool {
+    let Some((last, before)) = words.split_last() else {
+        return false;
+    };
+    let before = match before.split_last() {
+        Some((negation, rest)) if NEGATIONS.contains(&negation.as_str()) => rest,
+        _ => before,
+    };
+    (RETRY_ADJECTIVES.contains(&last.as_str()) || FINAL_ADJECTIVES.contains(&last.as_str()))
+        && before.len() >= 2
+        && before
+            .last()
+            .is_some_and(|verb| matches!(verb.as_str(), "is" | "are"))
 }
 
 /// Whether a name speaks of the retry verdict at all, as a question or not:
@@ -403,6 +422,8 @@ mod tests {
             "is_error_recoverable",
             "is_safe_to_retry",
             "can_be_retried",
+            "read_failure_is_retryable",
+            "upload_errors_are_transient",
         ] {
             assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
         }
@@ -414,6 +435,8 @@ mod tests {
             "is_unrecoverable",
             "should_not_retry",
             "is_fatal_io_error",
+            "read_failure_is_not_retryable",
+            "quota_error_is_permanent",
         ] {
             assert_eq!(name_polarity(name), Some(Polarity::Final), "{name}");
         }
