@@ -226,6 +226,14 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
     polarity
 }
 
+/// Whether a name opens with a verb that asks a yes/no question (`should_retry_send`,
+/// `is_transient`): a function asked for a verdict, not a verdict's constructor.
+pub fn opens_with_question(ident: &str) -> bool {
+    words(ident)
+        .first()
+        .is_some_and(|first| QUESTION_VERBS.contains(&first.as_str()))
+}
+
 /// Whether a name ends by asking a question of what its first words name: `is` or `are`, an
 /// optional negation, then a retry or final adjective (`read_failure_is_retryable`,
 /// `upload_errors_are_not_transient`).

@@ -24,7 +24,7 @@ use syn::visit::Visit;
 
 use syn::{Block, Expr, Signature, Stmt};
 
-use crate::retry_words::{variant_answer, Polarity};
+use crate::retry_words::{opens_with_question, variant_answer, Polarity};
 
 pub use crate::retry_words::Answer;
 pub(crate) use crate::syntax::patterns::matches_parts;
@@ -213,6 +213,11 @@ fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
     // A lone name answers only as a variant brought in by a `use Enum::*` (`RetryableErr(e)`),
     // not as a function of the file (`retry_later(e)`).
     if path.segments.len() < 2 && !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    // `Self::should_retry_send(e)` hands the error to another classifier: what it answers is not
+    // written here.
+    if opens_with_question(&name) {
         return None;
     }
     variant_answer(&name)

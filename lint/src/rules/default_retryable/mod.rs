@@ -29,8 +29,9 @@ checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local
 that the classifier returns), negated checks for single cases as the whole answer
 (`!is_object_not_found(err) && !is_version_not_found(err)`, an attempt bound beside them or
-not; a negated verdict such as `!err.is_permanent()` asks another classifier and is not one), or
-an `is_permanent`-style classifier whose fallback says \"not
+not; a negated verdict such as `!err.is_permanent()` asks another classifier and is not one, nor
+is a last word that hands the error to one, `Self::should_retry_send(err)`), or an
+`is_permanent`-style classifier whose fallback says \"not
 permanent\", or an early `return Retry(..)` that ends a block after an `if` returning another
 answer (every case that `if` does not single out is retried), or an arm of a `match` whose `if`
 chain answers \"do not retry\" for the cases it singles out and ends in `else { retry }`. Also a
