@@ -11,7 +11,8 @@ use syn::{
 use super::conditions::{condition_argument, method_takes_condition, ConditionNames};
 use super::signature::{
     bounds_mention_error, bounds_mention_retry_trait, generic_bound_mentions_error,
-    lifecycle_state, name_looks_like_error, returns_bool, returns_option_duration,
+    lifecycle_state, name_looks_like_error, own_answer_enum, result_error_type, returns_bool,
+    returns_option_duration,
 };
 use super::{root_names, Classifier, ClassifierBody, ClassifierKind, Origin, ERROR_PARAM_NAMES};
 use crate::facts::TreeFacts;
@@ -77,6 +78,14 @@ impl<'a> ClassifierFinder<'a, '_> {
             .as_deref()
             .is_some_and(|ty| verdict_like_type(ty) || self.tree.verdict_enums.contains(ty))
         {
+            (ClassifierKind::VerdictLike, Polarity::Retry)
+        } else if polarity.is_some()
+            && returned
+                .as_deref()
+                .is_some_and(|ty| own_answer_enum(ty, self.tree))
+        {
+            // `fn should_retry_send(err: &SendError) -> RecoveryStep`: the name asks the question
+            // and the variants of the tree's own enum answer it.
             (ClassifierKind::VerdictLike, Polarity::Retry)
         } else if returns_option_duration(sig)
             && words(&name)
@@ -302,24 +311,6 @@ impl<'a> ClassifierFinder<'a, '_> {
             .copied()
             .chain(outer)
             .any(|g| generic_bound_mentions_error(g, &name))
-    }
-}
-
-/// `E` of a `Result<T, E>` written with both parameters.
-fn result_error_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.iter().nth(1)? {
-        syn::GenericArgument::Type(error) => Some(error),
-        _ => None,
     }
 }
 

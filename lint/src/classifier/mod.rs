@@ -7,6 +7,8 @@
 //! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`,
 //!   or an enum of the tree, not an error type, whose variants name both answers:
 //!   `RetryableErr`/`NonRetryableErr`) or a retry-after `Option<Duration>`;
+//! - a function whose name asks about retrying and that answers with an enum of the tree, not an
+//!   error type (`fn should_retry_send(e: &SendError) -> RecoveryStep`), judged by its variants;
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
 //!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
 //!   backoff crate's `Error::transient`/`Error::permanent`;

@@ -100,3 +100,29 @@ pub(super) fn generic_bound_mentions_error(generics: &Generics, name: &str) -> b
     });
     inline || in_where
 }
+
+/// `E` of a `Result<T, E>` written with both parameters.
+pub(super) fn result_error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(error),
+        _ => None,
+    }
+}
+
+/// Whether a type is an enum of the tree with variants to choose from that is not an error: what a
+/// function whose name asks about retrying answers with instead of `bool`.
+pub(super) fn own_answer_enum(name: &str, tree: &TreeFacts) -> bool {
+    tree.local_types.contains(name)
+        && tree.multi_variant_enums.contains(name)
+        && !tree.error_types.contains(name)
+}

@@ -9,7 +9,7 @@ use super::variant_scope::{VariantRef, VariantScope};
 use crate::classifier::{matches_parts, Answer, Classifier, Origin};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
-use crate::retry_words::{answer_in_variant_name, speaks_of_verdict};
+use crate::retry_words::{answer_in_variant_name, speaks_of_verdict, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::imports::ModuleImports;
 use crate::syntax::names::names_in;
@@ -21,8 +21,10 @@ pub(crate) struct WildcardClassification;
 /// What `cargo triage explain wildcard_classification` prints.
 const DOCS: &str = "\
 ### What it does
-Finds classifiers that match on an error enum of the same codebase and end in a catch-all arm
-(`_ => false`, `other => ...`) instead of naming every variant. A catch-all that answers \"retry\"
+Finds classifiers that match on an error enum of the same codebase, or on the kind enum its
+errors report (`ConnectErrorKind`), and end in a catch-all arm (`_ => false`, `other => ...`)
+instead of naming every variant. A classifier may answer with `bool` or with an enum of the
+codebase (`fn should_retry_send(e: &SendError) -> RecoveryStep`). A catch-all that answers \"retry\"
 is reported by `default_retryable` instead. A catch-all that hands what it caught to another
 classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
 holds. Neither is a retry condition written for one call (`.when(|e| matches!(e,
@@ -216,7 +218,8 @@ impl WildcardFinder<'_, '_, '_> {
 
 impl WildcardFinder<'_, '_, '_> {
     /// Whether a variant belongs to one of the tree's own enums: `Self`, the classifier's type, an
-    /// enum declared in the file, or an error or classified type of the tree, and not reached
+    /// enum declared in the file, an error or classified type of the tree or the kind of one
+    /// (`ErrorKind`, declared anywhere in the tree), and not reached
     /// through another crate's path. A foreign enum (an SDK's `#[non_exhaustive]` error) needs its
     /// catch-all.
     fn own(&self, variant: &VariantRef) -> bool {
@@ -226,7 +229,8 @@ impl WildcardFinder<'_, '_, '_> {
             || classifier.self_type.as_deref() == Some(enum_name)
             || self.file_enums.contains_key(enum_name)
             || tree.error_types.contains(enum_name)
-            || tree.classified_types.contains(enum_name);
+            || tree.classified_types.contains(enum_name)
+            || (tree.multi_variant_enums.contains(enum_name) && names_an_error_kind(enum_name));
         // The enum must be defined somewhere in the tree.
         let name = match enum_name {
             "Self" => classifier.self_type.as_deref().unwrap_or(""),
@@ -249,6 +253,14 @@ impl WildcardFinder<'_, '_, '_> {
                     .any(|variant| self.own(variant))
             })
     }
+}
+
+/// Whether an enum's name says it tells the kinds of an error apart (`ErrorKind`,
+/// `ConnectErrorKind`): what an error's `kind()` answers, an error's verdict in all but name.
+fn names_an_error_kind(enum_name: &str) -> bool {
+    let words = words(enum_name);
+    words.last().is_some_and(|last| last == "kind")
+        && words.iter().any(|word| matches!(word.as_str(), "error" | "err"))
 }
 
 /// Whether a catch-all arm binds what it caught (`other => ..`) and hands it to another
