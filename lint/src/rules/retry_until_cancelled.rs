@@ -8,8 +8,9 @@ const DOCS: &str = "\
 ### What it does
 Checks for retry loops (and retry helpers called with `u32::MAX` attempts) that have no attempt
 bound and no deadline, and whose only exit besides success is a cancellation check: a cancellation
-token, a shutdown or stop flag, a closed channel (a failed send on a channel's sending half: its
-receiver is gone; a shutdown watch whose sender is gone, `shutdown.has_changed().is_err()`), also
+token, a shutdown or stop flag (an `is_offline()` check too), a closed channel (a failed send on a
+channel's sending half: its receiver is gone; a shutdown watch whose sender is gone,
+`shutdown.has_changed().is_err()`), also
 when a helper of the same file makes the check one call away (`if !self.wait_retry(pause).await {
 return }`). Loops with no exit at all are `unbounded_retry`.
 

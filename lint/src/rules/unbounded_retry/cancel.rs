@@ -13,10 +13,10 @@ use super::shape::result_check;
 use crate::syntax::names::names_in;
 use crate::syntax::patterns::err_bound_names;
 
-/// Word parts that name a cancellation check.
+/// Word parts that name a cancellation check (`is_offline()`: the process is leaving its cluster).
 pub(super) const CANCEL_PARTS: &[&str] = &[
     "cancel", "shutdown", "shutting", "stop", "terminat", "closed", "quit", "exiting", "abort",
-    "kill", "recv", "dropping", "dropped",
+    "kill", "recv", "dropping", "dropped", "offline",
 ];
 
 /// Whether an exit of the loop is decided by a cancellation check, not counting tokens created
