@@ -36,6 +36,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> FileRetries {
             .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
         timers: 0,
+        impl_types: Vec::new(),
     };
     finder.visit_file(cx.ast);
     FileRetries {
@@ -98,6 +99,8 @@ struct LoopFinder<'c, 'a, 'ast> {
     /// How many timers the walk is inside: a loop in the future handed to `timeout(limit, ..)`
     /// ends when the time runs out.
     timers: usize,
+    /// The types of the `impl` blocks the walk is inside, innermost last.
+    impl_types: Vec<String>,
 }
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
@@ -270,21 +273,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         });
     }
 
-    /// Whether the code from the start of the enclosing function (its doc comment and the line
-    /// comments right above it included) to a few lines after `end_line`, but not past the
-    /// function's end (the next item's doc comment speaks of that item), or the function's name,
-    /// documents an endless retry.
+    /// Whether the loop at `line`..`end_line` is documented as endless on purpose (see
+    /// [`intent::loop_documented_as_endless`]).
     fn documented_as_endless(&self, line: usize, end_line: usize) -> bool {
-        let (name, first_line, last_line) = self.functions.last().map_or(
-            (String::new(), line.saturating_sub(10), usize::MAX),
-            |f| {
-                let last_line = Region::from_span(f.body.brace_token.span.close()).line;
-                (f.name.clone(), f.first_line(), last_line)
-            },
-        );
-        let first_line = crate::intent::comment_above(self.cx.source, first_line);
-        let to = (end_line + 3).min(last_line);
-        crate::intent::documented_as_endless(self.cx.source, first_line, to, &name)
+        let function = self.functions.last().map(|f| {
+            let last_line = Region::from_span(f.body.brace_token.span.close()).line;
+            (f.name.as_str(), f.first_line(), last_line)
+        });
+        let impl_type = self.impl_types.last().map(String::as_str);
+        intent::loop_documented_as_endless(self.cx, function, impl_type, line, end_line)
     }
 
     /// Cancellation that the loop's own guards do not name: a failed send on a channel whose
@@ -321,6 +318,13 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
         self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
             syn::visit::visit_item_fn(this, node);
         });
+    }
+
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        let ty = crate::syntax::types::type_name(&node.self_ty).unwrap_or_default();
+        self.impl_types.push(ty);
+        syn::visit::visit_item_impl(self, node);
+        self.impl_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {

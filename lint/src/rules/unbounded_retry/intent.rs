@@ -1,10 +1,12 @@
-//! Whether an endless retry is chosen on purpose by an option of the user's (`opts.reconnect`).
-//! What comments and names document is read by [`crate::intent`].
+//! Whether an endless retry is chosen on purpose: by an option of the user's (`opts.reconnect`),
+//! or by what the loop's function or its type documents (the words are read by
+//! [`crate::intent`]).
 
 use syn::visit::Visit;
 
-use super::words::has_part;
 use super::error_paths::{ErrorPath, ErrorPaths};
+use super::words::has_part;
+use crate::rule::FileContext;
 use crate::syntax::exits::{exits, Exit};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
@@ -80,4 +82,71 @@ fn guarded_by_reconnect_switch(body: &syn::Block) -> bool {
     let mut guards = Guards(false);
     guards.visit_block(body);
     guards.0
+}
+
+/// Whether the code from the start of the enclosing function (its doc comment and the line
+/// comments right above it included) to a few lines after `end_line`, but not past the function's
+/// end (the next item's doc comment speaks of that item), or the function's name, documents an
+/// endless retry; or, for a method, the doc comment of its type (see
+/// [`type_documented_as_endless`]). `function` is the enclosing function's name, first line and
+/// last line.
+pub(super) fn loop_documented_as_endless(
+    cx: &FileContext<'_>,
+    function: Option<(&str, usize, usize)>,
+    impl_type: Option<&str>,
+    line: usize,
+    end_line: usize,
+) -> bool {
+    let (name, first_line, last_line) =
+        function.unwrap_or(("", line.saturating_sub(10), usize::MAX));
+    let first_line = crate::intent::comment_above(cx.source, first_line);
+    let to = (end_line + 3).min(last_line);
+    crate::intent::documented_as_endless(cx.source, first_line, to, name)
+        || impl_type.is_some_and(|ty| type_documented_as_endless(cx.ast, cx.source, ty))
+}
+
+/// Whether the type a method belongs to is documented as retrying until it succeeds: the doc
+/// comment of the file's `struct`, `enum` or `union` named `type_name` ("This policy will block
+/// until the allocation succeeds." above `pub struct BlockOn`), so that its methods' loops are
+/// what the type promises.
+pub(super) fn type_documented_as_endless(file: &syn::File, source: &str, type_name: &str) -> bool {
+    struct Types<'n> {
+        name: &'n str,
+        found: Option<(usize, usize)>,
+    }
+    impl Types<'_> {
+        fn consider(&mut self, ident: &syn::Ident, attrs: &[syn::Attribute]) {
+            if self.found.is_none() && ident == self.name {
+                let to = crate::finding::Region::of(ident).line;
+                let from = attrs
+                    .iter()
+                    .filter(|attr| attr.path().is_ident("doc"))
+                    .map(|attr| crate::finding::Region::of(attr).line)
+                    .min()
+                    .unwrap_or(to);
+                self.found = Some((from, to));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Types<'_> {
+        fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+            self.consider(&node.ident, &node.attrs);
+        }
+        fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+            self.consider(&node.ident, &node.attrs);
+        }
+        fn visit_item_union(&mut self, node: &'ast syn::ItemUnion) {
+            self.consider(&node.ident, &node.attrs);
+        }
+        fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+        fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+    }
+    let mut types = Types {
+        name: type_name,
+        found: None,
+    };
+    types.visit_file(file);
+    types
+        .found
+        .is_some_and(|(from, to)| crate::intent::documented_as_endless(source, from, to, ""))
 }

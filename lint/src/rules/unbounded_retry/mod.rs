@@ -121,7 +121,8 @@ go round).
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
 instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
 unlimited retries\", \"wait until this call succeeds\") in the function, its doc comment or the
-plain comment right above it, or choosing a policy by a constructor named for it
+plain comment right above it, or, for a method, in the doc comment of the file's type it belongs to
+(`/// Blocks until the allocation succeeds.` above `pub struct BlockOn`), or choosing a policy by a constructor named for it
 (`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the comment
 marks it as a problem (`TODO`, `FIXME`, `XXX`). Restarts are not retries: a loop that runs a task
 again after a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a long-lived
