@@ -245,11 +245,19 @@ fn asks_of_its_subject(words: &[String]) -> bool {
         Some((negation, rest)) if NEGATIONS.contains(&negation.as_str()) => rest,
         _ => before,
     };
+    let Some((verb, subject)) = before.split_last() else {
+        return false;
+    };
+    // The subject must name a failure: `stdout_is_terminal` and `file_is_temporary` ask about
+    // something else.
     (RETRY_ADJECTIVES.contains(&last.as_str()) || FINAL_ADJECTIVES.contains(&last.as_str()))
-        && before.len() >= 2
-        && before
-            .last()
-            .is_some_and(|verb| matches!(verb.as_str(), "is" | "are"))
+        && matches!(verb.as_str(), "is" | "are")
+        && subject.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "err" | "error" | "errors" | "failure" | "failures" | "status" | "code"
+            )
+        })
 }
 
 /// Whether a name speaks of the retry verdict at all, as a question or not:
@@ -447,6 +455,14 @@ mod tests {
             "quota_error_is_permanent",
         ] {
             assert_eq!(name_polarity(name), Some(Polarity::Final), "{name}");
+        }
+        // A question asked of something that is no failure.
+        for name in [
+            "stdout_is_terminal",
+            "file_is_temporary",
+            "state_is_terminal",
+        ] {
+            assert_eq!(name_polarity(name), None, "{name}");
         }
         for name in [
             "retry_with_backoff",

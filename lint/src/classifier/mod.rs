@@ -218,8 +218,8 @@ fn verdict_like_answer(expr: &Expr) -> Option<Answer> {
         return None;
     }
     // `Self::should_retry_send(e)` hands the error to another classifier: what it answers is not
-    // written here.
-    if opens_with_question(&name) {
+    // written here. A variant (`Decision::ShouldRetry`) is an answer whatever its words.
+    if name.starts_with(|c: char| c.is_ascii_lowercase()) && opens_with_question(&name) {
         return None;
     }
     variant_answer(&name)

@@ -73,6 +73,9 @@ impl LoopShape<'_> {
         let raised = raised_flags(self.body);
         let drained = drained_collections(self.body);
         let by_expr = guards.exprs.iter().any(|(expr, kind)| {
+            if guards.on_success_only(expr) {
+                return false;
+            }
             // Checking the operation's own `Result` is the retry itself, not a decision to stop.
             if *kind == GuardKind::Operation
                 || (*kind == GuardKind::Condition && result_check(expr).is_some())
@@ -148,7 +151,7 @@ impl LoopShape<'_> {
         by_expr
             || by_verdict
             || by_state
-            || super::failover::draws_alternatives(self.body, self.label)
+            || super::failover::draws_alternatives(self.cond, self.body, self.label)
             || guards
                 .exiting_macros
                 .iter()

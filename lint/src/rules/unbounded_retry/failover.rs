@@ -17,15 +17,56 @@ const DRAW_METHODS: &[&str] = &[
     "recv", "next", "pop", "pop_front", "pop_back", "pop_first", "pop_last",
 ];
 
-/// Whether the loop replaces a variable it works with by an alternative drawn from a source that
-/// runs out, leaving when the draw fails.
-pub(super) fn draws_alternatives(body: &Block, label: Option<&Lifetime>) -> bool {
+/// Whether the loop, on an error path, replaces a variable it works with by an alternative drawn
+/// from a source that runs out, leaving when the draw fails. The error paths are the arms taking
+/// an `Err(..)`, the branch of an `if let Err(..)`, and the whole body of a `while let Err(..)`;
+/// a draw on the success path (the next job once this one is done) ends nothing.
+pub(super) fn draws_alternatives(cond: Option<&Expr>, body: &Block, label: Option<&Lifetime>) -> bool {
     let mut draws = Draws {
         label,
         found: false,
     };
-    draws.visit_block(body);
+    let body_is_error_path = cond.is_some_and(|cond| {
+        matches!(cond, Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err)
+    });
+    if body_is_error_path {
+        draws.visit_block(body);
+    } else {
+        let mut paths = ErrorPaths {
+            draws: &mut draws,
+        };
+        paths.visit_block(body);
+    }
     draws.found
+}
+
+/// Walks a loop body (not nested loops, closures or items) and hands each error path to
+/// [`Draws`].
+struct ErrorPaths<'d, 'l> {
+    draws: &'d mut Draws<'l>,
+}
+
+impl<'ast> Visit<'ast> for ErrorPaths<'_, '_> {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if pattern_kind(&arm.pat) == PatternKind::Err {
+            self.draws.visit_expr(&arm.body);
+        }
+        syn::visit::visit_arm(self, arm);
+    }
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        if matches!(&*node.cond, Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err)
+        {
+            self.draws.visit_block(&node.then_branch);
+        }
+        syn::visit::visit_expr_if(self, node);
+    }
+
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 struct Draws<'l> {
@@ -40,14 +81,19 @@ impl Draws<'_> {
         if !is_draw(&node.expr) {
             return None;
         }
-        let leaves_on_failure = node
-            .arms
-            .iter()
-            .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err && leaves_loop(&arm.body, self.label));
+        // A draw answers `Err(..)` or `None` when the source has nothing left.
+        let is_none = |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(ident) if ident.ident == "None");
+        let is_some = |pat: &syn::Pat| {
+            matches!(pat, syn::Pat::TupleStruct(some) if some.path.is_ident("Some"))
+        };
+        let leaves_on_failure = node.arms.iter().any(|arm| {
+            (pattern_kind(&arm.pat) == PatternKind::Err || is_none(&arm.pat))
+                && leaves_loop(&arm.body, self.label)
+        });
         leaves_on_failure.then(|| {
             node.arms
                 .iter()
-                .filter(|arm| pattern_kind(&arm.pat) == PatternKind::Ok)
+                .filter(|arm| pattern_kind(&arm.pat) == PatternKind::Ok || is_some(&arm.pat))
                 .flat_map(|arm| bound_names(&arm.pat))
                 .collect()
         })
@@ -77,6 +123,9 @@ impl<'ast> Visit<'ast> for Draws<'_> {
         syn::visit::visit_expr_match(self, node);
     }
 
+    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }

@@ -48,6 +48,16 @@ pub(super) struct ExitGuards<'a> {
     pub(super) state_exit_arms: Vec<&'a syn::Arm>,
     /// The tokens of macros (`select!` and the like) in which a branch exits.
     pub(super) exiting_macros: Vec<TokenStream>,
+    /// Those of [`ExitGuards::exprs`] inside an `Ok(..)` arm of a `match` whose error arm goes
+    /// round: they decide exits on success only, so they bound no retry of the failures.
+    pub(super) success_only: Vec<&'a Expr>,
+}
+
+impl ExitGuards<'_> {
+    /// Whether a guard decides exits on success only (see [`ExitGuards::success_only`]).
+    pub(super) fn on_success_only(&self, expr: &Expr) -> bool {
+        self.success_only.iter().any(|only| std::ptr::eq(*only, expr))
+    }
 }
 
 impl<'a> ExitGuards<'a> {
@@ -182,8 +192,8 @@ impl<'a> Visit<'a> for Collector<'a> {
             }
         }
         // When an error arm goes round, what an `Ok(..)` arm decides bounds only the successes
-        // (`Ok(None) => { waits += 1; if waits >= MAX { return } }`), not the failures: the
-        // success arms are left out, and the error path must be bounded on its own way round.
+        // (`Ok(None) => { waits += 1; if waits >= MAX { return } }`), not the failures: its
+        // guards are marked, so that they end the loop (cancellation) but bound no retry.
         // Only an error arm taking every error counts: one guarded by the error it waits out
         // (`Err(e) if e.kind() == Interrupted => continue`) goes round on no failure.
         let error_goes_round = node.arms.iter().any(|arm| {
@@ -197,8 +207,13 @@ impl<'a> Visit<'a> for Collector<'a> {
         }
         self.visit_expr(&node.expr);
         for arm in &node.arms {
-            if pattern_kind(&arm.pat) != PatternKind::Ok {
-                self.visit_arm(arm);
+            let success = pattern_kind(&arm.pat) == PatternKind::Ok;
+            let before = self.guards.exprs.len();
+            self.visit_arm(arm);
+            if success {
+                let found: Vec<&'a Expr> =
+                    self.guards.exprs[before..].iter().map(|(expr, _)| *expr).collect();
+                self.guards.success_only.extend(found);
             }
         }
     }

@@ -318,7 +318,10 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         if super::verdict::verdict_goes_round(node, self.label) || self.item_retried_on_a_verdict(node) {
             self.mark(Retry::Plain);
         }
-        if (has_ok_arm || has_err_arm) && (timed || !self.not_a_failure(&node.expr)) {
+        // Over a timer, only an arm taking the operation's own failure makes a retry: the timer
+        // running out (`Err(_elapsed) => warn!(..)`) is no failure.
+        let judged = if timed { has_err_arm } else { !self.not_a_failure(&node.expr) };
+        if (has_ok_arm || has_err_arm) && judged {
             let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
                 // `_` or a binding after an `Ok(..)` arm catches the errors.
