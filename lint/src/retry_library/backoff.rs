@@ -269,11 +269,7 @@ fn block_tail(expr: &Expr) -> &Expr {
 /// return Err(transient(e));`). The transient error must hand on one the operation caught: a
 /// made-up "not yet" is a poll. `?` operators it does not convert itself (on a value that may
 /// already be backoff's `permanent`) leave the answer open.
-pub(crate) fn transient_by_default(
-    body: &Expr,
-    file: &syn::File,
-    backoff_answers: &OnceCell<HashSet<String>>,
-) -> Option<ByDefault> {
+pub(crate) fn transient_by_default(body: &Expr) -> Option<ByDefault> {
     let block = match body {
         Expr::Async(block) => &block.block,
         Expr::Block(block) => &block.block,
@@ -288,19 +284,38 @@ pub(crate) fn transient_by_default(
     {
         return None;
     }
-    let converted = transient_everywhere(body, file, backoff_answers)
-        .iter()
-        .filter(|(_, how)| matches!(how, Retried::Question))
-        .count();
-    if answers.tries > converted {
+    // A `?` the operation does not convert itself (`transient_everywhere` is asked first) is
+    // applied to a value that may already be backoff's `permanent`; any other `Err(..)` it builds
+    // may be too (`Err(to_backoff(e))`); and `permanent` may be said inside a closure.
+    if answers.tries > 0 || answers.other_errors {
         None
-    } else if !answers.permanent {
+    } else if !says_permanent(block) {
         Some(ByDefault::Every)
     } else {
         ends_transient(block)
             .filter(|value| answers.hands_on_caught(value))
             .map(|_| ByDefault::Unnamed)
     }
+}
+
+/// Whether a block names backoff's `permanent` anywhere, closures included.
+fn says_permanent(block: &syn::Block) -> bool {
+    struct Permanent(bool);
+    impl<'ast> Visit<'ast> for Permanent {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if path
+                .segments
+                .last()
+                .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent")
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut permanent = Permanent(false);
+    permanent.visit_block(block);
+    permanent.0
 }
 
 /// Which errors [`transient_by_default`] found made transient.
@@ -354,6 +369,8 @@ fn backoff_error_kind(expr: &Expr) -> Option<String> {
 #[derive(Default)]
 struct Answers<'ast> {
     transient: Vec<&'ast Expr>,
+    /// Whether it builds an `Err(..)` that is not backoff's transient error.
+    other_errors: bool,
     permanent: bool,
     tries: usize,
     /// Names bound to a caught error: `Err(e)` in a pattern.
@@ -407,8 +424,10 @@ impl<'ast> Visit<'ast> for Answers<'ast> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         let is_err = matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Err"));
         if is_err {
-            if let Some(value) = call.args.first().filter(|value| is_transient_value(value)) {
-                self.transient.push(value);
+            match call.args.first() {
+                Some(value) if is_transient_value(value) => self.transient.push(value),
+                Some(value) if !is_backoff_error_value(value) => self.other_errors = true,
+                _ => {}
             }
         }
         syn::visit::visit_expr_call(self, call);

@@ -43,9 +43,8 @@ Finds retry libraries configured without an end:
   `From`, or `Err(Error::transient(e))` as its only answer), or ends by answering transient for
   every error it did not single out (`if conflict { return Err(Error::permanent(..)); }
   Err(Error::transient(e))`): no error it did not name ever stops it. Reported at the call, even
-  when the policy itself is
-  documented as endless, unless the comments or messages around the call (its `.expect(..)`
-  included) say so too.
+  when the policy itself is documented as endless, unless the comments or messages around the
+  call (its `.expect(..)` included) say so too.
 
 A setting documented as endless on purpose is not reported: a comment beside it that says the
 retries are meant to go on (`forever`, `indefinitely`), or the function holding it documenting an
@@ -268,7 +267,7 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         };
         let everywhere =
             !transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty();
-        let by_default = transient_by_default(operation, self.cx.ast, &self.backoff_answers);
+        let by_default = if everywhere { None } else { transient_by_default(operation) };
         if !everywhere && by_default.is_none() {
             return;
         }
@@ -462,8 +461,12 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         // The crate's own functions, or the tree's wrappers around them
         // (`retry_notify_ext(policy, op, notify)`), given an endless policy.
         let wrapper = || {
+            let endless_policy = matches!(call.args.first(), Some(Expr::Call(policy))
+                if policy.args.is_empty()
+                    && callee(policy).is_some_and(|(_, name)| self.cx.tree.endless_policies.contains(&name)));
             self.libraries.backoff
                 && call.args.len() >= 2
+                && endless_policy
                 && callee(call).is_some_and(|(_, name)| names_retrying(&name))
         };
         if is_backoff_retry(call, self.libraries) || wrapper() {

@@ -21,7 +21,11 @@ const DRAW_METHODS: &[&str] = &[
 /// from a source that runs out, leaving when the draw fails. The error paths are the arms taking
 /// an `Err(..)`, the branch of an `if let Err(..)`, and the whole body of a `while let Err(..)`;
 /// a draw on the success path (the next job once this one is done) ends nothing.
-pub(super) fn draws_alternatives(cond: Option<&Expr>, body: &Block, label: Option<&Lifetime>) -> bool {
+pub(super) fn draws_alternatives(
+    cond: Option<&Expr>,
+    body: &Block,
+    label: Option<&Lifetime>,
+) -> bool {
     let mut draws = Draws {
         label,
         found: false,
@@ -55,8 +59,9 @@ impl<'ast> Visit<'ast> for ErrorPaths<'_, '_> {
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        if matches!(&*node.cond, Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err)
-        {
+        let takes_an_error = matches!(&*node.cond,
+            Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err);
+        if takes_an_error {
             self.draws.visit_block(&node.then_branch);
         }
         syn::visit::visit_expr_if(self, node);
@@ -82,7 +87,8 @@ impl Draws<'_> {
             return None;
         }
         // A draw answers `Err(..)` or `None` when the source has nothing left.
-        let is_none = |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(ident) if ident.ident == "None");
+        let is_none =
+            |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(ident) if ident.ident == "None");
         let is_some = |pat: &syn::Pat| {
             matches!(pat, syn::Pat::TupleStruct(some) if some.path.is_ident("Some"))
         };

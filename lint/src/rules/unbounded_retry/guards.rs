@@ -196,8 +196,13 @@ impl<'a> Visit<'a> for Collector<'a> {
         // guards are marked, so that they end the loop (cancellation) but bound no retry.
         // Only an error arm taking every error counts: one guarded by the error it waits out
         // (`Err(e) if e.kind() == Interrupted => continue`) goes round on no failure.
+        let takes_every_error = |pat: &Pat| {
+            matches!(pat, Pat::TupleStruct(err) if err.elems.len() == 1
+                && matches!(&err.elems[0], Pat::Ident(_) | Pat::Wild(_)))
+        };
         let error_goes_round = node.arms.iter().any(|arm| {
             pattern_kind(&arm.pat) == PatternKind::Err
+                && takes_every_error(&arm.pat)
                 && arm.guard.is_none()
                 && !self.contains_exit(ExitScope::Expr(&arm.body))
         });

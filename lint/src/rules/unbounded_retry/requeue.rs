@@ -9,12 +9,13 @@ use syn::visit::Visit;
 use syn::{Block, Expr, Pat};
 
 use crate::syntax::names::{bound_names, names_in};
+use crate::syntax::patterns::err_bound_names;
 
 /// Methods that take the next item of a queue, a stream or a channel.
 const TAKE_METHODS: &[&str] = &["next", "recv", "try_recv", "pop", "pop_front", "pop_back"];
 
-/// Methods that put an item on a queue, a task set or a channel.
-const PUT_METHODS: &[&str] = &["push", "push_back", "push_front", "send", "try_send"];
+/// Methods that put an item on a queue or a task set.
+const PUT_METHODS: &[&str] = &["push", "push_back", "push_front"];
 
 /// Whether a loop takes items from a queue (in its condition or a `let`/`if let` of its body,
 /// `select!` branches read as `if let`) and, on an error path, puts the item it took (or
@@ -90,7 +91,13 @@ impl<'t> Requeue<'t> {
 impl<'ast> Visit<'ast> for Requeue<'_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         if holds_an_err(&arm.pat) {
-            let bound = bound_names(&arm.pat);
+            // What the arm binds besides the error: putting the error itself somewhere (an alert
+            // built from it) is no requeue.
+            let errors = err_bound_names(&arm.pat);
+            let bound: Vec<String> = bound_names(&arm.pat)
+                .into_iter()
+                .filter(|name| !errors.contains(name))
+                .collect();
             let mut puts = self.puts(&bound);
             puts.visit_expr(&arm.body);
             self.found |= puts.found;
