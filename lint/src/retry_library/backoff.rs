@@ -240,25 +240,13 @@ fn maps_to_transient(call: &syn::ExprMethodCall) -> bool {
         // `|err| BackoffError::transient(..)`, or the same as the tail of a block (`|err| {
         // warn!(..); BackoffError::transient(Wrapped(err)) }`) that says `permanent` nowhere.
         Some(Expr::Closure(closure)) => {
-            let transient = matches!(block_tail(&closure.body), Expr::Call(inner)
+            let transient = matches!(crate::syntax::exits::block_value(&closure.body), Expr::Call(inner)
                 if matches!(&*inner.func, Expr::Path(path) if is_transient(&path.path)));
             let mut answers = Answers::default();
             answers.visit_expr(&closure.body);
             transient && !answers.permanent
         }
         _ => false,
-    }
-}
-
-/// The value a block gives, looking through nested blocks: `{ log(); value }` gives `value`.
-fn block_tail(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Block(block) => match block.block.stmts.last() {
-            Some(Stmt::Expr(tail, None)) => block_tail(tail),
-            _ => expr,
-        },
-        Expr::Paren(inner) => block_tail(&inner.expr),
-        other => other,
     }
 }
 
@@ -435,15 +423,8 @@ impl<'ast> Visit<'ast> for Answers<'ast> {
 
     fn visit_pat_tuple_struct(&mut self, pat: &'ast syn::PatTupleStruct) {
         if pat.path.is_ident("Err") {
-            struct Bound<'a>(&'a mut HashSet<String>);
-            impl<'ast> Visit<'ast> for Bound<'_> {
-                fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
-                    self.0.insert(ident.ident.to_string());
-                    syn::visit::visit_pat_ident(self, ident);
-                }
-            }
             for elem in &pat.elems {
-                Bound(&mut self.caught).visit_pat(elem);
+                self.caught.extend(crate::syntax::names::bound_names(elem));
             }
         }
         syn::visit::visit_pat_tuple_struct(self, pat);

@@ -194,6 +194,19 @@ pub(crate) fn macro_args(mac: &Macro) -> Option<Punctuated<Expr, Token![,]>> {
         .ok()
 }
 
+/// The value an expression gives, looking through blocks and parentheses: `{ log(); value }`
+/// gives `value`; a block that ends in a statement gives itself.
+pub(crate) fn block_value(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => block_value(tail),
+            _ => expr,
+        },
+        Expr::Paren(paren) => block_value(&paren.expr),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,16 +46,7 @@ pub(crate) fn pattern_kind(pat: &Pat) -> PatternKind {
             .subpat
             .as_ref()
             .map_or(PatternKind::Other, |(_, sub)| pattern_kind(sub)),
-        Pat::Or(or) => {
-            let kinds: Vec<PatternKind> = or.cases.iter().map(pattern_kind).collect();
-            if kinds.contains(&PatternKind::Err) {
-                PatternKind::Err
-            } else if kinds.contains(&PatternKind::Ok) {
-                PatternKind::Ok
-            } else {
-                PatternKind::Other
-            }
-        }
+        Pat::Or(or) => either_kind(or.cases.iter().map(pattern_kind)),
         Pat::Paren(paren) => pattern_kind(&paren.pat),
         _ => PatternKind::Other,
     }
@@ -68,6 +59,19 @@ pub(crate) enum ResultCheck {
     IsErr,
     /// True when the result is a success: `let Ok(..) = r`, `r.is_ok()`, `!r.is_err()`.
     IsOk,
+}
+
+/// What an or-pattern catches, from what its cases catch: an error when one of them takes an
+/// error, else a success when one takes a success.
+pub(crate) fn either_kind(kinds: impl Iterator<Item = PatternKind>) -> PatternKind {
+    let kinds: Vec<PatternKind> = kinds.collect();
+    if kinds.contains(&PatternKind::Err) {
+        PatternKind::Err
+    } else if kinds.contains(&PatternKind::Ok) {
+        PatternKind::Ok
+    } else {
+        PatternKind::Other
+    }
 }
 
 /// What an `if`/`while` condition tests about a `Result`, looking at the first operand of `&&`.

@@ -166,7 +166,7 @@ fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, V
             continue;
         }
         for arm in &outer.arms {
-            answers.push((arm_tail(&arm.body), crate::syntax::names::bound_names(&arm.pat)));
+            answers.push((crate::syntax::exits::block_value(&arm.body), crate::syntax::names::bound_names(&arm.pat)));
         }
     }
     answers
@@ -222,18 +222,6 @@ fn assigns(body: &syn::Block, name: &proc_macro2::Ident) -> bool {
     let mut assigns = Assigns { name, found: false };
     assigns.visit_block(body);
     assigns.found
-}
-
-/// An arm's answer: its body, or the tail of its block body.
-fn arm_tail(body: &Expr) -> &Expr {
-    match body {
-        Expr::Block(block) => match block.block.stmts.last() {
-            Some(Stmt::Expr(tail, None)) => arm_tail(tail),
-            _ => body,
-        },
-        Expr::Paren(paren) => arm_tail(&paren.expr),
-        other => other,
-    }
 }
 
 fn reads_error(classifier: &Classifier<'_>, expr: &Expr) -> bool {

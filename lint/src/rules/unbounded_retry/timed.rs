@@ -5,7 +5,7 @@
 use syn::{Block, Expr, Stmt};
 
 use super::not_failures::{is_polling_call, TIMER_CALLS};
-use crate::syntax::patterns::{pattern_kind, PatternKind};
+use crate::syntax::patterns::{either_kind, pattern_kind, PatternKind};
 
 /// The future a timer runs when it is an operation whose own `Result` can fail:
 /// `timeout(limit, fetch())` gives `fetch()`, through `.await` and conversions of the timer's
@@ -55,16 +55,7 @@ pub(super) fn timed_pattern_kind(pat: &syn::Pat) -> PatternKind {
         syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Ok") => {
             tuple.elems.first().map_or(PatternKind::Ok, inner)
         }
-        syn::Pat::Or(or) => {
-            let kinds: Vec<PatternKind> = or.cases.iter().map(timed_pattern_kind).collect();
-            if kinds.contains(&PatternKind::Err) {
-                PatternKind::Err
-            } else if kinds.contains(&PatternKind::Ok) {
-                PatternKind::Ok
-            } else {
-                PatternKind::Other
-            }
-        }
+        syn::Pat::Or(or) => either_kind(or.cases.iter().map(timed_pattern_kind)),
         syn::Pat::Paren(paren) => timed_pattern_kind(&paren.pat),
         syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Err") => PatternKind::Other,
         other => pattern_kind(other),
