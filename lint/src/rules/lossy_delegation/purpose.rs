@@ -55,7 +55,8 @@ fn says_display_only(sentence: &str) -> bool {
         }
         let before = &words[..at];
         let after = &words[at + 1..];
-        let introduced = matches!(before.last(), Some(&("for" | "in" | "to" | "when")));
+        // "when" would read "only retries when logging is enabled" as display-only.
+        let introduced = matches!(before.last(), Some(&("for" | "in" | "to")));
         // "only used for X", "used only for X", "only for X".
         let leading = &before[..before.len() - 1];
         let only_before = introduced && leading.iter().rev().take(2).any(|w| *w == "only");
@@ -85,6 +86,7 @@ mod tests {
             "only retries transient errors and logs the rest",
             "used for logging and for the retry loop",
             "returns true when the error can be retried",
+            "only retries when logging is enabled",
         ] {
             assert!(!says_display_only(sentence), "{sentence}");
         }
