@@ -145,8 +145,9 @@ impl Rule for LossyDelegation {
                 findings.extend(self.derived_constants(cx, item, &lookup));
             }
         }
+        let lines: Vec<&str> = cx.source.lines().collect();
         for classifier in classifiers {
-            if documented_as_display_only(cx.source, classifier) {
+            if documented_as_display_only(&lines, classifier) {
                 continue;
             }
             let mut arms = ConstantArms {

@@ -21,12 +21,12 @@ const DISPLAY_USES: &[&str] = &[
 
 /// Whether the doc comment of a classifier function says it is only used for what is shown
 /// (`/// Only used for printing.`, `/// For logging purposes only.`): its answer drives no retry.
-pub(super) fn documented_as_display_only(source: &str, classifier: &Classifier<'_>) -> bool {
+/// `lines` are the file's lines.
+pub(super) fn documented_as_display_only(lines: &[&str], classifier: &Classifier<'_>) -> bool {
     let Some(sig) = classifier.sig else {
         return false;
     };
     let fn_line = Region::of(sig).line;
-    let lines: Vec<&str> = source.lines().collect();
     let mut doc: Vec<&str> = lines[..fn_line.saturating_sub(1).min(lines.len())]
         .iter()
         .rev()
