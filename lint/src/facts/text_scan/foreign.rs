@@ -18,7 +18,8 @@ use crate::syntax::lexer::is_ident_byte;
 
 /// Functions without a receiver whose one parameter has another crate's type written with its
 /// path (`e: &std::io::Error`) and that classify it: a classifier-named `bool` function, one
-/// returning a verdict-like enum, or one deciding inline whether it is worth retrying. Records the type by its last two segments (`io::Error`).
+/// returning a verdict-like enum, or one deciding inline whether it is worth retrying. Records
+/// the type by its last two segments (`io::Error`).
 pub(super) fn scan_foreign_classifiers(
     code: &[u8],
     classifier_names: &HashSet<String>,

@@ -26,40 +26,39 @@ const DOCS: &str = "\
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
-`.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local
-that the classifier returns), negated checks for single cases as the whole answer
-(`!is_object_not_found(err) && !is_version_not_found(err)`, an attempt bound beside them or
-not; a negated verdict such as `!err.is_permanent()` asks another classifier and is not one, nor
-is a last word that hands the error to one, `Self::should_retry_send(err)`), or an
-`is_permanent`-style classifier whose fallback says \"not
-permanent\", or an early `return Retry(..)` that ends a block after an `if` returning another
-answer (every case that `if` does not single out is retried), or an arm of a `match` whose `if`
-chain answers \"do not retry\" for the cases it singles out and ends in `else { retry }`. Also a
-classifier that answers retry without any check when the type it is asked about tells failures
-apart: one of the tree's enums with several variants, a type with its own classifier, or a type
-named for failures that cannot succeed (`ConfigError`). Classifiers include retry conditions given
-to retry libraries (`.when(|err| ..)`) and inline `let can_retry = match err { .. };` decisions,
-the flag also as one element of a tuple (`let (kind, retryable) = match err { .. };`). A fallback
-with a comment on the line above it or inside it, or a doc comment on the classifier saying its
-answers are deliberate, is a documented decision and is not reported (for a list, the comment
-must speak of the cases it leaves out, \"everything else is transient\", or cite where the list
-comes from: a comment on why the listed cases stop says nothing about the rest); so is a catch-all over
-another crate's enum whose arm logs that it retries, and a `matches!` that lists only variants
-named as final (`matches!(self, Self::Fatal(_))`).
+`.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local that
+the classifier returns), negated checks for single cases as the whole answer
+(`!is_object_not_found(err) && !is_version_not_found(err)`, an attempt bound beside them or not; a
+negated verdict such as `!err.is_permanent()` asks another classifier and is not one, nor is a last
+word that hands the error to one, `Self::should_retry_send(err)`), or an `is_permanent`-style
+classifier whose fallback says \"not permanent\", or an early `return Retry(..)` that ends a block
+after an `if` returning another answer (every case that `if` does not single out is retried), or an
+arm of a `match` whose `if` chain answers \"do not retry\" for the cases it singles out and ends in
+`else { retry }`. Also a classifier that answers retry without any check when the type it is asked
+about tells failures apart: one of the tree's enums with several variants, a type with its own
+classifier, or a type named for failures that cannot succeed (`ConfigError`). Classifiers include
+retry conditions given to retry libraries (`.when(|err| ..)`) and inline `let can_retry = match err
+{ .. };` decisions, the flag also as one element of a tuple (`let (kind, retryable) = match err { ..
+};`). A fallback with a comment on the line above it or inside it, or a doc comment on the
+classifier saying its answers are deliberate, is a documented decision and is not reported (for a
+list, the comment must speak of the cases it leaves out, \"everything else is transient\", or cite
+where the list comes from: a comment on why the listed cases stop says nothing about the rest); so
+is a catch-all over another crate's enum whose arm logs that it retries, and a `matches!` that lists
+only variants named as final (`matches!(self, Self::Fatal(_))`).
 
-Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm
-naming an error leaves while a catch-all arm goes round with no exit of its own
-(`Err(Error::Refused) => return Err(..), Err(_) => continue`) in a `loop` or `while`, bounded or
-not: every error the match does not name is retried. An arm leaving on cancellation
-(`Err(Error::Cancelled) => return`) does not count, nor a catch-all with a comment line of its own
-inside it or right above it, nor a loop that goes round on success too.
+Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm naming
+an error leaves while a catch-all arm goes round with no exit of its own (`Err(Error::Refused) =>
+return Err(..), Err(_) => continue`) in a `loop` or `while`, bounded or not: every error the match
+does not name is retried. An arm leaving on cancellation (`Err(Error::Cancelled) => return`) does
+not count, nor a catch-all with a comment line of its own inside it or right above it, nor a loop
+that goes round on success too.
 
-Also a conversion that marks every error it is given retryable without looking at it
-(`fn format_store_error(err: StoreError) -> Error { Error::new(..).set_source(err).set_temporary()
-}`, or `.with_retryable(true)`, `.mark_transient()`), when the type it converts tells failures
-apart: another crate's named error type, or one of the tree's enums with several variants. An
-opaque error (`anyhow::Error`, a boxed error) has nothing to look at and is not reported, nor a
-conversion that checks anything before it marks.
+Also a conversion that marks every error it is given retryable without looking at it (`fn
+format_store_error(err: StoreError) -> Error { Error::new(..).set_source(err).set_temporary() }`, or
+`.with_retryable(true)`, `.mark_transient()`), when the type it converts tells failures apart:
+another crate's named error type, or one of the tree's enums with several variants. An opaque error
+(`anyhow::Error`, a boxed error) has nothing to look at and is not reported, nor a conversion that
+checks anything before it marks.
 
 Also a default that picks a variant the tree retries: a catch-all arm (`_ => ErrorKind::Unexpected`)
 or the default of `.map_or(..)`/`.unwrap_or(..)`, when an arm of a `match` somewhere in the tree
@@ -67,9 +66,9 @@ answers retry for that variant (`ErrorKind::Unexpected | ErrorKind::Busy => Retr
 Every status or error the conversion does not name is then retried.
 
 ### Why is this bad
-Every error the classifier does not recognise, including errors that can never succeed, is
-retried. A task that fails on stale metadata or a missing index then retries forever and makes no
-progress. An unknown error must be terminal.
+Every error the classifier does not recognise, including errors that can never succeed, is retried.
+A task that fails on stale metadata or a missing index then retries forever and makes no progress.
+An unknown error must be terminal.
 
 ### Example
 ```rust

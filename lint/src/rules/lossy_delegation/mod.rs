@@ -26,20 +26,20 @@ const DOCS: &str = "\
 ### What it does
 Checks classifiers (`is_retryable`-style functions and `Classify::verdict`) for match arms that
 answer a constant (`true`, `false`, `Verdict::Retryable`, `Verdict::Terminal`) for a variant that
-wraps an error type with a classifier of its own in the same tree, whether an arm names the
-variant or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. A variant of another
-crate's enum is known by its name (`IoError(e)` wraps an `io::Error`, which the tree classifies
-when a function of it decides on one: `let (kind, retryable) = match err.kind() { .. }`), and in
-an answer given as a tuple (`(Kind::Io, false, e.to_string())`) only the answer's element counts. When the wrapped
-type's classifier (the same method, in the same file) answers that very constant whatever the
-error, asking it would change nothing, and the arm is not reported. Neither is \"do not retry\" for
-a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error }`,
-`PermissionDenied(..)`): the name says what the constant means, whatever the error inside. A
-classifier whose doc comment says it is only used for printing, logging or metrics decides no
-retry and is not inspected.
+wraps an error type with a classifier of its own in the same tree, whether an arm names the variant
+or a catch-all arm (`_ => true`) or a `matches!` list leaves it out. A variant of another crate's
+enum is known by its name (`IoError(e)` wraps an `io::Error`, which the tree classifies when a
+function of it decides on one: `let (kind, retryable) = match err.kind() { .. }`), and in an answer
+given as a tuple (`(Kind::Io, false, e.to_string())`) only the answer's element counts. When the
+wrapped type's classifier (the same method, in the same file) answers that very constant whatever
+the error, asking it would change nothing, and the arm is not reported. Neither is \"do not retry\"
+for a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error
+}`, `PermissionDenied(..)`): the name says what the constant means, whatever the error inside. A
+classifier whose doc comment says it is only used for printing, logging or metrics decides no retry
+and is not inspected.
 
-It also checks retry policies that wrap another: an impl of a trait deciding retries
-(`impl RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
+It also checks retry policies that wrap another: an impl of a trait deciding retries (`impl
+RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
 (`self.inner.on_error(..)`) and leaves others to the trait's default bodies, so the inner policy's
 answer to those (its deadline, its throttling) is silently replaced. When the trait is defined in
 the tree, its methods with a default body that does not call the implementor's other methods count;
@@ -47,10 +47,10 @@ when it is another crate's, those some other impl of the tree writes do.
 
 ### Why is this bad
 The wrapped error knows whether it is worth retrying; the constant throws that knowledge away. A
-terminal inner error wrapped in a variant answered with `true` is retried for ever, and a
-transient one answered with `false` fails work that would have succeeded. Likewise a wrapping
-policy that does not forward a method answers the trait's default for it (often \"no deadline\" or
-\"always go on\"), so the limits the application gave the inner policy no longer hold.
+terminal inner error wrapped in a variant answered with `true` is retried for ever, and a transient
+one answered with `false` fails work that would have succeeded. Likewise a wrapping policy that does
+not forward a method answers the trait's default for it (often \"no deadline\" or \"always go on\"),
+so the limits the application gave the inner policy no longer hold.
 
 ### Example
 ```rust

@@ -2,10 +2,11 @@
 //! retry helper called with no real limit.
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
-//! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], and in loops that also go round on success,
-//! [`worker`]), errors that are no failure ([`not_failures`]), what decides an exit ([`guards`]),
-//! what bounds one ([`bounds`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented intent
-//! ([`intent`]) and the words that mark a retry ([`words`]).
+//! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], [`timed`], and in loops that
+//! also go round on success, [`worker`]), errors that are no failure ([`not_failures`]), what
+//! decides an exit ([`guards`]), what bounds one ([`bounds`], [`limits`], [`failover`]),
+//! cancellation ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry
+//! ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
@@ -44,101 +45,100 @@ pub(crate) use words::{LOOP_NEEDLES, NEEDLES};
 
 const DOCS: &str = "\
 ### What it does
-Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that
-retry an operation after an error (the error path goes round again while the success path leaves
-the loop) where nothing that decides an exit is an attempt counter compared to a bound, a deadline
-or elapsed-time check, or an `exhausted()`-style check. A bound checked in an `Ok(..)` arm of a
-`match` whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside
-`Err(e) => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or
-a clock that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to the largest value of
-its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries = u32::MAX;`).
-Policies that count for themselves bound a loop when an exit asks them: a retry state that hands
-out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a retry
-counter answering `Err` through `?`, a helper of the same file that steps a backoff and answers
-`false` once it is spent, a backoff the loop asks whether to go on (`if !backoff.tick().await {
-return Err(last) }`), a verdict on the failure whose leaving arm says the attempts ran out
-(`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same file that the loop
-leaves through with `?` and that fails once an attempt count or a clock is passed
-(`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit
-(`if retries > MAX { again = false }`), and a one-shot flag the loop raises and an exit reads (`if
+Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that retry
+an operation after an error (the error path goes round again while the success path leaves the loop)
+where nothing that decides an exit is an attempt counter compared to a bound, a deadline or
+elapsed-time check, or an `exhausted()`-style check. A bound checked in an `Ok(..)` arm of a `match`
+whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside `Err(e)
+=> debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or a clock
+that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to
+the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries
+= u32::MAX;`). Policies that count for themselves bound a loop when an exit asks them: a retry state
+that hands out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a
+retry counter answering `Err` through `?`, a helper of the same file that steps a backoff and
+answers `false` once it is spent, a backoff the loop asks whether to go on (`if
+!backoff.tick().await { return Err(last) }`), a verdict on the failure whose leaving arm says the
+attempts ran out (`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same file
+that the loop leaves through with `?` and that fails once an attempt count or a clock is passed
+(`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit (`if
+retries > MAX { again = false }`), and a one-shot flag the loop raises and an exit reads (`if
 retried { return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut
 upcoming = backoff.peekable(); while let Some(delay) = upcoming.next()`), and a closure of the
-function that counts its own calls against a limit, called in a guard (`Err(Busy) if
-may_try_again() => continue`), and an arm on the loop's own state that leaves with a value saying
-the time or the attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`; an
-arm naming the failure itself, `Code::DeadlineExceeded => return Err(Timeout)`, maps an error and
-bounds nothing). A loop that fails over ends with its alternatives: after an error it replaces what it works
-with by the next one drawn from a source that runs out (`endpoint = match
-self.next_endpoint(&mut tried).await { Ok(next) => next, Err(e) => return Err(e) }`, a sender taken
-by `phases.recv()`), leaving when the draw fails; making the same connection again is no such
-draw. A loop that works through a list of alternatives it takes items from
-(`queue.pop_front()`) and stops once the list is empty (`if queue.is_empty() { return Err(last)
-}`) ends with the list, and a loop inside the future handed to `timeout(limit, async { loop { ..
-} })` ends when the time runs out.
+function that counts its own calls against a limit, called in a guard (`Err(Busy) if may_try_again()
+=> continue`), and an arm on the loop's own state that leaves with a value saying the time or the
+attempts ran out (`Waiting::Stop => return Ok(Err(NotAcquired::TimedOut))`; an arm naming the
+failure itself, `Code::DeadlineExceeded => return Err(Timeout)`, maps an error and bounds nothing).
+A loop that fails over ends with its alternatives: after an error it replaces what it works with by
+the next one drawn from a source that runs out (`endpoint = match self.next_endpoint(&mut
+tried).await { Ok(next) => next, Err(e) => return Err(e) }`, a sender taken by `phases.recv()`),
+leaving when the draw fails; making the same connection again is no such draw. A loop that works
+through a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is
+empty (`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
+handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
 channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed
 every receive fails at once, so the loop spins. A receive loop is left alone when it leaves on an
-error (`Err(RecvError::Closed) => break`), when its channel is made anew on each round, and when
-the code around it holds what the channel was subscribed from (the task that holds the client holds
-the sender).
+error (`Err(RecvError::Closed) => break`), when its channel is made anew on each round, and when the
+code around it holds what the channel was subscribed from (the task that holds the client holds the
+sender).
 
-A response with an error status (429, 503, any server error) that the loop pauses on and sends
-again is retried as surely as an `Err`. So is an operation's failure under a per-attempt time
-limit: over `timeout(limit, fetch()).await` the arm `Ok(Err(e))` is the operation failing and
-`Ok(Ok(v))` its success, while the timer's own `Err` (the time ran out) is neither, and a timer
-around a poll (`timeout(limit, rx.recv())`) is a poll. A work list that puts a failed item back on the queue it takes items from (`while let Some(job) =
-queue.pop_front() { if let Err(e) = job.run() { queue.push_back(job) } }`, a failed task started
-again in the set the loop waits on) retries it too, unless a comparison (`if attempts < MAX`)
-decides the put. A retry is also recognised when a verdict on the error
-decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when a flag
-raised on the error path runs the loop (`while again { again = false; .. Err(_) => again = true }`)
-or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a stream
-the loop reads, `for event in stream`, restarts a reader and does not count), and when the loop
-polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_) =>
-continue }`). A `while` loop that runs until a question about the work comes true (`while
+A response with an error status (429, 503, any server error) that the loop pauses on and sends again
+is retried as surely as an `Err`. So is an operation's failure under a per-attempt time limit: over
+`timeout(limit, fetch()).await` the arm `Ok(Err(e))` is the operation failing and `Ok(Ok(v))` its
+success, while the timer's own `Err` (the time ran out) is neither, and a timer around a poll
+(`timeout(limit, rx.recv())`) is a poll. A work list that puts a failed item back on the queue it
+takes items from (`while let Some(job) = queue.pop_front() { if let Err(e) = job.run() {
+queue.push_back(job) } }`, a failed task started again in the set the loop waits on) retries it too,
+unless a comparison (`if attempts < MAX`) decides the put. A retry is also recognised when a verdict
+on the error decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when
+a flag raised on the error path runs the loop (`while again { again = false; .. Err(_) => again =
+true }`) or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a
+stream the loop reads, `for event in stream`, restarts a reader and does not count), and when the
+loop polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_)
+=> continue }`). A `while` loop that runs until a question about the work comes true (`while
 !node.has_block(hash).await? { match node.download(hash).await { Ok(b) => node.store(b), Err(_) =>
-sleep(..) } }`) leaves through its condition on success, so its error arm retries; a condition
-about the loop's own life (`!shutdown.load(..)`) or one taking nothing to look for
-(`!queue.is_empty()`) is not such a question.
+sleep(..) } }`) leaves through its condition on success, so its error arm retries; a condition about
+the loop's own life (`!shutdown.load(..)`) or one taking nothing to look for (`!queue.is_empty()`)
+is not such a question.
 
-The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that
-answers with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..),
-State::Done => break }`) retries when a retry arm pauses. Not retries: a loop that steps a state
-machine (`self.state = match self.state { .. }`), a server's accept loop (a failed accept or
-handshake drops one connection; a loop that leaves as soon as its operation succeeds retries that
-operation, though it waits for the peer with `accept` between attempts), an outcome taken by `while
-let Some(outcome) = pending.next().await` from requests sent together (going round takes the next
-one; but an arm for a failed one that a verdict calls retryable, `Some(Err(e)) if e.is_temporary()
-=> continue`, waits for the set to run it again, a retry), an error arm that names a full queue (`QueueFull`, backpressure) and waits for room, a
-compare-and-swap that lost a race (`Err(actual) = x.compare_exchange(..)`), an error arm that names
-a \"not yet\" answer (`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error
-leaves, and an error path that goes round because an option says to reconnect (`else if
-opts.reconnect { .. }`, or an error arm `Err(e) if !auto_reconnect => return` before the ones that
-go round).
+The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that answers
+with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..), State::Done =>
+break }`) retries when a retry arm pauses. Not retries: a loop that steps a state machine
+(`self.state = match self.state { .. }`), a server's accept loop (a failed accept or handshake drops
+one connection; a loop that leaves as soon as its operation succeeds retries that operation, though
+it waits for the peer with `accept` between attempts), an outcome taken by `while let Some(outcome)
+= pending.next().await` from requests sent together (going round takes the next one; but an arm for
+a failed one that a verdict calls retryable, `Some(Err(e)) if e.is_temporary() => continue`, waits
+for the set to run it again, a retry), an error arm that names a full queue (`QueueFull`,
+backpressure) and waits for room, a compare-and-swap that lost a race (`Err(actual) =
+x.compare_exchange(..)`), an error arm that names a \"not yet\" answer
+(`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error leaves, and an error path
+that goes round because an option says to reconnect (`else if opts.reconnect { .. }`, or an error
+arm `Err(e) if !auto_reconnect => return` before the ones that go round).
 
-A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled`
-instead; a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with
-unlimited retries\", \"wait until this call succeeds\") in the function, its doc comment or the
-plain comment right above it, or, for a method, in the doc comment of the file's type it belongs to
-(`/// Blocks until the allocation succeeds.` above `pub struct BlockOn`), or choosing a policy by a constructor named for it
-(`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the comment
-marks it as a problem (`TODO`, `FIXME`, `XXX`). Restarts are not retries: a loop that runs a task
-again after a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a long-lived
-component (`worker.run()`, `server.serve()`) and builds a new instance of it when it fails, is not
-reported.
+A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
+a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited
+retries\", \"wait until this call succeeds\") in the function, its doc comment or the plain comment
+right above it, or, for a method, in the doc comment of the file's type it belongs to (`/// Blocks
+until the allocation succeeds.` above `pub struct BlockOn`), or choosing a policy by a constructor
+named for it (`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the
+comment marks it as a problem (`TODO`, `FIXME`, `XXX`). Restarts are not retries: a loop that runs a
+task again after a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a
+long-lived component (`worker.run()`, `server.serve()`) and builds a new instance of it when it
+fails, is not reported.
 
 ### Why is this bad
-An error that can never succeed is then retried forever: the task makes no progress, burns
-resources and hides the real failure. Even a transient error deserves a limit, after which the
-caller sees a final \"attempts exhausted\" error.
+An error that can never succeed is then retried forever: the task makes no progress, burns resources
+and hides the real failure. Even a transient error deserves a limit, after which the caller sees a
+final \"attempts exhausted\" error.
 
 ### Known problems
 A loop counts as a retry loop only when it mentions a retry, an attempt, a backoff, a sleep or a
 tick, is a `while let Err(..)` loop, or sends an error round because a verdict on it says so
-(`Err(e) if e.is_temporary() => continue`); a tight loop that spins on an error without any of
-these is not reported.
+(`Err(e) if e.is_temporary() => continue`); a tight loop that spins on an error without any of these
+is not reported.
 
 ### Example
 ```rust
