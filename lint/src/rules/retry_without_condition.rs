@@ -231,4 +231,3 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
 fn has_condition(links: &[Link<'_>]) -> bool {
     !calls_named(links, "when").is_empty() || !calls_named(links, "adjust").is_empty()
 }
-

@@ -8,7 +8,7 @@ use syn::{Expr, ExprStruct, Member, Stmt};
 
 use crate::finding::{Finding, Level, Region};
 use crate::retry_library::backoff::{
-    is_backoff_retry, transient_by_default, ByDefault, transient_everywhere, LocalOperations,
+    is_backoff_retry, transient_by_default, transient_everywhere, ByDefault, LocalOperations,
 };
 use crate::retry_library::{built_for_retrying, callee, chain, method_region, LibrariesUsed, Link};
 use crate::retry_words::names_retrying;
@@ -226,10 +226,13 @@ impl<'ast> PolicyFinder<'_, 'ast> {
             line + 3,
             "",
         );
-        near || self.function.as_ref().is_some_and(|(name, first_line, sig_line)| {
-            let from = crate::intent::comment_above(source, *first_line);
-            crate::intent::documented_as_endless(source, from, *sig_line, name)
-        })
+        near || self
+            .function
+            .as_ref()
+            .is_some_and(|(name, first_line, sig_line)| {
+                let from = crate::intent::comment_above(source, *first_line);
+                crate::intent::documented_as_endless(source, from, *sig_line, name)
+            })
     }
 
     /// Whether a limit handed to a builder is an optional setting: mapped on the spot
@@ -245,7 +248,8 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         if self.documented_as_endless(region.line) {
             return;
         }
-        self.findings.push(self.cx.report(&INFO, region, message, help));
+        self.findings
+            .push(self.cx.report(&INFO, region, message, help));
     }
 
     /// A backoff retry whose policy comes from one of the tree's functions handing out a policy
@@ -267,7 +271,11 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         };
         let everywhere =
             !transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty();
-        let by_default = if everywhere { None } else { transient_by_default(operation) };
+        let by_default = if everywhere {
+            None
+        } else {
+            transient_by_default(operation)
+        };
         if !everywhere && by_default.is_none() {
             return;
         }
@@ -310,12 +318,12 @@ impl<'ast> PolicyFinder<'_, 'ast> {
             other => other,
         };
         let expr = match expr {
-            Expr::Call(call) if call.args.is_empty() => match callee(call)
-                .and_then(|(_, name)| self.functions.get(&name))
-            {
-                Some(tail) => *tail,
-                None => expr,
-            },
+            Expr::Call(call) if call.args.is_empty() => {
+                match callee(call).and_then(|(_, name)| self.functions.get(&name)) {
+                    Some(tail) => *tail,
+                    None => expr,
+                }
+            }
             other => other,
         };
         let (links, root) = chain(expr);
@@ -345,8 +353,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 self.optional.insert(ident.ident.to_string());
             }
             if self.libraries.tokio_retry {
-                self.strategies
-                    .insert(ident.ident.to_string(), &*init.expr);
+                self.strategies.insert(ident.ident.to_string(), &*init.expr);
             }
         }
         if self.libraries.backoff && !self.cx.tree.endless_policies.is_empty() {
@@ -356,7 +363,9 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.in_function(&item.sig, Region::of(item).line, |this| syn::visit::visit_item_fn(this, item));
+        self.in_function(&item.sig, Region::of(item).line, |this| {
+            syn::visit::visit_item_fn(this, item)
+        });
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
@@ -398,8 +407,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                  must never give up",
             );
         }
-        if call.method == "without_max_times" && call.args.is_empty() && !caps_total_delay(call)
-        {
+        if call.method == "without_max_times" && call.args.is_empty() && !caps_total_delay(call) {
             self.report(
                 method_region(call),
                 "`.without_max_times()` retries until the operation succeeds",
@@ -495,7 +503,8 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
 
     fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
         if let Expr::Field(field) = &*assign.left {
-            let is_elapsed = matches!(&field.member, Member::Named(name) if name == "max_elapsed_time");
+            let is_elapsed =
+                matches!(&field.member, Member::Named(name) if name == "max_elapsed_time");
             if is_elapsed && self.libraries.backoff && is_none(&assign.right) {
                 self.report(
                     Region::of(assign),
@@ -518,10 +527,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
             let Member::Named(name) = &field.member else {
                 continue;
             };
-            if name == "max_elapsed_time"
-                && is_none(&field.expr)
-                && type_name.contains("Backoff")
-            {
+            if name == "max_elapsed_time" && is_none(&field.expr) && type_name.contains("Backoff") {
                 self.report(
                     Region::of(field),
                     "`max_elapsed_time: None` removes the backoff policy's only stop",
@@ -578,7 +584,14 @@ fn drops_the_limit(method: &str) -> bool {
     }
     let words = crate::retry_words::words(method);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    let endless = has(&["unlimited", "forever", "indefinitely", "infinite", "endless", "unbounded"]);
+    let endless = has(&[
+        "unlimited",
+        "forever",
+        "indefinitely",
+        "infinite",
+        "endless",
+        "unbounded",
+    ]);
     // `no_limit`, `without_max_retries`; not `no_max_connections`.
     let removes = matches!(words.first().map(String::as_str), Some("no" | "without"))
         && (has(&["limit", "cap", "bound"])
@@ -602,13 +615,23 @@ fn names_attempt_limit(name: &str) -> bool {
     let measures_time = words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "delay" | "interval" | "timeout" | "duration" | "backoff" | "secs" | "ms" | "millis"
-                | "wait" | "time" | "period" | "log" | "every"
+            "delay"
+                | "interval"
+                | "timeout"
+                | "duration"
+                | "backoff"
+                | "secs"
+                | "ms"
+                | "millis"
+                | "wait"
+                | "time"
+                | "period"
+                | "log"
+                | "every"
         )
     });
     counts && !measures_time
 }
-
 
 /// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
 /// are meant to go on.
@@ -617,9 +640,16 @@ fn says_endless_on_purpose(source: &str, line: usize) -> bool {
         .lines()
         .filter_map(|text| text.find("//").map(|at| text[at..].to_ascii_lowercase()))
         .any(|comment| {
-            ["forever", "indefinite", "infinite", "unlimited", "never give up", "until"]
-                .iter()
-                .any(|word| comment.contains(word))
+            [
+                "forever",
+                "indefinite",
+                "infinite",
+                "unlimited",
+                "never give up",
+                "until",
+            ]
+            .iter()
+            .any(|word| comment.contains(word))
                 && !crate::intent::flags_a_problem(&comment)
         })
 }

@@ -192,7 +192,6 @@ impl Wraps {
     }
 }
 
-
 fn collect_types(items: &[Item], out: &mut Vec<TypeDef>) {
     for item in items {
         match item {

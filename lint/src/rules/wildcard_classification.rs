@@ -124,12 +124,17 @@ impl<'ast> Visit<'ast> for WildcardFinder<'_, '_, '_> {
                     && self.classifier.answer(&arm.body) != Some(Answer::Retry)
                     && !asks_what_it_caught(self.classifier, arm)
                 {
-                    let mut finding = self.cx.report(&INFO, Region::of(&arm.pat), format!(
+                    let mut finding = self.cx.report(
+                        &INFO,
+                        Region::of(&arm.pat),
+                        format!(
                             "{} classifies the variants it does not name with a catch-all arm",
                             self.classifier.describe()
-                        ), "name every variant, or `#[derive(triage::Classify)]` so a new \
+                        ),
+                        "name every variant, or `#[derive(triage::Classify)]` so a new \
                                variant cannot compile without a verdict"
-                            .to_owned());
+                            .to_owned(),
+                    );
                     let self_type = self.classifier.self_type.as_deref();
                     if let Some(edit) = expand_catch_all(self.cx.ast, node, index, self_type) {
                         finding = finding.with_suggestion(edit);
@@ -260,7 +265,9 @@ impl WildcardFinder<'_, '_, '_> {
 fn names_an_error_kind(enum_name: &str) -> bool {
     let words = words(enum_name);
     words.last().is_some_and(|last| last == "kind")
-        && words.iter().any(|word| matches!(word.as_str(), "error" | "err"))
+        && words
+            .iter()
+            .any(|word| matches!(word.as_str(), "error" | "err"))
 }
 
 /// Whether a catch-all arm binds what it caught (`other => ..`) and hands it to another

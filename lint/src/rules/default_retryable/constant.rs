@@ -138,9 +138,9 @@ fn enclosing_impl<'a>(file: &'a syn::File, sig: &Signature) -> Option<&'a ItemIm
     }
     impl<'a> Visit<'a> for Finder<'a, '_> {
         fn visit_item_impl(&mut self, item: &'a ItemImpl) {
-            let owns = item.items.iter().any(|impl_item| {
-                matches!(impl_item, ImplItem::Fn(f) if std::ptr::eq(&f.sig, self.sig))
-            });
+            let owns = item.items.iter().any(
+                |impl_item| matches!(impl_item, ImplItem::Fn(f) if std::ptr::eq(&f.sig, self.sig)),
+            );
             if owns {
                 self.found = Some(item);
                 return;

@@ -166,7 +166,10 @@ fn answers_and_arm_bindings<'a>(classifier: &Classifier<'a>) -> Vec<(&'a Expr, V
             continue;
         }
         for arm in &outer.arms {
-            answers.push((crate::syntax::exits::block_value(&arm.body), crate::syntax::names::bound_names(&arm.pat)));
+            answers.push((
+                crate::syntax::exits::block_value(&arm.body),
+                crate::syntax::names::bound_names(&arm.pat),
+            ));
         }
     }
     answers
@@ -184,7 +187,9 @@ fn bound_value<'a>(classifier: &Classifier<'a>, answer: &Expr) -> Option<&'a Exp
     };
     let mut values = body.stmts.iter().filter_map(|stmt| match stmt {
         Stmt::Local(local) => match (&local.pat, &local.init) {
-            (syn::Pat::Ident(bound), Some(init)) if bound.ident == *name && init.diverge.is_none() => {
+            (syn::Pat::Ident(bound), Some(init))
+                if bound.ident == *name && init.diverge.is_none() =>
+            {
                 Some(&*init.expr)
             }
             _ => None,
@@ -212,7 +217,9 @@ fn assigns(body: &syn::Block, name: &proc_macro2::Ident) -> bool {
         fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
             let compound = matches!(
                 node.op,
-                syn::BinOp::BitOrAssign(_) | syn::BinOp::BitAndAssign(_) | syn::BinOp::BitXorAssign(_)
+                syn::BinOp::BitOrAssign(_)
+                    | syn::BinOp::BitAndAssign(_)
+                    | syn::BinOp::BitXorAssign(_)
             );
             self.found |=
                 compound && matches!(&*node.left, Expr::Path(p) if p.path.is_ident(self.name));
@@ -249,7 +256,10 @@ impl<'ast> Visit<'ast> for UnknownIsRetry<'_, '_> {
         if retry_if_unknown && reads_error(self.classifier, &node.receiver) {
             self.found.push((
                 Region::of(node),
-                format!("answers retry when `.{}(..)` finds nothing to check", node.method),
+                format!(
+                    "answers retry when `.{}(..)` finds nothing to check",
+                    node.method
+                ),
             ));
         }
         syn::visit::visit_expr_method_call(self, node);

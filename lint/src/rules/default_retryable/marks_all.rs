@@ -37,7 +37,9 @@ const TRANSIENT_TYPE_WORDS: &[&str] = &[
 
 /// Error types that carry no distinctions to look at (`anyhow::Error`, a boxed error): marking them
 /// retryable decides for the whole type, not as a fallback.
-const OPAQUE_WORDS: &[&str] = &["anyhow", "eyre", "report", "box", "dyn", "any", "string", "str"];
+const OPAQUE_WORDS: &[&str] = &[
+    "anyhow", "eyre", "report", "box", "dyn", "any", "string", "str",
+];
 
 /// One conversion that marks every error retryable.
 pub(super) struct MarksAll {

@@ -3,16 +3,16 @@
 mod constant;
 mod implicit;
 mod marks_all;
-mod picks_retried;
 mod nested;
+mod picks_retried;
 
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Stmt};
 
 use crate::classifier::{Answer, Classifier, ClassifierBody, ClassifierKind};
 use crate::codegen::suggest::terminal_answer;
-use crate::retry_words::Polarity;
 use crate::finding::{Finding, Level, Region};
+use crate::retry_words::Polarity;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::rules::unbounded_retry::{retry_default_arms, LOOP_NEEDLES, NEEDLES};
 use crate::syntax::patterns::catch_all_arm;
@@ -121,7 +121,10 @@ impl Rule for DefaultRetryable {
         // A comment line of its own inside the arm or above it says why the rest go round; one
         // after the arm's code on its line (`Err(_) => continue, // retry`) only says what it does.
         let arms = retry_default_arms(cx);
-        for (region, _) in arms.iter().filter(|(_, arm)| !commented(cx.source, *arm, false)) {
+        for (region, _) in arms
+            .iter()
+            .filter(|(_, arm)| !commented(cx.source, *arm, false))
+        {
             findings.push(cx.report(
                 &INFO,
                 *region,
@@ -498,7 +501,8 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                     region,
                     "has a catch-all arm that answers retry".to_owned(),
                 );
-                self.findings.push(with_terminal_edit(found, self.classifier, &arm.body));
+                self.findings
+                    .push(with_terminal_edit(found, self.classifier, &arm.body));
             }
         }
         syn::visit::visit_expr_match(self, node);
@@ -514,7 +518,8 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
                         Region::of(node),
                         "falls back to retry with `.unwrap_or(..)`".to_owned(),
                     );
-                    self.findings.push(with_terminal_edit(found, self.classifier, arg));
+                    self.findings
+                        .push(with_terminal_edit(found, self.classifier, arg));
                 }
             }
         }

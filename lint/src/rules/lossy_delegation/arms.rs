@@ -13,9 +13,6 @@ use crate::finding::Region;
 use crate::retry_words::{answer_in_variant_name, names_a_failure_that_cannot_succeed};
 use crate::syntax::names::{bound_names, names_in};
 
-
-
-
 /// Finds constant-answer arms (and `matches!` patterns) in one classifier's body.
 pub(super) struct ConstantArms<'c, 'a> {
     pub(super) classifier: &'c Classifier<'a>,
@@ -201,7 +198,10 @@ impl<'ast> Visit<'ast> for ConstantArms<'_, '_> {
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
         let catch_all = node.arms.iter().find(|arm| {
             arm.guard.is_none()
-                && matches!(&arm.pat, Pat::Wild(_) | Pat::Ident(syn::PatIdent { subpat: None, .. }))
+                && matches!(
+                    &arm.pat,
+                    Pat::Wild(_) | Pat::Ident(syn::PatIdent { subpat: None, .. })
+                )
         });
         if let Some(arm) = catch_all {
             if let Some(answer) = self.classifier.answer(&arm.body) {
@@ -221,7 +221,13 @@ impl ConstantArms<'_, '_> {
     /// `left_out_answer` for every variant `listed` leaves out: report, at `region`, the left-out
     /// variants that wrap a classified error and are not looked at anywhere else, saying `how`
     /// they were left out.
-    pub(super) fn check_unlisted(&mut self, region: Region, listed: &[syn::Path], left_out_answer: Answer, how: LeftOut) {
+    pub(super) fn check_unlisted(
+        &mut self,
+        region: Region,
+        listed: &[syn::Path],
+        left_out_answer: Answer,
+        how: LeftOut,
+    ) {
         let Some((enum_name, _)) = listed.iter().find_map(|path| self.split(path)) else {
             return;
         };
@@ -238,7 +244,10 @@ impl ConstantArms<'_, '_> {
         // `matches!(self, Error::RetryLater { .. })`: a test for the enum's variants dedicated to
         // retrying, each named for it. The variants it leaves out are not retry-later ones by
         // definition; their inner errors were not asked the question to begin with.
-        if named.iter().all(|name| answer_in_variant_name(name).is_some()) {
+        if named
+            .iter()
+            .all(|name| answer_in_variant_name(name).is_some())
+        {
             return;
         }
         let mentioned = idents_in_body(self.classifier);
@@ -293,7 +302,10 @@ pub(super) fn reads_a_binding(arm: &syn::Arm, slot: Option<usize>) -> bool {
         }
     }
     let bound = bound_names(&arm.pat);
-    !bound.is_empty() && names_in(tail(&arm.body, slot)).iter().any(|name| bound.contains(name))
+    !bound.is_empty()
+        && names_in(tail(&arm.body, slot))
+            .iter()
+            .any(|name| bound.contains(name))
 }
 
 /// The variant paths a pattern names.

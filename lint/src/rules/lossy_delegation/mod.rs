@@ -2,7 +2,6 @@
 //! can classify itself, and a retry policy wrapping another that leaves some of the trait's methods
 //! to their defaults.
 
-
 use syn::{Item, ItemEnum, Token};
 
 use crate::classifier::{Answer, Classifier, ClassifierBody, ClassifierKind};
@@ -181,11 +180,10 @@ impl LossyDelegation {
                 .join(", ")
         };
         let wrapper = match &*partial.item.self_ty {
-            syn::Type::Path(path) => path
-                .path
-                .segments
-                .last()
-                .map_or_else(|| "the wrapper".to_owned(), |seg| format!("`{}`", seg.ident)),
+            syn::Type::Path(path) => path.path.segments.last().map_or_else(
+                || "the wrapper".to_owned(),
+                |seg| format!("`{}`", seg.ident),
+            ),
             _ => "the wrapper".to_owned(),
         };
         let field = &partial.field;

@@ -61,8 +61,8 @@ fn says_display_only(sentence: &str) -> bool {
         let leading = &before[..before.len() - 1];
         let only_before = introduced && leading.iter().rev().take(2).any(|w| *w == "only");
         // "for X only", "for X purposes only".
-        let only_after = introduced
-            && matches!(after, ["only", ..] | ["purposes" | "purpose", "only", ..]);
+        let only_after =
+            introduced && matches!(after, ["only", ..] | ["purposes" | "purpose", "only", ..]);
         only_before || only_after
     })
 }

@@ -6,7 +6,6 @@ use syn::{Fields, ItemEnum, Type};
 
 use crate::syntax::types::{type_name, type_path};
 
-
 /// Answers "which classified type does this variant wrap?" from the enums defined in the file.
 pub(super) struct VariantLookup<'a> {
     pub(super) enums: &'a [&'a ItemEnum],

@@ -59,8 +59,9 @@ pub(super) fn conversion_target(
         FnArg::Typed(typed) => {
             let named = matches!(&*typed.pat, Pat::Ident(ident)
                 if ERROR_NAMES.contains(&ident.ident.to_string().as_str()));
-            let typed_as_error = type_name(&typed.ty)
-                .is_some_and(|name| name != target && (name.ends_with("Error") || name == "Status"));
+            let typed_as_error = type_name(&typed.ty).is_some_and(|name| {
+                name != target && (name.ends_with("Error") || name == "Status")
+            });
             // `impl From<hyper::Error> for Error` converts an error; `impl From<&str> for Kind`
             // parses a name, which is no error's message.
             let converted = header.is_some_and(|h| h.is_from)

@@ -28,9 +28,7 @@ pub(super) fn answer_helpers(
             return;
         }
         match expr {
-            Expr::Binary(binary)
-                if matches!(binary.op, syn::BinOp::Or(_) | syn::BinOp::And(_)) =>
-            {
+            Expr::Binary(binary) if matches!(binary.op, syn::BinOp::Or(_) | syn::BinOp::And(_)) => {
                 called(&binary.left, out);
                 called(&binary.right, out);
             }
@@ -70,9 +68,9 @@ pub(super) fn answer_helpers(
             if classifier.sig.is_some_and(|sig| sig.ident == name) {
                 continue;
             }
-            helpers
-                .entry(name.clone())
-                .or_insert_with(|| format!("`{name}`, whose answer {} returns,", classifier.describe()));
+            helpers.entry(name.clone()).or_insert_with(|| {
+                format!("`{name}`, whose answer {} returns,", classifier.describe())
+            });
         }
     }
     for (name, flag) in flag_helpers(file) {
@@ -91,12 +89,13 @@ fn local_callee(expr: &Expr) -> Option<String> {
                 return None;
             };
             let segments = &path.path.segments;
-            let local =
-                segments.len() == 1 || (segments.len() == 2 && segments[0].ident == "Self");
+            let local = segments.len() == 1 || (segments.len() == 2 && segments[0].ident == "Self");
             local.then(|| segments.last().map(|seg| seg.ident.to_string()))?
         }
-        Expr::MethodCall(call) => matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
-            .then(|| call.method.to_string()),
+        Expr::MethodCall(call) => {
+            matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self"))
+                .then(|| call.method.to_string())
+        }
         _ => None,
     }
 }
@@ -166,4 +165,3 @@ pub(super) fn returns_a_bool(sig: &syn::Signature) -> bool {
         syn::ReturnType::Default => false,
     }
 }
-

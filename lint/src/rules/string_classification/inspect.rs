@@ -12,8 +12,8 @@ use crate::finding::Region;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 use super::outcomes::{
-    mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations,
-    Repeats, TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
+    mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations, Repeats,
+    TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
 use super::text::{
@@ -158,7 +158,9 @@ impl InspectionFinder<'_> {
     /// client retries`, `// Keep it retryable`).
     fn commented_as_retry(&self, span: proc_macro2::Span) -> bool {
         let (from, to) = (span.start().line, span.end().line);
-        let first = self.retry_comment_lines.partition_point(|line| *line < from);
+        let first = self
+            .retry_comment_lines
+            .partition_point(|line| *line < from);
         self.retry_comment_lines
             .get(first)
             .is_some_and(|line| *line <= to)
@@ -291,13 +293,13 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             Expr::If(if_expr)
                 if self.inspects_text_in(&if_expr.cond)
                     && (self.block_leads_to_retry(&if_expr.then_branch)
-                    || self.block_stops_retrying(&if_expr.then_branch)
-                    || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
-                        matches!(&**other, Expr::Block(block)
+                        || self.block_stops_retrying(&if_expr.then_branch)
+                        || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
+                            matches!(&**other, Expr::Block(block)
                             if self.block_leads_to_retry(&block.block))
-                            || (self.expr_stops_retrying(other)
-                                && !leaves(&if_expr.then_branch))
-                    })) =>
+                                || (self.expr_stops_retrying(other)
+                                    && !leaves(&if_expr.then_branch))
+                        })) =>
             {
                 self.record_inspections_in(&if_expr.cond);
             }

@@ -225,13 +225,10 @@ impl FunctionCollector<'_, '_> {
             .filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
             .and_then(|_| self.answer_helpers.get(name).cloned());
         let answer_helper = classifier.is_none() && helper.is_some();
-        let in_classifier = classifier
-            .map(Classifier::describe)
-            .or(helper)
-            .or_else(|| {
-                sig.filter(|sig| documented_error_predicate(name, sig, attrs))
-                    .map(|_| format!("`{name}`"))
-            });
+        let in_classifier = classifier.map(Classifier::describe).or(helper).or_else(|| {
+            sig.filter(|sig| documented_error_predicate(name, sig, attrs))
+                .map(|_| format!("`{name}`"))
+        });
         let mut bindings = TextBindings::default();
         // Every parameter typed as text (`err: &str`), which a conversion reads as message text.
         let mut typed_text = Vec::new();
@@ -272,7 +269,9 @@ impl FunctionCollector<'_, '_> {
                     self.findings.push(self.cx.report(
                         &INFO,
                         region,
-                        format!("`{name}` picks a variant of `{target}` by the error's message text"),
+                        format!(
+                            "`{name}` picks a variant of `{target}` by the error's message text"
+                        ),
                         FIX.to_owned(),
                     ));
                 }
@@ -294,7 +293,8 @@ impl FunctionCollector<'_, '_> {
             body,
             transient_counts: self.speaks_of_retry,
             repeats_count: LazyCell::new(Box::new(move || {
-                speaks_of_retry && speaks_of_retry_at(lines.get_or_init(|| source.split('\n').collect()), item)
+                speaks_of_retry
+                    && speaks_of_retry_at(lines.get_or_init(|| source.split('\n').collect()), item)
             })),
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
@@ -413,14 +413,24 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
         if let Some(body) = &item.default {
             let lines = ItemLines::of_fn(&item.attrs, &item.sig, body);
-            self.check_body(&item.sig.ident.to_string(), Some(&item.sig), body, lines, &item.attrs);
+            self.check_body(
+                &item.sig.ident.to_string(),
+                Some(&item.sig),
+                body,
+                lines,
+                &item.attrs,
+            );
         }
         syn::visit::visit_trait_item_fn(self, item);
     }
 
     /// A check written in a `macro_rules!` body runs wherever the macro is used.
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
-        let name = item.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+        let name = item
+            .ident
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         for arm in macro_rules_arms(&item.mac) {
             let lines = ItemLines {
                 first: item
@@ -434,4 +444,3 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
         }
     }
 }
-

@@ -8,22 +8,75 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Local};
 
-
-
 pub(super) const RETRY_WORDS: &[&str] = &["retry", "retries", "retried", "retriable", "retryable"];
 pub(super) const RETRY_LOOP_WORDS: &[&str] = &["retry", "retries", "retried", "attempt", "backoff"];
 
 /// Methods whose call is no operation worth repeating: conversions, accessors, locks.
 pub(super) const NOT_OPERATIONS: &[&str] = &[
-    "clone", "to_string", "to_owned", "as_ref", "as_str", "as_deref", "into", "unwrap", "expect",
-    "unwrap_or_default", "len", "is_empty", "lock", "read", "write", "borrow", "borrow_mut", "get",
-    "iter", "display", "new", "from", "now", "default", "message", "description",
+    "clone",
+    "to_string",
+    "to_owned",
+    "as_ref",
+    "as_str",
+    "as_deref",
+    "into",
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "len",
+    "is_empty",
+    "lock",
+    "read",
+    "write",
+    "borrow",
+    "borrow_mut",
+    "get",
+    "iter",
+    "display",
+    "new",
+    "from",
+    "now",
+    "default",
+    "message",
+    "description",
     // Pure methods of text, options and iterators: calling one again repeats no operation.
-    "unwrap_or", "unwrap_or_else", "unwrap_or_default", "ok", "err", "map", "map_err", "cloned",
-    "copied", "flatten", "strip_prefix", "strip_suffix", "split", "splitn", "rsplit", "find",
-    "rfind", "parse", "trim", "trim_start", "trim_end", "to_lowercase", "to_ascii_lowercase",
-    "to_uppercase", "to_ascii_uppercase", "chars", "bytes", "lines", "as_bytes", "to_vec",
-    "from_utf8", "from_utf8_lossy", "collect", "first", "last", "keys", "values",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "ok",
+    "err",
+    "map",
+    "map_err",
+    "cloned",
+    "copied",
+    "flatten",
+    "strip_prefix",
+    "strip_suffix",
+    "split",
+    "splitn",
+    "rsplit",
+    "find",
+    "rfind",
+    "parse",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "to_lowercase",
+    "to_ascii_lowercase",
+    "to_uppercase",
+    "to_ascii_uppercase",
+    "chars",
+    "bytes",
+    "lines",
+    "as_bytes",
+    "to_vec",
+    "from_utf8",
+    "from_utf8_lossy",
+    "collect",
+    "first",
+    "last",
+    "keys",
+    "values",
 ];
 
 /// Standard value types whose associated functions convert or build a value
@@ -291,4 +344,3 @@ impl<'ast> Visit<'ast> for Continue {
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
-

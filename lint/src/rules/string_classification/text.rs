@@ -10,8 +10,6 @@ use crate::finding::Region;
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
-
-
 pub(super) const INSPECTING_METHODS: &[&str] = &[
     "contains",
     "starts_with",
@@ -28,11 +26,36 @@ pub(super) const TEXT_METHODS: &[&str] = &[
     "body_text",
 ];
 /// Parameters of a classifier that hold text: `fn is_retryable(status: u16, body: &[u8])`.
-pub(super) const TEXT_NAMES: &[&str] = &["msg", "message", "body", "text", "response_body", "error_message"];
+pub(super) const TEXT_NAMES: &[&str] = &[
+    "msg",
+    "message",
+    "body",
+    "text",
+    "response_body",
+    "error_message",
+];
 /// Words of a text parameter's name that make it a modeled code rather than a message.
 pub(super) const CODE_WORDS: &[&str] = &[
-    "code", "kind", "type", "name", "id", "status", "tag", "variant", "class", "key", "header",
-    "method", "op", "operation", "path", "url", "uri", "host", "region", "service",
+    "code",
+    "kind",
+    "type",
+    "name",
+    "id",
+    "status",
+    "tag",
+    "variant",
+    "class",
+    "key",
+    "header",
+    "method",
+    "op",
+    "operation",
+    "path",
+    "url",
+    "uri",
+    "host",
+    "region",
+    "service",
 ];
 
 /// Methods that match text against a pattern given as their argument (`regex.is_match(&msg)`).
@@ -62,9 +85,11 @@ pub(super) fn is_text_type(ty: &syn::Type) -> bool {
         syn::Type::Slice(slice) => {
             matches!(&*slice.elem, syn::Type::Path(p) if p.path.is_ident("u8"))
         }
-        syn::Type::Path(path) => path.path.segments.last().is_some_and(|seg| {
-            seg.ident == "str" || seg.ident == "String" || seg.ident == "Cow"
-        }),
+        syn::Type::Path(path) => {
+            path.path.segments.last().is_some_and(|seg| {
+                seg.ident == "str" || seg.ident == "String" || seg.ident == "Cow"
+            })
+        }
         _ => false,
     }
 }
@@ -94,9 +119,11 @@ impl<'ast> Visit<'ast> for TextBindings {
             (Some((_, guard)), PatternKind::Err) => literal_matched_names(guard),
             _ => Vec::new(),
         };
-        self.names.extend(bound.into_iter().filter(|name| {
-            TEXT_NAMES.contains(&name.as_str()) || matched_in_guard.contains(name)
-        }));
+        self.names.extend(
+            bound.into_iter().filter(|name| {
+                TEXT_NAMES.contains(&name.as_str()) || matched_in_guard.contains(name)
+            }),
+        );
         syn::visit::visit_arm(self, arm);
     }
 
@@ -122,9 +149,9 @@ fn literal_matched_names(expr: &Expr) -> Vec<String> {
     struct Matched(Vec<String>);
     impl<'ast> Visit<'ast> for Matched {
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            let literal = call.args.first().is_some_and(|arg| {
-                matches!(arg, Expr::Lit(lit) if matches!(lit.lit, syn::Lit::Str(_)))
-            });
+            let literal = call.args.first().is_some_and(
+                |arg| matches!(arg, Expr::Lit(lit) if matches!(lit.lit, syn::Lit::Str(_))),
+            );
             if literal && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
                 if let Expr::Path(path) = &*call.receiver {
                     if let Some(ident) = path.path.get_ident() {
@@ -229,7 +256,10 @@ pub(super) fn inspects_text(expr: &Expr, bindings: &HashSet<String>) -> bool {
             let inspecting = INSPECTING_METHODS.contains(&method.as_str());
             (inspecting
                 && (is_message_text(&call.receiver, bindings)
-                    || call.args.first().is_some_and(|arg| is_byte_string(arg) || is_prose(arg))))
+                    || call
+                        .args
+                        .first()
+                        .is_some_and(|arg| is_byte_string(arg) || is_prose(arg))))
                 || (PATTERN_METHODS.contains(&method.as_str())
                     && call.args.len() == 1
                     && is_message_text(&call.args[0], bindings))
@@ -273,7 +303,10 @@ pub(super) fn searches_for_fixed_message(expr: &Expr) -> bool {
 /// since codes (`"0"`, `"SlowDown"`, `"not_found"`) have no spaces.
 fn is_prose(expr: &Expr) -> bool {
     match expr {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) => {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => {
             let text = text.value();
             text.split_whitespace()
                 .filter(|word| word.chars().filter(|c| c.is_alphabetic()).count() >= 2)

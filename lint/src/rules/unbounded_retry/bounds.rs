@@ -2,26 +2,34 @@
 //! [`super::guards`]): an attempt counter compared to a limit, a clock compared to a deadline, a
 //! policy that says it is exhausted, a backoff that runs out.
 
-
 use proc_macro2::TokenStream;
 use syn::visit::Visit;
 use syn::{BinOp, Expr};
 
-use super::guards::{ExitGuards, GuardKind};
-use super::shape::result_check;
 use super::find::LoopShape;
+use super::guards::{ExitGuards, GuardKind};
 use super::limits::{
-    asks_a_backoff_to_go_on, calls_a_closure, drained_collections, FunctionLimits, is_first_attempt_test, raised_flags, steps_an_alias, tests_a_flag,
-    tests_emptiness,
+    asks_a_backoff_to_go_on, calls_a_closure, drained_collections, is_first_attempt_test,
+    raised_flags, steps_an_alias, tests_a_flag, tests_emptiness, FunctionLimits,
 };
+use super::shape::result_check;
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
 use crate::syntax::names::{names_in, pattern_path_names};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
 const BOUND_NAME_PARTS: &[&str] = &[
-    "attempt", "retr", "tries", "trial", "remaining", "budget", "elapsed", "deadline", "instant",
-    "now", "expire",
+    "attempt",
+    "retr",
+    "tries",
+    "trial",
+    "remaining",
+    "budget",
+    "elapsed",
+    "deadline",
+    "instant",
+    "now",
+    "expire",
 ];
 
 /// Parts of a called function's name that stop a retry by themselves: an exhausted policy, a
@@ -42,7 +50,14 @@ const BOUND_CALL_PARTS: &[&str] = &[
 /// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
 /// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
 const STOP_DECISION_PARTS: &[&str] = &[
-    "attempt", "tries", "budget", "deadline", "elapsed", "expire", "remaining", "exhaust",
+    "attempt",
+    "tries",
+    "budget",
+    "deadline",
+    "elapsed",
+    "expire",
+    "remaining",
+    "exhaust",
 ];
 
 /// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries
@@ -50,7 +65,6 @@ const STOP_DECISION_PARTS: &[&str] = &[
 const POLICY_PARTS: &[&str] = &[
     "recover", "policy", "backoff", "strateg", "budget", "trial", "counter",
 ];
-
 
 impl LoopShape<'_> {
     /// Whether a guard of an exit of the loop compares an attempt counter or a clock, or asks a
@@ -137,7 +151,11 @@ impl LoopShape<'_> {
                     .iter()
                     .filter(|pat| pattern_kind(pat) == PatternKind::Other),
             )
-            .any(|pat| pattern_path_names(pat).iter().any(|name| says_attempts_ran_out(name)));
+            .any(|pat| {
+                pattern_path_names(pat)
+                    .iter()
+                    .any(|name| says_attempts_ran_out(name))
+            });
         // `WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`: an arm on the loop's own
         // state that leaves with a value it builds saying the time or the attempts ran out.
         // An arm naming the failure itself (`Code::DeadlineExceeded => return Err(Timeout)`)
@@ -241,8 +259,7 @@ impl<'ast> Visit<'ast> for Counters {
         ) {
             let names = names_in(&node.left);
             self.on_self |= names.first().is_some_and(|n| n == "self");
-            self.names
-                .extend(names.into_iter().filter(|n| n != "self"));
+            self.names.extend(names.into_iter().filter(|n| n != "self"));
         }
         syn::visit::visit_expr_binary(self, node);
     }
@@ -251,8 +268,7 @@ impl<'ast> Visit<'ast> for Counters {
         if steps(&node.right) {
             let names = names_in(&node.left);
             self.on_self |= names.first().is_some_and(|n| n == "self");
-            self.names
-                .extend(names.into_iter().filter(|n| n != "self"));
+            self.names.extend(names.into_iter().filter(|n| n != "self"));
         }
         syn::visit::visit_expr_assign(self, node);
     }
@@ -293,7 +309,11 @@ impl BoundTest<'_> {
             self.found = true;
         }
         let receiver_names = receiver.map(names_in).unwrap_or_default();
-        if name == "next" && receiver_names.iter().any(|n| has_part(n, DELAY_ITERATOR_PARTS)) {
+        if name == "next"
+            && receiver_names
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+        {
             self.found = true;
         }
         if self.try_guard
@@ -416,7 +436,9 @@ fn leaves_saying_time_ran_out(body: &Expr) -> bool {
             Expr::Call(call) => match &*call.func {
                 Expr::Path(path) => {
                     let last = path.path.segments.last().map(|seg| seg.ident.to_string());
-                    if matches!(last.as_deref(), Some("Ok" | "Err" | "Some")) && call.args.len() == 1 {
+                    if matches!(last.as_deref(), Some("Ok" | "Err" | "Some"))
+                        && call.args.len() == 1
+                    {
                         return built_saying_time_ran_out(&call.args[0]);
                     }
                     last

@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 
-use super::words::has_part;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
+use super::words::has_part;
 use crate::syntax::names::names_in;
 use crate::syntax::patterns::err_bound_names;
 
@@ -74,7 +74,9 @@ fn asks_a_cancellation_channel(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Unary(unary) => asks_a_cancellation_channel(&unary.expr),
         syn::Expr::Paren(paren) => asks_a_cancellation_channel(&paren.expr),
-        syn::Expr::MethodCall(check) if matches!(check.method.to_string().as_str(), "is_err" | "is_ok") => {
+        syn::Expr::MethodCall(check)
+            if matches!(check.method.to_string().as_str(), "is_err" | "is_ok") =>
+        {
             matches!(&*check.receiver, syn::Expr::MethodCall(call)
                 if names_in(&call.receiver).iter().any(|name| has_part(name, CHANNEL_PARTS)))
         }
@@ -87,9 +89,10 @@ fn asks_a_cancellation_channel(expr: &syn::Expr) -> bool {
 /// `if !self.has_work() { return }`): such a loop waits for something, and cancellation is not
 /// its only way out.
 pub(super) fn ends_on_state_check(guards: &ExitGuards<'_>, error_names: &HashSet<String>) -> bool {
-    guards.exprs.iter().any(|(expr, kind)| {
-        *kind == GuardKind::Condition && is_state_question(expr, error_names)
-    })
+    guards
+        .exprs
+        .iter()
+        .any(|(expr, kind)| *kind == GuardKind::Condition && is_state_question(expr, error_names))
 }
 
 /// `x.is_..()` or `x.has_..()` (negated or not) on something that is not an error binding, not a
@@ -103,11 +106,14 @@ fn is_state_question(expr: &syn::Expr, error_names: &HashSet<String>) -> bool {
         syn::Expr::MethodCall(call) => {
             let method = call.method.to_string();
             let asks = method.starts_with("is_") || method.starts_with("has_");
-            let about_a_value = matches!(method.as_str(), "is_ok" | "is_err" | "is_some" | "is_none");
+            let about_a_value =
+                matches!(method.as_str(), "is_ok" | "is_err" | "is_some" | "is_none");
             let names = names_in(&call.receiver);
             asks && !about_a_value
                 && !has_part(&method, CANCEL_PARTS)
-                && !names.iter().any(|n| error_names.contains(n) || has_part(n, CANCEL_PARTS))
+                && !names
+                    .iter()
+                    .any(|n| error_names.contains(n) || has_part(n, CANCEL_PARTS))
         }
         _ => false,
     }

@@ -22,7 +22,8 @@ const RECEIVE_METHODS: &[&str] = &["recv", "recv_async", "changed", "blocking_re
 
 /// The text a loop must hold for [`spins_when_closed`] to have anything to find: the prefilter's
 /// loop needles of this shape.
-pub(super) const RECEIVE_NEEDLES: &[&str] = &[".recv()", ".recv_async()", ".changed()", ".blocking_recv()"];
+pub(super) const RECEIVE_NEEDLES: &[&str] =
+    &[".recv()", ".recv_async()", ".changed()", ".blocking_recv()"];
 
 /// Whether a `loop` receives from a channel made outside it in a `match` whose error arm catches
 /// every error and neither leaves the loop nor pauses, while no other error arm leaves it, and

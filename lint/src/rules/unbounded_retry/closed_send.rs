@@ -4,8 +4,8 @@
 
 use syn::Expr;
 
-use super::words::words_of;
 use super::guards::{ExitGuards, GuardKind};
+use super::words::words_of;
 
 /// The methods of a channel's sending half that fail only once the receiver is dropped.
 const SEND_METHODS: &[&str] = &["send", "blocking_send", "unbounded_send", "send_async"];
@@ -61,7 +61,5 @@ fn names_a_sender(expr: &Expr) -> bool {
         Expr::Reference(reference) => return names_a_sender(&reference.expr),
         _ => None,
     };
-    name.is_some_and(|name| {
-        words_of(&name).any(|word| SENDER_WORDS.contains(&word.as_str()))
-    })
+    name.is_some_and(|name| words_of(&name).any(|word| SENDER_WORDS.contains(&word.as_str())))
 }

@@ -65,13 +65,22 @@ fn reading_of(pat: &Pat) -> Reading {
         Pat::Wild(_) => Reading::Any,
         Pat::Ident(ident) => match &ident.subpat {
             Some((_, sub)) => reading_of(sub),
-            None if ident.ident.to_string().starts_with(|c: char| c.is_uppercase()) => {
+            None if ident
+                .ident
+                .to_string()
+                .starts_with(|c: char| c.is_uppercase()) =>
+            {
                 Reading::Named
             }
             None => Reading::Any,
         },
         Pat::Path(_) | Pat::TupleStruct(_) | Pat::Struct(_) => Reading::Named,
-        Pat::Or(or) if or.cases.iter().any(|case| reading_of(case) == Reading::Named) => {
+        Pat::Or(or)
+            if or
+                .cases
+                .iter()
+                .any(|case| reading_of(case) == Reading::Named) =>
+        {
             Reading::Named
         }
         Pat::Reference(reference) => reading_of(&reference.pat),
@@ -157,7 +166,8 @@ impl DefaultArms<'_, '_> {
             if catch_all
                 && (!value_used || super::hot_loop::expr_continues_loop(&arm.body, self.label))
             {
-                self.found.push((Region::of(&arm.pat), Region::from_span(arm.span())));
+                self.found
+                    .push((Region::of(&arm.pat), Region::from_span(arm.span())));
             }
         }
     }

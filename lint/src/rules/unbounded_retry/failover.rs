@@ -14,7 +14,13 @@ use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Methods that take the next item of a channel, a stream or a collection.
 const DRAW_METHODS: &[&str] = &[
-    "recv", "next", "pop", "pop_front", "pop_back", "pop_first", "pop_last",
+    "recv",
+    "next",
+    "pop",
+    "pop_front",
+    "pop_back",
+    "pop_first",
+    "pop_last",
 ];
 
 /// Whether the loop, on an error path, replaces a variable it works with by an alternative drawn
@@ -30,15 +36,13 @@ pub(super) fn draws_alternatives(
         label,
         found: false,
     };
-    let body_is_error_path = cond.is_some_and(|cond| {
-        matches!(cond, Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err)
-    });
+    let body_is_error_path = cond.is_some_and(
+        |cond| matches!(cond, Expr::Let(binding) if pattern_kind(&binding.pat) == PatternKind::Err),
+    );
     if body_is_error_path {
         draws.visit_block(body);
     } else {
-        let mut paths = ErrorPaths {
-            draws: &mut draws,
-        };
+        let mut paths = ErrorPaths { draws: &mut draws };
         paths.visit_block(body);
     }
     draws.found
@@ -89,9 +93,7 @@ impl Draws<'_> {
         // A draw answers `Err(..)` or `None` when the source has nothing left.
         let is_none =
             |pat: &syn::Pat| matches!(pat, syn::Pat::Ident(ident) if ident.ident == "None");
-        let is_some = |pat: &syn::Pat| {
-            matches!(pat, syn::Pat::TupleStruct(some) if some.path.is_ident("Some"))
-        };
+        let is_some = |pat: &syn::Pat| matches!(pat, syn::Pat::TupleStruct(some) if some.path.is_ident("Some"));
         let leaves_on_failure = node.arms.iter().any(|arm| {
             (pattern_kind(&arm.pat) == PatternKind::Err || is_none(&arm.pat))
                 && leaves_loop(&arm.body, self.label)
@@ -174,7 +176,10 @@ fn assigns_one_of(expr: &Expr, names: &[String]) -> bool {
     struct Assigns<'n>(&'n [String], bool);
     impl<'ast> Visit<'ast> for Assigns<'_> {
         fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-            if names_in(&node.right).iter().any(|name| self.0.contains(name)) {
+            if names_in(&node.right)
+                .iter()
+                .any(|name| self.0.contains(name))
+            {
                 self.1 = true;
             }
             syn::visit::visit_expr_assign(self, node);

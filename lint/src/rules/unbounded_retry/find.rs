@@ -10,12 +10,15 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
 
 use super::guards::ExitGuards;
-use super::shape::{result_check, Retry};
-use super::not_failures::TIMER_CALLS;
-use super::words::WHILE_LET_ERR;
-use super::limits::FunctionLimits;
 use super::helpers::{self, FileHelpers};
-use super::{cancel, closed_recv, default_arm, FileRetries, closed_send, hot_loop, intent, library, restart, Ending, RetryHazard, Site};
+use super::limits::FunctionLimits;
+use super::not_failures::TIMER_CALLS;
+use super::shape::{result_check, Retry};
+use super::words::WHILE_LET_ERR;
+use super::{
+    cancel, closed_recv, closed_send, default_arm, hot_loop, intent, library, restart, Ending,
+    FileRetries, RetryHazard, Site,
+};
 use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
@@ -185,9 +188,8 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         }
         let retry = read.retries_after_error();
         let retries = retry.is_some();
-        let hot = !retries
-            && read.kind != "for"
-            && hot_loop::skips_its_only_pause(read.body, read.label);
+        let hot =
+            !retries && read.kind != "for" && hot_loop::skips_its_only_pause(read.body, read.label);
         // A loop that also goes round on success is a retry only by what its error path does.
         let working = !retries && !hot && read.retries_while_working();
         if !retries && !hot && !working {
@@ -223,13 +225,21 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let wordless_while_let_err = shape
             .cond
             .is_some_and(|cond| result_check(cond) == Some(ResultCheck::IsErr))
-            && !stmts_exit(&shape.body.stmts[shape.body.stmts.len().saturating_sub(1)..], shape.label, Exit::Any)
+            && !stmts_exit(
+                &shape.body.stmts[shape.body.stmts.len().saturating_sub(1)..],
+                shape.label,
+                Exit::Any,
+            )
             && self.cx.source.contains(WHILE_LET_ERR);
         if !wordless_while_let_err && !mentions_retry() {
             return;
         }
-        if restart::restarts_instead_of_retrying(shape.cond, shape.body, shape.label, self.helpers())
-        {
+        if restart::restarts_instead_of_retrying(
+            shape.cond,
+            shape.body,
+            shape.label,
+            self.helpers(),
+        ) {
             return;
         }
         let never_cancelled = self.never_cancelled();
@@ -244,8 +254,8 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         };
         // A loop that is the job of its task is reported only when cancellation ends it; one that
         // also ends on a check of the world's state (a node gone, a shard moved) is a wait.
-        let waits_on_state = ending == Ending::Cancellation
-            && cancel::ends_on_state_check(&guards, errors());
+        let waits_on_state =
+            ending == Ending::Cancellation && cancel::ends_on_state_check(&guards, errors());
         // A loop that goes round on normal answers and watches for cancellation is a long-running
         // worker whose failed rounds wait for the next one, unless its error path does what the
         // success path does not (holds the only pause, counts retries, reconnects).
@@ -286,7 +296,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
 
     /// Cancellation that the loop's own guards do not name: a failed send on a channel whose
     /// receiver is gone, or a helper of the file one call away that answers a cancellation check.
-    fn ends_on_cancellation_elsewhere(&self, shape: &LoopShape<'_>, guards: &ExitGuards<'_>) -> bool {
+    fn ends_on_cancellation_elsewhere(
+        &self,
+        shape: &LoopShape<'_>,
+        guards: &ExitGuards<'_>,
+    ) -> bool {
         closed_send::ends_on_closed_send(guards, shape.cond)
             || helpers::ends_on_helper_cancellation(guards, shape.body, shape.label, self.helpers())
     }
@@ -300,8 +314,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             library::unlimited_retry_call(&name.to_string(), &args, &never_cancelled)
         {
             let region = Region::of(name);
-            if ending == Ending::Never && self.documented_as_endless(region.line, region.end_line)
-            {
+            if ending == Ending::Never && self.documented_as_endless(region.line, region.end_line) {
                 return;
             }
             self.hazards.push(RetryHazard {

@@ -56,7 +56,9 @@ pub(super) struct ExitGuards<'a> {
 impl ExitGuards<'_> {
     /// Whether a guard decides exits on success only (see [`ExitGuards::success_only`]).
     pub(super) fn on_success_only(&self, expr: &Expr) -> bool {
-        self.success_only.iter().any(|only| std::ptr::eq(*only, expr))
+        self.success_only
+            .iter()
+            .any(|only| std::ptr::eq(*only, expr))
     }
 }
 
@@ -216,8 +218,10 @@ impl<'a> Visit<'a> for Collector<'a> {
             let before = self.guards.exprs.len();
             self.visit_arm(arm);
             if success {
-                let found: Vec<&'a Expr> =
-                    self.guards.exprs[before..].iter().map(|(expr, _)| *expr).collect();
+                let found: Vec<&'a Expr> = self.guards.exprs[before..]
+                    .iter()
+                    .map(|(expr, _)| *expr)
+                    .collect();
                 self.guards.success_only.extend(found);
             }
         }
@@ -423,7 +427,6 @@ impl<'a> Visit<'a> for ExitFinder<'a> {
             self.found = true;
         }
     }
-
 }
 
 impl<'a> ExitFinder<'a> {

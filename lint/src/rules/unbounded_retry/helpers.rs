@@ -319,11 +319,12 @@ fn locals_of(body: &syn::Block) -> HashMap<String, &Expr> {
 
 /// The exit guards that decide on something other than the operation's `Result`: the conditions
 /// a helper's answer can sit in.
-fn decisions<'g, 'a>(guards: &'g super::guards::ExitGuards<'a>) -> impl Iterator<Item = &'a Expr> + 'g {
+fn decisions<'g, 'a>(
+    guards: &'g super::guards::ExitGuards<'a>,
+) -> impl Iterator<Item = &'a Expr> + 'g {
     guards.exprs.iter().filter_map(|(expr, kind)| {
-        (*kind == super::guards::GuardKind::Condition
-            && super::shape::result_check(expr).is_none())
-        .then_some(*expr)
+        (*kind == super::guards::GuardKind::Condition && super::shape::result_check(expr).is_none())
+            .then_some(*expr)
     })
 }
 

@@ -4,8 +4,8 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Stmt};
 
-use super::words::has_part;
 use super::error_paths::{ErrorPath, ErrorPaths};
+use super::words::has_part;
 
 /// Word parts of a call that pauses the loop.
 const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];

@@ -6,15 +6,16 @@ use std::collections::HashSet;
 
 use syn::Expr;
 
-use super::words::has_part;
 use super::cancel::is_new_token;
+use super::words::has_part;
 use super::Ending;
 use crate::syntax::names::names_in;
 use crate::syntax::types::is_unlimited_integer_max;
 
 /// A cheap first test: a retry-named call with an integer `MAX` among its arguments.
 pub(super) fn may_be_unlimited(name: &syn::Ident, args: &[&Expr]) -> bool {
-    args.iter().any(|arg| is_unlimited_integer_max(arg, false)) && name.to_string().contains("retry")
+    args.iter().any(|arg| is_unlimited_integer_max(arg, false))
+        && name.to_string().contains("retry")
 }
 
 /// What a call of a retry helper is given, when one of its arguments is an integer type's `MAX`:
@@ -27,7 +28,9 @@ pub(super) fn unlimited_retry_call(
     if !has_part(name, &["retry"]) {
         return None;
     }
-    let unlimited = args.iter().position(|arg| is_unlimited_integer_max(arg, false))?;
+    let unlimited = args
+        .iter()
+        .position(|arg| is_unlimited_integer_max(arg, false))?;
     let mut ending = Ending::Never;
     for (index, arg) in args.iter().enumerate() {
         if index == unlimited || is_new_token(arg) {
@@ -42,4 +45,3 @@ pub(super) fn unlimited_retry_call(
     }
     Some(ending)
 }
-

@@ -124,9 +124,11 @@ pub(super) fn asks_a_backoff_to_go_on(expr: &Expr) -> bool {
         Expr::Paren(paren) => asks_a_backoff_to_go_on(&paren.expr),
         Expr::MethodCall(call) if call.args.is_empty() => {
             let method = call.method.to_string();
-            let query = ["is_", "has_", "as_", "to_", "get", "len", "current", "peek", "clone"]
-                .iter()
-                .any(|prefix| method.starts_with(prefix));
+            let query = [
+                "is_", "has_", "as_", "to_", "get", "len", "current", "peek", "clone",
+            ]
+            .iter()
+            .any(|prefix| method.starts_with(prefix));
             let backoff = local_name(&call.receiver)
                 .is_some_and(|name| has_part(&name.to_string(), &["backoff"]));
             backoff && !query
@@ -140,7 +142,11 @@ fn endless_value(expr: &Expr) -> bool {
     match expr {
         Expr::Path(path) => {
             path.path.segments.len() == 2
-                && path.path.segments.last().is_some_and(|seg| seg.ident == "MAX")
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|seg| seg.ident == "MAX")
         }
         Expr::MethodCall(call) if call.method == "unwrap_or" && call.args.len() == 1 => {
             endless_value(&call.args[0])
@@ -206,7 +212,9 @@ pub(super) fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
     }
     let is_zero = |e: &Expr| matches!(e, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
     let counter = match (&*binary.left, &*binary.right) {
-        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => path.path.get_ident(),
+        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => {
+            path.path.get_ident()
+        }
         _ => None,
     };
     let Some(counter) = counter else {
@@ -249,7 +257,14 @@ pub(super) fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
 }
 
 /// Methods that take an item out of a collection.
-const DRAINING_METHODS: &[&str] = &["pop", "pop_front", "pop_back", "pop_first", "pop_last", "swap_remove"];
+const DRAINING_METHODS: &[&str] = &[
+    "pop",
+    "pop_front",
+    "pop_back",
+    "pop_first",
+    "pop_last",
+    "swap_remove",
+];
 
 /// Collections the loop takes items out of (`queue.pop_front()`, `pop_next(&mut queue)`): a
 /// loop that stops once one is empty (`if queue.is_empty() { return Err(last) }`) works through

@@ -11,9 +11,9 @@
 
 mod bounds;
 mod cancel;
-mod default_arm;
 mod closed_recv;
 mod closed_send;
+mod default_arm;
 mod error_paths;
 mod failover;
 mod find;

@@ -46,16 +46,19 @@ const RATE_LIMITER_PARTS: &[&str] = &["limiter", "ratelimit", "throttl", "govern
 pub(super) fn is_polling_call(expr: &Expr) -> bool {
     match expr {
         Expr::MethodCall(call) => {
-            POLLING_CALLS.iter().chain(CAS_CALLS).any(|name| call.method == name)
+            POLLING_CALLS
+                .iter()
+                .chain(CAS_CALLS)
+                .any(|name| call.method == name)
                 || names_in(&call.receiver)
                     .iter()
                     .any(|name| has_part(name, RATE_LIMITER_PARTS))
                 || is_polling_call(&call.receiver)
         }
         Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
-            if path.path.segments.last().is_some_and(|seg| {
-                TIMER_CALLS.iter().chain(POLLING_CALLS).any(|name| seg.ident == name)
-            })),
+        if path.path.segments.last().is_some_and(|seg| {
+            TIMER_CALLS.iter().chain(POLLING_CALLS).any(|name| seg.ident == name)
+        })),
         Expr::Await(awaited) => is_polling_call(&awaited.base),
         Expr::Paren(paren) => is_polling_call(&paren.expr),
         _ => false,

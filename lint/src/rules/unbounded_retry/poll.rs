@@ -70,9 +70,9 @@ pub(super) fn value_matches<'a>(expr: &'a Expr, found: &mut Vec<&'a syn::ExprMat
 /// Whether a match over a failing `Result` yields the success value and `continue`s this
 /// loop on an error.
 pub(super) fn unwraps_or_goes_round(
-node: &syn::ExprMatch,
-label: Option<&Lifetime>,
-not_a_failure: &dyn Fn(&Expr) -> bool,
+    node: &syn::ExprMatch,
+    label: Option<&Lifetime>,
+    not_a_failure: &dyn Fn(&Expr) -> bool,
 ) -> bool {
     if not_a_failure(&node.expr) {
         return false;

@@ -38,9 +38,9 @@ pub(super) fn restarts_instead_of_retrying(
     operations
         .iter()
         .all(|op| op.only_panics_go_round || helpers.catches_panic(op.expr))
-        || operations.iter().any(|op| {
-            runs_component(op.expr).is_some_and(|component| reassigns(body, &component))
-        })
+        || operations
+            .iter()
+            .any(|op| runs_component(op.expr).is_some_and(|component| reassigns(body, &component)))
 }
 
 /// A result the loop goes round on.

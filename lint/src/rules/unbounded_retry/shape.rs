@@ -3,10 +3,10 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::not_failures::{answers_no_failure, is_polling_call};
-use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
-use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
 use super::find::LoopShape;
+use super::not_failures::{answers_no_failure, is_polling_call};
+use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
+use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
 use crate::syntax::exits::{
     block_leaves_loop, leaves_loop, returns_from_loop, stmts_exit, stmts_return_from_loop, Exit,
 };
@@ -94,8 +94,7 @@ impl RetryShapes<'_> {
 
     fn error_goes_round(&self, error_path: &Expr) -> bool {
         !leaves_loop(error_path, self.label)
-            && (!self.tail_leaves
-                || super::hot_loop::expr_continues_loop(error_path, self.label))
+            && (!self.tail_leaves || super::hot_loop::expr_continues_loop(error_path, self.label))
     }
 
     fn not_a_failure(&self, expr: &Expr) -> bool {
@@ -152,7 +151,6 @@ impl RetryShapes<'_> {
             .iter()
             .any(|unwrap| unwraps_or_goes_round(unwrap, self.label, &not_a_failure))
     }
-
 }
 
 /// What `while let Some(item) = stream.next()` binds: items the loop works through. Checking an
@@ -278,7 +276,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 // an error status pauses and goes round while other answers leave.
                 Stmt::Expr(Expr::If(expr_if), _)
                     if super::status::checks_error_status(&expr_if.cond)
-                        && super::hot_loop::pauses_somewhere(super::hot_loop::PauseScope::Block(&expr_if.then_branch)) =>
+                        && super::hot_loop::pauses_somewhere(
+                            super::hot_loop::PauseScope::Block(&expr_if.then_branch),
+                        ) =>
                 {
                     let goes_round = !block_leaves_loop(&expr_if.then_branch, self.label)
                         && (super::hot_loop::continues_loop(&expr_if.then_branch, self.label)
@@ -311,16 +311,28 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         let kinds: Vec<PatternKind> = node
             .arms
             .iter()
-            .map(|arm| if timed { timed_pattern_kind(&arm.pat) } else { pattern_kind(&arm.pat) })
+            .map(|arm| {
+                if timed {
+                    timed_pattern_kind(&arm.pat)
+                } else {
+                    pattern_kind(&arm.pat)
+                }
+            })
             .collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
-        if super::verdict::verdict_goes_round(node, self.label) || self.item_retried_on_a_verdict(node) {
+        if super::verdict::verdict_goes_round(node, self.label)
+            || self.item_retried_on_a_verdict(node)
+        {
             self.mark(Retry::Plain);
         }
         // Over a timer, only an arm taking the operation's own failure makes a retry: the timer
         // running out (`Err(_elapsed) => warn!(..)`) is no failure.
-        let judged = if timed { has_err_arm } else { !self.not_a_failure(&node.expr) };
+        let judged = if timed {
+            has_err_arm
+        } else {
+            !self.not_a_failure(&node.expr)
+        };
         if (has_ok_arm || has_err_arm) && judged {
             let is_error_arm = |kind: PatternKind| match kind {
                 PatternKind::Err => true,
@@ -328,15 +340,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 PatternKind::Other => has_ok_arm && !has_err_arm,
                 PatternKind::Ok => false,
             };
-            let error_goes_round = node
-                .arms
-                .iter()
-                .zip(&kinds)
-                .any(|(arm, kind)| {
-                    is_error_arm(*kind)
-                        && self.error_goes_round(&arm.body)
-                        && !answers_no_failure(arm)
-                });
+            let error_goes_round = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                is_error_arm(*kind) && self.error_goes_round(&arm.body) && !answers_no_failure(arm)
+            });
             let success_leaves = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 !is_error_arm(*kind) && returns_from_loop(&arm.body, self.label)
             });
@@ -345,7 +351,11 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 *kind == PatternKind::Ok
                     && !leaves_loop(&arm.body, self.label)
-                    && asks_for_an_answer(if timed { innermost_ok(&arm.pat) } else { &arm.pat })
+                    && asks_for_an_answer(if timed {
+                        innermost_ok(&arm.pat)
+                    } else {
+                        &arm.pat
+                    })
             });
             let success_leaves = success_leaves && !polls;
             // An error arm that goes round because a verdict on the error says so
@@ -383,7 +393,9 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        if self.result_check(&node.cond) == Some(ResultCheck::IsOk) && !polls_for_an_answer(&node.cond) {
+        if self.result_check(&node.cond) == Some(ResultCheck::IsOk)
+            && !polls_for_an_answer(&node.cond)
+        {
             let error_goes_round = node
                 .else_branch
                 .as_ref()
@@ -396,12 +408,16 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
     }
 }
 
-
 /// Whether a `while` condition waits for a question about the work to come true: a negated call
 /// (`!self.state_contains(hash).await?`, `!store.has(key)`), not a negated flag or a cancellation
 /// check.
 fn asks_whether_done(cond: &Expr) -> bool {
-    let Expr::Unary(syn::ExprUnary { op: syn::UnOp::Not(_), expr, .. }) = cond else {
+    let Expr::Unary(syn::ExprUnary {
+        op: syn::UnOp::Not(_),
+        expr,
+        ..
+    }) = cond
+    else {
         return false;
     };
     let mut inner = &**expr;

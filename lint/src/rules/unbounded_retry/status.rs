@@ -77,7 +77,9 @@ mod tests {
 
     #[test]
     fn throttled_and_unavailable_statuses_are_errors() {
-        assert!(check("response.status_code() == StatusCode::TOO_MANY_REQUESTS"));
+        assert!(check(
+            "response.status_code() == StatusCode::TOO_MANY_REQUESTS"
+        ));
         assert!(check("503 == resp.status().as_u16()"));
         assert!(check("resp.status().is_server_error()"));
         assert!(check("ok && (status == Status::ServiceUnavailable)"));

@@ -1,26 +1,26 @@
 //! Unit tests of `unbounded_retry`.
 
-    use std::path::Path;
+use std::path::Path;
 
-    use super::UnboundedRetry;
+use super::UnboundedRetry;
+use crate::facts::TreeFacts;
 use crate::rule::{FileContext, Rule};
-    use crate::facts::TreeFacts;
 
-    /// The lines the rule reports in `source`.
-    fn lines(source: &str) -> Vec<usize> {
-        let file = syn::parse_file(source).unwrap();
-        let tree = TreeFacts::with_default_classifier_names();
-        let cx = FileContext::new(Path::new("src/lib.rs"), source, &file, &tree, false);
-        UnboundedRetry
-            .check(&cx)
-            .iter()
-            .map(|f| f.region.line)
-            .collect()
-    }
+/// The lines the rule reports in `source`.
+fn lines(source: &str) -> Vec<usize> {
+    let file = syn::parse_file(source).unwrap();
+    let tree = TreeFacts::with_default_classifier_names();
+    let cx = FileContext::new(Path::new("src/lib.rs"), source, &file, &tree, false);
+    UnboundedRetry
+        .check(&cx)
+        .iter()
+        .map(|f| f.region.line)
+        .collect()
+}
 
-    #[test]
-    fn a_loop_that_sleeps_after_an_error_and_returns_on_success_is_reported() {
-        let source = "
+#[test]
+fn a_loop_that_sleeps_after_an_error_and_returns_on_success_is_reported() {
+    let source = "
 fn fetch() -> Value {
     loop {
         match client.get() {
@@ -29,23 +29,23 @@ fn fetch() -> Value {
         }
     }
 }";
-        assert_eq!(lines(source), [3]);
-    }
+    assert_eq!(lines(source), [3]);
+}
 
-    #[test]
-    fn while_let_err_with_a_sleep_is_reported() {
-        let source = "
+#[test]
+fn while_let_err_with_a_sleep_is_reported() {
+    let source = "
 async fn connect() {
     while let Err(e) = try_connect().await {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }";
-        assert_eq!(lines(source), [3]);
-    }
+    assert_eq!(lines(source), [3]);
+}
 
-    #[test]
-    fn continue_after_an_error_then_break_is_reported() {
-        let source = "
+#[test]
+fn continue_after_an_error_then_break_is_reported() {
+    let source = "
 fn send() {
     'retry: loop {
         if let Err(e) = do_send() {
@@ -54,12 +54,12 @@ fn send() {
         break;
     }
 }";
-        assert_eq!(lines(source), [3]);
-    }
+    assert_eq!(lines(source), [3]);
+}
 
-    #[test]
-    fn an_attempt_counter_compared_to_a_bound_is_not_reported() {
-        let source = "
+#[test]
+fn an_attempt_counter_compared_to_a_bound_is_not_reported() {
+    let source = "
 fn fetch() -> Result<Value, Error> {
     let mut attempts = 0;
     loop {
@@ -70,12 +70,12 @@ fn fetch() -> Result<Value, Error> {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_deadline_in_a_match_guard_is_not_reported() {
-        let source = "
+#[test]
+fn a_deadline_in_a_match_guard_is_not_reported() {
+    let source = "
 fn fetch(deadline: Instant) -> Result<Value, Error> {
     loop {
         match client.get() {
@@ -85,12 +85,12 @@ fn fetch(deadline: Instant) -> Result<Value, Error> {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn an_exhausted_check_is_not_reported() {
-        let source = "
+#[test]
+fn an_exhausted_check_is_not_reported() {
+    let source = "
 fn fetch(ctx: &mut RetryCtx) -> Result<Value, Error> {
     loop {
         match client.get() {
@@ -102,12 +102,12 @@ fn fetch(ctx: &mut RetryCtx) -> Result<Value, Error> {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_loop_that_gives_up_on_error_is_not_reported() {
-        let source = "
+#[test]
+fn a_loop_that_gives_up_on_error_is_not_reported() {
+    let source = "
 fn drain() {
     loop {
         match rx.recv() {
@@ -116,12 +116,12 @@ fn drain() {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_worker_loop_that_never_leaves_on_success_is_not_reported() {
-        let source = "
+#[test]
+fn a_worker_loop_that_never_leaves_on_success_is_not_reported() {
+    let source = "
 fn run() {
     loop {
         match poll() {
@@ -131,12 +131,12 @@ fn run() {
         sleep(INTERVAL);
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn an_optional_update_beside_an_unrelated_break_is_not_reported() {
-        let source = "
+#[test]
+fn an_optional_update_beside_an_unrelated_break_is_not_reported() {
+    let source = "
 async fn watch() {
     loop {
         if let Some(event) = stream.next().await {
@@ -147,12 +147,12 @@ async fn watch() {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_policy_asked_with_the_attempt_count_is_not_reported() {
-        let source = "
+#[test]
+fn a_policy_asked_with_the_attempt_count_is_not_reported() {
+    let source = "
 async fn wake(num_retries: &mut u32) -> Result<Node, Error> {
     loop {
         match api.wake().await {
@@ -164,12 +164,12 @@ async fn wake(num_retries: &mut u32) -> Result<Node, Error> {
         tokio::time::sleep(retry_after(*num_retries)).await;
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn an_attempt_counter_that_is_only_logged_is_reported() {
-        let source = "
+#[test]
+fn an_attempt_counter_that_is_only_logged_is_reported() {
+    let source = "
 fn lease() -> Result<Lease, Error> {
     let mut attempts = 0;
     loop {
@@ -180,12 +180,12 @@ fn lease() -> Result<Lease, Error> {
         attempts += 1;
     }
 }";
-        assert_eq!(lines(source), [4]);
-    }
+    assert_eq!(lines(source), [4]);
+}
 
-    #[test]
-    fn waiting_with_a_timeout_is_not_reported() {
-        let source = "
+#[test]
+fn waiting_with_a_timeout_is_not_reported() {
+    let source = "
 async fn gc_loop() {
     loop {
         run_gc().await;
@@ -194,12 +194,12 @@ async fn gc_loop() {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_monitor_loop_that_leaves_only_when_interrupted_is_not_reported() {
-        let source = "
+#[test]
+fn a_monitor_loop_that_leaves_only_when_interrupted_is_not_reported() {
+    let source = "
 fn monitor() {
     loop {
         match &mut client {
@@ -211,12 +211,12 @@ fn monitor() {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn exiting_the_process_is_not_a_success_path() {
-        let source = "
+#[test]
+fn exiting_the_process_is_not_a_success_path() {
+    let source = "
 fn refresh_loop() {
     loop {
         match fetch_config() {
@@ -226,12 +226,12 @@ fn refresh_loop() {
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_policy_object_that_can_stop_the_loop_is_not_reported() {
-        let source = "
+#[test]
+fn a_policy_object_that_can_stop_the_loop_is_not_reported() {
+    let source = "
 fn run(mut operation: impl FnMut() -> Result<T, E>, first: E) -> Result<T, RetryError<E>> {
     let mut attempts = Attempts::new();
     let mut error = first;
@@ -247,12 +247,12 @@ fn run(mut operation: impl FnMut() -> Result<T, E>, first: E) -> Result<T, Retry
         }
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn an_attempt_number_handed_to_the_operation_is_not_a_bound() {
-        let source = "
+#[test]
+fn an_attempt_number_handed_to_the_operation_is_not_a_bound() {
+    let source = "
 async fn calculate() -> ControlFlow<(), u64> {
     let mut attempt = 0;
     loop {
@@ -267,12 +267,12 @@ async fn calculate() -> ControlFlow<(), u64> {
         }
     }
 }";
-        assert_eq!(lines(source), [4]);
-    }
+    assert_eq!(lines(source), [4]);
+}
 
-    #[test]
-    fn stopping_only_terminal_errors_is_still_reported() {
-        let source = "
+#[test]
+fn stopping_only_terminal_errors_is_still_reported() {
+    let source = "
 fn fetch() -> Result<Value, Error> {
     loop {
         match client.get() {
@@ -284,24 +284,24 @@ fn fetch() -> Result<Value, Error> {
         }
     }
 }";
-        assert_eq!(lines(source), [3]);
-    }
+    assert_eq!(lines(source), [3]);
+}
 
-    #[test]
-    fn polling_a_channel_is_not_reported() {
-        let source = "
+#[test]
+fn polling_a_channel_is_not_reported() {
+    let source = "
 fn monitor() {
     while rx.try_recv().is_err() {
         std::thread::sleep(INTERVAL);
         check();
     }
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_for_loop_over_an_endless_range_is_reported() {
-        let source = "
+#[test]
+fn a_for_loop_over_an_endless_range_is_reported() {
+    let source = "
 fn fetch() -> Value {
     for attempt in 1.. {
         match client.get() {
@@ -311,12 +311,12 @@ fn fetch() -> Value {
     }
     unreachable!()
 }";
-        assert_eq!(lines(source), [3]);
-    }
+    assert_eq!(lines(source), [3]);
+}
 
-    #[test]
-    fn an_endless_range_whose_variable_is_compared_is_not_reported() {
-        let source = "
+#[test]
+fn an_endless_range_whose_variable_is_compared_is_not_reported() {
+    let source = "
 fn fetch() -> Result<Value, Error> {
     for i in 0.. {
         match client.get() {
@@ -327,12 +327,12 @@ fn fetch() -> Result<Value, Error> {
     }
     unreachable!()
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
-    #[test]
-    fn a_for_loop_over_a_range_is_not_reported() {
-        let source = "
+#[test]
+fn a_for_loop_over_a_range_is_not_reported() {
+    let source = "
 fn fetch() -> Option<Value> {
     for attempt in 0..3 {
         match client.get() {
@@ -342,8 +342,8 @@ fn fetch() -> Option<Value> {
     }
     None
 }";
-        assert!(lines(source).is_empty());
-    }
+    assert!(lines(source).is_empty());
+}
 
 #[test]
 fn a_verdict_arm_named_for_a_retry_that_goes_round_is_reported() {

@@ -21,9 +21,9 @@ pub(super) fn timed_operation(expr: &Expr) -> Option<&Expr> {
         Expr::MethodCall(call) if call.method == "map_err" => timed_operation(&call.receiver),
         Expr::Call(call) => {
             let timer = matches!(&*call.func, Expr::Path(path)
-                if path.path.segments.last().is_some_and(|seg| {
-                    TIMER_CALLS.iter().any(|name| seg.ident == name)
-                }));
+            if path.path.segments.last().is_some_and(|seg| {
+                TIMER_CALLS.iter().any(|name| seg.ident == name)
+            }));
             let future = call.args.iter().last()?;
             (timer && call.args.len() == 2 && !is_polling_call(future)).then_some(future)
         }

@@ -4,9 +4,9 @@
 
 use syn::{ExprMatch, Lifetime, Pat};
 
-use super::words::{has_part, words_of};
 use super::hot_loop::{pauses_somewhere, PauseScope};
 use super::not_failures::{is_polling_call, waits_as_told};
+use super::words::{has_part, words_of};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
 
@@ -15,14 +15,32 @@ const RETRY_VARIANT_PARTS: &[&str] = &["retry", "retriable"];
 
 /// Words that turn a retry variant into its opposite (`NoRetry`, `RetryExhausted`).
 const NEGATING_WORDS: &[&str] = &[
-    "no", "not", "dont", "never", "non", "without", "exhausted", "exceeded", "limit", "max",
-    "stop", "abort", "fail", "failed", "give", "gave", "forbidden", "disallowed", "denied",
+    "no",
+    "not",
+    "dont",
+    "never",
+    "non",
+    "without",
+    "exhausted",
+    "exceeded",
+    "limit",
+    "max",
+    "stop",
+    "abort",
+    "fail",
+    "failed",
+    "give",
+    "gave",
+    "forbidden",
+    "disallowed",
+    "denied",
     "prohibited",
 ];
 
 /// Name parts of a decider that keeps its own count (a policy, a backoff, a budget): its
 /// verdict may already stop after a number of attempts.
-const STATEFUL_DECIDER_PARTS: &[&str] = &["polic", "backoff", "strateg", "budget", "attempt", "tries"];
+const STATEFUL_DECIDER_PARTS: &[&str] =
+    &["polic", "backoff", "strateg", "budget", "attempt", "tries"];
 
 /// Words of a name that holds a failure for a verdict to judge: the verdict is then a
 /// classification of an error, not a normal answer such as a conflict to go round on.
@@ -44,12 +62,11 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
     // rate limiter's answer saying how long to wait).
     let judged = judges_a_failure(&node.expr)
         || (is_call(&node.expr)
-            && node
-                .arms
-                .iter()
-                .any(|arm| {
-                    names_retry_variant(&arm.pat) && pauses_somewhere(PauseScope::Expr(&arm.body)) && !waits_as_told(arm)
-                }));
+            && node.arms.iter().any(|arm| {
+                names_retry_variant(&arm.pat)
+                    && pauses_somewhere(PauseScope::Expr(&arm.body))
+                    && !waits_as_told(arm)
+            }));
     if !judged || keeps_count || is_polling_call(&node.expr) {
         return false;
     }
@@ -65,7 +82,15 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
 
 /// Variant words of a verdict that the attempt succeeded, and of one that it failed for good.
 const SUCCESS_VARIANT_WORDS: &[&str] = &["success", "succeeded", "done", "ok", "completed"];
-const GIVE_UP_VARIANT_WORDS: &[&str] = &["err", "error", "failed", "failure", "give", "gave", "exhausted"];
+const GIVE_UP_VARIANT_WORDS: &[&str] = &[
+    "err",
+    "error",
+    "failed",
+    "failure",
+    "give",
+    "gave",
+    "exhausted",
+];
 
 /// Whether the verdict judges whole attempts, as a retry policy object does (`match
 /// retry.r#try(|| response) { Success(v) => break v, Err(e) => return Err(e), Retry(delay) => .. }`):
@@ -168,9 +193,7 @@ fn names_retry_variant(pat: &Pat) -> bool {
 
 fn is_retry_variant(name: &str) -> bool {
     has_part(name, RETRY_VARIANT_PARTS)
-        && !NEGATING_WORDS
-            .iter()
-            .any(|word| has_whole_word(name, word))
+        && !NEGATING_WORDS.iter().any(|word| has_whole_word(name, word))
 }
 
 /// Whether one of the words of `name` is `word`.

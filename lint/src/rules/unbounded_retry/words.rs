@@ -117,7 +117,6 @@ fn goes_round_on_a_verdict(body: &syn::Block) -> bool {
     finder.0
 }
 
-
 /// Whether an expression asks the error for a retry verdict: `e.is_temporary()`,
 /// `err.is_retryable()`.
 pub(super) fn asks_a_verdict(expr: &syn::Expr) -> bool {
@@ -145,7 +144,12 @@ struct WordFinder {
 
 impl WordFinder {
     fn text(&mut self, text: &str) {
-        if !self.found && NEEDLES.iter().chain(PACE_WORDS).any(|word| text.contains(word)) {
+        if !self.found
+            && NEEDLES
+                .iter()
+                .chain(PACE_WORDS)
+                .any(|word| text.contains(word))
+        {
             self.found = true;
         }
     }
@@ -186,9 +190,9 @@ impl<'ast> Visit<'ast> for WordFinder {
     }
 }
 
-
 /// Receiver names whose `.next()` yields delays until a policy runs out.
-pub(super) const DELAY_ITERATOR_PARTS: &[&str] = &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
+pub(super) const DELAY_ITERATOR_PARTS: &[&str] =
+    &["backoff", "delay", "retr", "strateg", "schedule", "trial"];
 
 /// Whether one of the words of `name` (split at `_` and lower-to-upper case changes) starts with
 /// one of `parts`: `max_attempts` has `attempt`, `known` has no `now`.
@@ -224,7 +228,13 @@ mod needle_tests {
 
     #[test]
     fn every_verdict_call_opens_the_gate() {
-        for name in ["is_temporary", "is_transient", "is_recoverable", "is_retryable", "can_retry"] {
+        for name in [
+            "is_temporary",
+            "is_transient",
+            "is_recoverable",
+            "is_retryable",
+            "can_retry",
+        ] {
             assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
             let opens = crate::retry_words::CLASSIFIER_NEEDLES
                 .iter()

@@ -14,9 +14,9 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Lifetime};
 
-use super::words::has_part;
-use super::find::LoopShape;
 use super::error_paths::{ErrorPath, ErrorPaths};
+use super::find::LoopShape;
+use super::words::has_part;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::names_in;
 
@@ -33,7 +33,12 @@ const AGAIN_PARTS: &[&str] = &["reconnect"];
 impl LoopShape<'_> {
     /// Whether the loop retries after an error although its success path goes round too.
     pub(super) fn retries_while_working(&self) -> bool {
-        if self.kind == "for" && self.counters.iter().any(|c| has_part(c, RETRY_COUNTER_PARTS)) {
+        if self.kind == "for"
+            && self
+                .counters
+                .iter()
+                .any(|c| has_part(c, RETRY_COUNTER_PARTS))
+        {
             return true;
         }
         let mut paths = GoingRound {
@@ -103,8 +108,7 @@ impl Pauses {
         for token in tokens.clone() {
             match token {
                 TokenTree::Group(group) => {
-                    if previous_pauses && group.delimiter() == proc_macro2::Delimiter::Parenthesis
-                    {
+                    if previous_pauses && group.delimiter() == proc_macro2::Delimiter::Parenthesis {
                         self.0 += 1;
                     }
                     self.tokens(&group.stream());
