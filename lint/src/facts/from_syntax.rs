@@ -9,7 +9,7 @@ use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
 use crate::retry_words::{names_only_a_retry_verdict, trait_decides_retries, verdict_like_type};
-use crate::syntax::types::{derived_traits, implemented_trait, type_name};
+use crate::syntax::types::{derived_traits, implemented_trait, is_none, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with
 /// test code already removed); the tree-wide pass uses [`scan_facts`](super::text_scan::scan_facts).
@@ -80,9 +80,6 @@ fn endless_policies(file: &syn::File) -> HashSet<String> {
             }
             syn::visit::visit_field_value(self, field);
         }
-    }
-    fn is_none(expr: &syn::Expr) -> bool {
-        matches!(expr, syn::Expr::Path(path) if path.path.is_ident("None"))
     }
     let mut functions = Functions::default();
     functions.visit_file(file);

@@ -174,13 +174,19 @@ impl<'ast> Visit<'ast> for BuildsBackoffError {
 
 /// `backoff::Error::permanent(e)`, `BackoffError::Transient { .. }` and the like.
 fn is_backoff_error_value(expr: &Expr) -> bool {
+    backoff_error_kind(expr).is_some()
+}
+
+/// The kind of backoff error a constructor builds, `Transient` or `Permanent`, or `None` when the
+/// expression builds no backoff error.
+fn backoff_error_kind(expr: &Expr) -> Option<BackoffKind> {
     let path = match expr {
         Expr::Call(call) => match &*call.func {
             Expr::Path(path) => &path.path,
-            _ => return false,
+            _ => return None,
         },
         Expr::Struct(built) => &built.path,
-        _ => return false,
+        _ => return None,
     };
     let mut names = path.segments.iter().rev().map(|seg| seg.ident.to_string());
     let variant = names.next().unwrap_or_default();
@@ -188,11 +194,23 @@ fn is_backoff_error_value(expr: &Expr) -> bool {
     let through_backoff = path.segments.iter().any(|seg| seg.ident == "backoff");
     // A bare `Error::Transient(..)` may be the file's own enum; backoff's constructors
     // (`Error::transient(..)`) are the functions only it has.
-    match variant.as_str() {
+    let backoff = match variant.as_str() {
         "permanent" | "transient" => kind.contains("Backoff") || kind == "Error",
         "Permanent" | "Transient" => kind.contains("Backoff") || through_backoff,
         _ => false,
+    };
+    match variant.to_ascii_lowercase().as_str() {
+        "transient" if backoff => Some(BackoffKind::Transient),
+        "permanent" if backoff => Some(BackoffKind::Permanent),
+        _ => None,
     }
+}
+
+/// The two kinds of backoff error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BackoffKind {
+    Transient,
+    Permanent,
 }
 
 /// The names of a file's functions and methods whose return type holds backoff's error
@@ -333,22 +351,7 @@ fn ends_transient(block: &syn::Block) -> Option<&Expr> {
 
 /// `BackoffError::transient(..)`, `backoff::Error::Transient { .. }` and the like.
 fn is_transient_value(expr: &Expr) -> bool {
-    is_backoff_error_value(expr) && backoff_error_kind(expr).is_some_and(|kind| kind == "transient")
-}
-
-/// `transient` or `permanent`: the kind of backoff error a constructor builds, lowercased.
-fn backoff_error_kind(expr: &Expr) -> Option<String> {
-    let path = match expr {
-        Expr::Call(call) => match &*call.func {
-            Expr::Path(path) => &path.path,
-            _ => return None,
-        },
-        Expr::Struct(built) => &built.path,
-        _ => return None,
-    };
-    path.segments
-        .last()
-        .map(|seg| seg.ident.to_string().to_ascii_lowercase())
+    backoff_error_kind(expr) == Some(BackoffKind::Transient)
 }
 
 /// What a retried operation answers, outside nested closures and functions: how many

@@ -13,7 +13,7 @@ use crate::retry_library::backoff::{
 use crate::retry_library::{built_for_retrying, callee, chain, method_region, LibrariesUsed, Link};
 use crate::retry_words::names_retrying;
 use crate::rule::{FileContext, Rule, RuleInfo};
-use crate::syntax::types::is_unlimited_integer_max;
+use crate::syntax::types::{is_none, is_unlimited_integer_max};
 
 const DOCS: &str = "\
 ### What it does
@@ -564,10 +564,6 @@ impl<'ast> Visit<'ast> for FunctionTails<'ast> {
 /// `setting.map(Into::into)`, `cfg.limit.and_then(..)`: an `Option` carried over from a setting.
 fn maps_an_option(expr: &Expr) -> bool {
     matches!(expr, Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "map" | "and_then"))
-}
-
-fn is_none(expr: &Expr) -> bool {
-    matches!(expr, Expr::Path(path) if path.path.segments.last().is_some_and(|seg| seg.ident == "None"))
 }
 
 fn is_zero(expr: &Expr) -> bool {

@@ -64,6 +64,12 @@ pub(crate) fn implemented_trait(item: &ItemImpl) -> Option<String> {
 const UNLIMITED_INTEGER_TYPES: &[&str] =
     &["u16", "u32", "u64", "u128", "usize", "i32", "i64", "isize"];
 
+/// Whether an expression is `None` (or `Option::None`).
+pub(crate) fn is_none(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Path(path)
+        if path.path.segments.last().is_some_and(|seg| seg.ident == "None"))
+}
+
 /// `u32::MAX`, `usize::MAX`, `std::u32::MAX` and the like, through parentheses; with
 /// `through_casts`, also `isize::MAX as usize`.
 pub(crate) fn is_unlimited_integer_max(expr: &syn::Expr, through_casts: bool) -> bool {

@@ -144,9 +144,11 @@ impl Rule for LossyDelegation {
                 findings.extend(self.derived_constants(cx, item, &lookup));
             }
         }
-        let lines: Vec<&str> = cx.source.lines().collect();
+        // Split once, and only when a classifier asks.
+        let lines = std::cell::OnceCell::new();
         for classifier in classifiers {
-            if documented_as_display_only(&lines, classifier) {
+            let lines = lines.get_or_init(|| cx.source.lines().collect::<Vec<&str>>());
+            if documented_as_display_only(lines, classifier) {
                 continue;
             }
             let mut arms = ConstantArms {

@@ -69,7 +69,7 @@ fn counts_its_calls(expr: &Expr) -> bool {
                 BinOp::AddAssign(_) | BinOp::SubAssign(_) => {
                     self.stepped.extend(names_in(&node.left));
                 }
-                BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) => {
+                op if orders(&op) => {
                     self.compared.extend(names_in(&node.left));
                     self.compared.extend(names_in(&node.right));
                 }
@@ -346,4 +346,12 @@ pub(super) fn steps_an_alias(expr: &Expr, aliases: &HashSet<String>) -> bool {
     let mut steps = Steps(aliases, false);
     steps.visit_expr(expr);
     steps.1
+}
+
+/// Whether an operator compares an order (`<`, `<=`, `>`, `>=`): how a count meets its limit.
+pub(super) fn orders(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_)
+    )
 }

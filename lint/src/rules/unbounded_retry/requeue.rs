@@ -175,12 +175,7 @@ fn compares(cond: &Expr) -> bool {
     struct Order(bool);
     impl<'ast> Visit<'ast> for Order {
         fn visit_bin_op(&mut self, op: &'ast syn::BinOp) {
-            if matches!(
-                op,
-                syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_)
-            ) {
-                self.0 = true;
-            }
+            self.0 |= super::limits::orders(op);
         }
     }
     let mut order = Order(false);
