@@ -288,17 +288,13 @@ impl ConstantArms<'_, '_> {
 /// tuple's other elements.
 pub(super) fn reads_a_binding(arm: &syn::Arm, slot: Option<usize>) -> bool {
     fn tail(expr: &syn::Expr, slot: Option<usize>) -> &syn::Expr {
-        match expr {
-            syn::Expr::Block(block) => match block.block.stmts.last() {
-                Some(syn::Stmt::Expr(last, None)) => tail(last, slot),
-                _ => expr,
-            },
-            syn::Expr::Paren(paren) => tail(&paren.expr, slot),
+        let value = crate::syntax::exits::block_value(expr);
+        match value {
             syn::Expr::Tuple(tuple) => match slot.and_then(|at| tuple.elems.iter().nth(at)) {
-                Some(answer) => tail(answer, None),
-                None => expr,
+                Some(answer) => crate::syntax::exits::block_value(answer),
+                None => value,
             },
-            _ => expr,
+            _ => value,
         }
     }
     let bound = bound_names(&arm.pat);
