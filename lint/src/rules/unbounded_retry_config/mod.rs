@@ -1,4 +1,9 @@
 //! `unbounded_retry_config`: a retry library configured to retry for ever.
+//!
+//! One concern per file: limits on attempts and how builders drop them ([`limits`]), the
+//! backoff crate's endless policies and the operations that never answer permanent
+//! ([`endless`]) and tokio-retry's strategies ([`tokio_retry`]); settings, reporting and the
+//! walk are here.
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -7,13 +12,18 @@ use syn::visit::Visit;
 use syn::{Expr, ExprStruct, Member, Stmt};
 
 use crate::finding::{Finding, Level, Region};
-use crate::retry_library::backoff::{
-    is_backoff_retry, transient_by_default, transient_everywhere, ByDefault, LocalOperations,
-};
-use crate::retry_library::{built_for_retrying, callee, chain, method_region, LibrariesUsed, Link};
+use crate::retry_library::backoff::{is_backoff_retry, LocalOperations};
+use crate::retry_library::{built_for_retrying, callee, method_region, LibrariesUsed};
 use crate::retry_words::names_retrying;
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::types::{is_none, is_unlimited_integer_max};
+
+mod endless;
+mod limits;
+mod tokio_retry;
+
+use limits::{caps_total_delay, drops_the_limit, ATTEMPT_LIMIT_METHODS};
+use tokio_retry::FunctionTails;
 
 const DOCS: &str = "\
 ### What it does
@@ -88,14 +98,6 @@ static INFO: RuleInfo = RuleInfo {
     only_in_triage_crates: false,
 };
 
-/// tokio-retry's strategies: endless iterators of delays.
-const TOKIO_RETRY_STRATEGIES: &[&str] = &[
-    "ExponentialBackoff",
-    "ExponentialFactorBackoff",
-    "FixedInterval",
-    "FibonacciBackoff",
-];
-
 /// The rule; see its documentation.
 pub struct UnboundedRetryConfig;
 
@@ -151,46 +153,7 @@ struct PolicyFinder<'x, 'ast> {
     findings: Vec<Finding>,
 }
 
-/// Methods of retry builders that set how many times to retry (tryhard's `.retries(n)`, backon's
-/// `.with_max_times(n)`, the `max_retries(n)` of many clients).
-const ATTEMPT_LIMIT_METHODS: &[&str] = &[
-    "retries",
-    "max_retries",
-    "with_max_times",
-    "with_max_retries",
-    "max_attempts",
-    "with_max_attempts",
-];
-
-/// Whether a backon builder chain caps the total delay before `.without_max_times()`
-/// (`.with_total_delay(Some(d))`): the attempts are unlimited, the time is not.
-fn caps_total_delay(call: &syn::ExprMethodCall) -> bool {
-    let (links, _) = chain(&call.receiver);
-    links.iter().any(|link| {
-        matches!(link, Link::Call(c) if c.method == "with_total_delay"
-            && c.args.len() == 1
-            && !is_none(&c.args[0]))
-    })
-}
-
 impl<'ast> PolicyFinder<'_, 'ast> {
-    /// A constant named for an attempt or retry limit whose value is an integer type's `MAX`.
-    fn check_limit(&mut self, name: &syn::Ident, value: &Expr) {
-        if !names_attempt_limit(&name.to_string()) || !is_unlimited_integer_max(value, true) {
-            return;
-        }
-        let region = Region::of(value);
-        self.report(
-            region,
-            &format!(
-                "`{name}` caps retries at an integer's maximum: whatever takes this default \
-                 retries for ever"
-            ),
-            "give the default a real limit (a handful of attempts, or a total time), and let \
-             callers that must never give up say so",
-        );
-    }
-
     /// Walks one function with its own `let` bindings, then gives back the enclosing ones.
     fn in_function(
         &mut self,
@@ -250,93 +213,6 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         }
         self.findings
             .push(self.cx.report(&INFO, region, message, help));
-    }
-
-    /// A backoff retry whose policy comes from one of the tree's functions handing out a policy
-    /// without an end (`retry_notify(retry_policy_local(), op, notify)`) and whose operation makes
-    /// every error transient: nothing ever stops it. Documented when the comments or messages
-    /// around the whole call (the `.expect(..)` after it included) say the retries go on.
-    fn check_endless_retry(&mut self, call: &'ast syn::ExprCall) {
-        let Some(Expr::Call(policy)) = call.args.first() else {
-            return;
-        };
-        let Some((_, policy_name)) = callee(policy) else {
-            return;
-        };
-        if !policy.args.is_empty() || !self.cx.tree.endless_policies.contains(&policy_name) {
-            return;
-        }
-        let Some(operation) = self.operations.operation(call) else {
-            return;
-        };
-        let everywhere =
-            !transient_everywhere(operation, self.cx.ast, &self.backoff_answers).is_empty();
-        let by_default = if everywhere {
-            None
-        } else {
-            transient_by_default(operation)
-        };
-        if !everywhere && by_default.is_none() {
-            return;
-        }
-        let every = everywhere || by_default == Some(ByDefault::Every);
-        let region = Region::of(&*call.func);
-        let end = Region::of(call).end_line;
-        let source = self.cx.source;
-        let documented = crate::intent::documented_as_endless(
-            source,
-            region.line.saturating_sub(2).max(1),
-            end + 3,
-            "",
-        ) || self.documented_as_endless(region.line);
-        if documented {
-            return;
-        }
-        self.findings.push(self.cx.report(
-            &INFO,
-            region,
-            format!(
-                "this retry never ends: `{policy_name}()` has no max elapsed time, and the \
-                 operation makes every error{} transient",
-                if every { "" } else { " it does not single out" }
-            ),
-            "answer `backoff::Error::permanent` for errors that cannot succeed, or give the \
-             policy a max elapsed time",
-        ));
-    }
-
-    /// The tokio-retry strategy an argument names, looking through one `let` binding.
-    fn uncapped_strategy(&self, arg: &Expr) -> bool {
-        let expr = match arg {
-            Expr::Path(path) => match path.path.get_ident() {
-                Some(ident) => match self.strategies.get(&ident.to_string()) {
-                    Some(bound) => *bound,
-                    None => return false,
-                },
-                None => return false,
-            },
-            other => other,
-        };
-        let expr = match expr {
-            Expr::Call(call) if call.args.is_empty() => {
-                match callee(call).and_then(|(_, name)| self.functions.get(&name)) {
-                    Some(tail) => *tail,
-                    None => expr,
-                }
-            }
-            other => other,
-        };
-        let (links, root) = chain(expr);
-        let capped = links
-            .iter()
-            .any(|link| matches!(link, Link::Call(call) if call.method == "take"));
-        let Expr::Call(constructor) = root else {
-            return false;
-        };
-        let strategy = callee(constructor)
-            .and_then(|(before, _)| before)
-            .is_some_and(|ty| TOKIO_RETRY_STRATEGIES.contains(&ty.as_str()));
-        strategy && !capped
     }
 }
 
@@ -546,21 +422,6 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 }
 
-/// The tail expressions of the parameterless functions of a file.
-#[derive(Default)]
-struct FunctionTails<'ast>(HashMap<String, &'ast Expr>);
-
-impl<'ast> Visit<'ast> for FunctionTails<'ast> {
-    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        if item.sig.inputs.is_empty() {
-            if let Some(Stmt::Expr(tail, None)) = item.block.stmts.last() {
-                self.0.insert(item.sig.ident.to_string(), tail);
-            }
-        }
-        syn::visit::visit_item_fn(self, item);
-    }
-}
-
 /// `setting.map(Into::into)`, `cfg.limit.and_then(..)`: an `Option` carried over from a setting.
 fn maps_an_option(expr: &Expr) -> bool {
     matches!(expr, Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "map" | "and_then"))
@@ -568,65 +429,6 @@ fn maps_an_option(expr: &Expr) -> bool {
 
 fn is_zero(expr: &Expr) -> bool {
     matches!(expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if int.base10_digits() == "0")
-}
-
-/// Whether a builder method's name says it removes the retry limit: `no_limit`, `unlimited`,
-/// `without_max_retries`; not one that removes a delay or a timeout (`no_max_delay`), nor
-/// backon's `without_max_times`, which has its own check. (`retry_forever` would say so too,
-/// but a name like that documents the endless retry and is not reported.)
-fn drops_the_limit(method: &str) -> bool {
-    if method == "without_max_times" {
-        return false;
-    }
-    let words = crate::retry_words::words(method);
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    let endless = has(&[
-        "unlimited",
-        "forever",
-        "indefinitely",
-        "infinite",
-        "endless",
-        "unbounded",
-    ]);
-    // `no_limit`, `without_max_retries`; not `no_max_connections`.
-    let removes = matches!(words.first().map(String::as_str), Some("no" | "without"))
-        && (has(&["limit", "cap", "bound"])
-            || (has(&["max"]) && has(&["retries", "retry", "attempts", "tries", "times"])));
-    let about_time = has(&[
-        "delay", "timeout", "elapsed", "interval", "duration", "backoff", "wait", "time", "sleep",
-    ]);
-    (endless || removes) && !about_time
-}
-
-/// Words of a constant's name that make it a limit on attempts: `RETRY_ATTEMPTS`, `MAX_RETRIES`,
-/// `MAX_ATTEMPTS`; not a delay (`MAX_RETRY_DELAY_MS`).
-fn names_attempt_limit(name: &str) -> bool {
-    let words = crate::retry_words::words(name);
-    let counts = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "retry" | "retries" | "attempt" | "attempts" | "tries"
-        )
-    });
-    let measures_time = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "delay"
-                | "interval"
-                | "timeout"
-                | "duration"
-                | "backoff"
-                | "secs"
-                | "ms"
-                | "millis"
-                | "wait"
-                | "time"
-                | "period"
-                | "log"
-                | "every"
-        )
-    });
-    counts && !measures_time
 }
 
 /// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
