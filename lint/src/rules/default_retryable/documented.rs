@@ -1,0 +1,112 @@
+//! Where the code says a fallback was chosen: a comment on it or above it, a doc comment that
+//! calls the choice deliberate, or one about the cases a list leaves out.
+
+use crate::classifier::Classifier;
+use crate::finding::Region;
+
+/// Words of a doc comment that say its classifier's fallback was chosen on purpose.
+const DELIBERATE_WORDS: &[&str] = &["deliberate", "intentional", "on purpose", "by design"];
+
+/// Whether the doc comment of a classifier function says its answers were chosen on purpose
+/// (`/// Deliberately a deny-list: a new variant is transient by default`): a documented choice,
+/// like a comment on the fallback itself.
+pub(super) fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
+    let Some(sig) = classifier.sig else {
+        return false;
+    };
+    let fn_line = Region::of(sig).line;
+    let lines: Vec<&str> = source.lines().collect();
+    let doc: String = lines[..fn_line.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|line| line.trim_start())
+        .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
+        .filter(|line| line.starts_with("///"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    DELIBERATE_WORDS.iter().any(|word| doc.contains(word))
+}
+
+/// Whether the fallback at `region` carries a comment (on the line above it or inside it): the
+/// author wrote down why unknown errors are retried, a documented choice rather than a default
+/// nobody decided.
+pub(super) fn documented(source: &str, region: Region) -> bool {
+    commented(source, region, true)
+}
+
+/// Words of a comment that speak of the cases a list leaves out, or of where the list comes from.
+const REST_WORDS: &[&str] = &[
+    "other",
+    "others",
+    "else",
+    "rest",
+    "remaining",
+    "unlisted",
+    "unknown",
+    "default",
+    "otherwise",
+    "anything",
+    "everything",
+    "deliberate",
+    "deliberately",
+    "design",
+    "purpose",
+    // A list that cites where it comes from (a protocol's guide) answers for the rest too.
+    "listed",
+    "guide",
+    "spec",
+    "specification",
+    "rfc",
+    "documented",
+    "documentation",
+    "according",
+    "taken",
+    "http",
+    "https",
+    // What the rest are: "retry only transient connection issues".
+    "transient",
+    "temporary",
+];
+
+/// Whether a list answering retry for what it leaves out (`!matches!(err, A | B)`) carries a
+/// comment, above it or inside it, about the cases left out ("everything else is transient"):
+/// a comment explaining why the listed cases stop says nothing about the rest.
+pub(super) fn documents_the_rest(source: &str, region: Region) -> bool {
+    // The run of comment lines right above the list, and the comments inside it.
+    let from = crate::intent::comment_above(source, region.line.max(1));
+    crate::intent::lines_between(source, from, region.end_line)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("///"))
+        .filter_map(|line| line.find("//").map(|at| &line[at..]))
+        .filter(|comment| !comment.contains("triage:allow"))
+        .any(|comment| {
+            comment
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| REST_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+        })
+}
+
+/// Whether a comment sits on the line above `region` (a comment line of its own) or inside it;
+/// `trailing` says whether a comment after code on a line of the region (`Err(_) => continue, //
+/// retry`) counts, or only comment lines of their own do.
+pub(super) fn commented(source: &str, region: Region, trailing: bool) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let first = region.line.saturating_sub(2);
+    let last = region.end_line.min(lines.len());
+    lines.get(first..last).is_some_and(|span| {
+        span.iter().enumerate().any(|(index, line)| {
+            let trimmed = line.trim_start();
+            if line.contains("triage:allow") {
+                // A suppression is not an explanation; it has its own rules.
+                return false;
+            }
+            let comment_line = trimmed.starts_with("//") && !trimmed.starts_with("///");
+            // The line above counts only when it is a comment line of its own.
+            if index == 0 && first + 1 < region.line {
+                return comment_line;
+            }
+            comment_line || (trailing && line.contains(" // "))
+        })
+    })
+}
