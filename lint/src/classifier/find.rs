@@ -91,6 +91,7 @@ impl<'a> ClassifierFinder<'a, '_> {
             && words(&name)
                 .iter()
                 .any(|w| matches!(w.as_str(), "retry" | "backoff"))
+            && !super::accessor::hands_back_a_carried_delay(body)
         {
             (ClassifierKind::RetryAfter, Polarity::Retry)
         } else {

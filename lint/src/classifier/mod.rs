@@ -6,7 +6,8 @@
 //! - every `bool` method of an impl of a trait whose name says retry (`CouldRetry`, `RetryPolicy`);
 //! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`,
 //!   or an enum of the tree, not an error type, whose variants name both answers:
-//!   `RetryableErr`/`NonRetryableErr`) or a retry-after `Option<Duration>`;
+//!   `RetryableErr`/`NonRetryableErr`) or a retry-after `Option<Duration>` it decides (one that
+//!   only hands back the delay a variant carries is an accessor, see [`accessor`]);
 //! - a function whose name asks about retrying and that answers with an enum of the tree, not an
 //!   error type (`fn should_retry_send(e: &SendError) -> RecoveryStep`), judged by its variants;
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
@@ -258,6 +259,7 @@ pub fn block_answer(block: &Block) -> Option<Answer> {
     }
 }
 
+mod accessor;
 mod conditions;
 mod find;
 mod signature;

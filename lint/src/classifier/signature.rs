@@ -55,8 +55,10 @@ pub(super) fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
         || name.contains("Error")
         || name.contains("Err")
         || name.ends_with("Status")
-        || name.ends_with("Failure")
+        || name.contains("Failure")
         || name.ends_with("Fault")
+        // Why a run failed (`RunFailureReason`, `DisconnectReason`): the kinds of a failure.
+        || name.ends_with("Reason")
         || name.ends_with("Exception")
 }
 

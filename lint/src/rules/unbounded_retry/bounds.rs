@@ -135,7 +135,7 @@ impl LoopShape<'_> {
                 found: false,
             };
             test.visit_expr(expr);
-            test.found || decides_stop(&names_in(expr))
+            test.found || decides_stop(&names_past_fresh_clocks(expr))
         });
         // `JobRetryResult::Exhausted(e) => return Err(e)`: the policy answering the verdict
         // says when the attempts are used up.
@@ -353,8 +353,8 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
             node.op,
             BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_)
         ) {
-            let mut names = names_in(&node.left);
-            names.extend(names_in(&node.right));
+            let mut names = names_past_fresh_clocks(&node.left);
+            names.extend(names_past_fresh_clocks(&node.right));
             if names
                 .iter()
                 .any(|name| self.counters.contains(name) || has_part(name, BOUND_NAME_PARTS))
@@ -373,6 +373,9 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
     }
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        if reads_a_fresh_clock(node) {
+            return;
+        }
         let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
         if self.self_counter && on_self && node.args.is_empty() {
             self.found = true;
@@ -400,6 +403,34 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
         }
         syn::visit::visit_expr_call(self, node);
     }
+}
+
+/// `Instant::now().elapsed()`: the time since a clock read made on the spot, always about zero.
+/// A deadline computed from it never passes, so it bounds nothing.
+fn reads_a_fresh_clock(call: &syn::ExprMethodCall) -> bool {
+    call.method == "elapsed"
+        && matches!(&*call.receiver, Expr::Call(now) if now.args.is_empty()
+            && matches!(&*now.func, Expr::Path(path) if path.path.segments.len() >= 2
+                && path.path.segments.last().is_some_and(|seg| seg.ident == "now")))
+}
+
+/// The names of an expression, leaving out those of its fresh clock reads (see
+/// [`reads_a_fresh_clock`]).
+fn names_past_fresh_clocks(expr: &Expr) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if !reads_a_fresh_clock(call) {
+                syn::visit::visit_expr_method_call(self, call);
+            }
+        }
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.0.push(ident.to_string());
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_expr(expr);
+    names.0
 }
 
 /// A closure whose body is `x.next()`: `|policy| policy.next()`.

@@ -16,6 +16,7 @@ mod closed_send;
 mod default_arm;
 mod error_paths;
 mod failover;
+mod filled;
 mod find;
 mod flag;
 mod guards;
@@ -53,13 +54,14 @@ whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return 
 => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or a clock
 that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to
 the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries
-= u32::MAX;`). Policies that count for themselves bound a loop when an exit asks them: a retry state
-that hands out delays until it runs out (`if let Some(delay) = retry_state.should_retry(&err)`), a
-retry counter answering `Err` through `?`, a helper of the same file that steps a backoff and
-answers `false` once it is spent, a backoff the loop asks whether to go on (`if
-!backoff.tick().await { return Err(last) }`), a verdict on the failure whose leaving arm says the
-attempts ran out (`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same file
-that the loop leaves through with `?` and that fails once an attempt count or a clock is passed
+= u32::MAX;`), nor a deadline read from a clock started on the spot (`Instant::now().elapsed()` is
+always about zero). Policies that count for themselves bound a loop when an exit asks them: a retry
+state that hands out delays until it runs out (`if let Some(delay) =
+retry_state.should_retry(&err)`), a retry counter answering `Err` through `?`, a helper of the same
+file that steps a backoff and answers `false` once it is spent, a backoff the loop asks whether to
+go on (`if !backoff.tick().await { return Err(last) }`), a verdict on the failure whose leaving arm
+says the attempts ran out (`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same
+file that the loop leaves through with `?` and that fails once an attempt count or a clock is passed
 (`self.on_read_error(err, &mut retries, started).await?`), a `while` flag lowered under a limit (`if
 retries > MAX { again = false }`), and a one-shot flag the loop raises and an exit reads (`if
 retried { return Err(e) } retried = true;`), and a backoff stepped under another name (`let mut
@@ -95,9 +97,11 @@ unless a comparison (`if attempts < MAX`) decides the put. A retry is also recog
 on the error decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when
 a flag raised on the error path runs the loop (`while again { again = false; .. Err(_) => again =
 true }`) or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a
-stream the loop reads, `for event in stream`, restarts a reader and does not count), and when the
-loop polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v, Err(_)
-=> continue }`). A `while` loop that runs until a question about the work comes true (`while
+stream the loop reads, `for event in stream`, restarts a reader and does not count), when a success
+fills the slot or sets the flag the loop waits for while an error goes round (`while
+client.is_none() { .. Ok(c) => client = Some(c), Err(_) => sleep(..) }`, `while !done`), and when
+the loop polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v,
+Err(_) => continue }`). A `while` loop that runs until a question about the work comes true (`while
 !node.has_block(hash).await? { match node.download(hash).await { Ok(b) => node.store(b), Err(_) =>
 sleep(..) } }`) leaves through its condition on success, so its error arm retries; a condition about
 the loop's own life (`!shutdown.load(..)`) or one taking nothing to look for (`!queue.is_empty()`)

@@ -66,8 +66,14 @@ pub(super) fn is_polling_call(expr: &Expr) -> bool {
 }
 
 /// Word parts of an error variant that asks the caller to wait for room (`QueueFull`,
-/// `BufferFull`, `Backpressure`, `WouldBlock`): waiting on it is backpressure, not a retry.
-const BACKPRESSURE_WORDS: &[&[&str]] = &[&["full"], &["backpressure"], &["would", "block"]];
+/// `BufferFull`, `Backpressure`, `ComputeBackPressureError`, `WouldBlock`): waiting on it is
+/// backpressure, not a retry.
+const BACKPRESSURE_WORDS: &[&[&str]] = &[
+    &["full"],
+    &["backpressure"],
+    &["back", "pressure"],
+    &["would", "block"],
+];
 
 /// Word parts of an error, or of a check on one, that reports a lost race with another writer
 /// (`Conflict`, `is_sequenced_write_conflict()`, `CasFailed`, `PreconditionFailed`): going round
@@ -119,6 +125,44 @@ pub(super) fn names_a_conflict(arm: &syn::Arm) -> bool {
     names.found
 }
 
+/// Whether an error arm goes round only when a test of the error asks for room and leaves
+/// otherwise: `Err(err) => if matches!(err, TrySendError::Full(_)) { sleep(..) } else {
+/// panic!(..) }`. The wait is backpressure, and every other error ends the loop.
+fn goes_round_only_when_full(body: &Expr) -> bool {
+    let stmts: Vec<&Expr> = match body {
+        Expr::Block(block) => block
+            .block
+            .stmts
+            .iter()
+            .filter_map(|stmt| match stmt {
+                syn::Stmt::Expr(expr, _) => Some(expr),
+                _ => None,
+            })
+            .collect(),
+        other => vec![other],
+    };
+    stmts.into_iter().any(|stmt| {
+        let Expr::If(test) = stmt else {
+            return false;
+        };
+        let Some((_, other)) = &test.else_branch else {
+            return false;
+        };
+        let mut names = PhraseNames::new(BACKPRESSURE_WORDS);
+        names.visit_expr(&test.cond);
+        let asks_for_room = names.found
+            || matches!(&*test.cond, Expr::Macro(mac) if mac.mac.path.is_ident("matches")
+            && crate::syntax::names::tokens_mention(&mac.mac.tokens, &|name| {
+                let mut names = PhraseNames::new(BACKPRESSURE_WORDS);
+                names.check(name);
+                names.found
+            }));
+        asks_for_room
+            && !crate::syntax::exits::block_leaves_loop(&test.then_branch, None)
+            && crate::syntax::exits::leaves_loop(other, None)
+    })
+}
+
 /// Looks for a name (a path's last segment, a method) whose words hold one of `phrases`.
 struct PhraseNames {
     phrases: &'static [&'static [&'static str]],
@@ -153,7 +197,7 @@ pub(super) fn answers_no_failure(arm: &syn::Arm) -> bool {
 /// Whether an error arm waits for as long as the error says (`Err(ready_at) =>
 /// sleep_until(ready_at)`): a rate limiter or a leaky bucket asking to wait, not a failure.
 pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
-    if names_backpressure(&arm.pat) {
+    if names_backpressure(&arm.pat) || goes_round_only_when_full(&arm.body) {
         return true;
     }
     let bindings = crate::syntax::names::bound_names(&arm.pat);
@@ -199,5 +243,15 @@ impl<'ast> Visit<'ast> for PhraseNames {
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         self.check(&node.method.to_string());
         syn::visit::visit_expr_method_call(self, node);
+    }
+
+    /// A capitalised name in a pattern (`Temporary(ComputeBackPressureError)`) is a unit type or
+    /// variant, which syn reads as a binding; a lowercase binding names nothing.
+    fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+        let name = node.ident.to_string();
+        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.check(&name);
+        }
+        syn::visit::visit_pat_ident(self, node);
     }
 }

@@ -39,6 +39,10 @@ impl LoopShape<'_> {
             if super::flag::raised_on_error(cond, self.body) {
                 return Some(Retry::Plain);
             }
+            // `while client.is_none() { .. Ok(c) => client = Some(c), Err(_) => sleep(..) }`.
+            if super::filled::filled_on_success(cond, self.body, self.label) {
+                return Some(Retry::Plain);
+            }
         } else if super::flag::leaves_unless_raised(self.body, self.label) {
             return Some(Retry::Plain);
         }
