@@ -8,9 +8,9 @@ use syn::{Block, Expr};
 use crate::syntax::names::bound_names;
 
 /// Whether every `Some(..)` a body answers with holds a value the error carries: a name bound by
-/// the pattern of the arm it is in (`Some(*retry_after)`, `Some(delay.clone())`) or a field of
-/// `self` (`Some(self.retry_after)`). A body that computes a delay (`Some(Duration::from_secs(1))`,
-/// `Some(backoff(attempt))`) decides one.
+/// the pattern of the arm it is in (`Some(*retry_after)`, `Some(delay.clone())`). A body that
+/// computes a delay (`Some(Duration::from_secs(1))`, `Some(backoff(attempt))`) or hands out one it
+/// was configured with (`Some(self.delay)`, a policy's) decides one.
 pub(super) fn hands_back_a_carried_delay(body: &Block) -> bool {
     let mut finder = CarriedSome {
         bound: Vec::new(),
@@ -29,7 +29,7 @@ struct CarriedSome {
 }
 
 impl CarriedSome {
-    /// Whether a value is carried data: a bound name or a field of `self`, behind `*`, `&`,
+    /// Whether a value is carried data: a name the arm's pattern bound, behind `*`, `&`,
     /// `.clone()`, `.into()` and the like.
     fn carried(&self, expr: &Expr) -> bool {
         match expr {
@@ -49,9 +49,6 @@ impl CarriedSome {
                 .path
                 .get_ident()
                 .is_some_and(|ident| self.bound.iter().any(|name| ident == name)),
-            Expr::Field(field) => {
-                matches!(&*field.base, Expr::Path(base) if base.path.is_ident("self"))
-            }
             _ => false,
         }
     }

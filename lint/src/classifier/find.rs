@@ -468,13 +468,17 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
 
     fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
         let saved = std::mem::take(&mut self.scope);
-        self.consider(&item.sig, &item.block);
+        if !marked_unused(&item.attrs) {
+            self.consider(&item.sig, &item.block);
+        }
         syn::visit::visit_item_fn(self, item);
         self.scope = saved;
     }
 
     fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
-        self.consider(&item.sig, &item.block);
+        if !marked_unused(&item.attrs) {
+            self.consider(&item.sig, &item.block);
+        }
         // Items nested in the body do not belong to the impl.
         let saved = std::mem::take(&mut self.scope);
         syn::visit::visit_impl_item_fn(self, item);
@@ -482,7 +486,11 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
     }
 
     fn visit_trait_item_fn(&mut self, item: &'a syn::TraitItemFn) {
-        if let Some(body) = &item.default {
+        if let Some(body) = item
+            .default
+            .as_ref()
+            .filter(|_| !marked_unused(&item.attrs))
+        {
             self.consider(&item.sig, body);
         }
         let saved = std::mem::take(&mut self.scope);
@@ -510,4 +518,20 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
         }
         syn::visit::visit_expr_call(self, call);
     }
+}
+
+/// Whether a function says nothing calls it: `#[allow(dead_code)]` or `#[expect(dead_code)]`. A
+/// classifier nobody asks decides no retry.
+fn marked_unused(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        (attr.path().is_ident("allow") || attr.path().is_ident("expect"))
+            && crate::syntax::names::tokens_mention(
+                &attr
+                    .meta
+                    .require_list()
+                    .map(|l| l.tokens.clone())
+                    .unwrap_or_default(),
+                &|name| name == "dead_code",
+            )
+    })
 }

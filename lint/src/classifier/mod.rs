@@ -16,7 +16,8 @@
 //! - inline decisions: `let can_retry = match err { .. };` (or `matches!(..)`) read by what decides
 //!   next: an `if` or `while` condition, a `match` on it, or a match guard.
 //!
-//! A function only counts when it inspects an error: its receiver's type or one of its parameters
+//! A function marked `#[allow(dead_code)]` (or `#[expect(dead_code)]`) decides nothing and is
+//! skipped. A function only counts when it inspects an error: its receiver's type or one of its parameters
 //! looks like an error, or holds a call's outcome (`Result<R, HttpError>`); `TableOptions::
 //! is_transient` reading a map is not a classifier.
 //!
