@@ -4,7 +4,9 @@
 //! `recv()` on a broadcast, crossbeam, flume or std channel (and `changed()` on a watch channel)
 //! answers `Err` when the channel is closed, and keeps answering it. An error arm that neither
 //! leaves the loop nor tells the closed case apart (`Err(RecvError::Closed) => break`) turns the
-//! end of the channel into a busy loop.
+//! end of the channel into a busy loop. `try_recv()` fails on an empty channel too, so there only
+//! an arm that singles out the closed case (`Err(TryRecvError::Disconnected) => error!(..)`) and
+//! goes round spins.
 
 use std::collections::HashSet;
 
@@ -20,10 +22,22 @@ use crate::syntax::patterns::{pattern_kind, PatternKind};
 /// the receiver lagged), and then fail at once on every later call.
 const RECEIVE_METHODS: &[&str] = &["recv", "recv_async", "changed", "blocking_recv"];
 
+/// Receiving methods that also fail when the channel is merely empty: only an arm that singles out
+/// the closed case (`Err(TryRecvError::Disconnected)`) and goes round spins.
+const TRY_RECEIVE_METHODS: &[&str] = &["try_recv"];
+
+/// Variants of a receive error that say the channel is closed.
+const CLOSED_VARIANTS: &[&str] = &["Disconnected", "Closed"];
+
 /// The text a loop must hold for [`spins_when_closed`] to have anything to find: the prefilter's
 /// loop needles of this shape.
-pub(super) const RECEIVE_NEEDLES: &[&str] =
-    &[".recv()", ".recv_async()", ".changed()", ".blocking_recv()"];
+pub(super) const RECEIVE_NEEDLES: &[&str] = &[
+    ".recv()",
+    ".recv_async()",
+    ".changed()",
+    ".blocking_recv()",
+    ".try_recv()",
+];
 
 /// Whether a `loop` receives from a channel made outside it in a `match` whose error arm catches
 /// every error and neither leaves the loop nor pauses, while no other error arm leaves it, and
@@ -142,6 +156,8 @@ fn block_around<'a>(function: &'a Block, loop_body: &Block) -> Option<&'a Block>
 /// The receiving half of a receive call, by its written path (`rx`, `self.events`).
 struct Receiver {
     path: String,
+    /// The call also fails when the channel is empty (`try_recv()`).
+    tries: bool,
 }
 
 impl Receiver {
@@ -168,8 +184,17 @@ struct ReceiveMatches<'l, 'n> {
 
 impl<'ast> Visit<'ast> for ReceiveMatches<'_, '_> {
     fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
-        if self.found.is_none() && swallows_closed(&node.arms, self.label) {
-            self.found = receiver_of(&node.expr).filter(|rx| !rx.made_in(self.made_inside));
+        if self.found.is_none() {
+            if let Some(receiver) = receiver_of(&node.expr) {
+                let spins = if receiver.tries {
+                    goes_round_when_closed(&node.arms, self.label)
+                } else {
+                    swallows_closed(&node.arms, self.label)
+                };
+                if spins && !receiver.made_in(self.made_inside) {
+                    self.found = Some(receiver);
+                }
+            }
         }
         syn::visit::visit_expr_match(self, node);
     }
@@ -192,11 +217,13 @@ fn receiver_of(scrutinee: &Expr) -> Option<Receiver> {
     let Expr::MethodCall(call) = call else {
         return None;
     };
-    if !call.args.is_empty() || !RECEIVE_METHODS.iter().any(|m| call.method == m) {
+    let tries = TRY_RECEIVE_METHODS.iter().any(|m| call.method == m);
+    if !call.args.is_empty() || !(tries || RECEIVE_METHODS.iter().any(|m| call.method == m)) {
         return None;
     }
     Some(Receiver {
         path: place_path(&call.receiver)?,
+        tries,
     })
 }
 
@@ -235,6 +262,20 @@ fn swallows_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
         }
     }
     false
+}
+
+/// Whether an arm singles out the closed channel (`Err(TryRecvError::Disconnected)`) and goes round
+/// without leaving or pausing: from then on every round takes that arm at once.
+fn goes_round_when_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
+    arms.iter().any(|arm| {
+        pattern_kind(&arm.pat) == PatternKind::Err
+            && arm.guard.is_none()
+            && crate::syntax::names::pattern_path_names(&arm.pat)
+                .iter()
+                .any(|name| CLOSED_VARIANTS.contains(&name.as_str()))
+            && !arm_may_leave(&arm.body, label)
+            && !pauses_somewhere(PauseScope::Expr(&arm.body))
+    })
 }
 
 /// `Err(_)`, `Err(e)`, `Err(..)`.

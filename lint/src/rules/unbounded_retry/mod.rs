@@ -81,10 +81,11 @@ handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
 channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed
-every receive fails at once, so the loop spins. A receive loop is left alone when it leaves on an
-error (`Err(RecvError::Closed) => break`), when its channel is made anew on each round, and when the
-code around it holds what the channel was subscribed from (the task that holds the client holds the
-sender).
+every receive fails at once, so the loop spins. A `try_recv()` loop spins the same way when an arm
+singles out the closed channel (`Err(TryRecvError::Disconnected) => error!(..)`) and goes round. A
+receive loop is left alone when it leaves on an error (`Err(RecvError::Closed) => break`), when its
+channel is made anew on each round, and when the code around it holds what the channel was
+subscribed from (the task that holds the client holds the sender).
 
 A response with an error status (429, 503, any server error) that the loop pauses on and sends again
 is retried as surely as an `Err`. So is an operation's failure under a per-attempt time limit: over

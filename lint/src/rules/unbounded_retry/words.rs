@@ -49,6 +49,7 @@ pub(crate) const LOOP_NEEDLES: &[&str] = &[
     ".recv_async()",
     ".changed()",
     ".blocking_recv()",
+    ".try_recv()",
 ];
 
 /// The text a wordless `while let Err(..) = op()` loop must be written with to be reported.
