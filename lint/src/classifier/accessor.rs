@@ -8,7 +8,8 @@ use syn::{Block, Expr};
 use crate::syntax::names::bound_names;
 
 /// Whether every `Some(..)` a body answers with holds a value the error carries: a name bound by
-/// the pattern of the arm it is in (`Some(*retry_after)`, `Some(delay.clone())`). A body that
+/// the pattern of the arm it is in (`Some(*retry_after)`, `Some(delay.clone())`), or an arm hands
+/// back an optional delay it carries (`Command(error) => error.base_backoff`). A body that
 /// computes a delay (`Some(Duration::from_secs(1))`, `Some(backoff(attempt))`) or hands out one it
 /// was configured with (`Some(self.delay)`, a policy's) decides one.
 pub(super) fn hands_back_a_carried_delay(body: &Block) -> bool {
@@ -29,8 +30,8 @@ struct CarriedSome {
 }
 
 impl CarriedSome {
-    /// Whether a value is carried data: a name the arm's pattern bound, behind `*`, `&`,
-    /// `.clone()`, `.into()` and the like.
+    /// Whether a value is carried data: a name the arm's pattern bound or a field of one, behind
+    /// `*`, `&`, `.clone()`, `.into()` and the like.
     fn carried(&self, expr: &Expr) -> bool {
         match expr {
             Expr::Unary(unary) => self.carried(&unary.expr),
@@ -45,6 +46,8 @@ impl CarriedSome {
             {
                 self.carried(&call.receiver)
             }
+            // `command_error.base_backoff`: a field of what the arm bound.
+            Expr::Field(field) => self.carried(&field.base),
             Expr::Path(path) => path
                 .path
                 .get_ident()
@@ -58,6 +61,10 @@ impl<'ast> Visit<'ast> for CarriedSome {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         let before = self.bound.len();
         self.bound.extend(bound_names(&arm.pat));
+        // `Command(error) => error.base_backoff`: an optional delay handed back as it is.
+        if self.carried(&arm.body) {
+            self.carried += 1;
+        }
         syn::visit::visit_arm(self, arm);
         self.bound.truncate(before);
     }

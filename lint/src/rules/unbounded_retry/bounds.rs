@@ -40,6 +40,8 @@ const BOUND_CALL_PARTS: &[&str] = &[
     "expired",
     "elapsed",
     "deadline",
+    // `retry.max_retries_reached()`.
+    "reached",
     "give_up",
     "next_backoff",
     "next_delay",
