@@ -265,7 +265,8 @@ fn swallows_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
 }
 
 /// Whether an arm singles out the closed channel (`Err(TryRecvError::Disconnected)`) and goes round
-/// without leaving or pausing: from then on every round takes that arm at once.
+/// without leaving, pausing or changing any state: from then on every round takes that arm at
+/// once.
 fn goes_round_when_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
     arms.iter().any(|arm| {
         pattern_kind(&arm.pat) == PatternKind::Err
@@ -275,7 +276,23 @@ fn goes_round_when_closed(arms: &[syn::Arm], label: Option<&Lifetime>) -> bool {
                 .any(|name| CLOSED_VARIANTS.contains(&name.as_str()))
             && !arm_may_leave(&arm.body, label)
             && !pauses_somewhere(PauseScope::Expr(&arm.body))
+            && !assigns(&arm.body)
     })
+}
+
+/// Whether an arm assigns anything (`Err(Disconnected) => check_channel = false`): a flag it
+/// lowers may keep the loop from receiving again.
+fn assigns(body: &Expr) -> bool {
+    struct Assigns(bool);
+    impl<'ast> Visit<'ast> for Assigns {
+        fn visit_expr_assign(&mut self, _: &'ast syn::ExprAssign) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut assigns = Assigns(false);
+    assigns.visit_expr(body);
+    assigns.0
 }
 
 /// `Err(_)`, `Err(e)`, `Err(..)`.
