@@ -90,3 +90,21 @@ pub(crate) fn file_call_name(expr: &Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// The operands of an `&&` chain, through parentheses: `a && (b && c)` gives `a`, `b`, `c`; any
+/// other expression is its own only operand.
+pub(crate) fn and_operands(expr: &Expr) -> Vec<&Expr> {
+    fn walk<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match expr {
+            Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+                walk(&binary.left, out);
+                walk(&binary.right, out);
+            }
+            Expr::Paren(paren) => walk(&paren.expr, out),
+            other => out.push(other),
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut out);
+    out
+}

@@ -68,18 +68,7 @@ pub(super) fn implicit_retry(classifier: &Classifier<'_>) -> Vec<(Region, String
 /// not a verdict of its own: `!err.is_permanent()` asks another classifier), so every error the
 /// checks do not name is retried.
 fn only_rules_out_cases(classifier: &Classifier<'_>, answer: &Expr) -> bool {
-    fn operands<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
-        match expr {
-            Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
-                operands(&binary.left, out);
-                operands(&binary.right, out);
-            }
-            Expr::Paren(paren) => operands(&paren.expr, out),
-            other => out.push(other),
-        }
-    }
-    let mut all = Vec::new();
-    operands(answer, &mut all);
+    let all = crate::syntax::names::and_operands(answer);
     let mut ruled_out = 0;
     for operand in all {
         if !reads_error(classifier, operand) {

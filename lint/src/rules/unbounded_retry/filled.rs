@@ -8,6 +8,7 @@ use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::shape::result_check;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
+use crate::syntax::names::and_operands;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// What the condition waits for a success to do to one variable.
@@ -23,9 +24,7 @@ enum Waits {
 /// path of the body fills (`slot = Some(..)`) or raises (`done = true`), as a statement of its
 /// own, while an error path of the same check goes round.
 pub(super) fn filled_on_success(cond: &Expr, body: &Block, label: Option<&Lifetime>) -> bool {
-    let mut operands = Vec::new();
-    conjuncts(cond, &mut operands);
-    operands
+    and_operands(cond)
         .into_iter()
         .filter_map(waited_variable)
         .any(|(name, waits)| {
@@ -38,18 +37,6 @@ pub(super) fn filled_on_success(cond: &Expr, body: &Block, label: Option<&Lifeti
             finder.visit_block(body);
             finder.found
         })
-}
-
-/// The operands of an `&&` chain.
-fn conjuncts<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match expr {
-        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
-            conjuncts(&binary.left, out);
-            conjuncts(&binary.right, out);
-        }
-        Expr::Paren(paren) => conjuncts(&paren.expr, out),
-        other => out.push(other),
-    }
 }
 
 /// The variable an operand waits for, and how: `slot.is_none()` or `!done`.
