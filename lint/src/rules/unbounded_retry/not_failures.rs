@@ -153,9 +153,7 @@ fn goes_round_only_when_full(body: &Expr) -> bool {
         let asks_for_room = names.found
             || matches!(&*test.cond, Expr::Macro(mac) if mac.mac.path.is_ident("matches")
             && crate::syntax::names::tokens_mention(&mac.mac.tokens, &|name| {
-                let mut names = PhraseNames::new(BACKPRESSURE_WORDS);
-                names.check(name);
-                names.found
+                holds_phrase(name, BACKPRESSURE_WORDS)
             }));
         asks_for_room
             && !crate::syntax::exits::block_leaves_loop(&test.then_branch, None)
@@ -178,13 +176,19 @@ impl PhraseNames {
     }
 
     fn check(&mut self, name: &str) {
-        let words: Vec<String> = words_of(name).collect();
-        self.found |= self.phrases.iter().any(|phrase| {
-            words
-                .windows(phrase.len())
-                .any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b))
-        });
+        self.found |= holds_phrase(name, self.phrases);
     }
+}
+
+/// Whether the words of a name hold one of `phrases`, in order (`ComputeBackPressureError` holds
+/// `back pressure`).
+fn holds_phrase(name: &str, phrases: &[&[&str]]) -> bool {
+    let words: Vec<String> = words_of(name).collect();
+    phrases.iter().any(|phrase| {
+        words
+            .windows(phrase.len())
+            .any(|w| w.iter().zip(*phrase).all(|(a, b)| a == b))
+    })
 }
 
 /// Whether an error arm takes an answer that is no failure: room to wait for (see
