@@ -13,7 +13,9 @@ import os
 import re
 import sys
 
-LOOP = re.compile(r"^\s*(?:'[a-z_]+:\s*)?(loop\s*\{|while\s+let\s+Err|while\s+.*\{\s*$)")
+# A loop starts its line, or is a value: `let x = loop {`, `=> loop {`, `return loop {`.
+LOOP = re.compile(r"^\s*(?:(?:let\s+[^=]*=|return|break|[^=]*=>)\s*)?(?:'[a-z_]+:\s*)?"
+                  r"(loop\s*\{|while\s+let\s+Err|while\s+.*\{\s*$)")
 PACE = re.compile(r"sleep|backoff|retry|retries|retrying|\.tick\(\)|delay", re.I)
 BOUND = re.compile(r"attempt|max_retr|retries\s*[<>=]|elapsed|deadline|timeout|\.take\(|"
                    r"remaining|exhaust|budget|give up|gave up", re.I)
