@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Checks that the prefilter changes what the lint costs, never what it reports: runs the lint on
+# each tree with and without `--no-prefilter` and compares the findings and the errors.
+#
+# Usage: lint/eval/prefilter-identity.sh [TREES_DIR] [TREE...]
+#   TREES_DIR   directory holding one checkout per tree, named as in commits.txt
+#               (default: $TRIAGE_EVAL_TREES)
+#   TREE...     only these trees (default: every tree of commits.txt present in TREES_DIR)
+# Environment:
+#   TRIAGE_LINT   the lint binary (default: target/release/cargo-triage, built if missing)
+# Exits 1 when some tree's findings differ, or the prefiltered run reports an error the other does
+# not; lists the files only the run without the prefilter read and could not parse.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+trees_dir="${1:-${TRIAGE_EVAL_TREES:-}}"
+if [[ -z "$trees_dir" || ! -d "$trees_dir" ]]; then
+    echo "usage: $0 TREES_DIR [TREE...]   (or set TRIAGE_EVAL_TREES to an existing directory)" >&2
+    exit 2
+fi
+shift || true
+
+lint="${TRIAGE_LINT:-$repo/target/release/cargo-triage}"
+if [[ ! -x "$lint" ]]; then
+    echo "building the lint (cargo build --release -p triage-lint)..." >&2
+    (cd "$repo" && cargo build --release -p triage-lint >&2)
+fi
+
+if [[ $# -gt 0 ]]; then
+    trees=("$@")
+else
+    mapfile -t trees < <(awk '!/^#/ && NF >= 3 {print $1}' "$here/commits.txt")
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+differ=0
+checked=0
+for tree in "${trees[@]}"; do
+    dir="$trees_dir/$tree"
+    [[ -d "$dir" ]] || { echo "skipping $tree: $dir not found" >&2; continue; }
+    for mode in on off; do
+        flag=()
+        [[ "$mode" == off ]] && flag=(--no-prefilter)
+        status=0
+        "$lint" triage --include-tests --format json "${flag[@]}" "$dir" \
+            >"$out/$mode.json" 2>"$out/$mode.err" || status=$?
+        echo "$status" >"$out/$mode.status"
+        sort "$out/$mode.json" >"$out/$mode.sorted"
+    done
+    checked=$((checked + 1))
+    if ! cmp -s "$out/on.sorted" "$out/off.sorted"; then
+        differ=$((differ + 1))
+        echo "$tree: the findings differ"
+        comm -23 "$out/on.sorted" "$out/off.sorted" | sed 's/^/  only with the prefilter: /'
+        comm -13 "$out/on.sorted" "$out/off.sorted" | sed 's/^/  only without it: /'
+    fi
+    # A file the prefilter rules out is never parsed, so only the run without it can find that
+    # the file does not parse (a deliberately broken test input, a template with placeholders).
+    # Every error of the prefiltered run must be one the other run reports too.
+    sort "$out/on.err" >"$out/on.err.sorted"
+    sort "$out/off.err" >"$out/off.err.sorted"
+    extra="$(comm -23 "$out/on.err.sorted" "$out/off.err.sorted")"
+    if [[ -n "$extra" ]]; then
+        differ=$((differ + 1))
+        echo "$tree: errors only with the prefilter"
+        echo "$extra" | sed 's/^/  /'
+    fi
+    unparsed="$(comm -13 "$out/on.err.sorted" "$out/off.err.sorted" | grep -c . || true)"
+    if [[ "$unparsed" -gt 0 ]]; then
+        echo "$tree: $unparsed error line(s) only without the prefilter (exit status" \
+            "$(cat "$out/on.status") with it, $(cat "$out/off.status") without)"
+        comm -13 "$out/on.err.sorted" "$out/off.err.sorted" | sed 's/^/  /'
+    fi
+done
+echo "$checked trees checked, $differ differ"
+[[ "$differ" -eq 0 ]]
