@@ -263,6 +263,7 @@ pub fn block_answer(block: &Block) -> Option<Answer> {
 mod accessor;
 mod conditions;
 mod find;
+mod inline;
 mod signature;
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,13 @@
 //! Where the code says a fallback was chosen: a comment on it or above it, a doc comment that
-//! calls the choice deliberate, or one about the cases a list leaves out.
+//! calls the choice deliberate, one about the cases a list leaves out, or a log line in a
+//! catch-all over another crate's enum that says it retries.
+
+use syn::visit::Visit;
+use syn::{Expr, ExprMatch};
 
 use crate::classifier::Classifier;
 use crate::finding::Region;
+use crate::rule::FileContext;
 
 /// Words of a doc comment that say its classifier's fallback was chosen on purpose.
 const DELIBERATE_WORDS: &[&str] = &["deliberate", "intentional", "on purpose", "by design"];
@@ -109,4 +114,68 @@ pub(super) fn commented(source: &str, region: Region, trailing: bool) -> bool {
             comment_line || (trailing && line.contains(" // "))
         })
     })
+}
+
+/// Whether a catch-all arm over another crate's enum logs that it retries
+/// (`_ => { warn!("unknown error, retrying"); true }`): the enum's unknown variants need an arm,
+/// and its message writes down what the author chose for them.
+pub(super) fn logged_retry_over_foreign_enum(
+    node: &ExprMatch,
+    body: &Expr,
+    cx: &FileContext<'_>,
+) -> bool {
+    let mut enums = Vec::new();
+    for arm in &node.arms {
+        enum_paths(&arm.pat, &mut enums);
+    }
+    let foreign = !enums.is_empty()
+        && enums
+            .iter()
+            .all(|name| name != "Self" && !cx.tree.local_types.contains(name));
+    foreign && logs_retrying(body)
+}
+
+/// The enum of every variant path in a pattern (`SdkError` in `SdkError::TimeoutError(_)`).
+fn enum_paths(pat: &syn::Pat, out: &mut Vec<String>) {
+    let path = match pat {
+        syn::Pat::Path(p) => &p.path,
+        syn::Pat::TupleStruct(p) => &p.path,
+        syn::Pat::Struct(p) => &p.path,
+        syn::Pat::Or(or) => return or.cases.iter().for_each(|case| enum_paths(case, out)),
+        syn::Pat::Paren(p) => return enum_paths(&p.pat, out),
+        syn::Pat::Reference(r) => return enum_paths(&r.pat, out),
+        _ => return,
+    };
+    let count = path.segments.len();
+    if count > 1 {
+        out.push(path.segments[count - 2].ident.to_string());
+    }
+}
+
+/// Whether an expression holds a log macro (`warn!`, `tracing::info!`, ..) whose message speaks
+/// of retrying.
+fn logs_retrying(body: &Expr) -> bool {
+    struct Logs(bool);
+    impl<'ast> Visit<'ast> for Logs {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let is_log = mac.path.segments.last().is_some_and(|seg| {
+                matches!(
+                    seg.ident.to_string().as_str(),
+                    "trace" | "debug" | "info" | "warn" | "error" | "event"
+                )
+            });
+            if is_log {
+                self.0 |= mac.tokens.clone().into_iter().any(|token| match token {
+                    proc_macro2::TokenTree::Literal(lit) => {
+                        let text = lit.to_string().to_ascii_lowercase();
+                        text.starts_with('"') && text.contains("retr")
+                    }
+                    _ => false,
+                });
+            }
+        }
+    }
+    let mut logs = Logs(false);
+    logs.visit_expr(body);
+    logs.0
 }

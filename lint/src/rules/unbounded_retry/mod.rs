@@ -3,10 +3,10 @@
 //!
 //! One concern per file: finding the loops and retry calls ([`find`]), recognising a retry
 //! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], [`timed`], and in loops that
-//! also go round on success, [`worker`]), errors that are no failure ([`not_failures`]), what
-//! decides an exit ([`guards`]), what bounds one ([`bounds`], [`limits`], [`failover`]),
-//! cancellation ([`cancel`]), documented intent ([`intent`]) and the words that mark a retry
-//! ([`words`]).
+//! also go round on success, [`worker`]), errors that are no failure ([`not_failures`]), loops
+//! that are no retry ([`not_retries`]), what decides an exit ([`guards`]), what bounds one
+//! ([`bounds`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented intent
+//! ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
@@ -26,6 +26,7 @@ mod intent;
 mod library;
 mod limits;
 mod not_failures;
+mod not_retries;
 mod poll;
 mod requeue;
 mod restart;
