@@ -5,8 +5,8 @@
 //! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], [`timed`], and in loops that
 //! also go round on success, [`worker`]), errors that are no failure ([`not_failures`]), loops
 //! that are no retry ([`not_retries`]), what decides an exit ([`guards`]), what bounds one
-//! ([`bounds`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented intent
-//! ([`intent`]) and the words that mark a retry ([`words`]).
+//! ([`bounds`], [`exhausted`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented
+//! intent ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
 mod bounds;
@@ -15,6 +15,7 @@ mod closed_recv;
 mod closed_send;
 mod default_arm;
 mod error_paths;
+mod exhausted;
 mod failover;
 mod filled;
 mod find;
