@@ -200,8 +200,9 @@ pub fn name_polarity(ident: &str) -> Option<Polarity> {
     }
     // Without a question verb, the other words may only name the error (`error_is_retryable`,
     // `retryable_error`): `set_retryable` and `retryable_update_meta` do something instead. A name
-    // ending in `is` and the adjective (`read_failure_is_retryable`) asks it of what comes first.
-    if !asks && !asks_of_its_subject(&words) {
+    // ending in `is` and the adjective (`read_failure_is_retryable`) asks it of what comes first,
+    // and so does an operation's name before `retryable` (`establish_retryable`).
+    if !asks && !asks_of_its_subject(&words) && !asks_of_an_operation(&words) {
         let describes_error = words.iter().all(|w| {
             is_retry_word(w)
                 || FINAL_ADJECTIVES.contains(&w.as_str())
@@ -232,6 +233,32 @@ pub fn opens_with_question(ident: &str) -> bool {
     words(ident)
         .first()
         .is_some_and(|first| QUESTION_VERBS.contains(&first.as_str()))
+}
+
+/// Words that set or convert rather than name an operation: `set_retryable`, `into_retryable`.
+const SETTING_WORDS: &[&str] = &[
+    "set", "mark", "make", "with", "as", "into", "to", "force", "enable", "disable", "new", "from",
+];
+
+/// Whether a name is an operation's name followed by an adjective that speaks only of retrying
+/// (`establish_retryable`, `connect_not_retriable`): it asks whether that operation may be
+/// retried. A word that sets or converts (`set_retryable`, `into_retryable`) does something
+/// instead, and `temporary` or `terminal` at the end describe other things (`file_temporary`).
+fn asks_of_an_operation(words: &[String]) -> bool {
+    let Some((last, before)) = words.split_last() else {
+        return false;
+    };
+    let only_retrying = matches!(
+        last.as_str(),
+        "retryable" | "retriable" | "unretryable" | "unretriable" | "nonretryable" | "nonretriable"
+    );
+    only_retrying
+        && before
+            .iter()
+            .any(|word| !NEGATIONS.contains(&word.as_str()))
+        && before
+            .iter()
+            .all(|word| !SETTING_WORDS.contains(&word.as_str()))
 }
 
 /// Whether a name ends by asking a question of what its first words name: `is` or `are`, an

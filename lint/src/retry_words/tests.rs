@@ -21,6 +21,7 @@ fn names_that_ask_about_retrying() {
         "can_be_retried",
         "read_failure_is_retryable",
         "upload_errors_are_transient",
+        "establish_retryable",
     ] {
         assert_eq!(name_polarity(name), Some(Polarity::Retry), "{name}");
     }
@@ -34,6 +35,7 @@ fn names_that_ask_about_retrying() {
         "is_fatal_io_error",
         "read_failure_is_not_retryable",
         "quota_error_is_permanent",
+        "connect_not_retryable",
     ] {
         assert_eq!(name_polarity(name), Some(Polarity::Final), "{name}");
     }
@@ -51,6 +53,9 @@ fn names_that_ask_about_retrying() {
         "max_retries",
         "retry",
         "set_retryable",
+        "into_retryable",
+        "mark_as_retryable",
+        "file_temporary",
         "commit_with_retry",
         "retryable_update_multi_table_meta",
         "is_empty",
