@@ -20,6 +20,7 @@ use crate::facts::TreeFacts;
 use crate::retry_words::{
     name_polarity, trait_decides_retries, verdict_like_type, words, Polarity,
 };
+use crate::syntax::attributes::marked_unused;
 use crate::syntax::types::type_name;
 
 /// Every classifier in a file, in source order, nested modules and functions included.
@@ -394,20 +395,4 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
         }
         syn::visit::visit_expr_call(self, call);
     }
-}
-
-/// Whether a function says nothing calls it: `#[allow(dead_code)]` or `#[expect(dead_code)]`. A
-/// classifier nobody asks decides no retry.
-fn marked_unused(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        (attr.path().is_ident("allow") || attr.path().is_ident("expect"))
-            && crate::syntax::names::tokens_mention(
-                &attr
-                    .meta
-                    .require_list()
-                    .map(|l| l.tokens.clone())
-                    .unwrap_or_default(),
-                &|name| name == "dead_code",
-            )
-    })
 }

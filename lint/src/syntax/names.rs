@@ -108,3 +108,25 @@ pub(crate) fn and_operands(expr: &Expr) -> Vec<&Expr> {
     walk(expr, &mut out);
     out
 }
+
+/// Whether a macro is a logging one: `warn!`, `tracing::error!`, `log::info!`, `event!`,
+/// `eprintln!`.
+pub(crate) fn is_log_macro(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|seg| {
+        matches!(
+            seg.ident.to_string().as_str(),
+            "trace" | "debug" | "info" | "warn" | "error" | "event" | "println" | "eprintln"
+        )
+    })
+}
+
+/// Whether a block does nothing but log: every statement is a logging macro
+/// ([`is_log_macro`]), and there is one at least.
+pub(crate) fn only_logs(block: &syn::Block) -> bool {
+    !block.stmts.is_empty()
+        && block.stmts.iter().all(|stmt| match stmt {
+            syn::Stmt::Macro(mac) => is_log_macro(&mac.mac.path),
+            syn::Stmt::Expr(Expr::Macro(mac), _) => is_log_macro(&mac.mac.path),
+            _ => false,
+        })
+}

@@ -158,12 +158,7 @@ fn logs_retrying(body: &Expr) -> bool {
     struct Logs(bool);
     impl<'ast> Visit<'ast> for Logs {
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            let is_log = mac.path.segments.last().is_some_and(|seg| {
-                matches!(
-                    seg.ident.to_string().as_str(),
-                    "trace" | "debug" | "info" | "warn" | "error" | "event"
-                )
-            });
+            let is_log = crate::syntax::names::is_log_macro(&mac.path);
             if is_log {
                 self.0 |= mac.tokens.clone().into_iter().any(|token| match token {
                     proc_macro2::TokenTree::Literal(lit) => {

@@ -26,6 +26,11 @@ pub(super) struct ImplHeader {
 }
 
 impl ImplHeader {
+    /// The last segment of the implementing type.
+    pub(super) fn self_type(&self) -> Option<&str> {
+        self.self_type.as_deref()
+    }
+
     pub(super) fn of(item: &ItemImpl) -> ImplHeader {
         let is_from = item.trait_.as_ref().is_some_and(|(_, path, _)| {
             path.segments.last().is_some_and(|seg| seg.ident == "From")

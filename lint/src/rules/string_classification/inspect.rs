@@ -9,6 +9,7 @@ use syn::Expr;
 
 use crate::classifier::{matches_parts, Classifier, ClassifierBody};
 use crate::finding::Region;
+use crate::syntax::names::only_logs;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 use super::outcomes::{
@@ -17,7 +18,8 @@ use super::outcomes::{
 };
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
 use super::text::{
-    inspects_text, is_message_text, searches_for_fixed_message, string_pattern, AllInspections,
+    checks_outside_async, inspects_text, is_message_text, searches_for_fixed_message,
+    string_pattern, AllInspections,
 };
 
 /// Finds the inspections that count in one function body: every one inside a classifier, and
@@ -68,13 +70,11 @@ impl InspectionFinder<'_> {
             impl<'ast> Visit<'ast> for Flags<'_> {
                 fn visit_local(&mut self, local: &'ast syn::Local) {
                     if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-                        let mut all = AllInspections {
-                            bindings: self.bindings,
-                            found: Vec::new(),
-                        };
-                        all.visit_expr(&init.expr);
-                        if !all.found.is_empty() {
-                            self.found.insert(ident.ident.to_string(), all.found);
+                        // What async work checks is decided there, not by the value it hands
+                        // back (`let resp = retry.run(|| async { .. }).await`).
+                        let found = checks_outside_async(&init.expr, self.bindings);
+                        if !found.is_empty() {
+                            self.found.insert(ident.ident.to_string(), found);
                         }
                     }
                     syn::visit::visit_local(self, local);
@@ -122,7 +122,7 @@ impl InspectionFinder<'_> {
             found: false,
         };
         any.visit_expr(expr);
-        any.found
+        any.found || !flag_operands(expr, self.checked_flags()).is_empty()
     }
 
     fn record_inspections_in(&mut self, expr: &Expr) {
@@ -132,6 +132,9 @@ impl InspectionFinder<'_> {
         };
         all.visit_expr(expr);
         for region in all.found {
+            self.regions.push((region, self.in_classifier.clone()));
+        }
+        for region in flag_operands(expr, self.checked_flags()) {
             self.regions.push((region, self.in_classifier.clone()));
         }
     }
@@ -262,6 +265,14 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                     for region in checks {
                         self.regions.push((region, self.in_classifier.clone()));
                     }
+                }
+            }
+            // `if text.contains(..) { error!(..) }`: a check whose only effect is a log line
+            // decides nothing; only its branch is read.
+            if let Expr::If(branches) = expr {
+                if branches.else_branch.is_none() && only_logs(&branches.then_branch) {
+                    self.visit_block(&branches.then_branch);
+                    return;
                 }
             }
             if inspects_text(expr, self.bindings)
@@ -422,5 +433,27 @@ fn same_verdict_in_every_arm(m: &syn::ExprMatch) -> bool {
     match answers.next() {
         Some(Some(first)) => answers.all(|other| other.as_ref() == Some(&first)),
         _ => false,
+    }
+}
+
+/// The checks behind the text-check flags a condition reads as a whole operand: `flag`, `!flag`,
+/// `flag && x`, `let Some(hash) = flag`. The flag decides as much as the check written in place.
+fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -> Vec<Region> {
+    match expr {
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .and_then(|ident| flags.get(&ident.to_string()))
+            .cloned()
+            .unwrap_or_default(),
+        Expr::Unary(u) => flag_operands(&u.expr, flags),
+        Expr::Paren(p) => flag_operands(&p.expr, flags),
+        Expr::Let(l) => flag_operands(&l.expr, flags),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+            let mut checks = flag_operands(&b.left, flags);
+            checks.extend(flag_operands(&b.right, flags));
+            checks
+        }
+        _ => Vec::new(),
     }
 }

@@ -14,6 +14,7 @@ use crate::classifier::{Classifier, ClassifierBody};
 use crate::finding::{Finding, Level};
 use crate::retry_words::mentions_retr;
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::attributes::marked_unused;
 use crate::syntax::lexer::{LexemeKind, Lexer};
 use crate::syntax::macro_bodies::macro_rules_arms;
 use crate::syntax::types::type_name;
@@ -41,39 +42,40 @@ Finds retry decisions made on an error's message text: `.contains(..)`, `.starts
 `.ends_with(..)`, or `==` against fixed text (a literal or a constant), applied to `to_string()`,
 `format!(..)`, `message()` or `description()` output, a response body (`text()`,
 `String::from_utf8_lossy(..)`, a `b\"..\"` byte string), a text-named field (`payload.message`,
-`resp.body`), anything compared with a sentence (`reply.result == \"Pending in queue\"`: codes have
-no spaces), a regular expression's `is_match`, or a yes/no helper handed the text
+`resp.body`), anything compared with a sentence (`reply.result == \"Pending in queue\"`: codes have no
+spaces), a regular expression's `is_match`, or a yes/no helper handed the text
 (`is_transport_error_message(&msg)`), directly or through a local binding, inside a classifier
-(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition, a
-one-argument closure handed to a retry helper, `let can_retry = ..`), inside a yes/no question
-about an error whose doc comment speaks of retrying (`fn is_range_limit_error(err: &RpcError) ->
-bool` documented as \"a limit that retrying over a smaller range can fix\"), inside a function
-whose `bool` a classifier answers with (`SdkError::Service(e) => check_response(e)`) or a retry
-flag is set from (`(kind, retryable) = kind_from_summary(&summary).unwrap_or(..)`), or in a
-condition whose branch decides either way: it retries (`continue` in a retry loop, not in a `for`
-loop over items; a `retry` call; or, in a function that speaks of retrying (its text or the
-comments right above it), the failed call made again), gives up (`return Err(..)`, `break Err(..)`
-or `bail!(..)` in a retry loop, in the other branch too when the checked one does not leave; an
-`Err(..)` arm of a retry loop that leaves on its text even with success, `Err(Failed(out)) if
-out.stderr.contains(\"does not exist\") => return Ok(())`), produces a fatal or non-retryable
-outcome, or, in a file that speaks of retrying, a transient one (`Unavailable`, `Interrupted`,
-`Busy`) or one its comment calls retryable. Inside the operation a retry helper repeats
-(`retry(policy, || async { ..})`, `policy.into_retry().run(|| ..)`), a text check whose branch
-returns `Ok(..)` ends the retries on that text. A `match` on text whose arms all give the same
-verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks a kind, not a verdict. A
-closure parameter typed as text (`|err: &String|`) and an error payload a guard matches against a
-string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold message text. A flag
-set by a text check (`let stale = msg.contains(..);`) and read inside a classifier counts where it
-is set. Inside a classifier, a `match` on the text with string arms (`\"Rate limit exceeded.\" =>
-..`) compares it too, and any text parameter is message text unless its name says it holds a code
-(`code: &str`); there `matches!` on the text with string patterns, `eq_ignore_ascii_case`, and a
-search for a message held in a constant (`r.contains(STALE_PROOF)`) compare it too. A function
-sorting an error into one of the tree's enums whose variants say retry or not (`RetryableErr`,
-`NonRetryableErr`) is a classifier. In a file that speaks of retrying, a conversion into one of the
-tree's error types (`impl From<Status> for SyncError`, `fn classify_gateway_error(err:
-GatewayError) -> SyncError`) whose text check picks the variant (`NEED_SNAPSHOT =>
-SyncError::NeedSnapshot`) decides what the retry sees; one that only rewrites the message it keeps
-does not. Checks inside `macro_rules!` bodies count where they are written.
+(`is_retryable`, `should_retry`, `Classify::verdict`, a backon `.when(..)` condition, a one-argument
+closure handed to a retry helper, `let can_retry = ..`), inside a yes/no function about an error or
+its text whose doc comment speaks of retrying (`fn is_range_limit_error(err: &RpcError) -> bool`
+documented as \"a limit that retrying over a smaller range can fix\") or whose name speaks of backing
+off or restarting (`should_restart_sync`), inside a function whose `bool` a classifier answers with
+(`SdkError::Service(e) => check_response(e)`) or a retry flag is set from (`(kind, retryable) =
+kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose branch decides either way
+(directly, or through a flag the text check set: `let expired = msg.contains(..); if expired {
+continue }`): it retries (`continue` in a retry loop, not in a `for` loop over items; a `retry`
+call; or, in a function that speaks of retrying (its text or the comments right above it), the
+failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(..)` in a retry loop,
+in the other branch too when the checked one does not leave; an `Err(..)` arm of a retry loop that
+leaves on its text even with success, `Err(Failed(out)) if out.stderr.contains(\"does not exist\") =>
+return Ok(())`), produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a
+transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment calls retryable. Inside the
+operation a retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(||
+..)`), a text check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text
+whose arms all give the same verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks
+a kind, not a verdict. A closure parameter typed as text (`|err: &String|`) and an error payload a
+guard matches against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold
+message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
+classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
+(`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless its
+name says it holds a code (`code: &str`); there `matches!` on the text with string patterns,
+`eq_ignore_ascii_case`, and a search for a message held in a constant (`r.contains(STALE_PROOF)`)
+compare it too. A function sorting an error into one of the tree's enums whose variants say retry or
+not (`RetryableErr`, `NonRetryableErr`) is a classifier. In a file that speaks of retrying, a
+conversion into one of the tree's error types (`impl From<Status> for SyncError`, `fn
+classify_gateway_error(err: GatewayError) -> SyncError`) whose text check picks the variant
+(`NEED_SNAPSHOT => SyncError::NeedSnapshot`) decides what the retry sees; one that only rewrites the
+message it keeps does not. Checks inside `macro_rules!` bodies count where they are written.
 
 ### Why is this bad
 Message text is not an interface: a dependency rewords a message, adds context, or translates it,
@@ -104,8 +106,9 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
     default_level: Level::Deny,
     docs: DOCS,
     // Outside classifiers, a retry context needs one of these words (the prefilter is case
-    // insensitive); classifiers come from the names the engine adds.
-    needles: &["retr", "attempt", "backoff"],
+    // insensitive); classifiers come from the names the engine adds. A yes/no function named for
+    // a restart decides one too.
+    needles: &["retr", "attempt", "backoff", "restart"],
     loop_needles: &[],
     // A transient-named outcome chosen by a text check counts in any file that speaks of retrying.
     function_needles: outcomes::TRANSIENT_WORDS,
@@ -225,9 +228,18 @@ impl FunctionCollector<'_, '_> {
             .filter(|sig| returns_a_bool(sig) && !(predicate_name(name) && takes_text(sig)))
             .and_then(|_| self.answer_helpers.get(name).cloned());
         let answer_helper = classifier.is_none() && helper.is_some();
+        let self_is_error = self
+            .impls
+            .last()
+            .and_then(ImplHeader::self_type)
+            .is_some_and(|ty| ty.ends_with("Error") || ty.ends_with("Err"));
         let in_classifier = classifier.map(Classifier::describe).or(helper).or_else(|| {
-            sig.filter(|sig| documented_error_predicate(name, sig, attrs))
-                .map(|_| format!("`{name}`"))
+            sig.filter(|sig| {
+                !marked_unused(attrs)
+                    && (documented_error_predicate(sig, attrs)
+                        || decision_named_predicate(name, sig, self_is_error))
+            })
+            .map(|_| format!("`{name}`"))
         });
         let mut bindings = TextBindings::default();
         // Every parameter typed as text (`err: &str`), which a conversion reads as message text.
@@ -314,16 +326,11 @@ impl FunctionCollector<'_, '_> {
 
 /// Whether a function is a yes/no question about an error whose doc comment says its answer
 /// decides a retry (`/// Returns true if a smaller range can be retried` over `fn
-/// is_range_limit_error(err: &RpcError) -> bool`): it classifies, whatever its name.
-fn documented_error_predicate(name: &str, sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
-    if !predicate_name(name) || !returns_a_bool(sig) {
-        return false;
-    }
-    let takes_an_error = sig.inputs.iter().any(|input| match input {
-        syn::FnArg::Typed(typed) => names_an_error(&typed.ty),
-        syn::FnArg::Receiver(_) => false,
-    });
-    takes_an_error
+/// is_range_limit_error(err: &RpcError) -> bool`, or `/// The caller can retry when this answers
+/// true` over `fn try_recover(message: &str) -> bool`): it classifies, whatever its name.
+fn documented_error_predicate(sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
+    returns_a_bool(sig)
+        && takes_an_error_or_its_text(sig, false)
         && attrs.iter().any(|attr| match &attr.meta {
             syn::Meta::NameValue(doc) if doc.path.is_ident("doc") => matches!(
                 &doc.value,
@@ -332,6 +339,40 @@ fn documented_error_predicate(name: &str, sig: &syn::Signature, attrs: &[syn::At
             ),
             _ => false,
         })
+}
+
+/// Words of a yes/no function's name that decide a retry by another name: backing off is waiting
+/// to try again, and a restart tries the whole again.
+const DECISION_WORDS: &[&str] = &["backoff", "restart"];
+
+/// Whether a function answers yes or no, about an error or its text, to a question its name asks
+/// in other words than retrying: `is_backoff_message(message: &str)`, `should_restart_sync(e:
+/// &SyncError)`, or a method of an error type.
+fn decision_named_predicate(name: &str, sig: &syn::Signature, self_is_error: bool) -> bool {
+    returns_a_bool(sig)
+        && crate::retry_words::words(name)
+            .iter()
+            .any(|word| DECISION_WORDS.contains(&word.as_str()))
+        && takes_an_error_or_its_text(sig, self_is_error)
+}
+
+/// Whether a function is handed an error (`err: &RpcError`, `self` of an error type) or its text
+/// (a text parameter named for a message or an error: `message: &str`, `err: &str`).
+fn takes_an_error_or_its_text(sig: &syn::Signature, self_is_error: bool) -> bool {
+    sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => {
+            names_an_error(&typed.ty)
+                || (is_text_type(&typed.ty)
+                    && matches!(&*typed.pat, Pat::Ident(ident) if {
+                        let name = ident.ident.to_string();
+                        TEXT_NAMES.contains(&name.as_str())
+                            || matches!(name.as_str(), "e" | "err" | "error")
+                            || name.ends_with("_error")
+                            || name.ends_with("_err")
+                    }))
+        }
+        syn::FnArg::Receiver(_) => self_is_error,
+    })
 }
 
 /// Whether a type names an error: `&RpcError<Kind>`, `&contract::Error`, `&anyhow::Error`.

@@ -348,11 +348,48 @@ pub(super) struct AllInspections<'b> {
     pub(super) found: Vec<Region>,
 }
 
-impl<'ast> Visit<'ast> for AllInspections<'_> {
-    fn visit_expr(&mut self, expr: &'ast Expr) {
+impl AllInspections<'_> {
+    /// Records `expr` itself when it inspects text, not what it holds.
+    fn visit_expr_shallow(&mut self, expr: &Expr) {
         if inspects_text(expr, self.bindings) {
             self.found.push(Region::of(expr));
         }
+    }
+}
+
+impl<'ast> Visit<'ast> for AllInspections<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        self.visit_expr_shallow(expr);
         syn::visit::visit_expr(self, expr);
     }
+}
+
+/// The text checks of an expression outside its async work: an async block, or a closure that is
+/// async or hands one back (`retry.run(|| async { .. })`). A synchronous closure's checks count
+/// (`errors.iter().any(|e| e.to_string().contains(..))`).
+pub(super) fn checks_outside_async(expr: &Expr, bindings: &HashSet<String>) -> Vec<Region> {
+    fn is_async_work(expr: &Expr) -> bool {
+        match expr {
+            Expr::Async(_) => true,
+            Expr::Closure(closure) => {
+                closure.asyncness.is_some() || matches!(&*closure.body, Expr::Async(_))
+            }
+            _ => false,
+        }
+    }
+    struct Outside<'b>(AllInspections<'b>);
+    impl<'ast> Visit<'ast> for Outside<'_> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if !is_async_work(expr) {
+                self.0.visit_expr_shallow(expr);
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+    }
+    let mut outside = Outside(AllInspections {
+        bindings,
+        found: Vec::new(),
+    });
+    outside.visit_expr(expr);
+    outside.0.found
 }
