@@ -75,7 +75,10 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     let region = lines_between(source, from, to).as_bytes();
     let says_so = |text: &str| {
         let text = text.to_lowercase();
-        INTENT_PHRASES.iter().any(|phrase| text.contains(phrase)) && !flags_a_problem(&text)
+        INTENT_PHRASES.iter().any(|phrase| {
+            text.match_indices(phrase)
+                .any(|(at, _)| !goes_on_while_it_works(&text[at + phrase.len()..]))
+        }) && !flags_a_problem(&text)
     };
     let says_until_success = |text: &str| {
         let text = text.to_lowercase();
@@ -235,4 +238,16 @@ fn offset_of_line(bytes: &[u8], line: usize) -> usize {
     memchr::memchr_iter(b'\n', bytes)
         .nth(line - 2)
         .map_or(bytes.len(), |at| at + 1)
+}
+
+/// Words that say an operation is going well.
+const WORKING_WORDS: &[&str] = &["succeed", "success", "working", "works", "healthy"];
+
+/// Whether the rest of a clause after an intent phrase makes the phrase a condition on success
+/// ("runs indefinitely while the listing succeeds", "polls forever as long as things are
+/// working"): such a loop goes on while it works, which says nothing of retrying failures.
+fn goes_on_while_it_works(rest: &str) -> bool {
+    let clause = rest.split(['.', ';', ':', '(']).next().unwrap_or_default();
+    (clause.contains(" while ") || clause.contains("as long as"))
+        && WORKING_WORDS.iter().any(|word| clause.contains(word))
 }

@@ -90,6 +90,15 @@ pub(crate) fn result_check(
             PatternKind::Other => None,
         },
         Expr::MethodCall(call) if call.method == "is_err" => Some(ResultCheck::IsErr),
+        // `r.is_err_and(|e| ..)`, `r.as_ref().err().is_some_and(|e| ..)`: an error, and one the
+        // closure picks out.
+        Expr::MethodCall(call)
+            if call.method == "is_err_and"
+                || (matches!(call.method.to_string().as_str(), "is_some" | "is_some_and")
+                    && matches!(&*call.receiver, Expr::MethodCall(inner) if inner.method == "err")) =>
+        {
+            Some(ResultCheck::IsErr)
+        }
         Expr::MethodCall(call) if call.method == "is_ok" => Some(ResultCheck::IsOk),
         Expr::Unary(unary) if matches!(unary.op, UnOp::Not(_)) => {
             match result_check(&unary.expr, not_a_failure)? {

@@ -10,8 +10,8 @@ use syn::visit::Visit;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::words::has_part;
-use crate::syntax::names::names_in;
-use crate::syntax::patterns::err_bound_names;
+use crate::syntax::names::{names_in, pattern_path_names};
+use crate::syntax::patterns::{err_bound_names, pattern_kind, PatternKind};
 
 /// Word parts that name a cancellation check (`is_offline()`: the process is leaving its cluster).
 pub(super) const CANCEL_PARTS: &[&str] = &[
@@ -53,6 +53,17 @@ pub(super) fn ends_on_cancellation(
         }
     }
     for pat in &guards.exit_patterns {
+        // An error variant of the operation (`Err(ProxyError::RecvError)`) names a failure; only
+        // a word of a cancellation signal (`Err(Error::Cancelled)`) ends the loop on one.
+        if pattern_kind(pat) == PatternKind::Err {
+            if pattern_path_names(pat)
+                .iter()
+                .any(|name| has_part(name, CHANNEL_PARTS))
+            {
+                finder.found = true;
+            }
+            continue;
+        }
         finder.visit_pat(pat);
     }
     for tokens in &guards.exiting_macros {

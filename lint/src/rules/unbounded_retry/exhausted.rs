@@ -5,6 +5,8 @@
 use syn::visit::Visit;
 use syn::Expr;
 
+use super::words::words_of;
+
 /// Parts of a name that make a decision that ends the loop an attempt or time bound: a branch
 /// that leaves the loop on `match attempts.after_failure(..)` or `if budget.is_empty()`. Retry
 /// words are not among them: `if !err.is_retryable() { return }` stops terminal errors only.
@@ -105,10 +107,14 @@ pub(super) fn says_attempts_ran_out(name: &str) -> bool {
 }
 
 /// Whether names read like an attempt, time or budget bound (see [`STOP_DECISION_PARTS`]).
+/// The parts are word beginnings: `entries` holds "tries" but counts no attempt, and
+/// `with_client_retries` decides nothing.
 pub(super) fn decides_stop(names: &[String]) -> bool {
     names.iter().any(|name| {
-        // `with_client_retries` holds "tries" but decides nothing.
-        let lower = name.to_ascii_lowercase().replace("retries", "");
-        STOP_DECISION_PARTS.iter().any(|part| lower.contains(part))
+        words_of(name).filter(|word| word != "retries").any(|word| {
+            STOP_DECISION_PARTS
+                .iter()
+                .any(|part| word.starts_with(part))
+        })
     })
 }

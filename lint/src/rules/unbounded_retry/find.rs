@@ -188,6 +188,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let retry = read.retries_after_error();
+        // A loop that polls or pages on success and pauses first thing every round is a periodic
+        // task: a failed round waits for the next period like any other.
+        if retry == Some(Retry::OnSomeAnswers) && starts_with_a_pause(read.body) {
+            return;
+        }
         let retries = retry.is_some();
         let hot =
             !retries && read.kind != "for" && hot_loop::skips_its_only_pause(read.body, read.label);
@@ -427,4 +432,16 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
         }
         syn::visit::visit_expr_for_loop(self, node);
     }
+}
+
+/// Whether a loop's body opens with a pause: `sleep(period).await;`, `let _ = ticker.tick();`.
+fn starts_with_a_pause(body: &Block) -> bool {
+    body.stmts.first().is_some_and(|stmt| match stmt {
+        syn::Stmt::Expr(expr, _) => hot_loop::is_pause_call(expr),
+        syn::Stmt::Local(local) => local
+            .init
+            .as_ref()
+            .is_some_and(|init| hot_loop::is_pause_call(&init.expr)),
+        _ => false,
+    })
 }

@@ -123,18 +123,23 @@ backpressure) and waits for room, a compare-and-swap that lost a race (`Err(actu
 x.compare_exchange(..)`), an error arm that names a \"not yet\" answer
 (`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error leaves, and an error path
 that goes round because an option says to reconnect (`else if opts.reconnect { .. }`, or an error
-arm `Err(e) if !auto_reconnect => return` before the ones that go round).
+arm `Err(e) if !auto_reconnect => return` before the ones that go round), and a periodic task that
+pauses first thing every round and goes round on a normal answer too (`loop { ticker.tick().await;
+match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
 a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited
-retries\", \"wait until this call succeeds\") in the function, its doc comment or the plain comment
+retries\", \"wait until this call succeeds\"; not \"runs forever while the listing succeeds\", which
+speaks of going on while it works) in the function, its doc comment or the plain comment
 right above it, or, for a method, in the doc comment of the file's type it belongs to (`/// Blocks
 until the allocation succeeds.` above `pub struct BlockOn`), or choosing a policy by a constructor
 named for it (`BackoffState::new_infinite(..)`, `retry_forever(..)`), is not reported, unless the
 comment marks it as a problem (`TODO`, `FIXME`, `XXX`). Restarts are not retries: a loop that runs a
 task again after a caught panic (`catch_unwind`, a join error that `is_panic()`), or that runs a
 long-lived component (`worker.run()`, `server.serve()`) and builds a new instance of it when it
-fails, is not reported.
+fails or each round (`let reader = ..; if self.dispatch(reader).is_ok() { return }`), is not
+reported. A cancellation check is a word of a cancellation signal; an error variant of the
+operation named for receiving (`Err(ProxyError::RecvError)`) is a failure like any other.
 
 ### Why is this bad
 An error that can never succeed is then retried forever: the task makes no progress, burns resources

@@ -2,13 +2,14 @@
 //! again after it panicked (the `Err` is a caught panic, or a join error the loop goes round on
 //! only when `is_panic()`, not an answer of the operation), and a
 //! supervisor that runs a long-lived component (`worker.run()`, `server.serve()`) whose `Ok`
-//! means it stopped, and builds a new instance of it when it fails.
+//! means it stopped, and builds a new instance of it when it fails, or builds one each round.
 
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime};
 
 use super::helpers::FileHelpers;
 use crate::syntax::exits::leaves_loop;
+use crate::syntax::names::{bound_names, local_name};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Names of the method that runs a long-lived component until it stops.
@@ -31,6 +32,9 @@ pub(super) fn restarts_instead_of_retrying(
     label: Option<&Lifetime>,
     helpers: &FileHelpers,
 ) -> bool {
+    if runs_a_session_of_the_round(body) {
+        return true;
+    }
     let operations = retried_operations(cond, body, label);
     if operations.is_empty() {
         return false;
@@ -175,4 +179,48 @@ fn reassigns(body: &Block, component: &str) -> bool {
     };
     assigns.visit_block(body);
     assigns.found
+}
+
+/// Whether each round builds a long-lived component and runs it until it stops: `let mut conn =
+/// Session::connect(..).await?; conn.run().await`, or `self.dispatch(reader)` with a `reader` of
+/// the round. Going round after it fails starts a new session; the session's own errors are no
+/// failed attempt of one operation.
+fn runs_a_session_of_the_round(body: &Block) -> bool {
+    let locals: Vec<String> = body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Local(local) => Some(bound_names(&local.pat)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    struct Session<'l> {
+        locals: &'l [String],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Session<'_> {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let runs = RUN_METHODS.iter().any(|m| call.method == m) || call.method == "dispatch";
+            let of_the_round = place_name(&call.receiver)
+                .is_some_and(|name| self.locals.contains(&name))
+                || call.args.iter().any(|arg| {
+                    local_name(arg).is_some_and(|name| self.locals.contains(&name.to_string()))
+                });
+            self.found |= runs && of_the_round;
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut session = Session {
+        locals: &locals,
+        found: false,
+    };
+    session.visit_block(body);
+    session.found
 }

@@ -400,10 +400,14 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         if self.result_check(&node.cond) == Some(ResultCheck::IsOk)
             && !polls_for_an_answer(&node.cond)
         {
+            // Without an `else`, the error falls through to what follows, which goes round
+            // unless it leaves (`if let Ok(v) = op() { break v } bail!(..)`).
             let error_goes_round = node
                 .else_branch
                 .as_ref()
-                .is_none_or(|(_, else_branch)| self.error_goes_round(else_branch));
+                .map_or(!self.tail_leaves, |(_, else_branch)| {
+                    self.error_goes_round(else_branch)
+                });
             if error_goes_round && stmts_return_from_loop(&node.then_branch.stmts, self.label) {
                 self.mark(Retry::Plain);
             }
