@@ -243,6 +243,30 @@ impl InspectionFinder<'_> {
 }
 
 impl<'ast> Visit<'ast> for InspectionFinder<'_> {
+    /// `if text.contains(..) { return Ok(..) } return Err(Permanent(..))`: the statement after an
+    /// `if` whose branch leaves is its `else`, and one producing a final outcome decides.
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            let syn::Stmt::Expr(Expr::If(if_expr), _) = stmt else {
+                continue;
+            };
+            let Some(next) = block.stmts.get(index + 1) else {
+                continue;
+            };
+            if if_expr.else_branch.is_none()
+                && leaves(&if_expr.then_branch)
+                && self.inspects_text_in(&if_expr.cond)
+            {
+                let mut finals = FinalMention::default();
+                finals.visit_stmt(next);
+                if finals.named {
+                    self.record_inspections_in(&if_expr.cond);
+                }
+            }
+        }
+        syn::visit::visit_block(self, block);
+    }
+
     fn visit_expr(&mut self, expr: &'ast Expr) {
         if self.in_classifier.is_none() {
             if let Some(name) = self.classifier_at(expr) {
@@ -313,6 +337,16 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                         })) =>
             {
                 self.record_inspections_in(&if_expr.cond);
+                // `if text.contains(a) { .. } else if text.contains(b) { .. }`: the chain is one
+                // decision, and each text check of it picks a branch, unless all that branch
+                // does is log.
+                let mut next = if_expr.else_branch.as_ref().map(|(_, other)| &**other);
+                while let Some(Expr::If(inner)) = next {
+                    if !only_logs(&inner.then_branch) && self.inspects_text_in(&inner.cond) {
+                        self.record_inspections_in(&inner.cond);
+                    }
+                    next = inner.else_branch.as_ref().map(|(_, other)| &**other);
+                }
             }
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
