@@ -40,6 +40,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> FileRetries {
             .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
         timers: 0,
+        option_switches: 0,
         impl_types: Vec::new(),
     };
     finder.visit_file(cx.ast);
@@ -105,6 +106,9 @@ struct LoopFinder<'c, 'a, 'ast> {
     timers: usize,
     /// The types of the `impl` blocks the walk is inside, innermost last.
     impl_types: Vec<String>,
+    /// How many branches taken on a retry option the walk is inside (`if opts.retry_activate {
+    /// while let Err(e) = activate() { .. } }`): a loop there retries because the user asked.
+    option_switches: usize,
 }
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
@@ -201,9 +205,9 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if !retries && !hot && !working {
             return;
         }
-        // An error path that asks an option whether to reconnect (`else if !opts.no_reconnect`)
-        // goes round because the user chose it.
-        if intent::switched_by_option(read.body) {
+        // An error path that asks an option whether to reconnect (`else if !opts.no_reconnect`),
+        // or a loop in a branch taken on a retry option, goes round because the user chose it.
+        if intent::switched_by_option(read.body) || self.option_switches > 0 {
             return;
         }
         // Each read once, and only by a loop that gets far enough to ask.
@@ -333,6 +337,17 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
 }
 
 impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.visit_expr(&node.cond);
+        let switch = usize::from(intent::is_option_switch(&node.cond));
+        self.option_switches += switch;
+        self.visit_block(&node.then_branch);
+        self.option_switches -= switch;
+        if let Some((_, other)) = &node.else_branch {
+            self.visit_expr(other);
+        }
+    }
+
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
         self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
             syn::visit::visit_item_fn(this, node);

@@ -38,6 +38,12 @@ pub(super) fn switched_by_option(body: &syn::Block) -> bool {
     switches.0 || guarded_by_reconnect_switch(body)
 }
 
+/// Whether a condition is an option named for retrying or reconnecting (`if opts.retry_activate`),
+/// for the loops written in its branch.
+pub(super) fn is_option_switch(cond: &syn::Expr) -> bool {
+    is_switch(cond, false)
+}
+
 /// A switch named for reconnecting or retrying, negated or not: a field of the options or the
 /// configuration (`opts.no_reconnect`), or with `bare_names` a binding that speaks of
 /// reconnecting (`auto_reconnect`, destructured from the options); `retry` alone is as often a

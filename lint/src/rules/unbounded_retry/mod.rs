@@ -123,9 +123,10 @@ backpressure) and waits for room, a compare-and-swap that lost a race (`Err(actu
 x.compare_exchange(..)`), an error arm that names a \"not yet\" answer
 (`Err(StoreError::UnprocessedBlock)`, `NotReady`) while every other error leaves, and an error path
 that goes round because an option says to reconnect (`else if opts.reconnect { .. }`, or an error
-arm `Err(e) if !auto_reconnect => return` before the ones that go round), and a periodic task that
-pauses first thing every round and goes round on a normal answer too (`loop { ticker.tick().await;
-match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`).
+arm `Err(e) if !auto_reconnect => return` before the ones that go round) or a loop in the branch of
+a retry option (`if opts.retry_activate { while let Err(e) = activate() { .. } }`), and a periodic
+task that pauses first thing every round and goes round on a normal answer too (`loop {
+ticker.tick().await; match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
 a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited
