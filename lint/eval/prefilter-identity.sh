@@ -13,25 +13,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-trees_dir="${1:-${TRIAGE_EVAL_TREES:-}}"
-if [[ -z "$trees_dir" || ! -d "$trees_dir" ]]; then
-    echo "usage: $0 TREES_DIR [TREE...]   (or set TRIAGE_EVAL_TREES to an existing directory)" >&2
-    exit 2
-fi
-shift || true
-
-lint="${TRIAGE_LINT:-$repo/target/release/cargo-triage}"
-if [[ ! -x "$lint" ]]; then
-    echo "building the lint (cargo build --release -p triage-lint)..." >&2
-    (cd "$repo" && cargo build --release -p triage-lint >&2)
-fi
-
-if [[ $# -gt 0 ]]; then
-    trees=("$@")
-else
-    mapfile -t trees < <(awk '!/^#/ && NF >= 3 {print $1}' "$here/commits.txt")
-fi
+# shellcheck source=common.sh
+source "$here/common.sh" "$@"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -8,36 +8,18 @@
 #   TREE...     only these trees (default: every tree of commits.txt present in TREES_DIR)
 # Environment:
 #   TRIAGE_LINT   the lint binary (default: target/release/cargo-triage, built if missing)
-#   RULE_MAP      map reported rule names to the table's (`found=table,...`)
+#   RULE_MAP      map reported rule names to the table's (`found=table,...`; default
+#                 `retry_without_condition=unbounded_retry_config`: the table files both library
+#                 rules under one name)
 #   VERBOSE=1     list false positives, unjudged findings and missed hazards
 #   TOLERANCE     line tolerance when matching a finding to a site (default 3)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-trees_dir="${1:-${TRIAGE_EVAL_TREES:-}}"
-if [[ -z "$trees_dir" ]]; then
-    echo "usage: $0 TREES_DIR [TREE...]   (or set TRIAGE_EVAL_TREES)" >&2
-    exit 2
-fi
-if [[ ! -d "$trees_dir" ]]; then
-    echo "error: trees directory '$trees_dir' does not exist" >&2
-    exit 2
-fi
-trees_dir="$(cd "$trees_dir" && pwd)"
-shift || true
+# shellcheck source=common.sh
+source "$here/common.sh" "$@"
 
-lint="${TRIAGE_LINT:-$repo/target/release/cargo-triage}"
-if [[ ! -x "$lint" ]]; then
-    echo "building the lint (cargo build --release -p triage-lint)..." >&2
-    (cd "$repo" && cargo build --release -p triage-lint >&2)
-fi
-
-if [[ $# -gt 0 ]]; then
-    trees=("$@")
-else
-    mapfile -t trees < <(awk '!/^#/ && NF >= 3 {print $1}' "$here/commits.txt")
-fi
+export RULE_MAP="${RULE_MAP-retry_without_condition=unbounded_retry_config}"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
