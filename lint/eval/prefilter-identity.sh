@@ -21,9 +21,14 @@ trap 'rm -rf "$out"' EXIT
 
 differ=0
 checked=0
+missing=0
 for tree in "${trees[@]}"; do
     dir="$trees_dir/$tree"
-    [[ -d "$dir" ]] || { echo "skipping $tree: $dir not found" >&2; continue; }
+    if [[ ! -d "$dir" ]]; then
+        echo "skipping $tree: $dir not found" >&2
+        missing=$((missing + 1))
+        continue
+    fi
     for mode in on off; do
         flag=()
         [[ "$mode" == off ]] && flag=(--no-prefilter)
@@ -34,6 +39,16 @@ for tree in "${trees[@]}"; do
         sort "$out/$mode.json" >"$out/$mode.sorted"
     done
     checked=$((checked + 1))
+    # 0: no findings, 1: findings, 2: some files could not be read or parsed. Anything else is
+    # the lint failing, which two identical failures must not hide.
+    for mode in on off; do
+        status="$(cat "$out/$mode.status")"
+        if [[ "$status" -gt 2 ]]; then
+            differ=$((differ + 1))
+            echo "$tree: the lint failed with exit status $status (prefilter $mode)"
+            sed 's/^/  /' "$out/$mode.err" | head -5
+        fi
+    done
     if ! cmp -s "$out/on.sorted" "$out/off.sorted"; then
         differ=$((differ + 1))
         echo "$tree: the findings differ"
@@ -59,4 +74,9 @@ for tree in "${trees[@]}"; do
     fi
 done
 echo "$checked trees checked, $differ differ"
+# A named tree that is missing, or no tree at all, is no pass.
+if [[ $# -gt 1 && "$missing" -gt 0 ]] || [[ "$checked" -eq 0 ]]; then
+    echo "error: $missing named tree(s) missing, $checked checked" >&2
+    exit 1
+fi
 [[ "$differ" -eq 0 ]]

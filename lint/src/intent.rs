@@ -240,14 +240,36 @@ fn offset_of_line(bytes: &[u8], line: usize) -> usize {
         .map_or(bytes.len(), |at| at + 1)
 }
 
-/// Words that say an operation is going well.
-const WORKING_WORDS: &[&str] = &["succeed", "success", "working", "works", "healthy"];
+/// Words that say an operation is going well (whole words: `unhealthy` is not among them).
+const WORKING_WORDS: &[&str] = &[
+    "succeed",
+    "succeeds",
+    "success",
+    "successful",
+    "working",
+    "works",
+    "healthy",
+];
 
 /// Whether the rest of a clause after an intent phrase makes the phrase a condition on success
 /// ("runs indefinitely while the listing succeeds", "polls forever as long as things are
-/// working"): such a loop goes on while it works, which says nothing of retrying failures.
+/// working"): such a loop goes on while it works, which says nothing of retrying failures. A
+/// negated clause ("while the call does not succeed") speaks of the failure again.
 fn goes_on_while_it_works(rest: &str) -> bool {
-    let clause = rest.split(['.', ';', ':', '(']).next().unwrap_or_default();
-    (clause.contains(" while ") || clause.contains("as long as"))
-        && WORKING_WORDS.iter().any(|word| clause.contains(word))
+    let clause = rest
+        .split(['.', ',', ';', ':', '('])
+        .next()
+        .unwrap_or_default();
+    let words: Vec<&str> = clause
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|word| !word.is_empty())
+        .collect();
+    let conditional = words.contains(&"while") || clause.contains("as long as");
+    let negated = words.iter().any(|word| {
+        matches!(
+            *word,
+            "not" | "no" | "never" | "isn't" | "doesn't" | "don't"
+        )
+    });
+    conditional && !negated && words.iter().any(|word| WORKING_WORDS.contains(word))
 }

@@ -238,6 +238,7 @@ pub fn opens_with_question(ident: &str) -> bool {
 /// Words that set or convert rather than name an operation: `set_retryable`, `into_retryable`.
 const SETTING_WORDS: &[&str] = &[
     "set", "mark", "make", "with", "as", "into", "to", "force", "enable", "disable", "new", "from",
+    "record", "update", "clear", "reset", "save", "store", "add", "remove", "count", "log", "emit",
 ];
 
 /// Whether a name is an operation's name followed by an adjective that speaks only of retrying

@@ -55,7 +55,7 @@ pub(super) struct InspectionFinder<'b> {
     pub(super) retry_comment_lines: &'b [usize],
     pub(super) regions: Vec<(Region, Option<String>)>,
     /// Local flags set by a text check (`let stale = msg.contains(..);`), with the checks, found
-    /// when a classifier first reads a name.
+    /// when a classifier or a condition first reads a name.
     pub(super) checked_flags: OnceCell<HashMap<String, Vec<Region>>>,
 }
 
@@ -339,10 +339,10 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                 self.record_inspections_in(&if_expr.cond);
                 // `if text.contains(a) { .. } else if text.contains(b) { .. }`: the chain is one
                 // decision, and each text check of it picks a branch, unless all that branch
-                // does is log.
+                // does is call macros (a log line, a metric).
                 let mut next = if_expr.else_branch.as_ref().map(|(_, other)| &**other);
                 while let Some(Expr::If(inner)) = next {
-                    if !only_logs(&inner.then_branch) && self.inspects_text_in(&inner.cond) {
+                    if !only_macros(&inner.then_branch) && self.inspects_text_in(&inner.cond) {
                         self.record_inspections_in(&inner.cond);
                     }
                     next = inner.else_branch.as_ref().map(|(_, other)| &**other);
@@ -490,4 +490,14 @@ fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -> Vec<Regio
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether a block does nothing but call macros (`debug!(..)`, `metrics::counter!(..)`).
+fn only_macros(block: &syn::Block) -> bool {
+    block.stmts.iter().all(|stmt| {
+        matches!(
+            stmt,
+            syn::Stmt::Macro(_) | syn::Stmt::Expr(Expr::Macro(_), _)
+        )
+    })
 }

@@ -38,10 +38,30 @@ pub(super) fn switched_by_option(body: &syn::Block) -> bool {
     switches.0 || guarded_by_reconnect_switch(body)
 }
 
-/// Whether a condition is an option named for retrying or reconnecting (`if opts.retry_activate`),
-/// for the loops written in its branch.
+/// Names of the values that hold the user's options.
+const OPTION_HOLDERS: &[&str] = &["opt", "opts", "option", "options", "config", "cfg", "args"];
+
+/// Whether a condition turns retrying on by an option named for it (`if opts.retry_activate`,
+/// `if self.config.reconnect`), for the loops written in its branch. A negated one (`if
+/// !opts.retry`) is the branch where retrying is off, and a flag of the program's own state
+/// (`self.needs_reconnect`) is no option.
 pub(super) fn is_option_switch(cond: &syn::Expr) -> bool {
-    is_switch(cond, false)
+    let syn::Expr::Field(field) = cond else {
+        return false;
+    };
+    let held = match &*field.base {
+        syn::Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        syn::Expr::Field(inner) => match &inner.member {
+            syn::Member::Named(name) => Some(name.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    };
+    let negative = matches!(&field.member,
+        syn::Member::Named(name) if has_part(&name.to_string(), &["no", "disable", "skip"]));
+    held.is_some_and(|holder| OPTION_HOLDERS.contains(&holder.as_str()))
+        && !negative
+        && is_switch(cond, false)
 }
 
 /// A switch named for reconnecting or retrying, negated or not: a field of the options or the

@@ -182,9 +182,9 @@ fn reassigns(body: &Block, component: &str) -> bool {
 }
 
 /// Whether each round builds a long-lived component and runs it until it stops: `let mut conn =
-/// Session::connect(..).await?; conn.run().await`, or `self.dispatch(reader)` with a `reader` of
-/// the round. Going round after it fails starts a new session; the session's own errors are no
-/// failed attempt of one operation.
+/// Session::connect(..).await?; conn.run().await`. Going round after it fails starts a new
+/// session; the session's own errors are no failed attempt of one operation. A component of the
+/// round handed to another's method (`client.dispatch(request)`) is a request, not a session.
 fn runs_a_session_of_the_round(body: &Block) -> bool {
     let locals: Vec<String> = body
         .stmts
@@ -207,12 +207,9 @@ fn runs_a_session_of_the_round(body: &Block) -> bool {
         fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
         fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            let runs = RUN_METHODS.iter().any(|m| call.method == m) || call.method == "dispatch";
-            let of_the_round = place_name(&call.receiver)
-                .is_some_and(|name| self.locals.contains(&name))
-                || call.args.iter().any(|arg| {
-                    local_name(arg).is_some_and(|name| self.locals.contains(&name.to_string()))
-                });
+            let runs = RUN_METHODS.iter().any(|m| call.method == m);
+            let of_the_round = local_name(&call.receiver)
+                .is_some_and(|name| self.locals.contains(&name.to_string()));
             self.found |= runs && of_the_round;
             syn::visit::visit_expr_method_call(self, call);
         }
