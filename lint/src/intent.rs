@@ -143,6 +143,7 @@ fn calls_for_endless(region: &[u8]) -> bool {
         };
         let after = skip_whitespace(&code, end);
         let lower = name.to_ascii_lowercase();
+        // triage:allow(string_classification) this reads source text for call names, not an error
         let called = matches!(code.get(after), Some(b'(')) || code[after..].starts_with(b"::<");
         if called && INTENT_NAME_PARTS.iter().any(|part| lower.contains(part)) {
             // The call must be about retrying: its name or the type before `::` says so

@@ -357,7 +357,8 @@ fn decision_named_predicate(name: &str, sig: &syn::Signature, self_is_error: boo
 }
 
 /// Whether a function is handed an error (`err: &RpcError`, `self` of an error type) or its text
-/// (a text parameter named for a message or an error: `message: &str`, `err: &str`).
+/// (a text parameter named for a message or an error: `message: &str`, `err: &str`). A parameter
+/// named only for being text (`text`, `body`) may hold anything: source code, a template.
 fn takes_an_error_or_its_text(sig: &syn::Signature, self_is_error: bool) -> bool {
     sig.inputs.iter().any(|input| match input {
         syn::FnArg::Typed(typed) => {
@@ -365,9 +366,10 @@ fn takes_an_error_or_its_text(sig: &syn::Signature, self_is_error: bool) -> bool
                 || (is_text_type(&typed.ty)
                     && matches!(&*typed.pat, Pat::Ident(ident) if {
                         let name = ident.ident.to_string();
-                        TEXT_NAMES.contains(&name.as_str())
-                            || matches!(name.as_str(), "e" | "err" | "error")
-                            || name.ends_with("_error")
+                        matches!(
+                            name.as_str(),
+                            "e" | "err" | "error" | "msg" | "message" | "error_message"
+                        ) || name.ends_with("_error")
                             || name.ends_with("_err")
                     }))
         }
