@@ -20,18 +20,12 @@ const INTENT_PHRASES: &[&str] = &[
     "until it work",
     "must continue until",
     "keep trying",
-    "keep looping until",
     "keep retrying",
     "always retr",
     "never give up",
     "unlimited retr",
     "unlimited attempt",
     "retries without limit",
-    "no max retr",
-    "no max attempt",
-    "don't have a max retr",
-    "do not have a max retr",
-    "without a max retr",
     "retry without limit",
     // A function documented as one that cannot fail, because it retries.
     "will always succeed",
@@ -78,14 +72,6 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
     {
         return true;
     }
-    says_endless(source, from, to)
-        || calls_for_endless(lines_between(source, from, to).as_bytes())
-}
-
-/// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
-/// of `source` say that a retry goes on without limit on purpose ("retries until it succeeds",
-/// `.expect("an infinite retry loop is expected")`), leaving out what names and calls say.
-pub(crate) fn says_endless(source: &str, from: usize, to: usize) -> bool {
     let region = lines_between(source, from, to).as_bytes();
     let says_so = |text: &str| {
         let text = text.to_lowercase();
@@ -135,7 +121,7 @@ pub(crate) fn says_endless(source: &str, from: usize, to: usize) -> bool {
             LexemeKind::Char => {}
         }
     }
-    says_so(&comment_run)
+    says_so(&comment_run) || calls_for_endless(region)
 }
 
 /// Parts of a name that make a call one about retrying.

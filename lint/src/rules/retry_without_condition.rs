@@ -24,8 +24,7 @@ Finds retry-library calls that retry every error, whatever it is:
   `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`. A `?`
   on a value that already holds backoff's error converts nothing and is not reported: a `match`
   whose arms build `Err(BackoffError::permanent(..))`, or a call of one of the file's functions
-  returning `Result<_, BackoffError<_>>`. A backoff retry whose comments or messages say it
-  retries for ever on purpose (`.expect(..)` after it saying an infinite retry loop is expected) is not reported.
+  returning `Result<_, BackoffError<_>>`.
 
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
@@ -146,9 +145,6 @@ impl<'ast> ConditionFinder<'_, 'ast> {
             return;
         };
         let found = transient_everywhere(body, self.cx.ast, &self.backoff_answers);
-        if !found.is_empty() && self.documented_as_endless(call) {
-            return;
-        }
         for (region, how) in found {
             let message = match how {
                 Retried::Question => {
@@ -168,22 +164,6 @@ impl<'ast> ConditionFinder<'_, 'ast> {
                  backoff::Error::transient(err) } else { backoff::Error::permanent(err) })?`",
             ));
         }
-    }
-}
-
-impl ConditionFinder<'_, '_> {
-    /// Whether the comments and messages around a backoff retry call (from two lines above it to
-    /// three below its end, the `.expect(..)` after it included) say that it retries everything
-    /// for ever on purpose ("Expected an infinite retry loop"): then retrying every error is the
-    /// documented design, not an oversight. A policy named for an endless retry
-    /// (`policy_forever()`) says nothing about which errors are worth retrying.
-    fn documented_as_endless(&self, call: &syn::ExprCall) -> bool {
-        let region = Region::of(call);
-        crate::intent::says_endless(
-            self.cx.source,
-            region.line.saturating_sub(2).max(1),
-            region.end_line + 3,
-        )
     }
 }
 
