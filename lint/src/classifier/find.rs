@@ -69,12 +69,19 @@ impl<'a> ClassifierFinder<'a, '_> {
             (ClassifierKind::Verdict, Polarity::Retry)
         } else if returns_bool(sig) {
             let listed = self.tree.is_classifier_name(&name) || self.condition_fns.contains(&name);
-            if polarity.is_none() && !listed && !in_retry_trait {
+            // A question a retry decision asks of an error decides retries whatever its name,
+            // unless it only tells one variant (`is_not_found`, `is_write_conflict`): that
+            // defines the variant's case, and the other variants are not it by definition.
+            let by_use = self
+                .tree
+                .retry_condition(&name)
+                .filter(|_| !super::signature::tests_one_variant(body));
+            if polarity.is_none() && !listed && !in_retry_trait && by_use.is_none() {
                 return;
             }
             (
                 ClassifierKind::Predicate,
-                polarity.unwrap_or(Polarity::Retry),
+                polarity.or(by_use).unwrap_or(Polarity::Retry),
             )
         } else if returned
             .as_deref()

@@ -13,6 +13,11 @@
 //! - closures and functions given to retry libraries as their condition (backon `.when(..)`,
 //!   tokio-retry `RetryIf::spawn(.., .., cond)`, `retry_if`), and closures mapping errors to the
 //!   backoff crate's `Error::transient`/`Error::permanent`;
+//! - a `bool` function or method, whatever its name, that a retry decision of the tree asks of an
+//!   error (`Err(err) if is_network_like(&err) => { sleep(..); continue }`, or in a loop
+//!   `if error.may_be_stale() { refresh() } else { return Err(error) }`), its polarity taken from
+//!   that use (see [`crate::facts::TreeFacts::retry_conditions`]); one that only tells a single
+//!   variant (`matches!(self, E::NotFound)`) defines that case and is left out;
 //! - inline decisions: `let can_retry = match err { .. };` (or `matches!(..)`) read by what decides
 //!   next: an `if` or `while` condition, a `match` on it, or a match guard.
 //!

@@ -128,3 +128,28 @@ pub(super) fn own_answer_enum(name: &str, tree: &TreeFacts) -> bool {
         && tree.multi_variant_enums.contains(name)
         && !tree.error_types.contains(name)
 }
+
+/// Whether a `bool` function's body only tells whether a value is one variant
+/// (`fn is_not_found(&self) -> bool { matches!(self, Error::NotFound) }`): a definition of that
+/// variant's case, not a verdict on which errors are worth retrying.
+pub(super) fn tests_one_variant(body: &syn::Block) -> bool {
+    let [syn::Stmt::Expr(syn::Expr::Macro(mac), None)] = body.stmts.as_slice() else {
+        return false;
+    };
+    if !mac.mac.path.is_ident("matches") {
+        return false;
+    }
+    let tokens: Vec<proc_macro2::TokenTree> = mac.mac.tokens.clone().into_iter().collect();
+    let Some(comma) = tokens
+        .iter()
+        .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
+    else {
+        return false;
+    };
+    // One alternative, without a guard.
+    !tokens[comma + 1..].iter().any(|t| match t {
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
+        proc_macro2::TokenTree::Ident(ident) => ident == "if",
+        _ => false,
+    })
+}

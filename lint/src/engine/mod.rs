@@ -186,13 +186,15 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     }
     tree.settle_verdict_enums();
     // A function returning one of the tree's verdict enums is a classifier, so the enum's name
-    // marks a classifier as the built-in names do; a variant the tree retries
-    // (`ErrorKind::Unexpected`) marks a default that picks it. Known only now, they let in the
+    // marks a classifier as the built-in names do, and so does the name of a question a retry
+    // decision asks of an error; a variant the tree retries (`ErrorKind::Unexpected`) marks a
+    // default that picks it. Known only now, they let in the
     // files pass 1 let go and keep the bodies that name them.
     let tree_words: HashSet<String> = tree
         .verdict_enums
         .iter()
         .chain(&tree.retry_variants)
+        .chain(tree.retry_condition_names())
         .cloned()
         .collect();
     let verdict_prefilter = Prefilter::new(&tree_words);

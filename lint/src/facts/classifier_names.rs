@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::TreeFacts;
-use crate::retry_words::name_polarity;
+use crate::retry_words::{name_polarity, Polarity};
 
 /// Function names that mark a retry classifier unless `triage.toml` adds more.
 pub(crate) const DEFAULT_CLASSIFIER_NAMES: &[&str] = &[
@@ -32,6 +32,20 @@ impl TreeFacts {
     /// because its name asks about retrying (`need_retry`, `is_permanent`).
     pub(crate) fn is_classifier_name(&self, name: &str) -> bool {
         marks_classifier(&self.classifier_names, name)
+    }
+
+    /// What `true` means from a function the tree's retry decisions call on an error (see
+    /// [`TreeFacts::retry_conditions`]); `None` when no decision calls it or they disagree.
+    pub(crate) fn retry_condition(&self, name: &str) -> Option<Polarity> {
+        self.retry_conditions.get(name).copied().flatten()
+    }
+
+    /// The names of the functions the tree's retry decisions call on an error, with one meaning.
+    pub(crate) fn retry_condition_names(&self) -> impl Iterator<Item = &String> {
+        self.retry_conditions
+            .iter()
+            .filter(|(_, polarity)| polarity.is_some())
+            .map(|(name, _)| name)
     }
 }
 

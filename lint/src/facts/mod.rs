@@ -9,6 +9,8 @@ mod text_scan;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::retry_words::Polarity;
+
 pub(crate) use classifier_names::DEFAULT_CLASSIFIER_NAMES;
 pub(crate) use crates::CrateDependencies;
 pub(crate) use from_syntax::file_facts;
@@ -58,6 +60,10 @@ pub struct TreeFacts {
     /// The methods of the traits that decide retries (`RetryPolicy`), by trait name: what its
     /// definition in the tree leaves to a default, and what the tree's impls of it write.
     pub retry_trait_methods: HashMap<String, RetryTraitMethods>,
+    /// Functions and methods a retry decision of the tree calls on an error, whatever their names
+    /// (`Err(err) if is_network_like(&err) => continue`), with what their `true` answer means
+    /// there; `None` when the tree's calls disagree. Gathered by the text pass alone.
+    pub retry_conditions: HashMap<String, Option<Polarity>>,
 }
 
 /// What the tree tells of one trait that decides retries.
@@ -126,6 +132,9 @@ pub(crate) struct FileFacts {
     pub(crate) endless_policies: HashSet<String>,
     /// Methods of the traits deciding retries (see [`TreeFacts::retry_trait_methods`]).
     pub(crate) retry_trait_methods: HashMap<String, RetryTraitMethods>,
+    /// Functions a retry decision calls on an error, with the meaning of `true` there (see
+    /// [`TreeFacts::retry_conditions`]).
+    pub(crate) retry_conditions: HashSet<(String, Polarity)>,
 }
 
 impl FileFacts {
@@ -139,6 +148,16 @@ impl FileFacts {
         tree.classified_foreign.extend(self.classified_foreign);
         tree.retry_variants.extend(self.retry_variants);
         tree.endless_policies.extend(self.endless_policies);
+        for (name, polarity) in self.retry_conditions {
+            tree.retry_conditions
+                .entry(name)
+                .and_modify(|known| {
+                    if *known != Some(polarity) {
+                        *known = None;
+                    }
+                })
+                .or_insert(Some(polarity));
+        }
         for (name, methods) in self.retry_trait_methods {
             tree.retry_trait_methods
                 .entry(name)

@@ -66,7 +66,7 @@ pub const CLASSIFIER_NEEDLES: &[&str] = &[
 ];
 
 /// Which question a classifier answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Polarity {
     /// "May this be retried?": `true` means retry (`is_retryable`, `can_retry`).
     Retry,

@@ -4,7 +4,8 @@
 //! One concern per file: reading blanked code ([`cursor`]), enums ([`enums`]), derive lists
 //! ([`derives`]), impl headers ([`impls`]), free functions classifying other crates' types
 //! ([`foreign`]), variants a `match` answers retry for ([`retry_arms`]), functions handing out
-//! a backoff policy without an end ([`policies`]) and what a signature's
+//! a backoff policy without an end ([`policies`]), functions a retry decision calls on an error
+//! ([`retry_guards`]) and what a signature's
 //! return type says ([`signature`]).
 
 mod cursor;
@@ -14,6 +15,7 @@ mod foreign;
 mod impls;
 mod policies;
 mod retry_arms;
+mod retry_guards;
 mod signature;
 mod traits;
 
@@ -32,6 +34,7 @@ use foreign::scan_foreign_classifiers;
 use impls::scan_impls;
 use policies::scan_endless_policies;
 use retry_arms::scan_retry_arms;
+use retry_guards::scan_retry_guards;
 use traits::scan_retry_traits;
 
 /// The facts one file's text contributes, found without parsing it: `#[derive(..)]` lists naming
@@ -52,6 +55,10 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
         .iter()
         .any(|word| memmem::find(bytes, word).is_some());
     let may_set_elapsed_time = memmem::find(bytes, b"max_elapsed_time").is_some();
+    // A retry decision calling a question on an error (`Err(e) if is_stale(&e) => continue`).
+    let may_guard_retry = [&b"continue"[..], b"sleep"]
+        .iter()
+        .any(|word| memmem::find(bytes, word).is_some());
     // A free function deciding on another crate's error (`let retryable = match err.kind()`).
     let may_decide_retry = [&b"retr"[..], b"transient", b"temporary"]
         .iter()
@@ -63,6 +70,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
         && !may_answer_retry
         && !may_set_elapsed_time
         && !may_decide_retry
+        && !may_guard_retry
     {
         return facts;
     }
@@ -85,6 +93,9 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     }
     if may_set_elapsed_time {
         scan_endless_policies(&code, &mut facts);
+    }
+    if may_guard_retry {
+        scan_retry_guards(&code, &mut facts);
     }
     facts
 }

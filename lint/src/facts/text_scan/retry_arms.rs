@@ -106,7 +106,7 @@ fn top_level_alternatives(pattern: &str) -> Vec<&str> {
 
 /// The byte ranges of the `#[cfg(test)] mod .. { .. }` modules of blanked code: a classifier
 /// there answers for a test, not for the tree.
-fn test_modules(code: &[u8]) -> Vec<std::ops::Range<usize>> {
+pub(super) fn test_modules(code: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
     for at in memmem::find_iter(code, b"cfg(test)") {
         let Some(open) = code[at..]

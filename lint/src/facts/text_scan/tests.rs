@@ -131,3 +131,28 @@ fn inline_decision_on_a_foreign_error_classifies_it() {
         ["io::Error".to_owned()].into_iter().collect()
     );
 }
+
+#[test]
+fn questions_deciding_a_retry_are_found_with_their_meaning() {
+    use crate::retry_words::Polarity;
+    let source = "\
+fn a() { loop { match op() { Ok(v) => return v, Err(err) if !is_fatal_kind(&err) => { sleep(d); continue } Err(e) => return e } } }\n\
+fn b() { while go { if let Err(error) = op() { if error.may_be_moved() { refresh(); } else { return; } } sleep(d); } }\n\
+fn c() { loop { if let Err(e) = op() { if e.is_config_problem() { return; } else { sleep(d); } } } }\n\
+fn d() { for x in xs { if let Err(e) = op(x) { if e.is_bad_row() { continue; } } } }\n\
+fn f() { loop { if let Err(e) = op() { if e.is_not_found() { sleep(d); continue; } } } }\n\
+fn g() { let cond = |e: &E| { if e.is_odd() { sleep(d) } }; }\n";
+    let mut found: Vec<(String, Polarity)> = scan_facts(source, &HashSet::new())
+        .retry_conditions
+        .into_iter()
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        found,
+        [
+            ("is_config_problem".to_owned(), Polarity::Final),
+            ("is_fatal_kind".to_owned(), Polarity::Final),
+            ("may_be_moved".to_owned(), Polarity::Retry),
+        ]
+    );
+}
