@@ -130,10 +130,24 @@ pub(super) fn own_answer_enum(name: &str, tree: &TreeFacts) -> bool {
 }
 
 /// Whether a `bool` function's body only tells whether a value is one variant
-/// (`fn is_not_found(&self) -> bool { matches!(self, Error::NotFound) }`): a definition of that
+/// (`fn is_not_found(&self) -> bool { matches!(self, Error::NotFound) }`, or a `match` with that
+/// variant's arm answering `true` and a catch-all answering `false`): a definition of that
 /// variant's case, not a verdict on which errors are worth retrying.
 pub(super) fn tests_one_variant(body: &syn::Block) -> bool {
-    let [syn::Stmt::Expr(syn::Expr::Macro(mac), None)] = body.stmts.as_slice() else {
+    let [syn::Stmt::Expr(expr, None)] = body.stmts.as_slice() else {
+        return false;
+    };
+    // `match self { E::TimedOut => true, _ => false }` says the same.
+    if let syn::Expr::Match(found) = expr {
+        let is_bool = |e: &syn::Expr, value: bool| matches!(e, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value == value));
+        return matches!(found.arms.as_slice(), [named, rest]
+            if named.guard.is_none()
+                && !matches!(named.pat, syn::Pat::Or(_) | syn::Pat::Wild(_))
+                && matches!(rest.pat, syn::Pat::Wild(_))
+                && is_bool(&named.body, true)
+                && is_bool(&rest.body, false));
+    }
+    let syn::Expr::Macro(mac) = expr else {
         return false;
     };
     if !mac.mac.path.is_ident("matches") {

@@ -266,7 +266,10 @@ fn has_word(text: &[u8], word: &[u8]) -> bool {
 }
 
 /// The innermost `loop`, `while` or `for` of its function whose body holds the place `at`: the
-/// blocks around it are walked outwards, stopping at a function or closure.
+/// blocks around it are walked outwards, stopping at a function, a closure or an async block.
+/// A loop repeats the same work ([`Loop::Repeat`]) only when it pauses or speaks of retrying
+/// somewhere in it (`sleep`, `retry`, `attempt`, `backoff`, `delay`); any other loop, and
+/// `while let` over a stream's items, walks items ([`Loop::For`]).
 fn enclosing_loop(code: &[u8], at: usize) -> Option<Loop> {
     let mut depth = 0usize;
     let mut position = at;
@@ -281,27 +284,36 @@ fn enclosing_loop(code: &[u8], at: usize) -> Option<Loop> {
                     .rposition(|b| matches!(b, b';' | b'{' | b'}'))
                     .map_or(0, |i| i + 1);
                 let head = String::from_utf8_lossy(&code[head_start..position]);
-                let words: Vec<&str> = head
+                // A loop label (`'rows: for ..`) is not the loop's first word.
+                let trimmed = head.trim_start();
+                let unlabelled = match trimmed.strip_prefix('\'') {
+                    Some(label) => label.split_once(':').map_or(label, |(_, rest)| rest),
+                    None => trimmed,
+                };
+                let words: Vec<&str> = unlabelled
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .filter(|word| !word.is_empty())
                     .collect();
-                // `while let Some(frame) = stream.next()` walks items; a loop drawing its next
-                // pause (`while let Some(delay) = backoff.next()`) repeats the work.
-                let walks_items = words.get(..2) == Some(&["while", "let"][..])
-                    && !words.iter().any(|word| {
-                        let word = word.to_ascii_lowercase();
-                        ["delay", "backoff", "retr", "attempt"]
-                            .iter()
-                            .any(|part| word.contains(part))
-                    });
-                match words.first().copied() {
-                    Some("while") if walks_items => return Some(Loop::For),
-                    Some("loop" | "while") => return Some(Loop::Repeat),
-                    Some("for") => return Some(Loop::For),
-                    _ if words.last() == Some(&"loop") => return Some(Loop::Repeat),
-                    _ => {}
+                let speaks_of_retrying = |text: &[u8]| {
+                    let text = String::from_utf8_lossy(text).to_ascii_lowercase();
+                    ["sleep", "retr", "attempt", "backoff", "delay"]
+                        .iter()
+                        .any(|part| text.contains(part))
+                };
+                let first = words.first().copied();
+                if matches!(first, Some("loop" | "while" | "for")) || words.last() == Some(&"loop")
+                {
+                    let end = past_matching(code, position).unwrap_or(code.len());
+                    let walks_items = first == Some("for")
+                        || (first == Some("while")
+                            && words.get(1) == Some(&"let")
+                            && !speaks_of_retrying(unlabelled.as_bytes()));
+                    let repeats = !walks_items && speaks_of_retrying(&code[head_start..end]);
+                    return Some(if repeats { Loop::Repeat } else { Loop::For });
                 }
-                if words.contains(&"fn") || head.contains('|') {
+                let closure = trimmed.ends_with('|')
+                    || words.last().is_some_and(|w| matches!(*w, "async" | "move"));
+                if words.contains(&"fn") || closure {
                     return None;
                 }
             }
@@ -325,6 +337,16 @@ fn questions_on(condition: &[u8], named: &[&str]) -> Vec<(String, bool)> {
         }
     };
     let mut found = Vec::new();
+    // A question negated from afar (`!(a || b)`, `is_x(&e) == false`) or joined with `||` is not
+    // read: which answer goes round is not the question's alone.
+    let text = String::from_utf8_lossy(condition);
+    if text.contains("||")
+        || text.contains("!(")
+        || text.contains("== false")
+        || text.contains("!= true")
+    {
+        return found;
+    }
     let mut at = 0;
     while at < condition.len() {
         if !is_ident_byte(condition[at]) || (at > 0 && is_ident_byte(condition[at - 1])) {
@@ -335,11 +357,7 @@ fn questions_on(condition: &[u8], named: &[&str]) -> Vec<(String, bool)> {
             at += 1;
             continue;
         };
-        let negated = condition[..at]
-            .iter()
-            .rev()
-            .find(|b| !b.is_ascii_whitespace() && **b != b'&' && **b != b'*')
-            == Some(&b'!');
+        let negated = negated_at(condition, at);
         // `binding.name(`
         if is_binding(word) && condition.get(end) == Some(&b'.') {
             if let Some((method, after)) = ident_at(condition, end + 1) {
@@ -363,6 +381,30 @@ fn questions_on(condition: &[u8], named: &[&str]) -> Vec<(String, bool)> {
         at = end;
     }
     found
+}
+
+/// Whether a `!` stands before the expression whose name begins at `at`, past the path or receiver
+/// leading to it (`!classify::is_x(..)`, `!self.last_error.is_x()`, `!&*e`).
+fn negated_at(condition: &[u8], at: usize) -> bool {
+    let mut before = at;
+    // The path or receiver leading to the name, then references and dereferences.
+    while before > 0
+        && (is_ident_byte(condition[before - 1]) || matches!(condition[before - 1], b'.' | b':'))
+    {
+        before -= 1;
+    }
+    while before > 0
+        && matches!(
+            condition[before - 1],
+            b'&' | b'*' | b' ' | b'\t' | b'\n' | b'\r'
+        )
+    {
+        if before > 1 && condition[before - 1] == b'&' && condition[before - 2] == b'&' {
+            return false;
+        }
+        before -= 1;
+    }
+    before > 0 && condition[before - 1] == b'!'
 }
 
 /// Whether a name asks a yes/no question of its own (`is_network_like_error`), not one every
