@@ -147,23 +147,10 @@ pub(super) fn tests_one_variant(body: &syn::Block) -> bool {
                 && is_bool(&named.body, true)
                 && is_bool(&rest.body, false));
     }
+    // `matches!(self, E::NotFound)`: one alternative, without a guard.
     let syn::Expr::Macro(mac) = expr else {
         return false;
     };
-    if !mac.mac.path.is_ident("matches") {
-        return false;
-    }
-    let tokens: Vec<proc_macro2::TokenTree> = mac.mac.tokens.clone().into_iter().collect();
-    let Some(comma) = tokens
-        .iter()
-        .position(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
-    else {
-        return false;
-    };
-    // One alternative, without a guard.
-    !tokens[comma + 1..].iter().any(|t| match t {
-        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
-        proc_macro2::TokenTree::Ident(ident) => ident == "if",
-        _ => false,
-    })
+    crate::syntax::patterns::matches_parts(&mac.mac)
+        .is_some_and(|(_, pat, guarded)| !guarded && !matches!(pat, syn::Pat::Or(_)))
 }

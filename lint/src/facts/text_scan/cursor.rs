@@ -2,6 +2,8 @@
 //! bracket that closes an open one, and the name of a type written at the start of a text. Every
 //! scan of this module reads code through these, so they agree on what a name or a bracket is.
 
+use memchr::memmem;
+
 pub(super) use crate::syntax::lexer::{ident_at, skip_whitespace};
 
 /// The index just past the bracket closing the one at `open`.
@@ -77,4 +79,28 @@ pub(super) fn split_path(text: &str) -> (&str, &str) {
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
         .unwrap_or(text.len());
     text.split_at(len)
+}
+
+/// The byte ranges of the `#[cfg(test)] mod .. { .. }` modules of blanked code: a classifier
+/// there answers for a test, not for the tree.
+pub(super) fn test_modules(code: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    for at in memmem::find_iter(code, b"cfg(test)") {
+        let Some(open) = code[at..]
+            .iter()
+            .take(200)
+            .position(|b| matches!(b, b'{' | b';'))
+            .map(|offset| at + offset)
+        else {
+            continue;
+        };
+        let between = &code[at..open];
+        let declares_module = memmem::find(between, b"mod ").is_some();
+        if code[open] == b'{' && declares_module {
+            if let Some(end) = past_matching(code, open) {
+                ranges.push(open..end);
+            }
+        }
+    }
+    ranges
 }

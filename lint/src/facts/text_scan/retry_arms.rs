@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use super::cursor::{past_matching, skip_whitespace};
+use super::cursor::{skip_whitespace, test_modules};
 use crate::facts::{variant_key, FileFacts};
 use crate::retry_words::names_only_a_retry_verdict;
 use crate::syntax::lexer::is_ident_byte;
@@ -102,28 +102,4 @@ fn top_level_alternatives(pattern: &str) -> Vec<&str> {
     }
     alternatives.push(&pattern[start..]);
     alternatives
-}
-
-/// The byte ranges of the `#[cfg(test)] mod .. { .. }` modules of blanked code: a classifier
-/// there answers for a test, not for the tree.
-pub(super) fn test_modules(code: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    for at in memmem::find_iter(code, b"cfg(test)") {
-        let Some(open) = code[at..]
-            .iter()
-            .take(200)
-            .position(|b| matches!(b, b'{' | b';'))
-            .map(|offset| at + offset)
-        else {
-            continue;
-        };
-        let between = &code[at..open];
-        let declares_module = memmem::find(between, b"mod ").is_some();
-        if code[open] == b'{' && declares_module {
-            if let Some(end) = past_matching(code, open) {
-                ranges.push(open..end);
-            }
-        }
-    }
-    ranges
 }

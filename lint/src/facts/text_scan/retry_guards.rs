@@ -7,8 +7,7 @@
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace};
-use super::retry_arms::test_modules;
+use super::cursor::{ident_at, past_matching, skip_whitespace, test_modules};
 use crate::facts::FileFacts;
 use crate::retry_words::Polarity;
 use crate::syntax::lexer::is_ident_byte;
