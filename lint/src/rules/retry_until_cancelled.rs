@@ -19,7 +19,11 @@ reconnect loop, a worker that ships its current batch again) when cancellation i
 and the error path does what the success path does not: it holds the loop's only pause, or it
 advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a
 question about the state of the world (`if !node.is_available() { break }`) is a wait, not
-reported.
+reported. Neither is a loop that also stops at once on the errors it calls permanent: an arm
+whose variant gives a verdict (`Err(E::Fatal(e)) => return ..`) or a question named for retrying
+(`Err(e) if e.should_retry() => .., Err(e) => break`) decides its exits besides cancellation. An
+exit on an error named for what went wrong (`Err(E::HigherTerm(..)) => return`) or on a kind
+compared with the error says nothing about the other errors, and does not count.
 
 ### Why is this bad
 Cancellation ends the loop at shutdown, not when the error turns out to be permanent: a request

@@ -10,6 +10,7 @@ use syn::visit::Visit;
 use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::words::has_part;
+use crate::retry_words::{answer_in_variant_name, name_polarity};
 use crate::syntax::names::{names_in, pattern_path_names};
 use crate::syntax::patterns::{err_bound_names, pattern_kind, PatternKind};
 
@@ -70,6 +71,68 @@ pub(super) fn ends_on_cancellation(
         finder.tokens(tokens);
     }
     finder.found
+}
+
+/// Whether an error leaves the loop by what it is called, besides cancellation: an exiting arm
+/// whose variant's name gives a verdict (`Err(ConnectorError::Fatal(e)) => return`, or
+/// `E::Permanent(..) => break` in a `match` on the error), or a question named for retrying about
+/// the error that picks between leaving and going round (`Err(e) if e.should_retry() =>
+/// reconnect(), Err(e) => break`). Such a loop stops at once on the errors it calls permanent, so
+/// cancellation is not its only way out. Variants named for what went wrong (`HigherVote`,
+/// `StorageError`) and questions that are not about retrying (`e.kind() == Kind::Transient`) are
+/// not read: what they decide is not the error's retryability.
+pub(super) fn exits_on_classified_error(
+    guards: &ExitGuards<'_>,
+    error_names: &HashSet<String>,
+) -> bool {
+    let names_a_verdict = |pat: &syn::Pat| {
+        pattern_path_names(pat)
+            .iter()
+            .any(|name| answer_in_variant_name(name).is_some())
+    };
+    let by_pattern = guards
+        .exit_patterns
+        .iter()
+        .any(|pat| pattern_kind(pat) == PatternKind::Err && names_a_verdict(pat));
+    let by_inspection = guards.inspected_exit_arms.iter().any(|(inspected, arm)| {
+        names_in(inspected)
+            .iter()
+            .any(|name| error_names.contains(name))
+            && names_a_verdict(&arm.pat)
+    });
+    by_pattern
+        || by_inspection
+        || guards
+            .error_exit_conditions
+            .iter()
+            .any(|cond| asks_whether_to_retry(cond, error_names))
+}
+
+/// A question named for retrying asked about one of the loop's errors: `err.is_retryable()`,
+/// `!is_fatal(&e)`, `e.should_retry() && attempt < max`.
+fn asks_whether_to_retry(expr: &syn::Expr, error_names: &HashSet<String>) -> bool {
+    let about_error = |expr: &syn::Expr| names_in(expr).iter().any(|n| error_names.contains(n));
+    match expr {
+        syn::Expr::Unary(unary) => asks_whether_to_retry(&unary.expr, error_names),
+        syn::Expr::Paren(paren) => asks_whether_to_retry(&paren.expr, error_names),
+        syn::Expr::Binary(binary) => {
+            asks_whether_to_retry(&binary.left, error_names)
+                || asks_whether_to_retry(&binary.right, error_names)
+        }
+        syn::Expr::MethodCall(call) => {
+            name_polarity(&call.method.to_string()).is_some()
+                && (about_error(&call.receiver) || call.args.iter().any(about_error))
+        }
+        syn::Expr::Call(call) => {
+            let named = match &*call.func {
+                syn::Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            named.is_some_and(|name| name_polarity(&name).is_some())
+                && call.args.iter().any(about_error)
+        }
+        _ => false,
+    }
 }
 
 /// Word parts of a channel that carries cancellation (`shutdown_watch`, `stop_rx`): the words of

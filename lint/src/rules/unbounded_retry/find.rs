@@ -272,7 +272,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
             && !read.retries_while_working();
-        if (working && ending != Ending::Cancellation) || waits_on_state || quiet_worker {
+        // A loop that also leaves on the errors it calls permanent is classified: cancellation
+        // is not its only way out.
+        let classified =
+            ending == Ending::Cancellation && cancel::exits_on_classified_error(&guards, errors());
+        if (working && ending != Ending::Cancellation)
+            || waits_on_state
+            || quiet_worker
+            || classified
+        {
             return;
         }
         // A loop that cancellation ends stays reported at its own level even when documented:

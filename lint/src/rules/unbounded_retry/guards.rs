@@ -46,6 +46,12 @@ pub(super) struct ExitGuards<'a> {
     /// (`WaitingTime::Stop => return Ok(Err(Unobtained::TimedOut))`): what the loop answers
     /// when its own state says to stop.
     pub(super) state_exit_arms: Vec<&'a syn::Arm>,
+    /// The same arms with the value their `match` inspects: read with the loop's error bindings,
+    /// they tell an error that leaves by what it is (`match &err { E::Fatal(..) => break, .. }`).
+    pub(super) inspected_exit_arms: Vec<(&'a Expr, &'a syn::Arm)>,
+    /// Conditions that pick between leaving on an error and going round: the condition of an
+    /// `if` that leaves, the guards of a `match` with an `Err(..)` arm that leaves.
+    pub(super) error_exit_conditions: Vec<&'a Expr>,
     /// The tokens of macros (`select!` and the like) in which a branch exits.
     pub(super) exiting_macros: Vec<TokenStream>,
     /// Those of [`ExitGuards::exprs`] inside an `Ok(..)` arm of a `match` whose error arm goes
@@ -152,6 +158,7 @@ impl<'a> Visit<'a> for Collector<'a> {
                 .is_some_and(|(_, other)| self.contains_exit(ExitScope::Expr(other)));
         if exits {
             self.guards.exprs.push((&node.cond, GuardKind::Condition));
+            self.guards.error_exit_conditions.push(&node.cond);
         }
         syn::visit::visit_expr_if(self, node);
     }
@@ -172,6 +179,7 @@ impl<'a> Visit<'a> for Collector<'a> {
                     self.guards.exit_patterns.push(&arm.pat);
                     if pattern_kind(&arm.pat) == PatternKind::Other {
                         self.guards.state_exit_arms.push(arm);
+                        self.guards.inspected_exit_arms.push((&node.expr, arm));
                     }
                 }
             }
@@ -187,9 +195,16 @@ impl<'a> Visit<'a> for Collector<'a> {
                 GuardKind::Condition
             };
             self.guards.exprs.push((&node.expr, kind));
+            let error_leaves = node.arms.iter().any(|arm| {
+                pattern_kind(&arm.pat) == PatternKind::Err
+                    && self.contains_exit(ExitScope::Expr(&arm.body))
+            });
             for arm in &node.arms {
                 if let Some((_, guard)) = &arm.guard {
                     self.guards.exprs.push((guard, GuardKind::Condition));
+                    if error_leaves {
+                        self.guards.error_exit_conditions.push(guard);
+                    }
                 }
             }
         }
