@@ -131,6 +131,18 @@ impl FactCollector<'_> {
             }
         }
     }
+
+    /// `type Name = Path` (see [`super::TreeFacts::type_aliases`]).
+    fn record_alias(&mut self, ident: &syn::Ident, ty: &syn::Type) {
+        let name = ident.to_string();
+        if let Some(target) = type_name(ty).filter(|target| *target != name) {
+            self.facts
+                .type_aliases
+                .entry(name)
+                .or_default()
+                .insert(target);
+        }
+    }
 }
 
 impl FactCollector<'_> {
@@ -202,6 +214,11 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
                 .insert(item.ident.to_string());
         }
         let names: Vec<String> = item.variants.iter().map(|v| v.ident.to_string()).collect();
+        self.facts
+            .enum_variants
+            .entry(item.ident.to_string())
+            .or_default()
+            .extend(names.iter().cloned());
         if super::names_a_verdict(names.iter().map(String::as_str)) {
             self.facts.verdict_enums.insert(item.ident.to_string());
         }
@@ -211,6 +228,16 @@ impl<'ast> Visit<'ast> for FactCollector<'_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         self.record_foreign_classifier(&item.sig);
         syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
+        self.record_alias(&item.ident, &item.ty);
+        syn::visit::visit_item_type(self, item);
+    }
+
+    fn visit_impl_item_type(&mut self, item: &'ast syn::ImplItemType) {
+        self.record_alias(&item.ident, &item.ty);
+        syn::visit::visit_impl_item_type(self, item);
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {

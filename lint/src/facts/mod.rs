@@ -32,6 +32,14 @@ pub struct TreeFacts {
     pub local_types: HashSet<String>,
     /// Names of the tree's enums that have two variants or more: a type that tells failures apart.
     pub multi_variant_enums: HashSet<String>,
+    /// The variants of the tree's enums, by enum name (the variants of every enum of that name):
+    /// `Error::CommunicationError` is not the tree's `Error` when none of the tree's enums called
+    /// `Error` has that variant (it is another crate's, re-exported or generated).
+    pub enum_variants: HashMap<String, HashSet<String>>,
+    /// The types the tree's `type Name = ..` aliases stand for, by alias (the last segment of each
+    /// aliased path): under `type Error = StorageError`, `Error::DiskNotFound` may be a variant of
+    /// `StorageError`.
+    pub type_aliases: HashMap<String, HashSet<String>>,
     /// Names of the tree's enums whose variants name both answers (`RetryableErr` and
     /// `NonRetryableErr`, `TransientReconnect` and `Terminal`): a function returning one decides
     /// retries, whatever the enum is called. Error types are left out once every file's facts are
@@ -120,6 +128,10 @@ pub(crate) struct FileFacts {
     pub(crate) classified_types: HashSet<String>,
     /// Enums of the file with two variants or more.
     pub(crate) multi_variant_enums: HashSet<String>,
+    /// The variants of the file's enums, by enum name (see [`TreeFacts::enum_variants`]).
+    pub(crate) enum_variants: HashMap<String, HashSet<String>>,
+    /// The file's type aliases (see [`TreeFacts::type_aliases`]).
+    pub(crate) type_aliases: HashMap<String, HashSet<String>>,
     /// Enums of the file whose variants name both answers (see [`TreeFacts::verdict_enums`]).
     pub(crate) verdict_enums: HashSet<String>,
     /// Other crates' types a function without a receiver classifies (see
@@ -144,6 +156,12 @@ impl FileFacts {
         tree.local_types.extend(self.local_types);
         tree.classified_types.extend(self.classified_types);
         tree.multi_variant_enums.extend(self.multi_variant_enums);
+        for (name, variants) in self.enum_variants {
+            tree.enum_variants.entry(name).or_default().extend(variants);
+        }
+        for (name, targets) in self.type_aliases {
+            tree.type_aliases.entry(name).or_default().extend(targets);
+        }
         tree.verdict_enums.extend(self.verdict_enums);
         tree.classified_foreign.extend(self.classified_foreign);
         tree.retry_variants.extend(self.retry_variants);

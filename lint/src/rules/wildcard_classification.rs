@@ -35,7 +35,10 @@ retried.
 A variant added later is classified by the catch-all without anyone deciding its verdict. The
 compiler could have asked: with every variant named, adding one fails to compile until its
 classification is written. Enums of other crates (`std::io::ErrorKind`, gRPC codes) are not
-reported, since they often require a catch-all.
+reported, since they often require a catch-all. An enum is another crate's when its path starts
+there, and also when it names a variant that none of the codebase's enums of that name (or enums
+a `type` alias of that name stands for) declares: `client::Error::CommunicationError` under a
+module whose `Error` a macro generates from an API description.
 
 ### Example
 ```rust

@@ -1,9 +1,10 @@
 //! Enums found in text: every `enum Name` is a type the tree defines, one with two variants or
-//! more tells failures apart, and one whose variants name both answers is a verdict.
+//! more tells failures apart, and one whose variants name both answers is a verdict; and
+//! `type Name = ..` aliases, through which an enum is named under another name.
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace};
+use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
 use crate::facts::{names_a_verdict, FileFacts};
 use crate::syntax::lexer::is_ident_byte;
 
@@ -22,6 +23,11 @@ pub(super) fn scan_enums(code: &[u8], facts: &mut FileFacts) {
             if variants.len() >= 2 {
                 facts.multi_variant_enums.insert(name.to_owned());
             }
+            facts
+                .enum_variants
+                .entry(name.to_owned())
+                .or_default()
+                .extend(variants.iter().map(|v| (*v).to_owned()));
             if names_a_verdict(variants.iter().copied()) {
                 facts.verdict_enums.insert(name.to_owned());
             }
@@ -79,4 +85,43 @@ fn variant_names(code: &[u8], mut at: usize) -> Vec<&str> {
         index += 1;
     }
     names
+}
+
+/// `type Name = Path;` wherever it is written (impls and traits included): `Name` may stand for
+/// the type `Path` ends with, so `Error::DiskNotFound` under `type Error = StorageError` is a
+/// variant of `StorageError`. An alias naming itself (`type Error = other::Error`) adds nothing.
+pub(super) fn scan_type_aliases(code: &[u8], facts: &mut FileFacts) {
+    for at in memmem::find_iter(code, b"type") {
+        if at > 0 && is_ident_byte(code[at - 1]) {
+            continue;
+        }
+        if !code.get(at + 4).is_some_and(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let Some((name, end)) = ident_at(code, at + 4) else {
+            continue;
+        };
+        let mut past = skip_whitespace(code, end);
+        if code.get(past) == Some(&b'<') {
+            let Some(generics_end) = past_matching(code, past) else {
+                continue;
+            };
+            past = skip_whitespace(code, generics_end);
+        }
+        if code.get(past) != Some(&b'=') || code.get(past + 1) == Some(&b'=') {
+            continue;
+        }
+        let rest = &code[past + 1..];
+        let rest = &rest[..rest.iter().position(|b| *b == b';').unwrap_or(rest.len())];
+        let Some(target) = std::str::from_utf8(rest).ok().and_then(type_name_in) else {
+            continue;
+        };
+        if target != name {
+            facts
+                .type_aliases
+                .entry(name.to_owned())
+                .or_default()
+                .insert(target);
+        }
+    }
 }

@@ -29,7 +29,7 @@ use memchr::memmem;
 use super::FileFacts;
 use crate::syntax::lexer::blank_comments_and_strings;
 use derives::scan_derives;
-use enums::scan_enums;
+use enums::{scan_enums, scan_type_aliases};
 use foreign::scan_foreign_classifiers;
 use impls::scan_impls;
 use policies::scan_endless_policies;
@@ -51,6 +51,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let may_have_impl = memmem::find(bytes, b"impl").is_some();
     let may_have_enum = memmem::find(bytes, b"enum").is_some();
     let may_have_trait = memmem::find(bytes, b"trait").is_some();
+    let may_have_alias = memmem::find(bytes, b"type").is_some();
     let may_answer_retry = [&b"Retr"[..], b"Transient", b"Temporary"]
         .iter()
         .any(|word| memmem::find(bytes, word).is_some());
@@ -67,6 +68,7 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
         && !may_have_impl
         && !may_have_enum
         && !may_have_trait
+        && !may_have_alias
         && !may_answer_retry
         && !may_set_elapsed_time
         && !may_decide_retry
@@ -77,6 +79,9 @@ pub(crate) fn scan_facts(source: &str, classifier_names: &HashSet<String>) -> Fi
     let code = blank_comments_and_strings(bytes);
     if may_have_enum {
         scan_enums(&code, &mut facts);
+    }
+    if may_have_alias {
+        scan_type_aliases(&code, &mut facts);
     }
     if may_have_derive {
         scan_derives(&code, &mut facts);

@@ -60,11 +60,23 @@ fn the_text_scan_agrees_with_the_syntax_tree() {
          fn policy_capped() -> Backoff { backoff_builder().with_max_elapsed_time(Some(d)).build() }\n\
          fn policy_literal() -> Backoff { Backoff { max_elapsed_time : None, ..Default::default() } }\n\
          fn policy_default() -> Backoff { Backoff { max_elapsed_time: Nonesuch, ..Default::default() } }\n\
-         fn policy_from_literal() -> Backoff { let p = policy_literal(); p }\n";
+         fn policy_from_literal() -> Backoff { let p = policy_literal(); p }\n\
+         pub type Error = StoreError;\ntype Result<T> = std::result::Result<T, Error>;\n\
+         impl TryFrom<u8> for One {\n    type Error = &'static crate::wire::Frame<u8>;\n}\n";
     let names = crate::facts::TreeFacts::with_default_classifier_names().classifier_names;
     let parsed = syn::parse_file(source).unwrap();
     let scanned = scan_facts(source, &names);
     assert_eq!(scanned, file_facts(&parsed, &names));
+    let mut aliased: Vec<_> = scanned.type_aliases["Error"].iter().cloned().collect();
+    aliased.sort();
+    assert_eq!(aliased, ["Frame", "StoreError"]);
+    assert!(!scanned.type_aliases.contains_key("Result"));
+    let mut variants: Vec<_> = scanned.enum_variants["StoreError"]
+        .iter()
+        .cloned()
+        .collect();
+    variants.sort();
+    assert_eq!(variants, ["X", "Y", "Z"]);
     let mut foreign: Vec<_> = scanned.classified_foreign.into_iter().collect();
     foreign.sort();
     assert_eq!(foreign, ["io::Error", "sdk::Map", "tonic::Status"]);
