@@ -49,7 +49,8 @@ pub(crate) use words::{LOOP_NEEDLES, NEEDLES};
 const DOCS: &str = "\
 ### What it does
 Checks for `loop` and `while` loops (and `for` loops over an endless range such as `1..`) that retry
-an operation after an error (the error path goes round again while the success path leaves the loop)
+an operation after an error (the error path goes round again while the success path leaves the loop;
+`let Err(e) = op() else { return };` leaves on success and goes round with the error)
 where nothing that decides an exit is an attempt counter compared to a bound, a deadline or
 elapsed-time check, or an `exhausted()`-style check. A bound checked in an `Ok(..)` arm of a `match`
 whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside `Err(e)

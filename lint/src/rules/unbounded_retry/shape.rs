@@ -241,6 +241,22 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                         }
                     }
                 }
+                // `let Err(e) = op() else { return };` with the rest of the loop's body the error
+                // path: the success leaves by the `else`, and an error falls through and goes
+                // round.
+                Stmt::Local(local) if pattern_kind(&local.pat) == PatternKind::Err => {
+                    let success = local.init.as_ref().and_then(|i| i.diverge.as_ref());
+                    let error_goes_round = if std::ptr::eq(block, self.body) {
+                        !stmts_exit(rest, self.label, Exit::Any)
+                    } else {
+                        super::hot_loop::stmts_continue_loop(rest, self.label)
+                    };
+                    if success.is_some_and(|(_, success)| returns_from_loop(success, self.label))
+                        && error_goes_round
+                    {
+                        self.mark(Retry::Plain);
+                    }
+                }
                 // `let value = match op() { Ok(v) => v, Err(_) => { pause; continue } };` with
                 // the value taken on towards an exit: the loop polls or pages on success and
                 // retries on error.
