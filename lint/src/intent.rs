@@ -21,6 +21,7 @@ const INTENT_PHRASES: &[&str] = &[
     "must continue until",
     "keep trying",
     "keep retrying",
+    "keep looping until",
     "always retr",
     "never give up",
     "unlimited retr",
@@ -73,6 +74,19 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
         return true;
     }
     let region = lines_between(source, from, to).as_bytes();
+    words_say_endless(region) || calls_for_endless(region)
+}
+
+/// Whether the comments and string literals between lines `from` and `to` (1-based, inclusive)
+/// of `source` say that a retry goes on without end on purpose. Unlike [`documented_as_endless`],
+/// the code's names are not read: a policy named `forever` says the retry is endless, not that
+/// retrying every error is meant.
+pub(crate) fn commented_as_endless(source: &str, from: usize, to: usize) -> bool {
+    words_say_endless(lines_between(source, from, to).as_bytes())
+}
+
+/// Whether the comments and string literals of `region` document an endless retry.
+fn words_say_endless(region: &[u8]) -> bool {
     let says_so = |text: &str| {
         let text = text.to_lowercase();
         INTENT_PHRASES.iter().any(|phrase| {
@@ -121,7 +135,7 @@ pub(crate) fn documented_as_endless(source: &str, from: usize, to: usize, fn_nam
             LexemeKind::Char => {}
         }
     }
-    says_so(&comment_run) || calls_for_endless(region)
+    says_so(&comment_run)
 }
 
 /// Parts of a name that make a call one about retrying.
@@ -211,6 +225,34 @@ pub(crate) fn flags_a_problem(text: &str) -> bool {
             .any(|word| matches!(word, "todo" | "fixme" | "xxx" | "bug"))
 }
 
+/// Whether a comment between lines `from` and `to` (1-based, inclusive) of `source` flags a
+/// problem (`TODO`, `FIXME`): what it speaks of is known to be wrong, not meant.
+pub(crate) fn comments_flag_a_problem(source: &str, from: usize, to: usize) -> bool {
+    let region = lines_between(source, from, to).as_bytes();
+    Lexer::new(region).any(|lexeme| {
+        matches!(
+            lexeme.kind,
+            LexemeKind::LineComment | LexemeKind::BlockComment
+        ) && flags_a_problem(
+            &String::from_utf8_lossy(&region[lexeme.start..lexeme.end]).to_lowercase(),
+        )
+    })
+}
+
+/// The first line of the paragraph 1-based `line` is in: the lines above it up to a blank one
+/// (at most `limit` of them), comments included, the way a comment speaks for the code below it
+/// until the next blank line.
+pub(crate) fn paragraph_start(source: &str, line: usize, limit: usize) -> usize {
+    let before = &source[..offset_of_line(source.as_bytes(), line)];
+    let run = before
+        .lines()
+        .rev()
+        .take(limit)
+        .take_while(|text| !text.trim().is_empty())
+        .count();
+    line - run
+}
+
 /// The first line of the run of `//` comment lines that ends right above 1-based `line` (`line`
 /// itself when the line above is code or blank): a plain comment over a function says what it is
 /// for as a doc comment would.
@@ -273,4 +315,32 @@ fn goes_on_while_it_works(rest: &str) -> bool {
         )
     });
     conditional && !negated && words.iter().any(|word| WORKING_WORDS.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paragraph_runs_up_to_the_blank_line_above() {
+        let source = "fn f() {\n    one();\n\n    // says why\n    two();\n    three();\n}\n";
+        assert_eq!(paragraph_start(source, 6, 40), 4);
+        assert_eq!(paragraph_start(source, 6, 1), 5);
+        assert_eq!(paragraph_start(source, 2, 40), 1);
+    }
+
+    #[test]
+    fn only_comments_flag_a_problem() {
+        let source = "// TODO: answer permanent for a 400\nlet todo = 1;\nlet s = \"fixme\";\n";
+        assert!(comments_flag_a_problem(source, 1, 3));
+        assert!(!comments_flag_a_problem(source, 2, 3));
+    }
+
+    #[test]
+    fn words_say_endless_but_names_do_not() {
+        let source = "retry(policy_forever(), op)\n    .expect(\"an infinite retry loop\");\n";
+        assert!(commented_as_endless(source, 2, 2));
+        assert!(!commented_as_endless(source, 1, 1));
+        assert!(documented_as_endless(source, 1, 1, ""));
+    }
 }

@@ -26,6 +26,12 @@ Finds retry-library calls that retry every error, whatever it is:
   whose arms build `Err(BackoffError::permanent(..))`, or a call of one of the file's functions
   returning `Result<_, BackoffError<_>>`.
 
+A backoff retry whose comments or messages say that it goes on for ever on purpose (`// retry
+until the database is up`, `.expect(\"an infinite retry loop\")` after it) is not reported: retrying
+every error is then what its author chose; unless a comment in the paragraph holding the
+operation (up to the blank line above it) or around the call flags a problem (`// TODO: a 400
+should be permanent`).
+
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
 if they were transient: the caller waits through every backoff for the same failure, and the
@@ -46,6 +52,9 @@ service is loaded with requests that cannot succeed.
     .await
 ```
 ";
+
+/// How far above a retry's operation its paragraph, whose comments may flag a problem, is read.
+const PARAGRAPH_LINES: usize = 40;
 
 static INFO: RuleInfo = RuleInfo {
     name: "retry_without_condition",
@@ -145,6 +154,9 @@ impl<'ast> ConditionFinder<'_, 'ast> {
             return;
         };
         let found = transient_everywhere(body, self.cx.ast, &self.backoff_answers);
+        if !found.is_empty() && self.documented_as_endless(call, body) {
+            return;
+        }
         for (region, how) in found {
             let message = match how {
                 Retried::Question => {
@@ -164,6 +176,27 @@ impl<'ast> ConditionFinder<'_, 'ast> {
                  backoff::Error::transient(err) } else { backoff::Error::permanent(err) })?`",
             ));
         }
+    }
+}
+
+impl ConditionFinder<'_, '_> {
+    /// Whether the comments or messages around a whole retry call (the `.expect(..)` after it
+    /// included) say that it retries for ever on purpose: then retrying every error is what the
+    /// author chose, and `unbounded_retry_config` reads the call the same way. Not when a comment
+    /// from the start of the paragraph holding the `operation` to the end of the call flags a
+    /// problem (`TODO: a 400 should be permanent`): then what the retry does is known to be
+    /// wrong.
+    fn documented_as_endless(&self, call: &syn::ExprCall, operation: &Expr) -> bool {
+        let source = self.cx.source;
+        let start = Region::of(&*call.func).line;
+        let end = Region::of(call).end_line;
+        let operation_start = Region::of(operation).line.min(start);
+        crate::intent::commented_as_endless(source, start.saturating_sub(2).max(1), end + 3)
+            && !crate::intent::comments_flag_a_problem(
+                source,
+                crate::intent::paragraph_start(source, operation_start, PARAGRAPH_LINES).max(1),
+                end + 3,
+            )
     }
 }
 
