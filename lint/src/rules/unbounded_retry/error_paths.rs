@@ -11,6 +11,7 @@ use super::shape::result_check;
 use crate::syntax::patterns::{pattern_kind, PatternKind, ResultCheck};
 
 /// What runs when the checked operation fails.
+#[derive(Clone, Copy)]
 pub(super) enum ErrorPath<'a> {
     Expr(&'a Expr),
     Block(&'a Block),

@@ -26,6 +26,7 @@ mod hot_loop;
 mod intent;
 mod library;
 mod limits;
+mod next_item;
 mod not_failures;
 mod not_retries;
 mod poll;

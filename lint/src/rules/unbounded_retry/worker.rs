@@ -7,8 +7,13 @@
 //! variable counts attempts (`for attempt in 1..`) is a retry by its own words, wherever its
 //! success path is written (in an async block whose answer the loop matches, say).
 //!
+//! Work on an item the round took afresh (`let id = rx.recv().await`) that fails and goes round
+//! is not retried: the next round takes the next item.
+//!
 //! These loops are the job of the process: they are reported only when a cancellation check is
 //! what ends them (`retry_until_cancelled`), never as `unbounded_retry`.
+
+use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
@@ -19,6 +24,19 @@ use super::find::LoopShape;
 use super::words::has_part;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::names_in;
+
+/// The names a statement uses outside macros.
+fn stmt_names(stmt: &syn::Stmt) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.0.push(ident.to_string());
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_stmt(stmt);
+    names.0
+}
 
 /// Word parts of a call that pauses before the next round.
 const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
@@ -43,6 +61,7 @@ impl LoopShape<'_> {
         }
         let mut paths = GoingRound {
             label: self.label,
+            items: super::next_item::item_names(self.cond, self.body),
             error_pauses: 0,
             counts_retries: false,
             reconnects: false,
@@ -62,6 +81,9 @@ impl LoopShape<'_> {
 /// advances a retry counter.
 struct GoingRound<'l> {
     label: Option<&'l Lifetime>,
+    /// What the round took afresh (see [`super::next_item`]): a failure of work on it goes on to
+    /// the next item, it is not retried.
+    items: HashSet<String>,
     error_pauses: usize,
     counts_retries: bool,
     /// A failed `reconnect()` goes round.
@@ -69,13 +91,28 @@ struct GoingRound<'l> {
 }
 
 impl GoingRound<'_> {
+    /// Whether a failed `operation` on the item the round took goes on to the next item: its
+    /// error path does not hand the item on (`again.ask_reload(wanted)` puts it back; a log
+    /// macro naming it does not).
+    fn moves_on(&self, operation: &Expr, path: ErrorPath<'_>) -> bool {
+        let on_item = |names: Vec<String>| names.iter().any(|n| self.items.contains(n));
+        if self.items.is_empty() || !on_item(names_in(operation)) {
+            return false;
+        }
+        let handed_on = match path {
+            ErrorPath::Expr(expr) => on_item(names_in(expr)),
+            ErrorPath::Block(block) => block.stmts.iter().any(|stmt| on_item(stmt_names(stmt))),
+        };
+        !handed_on
+    }
+
     /// An error path of `operation` (the checked expression).
     fn error_path(&mut self, operation: &Expr, path: ErrorPath<'_>) {
         let goes_round = match path {
             ErrorPath::Expr(expr) => !leaves_loop(expr, self.label),
             ErrorPath::Block(block) => !block_leaves_loop(block, self.label),
         };
-        if !goes_round {
+        if !goes_round || self.moves_on(operation, path) {
             return;
         }
         if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
