@@ -17,7 +17,10 @@ return }`). Loops with no exit at all are `unbounded_retry`.
 Also checks loops that go round after a success too (an event loop driven until a stop flag, a
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
 and the error path does what the success path does not: it holds the loop's only pause, or it
-advances a counter named for retries, or what failed is a `reconnect`. A loop that also ends on a
+advances a counter named for retries, or what failed is a `reconnect`. Work on the item a round
+took afresh (`let id = rx.recv().await`, `while let Some(job) = jobs.next().await`) that fails
+and goes round is not retried, unless the error path hands the item on (puts it back): the next
+round takes the next item. A loop that also ends on a
 question about the state of the world (`if !node.is_available() { break }`) is a wait, not
 reported. Neither is a loop that also stops at once on the errors it calls permanent: an arm
 whose variant gives a verdict (`Err(E::Fatal(e)) => return ..`) or a question named for retrying
