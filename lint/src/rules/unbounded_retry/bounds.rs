@@ -18,7 +18,7 @@ use super::limits::{
 };
 use super::shape::result_check;
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
-use crate::syntax::names::{names_in, pattern_path_names};
+use crate::syntax::names::{local_name, names_in, pattern_path_names};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts that make a name in a comparison an attempt count or a clock.
@@ -127,6 +127,17 @@ impl LoopShape<'_> {
                 found: false,
             };
             test.visit_expr(expr);
+            // `let again = if attempt < max { request.try_clone() } else { None };` then
+            // `let Some(request) = again else { return }`: the condition is the variable, the
+            // bound is where the round set it.
+            if !test.found && *kind == GuardKind::Condition {
+                let decided_by = tested_variable(expr)
+                    .and_then(|name| round_binding(self.body, name))
+                    .and_then(deciding_part);
+                if let Some(decision) = decided_by {
+                    test.visit_expr(decision);
+                }
+            }
             test.found || decides_stop(&names_past_fresh_clocks(expr))
         });
         // `JobRetryResult::Exhausted(e) => return Err(e)`: the policy answering the verdict
@@ -167,6 +178,48 @@ impl LoopShape<'_> {
                 .iter()
                 .any(|tokens| tokens_bound(tokens, &counters))
     }
+}
+
+/// The variable a condition tests, when it is nothing more: `again`, `!again`, `(again)`.
+fn tested_variable(expr: &Expr) -> Option<&proc_macro2::Ident> {
+    match expr {
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => tested_variable(&unary.expr),
+        Expr::Paren(paren) => tested_variable(&paren.expr),
+        _ => local_name(expr),
+    }
+}
+
+/// What decides a value the round binds, when something does: the condition of an `if` (`if
+/// attempt < max { Some(..) } else { None }`), or the value itself when it is a test (`attempt >=
+/// max`, `!exhausted`). A value worked out by other code (an async block the round awaits) is not
+/// read as a decision.
+fn deciding_part(init: &Expr) -> Option<&Expr> {
+    match init {
+        Expr::If(branch) => Some(&branch.cond),
+        Expr::Paren(paren) => deciding_part(&paren.expr),
+        Expr::Binary(_) | Expr::Unary(_) => Some(init),
+        _ => None,
+    }
+}
+
+/// The value the loop's round gives `name`: the first `let name = ..;` (or `let name: T = ..;`)
+/// among the statements of its own body.
+fn round_binding<'b>(body: &'b syn::Block, name: &proc_macro2::Ident) -> Option<&'b Expr> {
+    fn binds(pat: &syn::Pat, name: &proc_macro2::Ident) -> bool {
+        match pat {
+            syn::Pat::Ident(bound) => bound.ident == *name,
+            syn::Pat::Type(typed) => binds(&typed.pat, name),
+            _ => false,
+        }
+    }
+    body.stmts.iter().find_map(|stmt| match stmt {
+        syn::Stmt::Local(local) => local
+            .init
+            .as_ref()
+            .filter(|_| binds(&local.pat, name))
+            .map(|init| &*init.expr),
+        _ => None,
+    })
 }
 
 /// Whether a function's body holds what would bound a loop if written in its exit guard: a

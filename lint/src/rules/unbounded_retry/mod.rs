@@ -53,7 +53,9 @@ Checks for `loop` and `while` loops (and `for` loops over an endless range such 
 an operation after an error (the error path goes round again while the success path leaves the loop;
 `let Err(e) = op() else { return };` leaves on success and goes round with the error)
 where nothing that decides an exit is an attempt counter compared to a bound, a deadline or
-elapsed-time check, or an `exhausted()`-style check. A bound checked in an `Ok(..)` arm of a `match`
+elapsed-time check, or an `exhausted()`-style check. An exit may test a variable the round set from
+such a check (`let again = if attempt < max { req.try_clone() } else { None };` before `let
+Some(req) = again else { return }`). A bound checked in an `Ok(..)` arm of a `match`
 whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside `Err(e)
 => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or a clock
 that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to
