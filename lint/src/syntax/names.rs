@@ -17,16 +17,26 @@ pub(crate) fn bound_names(pat: &Pat) -> Vec<String> {
     bindings.0
 }
 
+/// Collects every identifier a walk meets (a macro's tokens are not walked).
+struct Names(Vec<String>);
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        self.0.push(ident.to_string());
+    }
+}
+
 /// Every identifier in an expression (variables, fields, methods, path segments).
 pub(crate) fn names_in(expr: &Expr) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-            self.0.push(ident.to_string());
-        }
-    }
     let mut names = Names(Vec::new());
     names.visit_expr(expr);
+    names.0
+}
+
+/// Every identifier in a block's statements, as [`names_in`] reads an expression.
+pub(crate) fn names_in_block(block: &syn::Block) -> Vec<String> {
+    let mut names = Names(Vec::new());
+    names.visit_block(block);
     names.0
 }
 

@@ -23,20 +23,7 @@ use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
 use super::words::has_part;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
-use crate::syntax::names::names_in;
-
-/// The names a statement uses outside macros.
-fn stmt_names(stmt: &syn::Stmt) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-            self.0.push(ident.to_string());
-        }
-    }
-    let mut names = Names(Vec::new());
-    names.visit_stmt(stmt);
-    names.0
-}
+use crate::syntax::names::{names_in, names_in_block};
 
 /// Word parts of a call that pauses before the next round.
 const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
@@ -101,7 +88,7 @@ impl GoingRound<'_> {
         }
         let handed_on = match path {
             ErrorPath::Expr(expr) => on_item(names_in(expr)),
-            ErrorPath::Block(block) => block.stmts.iter().any(|stmt| on_item(stmt_names(stmt))),
+            ErrorPath::Block(block) => on_item(names_in_block(block)),
         };
         !handed_on
     }
