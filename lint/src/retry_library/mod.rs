@@ -28,6 +28,8 @@ pub(crate) struct LibrariesUsed {
     pub backoff: bool,
     /// `tokio-retry` (or `tokio-retry2`): `Retry::spawn(strategy, op)`, `RetryIf::spawn(.., cond)`.
     pub tokio_retry: bool,
+    /// `tryhard`: `retry_fn(op).retries(n).custom_backoff(policy)`.
+    pub tryhard: bool,
 }
 
 impl LibrariesUsed {
@@ -37,6 +39,7 @@ impl LibrariesUsed {
             backon: source.contains("backon"),
             backoff: source.contains("backoff::") || source.contains("backoff::{"),
             tokio_retry: source.contains("tokio_retry"),
+            tryhard: source.contains("tryhard"),
         }
     }
 }

@@ -10,7 +10,9 @@ use crate::finding::{Finding, Level, Region};
 use crate::retry_library::backoff::{
     is_backoff_retry, transient_everywhere, LocalOperations, Retried,
 };
-use crate::retry_library::{calls_named, chain, method_region, LibrariesUsed, Link};
+use crate::retry_library::{
+    callee, calls_named, chain, closure_body, method_region, LibrariesUsed, Link,
+};
 use crate::rule::{FileContext, Rule, RuleInfo};
 
 const DOCS: &str = "\
@@ -24,7 +26,10 @@ Finds retry-library calls that retry every error, whatever it is:
   `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`. A `?`
   on a value that already holds backoff's error converts nothing and is not reported: a `match`
   whose arms build `Err(BackoffError::permanent(..))`, or a call of one of the file's functions
-  returning `Result<_, BackoffError<_>>`.
+  returning `Result<_, BackoffError<_>>`;
+- tryhard's `retry_fn(op)` awaited without `.custom_backoff(..)` (whose `RetryPolicy::Break`
+  answer stops the retries) or `.with_config(..)` (which may carry one), unless the operation
+  sorts the errors itself by answering `Ok(Err(e))` for those it must not retry.
 
 A backoff retry whose comments or messages say that it goes on for ever on purpose (`// retry
 until the database is up`, `.expect(\"an infinite retry loop\")` after it) is not reported: retrying
@@ -60,7 +65,7 @@ static INFO: RuleInfo = RuleInfo {
     name: "retry_without_condition",
     default_level: Level::Warn,
     docs: DOCS,
-    needles: &["backon", "backoff::"],
+    needles: &["backon", "backoff::", "tryhard"],
     loop_needles: &[],
     function_needles: &[],
     only_in_triage_crates: false,
@@ -76,7 +81,7 @@ impl Rule for RetryWithoutCondition {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let libraries = LibrariesUsed::in_source(cx.source);
-        if !(libraries.backon || libraries.backoff) {
+        if !(libraries.backon || libraries.backoff || libraries.tryhard) {
             return Vec::new();
         }
         let mut finder = ConditionFinder {
@@ -116,6 +121,35 @@ impl<'ast> ConditionFinder<'_, 'ast> {
             region,
             "this retry has no `.when(..)`, so every error is retried",
             "add `.when(|err| ..)` that answers retry only for errors that may succeed next time",
+        ));
+    }
+
+    /// A tryhard chain: `retry_fn(op) .. .await`, with or without `.custom_backoff(..)`.
+    fn check_tryhard_chain(&mut self, expr: &Expr) {
+        let (links, root) = chain(expr);
+        if !matches!(links.first(), Some(Link::Await)) {
+            return;
+        }
+        let Expr::Call(start) = root else {
+            return;
+        };
+        let named_retry_fn = callee(start).is_some_and(|(_, name)| name == "retry_fn");
+        if !named_retry_fn || start.args.len() != 1 {
+            return;
+        }
+        let decided = ["custom_backoff", "with_config"]
+            .iter()
+            .any(|name| !calls_named(&links, name).is_empty());
+        let sorts_its_errors = closure_body(&start.args[0]).is_some_and(answers_ok_err);
+        if decided || sorts_its_errors {
+            return;
+        }
+        self.findings.push(self.cx.report(
+            &INFO,
+            Region::of(&*start.func),
+            "this tryhard retry has no `.custom_backoff(..)`, so every error is retried",
+            "add `.custom_backoff(|attempt, err| ..)` that answers `RetryPolicy::Break` for errors \
+             that cannot succeed",
         ));
     }
 
@@ -238,6 +272,9 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.libraries.tryhard && matches!(expr, Expr::Await(_)) {
+            self.check_tryhard_chain(expr);
+        }
         if self.libraries.backon && matches!(expr, Expr::Await(_) | Expr::MethodCall(_)) {
             self.check_backon_chain(expr);
             // Visit what hangs off the chain, not its inner links as chains of their own.
@@ -257,6 +294,26 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
         }
         syn::visit::visit_expr(self, expr);
     }
+}
+
+/// Whether an operation answers `Ok(Err(..))` somewhere: it hands back the errors it will not
+/// have retried as a success of the retry (tryhard retries only what the operation fails with).
+fn answers_ok_err(body: &Expr) -> bool {
+    struct OkErr(bool);
+    impl<'ast> Visit<'ast> for OkErr {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            let named = |expr: &Expr, name: &str| matches!(expr, Expr::Path(path) if path.path.is_ident(name));
+            if named(&call.func, "Ok")
+                && matches!(call.args.first(), Some(Expr::Call(inner)) if named(&inner.func, "Err"))
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut found = OkErr(false);
+    found.visit_expr(body);
+    found.0
 }
 
 /// Whether a backon chain says which errors to retry: `.when(..)`, or `.adjust(|err, delay| ..)`,
