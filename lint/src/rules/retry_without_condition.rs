@@ -31,11 +31,11 @@ Finds retry-library calls that retry every error, whatever it is:
   answer stops the retries) or `.with_config(..)` (which may carry one), unless the operation
   sorts the errors itself by answering `Ok(Err(e))` for those it must not retry.
 
-A backoff retry whose comments or messages say that it goes on for ever on purpose (`// retry
-until the database is up`, `.expect(\"an infinite retry loop\")` after it) is not reported: retrying
-every error is then what its author chose; unless a comment in the paragraph holding the
-operation (up to the blank line above it) or around the call flags a problem (`// TODO: a 400
-should be permanent`).
+A backoff retry whose statement, or the comment right above it, says that it goes on for ever on
+purpose (`// retry until the database is up`, `.expect(\"an infinite retry loop\")` after it) is
+not reported: retrying every error is then what its author chose; unless a comment in the
+paragraph holding the operation (up to the blank line above it) or in the statement flags a
+problem (`// TODO: a 400 should be permanent`).
 
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
@@ -90,6 +90,7 @@ impl Rule for RetryWithoutCondition {
             backoff_answers: OnceCell::new(),
             pending: HashMap::new(),
             local_operations: LocalOperations::default(),
+            statements: Vec::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -111,6 +112,8 @@ struct ConditionFinder<'x, 'ast> {
     /// The bodies of closures bound to a local (`let put = || async { .. };`), by name, for a
     /// backoff `retry` handed the name.
     local_operations: LocalOperations<'ast>,
+    /// The statements the walk is inside, innermost last.
+    statements: Vec<Region>,
     findings: Vec<Finding>,
 }
 
@@ -214,22 +217,25 @@ impl<'ast> ConditionFinder<'_, 'ast> {
 }
 
 impl ConditionFinder<'_, '_> {
-    /// Whether the comments or messages around a whole retry call (the `.expect(..)` after it
-    /// included) say that it retries for ever on purpose: then retrying every error is what the
-    /// author chose, and `unbounded_retry_config` reads the call the same way. Not when a comment
-    /// from the start of the paragraph holding the `operation` to the end of the call flags a
-    /// problem (`TODO: a 400 should be permanent`): then what the retry does is known to be
-    /// wrong.
+    /// Whether the comments and messages of the statement holding a retry call (its
+    /// `.expect(..)` included) or the comment right above that statement say that it retries for
+    /// ever on purpose: then retrying every error is what the author chose. Words of the next
+    /// statement or of a comment further up are about other code. Not when a comment from the
+    /// start of the paragraph holding the `operation` to the end of the statement flags a problem
+    /// (`TODO: a 400 should be permanent`): then what the retry does is known to be wrong.
     fn documented_as_endless(&self, call: &syn::ExprCall, operation: &Expr) -> bool {
         let source = self.cx.source;
-        let start = Region::of(&*call.func).line;
-        let end = Region::of(call).end_line;
+        let (start, end) = match self.statements.last() {
+            Some(statement) => (statement.line, statement.end_line),
+            None => (Region::of(call).line, Region::of(call).end_line),
+        };
         let operation_start = Region::of(operation).line.min(start);
-        crate::intent::commented_as_endless(source, start.saturating_sub(2).max(1), end + 3)
+        let from = crate::intent::comment_above(source, start).max(1);
+        crate::intent::commented_as_endless(source, from, end)
             && !crate::intent::comments_flag_a_problem(
                 source,
                 crate::intent::paragraph_start(source, operation_start, PARAGRAPH_LINES).max(1),
-                end + 3,
+                end,
             )
     }
 }
@@ -269,6 +275,12 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
             }
         }
         syn::visit::visit_block(self, block);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        self.statements.push(Region::of(stmt));
+        syn::visit::visit_stmt(self, stmt);
+        self.statements.pop();
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {

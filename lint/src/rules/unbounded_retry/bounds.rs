@@ -202,8 +202,8 @@ fn deciding_part(init: &Expr) -> Option<&Expr> {
     }
 }
 
-/// The value the loop's round gives `name`: the first `let name = ..;` (or `let name: T = ..;`)
-/// among the statements of its own body.
+/// The value the loop's round gives `name`: the last `let name = ..;` (or `let name: T = ..;`)
+/// among the statements of its own body, which shadows any before it.
 fn round_binding<'b>(body: &'b syn::Block, name: &proc_macro2::Ident) -> Option<&'b Expr> {
     fn binds(pat: &syn::Pat, name: &proc_macro2::Ident) -> bool {
         match pat {
@@ -212,7 +212,7 @@ fn round_binding<'b>(body: &'b syn::Block, name: &proc_macro2::Ident) -> Option<
             _ => false,
         }
     }
-    body.stmts.iter().find_map(|stmt| match stmt {
+    body.stmts.iter().rev().find_map(|stmt| match stmt {
         syn::Stmt::Local(local) => local
             .init
             .as_ref()

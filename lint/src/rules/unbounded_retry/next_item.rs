@@ -20,8 +20,6 @@ const NEXT_ITEM_METHODS: &[&str] = &[
     "try_recv",
     "recv_timeout",
     "receive",
-    "next",
-    "try_next",
     "pop",
     "pop_front",
     "pop_back",
@@ -53,38 +51,62 @@ pub(super) fn item_names(cond: Option<&Expr>, body: &Block) -> HashSet<String> {
     names
 }
 
-/// Whether the tokens call a method that takes the next item (`.recv()`, `.next()`), also inside
-/// a macro such as `select!`.
+/// Methods that take the next item only when awaited: a stream's `.next().await`. An iterator's
+/// `.next()` may walk a cycle of addresses to reconnect to, which is a retry.
+const AWAITED_NEXT_METHODS: &[&str] = &["next", "try_next"];
+
+/// Whether the tokens call a method that takes the next item (`.recv()`, `.next().await`), also
+/// inside a macro such as `select!`.
 fn takes_an_item(tokens: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let mut after_dot = false;
-    let mut method = false;
-    for token in tokens.clone() {
+    // The method just named: whether it takes an item by itself, or only when awaited.
+    let mut method: Option<bool> = None;
+    for (at, token) in tokens.iter().enumerate() {
         match token {
             TokenTree::Group(group) => {
-                if method && group.delimiter() == proc_macro2::Delimiter::Parenthesis {
-                    return true;
+                if let Some(by_itself) = method {
+                    if group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                        && (by_itself || awaited(&tokens[at + 1..]))
+                    {
+                        return true;
+                    }
                 }
                 if takes_an_item(&group.stream()) {
                     return true;
                 }
                 after_dot = false;
-                method = false;
+                method = None;
             }
             TokenTree::Ident(ident) => {
-                method = after_dot && NEXT_ITEM_METHODS.iter().any(|m| ident == m);
+                method = if !after_dot {
+                    None
+                } else if NEXT_ITEM_METHODS.iter().any(|m| ident == m) {
+                    Some(true)
+                } else if AWAITED_NEXT_METHODS.iter().any(|m| ident == m) {
+                    Some(false)
+                } else {
+                    None
+                };
                 after_dot = false;
             }
             TokenTree::Punct(punct) => {
                 after_dot = punct.as_char() == '.';
-                method = false;
+                method = None;
             }
             TokenTree::Literal(_) => {
                 after_dot = false;
-                method = false;
+                method = None;
             }
         }
     }
     false
+}
+
+/// Whether the tokens go on with `.await`.
+fn awaited(rest: &[TokenTree]) -> bool {
+    matches!(rest, [TokenTree::Punct(dot), TokenTree::Ident(word), ..]
+        if dot.as_char() == '.' && word == "await")
 }
 
 #[cfg(test)]
@@ -134,6 +156,18 @@ mod tests {
         assert_eq!(
             names("while let Some(job) = jobs.next().await { let plan = job.plan(); }"),
             ["job", "plan"]
+        );
+    }
+
+    #[test]
+    fn an_iterator_step_is_no_item() {
+        assert!(
+            loop_names("loop { let addr = addrs.next().unwrap(); let s = connect(addr); }")
+                .is_empty()
+        );
+        assert_eq!(
+            loop_names("loop { let msg = stream.next().await; }"),
+            ["msg"]
         );
     }
 

@@ -99,7 +99,7 @@ impl GoingRound<'_> {
             ErrorPath::Expr(expr) => !leaves_loop(expr, self.label),
             ErrorPath::Block(block) => !block_leaves_loop(block, self.label),
         };
-        if !goes_round || self.moves_on(operation, path) {
+        if !goes_round {
             return;
         }
         if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
@@ -117,7 +117,10 @@ impl GoingRound<'_> {
                 counter.visit_block(block);
             }
         }
-        self.error_pauses += pauses.0;
+        // A failed item left behind pauses before the next item, not before a retry.
+        if !self.moves_on(operation, path) {
+            self.error_pauses += pauses.0;
+        }
         self.counts_retries |= counter.0;
     }
 }
