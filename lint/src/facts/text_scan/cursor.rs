@@ -4,7 +4,28 @@
 
 use memchr::memmem;
 
+use crate::syntax::lexer::is_ident_byte;
 pub(super) use crate::syntax::lexer::{ident_at, skip_whitespace};
+
+/// Each `keyword Name` of the code: the name and the index just past it. The keyword must stand
+/// as a word of its own, followed by white space: given with its trailing space (`b"fn "`), one
+/// space is all it accepts; given without (`b"enum"`), any white space.
+pub(super) fn declarations<'c>(
+    code: &'c [u8],
+    keyword: &'static [u8],
+) -> impl Iterator<Item = (&'c str, usize)> + 'c {
+    let spaced = keyword.ends_with(b" ");
+    memmem::find_iter(code, keyword).filter_map(move |at| {
+        if at > 0 && is_ident_byte(code[at - 1]) {
+            return None;
+        }
+        let after = at + keyword.len();
+        if !spaced && !code.get(after).is_some_and(u8::is_ascii_whitespace) {
+            return None;
+        }
+        ident_at(code, after)
+    })
+}
 
 /// The index just past the bracket closing the one at `open`.
 pub(super) fn past_matching(code: &[u8], open: usize) -> Option<usize> {

@@ -2,35 +2,25 @@
 //! more tells failures apart, and one whose variants name both answers is a verdict; and
 //! `type Name = ..` aliases, through which an enum is named under another name.
 
-use memchr::memmem;
-
-use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
+use super::cursor::{declarations, ident_at, past_matching, skip_whitespace, type_name_in};
 use crate::facts::{names_a_verdict, FileFacts};
 use crate::syntax::lexer::is_ident_byte;
 
 /// `enum Name` wherever it is written (nested modules and functions included).
 pub(super) fn scan_enums(code: &[u8], facts: &mut FileFacts) {
-    for at in memmem::find_iter(code, b"enum") {
-        if at > 0 && is_ident_byte(code[at - 1]) {
-            continue;
+    for (name, end) in declarations(code, b"enum") {
+        facts.local_types.insert(name.to_owned());
+        let variants = variant_names(code, end);
+        if variants.len() >= 2 {
+            facts.multi_variant_enums.insert(name.to_owned());
         }
-        if !code.get(at + 4).is_some_and(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        if let Some((name, end)) = ident_at(code, at + 4) {
-            facts.local_types.insert(name.to_owned());
-            let variants = variant_names(code, end);
-            if variants.len() >= 2 {
-                facts.multi_variant_enums.insert(name.to_owned());
-            }
-            facts
-                .enum_variants
-                .entry(name.to_owned())
-                .or_default()
-                .extend(variants.iter().map(|v| (*v).to_owned()));
-            if names_a_verdict(variants.iter().copied()) {
-                facts.verdict_enums.insert(name.to_owned());
-            }
+        facts
+            .enum_variants
+            .entry(name.to_owned())
+            .or_default()
+            .extend(variants.iter().map(|v| (*v).to_owned()));
+        if names_a_verdict(variants.iter().copied()) {
+            facts.verdict_enums.insert(name.to_owned());
         }
     }
 }
@@ -91,16 +81,7 @@ fn variant_names(code: &[u8], mut at: usize) -> Vec<&str> {
 /// the type `Path` ends with, so `Error::DiskNotFound` under `type Error = StorageError` is a
 /// variant of `StorageError`. An alias naming itself (`type Error = other::Error`) adds nothing.
 pub(super) fn scan_type_aliases(code: &[u8], facts: &mut FileFacts) {
-    for at in memmem::find_iter(code, b"type") {
-        if at > 0 && is_ident_byte(code[at - 1]) {
-            continue;
-        }
-        if !code.get(at + 4).is_some_and(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let Some((name, end)) = ident_at(code, at + 4) else {
-            continue;
-        };
+    for (name, end) in declarations(code, b"type") {
         let mut past = skip_whitespace(code, end);
         if code.get(past) == Some(&b'<') {
             let Some(generics_end) = past_matching(code, past) else {

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use memchr::memmem;
 
 use super::cursor::{
-    behind_references, ident_at, parenthesised, past_matching, skip_whitespace, split_path,
+    behind_references, declarations, parenthesised, past_matching, skip_whitespace, split_path,
     type_name_in,
 };
 use super::signature::returns_verdict_like;
@@ -25,13 +25,7 @@ pub(super) fn scan_foreign_classifiers(
     classifier_names: &HashSet<String>,
     facts: &mut FileFacts,
 ) {
-    for at in memmem::find_iter(code, b"fn ") {
-        if at > 0 && is_ident_byte(code[at - 1]) {
-            continue;
-        }
-        let Some((name, end)) = ident_at(code, at + 3) else {
-            continue;
-        };
+    for (name, end) in declarations(code, b"fn ") {
         let mut open = skip_whitespace(code, end);
         if code.get(open) == Some(&b'<') {
             let Some(past) = past_matching(code, open) else {

@@ -4,7 +4,7 @@
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace};
+use super::cursor::{declarations, past_matching, skip_whitespace};
 use crate::facts::FileFacts;
 use crate::syntax::lexer::is_ident_byte;
 
@@ -54,13 +54,7 @@ pub(super) fn scan_endless_policies(code: &[u8], facts: &mut FileFacts) {
 /// Every function with a body: its name and the range of its body, braces included.
 fn functions(code: &[u8]) -> Vec<(&str, std::ops::Range<usize>)> {
     let mut found = Vec::new();
-    for at in memmem::find_iter(code, b"fn ") {
-        if at > 0 && is_ident_byte(code[at - 1]) {
-            continue;
-        }
-        let Some((name, mut cursor)) = ident_at(code, at + 3) else {
-            continue;
-        };
+    for (name, mut cursor) in declarations(code, b"fn ") {
         // The body opens at the first `{` outside the parameters and brackets; a `;` first
         // means a declaration without one.
         let mut depth = 0usize;

@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace};
+use super::cursor::{declarations, ident_at, past_matching, skip_whitespace};
 use crate::facts::{FileFacts, RetryTraitMethods};
 use crate::retry_words::trait_decides_retries;
 use crate::syntax::lexer::is_ident_byte;
@@ -12,13 +12,7 @@ use crate::syntax::lexer::is_ident_byte;
 /// default body that stands on its own (one that does not call the implementor's other methods
 /// through `self.`, and so gives a fixed answer whoever implements the trait).
 pub(super) fn scan_retry_traits(code: &[u8], facts: &mut FileFacts) {
-    for at in memmem::find_iter(code, b"trait ") {
-        if at > 0 && is_ident_byte(code[at - 1]) {
-            continue;
-        }
-        let Some((name, end)) = ident_at(code, at + 6) else {
-            continue;
-        };
+    for (name, end) in declarations(code, b"trait ") {
         if !trait_decides_retries(name) {
             continue;
         }
