@@ -113,7 +113,7 @@ struct ConditionFinder<'x, 'ast> {
     /// backoff `retry` handed the name.
     local_operations: LocalOperations<'ast>,
     /// The statements the walk is inside, innermost last.
-    statements: Vec<Region>,
+    statements: Vec<&'ast Stmt>,
     findings: Vec<Finding>,
 }
 
@@ -214,9 +214,7 @@ impl<'ast> ConditionFinder<'_, 'ast> {
             ));
         }
     }
-}
 
-impl ConditionFinder<'_, '_> {
     /// Whether the comments and messages of the statement holding a retry call (its
     /// `.expect(..)` included) or the comment right above that statement say that it retries for
     /// ever on purpose: then retrying every error is what the author chose. Words of the next
@@ -225,10 +223,11 @@ impl ConditionFinder<'_, '_> {
     /// (`TODO: a 400 should be permanent`): then what the retry does is known to be wrong.
     fn documented_as_endless(&self, call: &syn::ExprCall, operation: &Expr) -> bool {
         let source = self.cx.source;
-        let (start, end) = match self.statements.last() {
-            Some(statement) => (statement.line, statement.end_line),
-            None => (Region::of(call).line, Region::of(call).end_line),
+        let statement = match self.statements.last() {
+            Some(statement) => Region::of(*statement),
+            None => Region::of(call),
         };
+        let (start, end) = (statement.line, statement.end_line);
         let operation_start = Region::of(operation).line.min(start);
         let from = crate::intent::comment_above(source, start).max(1);
         crate::intent::commented_as_endless(source, from, end)
@@ -278,7 +277,7 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
     }
 
     fn visit_stmt(&mut self, stmt: &'ast Stmt) {
-        self.statements.push(Region::of(stmt));
+        self.statements.push(stmt);
         syn::visit::visit_stmt(self, stmt);
         self.statements.pop();
     }

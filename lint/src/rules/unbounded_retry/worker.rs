@@ -13,11 +13,12 @@
 //! These loops are the job of the process: they are reported only when a cancellation check is
 //! what ends them (`retry_until_cancelled`), never as `unbounded_retry`.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
-use syn::{BinOp, Expr, Lifetime};
+use syn::{BinOp, Block, Expr, Lifetime};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
@@ -48,7 +49,8 @@ impl LoopShape<'_> {
         }
         let mut paths = GoingRound {
             label: self.label,
-            items: super::next_item::item_names(self.cond, self.body),
+            round: (self.cond, self.body),
+            items: OnceCell::new(),
             error_pauses: 0,
             counts_retries: false,
             reconnects: false,
@@ -68,9 +70,11 @@ impl LoopShape<'_> {
 /// advances a retry counter.
 struct GoingRound<'l> {
     label: Option<&'l Lifetime>,
+    /// The loop's condition and body, which say what a round takes afresh.
+    round: (Option<&'l Expr>, &'l Block),
     /// What the round took afresh (see [`super::next_item`]): a failure of work on it goes on to
-    /// the next item, it is not retried.
-    items: HashSet<String>,
+    /// the next item, it is not retried. Read only for an error path that pauses.
+    items: OnceCell<HashSet<String>>,
     error_pauses: usize,
     counts_retries: bool,
     /// A failed `reconnect()` goes round.
@@ -82,8 +86,11 @@ impl GoingRound<'_> {
     /// error path does not hand the item on (`again.ask_reload(wanted)` puts it back; a log
     /// macro naming it does not).
     fn moves_on(&self, operation: &Expr, path: ErrorPath<'_>) -> bool {
-        let on_item = |names: Vec<String>| names.iter().any(|n| self.items.contains(n));
-        if self.items.is_empty() || !on_item(names_in(operation)) {
+        let items = self
+            .items
+            .get_or_init(|| super::next_item::item_names(self.round.0, self.round.1));
+        let on_item = |names: Vec<String>| names.iter().any(|n| items.contains(n));
+        if items.is_empty() || !on_item(names_in(operation)) {
             return false;
         }
         let handed_on = match path {
@@ -118,7 +125,7 @@ impl GoingRound<'_> {
             }
         }
         // A failed item left behind pauses before the next item, not before a retry.
-        if !self.moves_on(operation, path) {
+        if pauses.0 > 0 && !self.moves_on(operation, path) {
             self.error_pauses += pauses.0;
         }
         self.counts_retries |= counter.0;
