@@ -27,6 +27,17 @@ pub(super) fn declarations<'c>(
     })
 }
 
+/// The index past the white space and the generic parameters (`<T: Clone>`) that may follow a
+/// name ending at `at`, and past the white space after them; `None` when a `<` opened there is
+/// not closed.
+pub(super) fn past_generics(code: &[u8], at: usize) -> Option<usize> {
+    let at = skip_whitespace(code, at);
+    if code.get(at) != Some(&b'<') {
+        return Some(at);
+    }
+    past_matching(code, at).map(|past| skip_whitespace(code, past))
+}
+
 /// The index just past the bracket closing the one at `open`.
 pub(super) fn past_matching(code: &[u8], open: usize) -> Option<usize> {
     let (opening, closing) = match code.get(open)? {

@@ -2,7 +2,9 @@
 //! more tells failures apart, and one whose variants name both answers is a verdict; and
 //! `type Name = ..` aliases, through which an enum is named under another name.
 
-use super::cursor::{declarations, ident_at, past_matching, skip_whitespace, type_name_in};
+use super::cursor::{
+    declarations, ident_at, past_generics, past_matching, skip_whitespace, type_name_in,
+};
 use crate::facts::{names_a_verdict, FileFacts};
 use crate::syntax::lexer::is_ident_byte;
 
@@ -28,14 +30,10 @@ pub(super) fn scan_enums(code: &[u8], facts: &mut FileFacts) {
 /// The variants the enum whose name ends at `at` declares: the first name of each item of its
 /// body between top-level commas, outside attributes. Generics and a `where` clause may come
 /// first; none when no body follows.
-fn variant_names(code: &[u8], mut at: usize) -> Vec<&str> {
-    at = skip_whitespace(code, at);
-    if code.get(at) == Some(&b'<') {
-        let Some(past) = past_matching(code, at) else {
-            return Vec::new();
-        };
-        at = past;
-    }
+fn variant_names(code: &[u8], at: usize) -> Vec<&str> {
+    let Some(at) = past_generics(code, at) else {
+        return Vec::new();
+    };
     let Some(offset) = code[at..].iter().position(|b| matches!(b, b'{' | b';')) else {
         return Vec::new();
     };
@@ -82,13 +80,9 @@ fn variant_names(code: &[u8], mut at: usize) -> Vec<&str> {
 /// variant of `StorageError`. An alias naming itself (`type Error = other::Error`) adds nothing.
 pub(super) fn scan_type_aliases(code: &[u8], facts: &mut FileFacts) {
     for (name, end) in declarations(code, b"type") {
-        let mut past = skip_whitespace(code, end);
-        if code.get(past) == Some(&b'<') {
-            let Some(generics_end) = past_matching(code, past) else {
-                continue;
-            };
-            past = skip_whitespace(code, generics_end);
-        }
+        let Some(past) = past_generics(code, end) else {
+            continue;
+        };
         if code.get(past) != Some(&b'=') || code.get(past + 1) == Some(&b'=') {
             continue;
         }

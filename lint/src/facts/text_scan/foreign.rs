@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use memchr::memmem;
 
 use super::cursor::{
-    behind_references, declarations, parenthesised, past_matching, skip_whitespace, split_path,
-    type_name_in,
+    behind_references, declarations, parenthesised, past_generics, past_matching, skip_whitespace,
+    split_path, type_name_in,
 };
 use super::signature::returns_verdict_like;
 use crate::facts::classifier_names::marks_classifier;
@@ -26,13 +26,9 @@ pub(super) fn scan_foreign_classifiers(
     facts: &mut FileFacts,
 ) {
     for (name, end) in declarations(code, b"fn ") {
-        let mut open = skip_whitespace(code, end);
-        if code.get(open) == Some(&b'<') {
-            let Some(past) = past_matching(code, open) else {
-                continue;
-            };
-            open = skip_whitespace(code, past);
-        }
+        let Some(open) = past_generics(code, end) else {
+            continue;
+        };
         let Some((params, close)) = parenthesised(code, open) else {
             continue;
         };

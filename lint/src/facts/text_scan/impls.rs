@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use memchr::memmem;
 
-use super::cursor::{ident_at, past_matching, skip_whitespace, type_name_in};
+use super::cursor::{ident_at, past_generics, past_matching, skip_whitespace, type_name_in};
 use super::signature::returns_verdict_like;
 use super::traits::record_impl_methods;
 use crate::facts::classifier_names::marks_classifier;
@@ -23,13 +23,9 @@ pub(super) fn scan_impls(code: &[u8], classifier_names: &HashSet<String>, facts:
         if !before_ok || !(after.is_ascii_whitespace() || after == b'<') {
             continue;
         }
-        let mut header_start = skip_whitespace(code, at + 4);
-        if code.get(header_start) == Some(&b'<') {
-            let Some(past) = past_matching(code, header_start) else {
-                continue;
-            };
-            header_start = past;
-        }
+        let Some(header_start) = past_generics(code, at + 4) else {
+            continue;
+        };
         let Some(body_offset) = code[header_start..]
             .iter()
             .position(|b| matches!(b, b'{' | b';'))
