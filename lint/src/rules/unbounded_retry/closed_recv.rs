@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat};
 
-use super::guards::may_leave;
 use super::hot_loop::{pauses_somewhere, PauseScope};
+use super::leaves::may_leave;
 use crate::syntax::names::bound_names;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 

@@ -11,7 +11,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat};
 
 use super::cancel::CHANNEL_PARTS;
-use super::guards::may_leave;
+use super::leaves::may_leave;
 use super::words::has_part;
 use crate::classifier::root_names;
 use crate::finding::Region;

@@ -7,12 +7,11 @@ use std::collections::HashSet;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime};
+use syn::{Block, Expr, Lifetime};
 
 use super::guards::ExitGuards;
 use super::helpers::{self, FileHelpers};
 use super::limits::FunctionLimits;
-use super::not_failures::TIMER_CALLS;
 use super::not_retries::{accepts_connections, steps_a_state_machine};
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
@@ -23,7 +22,6 @@ use super::{
 use crate::finding::Region;
 use crate::rule::FileContext;
 use crate::syntax::exits::{stmts_exit, Exit};
-use crate::syntax::names::bound_names;
 use crate::syntax::patterns::ResultCheck;
 use crate::syntax::select;
 
@@ -89,7 +87,7 @@ impl Function<'_> {
     }
 }
 
-struct LoopFinder<'c, 'a, 'ast> {
+pub(super) struct LoopFinder<'c, 'a, 'ast> {
     cx: &'c FileContext<'a>,
     functions: Vec<Function<'ast>>,
     hazards: Vec<RetryHazard>,
@@ -103,16 +101,16 @@ struct LoopFinder<'c, 'a, 'ast> {
     helpers: OnceCell<FileHelpers>,
     /// How many timers the walk is inside: a loop in the future handed to `timeout(limit, ..)`
     /// ends when the time runs out.
-    timers: usize,
+    pub(super) timers: usize,
     /// The types of the `impl` blocks the walk is inside, innermost last.
-    impl_types: Vec<String>,
+    pub(super) impl_types: Vec<String>,
     /// How many branches taken on a retry option the walk is inside (`if opts.retry_activate {
     /// while let Err(e) = activate() { .. } }`): a loop there retries because the user asked.
-    option_switches: usize,
+    pub(super) option_switches: usize,
 }
 
 impl<'ast> LoopFinder<'_, '_, 'ast> {
-    fn in_function(
+    pub(super) fn in_function(
         &mut self,
         name: String,
         node: &'ast dyn Spanned,
@@ -141,7 +139,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         self.helpers.get_or_init(|| FileHelpers::of(self.cx.ast))
     }
 
-    fn consider(&mut self, shape: LoopShape<'_>) {
+    pub(super) fn consider(&mut self, shape: LoopShape<'_>) {
         // The branches of a `select!` are code of the loop: read them as the `if let` chain they
         // behave like, in a copy of the body.
         let expanded = if self.has_select {
@@ -323,7 +321,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             || helpers::ends_on_helper_cancellation(guards, shape.body, shape.label, self.helpers())
     }
 
-    fn consider_call(&mut self, name: &syn::Ident, args: Vec<&Expr>) {
+    pub(super) fn consider_call(&mut self, name: &syn::Ident, args: Vec<&Expr>) {
         if !library::may_be_unlimited(name, &args) {
             return;
         }
@@ -341,119 +339,6 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
                 ending,
             });
         }
-    }
-}
-
-impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
-    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        self.visit_expr(&node.cond);
-        let switch = usize::from(intent::is_option_switch(&node.cond));
-        self.option_switches += switch;
-        self.visit_block(&node.then_branch);
-        self.option_switches -= switch;
-        if let Some((_, other)) = &node.else_branch {
-            self.visit_expr(other);
-        }
-    }
-
-    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
-            syn::visit::visit_item_fn(this, node);
-        });
-    }
-
-    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        let ty = crate::syntax::types::type_name(&node.self_ty).unwrap_or_default();
-        self.impl_types.push(ty);
-        syn::visit::visit_item_impl(self, node);
-        self.impl_types.pop();
-    }
-
-    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
-            syn::visit::visit_impl_item_fn(this, node);
-        });
-    }
-
-    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
-        match &node.default {
-            Some(body) => {
-                self.in_function(node.sig.ident.to_string(), node, body, |this| {
-                    syn::visit::visit_trait_item_fn(this, node);
-                });
-            }
-            None => syn::visit::visit_trait_item_fn(self, node),
-        }
-    }
-
-    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-        let mut under_a_timer = false;
-        if let Expr::Path(path) = &*node.func {
-            if let Some(seg) = path.path.segments.last() {
-                self.consider_call(&seg.ident, node.args.iter().collect());
-                under_a_timer = TIMER_CALLS.iter().any(|name| seg.ident == name);
-            }
-        }
-        self.timers += usize::from(under_a_timer);
-        syn::visit::visit_expr_call(self, node);
-        self.timers -= usize::from(under_a_timer);
-    }
-
-    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-        self.consider_call(&node.method, node.args.iter().collect());
-        // `async { loop { .. } }.timeout(limit)`: the future the timer runs is its receiver.
-        let under_a_timer = TIMER_CALLS.iter().any(|name| node.method == name);
-        self.timers += usize::from(under_a_timer);
-        self.visit_expr(&node.receiver);
-        self.timers -= usize::from(under_a_timer);
-        for arg in &node.args {
-            self.visit_expr(arg);
-        }
-    }
-
-    fn visit_expr_loop(&mut self, node: &'ast ExprLoop) {
-        let keyword = node.loop_token.span;
-        self.consider(LoopShape {
-            kind: "loop",
-            counters: Vec::new(),
-            label: node.label.as_ref().map(|l| &l.name),
-            cond: None,
-            body: &node.body,
-            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-            keyword,
-        });
-        syn::visit::visit_expr_loop(self, node);
-    }
-
-    fn visit_expr_while(&mut self, node: &'ast ExprWhile) {
-        let keyword = node.while_token.span;
-        self.consider(LoopShape {
-            kind: "while",
-            counters: Vec::new(),
-            label: node.label.as_ref().map(|l| &l.name),
-            cond: Some(&node.cond),
-            body: &node.body,
-            start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-            keyword,
-        });
-        syn::visit::visit_expr_while(self, node);
-    }
-
-    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
-        // A range with no end counts attempts without bounding them.
-        if matches!(&*node.expr, Expr::Range(range) if range.end.is_none()) {
-            let keyword = node.for_token.span;
-            self.consider(LoopShape {
-                kind: "for",
-                counters: bound_names(&node.pat),
-                label: node.label.as_ref().map(|l| &l.name),
-                cond: None,
-                body: &node.body,
-                start: node.label.as_ref().map_or(keyword, |l| l.name.span()),
-                keyword,
-            });
-        }
-        syn::visit::visit_expr_for_loop(self, node);
     }
 }
 

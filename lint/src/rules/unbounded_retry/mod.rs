@@ -9,6 +9,7 @@
 //! intent ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
+mod bound_test;
 mod bounds;
 mod cancel;
 mod closed_recv;
@@ -24,6 +25,7 @@ mod guards;
 mod helpers;
 mod hot_loop;
 mod intent;
+mod leaves;
 mod library;
 mod limits;
 mod next_item;
@@ -36,6 +38,7 @@ mod shape;
 mod status;
 mod timed;
 mod verdict;
+mod walk;
 mod words;
 mod worker;
 

@@ -1,0 +1,174 @@
+//! Reading one exit guard (or an exiting macro's tokens) for what bounds a retry.
+
+use proc_macro2::TokenStream;
+use syn::visit::Visit;
+use syn::{BinOp, Expr};
+
+use super::exhausted::{decides_stop, names_past_fresh_clocks, reads_a_fresh_clock};
+use super::words::{has_part, DELAY_ITERATOR_PARTS};
+use crate::syntax::names::names_in;
+
+/// Word parts that make a name in a comparison an attempt count or a clock.
+const BOUND_NAME_PARTS: &[&str] = &[
+    "attempt",
+    "retr",
+    "tries",
+    "trial",
+    "remaining",
+    "budget",
+    "elapsed",
+    "deadline",
+    "instant",
+    "now",
+    "expire",
+];
+
+/// Parts of a called function's name that stop a retry by themselves: an exhausted policy, a
+/// passed deadline, a backoff that has run out.
+const BOUND_CALL_PARTS: &[&str] = &[
+    "exhaust",
+    "exceeded",
+    "expired",
+    "elapsed",
+    "deadline",
+    // `retry.max_retries_reached()`.
+    "reached",
+    "give_up",
+    "next_backoff",
+    "next_delay",
+    "checked_sub",
+];
+
+/// Name parts of a policy whose `Err` answer, propagated with `?`, ends the retries
+/// (`retry_counter.increment_failures(err)?` once the counter is out of retries).
+const POLICY_PARTS: &[&str] = &[
+    "recover", "policy", "backoff", "strateg", "budget", "trial", "counter",
+];
+
+/// Looks inside one guard for a comparison with a counter or a clock, a bound call, a counter
+/// handed to a decision, or (under `?`) a policy's answer.
+pub(super) struct BoundTest<'c> {
+    pub(super) counters: &'c [String],
+    /// The loop advances a counter on `self`: a method of `self` asked in a guard reads it.
+    pub(super) self_counter: bool,
+    pub(super) try_guard: bool,
+    pub(super) found: bool,
+}
+
+impl BoundTest<'_> {
+    fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
+        let lower = name.to_ascii_lowercase();
+        if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
+            self.found = true;
+        }
+        let receiver_names = receiver.map(names_in).unwrap_or_default();
+        if name == "next"
+            && receiver_names
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+        {
+            self.found = true;
+        }
+        if self.try_guard
+            && (has_part(name, POLICY_PARTS)
+                || receiver_names.iter().any(|n| has_part(n, POLICY_PARTS)))
+        {
+            self.found = true;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for BoundTest<'_> {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    /// `if let Some(delay) = retry_state.should_retry(&err, n)`: a retry state or policy that
+    /// hands out delays, as a backoff iterator does, until it runs out.
+    fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+        let some = matches!(&*node.pat, syn::Pat::TupleStruct(tuple)
+            if tuple.path.is_ident("Some") && tuple.elems.len() == 1);
+        let mut scrutinee = &*node.expr;
+        while let Expr::Await(awaited) = scrutinee {
+            scrutinee = &awaited.base;
+        }
+        if let (true, Expr::MethodCall(call)) = (some, scrutinee) {
+            if names_in(&call.receiver)
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+            {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_let(self, node);
+    }
+
+    fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+        if matches!(
+            node.op,
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_) | BinOp::Ne(_)
+        ) {
+            let mut names = names_past_fresh_clocks(&node.left);
+            names.extend(names_past_fresh_clocks(&node.right));
+            if names
+                .iter()
+                .any(|name| self.counters.contains(name) || has_part(name, BOUND_NAME_PARTS))
+            {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_binary(self, node);
+    }
+
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        // A counter the loop advances, handed to a decision (`!should_retry(&e, attempts)`).
+        if self.counters.iter().any(|c| ident == c) {
+            self.found = true;
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        if reads_a_fresh_clock(node) {
+            return;
+        }
+        let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        if self.self_counter && on_self && node.args.is_empty() {
+            self.found = true;
+        }
+        let method = node.method.to_string();
+        // `backoff.as_mut().and_then(|b| b.next())`: an optional delay iterator, stepped inside
+        // the closure.
+        if matches!(method.as_str(), "and_then" | "map")
+            && node.args.iter().any(steps_an_iterator)
+            && names_in(&node.receiver)
+                .iter()
+                .any(|n| has_part(n, DELAY_ITERATOR_PARTS))
+        {
+            self.found = true;
+        }
+        self.call_name(&method, Some(&node.receiver));
+        syn::visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*node.func {
+            if let Some(seg) = path.path.segments.last() {
+                self.call_name(&seg.ident.to_string(), None);
+            }
+        }
+        syn::visit::visit_expr_call(self, node);
+    }
+}
+
+/// A closure whose body is `x.next()`: `|policy| policy.next()`.
+fn steps_an_iterator(arg: &Expr) -> bool {
+    matches!(arg, Expr::Closure(closure)
+        if matches!(&*closure.body, Expr::MethodCall(call) if call.method == "next" && call.args.is_empty()))
+}
+
+/// Whether the tokens of an exiting macro (`select!`, `ensure!`) name a counter or a bound.
+pub(super) fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
+    crate::syntax::names::tokens_mention(tokens, &|name| {
+        counters.iter().any(|counter| counter == name)
+            || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
+            || decides_stop(&[name.to_owned()])
+    })
+}
