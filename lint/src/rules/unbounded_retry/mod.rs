@@ -133,7 +133,9 @@ that goes round because an option says to reconnect (`else if opts.reconnect { .
 arm `Err(e) if !auto_reconnect => return` before the ones that go round) or a loop in the branch of
 a retry option (`if opts.retry_activate { while let Err(e) = activate() { .. } }`), and a periodic
 task that pauses first thing every round and goes round on a normal answer too (`loop {
-ticker.tick().await; match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`).
+ticker.tick().await; match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`),
+and a poll whose other normal answers fall to a catch-all that goes round (`Err(e) => warn!(..),
+Ok(Some(card)) => return card, _ => {}`: `Ok(None)` is \"not yet\").
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
 a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited

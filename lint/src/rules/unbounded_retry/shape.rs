@@ -368,15 +368,30 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             });
             // A success arm that goes round on a particular normal answer (`Ok(false)`,
             // `Ok(None)`) makes the loop a poll, not a retry.
+            let ok_pattern = |arm: &'ast syn::Arm| {
+                if timed {
+                    innermost_ok(&arm.pat)
+                } else {
+                    &arm.pat
+                }
+            };
             let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                 *kind == PatternKind::Ok
                     && !leaves_loop(&arm.body, self.label)
-                    && asks_for_an_answer(if timed {
-                        innermost_ok(&arm.pat)
-                    } else {
-                        &arm.pat
-                    })
+                    && asks_for_an_answer(ok_pattern(arm))
             });
+            // `Ok(Some(node)) => return node, Err(e) => warn!(..), _ => {}`: the catch-all after
+            // both kinds of arm takes the other normal answers (`Ok(None)`) and goes round.
+            let polls = polls
+                || (has_err_arm
+                    && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                        *kind == PatternKind::Ok && asks_for_an_answer(ok_pattern(arm))
+                    })
+                    && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                        *kind == PatternKind::Other
+                            && arm.guard.is_none()
+                            && !leaves_loop(&arm.body, self.label)
+                    }));
             let success_leaves = success_leaves && !polls;
             // An error arm that goes round because a verdict on the error says so
             // (`Err(e) if e.is_retryable() => warn!(..)`).
