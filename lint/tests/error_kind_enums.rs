@@ -1,5 +1,6 @@
-//! An error's kind enum declared in another file of the tree: a classifier matching on it with a
-//! catch-all is reported by `wildcard_classification`, an enum that names no error kind is not.
+//! An error's kind enum, or the enum of a call's outcome, declared in another file of the tree: a
+//! classifier matching on it with a catch-all is reported by `wildcard_classification`, an enum
+//! that names neither is not.
 
 use std::path::Path;
 
@@ -56,4 +57,13 @@ fn a_catch_all_over_an_error_kind_of_another_file_is_reported() {
 fn a_catch_all_over_another_enum_of_another_file_is_not() {
     let dir = tempfile::tempdir().unwrap();
     assert!(rules_reported(dir.path(), "UploadPhase").is_empty());
+}
+
+#[test]
+fn a_catch_all_over_the_outcome_of_a_call_of_another_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        rules_reported(dir.path(), "UploadOutcome"),
+        ["wildcard_classification"]
+    );
 }

@@ -137,8 +137,13 @@ impl<'a> ClassifierFinder<'a, '_> {
                             || b.ends_with("_err")
                             || b.ends_with("_error")
                     });
+                    // The outcome of a call (`result: &TransportResult`, `outcome: &Outcome`)
+                    // holds its error when it failed.
                     let by_type =
-                        self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics);
+                        self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics)
+                            || type_name(&typed.ty).is_some_and(|name| {
+                                name.ends_with("Result") || name.ends_with("Outcome")
+                            });
                     let is_state = end_state_question
                         && type_name(&typed.ty)
                             .is_some_and(|name| lifecycle_state(&name, self.tree));

@@ -21,9 +21,11 @@ pub(crate) struct WildcardClassification;
 /// What `cargo triage explain wildcard_classification` prints.
 const DOCS: &str = "\
 ### What it does
-Finds classifiers that match on an error enum of the same codebase, or on the kind enum its
-errors report (`ConnectErrorKind`), and end in a catch-all arm (`_ => false`, `other => ...`)
-instead of naming every variant. A classifier may answer with `bool` or with an enum of the
+Finds classifiers that match on an error enum of the same codebase, on the kind enum its
+errors report (`ConnectErrorKind`), or on the enum of a call's outcome a classifier is handed
+(`fn should_retry_send(result: &SendResult) -> bool` matching `result.outcome`, a
+`SendOutcome`), and end in a catch-all arm (`_ => false`, `other => ...`) instead of naming every
+variant. A classifier may answer with `bool` or with an enum of the
 codebase (`fn should_retry_send(e: &SendError) -> RecoveryStep`). A catch-all that answers \"retry\"
 is reported by `default_retryable` instead. A catch-all that hands what it caught to another
 classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
@@ -238,7 +240,8 @@ impl WildcardFinder<'_, '_, '_> {
             || self.file_enums.contains_key(enum_name)
             || tree.error_types.contains(enum_name)
             || tree.classified_types.contains(enum_name)
-            || (tree.multi_variant_enums.contains(enum_name) && names_an_error_kind(enum_name));
+            || (tree.multi_variant_enums.contains(enum_name)
+                && (names_an_error_kind(enum_name) || names_an_outcome(enum_name)));
         // The enum must be defined somewhere in the tree.
         let name = match enum_name {
             "Self" => classifier.self_type.as_deref().unwrap_or(""),
@@ -271,6 +274,14 @@ fn names_an_error_kind(enum_name: &str) -> bool {
         && words
             .iter()
             .any(|word| matches!(word.as_str(), "error" | "err"))
+}
+
+/// Whether an enum's name says it holds the outcome of a call (`TransportOutcome`,
+/// `AttemptResult`): one of its variants is the failure a retry classifier asks about.
+fn names_an_outcome(enum_name: &str) -> bool {
+    words(enum_name)
+        .last()
+        .is_some_and(|last| last == "outcome" || last == "result")
 }
 
 /// Whether a catch-all arm binds what it caught (`other => ..`) and hands it to another
