@@ -145,3 +145,43 @@ impl<'ast> Visit<'ast> for SuccessFills<'_> {
         syn::visit::visit_expr_if(self, node);
     }
 }
+
+/// Whether a `while` condition waits for a question about the work to come true: a negated call
+/// (`!self.state_contains(hash).await?`, `!store.has(key)`), not a negated flag or a cancellation
+/// check.
+pub(super) fn asks_whether_done(cond: &Expr) -> bool {
+    let Expr::Unary(syn::ExprUnary {
+        op: syn::UnOp::Not(_),
+        expr,
+        ..
+    }) = cond
+    else {
+        return false;
+    };
+    let mut inner = &**expr;
+    loop {
+        match inner {
+            Expr::Try(t) => inner = &t.expr,
+            Expr::Await(a) => inner = &a.base,
+            Expr::Paren(p) => inner = &p.expr,
+            _ => break,
+        }
+    }
+    let (name, has_argument) = match inner {
+        Expr::MethodCall(call) => (call.method.to_string(), !call.args.is_empty()),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => match path.path.segments.last() {
+                Some(seg) => (seg.ident.to_string(), !call.args.is_empty()),
+                None => return false,
+            },
+            _ => return false,
+        },
+        _ => return false,
+    };
+    // A question about a thing the work produces (`contains(hash)`, `exists(path)`), not about
+    // the loop's own life (`is_cancelled()`, `shutdown.load(Relaxed)`).
+    let about_the_loop = std::iter::once(name)
+        .chain(crate::classifier::root_names(inner))
+        .any(|word| super::words::has_part(&word, super::cancel::CANCEL_PARTS));
+    has_argument && !about_the_loop
+}

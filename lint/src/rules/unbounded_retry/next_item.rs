@@ -109,6 +109,21 @@ fn awaited(rest: &[TokenTree]) -> bool {
         if dot.as_char() == '.' && word == "await")
 }
 
+/// What `while let Some(item) = stream.next()` binds: items the loop works through. Checking an
+/// item's outcome (`match result { Ok(r) => return Ok(r), Err(e) => .. }`) and going round takes
+/// the next item; it retries nothing.
+pub(super) fn items_taken(cond: &Expr) -> Vec<String> {
+    match cond {
+        Expr::Let(binding) => match &*binding.pat {
+            syn::Pat::TupleStruct(some) if some.path.is_ident("Some") => {
+                crate::syntax::names::bound_names(&binding.pat)
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,9 @@
 //! some answers reach. A persistent error keeps it going round for ever.
 
 use syn::visit::Visit;
-use syn::{Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
+use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
-use super::not_failures::waits_as_told;
+use super::not_failures::{is_polling_call, waits_as_told};
 use super::shape::Retry;
 use crate::syntax::exits::{leaves_loop, stmts_return_from_loop};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
@@ -154,5 +154,83 @@ impl<'ast> Visit<'ast> for SuccessExit {
             self.found = true;
         }
         syn::visit::visit_expr_return(self, node);
+    }
+}
+
+/// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
+/// body, or by an `if let` (a `select!` branch, read as one: `if let changed = rx.changed()`).
+pub(super) fn polling_bindings(body: &Block) -> Vec<String> {
+    let mut found: Vec<String> = body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init)) if is_polling_call(&init.expr) => {
+                    Some(name.ident.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    struct Lets<'f>(&'f mut Vec<String>);
+    impl<'ast> Visit<'ast> for Lets<'_> {
+        fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+            if let syn::Pat::Ident(name) = &*node.pat {
+                if is_polling_call(&node.expr) {
+                    self.0.push(name.ident.to_string());
+                }
+            }
+            syn::visit::visit_expr_let(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Lets(&mut found).visit_block(body);
+    found
+}
+
+/// Whether a success check also asks for a particular answer (`let Ok(true) = exists(..)`,
+/// `let Ok(Some(job)) = ..`, `let Ok(r) = .. && r.is_ready()`): going round on another answer is
+/// polling, not retrying a failure.
+pub(super) fn polls_for_an_answer(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(expr_let) => asks_for_an_answer(&expr_let.pat),
+        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            polls_for_an_answer(&binary.left)
+        }
+        Expr::Paren(paren) => polls_for_an_answer(&paren.expr),
+        _ => false,
+    }
+}
+
+/// `Ok(P)` with a `P` that only some answers match.
+pub(super) fn asks_for_an_answer(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
+        _ => false,
+    }
+}
+
+/// A pattern that some values of its type do not match.
+fn is_refutable(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Wild(_) | syn::Pat::Rest(_) => false,
+        syn::Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| is_refutable(sub)),
+        syn::Pat::Reference(r) => is_refutable(&r.pat),
+        syn::Pat::Paren(p) => is_refutable(&p.pat),
+        syn::Pat::Tuple(t) => t.elems.iter().any(is_refutable),
+        syn::Pat::Type(t) => is_refutable(&t.pat),
+        // A struct pattern of the one struct type cannot fail; assume one written with only
+        // bindings is that.
+        syn::Pat::Struct(s) => s.fields.iter().any(|f| is_refutable(&f.pat)),
+        _ => true,
     }
 }

@@ -3,9 +3,14 @@
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 
+use super::filled::asks_whether_done;
 use super::find::LoopShape;
+use super::next_item::items_taken;
 use super::not_failures::{answers_no_failure, is_polling_call};
-use super::poll::{success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches};
+use super::poll::{
+    asks_for_an_answer, polling_bindings, polls_for_an_answer, success_arm_may_leave,
+    success_may_leave, unwraps_or_goes_round, value_matches,
+};
 use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
 use crate::syntax::exits::{
     block_leaves_loop, leaves_loop, returns_from_loop, stmts_exit, stmts_return_from_loop, Exit,
@@ -155,54 +160,6 @@ impl RetryShapes<'_> {
             .iter()
             .any(|unwrap| unwraps_or_goes_round(unwrap, self.label, &not_a_failure))
     }
-}
-
-/// What `while let Some(item) = stream.next()` binds: items the loop works through. Checking an
-/// item's outcome (`match result { Ok(r) => return Ok(r), Err(e) => .. }`) and going round takes
-/// the next item; it retries nothing.
-fn items_taken(cond: &Expr) -> Vec<String> {
-    match cond {
-        Expr::Let(binding) => match &*binding.pat {
-            syn::Pat::TupleStruct(some) if some.path.is_ident("Some") => {
-                crate::syntax::names::bound_names(&binding.pat)
-            }
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Variables of a loop body bound to the result of a poll or a timer: by a `let` statement of the
-/// body, or by an `if let` (a `select!` branch, read as one: `if let changed = rx.changed()`).
-fn polling_bindings(body: &Block) -> Vec<String> {
-    let mut found: Vec<String> = body
-        .stmts
-        .iter()
-        .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match (&local.pat, &local.init) {
-                (syn::Pat::Ident(name), Some(init)) if is_polling_call(&init.expr) => {
-                    Some(name.ident.to_string())
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    struct Lets<'f>(&'f mut Vec<String>);
-    impl<'ast> Visit<'ast> for Lets<'_> {
-        fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
-            if let syn::Pat::Ident(name) = &*node.pat {
-                if is_polling_call(&node.expr) {
-                    self.0.push(name.ident.to_string());
-                }
-            }
-            syn::visit::visit_expr_let(self, node);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    Lets(&mut found).visit_block(body);
-    found
 }
 
 impl<'ast> Visit<'ast> for RetryShapes<'_> {
@@ -444,90 +401,5 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             }
         }
         syn::visit::visit_expr_if(self, node);
-    }
-}
-
-/// Whether a `while` condition waits for a question about the work to come true: a negated call
-/// (`!self.state_contains(hash).await?`, `!store.has(key)`), not a negated flag or a cancellation
-/// check.
-fn asks_whether_done(cond: &Expr) -> bool {
-    let Expr::Unary(syn::ExprUnary {
-        op: syn::UnOp::Not(_),
-        expr,
-        ..
-    }) = cond
-    else {
-        return false;
-    };
-    let mut inner = &**expr;
-    loop {
-        match inner {
-            Expr::Try(t) => inner = &t.expr,
-            Expr::Await(a) => inner = &a.base,
-            Expr::Paren(p) => inner = &p.expr,
-            _ => break,
-        }
-    }
-    let (name, has_argument) = match inner {
-        Expr::MethodCall(call) => (call.method.to_string(), !call.args.is_empty()),
-        Expr::Call(call) => match &*call.func {
-            Expr::Path(path) => match path.path.segments.last() {
-                Some(seg) => (seg.ident.to_string(), !call.args.is_empty()),
-                None => return false,
-            },
-            _ => return false,
-        },
-        _ => return false,
-    };
-    // A question about a thing the work produces (`contains(hash)`, `exists(path)`), not about
-    // the loop's own life (`is_cancelled()`, `shutdown.load(Relaxed)`).
-    let about_the_loop = std::iter::once(name)
-        .chain(crate::classifier::root_names(inner))
-        .any(|word| super::words::has_part(&word, super::cancel::CANCEL_PARTS));
-    has_argument && !about_the_loop
-}
-
-/// Whether a success check also asks for a particular answer (`let Ok(true) = exists(..)`,
-/// `let Ok(Some(job)) = ..`, `let Ok(r) = .. && r.is_ready()`): going round on another answer is
-/// polling, not retrying a failure.
-fn polls_for_an_answer(cond: &Expr) -> bool {
-    match cond {
-        Expr::Let(expr_let) => asks_for_an_answer(&expr_let.pat),
-        Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
-            polls_for_an_answer(&binary.left)
-        }
-        Expr::Paren(paren) => polls_for_an_answer(&paren.expr),
-        _ => false,
-    }
-}
-
-/// `Ok(P)` with a `P` that only some answers match.
-fn asks_for_an_answer(pat: &syn::Pat) -> bool {
-    match pat {
-        syn::Pat::TupleStruct(tuple) => tuple.elems.iter().any(is_refutable),
-        syn::Pat::Ident(ident) => ident
-            .subpat
-            .as_ref()
-            .is_some_and(|(_, sub)| asks_for_an_answer(sub)),
-        _ => false,
-    }
-}
-
-/// A pattern that some values of its type do not match.
-fn is_refutable(pat: &syn::Pat) -> bool {
-    match pat {
-        syn::Pat::Wild(_) | syn::Pat::Rest(_) => false,
-        syn::Pat::Ident(ident) => ident
-            .subpat
-            .as_ref()
-            .is_some_and(|(_, sub)| is_refutable(sub)),
-        syn::Pat::Reference(r) => is_refutable(&r.pat),
-        syn::Pat::Paren(p) => is_refutable(&p.pat),
-        syn::Pat::Tuple(t) => t.elems.iter().any(is_refutable),
-        syn::Pat::Type(t) => is_refutable(&t.pat),
-        // A struct pattern of the one struct type cannot fail; assume one written with only
-        // bindings is that.
-        syn::Pat::Struct(s) => s.fields.iter().any(|f| is_refutable(&f.pat)),
-        _ => true,
     }
 }
