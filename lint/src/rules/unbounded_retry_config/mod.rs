@@ -20,6 +20,7 @@ use crate::syntax::types::{is_none, is_unlimited_integer_max};
 
 mod endless;
 mod limits;
+mod paced;
 mod tokio_retry;
 
 use limits::{caps_total_delay, drops_the_limit, ATTEMPT_LIMIT_METHODS};
@@ -32,9 +33,11 @@ Finds retry libraries configured without an end:
   (`.with_total_delay(Some(..))`);
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
   `.with_max_times(usize::MAX)`), or given no cap at all (`.max_retries(None)`);
-- the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop), or
-  `.with_max_elapsed_time(limit)` given an optional setting (`cli.max_time.map(Into::into)`) that is
-  `None` when the setting is absent;
+- the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop),
+  unless the file only steps its policies by hand (`pause.next_backoff()`) to space the rounds of
+  a loop of its own and hands none to a retry function (the loop decides when to stop, and
+  `unbounded_retry` reads it), or `.with_max_elapsed_time(limit)` given an optional setting
+  (`cli.max_time.map(Into::into)`) that is `None` when the setting is absent;
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
@@ -122,6 +125,7 @@ impl Rule for UnboundedRetryConfig {
             function: None,
             operations: LocalOperations::default(),
             backoff_answers: OnceCell::new(),
+            paced_by_hand: OnceCell::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -150,6 +154,8 @@ struct PolicyFinder<'x, 'ast> {
     operations: LocalOperations<'ast>,
     /// See [`transient_everywhere`].
     backoff_answers: OnceCell<HashSet<String>>,
+    /// Whether the file steps its backoff policies by hand (see [`paced::steps_by_hand`]).
+    paced_by_hand: OnceCell<bool>,
     findings: Vec<Finding>,
 }
 
@@ -204,6 +210,18 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         maps_an_option(limit)
             || matches!(limit, Expr::Path(path)
                 if path.path.get_ident().is_some_and(|name| self.optional.contains(&name.to_string())))
+    }
+
+    /// Reports a policy's missing `max_elapsed_time`, unless the file only steps its policies by
+    /// hand to pace a loop of its own.
+    fn report_no_elapsed_limit(&mut self, region: Region, message: &str, help: &str) {
+        let (ast, libraries) = (self.cx.ast, self.libraries);
+        if !*self
+            .paced_by_hand
+            .get_or_init(|| paced::steps_by_hand(ast, libraries))
+        {
+            self.report(region, message, help);
+        }
     }
 
     /// Reports a setting, unless the code documents the endless retry as deliberate.
@@ -320,7 +338,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         }
         if call.method == "with_max_elapsed_time" && call.args.len() == 1 && is_none(&call.args[0])
         {
-            self.report(
+            self.report_no_elapsed_limit(
                 method_region(call),
                 "`with_max_elapsed_time(None)` removes the backoff policy's only stop",
                 "give it a limit: `.with_max_elapsed_time(Some(Duration::from_secs(..)))`",
@@ -382,7 +400,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
             let is_elapsed =
                 matches!(&field.member, Member::Named(name) if name == "max_elapsed_time");
             if is_elapsed && self.libraries.backoff && is_none(&assign.right) {
-                self.report(
+                self.report_no_elapsed_limit(
                     Region::of(assign),
                     "`max_elapsed_time = None` removes the backoff policy's only stop",
                     "give it a limit: `Some(Duration::from_secs(..))`",
@@ -404,7 +422,7 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 continue;
             };
             if name == "max_elapsed_time" && is_none(&field.expr) && type_name.contains("Backoff") {
-                self.report(
+                self.report_no_elapsed_limit(
                     Region::of(field),
                     "`max_elapsed_time: None` removes the backoff policy's only stop",
                     "give it a limit: `max_elapsed_time: Some(Duration::from_secs(..))`",
