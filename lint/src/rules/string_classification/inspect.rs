@@ -361,10 +361,24 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                                 && self.retry_context()
                                 && expr_leaves(&arm.body)
                         };
+                        // `Ok(v) => return Ok(v), Err(E::Corrupt(why)) if why.starts_with(..)
+                        // => { offset.take(); }, Err(e) => return Err(e)`: every other arm
+                        // leaves, so the text alone sends the loop round again.
+                        let only_text_goes_round = || {
+                            pattern_kind(&arm.pat) == PatternKind::Err
+                                && self.loop_depth > 0
+                                && self.continue_repeats
+                                && !expr_leaves(&arm.body)
+                                && match_expr.arms.iter().all(|other| {
+                                    std::ptr::eq(other, arm)
+                                        || crate::syntax::exits::leaves_loop(&other.body, None)
+                                })
+                        };
                         if self.inspects_text_in(guard)
                             && (self.leads_to_retry(&arm.body)
                                 || self.expr_stops_retrying(&arm.body)
-                                || error_leaves_on_text())
+                                || error_leaves_on_text()
+                                || only_text_goes_round())
                         {
                             self.record_inspections_in(guard);
                         }

@@ -58,7 +58,9 @@ call; or, in a function that speaks of retrying (its text or the comments right 
 failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(..)` in a retry loop,
 in the other branch too when the checked one does not leave; an `Err(..)` arm of a retry loop that
 leaves on its text even with success, `Err(Failed(out)) if out.stderr.contains(\"does not exist\") =>
-return Ok(())`), produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a
+return Ok(())`; an `Err(..)` arm guarded by the text that goes round while every other arm of its
+`match` leaves the loop, `Err(E::Rejected(why)) if why.starts_with(\"bound is past\") => bound =
+None`, since the text alone sends the loop round), produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a
 transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment calls retryable. Inside the
 operation a retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(||
 ..)`), a text check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text
