@@ -59,7 +59,10 @@ impl<'a> ClassifierFinder<'a, '_> {
         let scope = self.scope.last();
         let name = sig.ident.to_string();
         let in_classify_impl = scope.is_some_and(|s| s.is_classify_impl);
-        let in_retry_trait = scope.is_some_and(|s| s.is_retry_trait);
+        // A method of a retry trait named for another choice (`should_try_next_url`, `fallback`)
+        // decides a failover to something else, not whether to repeat the same call.
+        let in_retry_trait =
+            scope.is_some_and(|s| s.is_retry_trait) && !names_another_choice(&name);
         let polarity = name_polarity(&name);
         let returned = match &sig.output {
             ReturnType::Type(_, ty) => type_name(ty),
@@ -407,4 +410,20 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
         }
         syn::visit::visit_expr_call(self, call);
     }
+}
+
+/// Whether a method's name speaks of turning to something else rather than of repeating the same
+/// call: the next URL, endpoint or host (`should_try_next_url`), a fallback, a failover.
+fn names_another_choice(name: &str) -> bool {
+    let words = words(name);
+    let has = |w: &str| words.iter().any(|word| word == w);
+    ["fallback", "failover", "alternative", "alternate"]
+        .iter()
+        .any(|w| has(w))
+        || (has("next")
+            && [
+                "url", "uri", "endpoint", "host", "server", "mirror", "peer", "node", "replica",
+            ]
+            .iter()
+            .any(|w| has(w)))
 }

@@ -3,7 +3,8 @@
 //! Classifiers are recognised the way real code writes them:
 //! - a `bool` function whose name asks about retrying ([`crate::retry_words::name_polarity`]: either
 //!   polarity, `is_retryable` and `is_permanent` alike), or is listed in `triage.toml`;
-//! - every `bool` method of an impl of a trait whose name says retry (`CouldRetry`, `RetryPolicy`);
+//! - every `bool` method of an impl of a trait whose name says retry (`CouldRetry`, `RetryPolicy`),
+//!   except one named for turning to something else (`should_try_next_url`, a fallback);
 //! - `Classify::verdict`, and any function returning a verdict-like enum (`RetryAction`, `Verdict`,
 //!   or an enum of the tree, not an error type, whose variants name both answers:
 //!   `RetryableErr`/`NonRetryableErr`) or a retry-after `Option<Duration>` it decides (one that
