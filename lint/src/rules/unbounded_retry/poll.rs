@@ -234,3 +234,12 @@ fn is_refutable(pat: &syn::Pat) -> bool {
         _ => true,
     }
 }
+
+/// Whether a guard asks whether a response succeeded (`resp.status().is_success()`, `code ==
+/// 200`): the answers it turns away are failures, not a state still to be reached.
+pub(super) fn asks_for_a_status(guard: &Expr) -> bool {
+    crate::syntax::names::names_in(guard).iter().any(|name| {
+        let name = name.to_ascii_lowercase();
+        name.contains("status") || name.contains("success") || name == "code"
+    })
+}

@@ -8,8 +8,8 @@ use super::find::LoopShape;
 use super::next_item::items_taken;
 use super::not_failures::{answers_no_failure, is_polling_call};
 use super::poll::{
-    asks_for_an_answer, polling_bindings, polls_for_an_answer, success_arm_may_leave,
-    success_may_leave, unwraps_or_goes_round, value_matches,
+    asks_for_a_status, asks_for_an_answer, polling_bindings, polls_for_an_answer,
+    success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches,
 };
 use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
 use crate::syntax::exits::{
@@ -339,7 +339,22 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             });
             // `Ok(Some(node)) => return node, Err(e) => warn!(..), _ => {}`: the catch-all after
             // both kinds of arm takes the other normal answers (`Ok(None)`) and goes round.
+            // `Ok(r) if r.is_terminal() => return, Ok(_) => {}`: the guard asks for an answer,
+            // and the other successes go round. A guard asking for a successful status
+            // (`Ok(resp) if resp.status().is_success()`) leaves the failed responses going round.
             let polls = polls
+                || (node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                    *kind == PatternKind::Ok
+                        && arm
+                            .guard
+                            .as_ref()
+                            .is_some_and(|(_, guard)| !asks_for_a_status(guard))
+                        && leaves_loop(&arm.body, self.label)
+                }) && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
+                    *kind == PatternKind::Ok
+                        && arm.guard.is_none()
+                        && !leaves_loop(&arm.body, self.label)
+                }))
                 || (has_err_arm
                     && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                         *kind == PatternKind::Ok && asks_for_an_answer(ok_pattern(arm))
