@@ -30,6 +30,8 @@ struct Helper {
     /// its count under `?` (`self.on_error(err, &mut attempts, started).await?`) leaves once it
     /// says no more.
     fails_out: bool,
+    /// Its body pauses (`sleep(..)`): a loop calling it waits in the call.
+    pauses: bool,
 }
 
 /// The helpers of one file, by name. A name defined twice keeps an answer only if both agree.
@@ -67,6 +69,11 @@ impl FileHelpers {
             .any(|name| self.0.get(name).is_some_and(|h| h.fails_out))
     }
 
+    /// Whether the helper of this file named `name` pauses in its own body.
+    pub(super) fn pauses(&self, name: &str) -> bool {
+        self.0.get(name).is_some_and(|h| h.pauses)
+    }
+
     /// Whether an expression catches a panic: `catch_unwind` itself, or a helper of this file that
     /// does.
     pub(super) fn catches_panic(&self, expr: &Expr) -> bool {
@@ -87,6 +94,7 @@ impl Collector {
             catches_panic: returns_thread_result(output) || block_catches_unwind(body),
             runs_out: answers && super::bounds::body_bounds(body),
             fails_out: returns_result(output) && super::bounds::body_fails_on_bound(body),
+            pauses: super::pauses::body_pauses(body),
         };
         self.0
             .entry(name)
@@ -95,6 +103,7 @@ impl Collector {
                 known.catches_panic &= helper.catches_panic;
                 known.runs_out &= helper.runs_out;
                 known.fails_out &= helper.fails_out;
+                known.pauses &= helper.pauses;
             })
             .or_insert(helper);
     }

@@ -16,18 +16,18 @@
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
-use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{BinOp, Block, Expr, Lifetime};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
+use super::helpers::FileHelpers;
+use super::pauses::Pauses;
 use super::words::has_part;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::{names_in, names_in_block};
 
 /// Word parts of a call that pauses before the next round.
-const PAUSE_PARTS: &[&str] = &["sleep", "delay", "backoff"];
 
 /// Word parts of a variable that counts retries (counting errors, `error_run`, is a periodic
 /// task's backoff, not a retry of the same work).
@@ -38,7 +38,10 @@ const AGAIN_PARTS: &[&str] = &["reconnect"];
 
 impl LoopShape<'_> {
     /// Whether the loop retries after an error although its success path goes round too.
-    pub(super) fn retries_while_working(&self) -> bool {
+    ///
+    /// A call of a helper of the file that pauses (`self.run_iteration().await`, whose body
+    /// sleeps until the next collection) is a pause of the round too.
+    pub(super) fn retries_while_working(&self, helpers: &FileHelpers) -> bool {
         if self.kind == "for"
             && self
                 .counters
@@ -54,15 +57,17 @@ impl LoopShape<'_> {
             error_pauses: 0,
             counts_retries: false,
             reconnects: false,
+            helpers,
         };
         ErrorPaths(|operation, path| paths.error_path(operation, path)).visit_block(self.body);
         if paths.counts_retries || paths.reconnects {
             return true;
         }
-        let mut pauses = Pauses(0);
+        let helper_pauses = |name: &str| helpers.pauses(name);
+        let mut pauses = Pauses::with(&helper_pauses);
         pauses.visit_block(self.body);
         // An error path inside another error path counts its pause twice.
-        paths.error_pauses > 0 && pauses.0 <= paths.error_pauses
+        paths.error_pauses > 0 && pauses.count <= paths.error_pauses
     }
 }
 
@@ -79,6 +84,8 @@ struct GoingRound<'l> {
     counts_retries: bool,
     /// A failed `reconnect()` goes round.
     reconnects: bool,
+    /// The functions of the file, for the pauses one call away.
+    helpers: &'l FileHelpers,
 }
 
 impl GoingRound<'_> {
@@ -112,7 +119,9 @@ impl GoingRound<'_> {
         if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
             self.reconnects = true;
         }
-        let mut pauses = Pauses(0);
+        let helpers = self.helpers;
+        let helper_pauses = |name: &str| helpers.pauses(name);
+        let mut pauses = Pauses::with(&helper_pauses);
         let mut counter = RetryCounter(false);
         match path {
             ErrorPath::Expr(expr) => {
@@ -125,65 +134,10 @@ impl GoingRound<'_> {
             }
         }
         // A failed item left behind pauses before the next item, not before a retry.
-        if pauses.0 > 0 && !self.moves_on(operation, path) {
-            self.error_pauses += pauses.0;
+        if pauses.count > 0 && !self.moves_on(operation, path) {
+            self.error_pauses += pauses.count;
         }
         self.counts_retries |= counter.0;
-    }
-}
-
-/// Counts the calls that pause (`sleep(..)`, `timer.delay(..)`, `exponential_backoff(..)`), also
-/// inside macros such as `select!`, not inside closures or items.
-struct Pauses(usize);
-
-impl Pauses {
-    fn tokens(&mut self, tokens: &TokenStream) {
-        let mut previous_pauses = false;
-        for token in tokens.clone() {
-            match token {
-                TokenTree::Group(group) => {
-                    if previous_pauses && group.delimiter() == proc_macro2::Delimiter::Parenthesis {
-                        self.0 += 1;
-                    }
-                    self.tokens(&group.stream());
-                    previous_pauses = false;
-                }
-                TokenTree::Ident(ident) => {
-                    previous_pauses = has_part(&ident.to_string(), PAUSE_PARTS);
-                }
-                _ => previous_pauses = false,
-            }
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for Pauses {
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-        if let Expr::Path(path) = &*node.func {
-            if path
-                .path
-                .segments
-                .last()
-                .is_some_and(|seg| has_part(&seg.ident.to_string(), PAUSE_PARTS))
-            {
-                self.0 += 1;
-            }
-        }
-        syn::visit::visit_expr_call(self, node);
-    }
-
-    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-        if has_part(&node.method.to_string(), PAUSE_PARTS) {
-            self.0 += 1;
-        }
-        syn::visit::visit_expr_method_call(self, node);
-    }
-
-    fn visit_macro(&mut self, node: &'ast syn::Macro) {
-        self.tokens(&node.tokens);
     }
 }
 
