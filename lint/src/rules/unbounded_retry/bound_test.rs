@@ -53,7 +53,13 @@ pub(super) struct BoundTest<'c> {
     pub(super) self_counter: bool,
     pub(super) try_guard: bool,
     pub(super) found: bool,
+    /// Inside the arguments of a call that pauses (`self.sleep_or_shutdown(backoff)`): a growing
+    /// delay handed to a pause is waited out, not tested.
+    pub(super) pausing: bool,
 }
+
+/// Word parts of a call that pauses for the time it is handed.
+const PAUSE_CALL_PARTS: &[&str] = &["sleep", "pause", "delay"];
 
 impl BoundTest<'_> {
     fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
@@ -120,7 +126,7 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
 
     fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
         // A counter the loop advances, handed to a decision (`!should_retry(&e, attempts)`).
-        if self.counters.iter().any(|c| ident == c) {
+        if !self.pausing && self.counters.iter().any(|c| ident == c) {
             self.found = true;
         }
     }
@@ -145,16 +151,23 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
             self.found = true;
         }
         self.call_name(&method, Some(&node.receiver));
+        let outer = self.pausing;
+        self.pausing |= has_part(&method, PAUSE_CALL_PARTS);
         syn::visit::visit_expr_method_call(self, node);
+        self.pausing = outer;
     }
 
     fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        let outer = self.pausing;
         if let Expr::Path(path) = &*node.func {
             if let Some(seg) = path.path.segments.last() {
-                self.call_name(&seg.ident.to_string(), None);
+                let name = seg.ident.to_string();
+                self.call_name(&name, None);
+                self.pausing |= has_part(&name, PAUSE_CALL_PARTS);
             }
         }
         syn::visit::visit_expr_call(self, node);
+        self.pausing = outer;
     }
 }
 

@@ -87,6 +87,7 @@ impl LoopShape<'_> {
                 self_counter,
                 try_guard: *kind == GuardKind::Try,
                 found: false,
+                pausing: false,
             };
             test.visit_expr(expr);
             // `let again = if attempt < max { request.try_clone() } else { None };` then
@@ -194,6 +195,7 @@ pub(super) fn body_bounds(body: &syn::Block) -> bool {
         self_counter: false,
         try_guard: false,
         found: false,
+        pausing: false,
     };
     test.visit_block(body);
     test.found
@@ -213,6 +215,7 @@ pub(super) fn body_fails_on_bound(body: &syn::Block) -> bool {
                 self_counter: false,
                 try_guard: false,
                 found: false,
+                pausing: false,
             };
             test.visit_expr(&node.cond);
             let fails = fails_in(&node.then_branch.stmts)

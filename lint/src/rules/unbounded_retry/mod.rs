@@ -31,6 +31,7 @@ mod limits;
 mod next_item;
 mod not_failures;
 mod not_retries;
+mod pauses;
 mod poll;
 mod requeue;
 mod restart;
@@ -61,7 +62,8 @@ such a check (`let again = if attempt < max { req.try_clone() } else { None };` 
 Some(req) = again else { return }`). A bound checked in an `Ok(..)` arm of a `match`
 whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside `Err(e)
 => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or a clock
-that only feeds a log line, a metric or a closure bounds nothing, and neither does a limit set to
+that only feeds a log line, a metric or a closure bounds nothing, nor does a growing delay handed to
+a pause in an exit guard (`if self.sleep_or_stop(delay).await { return }`), and neither does a limit set to
 the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries
 = u32::MAX;`), nor a deadline read from a clock started on the spot (`Instant::now().elapsed()` is
 always about zero). Policies that count for themselves bound a loop when an exit asks them: a retry
@@ -135,7 +137,10 @@ a retry option (`if opts.retry_activate { while let Err(e) = activate() { .. } }
 task that pauses first thing every round and goes round on a normal answer too (`loop {
 ticker.tick().await; match fetch().await { Ok(v) => .., Err(e) => { warn!(..); continue } } }`),
 and a poll whose other normal answers fall to a catch-all that goes round (`Err(e) => warn!(..),
-Ok(Some(card)) => return card, _ => {}`: `Ok(None)` is \"not yet\").
+Ok(Some(card)) => return card, _ => {}`: `Ok(None)` is \"not yet\") or whose success leaves only
+on the answer a guard asks for (`Ok(r) if r.is_finished() => return, Ok(_) => {}`; a guard asking
+for a successful status, `Ok(resp) if resp.status().is_success()`, leaves failed responses going
+round, a retry).
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
 a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited
