@@ -18,7 +18,7 @@ use super::signature::{
 use super::{Classifier, ClassifierBody, ClassifierKind, Origin, ERROR_PARAM_NAMES};
 use crate::facts::TreeFacts;
 use crate::retry_words::{
-    name_polarity, trait_decides_retries, verdict_like_type, words, Polarity,
+    name_polarity, names_a_failover, trait_decides_retries, verdict_like_type, words, Polarity,
 };
 use crate::syntax::attributes::marked_unused;
 use crate::syntax::types::type_name;
@@ -61,8 +61,7 @@ impl<'a> ClassifierFinder<'a, '_> {
         let in_classify_impl = scope.is_some_and(|s| s.is_classify_impl);
         // A method of a retry trait named for another choice (`should_try_next_url`, `fallback`)
         // decides a failover to something else, not whether to repeat the same call.
-        let in_retry_trait =
-            scope.is_some_and(|s| s.is_retry_trait) && !names_another_choice(&name);
+        let in_retry_trait = scope.is_some_and(|s| s.is_retry_trait) && !names_a_failover(&name);
         let polarity = name_polarity(&name);
         let returned = match &sig.output {
             ReturnType::Type(_, ty) => type_name(ty),
@@ -410,20 +409,4 @@ impl<'a> Visit<'a> for ClassifierFinder<'a, '_> {
         }
         syn::visit::visit_expr_call(self, call);
     }
-}
-
-/// Whether a method's name speaks of turning to something else rather than of repeating the same
-/// call: the next URL, endpoint or host (`should_try_next_url`), a fallback, a failover.
-fn names_another_choice(name: &str) -> bool {
-    let words = words(name);
-    let has = |w: &str| words.iter().any(|word| word == w);
-    ["fallback", "failover", "alternative", "alternate"]
-        .iter()
-        .any(|w| has(w))
-        || (has("next")
-            && [
-                "url", "uri", "endpoint", "host", "server", "mirror", "peer", "node", "replica",
-            ]
-            .iter()
-            .any(|w| has(w)))
 }

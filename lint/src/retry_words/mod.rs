@@ -437,6 +437,18 @@ const PERMANENT_FAILURE_WORDS: &[&str] = &[
     "validation",
 ];
 
+/// Whether a name speaks of turning to another source rather than of repeating the same call:
+/// the next URL, mirror or endpoint (`should_try_next_url`), a fallback, a failover. Asking the
+/// next node or replica of a cluster is how a database driver retries, so those are not read.
+pub(crate) fn names_a_failover(name: &str) -> bool {
+    let words = words(name);
+    let has = |w: &str| words.iter().any(|word| word == w);
+    ["fallback", "failover", "alternative", "alternate"]
+        .iter()
+        .any(|w| has(w))
+        || (has("next") && ["url", "uri", "mirror", "endpoint"].iter().any(|w| has(w)))
+}
+
 /// Whether a type's or a variant's name says its failures cannot succeed when tried again
 /// (`ConfigError`, `InvalidConfigFilePath`).
 pub(crate) fn names_a_failure_that_cannot_succeed(name: &str) -> bool {

@@ -99,3 +99,13 @@ fn variant_names() {
     assert_eq!(variant_answer("Permanent"), Some(Answer::DoNotRetry));
     assert_eq!(variant_answer("Ok"), None);
 }
+
+#[test]
+fn failover_names_turn_to_another_source() {
+    assert!(names_a_failover("should_try_next_url"));
+    assert!(names_a_failover("use_fallback"));
+    assert!(names_a_failover("try_next_mirror"));
+    assert!(!names_a_failover("should_try_next_node"));
+    assert!(!names_a_failover("is_retryable"));
+    assert!(!names_a_failover("next_attempt_allowed"));
+}

@@ -18,7 +18,8 @@ Also checks loops that go round after a success too (an event loop driven until 
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
 and the error path does what the success path does not: it holds the loop's only pause, or it
 advances a counter named for retries, or what failed is a `reconnect`. A call of a function of the
-same file whose body sleeps is a pause too: a round whose own step waits for the next due time
+same file whose body sleeps each time it runs (a sleep call or `tick()`, not only in a branch taken
+sometimes) is a pause too: a round whose own step waits for the next due time
 (`self.collect_next().await`) is periodic, and a failure that calls such a helper
 (`tasks.push(wait_then_retry(peer, delay))`) pauses. Work on the item a round
 took afresh (`let id = rx.recv().await`, `while let Some(job) = jobs.next().await`) that fails

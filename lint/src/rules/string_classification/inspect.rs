@@ -368,6 +368,7 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                             pattern_kind(&arm.pat) == PatternKind::Err
                                 && self.loop_depth > 0
                                 && self.continue_repeats
+                                && self.retry_context()
                                 && !expr_leaves(&arm.body)
                                 && match_expr.arms.iter().all(|other| {
                                     std::ptr::eq(other, arm)

@@ -59,8 +59,9 @@ failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(.
 in the other branch too when the checked one does not leave; an `Err(..)` arm of a retry loop that
 leaves on its text even with success, `Err(Failed(out)) if out.stderr.contains(\"does not exist\") =>
 return Ok(())`; an `Err(..)` arm guarded by the text that goes round while every other arm of its
-`match` leaves the loop, `Err(E::Rejected(why)) if why.starts_with(\"bound is past\") => bound =
-None`, since the text alone sends the loop round), produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a
+`match` leaves the loop, in a function that speaks of retrying, `Err(E::Rejected(why)) if
+why.starts_with(\"bound is past\") => bound = None`, since the text alone sends the loop round),
+produces a fatal or non-retryable outcome, or, in a file that speaks of retrying, a
 transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment calls retryable. Inside the
 operation a retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(||
 ..)`), a text check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text

@@ -53,8 +53,8 @@ pub(super) struct BoundTest<'c> {
     pub(super) self_counter: bool,
     pub(super) try_guard: bool,
     pub(super) found: bool,
-    /// Inside the arguments of a call that pauses (`self.sleep_or_shutdown(backoff)`): a growing
-    /// delay handed to a pause is waited out, not tested.
+    /// Inside a call that pauses (`self.sleep_or_shutdown(backoff)`): a growing delay handed to
+    /// it is waited out, not tested.
     pub(super) pausing: bool,
 }
 
@@ -126,7 +126,14 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
 
     fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
         // A counter the loop advances, handed to a decision (`!should_retry(&e, attempts)`).
-        if !self.pausing && self.counters.iter().any(|c| ident == c) {
+        // A growing delay handed to a pause (`self.sleep_or_stop(delay)`) is waited out there,
+        // not tested; an attempt count handed to it may be.
+        let waited_out = self.pausing
+            && has_part(
+                &ident.to_string(),
+                &["delay", "backoff", "wait", "interval"],
+            );
+        if !waited_out && self.counters.iter().any(|c| ident == c) {
             self.found = true;
         }
     }

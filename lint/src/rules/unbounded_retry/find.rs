@@ -199,7 +199,9 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let hot =
             !retries && read.kind != "for" && hot_loop::skips_its_only_pause(read.body, read.label);
         // A loop that also goes round on success is a retry only by what its error path does.
-        let working = !retries && !hot && read.retries_while_working(self.helpers());
+        let working = !retries
+            && !hot
+            && read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         if !retries && !hot && !working {
             return;
         }
@@ -269,7 +271,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // success path does not (holds the only pause, counts retries, reconnects).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
-            && !read.retries_while_working(self.helpers());
+            && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         // A loop that also leaves on the errors it calls permanent is classified: cancellation
         // is not its only way out.
         let classified =

@@ -62,8 +62,9 @@ such a check (`let again = if attempt < max { req.try_clone() } else { None };` 
 Some(req) = again else { return }`). A bound checked in an `Ok(..)` arm of a `match`
 whose error arm goes round (`Ok(None) => { waits += 1; if waits >= MAX { return } }` beside `Err(e)
 => debug!(..)`) counts only the successes and bounds nothing for the failures. A counter or a clock
-that only feeds a log line, a metric or a closure bounds nothing, nor does a growing delay handed to
-a pause in an exit guard (`if self.sleep_or_stop(delay).await { return }`), and neither does a limit set to
+that only feeds a log line, a metric or a closure bounds nothing, nor does a growing delay handed
+to a pause in an exit guard (`if self.sleep_or_stop(delay).await { return }`), and neither does a
+limit set to
 the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries
 = u32::MAX;`), nor a deadline read from a clock started on the spot (`Instant::now().elapsed()` is
 always about zero). Policies that count for themselves bound a loop when an exit asks them: a retry
@@ -139,8 +140,9 @@ ticker.tick().await; match fetch().await { Ok(v) => .., Err(e) => { warn!(..); c
 and a poll whose other normal answers fall to a catch-all that goes round (`Err(e) => warn!(..),
 Ok(Some(card)) => return card, _ => {}`: `Ok(None)` is \"not yet\") or whose success leaves only
 on the answer a guard asks for (`Ok(r) if r.is_finished() => return, Ok(_) => {}`; a guard asking
-for a successful status, `Ok(resp) if resp.status().is_success()`, leaves failed responses going
-round, a retry).
+whether what came back succeeded, `Ok(resp) if resp.status().is_success()`, `out.exit_code == 0`,
+`reply.error.is_none()`, leaves the failed answers going round, a retry). A catch-all beside
+`Ok(Ok(v))` takes the work's failure (`Ok(Err(e))`) and is no poll.
 
 A loop whose only other exit is a cancellation check is reported as `retry_until_cancelled` instead;
 a loop documented as retrying forever on purpose (\"retries until it succeeds\", \"with unlimited

@@ -89,13 +89,79 @@ impl<'ast> Visit<'ast> for Pauses<'_> {
     }
 }
 
-/// Whether a function's body pauses itself (`sleep(..)`, `timer.delay(..)`, also inside a
-/// `select!`): a loop calling it waits in that call.
+/// Whether a function's body waits when it runs: a call named for sleeping (`sleep(..)`,
+/// `self.sleep_or_shutdown(..)`) or an interval's `tick()`, outside closures, and not only in a
+/// branch taken sometimes (an `if` without `else`, a `match` arm; both branches of an `if`/`else`
+/// count when each holds one), so a helper that sleeps only when a quota is hit, or that records
+/// a delay metric, is no pause.
 pub(super) fn body_pauses(body: &syn::Block) -> bool {
-    let mut pauses = Pauses {
-        count: 0,
-        helper_pauses: None,
+    /// `anywhere`: inside a branch, where any wait counts.
+    struct Waits {
+        anywhere: bool,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Waits {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if self.anywhere {
+                syn::visit::visit_arm(self, arm);
+            }
+        }
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if self.anywhere {
+                return syn::visit::visit_expr_if(self, node);
+            }
+            self.visit_expr(&node.cond);
+            if let Some((_, other)) = &node.else_branch {
+                // `if let Some(due) = next { if due > now { sleep_until(due) } } else {
+                // sleep(period) }`: each branch waits.
+                let mut then_waits = Waits {
+                    anywhere: true,
+                    found: false,
+                };
+                then_waits.visit_block(&node.then_branch);
+                let mut else_waits = Waits {
+                    anywhere: true,
+                    found: false,
+                };
+                else_waits.visit_expr(other);
+                self.found |= then_waits.found && else_waits.found;
+            }
+        }
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = &*node.func {
+                self.found |= path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|seg| has_part(&seg.ident.to_string(), &["sleep"]));
+            }
+            syn::visit::visit_expr_call(self, node);
+        }
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            let method = node.method.to_string();
+            self.found |=
+                has_part(&method, &["sleep"]) || (method == "tick" && node.args.is_empty());
+            syn::visit::visit_expr_method_call(self, node);
+        }
+        // `select! { _ = sleep(wait) => .., _ = token.cancelled() => .. }`: the race waits.
+        fn visit_macro(&mut self, node: &'ast syn::Macro) {
+            let mut sleeps = Pauses {
+                count: 0,
+                helper_pauses: None,
+            };
+            sleeps.tokens(&node.tokens);
+            self.found |= sleeps.count > 0
+                && crate::syntax::names::tokens_mention(&node.tokens, &|name| {
+                    has_part(name, &["sleep"])
+                });
+        }
+    }
+    let mut waits = Waits {
+        anywhere: false,
+        found: false,
     };
-    pauses.visit_block(body);
-    pauses.count > 0
+    waits.visit_block(body);
+    waits.found
 }

@@ -235,11 +235,26 @@ fn is_refutable(pat: &syn::Pat) -> bool {
     }
 }
 
-/// Whether a guard asks whether a response succeeded (`resp.status().is_success()`, `code ==
-/// 200`): the answers it turns away are failures, not a state still to be reached.
+/// Whether a guard asks whether what came back succeeded (`resp.status().is_success()`,
+/// `out.exit_code == 0`, `reply.error.is_none()`, `resp.ok`): the answers it turns away are
+/// failures, not a state still to be reached.
 pub(super) fn asks_for_a_status(guard: &Expr) -> bool {
     crate::syntax::names::names_in(guard).iter().any(|name| {
-        let name = name.to_ascii_lowercase();
-        name.contains("status") || name.contains("success") || name == "code"
+        super::words::has_part(
+            name,
+            &[
+                "status", "success", "code", "error", "err", "ok", "fail", "exit",
+            ],
+        )
     })
+}
+
+/// `Ok(P)` asking for an answer, where `P` is not itself a `Result` (`Ok(Ok(v))` over a task's
+/// join is the work's success, and a catch-all beside it takes the work's failure).
+pub(super) fn asks_for_a_normal_answer(pat: &syn::Pat) -> bool {
+    let nested_result = matches!(pat, syn::Pat::TupleStruct(tuple)
+    if tuple.elems.iter().any(|inner| {
+        crate::syntax::patterns::pattern_kind(inner) != crate::syntax::patterns::PatternKind::Other
+    }));
+    asks_for_an_answer(pat) && !nested_result
 }

@@ -8,8 +8,9 @@ use super::find::LoopShape;
 use super::next_item::items_taken;
 use super::not_failures::{answers_no_failure, is_polling_call};
 use super::poll::{
-    asks_for_a_status, asks_for_an_answer, polling_bindings, polls_for_an_answer,
-    success_arm_may_leave, success_may_leave, unwraps_or_goes_round, value_matches,
+    asks_for_a_normal_answer, asks_for_a_status, asks_for_an_answer, polling_bindings,
+    polls_for_an_answer, success_arm_may_leave, success_may_leave, unwraps_or_goes_round,
+    value_matches,
 };
 use super::timed::{innermost_ok, timed_bindings, timed_operation, timed_pattern_kind};
 use crate::syntax::exits::{
@@ -357,7 +358,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
                 }))
                 || (has_err_arm
                     && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                        *kind == PatternKind::Ok && asks_for_an_answer(ok_pattern(arm))
+                        *kind == PatternKind::Ok && asks_for_a_normal_answer(ok_pattern(arm))
                     })
                     && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
                         *kind == PatternKind::Other

@@ -21,13 +21,10 @@ use syn::{BinOp, Block, Expr, Lifetime};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
-use super::helpers::FileHelpers;
 use super::pauses::Pauses;
 use super::words::has_part;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::{names_in, names_in_block};
-
-/// Word parts of a call that pauses before the next round.
 
 /// Word parts of a variable that counts retries (counting errors, `error_run`, is a periodic
 /// task's backoff, not a retry of the same work).
@@ -41,7 +38,10 @@ impl LoopShape<'_> {
     ///
     /// A call of a helper of the file that pauses (`self.run_iteration().await`, whose body
     /// sleeps until the next collection) is a pause of the round too.
-    pub(super) fn retries_while_working(&self, helpers: &FileHelpers) -> bool {
+    /// `helper_pauses` answers whether the function of the file of that name pauses; it is asked
+    /// only about calls on an error path that goes round, and about the rest of the body once such
+    /// a path pauses.
+    pub(super) fn retries_while_working(&self, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
         if self.kind == "for"
             && self
                 .counters
@@ -57,17 +57,19 @@ impl LoopShape<'_> {
             error_pauses: 0,
             counts_retries: false,
             reconnects: false,
-            helpers,
+            helper_pauses,
         };
         ErrorPaths(|operation, path| paths.error_path(operation, path)).visit_block(self.body);
         if paths.counts_retries || paths.reconnects {
             return true;
         }
-        let helper_pauses = |name: &str| helpers.pauses(name);
-        let mut pauses = Pauses::with(&helper_pauses);
+        if paths.error_pauses == 0 {
+            return false;
+        }
+        let mut pauses = Pauses::with(helper_pauses);
         pauses.visit_block(self.body);
         // An error path inside another error path counts its pause twice.
-        paths.error_pauses > 0 && pauses.count <= paths.error_pauses
+        pauses.count <= paths.error_pauses
     }
 }
 
@@ -84,8 +86,8 @@ struct GoingRound<'l> {
     counts_retries: bool,
     /// A failed `reconnect()` goes round.
     reconnects: bool,
-    /// The functions of the file, for the pauses one call away.
-    helpers: &'l FileHelpers,
+    /// Whether the function of the file of that name pauses: a pause one call away.
+    helper_pauses: &'l dyn Fn(&str) -> bool,
 }
 
 impl GoingRound<'_> {
@@ -119,9 +121,7 @@ impl GoingRound<'_> {
         if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
             self.reconnects = true;
         }
-        let helpers = self.helpers;
-        let helper_pauses = |name: &str| helpers.pauses(name);
-        let mut pauses = Pauses::with(&helper_pauses);
+        let mut pauses = Pauses::with(self.helper_pauses);
         let mut counter = RetryCounter(false);
         match path {
             ErrorPath::Expr(expr) => {

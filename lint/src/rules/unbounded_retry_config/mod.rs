@@ -34,10 +34,12 @@ Finds retry libraries configured without an end:
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
   `.with_max_times(usize::MAX)`), or given no cap at all (`.max_retries(None)`);
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop),
-  unless the file only steps its policies by hand (`pause.next_backoff()`) to space the rounds of
-  a loop of its own and hands none to a retry function (the loop decides when to stop, and
-  `unbounded_retry` reads it), or `.with_max_elapsed_time(limit)` given an optional setting
-  (`cli.max_time.map(Into::into)`) that is `None` when the setting is absent;
+  unless the binding or field holding the policy is only stepped by hand to space the rounds of a
+  loop of the file (`let pause = pause_policy.next_backoff().expect(..)`): never asked whether it
+  ran out (`while let Some(delay) = policy.next_backoff()`, `None => return Err(e)`) and never
+  handed to a retry function, so the loop decides when to stop; or `.with_max_elapsed_time(limit)`
+  given an optional setting (`cli.max_time.map(Into::into)`) that is `None` when the setting is
+  absent;
 - a tokio-retry strategy (`ExponentialBackoff`, `FixedInterval`, `FibonacciBackoff`) given to
   `Retry::spawn`/`RetryIf::spawn` without `.take(n)`: the strategy is an endless iterator;
 - a Temporal-style policy with `maximum_attempts: 0`, which means unlimited;
@@ -125,7 +127,7 @@ impl Rule for UnboundedRetryConfig {
             function: None,
             operations: LocalOperations::default(),
             backoff_answers: OnceCell::new(),
-            paced_by_hand: OnceCell::new(),
+            holders: Vec::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -154,8 +156,9 @@ struct PolicyFinder<'x, 'ast> {
     operations: LocalOperations<'ast>,
     /// See [`transient_everywhere`].
     backoff_answers: OnceCell<HashSet<String>>,
-    /// Whether the file steps its backoff policies by hand (see [`paced::steps_by_hand`]).
-    paced_by_hand: OnceCell<bool>,
+    /// The `let` binding or struct field whose value is being visited, innermost last: what holds
+    /// a policy built there.
+    holders: Vec<String>,
     findings: Vec<Finding>,
 }
 
@@ -178,6 +181,16 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         self.strategies = strategies;
         self.optional = optional;
         self.function = function;
+    }
+
+    /// Visits the value held by `holder` (a `let` binding or a struct field), if it has a name.
+    fn in_holder(&mut self, holder: Option<String>, walk: impl FnOnce(&mut Self)) {
+        let named = holder.is_some();
+        self.holders.extend(holder);
+        walk(self);
+        if named {
+            self.holders.pop();
+        }
     }
 
     /// Whether the setting at `line` is documented as endless on purpose: by a comment on its
@@ -212,14 +225,14 @@ impl<'ast> PolicyFinder<'_, 'ast> {
                 if path.path.get_ident().is_some_and(|name| self.optional.contains(&name.to_string())))
     }
 
-    /// Reports a policy's missing `max_elapsed_time`, unless the file only steps its policies by
-    /// hand to pace a loop of its own.
+    /// Reports a policy's missing `max_elapsed_time`, unless what holds the policy is only stepped
+    /// by hand to pace a loop of the file (see [`paced::steps_by_hand`]).
     fn report_no_elapsed_limit(&mut self, region: Region, message: &str, help: &str) {
-        let (ast, libraries) = (self.cx.ast, self.libraries);
-        if !*self
-            .paced_by_hand
-            .get_or_init(|| paced::steps_by_hand(ast, libraries))
-        {
+        let paced = self
+            .holders
+            .last()
+            .is_some_and(|holder| paced::steps_by_hand(self.cx.ast, self.libraries, holder));
+        if !paced {
             self.report(region, message, help);
         }
     }
@@ -254,6 +267,26 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
             self.operations.record(block);
         }
         syn::visit::visit_block(self, block);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let holder = match &local.pat {
+            syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+            syn::Pat::Type(typed) => match &*typed.pat {
+                syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.in_holder(holder, |this| syn::visit::visit_local(this, local));
+    }
+
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        let holder = match &field.member {
+            Member::Named(name) => Some(name.to_string()),
+            Member::Unnamed(_) => None,
+        };
+        self.in_holder(holder, |this| syn::visit::visit_field_value(this, field));
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
