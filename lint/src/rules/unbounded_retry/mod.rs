@@ -122,7 +122,8 @@ is not such a question.
 
 The branches of a `select!` (qualified or not) are read as code of the loop. An attempt that answers
 with its own state (`match self.run_once() { State::RetryAfterPause => sleep(..), State::Done =>
-break }`) retries when a retry arm pauses. Not retries: a loop that steps a state machine
+break }`) retries when a retry arm pauses, and so does one that answers with a reply named for
+success or failure (`Reply::Successful(v) => break v, Reply::Failed(..) => sleep(..)`). Not retries: a loop that steps a state machine
 (`self.state = match self.state { .. }`), a server's accept loop (a failed accept or handshake drops
 one connection; a loop that leaves as soon as its operation succeeds retries that operation, though
 it waits for the peer with `accept` between attempts), an outcome taken by `while let Some(outcome)

@@ -299,8 +299,13 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             .collect();
         let has_ok_arm = kinds.contains(&PatternKind::Ok);
         let has_err_arm = kinds.contains(&PatternKind::Err);
+        let reply_retried = !has_ok_arm
+            && !has_err_arm
+            && super::verdict::failed_reply_goes_round(node, self.label)
+            && !self.not_a_failure(&node.expr);
         if super::verdict::verdict_goes_round(node, self.label)
             || self.item_retried_on_a_verdict(node)
+            || reply_retried
         {
             self.mark(Retry::Plain);
         }

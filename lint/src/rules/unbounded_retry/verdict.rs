@@ -81,7 +81,14 @@ pub(super) fn verdict_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> 
 }
 
 /// Variant words of a verdict that the attempt succeeded, and of one that it failed for good.
-const SUCCESS_VARIANT_WORDS: &[&str] = &["success", "succeeded", "done", "ok", "completed"];
+const SUCCESS_VARIANT_WORDS: &[&str] = &[
+    "success",
+    "successful",
+    "succeeded",
+    "done",
+    "ok",
+    "completed",
+];
 const GIVE_UP_VARIANT_WORDS: &[&str] = &[
     "err",
     "error",
@@ -91,6 +98,29 @@ const GIVE_UP_VARIANT_WORDS: &[&str] = &[
     "gave",
     "exhausted",
 ];
+
+/// Variant words of a reply saying the attempt failed (`Reply::Failed(..)`, `Outcome::Error`).
+const FAILED_VARIANT_WORDS: &[&str] = &["err", "error", "failed", "failure"];
+
+/// Whether a match on an attempt's reply leaves on the variant named for success and pauses and
+/// goes round on the one named for failure (`match reply { Reply::Successful(v) => break v,
+/// Reply::Failed(..) => sleep(wait).await }`): the reply is a `Result` in all but name.
+pub(super) fn failed_reply_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    let named = |arm: &syn::Arm, words: &[&str]| {
+        variant_name(&arm.pat)
+            .is_some_and(|name| words_of(&name).any(|w| words.contains(&w.as_str())))
+    };
+    let success_leaves = node
+        .arms
+        .iter()
+        .any(|arm| named(arm, SUCCESS_VARIANT_WORDS) && returns_from_loop(&arm.body, label));
+    let failure_goes_round = node.arms.iter().any(|arm| {
+        named(arm, FAILED_VARIANT_WORDS)
+            && !leaves_loop(&arm.body, label)
+            && pauses_somewhere(PauseScope::Expr(&arm.body))
+    });
+    success_leaves && failure_goes_round
+}
 
 /// Whether the verdict judges whole attempts, as a retry policy object does (`match
 /// retry.r#try(|| response) { Success(v) => break v, Err(e) => return Err(e), Retry(delay) => .. }`):
