@@ -285,8 +285,8 @@ impl<'ast> Visit<'ast> for Counters {
 }
 
 /// Whether an assigned value steps a number: `n + 1`, `delay * 2`, `(delay * 2).min(max)`,
-/// `wait.saturating_mul(2)`. A delay that grows each round and is compared in an exit guard ends
-/// the loop after a number of rounds, as a counter does.
+/// `min(max, delay * 2)`, `wait.saturating_mul(2)`. A delay that grows each round and is compared
+/// in an exit guard ends the loop after a number of rounds, as a counter does.
 fn steps(value: &Expr) -> bool {
     match value {
         Expr::Binary(binary) => matches!(
@@ -297,6 +297,13 @@ fn steps(value: &Expr) -> bool {
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
             ["add", "sub", "mul"].iter().any(|op| method.contains(op)) || steps(&call.receiver)
+        }
+        // `min(cap, delay * 2)`, as `(delay * 2).min(cap)` is.
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(path)
+            if path.path.segments.last().is_some_and(|seg| {
+                matches!(seg.ident.to_string().as_str(), "min" | "max" | "clamp")
+            })) && call.args.iter().any(steps)
         }
         _ => false,
     }
