@@ -331,44 +331,42 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             });
             // A success arm that goes round on a particular normal answer (`Ok(false)`,
             // `Ok(None)`) makes the loop a poll, not a retry.
-            let ok_pattern = |arm: &'ast syn::Arm| {
+            fn success_pattern(arm: &syn::Arm, timed: bool) -> &syn::Pat {
                 if timed {
                     innermost_ok(&arm.pat)
                 } else {
                     &arm.pat
                 }
+            }
+            // Whether an arm of the given kind passes `test`.
+            let any_arm = |want: PatternKind, test: &dyn Fn(&syn::Arm) -> bool| {
+                node.arms
+                    .iter()
+                    .zip(&kinds)
+                    .any(|(arm, kind)| *kind == want && test(arm))
             };
-            let polls = node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                *kind == PatternKind::Ok
-                    && !leaves_loop(&arm.body, self.label)
-                    && asks_for_an_answer(ok_pattern(arm))
-            });
-            // `Ok(Some(node)) => return node, Err(e) => warn!(..), _ => {}`: the catch-all after
-            // both kinds of arm takes the other normal answers (`Ok(None)`) and goes round.
-            // `Ok(r) if r.is_terminal() => return, Ok(_) => {}`: the guard asks for an answer,
-            // and the other successes go round. A guard asking for a successful status
-            // (`Ok(resp) if resp.status().is_success()`) leaves the failed responses going round.
-            let polls = polls
-                || (node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                    *kind == PatternKind::Ok
-                        && arm
-                            .guard
-                            .as_ref()
-                            .is_some_and(|(_, guard)| !asks_for_a_status(guard))
-                        && leaves_loop(&arm.body, self.label)
-                }) && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                    *kind == PatternKind::Ok
-                        && arm.guard.is_none()
-                        && !leaves_loop(&arm.body, self.label)
-                }))
+            let goes_round = |arm: &syn::Arm| !leaves_loop(&arm.body, self.label);
+            // `Ok(false) => {}`, `Ok(None) => sleep(..)`: a success arm that goes round on a
+            // particular normal answer.
+            let polls = any_arm(PatternKind::Ok, &|arm| {
+                goes_round(arm) && asks_for_an_answer(success_pattern(arm, timed))
+            })
+                // `Ok(r) if r.is_terminal() => return, Ok(_) => {}`: the guard asks for an answer,
+                // and the other successes go round. A guard asking whether what came back
+                // succeeded (`Ok(resp) if resp.status().is_success()`) leaves the failed answers
+                // going round.
+                || (any_arm(PatternKind::Ok, &|arm| {
+                    arm.guard
+                        .as_ref()
+                        .is_some_and(|(_, guard)| !asks_for_a_status(guard))
+                        && !goes_round(arm)
+                }) && any_arm(PatternKind::Ok, &|arm| arm.guard.is_none() && goes_round(arm)))
+                // `Ok(Some(node)) => return node, Err(e) => warn!(..), _ => {}`: the catch-all
+                // after both kinds of arm takes the other normal answers (`Ok(None)`).
                 || (has_err_arm
-                    && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                        *kind == PatternKind::Ok && asks_for_a_normal_answer(ok_pattern(arm))
-                    })
-                    && node.arms.iter().zip(&kinds).any(|(arm, kind)| {
-                        *kind == PatternKind::Other
-                            && arm.guard.is_none()
-                            && !leaves_loop(&arm.body, self.label)
+                    && any_arm(PatternKind::Ok, &|arm| asks_for_a_normal_answer(success_pattern(arm, timed)))
+                    && any_arm(PatternKind::Other, &|arm| {
+                        arm.guard.is_none() && goes_round(arm)
                     }));
             let success_leaves = success_leaves && !polls;
             // An error arm that goes round because a verdict on the error says so
