@@ -18,7 +18,8 @@ use super::signature::{
 use super::{Classifier, ClassifierBody, ClassifierKind, Origin, ERROR_PARAM_NAMES};
 use crate::facts::TreeFacts;
 use crate::retry_words::{
-    name_polarity, names_a_failover, trait_decides_retries, verdict_like_type, words, Polarity,
+    name_polarity, names_a_failover, names_an_outcome, trait_decides_retries, verdict_like_type,
+    words, Polarity,
 };
 use crate::syntax::attributes::marked_unused;
 use crate::syntax::types::type_name;
@@ -143,9 +144,7 @@ impl<'a> ClassifierFinder<'a, '_> {
                     // holds its error when it failed.
                     let by_type =
                         self.looks_like_error(&typed.ty, &[&sig.generics], outer_generics)
-                            || type_name(&typed.ty).is_some_and(|name| {
-                                name.ends_with("Result") || name.ends_with("Outcome")
-                            });
+                            || type_name(&typed.ty).is_some_and(|name| names_an_outcome(&name));
                     let is_state = end_state_question
                         && type_name(&typed.ty)
                             .is_some_and(|name| lifecycle_state(&name, self.tree));

@@ -437,6 +437,14 @@ const PERMANENT_FAILURE_WORDS: &[&str] = &[
     "validation",
 ];
 
+/// Whether a type's name says it holds the outcome of a call (`TransportOutcome`, `SendResult`):
+/// its failure is what a retry classifier handed it asks about.
+pub(crate) fn names_an_outcome(name: &str) -> bool {
+    words(name)
+        .last()
+        .is_some_and(|last| last == "outcome" || last == "result")
+}
+
 /// Whether a name speaks of turning to another source rather than of repeating the same call:
 /// the next URL, mirror or endpoint (`should_try_next_url`), a fallback, a failover. Asking the
 /// next node or replica of a cluster is how a database driver retries, so those are not read.

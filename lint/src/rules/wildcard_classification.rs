@@ -9,7 +9,7 @@ use super::variant_scope::{VariantRef, VariantScope};
 use crate::classifier::{matches_parts, Answer, Classifier, Origin};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
-use crate::retry_words::{answer_in_variant_name, speaks_of_verdict, words};
+use crate::retry_words::{answer_in_variant_name, names_an_outcome, speaks_of_verdict, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::imports::ModuleImports;
 use crate::syntax::names::names_in;
@@ -274,14 +274,6 @@ fn names_an_error_kind(enum_name: &str) -> bool {
         && words
             .iter()
             .any(|word| matches!(word.as_str(), "error" | "err"))
-}
-
-/// Whether an enum's name says it holds the outcome of a call (`TransportOutcome`,
-/// `AttemptResult`): one of its variants is the failure a retry classifier asks about.
-fn names_an_outcome(enum_name: &str) -> bool {
-    words(enum_name)
-        .last()
-        .is_some_and(|last| last == "outcome" || last == "result")
 }
 
 /// Whether a catch-all arm binds what it caught (`other => ..`) and hands it to another
