@@ -11,6 +11,7 @@ pub(crate) mod lexer;
 pub(crate) mod loops;
 pub(crate) mod macro_bodies;
 pub(crate) mod names;
+pub(crate) mod nesting;
 pub(crate) mod patterns;
 pub(crate) mod select;
 pub(crate) mod types;

@@ -14,6 +14,7 @@ use syn::{Expr, Lifetime, Macro, Pat};
 
 use super::leaves::{tokens_exit, ExitFinder};
 use crate::syntax::exits::block_leaves_loop;
+use crate::syntax::nesting::{Nesting, WalksLoops};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Macros whose first argument is a condition that returns from the function when false.
@@ -79,8 +80,7 @@ impl<'a> ExitGuards<'a> {
         let mut collector = Collector {
             label,
             stop_flag: cond.and_then(stop_flag),
-            inner_labels: Vec::new(),
-            depth: 0,
+            nesting: Nesting::default(),
             round_by_continue: block_leaves_loop(body, label),
             guards: ExitGuards::default(),
         };
@@ -96,10 +96,8 @@ struct Collector<'a> {
     label: Option<&'a Lifetime>,
     /// The flag a `while flag` loop tests, and the value that ends it (see [`stop_flag`]).
     stop_flag: Option<(String, bool)>,
-    /// Labels of loops nested in the loop, innermost last.
-    inner_labels: Vec<&'a Lifetime>,
-    /// How many loops deep inside the loop the walk is.
-    depth: usize,
+    /// The loops nested in the loop that the walk is inside.
+    nesting: Nesting<'a>,
     /// The body ends by leaving, so a `continue` of the loop is its only way round and deciding
     /// one decides an exit.
     round_by_continue: bool,
@@ -111,8 +109,7 @@ impl<'a> Collector<'a> {
         let mut finder = ExitFinder {
             label: self.label,
             stop_flag: self.stop_flag.as_ref(),
-            inner_labels: self.inner_labels.clone(),
-            depth: self.depth,
+            nesting: self.nesting.clone(),
             own_continue_exits: self.round_by_continue,
             found: false,
         };
@@ -285,17 +282,9 @@ impl<'a> Visit<'a> for Collector<'a> {
     }
 }
 
-impl<'a> Collector<'a> {
-    fn nested(&mut self, label: Option<&'a syn::Label>, walk: impl FnOnce(&mut Self)) {
-        if let Some(label) = label {
-            self.inner_labels.push(&label.name);
-        }
-        self.depth += 1;
-        walk(self);
-        self.depth -= 1;
-        if label.is_some() {
-            self.inner_labels.pop();
-        }
+impl<'a> WalksLoops<'a> for Collector<'a> {
+    fn nesting(&mut self) -> &mut Nesting<'a> {
+        &mut self.nesting
     }
 }
 

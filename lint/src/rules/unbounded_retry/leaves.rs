@@ -4,6 +4,8 @@ use proc_macro2::TokenStream;
 use syn::visit::Visit;
 use syn::{Expr, Lifetime, Macro};
 
+use crate::syntax::nesting::{Nesting, WalksLoops};
+
 /// Whether macro tokens hold a `return`, or a `break` or `continue` that can reach past the loop
 /// (`select! { _ = cancel.cancelled() => return, .. }`).
 pub(super) fn tokens_exit(tokens: &TokenStream) -> bool {
@@ -15,8 +17,7 @@ pub(super) fn may_leave(expr: &Expr, label: Option<&Lifetime>) -> bool {
     let mut finder = ExitFinder {
         label,
         stop_flag: None,
-        inner_labels: Vec::new(),
-        depth: 0,
+        nesting: Nesting::default(),
         own_continue_exits: false,
         found: false,
     };
@@ -30,8 +31,7 @@ pub(super) struct ExitFinder<'a> {
     pub(super) label: Option<&'a Lifetime>,
     /// Assigning this value to this flag ends the loop at the end of the round.
     pub(super) stop_flag: Option<&'a (String, bool)>,
-    pub(super) inner_labels: Vec<&'a Lifetime>,
-    pub(super) depth: usize,
+    pub(super) nesting: Nesting<'a>,
     /// A `continue` of the loop itself counts as a decision point (see [`super::guards`]).
     pub(super) own_continue_exits: bool,
     pub(super) found: bool,
@@ -42,9 +42,9 @@ impl ExitFinder<'_> {
     fn leaves(&self, label: Option<&Lifetime>, is_break: bool) -> bool {
         let counts = is_break || self.own_continue_exits;
         match label {
-            None => counts && self.depth == 0,
+            None => counts && self.nesting.at_top(),
             Some(target) => {
-                let inner = self.inner_labels.iter().any(|l| l.ident == target.ident);
+                let inner = self.nesting.is_inner(target);
                 let own = self.label.is_some_and(|l| l.ident == target.ident);
                 !inner && (counts || !own)
             }
@@ -127,16 +127,8 @@ impl<'a> Visit<'a> for ExitFinder<'a> {
     }
 }
 
-impl<'a> ExitFinder<'a> {
-    fn nested(&mut self, label: Option<&'a syn::Label>, walk: impl FnOnce(&mut Self)) {
-        if let Some(label) = label {
-            self.inner_labels.push(&label.name);
-        }
-        self.depth += 1;
-        walk(self);
-        self.depth -= 1;
-        if label.is_some() {
-            self.inner_labels.pop();
-        }
+impl<'a> WalksLoops<'a> for ExitFinder<'a> {
+    fn nesting(&mut self) -> &mut Nesting<'a> {
+        &mut self.nesting
     }
 }

@@ -8,6 +8,7 @@ use syn::{Block, Expr, ExprLoop, ExprWhile, Lifetime, Stmt};
 use super::not_failures::{is_polling_call, waits_as_told};
 use super::shape::Retry;
 use crate::syntax::exits::{leaves_loop, stmts_return_from_loop};
+use crate::syntax::nesting::{Nesting, WalksLoops};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Whether the statements after a success take the loop out, always or on some answers.
@@ -15,11 +16,7 @@ pub(super) fn success_may_leave(rest: &[Stmt], label: Option<&Lifetime>) -> Opti
     if stmts_return_from_loop(rest, label) {
         return Some(Retry::Plain);
     }
-    let mut exits = SuccessExit {
-        inner_labels: Vec::new(),
-        depth: 0,
-        found: false,
-    };
+    let mut exits = SuccessExit::default();
     for stmt in rest {
         exits.visit_stmt(stmt);
     }
@@ -32,11 +29,7 @@ pub(super) fn success_arm_may_leave(body: &Expr, label: Option<&Lifetime>) -> bo
     if crate::syntax::exits::returns_from_loop(body, label) {
         return true;
     }
-    let mut exits = SuccessExit {
-        inner_labels: Vec::new(),
-        depth: 0,
-        found: false,
-    };
+    let mut exits = SuccessExit::default();
     exits.visit_expr(body);
     exits.found
 }
@@ -97,27 +90,19 @@ pub(super) fn unwraps_or_goes_round(
 
 /// Looks for a way out of one loop that a success takes: a `break` of it, or a `return` of
 /// anything but an error (`return Err(..)` is the failure path).
-struct SuccessExit {
-    inner_labels: Vec<Lifetime>,
-    depth: usize,
+#[derive(Default)]
+struct SuccessExit<'ast> {
+    nesting: Nesting<'ast>,
     found: bool,
 }
 
-impl SuccessExit {
-    fn nested(&mut self, label: Option<&syn::Label>, walk: impl FnOnce(&mut Self)) {
-        if let Some(label) = label {
-            self.inner_labels.push(label.name.clone());
-        }
-        self.depth += 1;
-        walk(self);
-        self.depth -= 1;
-        if label.is_some() {
-            self.inner_labels.pop();
-        }
+impl<'ast> WalksLoops<'ast> for SuccessExit<'ast> {
+    fn nesting(&mut self) -> &mut Nesting<'ast> {
+        &mut self.nesting
     }
 }
 
-impl<'ast> Visit<'ast> for SuccessExit {
+impl<'ast> Visit<'ast> for SuccessExit<'ast> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -135,13 +120,7 @@ impl<'ast> Visit<'ast> for SuccessExit {
     }
 
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        let leaves = match &node.label {
-            None => self.depth == 0,
-            Some(target) => !self.inner_labels.iter().any(|l| l.ident == target.ident),
-        };
-        if leaves {
-            self.found = true;
-        }
+        self.found |= self.nesting.reaches_out(node.label.as_ref());
         syn::visit::visit_expr_break(self, node);
     }
 
