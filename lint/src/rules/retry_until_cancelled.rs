@@ -24,7 +24,11 @@ sometimes) is a pause too: a round whose own step waits for the next due time
 (`tasks.push(wait_then_retry(peer, delay))`) pauses. Work on the item a round
 took afresh (`let id = rx.recv().await`, `while let Some(job) = jobs.next().await`) that fails
 and goes round is not retried, unless the error path hands the item on (puts it back): the next
-round takes the next item. A loop that also ends on a
+round takes the next item. Nor is a long-poll worker, whose only failures that go round are its
+polls for new work, named for what they poll (`client.poll_commands(req)`, also through a local
+bound to a `select!` over it): a failed poll that backs off before the next one asks again for
+whatever work there is then. A bare `poll()` steps a connection's event loop and does not count.
+A loop that also ends on a
 question about the state of the world (`if !node.is_available() { break }`) is a wait, not
 reported. Neither is a loop that also stops at once on the errors it calls permanent: an arm
 whose variant gives a verdict (`Err(E::Fatal(e)) => return ..`) or a question named for retrying

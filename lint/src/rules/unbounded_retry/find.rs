@@ -16,8 +16,8 @@ use super::not_retries::{accepts_connections, steps_a_state_machine};
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
 use super::{
-    cancel, closed_recv, closed_send, default_arm, hot_loop, intent, library, restart, Ending,
-    FileRetries, RetryHazard, Site,
+    cancel, closed_recv, closed_send, default_arm, hot_loop, intent, library, long_poll, restart,
+    Ending, FileRetries, RetryHazard, Site,
 };
 use crate::finding::Region;
 use crate::rule::FileContext;
@@ -272,6 +272,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
             && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
+        // A worker whose only failures that go round are its polls for new work long-polls until
+        // it is cancelled: backing off between failed polls is its rhythm, not a retry.
+        let long_polls = ending == Ending::Cancellation
+            && (working || retry == Some(Retry::OnSomeAnswers))
+            && long_poll::fails_only_polls(shape.body, shape.label);
         // A loop that also leaves on the errors it calls permanent is classified: cancellation
         // is not its only way out.
         let classified =
@@ -279,6 +284,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         if (working && ending != Ending::Cancellation)
             || waits_on_state
             || quiet_worker
+            || long_polls
             || classified
         {
             return;

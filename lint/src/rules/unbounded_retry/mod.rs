@@ -28,6 +28,7 @@ mod intent;
 mod leaves;
 mod library;
 mod limits;
+mod long_poll;
 mod next_item;
 mod not_failures;
 mod not_retries;
