@@ -17,7 +17,7 @@ use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
 use super::{
     cancel, closed_recv, closed_send, default_arm, hot_loop, intent, library, long_poll, restart,
-    Ending, FileRetries, RetryHazard, Site,
+    timed_calls, Ending, FileRetries, RetryHazard, Site,
 };
 use crate::finding::Region;
 use crate::rule::FileContext;
@@ -38,6 +38,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> FileRetries {
             .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
         timers: 0,
+        trait_impls: 0,
         option_switches: 0,
         impl_types: Vec::new(),
     };
@@ -66,6 +67,9 @@ pub(super) struct LoopShape<'a> {
 /// enough to ask, so each is worked out on first use (a node's line walks all its tokens).
 struct Function<'ast> {
     name: String,
+    /// Whether only the file's module can call it (not `pub`, not a trait's method): then the
+    /// file's calls of it may be all there are.
+    private: bool,
     node: &'ast dyn Spanned,
     body: &'ast Block,
     never_cancelled: OnceCell<HashSet<String>>,
@@ -102,6 +106,9 @@ pub(super) struct LoopFinder<'c, 'a, 'ast> {
     /// How many timers the walk is inside: a loop in the future handed to `timeout(limit, ..)`
     /// ends when the time runs out.
     pub(super) timers: usize,
+    /// How many `impl Trait for Type` blocks the walk is inside: their methods are called from
+    /// anywhere the trait is.
+    pub(super) trait_impls: usize,
     /// The types of the `impl` blocks the walk is inside, innermost last.
     pub(super) impl_types: Vec<String>,
     /// How many branches taken on a retry option the walk is inside (`if opts.retry_activate {
@@ -115,10 +122,12 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         name: String,
         node: &'ast dyn Spanned,
         body: &'ast Block,
+        private: bool,
         walk: impl FnOnce(&mut Self),
     ) {
         self.functions.push(Function {
             name,
+            private,
             node,
             body,
             never_cancelled: OnceCell::new(),
@@ -133,6 +142,16 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             .last()
             .map(|f| f.never_cancelled().clone())
             .unwrap_or_default()
+    }
+
+    /// Whether the loop's function is private and every call of it in the file runs it under a
+    /// timer (see [`timed_calls`]).
+    fn in_a_timed_function(&self) -> bool {
+        self.functions.last().is_some_and(|f| {
+            f.private
+                && self.cx.source.contains("timeout")
+                && timed_calls::runs_only_under_a_timer(self.cx.source, &f.name)
+        })
     }
 
     fn helpers(&self) -> &FileHelpers {
@@ -274,6 +293,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         // A worker whose only failures that go round are its polls for new work long-polls until
         // it is cancelled: backing off between failed polls is its rhythm, not a retry.
+        // (One that leaves on an answer of its poll waits for one thing to be done: it stays.)
         let long_polls = ending == Ending::Cancellation
             && (working || retry == Some(Retry::OnSomeAnswers))
             && long_poll::fails_only_polls(shape.body, shape.label);
@@ -293,6 +313,14 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // "retry until cancelled" is what that level names, not a reason to be silent.
         if ending == Ending::Never
             && self.documented_as_endless(region.line, Region::of(shape.body).end_line)
+        {
+            return;
+        }
+        // So does a paced one in a private function that every call of the file runs under a
+        // timer (asked last: it reads the callers from the source). One that never pauses spins
+        // until the time runs out, on an error that may never go away.
+        if hot_loop::pauses_somewhere(hot_loop::PauseScope::Block(shape.body))
+            && self.in_a_timed_function()
         {
             return;
         }

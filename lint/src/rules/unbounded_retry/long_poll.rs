@@ -4,29 +4,39 @@
 //! it does not repeat one operation that failed.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat, Stmt};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
-use super::words::{has_part, words_of};
+use super::words::words_of;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
-/// Word parts of a call that asks for new work.
-const POLL_PARTS: &[&str] = &["poll"];
-
-/// Calls named for what they poll that step a future or a stream by hand (`poll_next(cx)`,
-/// `poll_ready(cx)`) or build one (`poll_fn(..)`): a loop around them drives a state machine.
+/// Calls named for polling that step a future, a stream or an I/O object by hand
+/// (`poll_next(cx)`, `poll_flush(cx)`): a loop around them drives a state machine. Any other
+/// call handed a task context (`cx`) is one of them too.
 const FUTURE_POLLS: &[&str] = &[
     "poll_next",
     "poll_ready",
     "poll_fn",
     "poll_read",
     "poll_write",
+    "poll_flush",
+    "poll_shutdown",
+    "poll_close",
+    "poll_recv",
+    "poll_send",
+    "poll_unpin",
+    "poll_next_unpin",
+    "poll_tick",
+    "poll_accept",
+    "poll_peek",
+    "poll_read_ready",
+    "poll_write_ready",
 ];
 
 /// Whether every error path of the loop that goes round follows a failed poll for new work (the
-/// call itself, or a local the loop's body bound to it: `let answer = select! { .., r =
+/// call itself, or the one local the loop's body bound to it: `let answer = select! { .., r =
 /// client.poll_commands(req) => r }`), and at least one does.
 pub(super) fn fails_only_polls(body: &Block, label: Option<&Lifetime>) -> bool {
     let mut polls = 0;
@@ -46,61 +56,186 @@ pub(super) fn fails_only_polls(body: &Block, label: Option<&Lifetime>) -> bool {
         }
     });
     paths.visit_block(body);
-    polls > 0 && others == 0
+    polls > 0 && others == 0 && !leaves_on_an_answer(body, label)
 }
 
-/// Whether `operation` polls for work, directly or through a local bound in `body`'s own
-/// statements.
-fn asks_for_work(operation: &Expr, body: &Block) -> bool {
-    if calls_a_poll(operation.to_token_stream()) {
-        return true;
+/// Whether an answer of a poll leaves the loop (`Ok(s) if s.is_done() => return`): the loop
+/// then polls one thing until it is done, and is no worker.
+fn leaves_on_an_answer(body: &Block, label: Option<&Lifetime>) -> bool {
+    struct Answers<'b, 'l> {
+        body: &'b Block,
+        label: Option<&'l Lifetime>,
+        leaves: bool,
     }
-    let Expr::Path(path) = operation else {
-        return false;
-    };
-    let Some(name) = path.path.get_ident() else {
-        return false;
-    };
-    body.stmts.iter().any(|stmt| match stmt {
-        Stmt::Local(local) => {
-            matches!(&local.pat, Pat::Ident(bound) if bound.ident == *name)
-                && local
-                    .init
-                    .as_ref()
-                    .is_some_and(|init| calls_a_poll(init.expr.to_token_stream()))
-        }
-        _ => false,
-    })
-}
+    impl<'ast> Visit<'ast> for Answers<'_, '_> {
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
 
-/// Whether a call's name polls for something it names (`poll_commands`, `long_poll_jobs`): a
-/// bare `poll()` steps a connection's event loop, whose failure is the connection's.
-fn names_what_it_polls(name: &str) -> bool {
-    has_part(name, POLL_PARTS) && words_of(name).count() > 1 && !FUTURE_POLLS.contains(&name)
-}
-
-/// Whether the tokens call a function or method named for polling (`poll_commands(..)`,
-/// `long_poll(..)`), also inside macros such as `select!`.
-fn calls_a_poll(tokens: TokenStream) -> bool {
-    let mut previous: Option<String> = None;
-    for token in tokens {
-        match token {
-            TokenTree::Group(group) => {
-                if group.delimiter() == Delimiter::Parenthesis
-                    && previous.as_deref().is_some_and(names_what_it_polls)
-                {
-                    return true;
-                }
-                if calls_a_poll(group.stream()) {
-                    return true;
-                }
-                previous = None;
+        fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+            if asks_for_work(&node.expr, self.body) {
+                self.leaves |= node.arms.iter().any(|arm| {
+                    pattern_kind(&arm.pat) != PatternKind::Err && leaves_loop(&arm.body, self.label)
+                });
             }
-            TokenTree::Ident(ident) => previous = Some(ident.to_string()),
-            _ => previous = None,
+            syn::visit::visit_expr_match(self, node);
+        }
+
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if let Expr::Let(check) = &*node.cond {
+                if pattern_kind(&check.pat) == PatternKind::Ok
+                    && asks_for_work(&check.expr, self.body)
+                    && block_leaves_loop(&node.then_branch, self.label)
+                {
+                    self.leaves = true;
+                }
+            }
+            syn::visit::visit_expr_if(self, node);
         }
     }
-    false
+    let mut answers = Answers {
+        body,
+        label,
+        leaves: false,
+    };
+    answers.visit_block(body);
+    answers.leaves
+}
+
+/// Whether `operation` is a call that polls for work, or a local that the loop's body binds once,
+/// to such a call or to the branch of a `select!` that yields one.
+fn asks_for_work(operation: &Expr, body: &Block) -> bool {
+    match checked(operation) {
+        Expr::Path(path) => path.path.get_ident().is_some_and(|name| {
+            let mut inits = body.stmts.iter().filter_map(|stmt| match stmt {
+                Stmt::Local(local) if binds(&local.pat, name) => Some(local.init.as_ref()),
+                _ => None,
+            });
+            match (inits.next(), inits.next()) {
+                (Some(Some(init)), None) => yields_a_poll(&init.expr),
+                _ => false,
+            }
+        }),
+        call => polls_for_work(call),
+    }
+}
+
+/// The expression a check is about: `answer` in `&answer`, `answer.is_err()`, `let Err(e) =
+/// answer`, `client.poll(..).await?`.
+fn checked(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Await(inner) => checked(&inner.base),
+        Expr::Try(inner) => checked(&inner.expr),
+        Expr::Paren(inner) => checked(&inner.expr),
+        Expr::Reference(inner) => checked(&inner.expr),
+        Expr::Let(inner) => checked(&inner.expr),
+        Expr::MethodCall(call) if call.method == "is_err" || call.method == "is_ok" => {
+            checked(&call.receiver)
+        }
+        other => other,
+    }
+}
+
+/// Whether a pattern binds `name` by itself (`answer`, `answer: Result<..>`).
+fn binds(pat: &Pat, name: &syn::Ident) -> bool {
+    match pat {
+        Pat::Ident(bound) => bound.ident == *name,
+        Pat::Type(typed) => binds(&typed.pat, name),
+        _ => false,
+    }
+}
+
+/// Whether a local's initialiser is a poll for work, or a `select!` whose branch that yields its
+/// own binding (`r = client.poll_commands(req) => r`) is one.
+fn yields_a_poll(init: &Expr) -> bool {
+    match checked(init) {
+        Expr::Macro(mac)
+            if mac
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "select") =>
+        {
+            yielding_branches(mac.mac.tokens.clone())
+                .iter()
+                .any(|branch| polls_for_work(checked(branch)))
+        }
+        other => polls_for_work(other),
+    }
+}
+
+/// The futures of a `select!`'s branches that yield what they bind: `r = fut => r`.
+fn yielding_branches(tokens: TokenStream) -> Vec<Expr> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let is_punct = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        // A branch starts at the start, after a comma or after a handler's block (which needs no
+        // comma): `name = future => handler`.
+        let starts = i == 0
+            || is_punct(&tokens[i - 1], ',')
+            || matches!(&tokens[i - 1], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
+        if let (true, TokenTree::Ident(name)) = (starts, &tokens[i]) {
+            if is_punct(&tokens[i + 1], '=') {
+                // The future runs to the `=>`.
+                let mut j = i + 2;
+                while j + 1 < tokens.len()
+                    && !(is_punct(&tokens[j], '=') && is_punct(&tokens[j + 1], '>'))
+                {
+                    j += 1;
+                }
+                let handler = tokens.get(j + 2);
+                let yields_itself = matches!(handler, Some(TokenTree::Ident(h)) if h == name)
+                    && tokens.get(j + 3).is_none_or(|t| is_punct(t, ','));
+                if yields_itself {
+                    let future: TokenStream = tokens[i + 2..j].iter().cloned().collect();
+                    if let Ok(expr) = syn::parse2::<Expr>(future) {
+                        found.push(expr);
+                    }
+                }
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Whether an expression is a call named for what it polls (`client.poll_commands(req)`,
+/// `long_poll_jobs(..)`): the name's first word is `poll` (or it starts `long_poll`) and names
+/// something more, but no second step (`ack_and_poll`), and the call is handed no task context.
+/// A bare `poll()` steps a connection's event loop, whose failure is the connection's.
+fn polls_for_work(expr: &Expr) -> bool {
+    let (name, args) = match expr {
+        Expr::MethodCall(call) => (call.method.to_string(), &call.args),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => match path.path.segments.last() {
+                Some(seg) => (seg.ident.to_string(), &call.args),
+                None => return false,
+            },
+            _ => return false,
+        },
+        _ => return false,
+    };
+    let words: Vec<String> = words_of(&name).collect();
+    let first = match words.as_slice() {
+        [long, poll, ..] if long == "long" && poll == "poll" => 2,
+        [poll, ..] if poll == "poll" => 1,
+        _ => return false,
+    };
+    let handed_a_context = args.iter().any(|arg| {
+        matches!(checked(arg), Expr::Path(p) if p.path.get_ident().is_some_and(|i| i == "cx"))
+    });
+    words.len() > first
+        && !words.iter().any(|w| w == "and")
+        && !FUTURE_POLLS.contains(&name.as_str())
+        && !handed_a_context
 }
 
 #[cfg(test)]
@@ -120,6 +255,7 @@ mod tests {
             "loop {
                 let answer = tokio::select! {
                     _ = token.cancelled() => return,
+                    changed = state.changed() => { if changed.is_err() { return } continue }
                     r = client.poll_commands(request) => r,
                 };
                 match answer {
@@ -153,6 +289,64 @@ mod tests {
                     Ok(event) => handle(event),
                     Err(e) => sleep(pause).await,
                 }
+            }",
+        );
+        assert!(!fails_only_polls(&body, None));
+    }
+
+    #[test]
+    fn only_the_called_name_counts_not_its_arguments_or_other_branches() {
+        for operation in [
+            "client.upload(&chunk, poll_interval(&cfg)).await",
+            "client.submit_and_poll(&job).await",
+            "spawn_poller(&cfg).await",
+            "store.save_polled_at(id, now()).await",
+            "poll_fn(|cx| conn.poll_flush(cx)).await",
+            "rx.poll_commands(cx)",
+        ] {
+            let body = loop_body(&format!(
+                "loop {{ match {operation} {{ Ok(x) => apply(x), Err(e) => sleep(p).await }} }}"
+            ));
+            assert!(!fails_only_polls(&body, None), "{operation}");
+        }
+        let body = loop_body(
+            "loop {
+                let r = tokio::select! {
+                    _ = client.poll_heartbeat() => continue,
+                    r = client.commit(offset) => r,
+                };
+                match r { Ok(x) => apply(x), Err(e) => sleep(p).await }
+            }",
+        );
+        assert!(!fails_only_polls(&body, None));
+    }
+
+    #[test]
+    fn a_poll_that_leaves_on_an_answer_waits_for_one_thing() {
+        let body = loop_body(
+            "loop {
+                let status = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    s = client.long_poll_status(job) => s,
+                };
+                match status {
+                    Ok(s) if s.is_done() => return,
+                    Ok(_) => {}
+                    Err(e) => sleep(p).await,
+                }
+            }",
+        );
+        assert!(!fails_only_polls(&body, None));
+    }
+
+    #[test]
+    fn a_local_bound_twice_is_not_read() {
+        let body = loop_body(
+            "loop {
+                let r: Result<Commands, Status> = client.poll_commands(req).await;
+                if let Err(e) = &r { sleep(p).await; continue; }
+                let r = client.acknowledge(applied).await;
+                if r.is_err() { sleep(p).await; continue; }
             }",
         );
         assert!(!fails_only_polls(&body, None));

@@ -39,6 +39,7 @@ mod restart;
 mod shape;
 mod status;
 mod timed;
+mod timed_calls;
 mod verdict;
 mod walk;
 mod words;
@@ -89,7 +90,11 @@ tried).await { Ok(next) => next, Err(e) => return Err(e) }`, a sender taken by `
 leaving when the draw fails; making the same connection again is no such draw. A loop that works
 through a list of alternatives it takes items from (`queue.pop_front()`) and stops once the list is
 empty (`if queue.is_empty() { return Err(last) }`) ends with the list, and a loop inside the future
-handed to `timeout(limit, async { loop { .. } })` ends when the time runs out.
+handed to `timeout(limit, async { loop { .. } })` ends when the time runs out, as does a loop that
+pauses in a private function (not `pub`, not a trait's method) that every call of the file hands
+to a timer (`let ready = self.ping_until_ready(); timeout(limit, ready)`); one call without a
+timer leaves it reported, and so does a loop there that never pauses: it spins until the time
+runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a

@@ -21,28 +21,45 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
-            syn::visit::visit_item_fn(this, node);
-        });
+        let private = matches!(node.vis, syn::Visibility::Inherited);
+        self.in_function(
+            node.sig.ident.to_string(),
+            node,
+            &node.block,
+            private,
+            |this| {
+                syn::visit::visit_item_fn(this, node);
+            },
+        );
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
         let ty = crate::syntax::types::type_name(&node.self_ty).unwrap_or_default();
+        let of_trait = usize::from(node.trait_.is_some());
         self.impl_types.push(ty);
+        self.trait_impls += of_trait;
         syn::visit::visit_item_impl(self, node);
+        self.trait_impls -= of_trait;
         self.impl_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        self.in_function(node.sig.ident.to_string(), node, &node.block, |this| {
-            syn::visit::visit_impl_item_fn(this, node);
-        });
+        let private = self.trait_impls == 0 && matches!(node.vis, syn::Visibility::Inherited);
+        self.in_function(
+            node.sig.ident.to_string(),
+            node,
+            &node.block,
+            private,
+            |this| {
+                syn::visit::visit_impl_item_fn(this, node);
+            },
+        );
     }
 
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
         match &node.default {
             Some(body) => {
-                self.in_function(node.sig.ident.to_string(), node, body, |this| {
+                self.in_function(node.sig.ident.to_string(), node, body, false, |this| {
                     syn::visit::visit_trait_item_fn(this, node);
                 });
             }
