@@ -24,7 +24,9 @@ const DOCS: &str = "\
 Finds classifiers that match on an error enum of the same codebase, on the kind enum its
 errors report (`ConnectErrorKind`), or on the enum of a call's outcome a classifier is handed
 (`fn should_retry_send(result: &SendResult) -> bool` matching `result.outcome`, a
-`SendOutcome`), and end in a catch-all arm (`_ => false`, `other => ...`) instead of naming every
+`SendOutcome`), or on the field holding the error of what a retry policy is handed
+(`fn decide_should_retry(&mut self, info: AttemptInfo) -> RetryDecision` matching `info.error`),
+and end in a catch-all arm (`_ => false`, `other => ...`) instead of naming every
 variant. A classifier may answer with `bool` or with an enum of the
 codebase (`fn should_retry_send(e: &SendError) -> RecoveryStep`). A catch-all that answers \"retry\"
 is reported by `default_retryable` instead. A catch-all that hands what it caught to another
@@ -266,6 +268,25 @@ impl WildcardFinder<'_, '_, '_> {
     }
 }
 
+/// Whether a field's name says it holds the error (`info.error`, `attempt.err`): a retry
+/// policy handed what it needs to decide (`request_info: RequestInfo`) asks about that field.
+fn names_the_error(member: &syn::Member) -> bool {
+    matches!(member, syn::Member::Named(name) if name == "error" || name == "err")
+}
+
+/// Whether an expression names a parameter of the classifier's function.
+fn is_parameter(expr: &Expr, classifier: &Classifier<'_>) -> bool {
+    let (Expr::Path(path), Some(sig)) = (expr, classifier.sig) else {
+        return false;
+    };
+    path.path.get_ident().is_some_and(|ident| {
+        sig.inputs.iter().any(|input| {
+            matches!(input, syn::FnArg::Typed(typed)
+                if matches!(&*typed.pat, Pat::Ident(bound) if bound.ident == *ident))
+        })
+    })
+}
+
 /// Whether an enum's name says it tells the kinds of an error apart (`ErrorKind`,
 /// `ConnectErrorKind`): what an error's `kind()` answers, an error's verdict in all but name.
 fn names_an_error_kind(enum_name: &str) -> bool {
@@ -361,7 +382,10 @@ fn enums_declared_in(file: &syn::File) -> HashMap<String, HashSet<String>> {
 /// `self.kind`, `self.inner()`. Whose enum it is decides the rest.
 fn scrutinee_is_error_input(expr: &Expr, classifier: &Classifier<'_>) -> bool {
     match expr {
-        Expr::Field(field) => scrutinee_is_error_input(&field.base, classifier),
+        Expr::Field(field) => {
+            scrutinee_is_error_input(&field.base, classifier)
+                || (names_the_error(&field.member) && is_parameter(&field.base, classifier))
+        }
         Expr::MethodCall(call) if call.args.is_empty() => {
             scrutinee_is_error_input(&call.receiver, classifier)
         }
