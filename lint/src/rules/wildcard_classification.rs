@@ -12,7 +12,7 @@ use crate::finding::{Finding, Level, Region};
 use crate::retry_words::{answer_in_variant_name, names_an_outcome, speaks_of_verdict, words};
 use crate::rule::{FileContext, Rule, RuleInfo};
 use crate::syntax::imports::ModuleImports;
-use crate::syntax::names::names_in;
+use crate::syntax::names::{local_name, names_in};
 use crate::syntax::patterns::catch_all_arm;
 
 /// The rule; see [`DOCS`].
@@ -276,14 +276,12 @@ fn names_the_error(member: &syn::Member) -> bool {
 
 /// Whether an expression names a parameter of the classifier's function.
 fn is_parameter(expr: &Expr, classifier: &Classifier<'_>) -> bool {
-    let (Expr::Path(path), Some(sig)) = (expr, classifier.sig) else {
+    let (Some(ident), Some(sig)) = (local_name(expr), classifier.sig) else {
         return false;
     };
-    path.path.get_ident().is_some_and(|ident| {
-        sig.inputs.iter().any(|input| {
-            matches!(input, syn::FnArg::Typed(typed)
-                if matches!(&*typed.pat, Pat::Ident(bound) if bound.ident == *ident))
-        })
+    sig.inputs.iter().any(|input| {
+        matches!(input, syn::FnArg::Typed(typed)
+            if matches!(&*typed.pat, Pat::Ident(bound) if bound.ident == *ident))
     })
 }
 

@@ -110,6 +110,30 @@ pub(crate) fn branch_tokens(mac: &Macro) -> Option<Vec<proc_macro2::TokenStream>
     )
 }
 
+/// The futures of a `select!`'s branches that hand on what they bind (`r = client.fetch() => r`):
+/// what the macro yields when that branch is taken. Empty when the macro is no `select!` or its
+/// body does not parse as branches.
+pub(crate) fn yielded_futures(mac: &Macro) -> Vec<Expr> {
+    if !is_select(mac) {
+        return Vec::new();
+    }
+    let Ok(branches) = mac.parse_body::<Branches>() else {
+        return Vec::new();
+    };
+    branches
+        .0
+        .into_iter()
+        .filter_map(|branch| {
+            let Some(Pat::Ident(bound)) = &branch.pat else {
+                return None;
+            };
+            let hands_on = matches!(&branch.handler, Expr::Path(path)
+                if path.path.is_ident(&bound.ident));
+            hands_on.then_some(branch.future).flatten()
+        })
+        .collect()
+}
+
 /// The `if let` chain a `select!` behaves like: `if let pat = future && precondition { handler }
 /// else if ..`, ending in the `else` branch when there is one. `None` when the body does not
 /// parse as branches.
@@ -225,6 +249,24 @@ mod tests {
         expand_selects(&block)
             .map(|b| b.into_token_stream().to_string())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn yielded_futures_are_those_of_branches_handing_on_their_binding() {
+        let mac: Macro = syn::parse_str(
+            "tokio::select! {
+                _ = token.cancelled() => return,
+                changed = state.changed() => { if changed.is_err() { return } continue }
+                r = client.poll_commands(req) => r,
+                other = client.ack() => other.map(drop),
+            }",
+        )
+        .unwrap();
+        let found: Vec<String> = yielded_futures(&mac)
+            .iter()
+            .map(|f| f.to_token_stream().to_string())
+            .collect();
+        assert_eq!(found, ["client . poll_commands (req)"]);
     }
 
     #[test]

@@ -70,6 +70,8 @@ struct Function<'ast> {
     /// Whether only the file's module can call it (not `pub`, not a trait's method): then the
     /// file's calls of it may be all there are.
     private: bool,
+    /// Whether every call of it in the file runs it under a timer; read on first use.
+    timed: OnceCell<bool>,
     node: &'ast dyn Spanned,
     body: &'ast Block,
     never_cancelled: OnceCell<HashSet<String>>,
@@ -122,12 +124,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         name: String,
         node: &'ast dyn Spanned,
         body: &'ast Block,
-        private: bool,
+        vis: Option<&syn::Visibility>,
         walk: impl FnOnce(&mut Self),
     ) {
+        // A trait's methods (`vis` is `None`) and those of its impls are called from anywhere.
+        let private = self.trait_impls == 0 && matches!(vis, Some(syn::Visibility::Inherited));
         self.functions.push(Function {
             name,
             private,
+            timed: OnceCell::new(),
             node,
             body,
             never_cancelled: OnceCell::new(),
@@ -149,8 +154,9 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
     fn in_a_timed_function(&self) -> bool {
         self.functions.last().is_some_and(|f| {
             f.private
-                && self.cx.source.contains("timeout")
-                && timed_calls::runs_only_under_a_timer(self.cx.source, &f.name)
+                && *f
+                    .timed
+                    .get_or_init(|| timed_calls::runs_only_under_a_timer(self.cx.source, &f.name))
         })
     }
 

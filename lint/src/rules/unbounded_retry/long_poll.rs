@@ -3,14 +3,15 @@
 //! next one keeps the poller's own rhythm: the next round asks for whatever work there is then,
 //! it does not repeat one operation that failed.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Pat, Stmt};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::words::words_of;
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
+use crate::syntax::names::local_name;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
+use crate::syntax::select::yielded_futures;
 
 /// Calls named for polling that step a future, a stream or an I/O object by hand
 /// (`poll_next(cx)`, `poll_flush(cx)`): a loop around them drives a state machine. Any other
@@ -108,18 +109,17 @@ fn leaves_on_an_answer(body: &Block, label: Option<&Lifetime>) -> bool {
 /// Whether `operation` is a call that polls for work, or a local that the loop's body binds once,
 /// to such a call or to the branch of a `select!` that yields one.
 fn asks_for_work(operation: &Expr, body: &Block) -> bool {
-    match checked(operation) {
-        Expr::Path(path) => path.path.get_ident().is_some_and(|name| {
-            let mut inits = body.stmts.iter().filter_map(|stmt| match stmt {
-                Stmt::Local(local) if binds(&local.pat, name) => Some(local.init.as_ref()),
-                _ => None,
-            });
-            match (inits.next(), inits.next()) {
-                (Some(Some(init)), None) => yields_a_poll(&init.expr),
-                _ => false,
-            }
-        }),
-        call => polls_for_work(call),
+    let operation = checked(operation);
+    let Some(name) = local_name(operation) else {
+        return polls_for_work(operation);
+    };
+    let mut inits = body.stmts.iter().filter_map(|stmt| match stmt {
+        Stmt::Local(local) if binds(&local.pat, name) => Some(local.init.as_ref()),
+        _ => None,
+    });
+    match (inits.next(), inits.next()) {
+        (Some(Some(init)), None) => yields_a_poll(&init.expr),
+        _ => false,
     }
 }
 
@@ -152,59 +152,11 @@ fn binds(pat: &Pat, name: &syn::Ident) -> bool {
 /// own binding (`r = client.poll_commands(req) => r`) is one.
 fn yields_a_poll(init: &Expr) -> bool {
     match checked(init) {
-        Expr::Macro(mac)
-            if mac
-                .mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "select") =>
-        {
-            yielding_branches(mac.mac.tokens.clone())
-                .iter()
-                .any(|branch| polls_for_work(checked(branch)))
-        }
+        Expr::Macro(mac) => yielded_futures(&mac.mac)
+            .iter()
+            .any(|future| polls_for_work(checked(future))),
         other => polls_for_work(other),
     }
-}
-
-/// The futures of a `select!`'s branches that yield what they bind: `r = fut => r`.
-fn yielding_branches(tokens: TokenStream) -> Vec<Expr> {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let is_punct = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i + 1 < tokens.len() {
-        // A branch starts at the start, after a comma or after a handler's block (which needs no
-        // comma): `name = future => handler`.
-        let starts = i == 0
-            || is_punct(&tokens[i - 1], ',')
-            || matches!(&tokens[i - 1], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
-        if let (true, TokenTree::Ident(name)) = (starts, &tokens[i]) {
-            if is_punct(&tokens[i + 1], '=') {
-                // The future runs to the `=>`.
-                let mut j = i + 2;
-                while j + 1 < tokens.len()
-                    && !(is_punct(&tokens[j], '=') && is_punct(&tokens[j + 1], '>'))
-                {
-                    j += 1;
-                }
-                let handler = tokens.get(j + 2);
-                let yields_itself = matches!(handler, Some(TokenTree::Ident(h)) if h == name)
-                    && tokens.get(j + 3).is_none_or(|t| is_punct(t, ','));
-                if yields_itself {
-                    let future: TokenStream = tokens[i + 2..j].iter().cloned().collect();
-                    if let Ok(expr) = syn::parse2::<Expr>(future) {
-                        found.push(expr);
-                    }
-                }
-                i = j;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    found
 }
 
 /// Whether an expression is a call named for what it polls (`client.poll_commands(req)`,

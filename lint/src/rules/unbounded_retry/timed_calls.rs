@@ -3,14 +3,16 @@
 //! `let ready = self.ping_until_ready(); timeout(limit, ready)`). A loop in such a function ends
 //! when the time runs out, as one written inside the timer's future does.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
 use super::not_failures::TIMER_CALLS;
+use super::timed::timed_operation;
 use crate::syntax::items::items;
 use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
+use crate::syntax::names::{file_call_name, local_name};
 
 /// Whether every call of the function or method `name` in the file's functions hands its future
 /// to a timer (and there is at least one call). The callers are read from the source as written:
@@ -18,11 +20,18 @@ use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
 /// function calls but not what calls it. A caller that does not parse counts as a call with no
 /// timer.
 pub(super) fn runs_only_under_a_timer(source: &str, name: &str) -> bool {
+    if !source.contains("timeout") {
+        return false;
+    }
     let code = blank_comments_and_strings(source.as_bytes());
-    let mut calls = Calls::default();
+    let mut calls = Calls {
+        name,
+        calls: 0,
+        timed: 0,
+        bound: HashSet::new(),
+    };
     for function in items(&code).fns {
-        let text = &code[function.whole.clone()];
-        if !names_a_call(text, name.as_bytes()) {
+        if !names_a_call(&code[function.whole.clone()], name.as_bytes()) {
             continue;
         }
         match syn::parse_str::<syn::ImplItemFn>(&source[function.whole.clone()]) {
@@ -31,8 +40,7 @@ pub(super) fn runs_only_under_a_timer(source: &str, name: &str) -> bool {
         }
         calls.bound.clear();
     }
-    let total = calls.total.get(name).copied().unwrap_or(0);
-    total > 0 && calls.timed.get(name) == Some(&total)
+    calls.calls > 0 && calls.timed == calls.calls
 }
 
 /// Whether `text` names `name` as a whole word followed by `(` (a call), other than in `fn name(`.
@@ -47,90 +55,57 @@ fn names_a_call(text: &[u8], name: &[u8]) -> bool {
     })
 }
 
-#[derive(Default)]
-struct Calls {
-    /// Calls of each name.
-    total: HashMap<String, usize>,
-    /// Calls of each name whose future a timer runs.
-    timed: HashMap<String, usize>,
-    /// Locals bound to a call's future (`let ready = self.ping();`), by name, with the callee.
-    bound: HashMap<String, String>,
+/// The calls of one function of the file (`self.name(..)`, `name(..)`, `Self::name(..)`) in the
+/// bodies walked, and those whose future a timer runs.
+struct Calls<'n> {
+    name: &'n str,
+    calls: usize,
+    timed: usize,
+    /// Locals bound to the future of a call of it (`let ready = self.ping();`).
+    bound: HashSet<String>,
 }
 
-impl Calls {
-    /// A timer runs the future `expr`: the call itself, or the local it was bound to.
-    fn timed(&mut self, expr: &Expr) {
-        let callee = match strip(expr) {
-            Expr::Path(path) => path
-                .path
-                .get_ident()
-                .and_then(|ident| self.bound.get(&ident.to_string()).cloned()),
-            other => callee(other),
-        };
-        if let Some(name) = callee {
-            *self.timed.entry(name).or_default() += 1;
-        }
+impl Calls<'_> {
+    fn calls_it(&self, expr: &Expr) -> bool {
+        file_call_name(expr).is_some_and(|called| called == self.name)
     }
 }
 
-impl<'ast> Visit<'ast> for Calls {
+impl<'ast> Visit<'ast> for Calls<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_local(&mut self, node: &'ast syn::Local) {
         syn::visit::visit_local(self, node);
         if let (Pat::Ident(binding), Some(init)) = (&node.pat, &node.init) {
             let name = binding.ident.to_string();
-            match callee(strip(&init.expr)) {
-                Some(callee) => self.bound.insert(name, callee),
-                None => self.bound.remove(&name),
-            };
-        }
-    }
-
-    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-        if let Some(name) = callee_of_path(&node.func) {
-            if TIMER_CALLS.contains(&name.as_str()) {
-                for arg in &node.args {
-                    self.timed(arg);
-                }
+            if self.calls_it(&init.expr) {
+                self.bound.insert(name);
+            } else {
+                self.bound.remove(&name);
             }
-            *self.total.entry(name).or_default() += 1;
         }
-        syn::visit::visit_expr_call(self, node);
     }
 
-    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-        let name = node.method.to_string();
-        // `self.ping_until_ready().timeout(limit)`: the future the timer runs is its receiver.
-        if TIMER_CALLS.contains(&name.as_str()) {
-            self.timed(&node.receiver);
+    fn visit_expr(&mut self, node: &'ast Expr) {
+        if self.calls_it(node) {
+            self.calls += 1;
         }
-        *self.total.entry(name).or_default() += 1;
-        syn::visit::visit_expr_method_call(self, node);
-    }
-}
-
-/// The expression without the parentheses around it.
-fn strip(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(paren) => strip(&paren.expr),
-        other => other,
-    }
-}
-
-/// The name a call calls: `ping(..)` and `Self::ping(..)` give `ping`, `self.ping(..)` too.
-fn callee(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Call(call) => callee_of_path(&call.func),
-        Expr::MethodCall(call) => Some(call.method.to_string()),
-        _ => None,
-    }
-}
-
-fn callee_of_path(func: &Expr) -> Option<String> {
-    match func {
-        Expr::Path(path) => path.path.segments.last().map(|seg| seg.ident.to_string()),
-        _ => None,
+        // Asked of the timer call itself only, not of the `.await` or `.map_err(..)` around it,
+        // so that each timer counts once.
+        let timer_call = match node {
+            Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|seg| TIMER_CALLS.iter().any(|t| seg.ident == t))),
+            Expr::MethodCall(call) => TIMER_CALLS.iter().any(|t| call.method == t),
+            _ => false,
+        };
+        if let Some(future) = timer_call.then(|| timed_operation(node)).flatten() {
+            let bound =
+                local_name(future).is_some_and(|local| self.bound.contains(&local.to_string()));
+            if self.calls_it(future) || bound {
+                self.timed += 1;
+            }
+        }
+        syn::visit::visit_expr(self, node);
     }
 }
 

@@ -21,16 +21,10 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        let private = matches!(node.vis, syn::Visibility::Inherited);
-        self.in_function(
-            node.sig.ident.to_string(),
-            node,
-            &node.block,
-            private,
-            |this| {
-                syn::visit::visit_item_fn(this, node);
-            },
-        );
+        let name = node.sig.ident.to_string();
+        self.in_function(name, node, &node.block, Some(&node.vis), |this| {
+            syn::visit::visit_item_fn(this, node);
+        });
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
@@ -44,22 +38,16 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        let private = self.trait_impls == 0 && matches!(node.vis, syn::Visibility::Inherited);
-        self.in_function(
-            node.sig.ident.to_string(),
-            node,
-            &node.block,
-            private,
-            |this| {
-                syn::visit::visit_impl_item_fn(this, node);
-            },
-        );
+        let name = node.sig.ident.to_string();
+        self.in_function(name, node, &node.block, Some(&node.vis), |this| {
+            syn::visit::visit_impl_item_fn(this, node);
+        });
     }
 
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
         match &node.default {
             Some(body) => {
-                self.in_function(node.sig.ident.to_string(), node, body, false, |this| {
+                self.in_function(node.sig.ident.to_string(), node, body, None, |this| {
                     syn::visit::visit_trait_item_fn(this, node);
                 });
             }
