@@ -160,7 +160,9 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
         self.call_name(&method, Some(&node.receiver));
         let outer = self.pausing;
         self.pausing |= has_part(&method, PAUSE_CALL_PARTS);
-        syn::visit::visit_expr_method_call(self, node);
+        self.visit_expr(&node.receiver);
+        self.visit_ident(&node.method);
+        self.visit_arguments(node.args.iter());
         self.pausing = outer;
     }
 
@@ -173,8 +175,23 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
                 self.pausing |= has_part(&name, PAUSE_CALL_PARTS);
             }
         }
-        syn::visit::visit_expr_call(self, node);
+        self.visit_expr(&node.func);
+        self.visit_arguments(node.args.iter());
         self.pausing = outer;
+    }
+}
+
+impl BoundTest<'_> {
+    /// Visits a call's arguments. Under `?` only the call whose `Err` is propagated answers for a
+    /// policy: a strategy handed to the operation (`node.create(.., self.lease_strategy.clone())
+    /// .await?`) is the operation's input, and the operation's errors are not its verdict.
+    fn visit_arguments<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) {
+        let outer = self.try_guard;
+        self.try_guard = false;
+        for arg in args {
+            self.visit_expr(arg);
+        }
+        self.try_guard = outer;
     }
 }
 

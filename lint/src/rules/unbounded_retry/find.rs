@@ -221,8 +221,13 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             return;
         }
         let retries = retry.is_some();
-        let hot =
-            !retries && read.kind != "for" && hot_loop::skips_its_only_pause(read.body, read.label);
+        // An error path that goes round at once where an idle answer waits spins on a lasting
+        // error (`Ok(None) => { notified().await; continue }` beside `Err(e) => continue`).
+        let spins_where_idle_waits =
+            read.kind != "for" && hot_loop::error_skips_the_idle_wait(read.body, read.label);
+        let hot = !retries
+            && read.kind != "for"
+            && (hot_loop::skips_its_only_pause(read.body, read.label) || spins_where_idle_waits);
         // A loop that also goes round on success is a retry only by what its error path does.
         let working = !retries
             && !hot
@@ -296,6 +301,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // success path does not (holds the only pause, counts retries, reconnects).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
+            && !spins_where_idle_waits
             && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         // A worker whose only failures that go round are its polls for new work long-polls until
         // it is cancelled: backing off between failed polls is its rhythm, not a retry.

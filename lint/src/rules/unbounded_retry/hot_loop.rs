@@ -6,6 +6,7 @@ use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::words::has_part;
+use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts of a call that pauses the loop.
 const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];
@@ -22,6 +23,79 @@ pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bo
         paths.visit_stmt(stmt);
     }
     found
+}
+
+/// Calls whose `.await` waits for a wake-up rather than for a time: an idle queue's rhythm.
+const WAKE_UP_CALLS: &[&str] = &["notified", "changed", "wait", "recv"];
+
+/// Whether the loop takes a result apart at its top level with an `Ok(..)` arm that waits
+/// before going round (`Ok(None) => { notifier.notified().await; continue }`) beside an `Err(..)`
+/// arm that goes round at once (`Err(e) => { warn!(..); continue }`), and nothing earlier in the
+/// round pauses: an empty queue waits for work, a failing one spins.
+pub(super) fn error_skips_the_idle_wait(body: &Block, label: Option<&Lifetime>) -> bool {
+    fn arms_of(stmt: &Stmt) -> Option<&syn::ExprMatch> {
+        let expr = match stmt {
+            Stmt::Local(local) => &*local.init.as_ref()?.expr,
+            Stmt::Expr(expr, _) => expr,
+            _ => return None,
+        };
+        match expr {
+            Expr::Match(matched) => Some(matched),
+            _ => None,
+        }
+    }
+    for stmt in &body.stmts {
+        if is_pause_stmt(stmt) {
+            return false;
+        }
+        let Some(matched) = arms_of(stmt) else {
+            continue;
+        };
+        // `Ok(Err(e))` beside `Err(_)`: the outer result is a timer's, whose error came after
+        // waiting the time out.
+        if matched
+            .arms
+            .iter()
+            .any(|arm| holds_an_inner_error(&arm.pat))
+        {
+            continue;
+        }
+        let round = |arm: &syn::Arm| {
+            let mut probe = ContinueProbe::new(label);
+            probe.visit_expr(&arm.body);
+            probe
+        };
+        let idle_waits = matched.arms.iter().any(|arm| {
+            let probe = round(arm);
+            pattern_kind(&arm.pat) == PatternKind::Ok
+                && probe.continues
+                && (probe.pauses || probe.waits)
+        });
+        let error_spins = matched.arms.iter().any(|arm| {
+            let probe = round(arm);
+            pattern_kind(&arm.pat) == PatternKind::Err
+                && probe.continues
+                && !probe.pauses
+                && !probe.waits
+                && !probe.leaves
+        });
+        if idle_waits && error_spins {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a pattern is `Ok(Err(..))`: a result inside a result.
+fn holds_an_inner_error(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(outer) if outer.path.is_ident("Ok") => outer
+            .elems
+            .iter()
+            .any(|inner| pattern_kind(inner) == PatternKind::Err),
+        syn::Pat::Or(or) => or.cases.iter().any(holds_an_inner_error),
+        _ => false,
+    }
 }
 
 fn is_pause_stmt(stmt: &Stmt) -> bool {
@@ -116,6 +190,10 @@ struct ContinueProbe<'l> {
     depth: usize,
     continues: bool,
     pauses: bool,
+    /// Awaits a wake-up (see [`WAKE_UP_CALLS`]).
+    waits: bool,
+    /// Has a `return` or a `break` of the loop: the path may leave instead of going round.
+    leaves: bool,
 }
 
 impl<'l> ContinueProbe<'l> {
@@ -125,6 +203,8 @@ impl<'l> ContinueProbe<'l> {
             depth: 0,
             continues: false,
             pauses: false,
+            waits: false,
+            leaves: false,
         }
     }
 }
@@ -163,9 +243,29 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
         }
     }
 
+    fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+        self.leaves = true;
+        syn::visit::visit_expr_return(self, node);
+    }
+
+    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+        let own = match (&node.label, self.label) {
+            (None, _) => self.depth == 0,
+            (Some(target), Some(own)) => target.ident == own.ident,
+            (Some(_), None) => false,
+        };
+        self.leaves |= own;
+        syn::visit::visit_expr_break(self, node);
+    }
+
     fn visit_expr(&mut self, node: &'ast Expr) {
         if is_pause_call(node) {
             self.pauses = true;
+        }
+        if let Expr::Await(awaited) = node {
+            if let Expr::MethodCall(call) = &*awaited.base {
+                self.waits |= WAKE_UP_CALLS.contains(&call.method.to_string().as_str());
+            }
         }
         syn::visit::visit_expr(self, node);
     }

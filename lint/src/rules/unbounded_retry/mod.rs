@@ -69,9 +69,12 @@ to a pause in an exit guard (`if self.sleep_or_stop(delay).await { return }`), a
 limit set to
 the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MAX);`, `let max_tries
 = u32::MAX;`), nor a deadline read from a clock started on the spot (`Instant::now().elapsed()` is
-always about zero). Policies that count for themselves bound a loop when an exit asks them: a retry
+always about zero), nor a pause setting the loop never changes compared with zero (`if
+opts.retry_wait.as_millis() == 0 { return Err(e) }` switches retrying off; any other wait retries
+for good). Policies that count for themselves bound a loop when an exit asks them: a retry
 state that hands out delays until it runs out (`if let Some(delay) =
-retry_state.should_retry(&err)`), a retry counter answering `Err` through `?`, a helper of the same
+retry_state.should_retry(&err)`), a retry counter answering `Err` through `?` (the call `?`
+propagates: a strategy handed to the operation as an argument answers for nothing), a helper of the same
 file that steps a backoff and answers `false` once it is spent, a backoff the loop asks whether to
 go on (`if !backoff.tick().await { return Err(last) }`), a verdict on the failure whose leaving arm
 says the attempts ran out (`JobRetry::Exhausted(e) => return Err(e)`), a failure handler of the same
@@ -96,7 +99,10 @@ to a timer (`let ready = self.ping_until_ready(); timeout(limit, ready)`); one c
 timer leaves it reported, and so does a loop there that never pauses: it spins until the time
 runs out.
 
-Also checks for a loop whose error path `continue`s past its only pause, for retry helpers called
+Also checks for a loop whose error path `continue`s past its only pause, or goes round at once
+where an idle answer waits (`Ok(None) => { wake.notified().await; continue }` beside `Err(e) => {
+warn!(..); continue }`, with nothing earlier in the round pausing; an `Err(_)` of a timer wrapping
+the operation, beside `Ok(Err(e))`, came after waiting), for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
 channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed
 every receive fails at once, so the loop spins. A `try_recv()` loop spins the same way when an arm
