@@ -175,16 +175,17 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
                 self.pausing |= has_part(&name, PAUSE_CALL_PARTS);
             }
         }
-        self.visit_expr(&node.func);
-        self.visit_arguments(node.args.iter());
+        syn::visit::visit_expr_call(self, node);
         self.pausing = outer;
     }
 }
 
 impl BoundTest<'_> {
-    /// Visits a call's arguments. Under `?` only the call whose `Err` is propagated answers for a
-    /// policy: a strategy handed to the operation (`node.create(.., self.lease_strategy.clone())
-    /// .await?`) is the operation's input, and the operation's errors are not its verdict.
+    /// Visits a method call's arguments. Under `?` the method's receiver and name say whose `Err`
+    /// is propagated: a strategy handed to the operation (`node.create(..,
+    /// self.lease_strategy.clone()).await?`) is the operation's input, and the operation's errors
+    /// are not its verdict. (A function's arguments are read as before: `record_failure(&mut
+    /// policy, err)?` answers for the policy it is handed.)
     fn visit_arguments<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) {
         let outer = self.try_guard;
         self.try_guard = false;

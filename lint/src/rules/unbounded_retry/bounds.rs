@@ -19,7 +19,7 @@ use super::limits::{
 };
 use super::shape::result_check;
 use super::words::has_part;
-use crate::syntax::names::{local_name, names_in, pattern_path_names};
+use crate::syntax::names::{bound_names, local_name, names_in, pattern_path_names};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 impl LoopShape<'_> {
@@ -323,18 +323,35 @@ fn asks_for_a_zero_pause(expr: &Expr, body: &syn::Block) -> bool {
     asked.is_some_and(|place| !changes(body, place))
 }
 
-/// Whether the loop assigns `place` or lends it mutably (`delay = delay * 2`, `&mut self.wait`).
+/// Whether the loop may change `place`: assigns it or what holds it (`delay = delay * 2`, `*wait
+/// = ..`, `self.settings = ..`), lends it mutably, binds its variable afresh each round (`let
+/// wait = deadline - now`), or calls a method on it or on the `self` it belongs to that may
+/// change it (`wait.reset()`, `self.spend_wait(d)`; a reading such as `as_millis()` changes
+/// nothing, nor does a method of another field, `self.target.to()`).
 fn changes(body: &syn::Block, place: &Expr) -> bool {
     struct Changes {
         place: String,
+        root: Option<String>,
         found: bool,
     }
     impl Changes {
         fn check(&mut self, expr: &Expr) {
-            self.found |= expr.to_token_stream().to_string() == self.place;
+            let mut expr = expr;
+            while let Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr: inner,
+                ..
+            })
+            | Expr::Paren(syn::ExprParen { expr: inner, .. }) = expr
+            {
+                expr = inner;
+            }
+            let tokens = expr.to_token_stream().to_string();
+            self.found |= tokens == self.place || self.place.starts_with(&format!("{tokens} ."));
         }
     }
     impl<'ast> Visit<'ast> for Changes {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
             self.check(&node.left);
             syn::visit::visit_expr_assign(self, node);
@@ -359,9 +376,38 @@ fn changes(body: &syn::Block, place: &Expr) -> bool {
             }
             syn::visit::visit_expr_reference(self, node);
         }
+        fn visit_local(&mut self, node: &'ast syn::Local) {
+            if let Some(root) = &self.root {
+                self.found |= bound_names(&node.pat).contains(root);
+            }
+            syn::visit::visit_local(self, node);
+        }
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            let method = node.method.to_string();
+            let reads = [
+                "as_",
+                "is_",
+                "to_",
+                "get",
+                "len",
+                "clone",
+                "checked_",
+                "saturating_",
+            ]
+            .iter()
+            .any(|prefix| method.starts_with(prefix));
+            let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+            if on_self {
+                self.found |= !reads && self.place.starts_with("self .");
+            } else if !reads && node.receiver.to_token_stream().to_string() == self.place {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, node);
+        }
     }
     let mut changes = Changes {
         place: place.to_token_stream().to_string(),
+        root: names_in(place).into_iter().next(),
         found: false,
     };
     changes.visit_block(body);

@@ -223,8 +223,10 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let retries = retry.is_some();
         // An error path that goes round at once where an idle answer waits spins on a lasting
         // error (`Ok(None) => { notified().await; continue }` beside `Err(e) => continue`).
-        let spins_where_idle_waits =
-            read.kind != "for" && hot_loop::error_skips_the_idle_wait(read.body, read.label);
+        let spins_where_idle_waits = read.kind != "for"
+            && hot_loop::error_skips_the_idle_wait(read.cond, read.body, read.label, &|name| {
+                self.helpers().pauses(name)
+            });
         let hot = !retries
             && read.kind != "for"
             && (hot_loop::skips_its_only_pause(read.body, read.label) || spins_where_idle_waits);

@@ -6,6 +6,7 @@ use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::words::has_part;
+use crate::syntax::names::{file_call_name, names_in};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts of a call that pauses the loop.
@@ -29,10 +30,21 @@ pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bo
 const WAKE_UP_CALLS: &[&str] = &["notified", "changed", "wait", "recv"];
 
 /// Whether the loop takes a result apart at its top level with an `Ok(..)` arm that waits
-/// before going round (`Ok(None) => { notifier.notified().await; continue }`) beside an `Err(..)`
-/// arm that goes round at once (`Err(e) => { warn!(..); continue }`), and nothing earlier in the
-/// round pauses: an empty queue waits for work, a failing one spins.
-pub(super) fn error_skips_the_idle_wait(body: &Block, label: Option<&Lifetime>) -> bool {
+/// before going round (`Ok(None) => { notifier.notified().await; continue }`) beside an `Err(e)`
+/// arm that takes any error and goes round at once (`Err(e) => { warn!(..); continue }`), and
+/// nothing earlier in the round pauses: an empty queue waits for work, a failing one spins.
+///
+/// Left alone: a `while let` over items (a failed item is skipped, not retried), a result from a
+/// receive or a timer (its error came after waiting: `timeout(d, rx.recv())`, `recv_timeout`), an
+/// arm for one named error (`Err(RecvError::Lagged(_))`), and an error arm that waits through a
+/// call (`self.back_off().await`, `limiter.until_ready().await`, a helper of the file that
+/// pauses) or may leave the loop.
+pub(super) fn error_skips_the_idle_wait(
+    cond: Option<&Expr>,
+    body: &Block,
+    label: Option<&Lifetime>,
+    helper_pauses: &dyn Fn(&str) -> bool,
+) -> bool {
     fn arms_of(stmt: &Stmt) -> Option<&syn::ExprMatch> {
         let expr = match stmt {
             Stmt::Local(local) => &*local.init.as_ref()?.expr,
@@ -44,6 +56,9 @@ pub(super) fn error_skips_the_idle_wait(body: &Block, label: Option<&Lifetime>) 
             _ => None,
         }
     }
+    if matches!(cond, Some(Expr::Let(_))) {
+        return false;
+    }
     for stmt in &body.stmts {
         if is_pause_stmt(stmt) {
             return false;
@@ -52,11 +67,14 @@ pub(super) fn error_skips_the_idle_wait(body: &Block, label: Option<&Lifetime>) 
             continue;
         };
         // `Ok(Err(e))` beside `Err(_)`: the outer result is a timer's, whose error came after
-        // waiting the time out.
+        // waiting the time out; a receive's error came after waiting for a message.
         if matched
             .arms
             .iter()
             .any(|arm| holds_an_inner_error(&arm.pat))
+            || names_in(&matched.expr)
+                .iter()
+                .any(|name| has_part(name, WAITING_SOURCE_PARTS))
         {
             continue;
         }
@@ -73,17 +91,61 @@ pub(super) fn error_skips_the_idle_wait(body: &Block, label: Option<&Lifetime>) 
         });
         let error_spins = matched.arms.iter().any(|arm| {
             let probe = round(arm);
-            pattern_kind(&arm.pat) == PatternKind::Err
+            takes_any_error(&arm.pat)
                 && probe.continues
                 && !probe.pauses
                 && !probe.waits
                 && !probe.leaves
+                && !awaits_a_wait(&arm.body, helper_pauses)
         });
         if idle_waits && error_spins {
             return true;
         }
     }
     false
+}
+
+/// Word parts of a result's source whose error comes after waiting: a receive, a timer.
+const WAITING_SOURCE_PARTS: &[&str] = &["recv", "timeout", "receive"];
+
+/// Word parts of an awaited call that waits before the round goes on.
+const WAITING_CALL_PARTS: &[&str] = &["wait", "ready", "back", "sleep", "delay", "pause", "tick"];
+
+/// Whether a pattern takes every error: `Err(e)`, `Err(_)`.
+fn takes_any_error(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Err") => tuple
+            .elems
+            .iter()
+            .all(|inner| matches!(inner, syn::Pat::Ident(_) | syn::Pat::Wild(_))),
+        _ => false,
+    }
+}
+
+/// Whether an arm awaits a call that waits (`self.back_off().await`, `limiter.until_ready()
+/// .await`) or a helper of the file that pauses.
+fn awaits_a_wait(body: &Expr, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
+    struct Awaits<'h> {
+        helper_pauses: &'h dyn Fn(&str) -> bool,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Awaits<'_> {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
+            if let Some(name) = file_call_name(&node.base) {
+                self.found |= has_part(&name, WAITING_CALL_PARTS) || (self.helper_pauses)(&name);
+            } else if let Expr::MethodCall(call) = &*node.base {
+                self.found |= has_part(&call.method.to_string(), WAITING_CALL_PARTS);
+            }
+            syn::visit::visit_expr_await(self, node);
+        }
+    }
+    let mut awaits = Awaits {
+        helper_pauses,
+        found: false,
+    };
+    awaits.visit_expr(body);
+    awaits.found
 }
 
 /// Whether a pattern is `Ok(Err(..))`: a result inside a result.
@@ -249,12 +311,12 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
     }
 
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        let own = match (&node.label, self.label) {
-            (None, _) => self.depth == 0,
-            (Some(target), Some(own)) => target.ident == own.ident,
-            (Some(_), None) => false,
+        // A labelled `break` outside the loops inside the path leaves this loop or one around it.
+        let leaves = match (&node.label, self.label) {
+            (None, _) | (Some(_), None) => self.depth == 0,
+            (Some(target), Some(own)) => self.depth == 0 || target.ident == own.ident,
         };
-        self.leaves |= own;
+        self.leaves |= leaves;
         syn::visit::visit_expr_break(self, node);
     }
 
