@@ -224,7 +224,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // An error path that goes round at once where an idle answer waits spins on a lasting
         // error (`Ok(None) => { notified().await; continue }` beside `Err(e) => continue`).
         let spins_where_idle_waits = read.kind != "for"
-            && hot_loop::error_skips_the_idle_wait(read.cond, read.body, read.label, &|name| {
+            && hot_loop::error_skips_the_idle_wait(shape.cond, shape.body, shape.label, &|name| {
                 self.helpers().pauses(name)
             });
         let hot = !retries

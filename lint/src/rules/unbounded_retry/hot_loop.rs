@@ -32,10 +32,13 @@ const WAKE_UP_CALLS: &[&str] = &["notified", "changed", "wait", "recv"];
 /// Whether the loop takes a result apart at its top level with an `Ok(..)` arm that waits
 /// before going round (`Ok(None) => { notifier.notified().await; continue }`) beside an `Err(e)`
 /// arm that takes any error and goes round at once (`Err(e) => { warn!(..); continue }`), and
-/// nothing earlier in the round pauses: an empty queue waits for work, a failing one spins.
+/// nothing earlier in the round pauses: an empty queue waits for work, a failing one spins. The
+/// wait may be a branch of a `select!` (`select! { _ = wake.notified() => {}, _ = stop.cancelled()
+/// => return }`). Under a timer the operation's own result is read inside the timer's `Ok`:
+/// `Ok(Ok(None))` waits, `Ok(Err(e))` fails at once, and the timer's `Err(_)` came after waiting.
 ///
 /// Left alone: a `while let` over items (a failed item is skipped, not retried), a result from a
-/// receive or a timer (its error came after waiting: `timeout(d, rx.recv())`, `recv_timeout`), an
+/// receive or a bare timer (its error came after waiting: `rx.recv()`, `recv_timeout`), an
 /// arm for one named error (`Err(RecvError::Lagged(_))`), and an error arm that waits through a
 /// call (`self.back_off().await`, `limiter.until_ready().await`, a helper of the file that
 /// pauses) or may leave the loop.
@@ -67,15 +70,15 @@ pub(super) fn error_skips_the_idle_wait(
             continue;
         };
         // `Ok(Err(e))` beside `Err(_)`: the outer result is a timer's, whose error came after
-        // waiting the time out; a receive's error came after waiting for a message.
-        if matched
+        // waiting the time out; the operation's own result is inside it (`Ok(Ok(None))` idle,
+        // `Ok(Err(e))` failed). A receive's error came after waiting for a message.
+        let timed = matched
             .arms
             .iter()
-            .any(|arm| holds_an_inner_error(&arm.pat))
-            || names_in(&matched.expr)
-                .iter()
-                .any(|name| has_part(name, WAITING_SOURCE_PARTS))
-        {
+            .any(|arm| holds_an_inner_error(&arm.pat));
+        let names = names_in(&matched.expr);
+        let waited = |parts: &[&str]| names.iter().any(|name| has_part(name, parts));
+        if waited(RECEIVE_PARTS) || (!timed && waited(&["timeout"])) {
             continue;
         }
         let round = |arm: &syn::Arm| {
@@ -85,13 +88,14 @@ pub(super) fn error_skips_the_idle_wait(
         };
         let idle_waits = matched.arms.iter().any(|arm| {
             let probe = round(arm);
-            pattern_kind(&arm.pat) == PatternKind::Ok
+            operation_pattern(&arm.pat, timed)
+                .is_some_and(|pat| pattern_kind(pat) == PatternKind::Ok)
                 && probe.continues
                 && (probe.pauses || probe.waits)
         });
         let error_spins = matched.arms.iter().any(|arm| {
             let probe = round(arm);
-            takes_any_error(&arm.pat)
+            operation_pattern(&arm.pat, timed).is_some_and(takes_any_error)
                 && probe.continues
                 && !probe.pauses
                 && !probe.waits
@@ -105,8 +109,22 @@ pub(super) fn error_skips_the_idle_wait(
     false
 }
 
-/// Word parts of a result's source whose error comes after waiting: a receive, a timer.
-const WAITING_SOURCE_PARTS: &[&str] = &["recv", "timeout", "receive"];
+/// Word parts of a result's source whose error comes after waiting for a message.
+const RECEIVE_PARTS: &[&str] = &["recv", "receive"];
+
+/// The pattern an arm matches the operation's own result with: the arm's pattern, or under a
+/// timer the `Ok(..)` it wraps (`Ok(Err(e))` gives `Err(e)`; the timer's `Err(_)` gives none).
+fn operation_pattern(pat: &syn::Pat, timed: bool) -> Option<&syn::Pat> {
+    if !timed {
+        return Some(pat);
+    }
+    match pat {
+        syn::Pat::TupleStruct(outer) if outer.path.is_ident("Ok") && outer.elems.len() == 1 => {
+            outer.elems.first()
+        }
+        _ => None,
+    }
+}
 
 /// Word parts of an awaited call that waits before the round goes on.
 const WAITING_CALL_PARTS: &[&str] = &["wait", "ready", "back", "sleep", "delay", "pause", "tick"];
@@ -337,6 +355,13 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
         let text = node.tokens.to_string();
         if PAUSE_PARTS.iter().any(|part| text.contains(part)) {
             self.pauses = true;
+        }
+        // `select! { _ = wake.notified() => {}, _ = stop.cancelled() => return }`.
+        if WAKE_UP_CALLS
+            .iter()
+            .any(|call| text.contains(&format!(". {call} (")))
+        {
+            self.waits = true;
         }
     }
 }

@@ -5,7 +5,8 @@
 //! ([`shape`], [`status`], [`hot_loop`], [`library`], [`requeue`], [`timed`], and in loops that
 //! also go round on success, [`worker`]), errors that are no failure ([`not_failures`]), loops
 //! that are no retry ([`not_retries`]), what decides an exit ([`guards`]), what bounds one
-//! ([`bounds`], [`exhausted`], [`limits`], [`failover`]), cancellation ([`cancel`]), documented
+//! ([`bounds`], [`exhausted`], [`limits`], [`failover`]) and a switch that looks like one
+//! ([`pause_setting`]), cancellation ([`cancel`]), documented
 //! intent ([`intent`]) and the words that mark a retry ([`words`]).
 //! The lower-level `retry_until_cancelled` shares this analysis.
 
@@ -32,6 +33,7 @@ mod long_poll;
 mod next_item;
 mod not_failures;
 mod not_retries;
+mod pause_setting;
 mod pauses;
 mod poll;
 mod requeue;
@@ -100,9 +102,10 @@ timer leaves it reported, and so does a loop there that never pauses: it spins u
 runs out.
 
 Also checks for a loop whose error path `continue`s past its only pause, or goes round at once
-where an idle answer waits (`Ok(None) => { wake.notified().await; continue }` beside `Err(e) => {
-warn!(..); continue }`, with nothing earlier in the round pausing; an `Err(_)` of a timer wrapping
-the operation, beside `Ok(Err(e))`, came after waiting), for retry helpers called
+where an idle answer waits (`Ok(None) => { wake.notified().await; continue }`, or a `select!`
+on the wake-up and a stop signal, beside `Err(e) => { warn!(..); continue }`, with nothing earlier
+in the round pausing; under a timer the operation's own result is the one inside the timer's `Ok`,
+and the timer's `Err(_)` came after waiting), for retry helpers called
 with `u32::MAX` attempts and no cancellation that can fire, and for a `loop` that receives from a
 channel and goes round when the receive fails (`Err(e) => warn!(..)`): once the channel is closed
 every receive fails at once, so the loop spins. A `try_recv()` loop spins the same way when an arm

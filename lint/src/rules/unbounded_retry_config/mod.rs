@@ -154,7 +154,7 @@ struct PolicyFinder<'x, 'ast> {
     /// Operations bound to a local before a backoff retry is handed them (read only when the
     /// tree has a function handing out an endless policy).
     operations: LocalOperations<'ast>,
-    /// See [`transient_everywhere`].
+    /// See [`transient_everywhere`](crate::retry_library::backoff::transient_everywhere).
     backoff_answers: OnceCell<HashSet<String>>,
     /// The `let` binding or struct field whose value is being visited, innermost last: what holds
     /// a policy built there.
