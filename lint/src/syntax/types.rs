@@ -70,6 +70,12 @@ pub(crate) fn is_none(expr: &syn::Expr) -> bool {
         if path.path.segments.last().is_some_and(|seg| seg.ident == "None"))
 }
 
+/// The integer literal `0`.
+pub(crate) fn is_zero_literal(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. })
+        if int.base10_digits() == "0")
+}
+
 /// `u32::MAX`, `usize::MAX`, `std::u32::MAX` and the like, through parentheses; with
 /// `through_casts`, also `isize::MAX as usize`.
 pub(crate) fn is_unlimited_integer_max(expr: &syn::Expr, through_casts: bool) -> bool {

@@ -62,6 +62,20 @@ pub(super) struct BoundTest<'c> {
 const PAUSE_CALL_PARTS: &[&str] = &["sleep", "pause", "delay"];
 
 impl BoundTest<'_> {
+    /// Visits a method call's arguments, where a policy answers nothing under `?`: the method's
+    /// receiver and name say whose `Err` is propagated, and a strategy handed to the operation
+    /// (`node.create(.., self.lease_strategy.clone()).await?`) is its input, not its verdict. A
+    /// function's arguments are visited with the `?` in force: `record_failure(&mut policy,
+    /// err)?` answers for the policy it is handed.
+    fn visit_method_args<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) {
+        let outer = self.try_guard;
+        self.try_guard = false;
+        for arg in args {
+            self.visit_expr(arg);
+        }
+        self.try_guard = outer;
+    }
+
     fn call_name(&mut self, name: &str, receiver: Option<&Expr>) {
         let lower = name.to_ascii_lowercase();
         if BOUND_CALL_PARTS.iter().any(|part| lower.contains(part)) {
@@ -162,7 +176,7 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
         self.pausing |= has_part(&method, PAUSE_CALL_PARTS);
         self.visit_expr(&node.receiver);
         self.visit_ident(&node.method);
-        self.visit_arguments(node.args.iter());
+        self.visit_method_args(node.args.iter());
         self.pausing = outer;
     }
 
@@ -177,22 +191,6 @@ impl<'ast> Visit<'ast> for BoundTest<'_> {
         }
         syn::visit::visit_expr_call(self, node);
         self.pausing = outer;
-    }
-}
-
-impl BoundTest<'_> {
-    /// Visits a method call's arguments. Under `?` the method's receiver and name say whose `Err`
-    /// is propagated: a strategy handed to the operation (`node.create(..,
-    /// self.lease_strategy.clone()).await?`) is the operation's input, and the operation's errors
-    /// are not its verdict. (A function's arguments are read as before: `record_failure(&mut
-    /// policy, err)?` answers for the policy it is handed.)
-    fn visit_arguments<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) {
-        let outer = self.try_guard;
-        self.try_guard = false;
-        for arg in args {
-            self.visit_expr(arg);
-        }
-        self.try_guard = outer;
     }
 }
 

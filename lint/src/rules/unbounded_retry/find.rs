@@ -223,6 +223,8 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let retries = retry.is_some();
         // An error path that goes round at once where an idle answer waits spins on a lasting
         // error (`Ok(None) => { notified().await; continue }` beside `Err(e) => continue`).
+        // Read from the body as written: a wait in a `select!` is a macro there, which the
+        // expanded copy has turned into branches that no longer await it.
         let spins_where_idle_waits = read.kind != "for"
             && hot_loop::error_skips_the_idle_wait(shape.cond, shape.body, shape.label, &|name| {
                 self.helpers().pauses(name)

@@ -1,16 +1,30 @@
-//! A loop paced by one pause whose error path `continue`s before reaching it: on a persistent
-//! error the loop spins at full speed, retrying with no pause and no limit.
+//! A loop paced by one pause whose error path `continue`s before reaching it, or whose error
+//! path goes round at once where an idle answer waits for a wake-up: on a persistent error the
+//! loop spins at full speed, retrying with no pause and no limit.
 
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::error_paths::{ErrorPath, ErrorPaths};
+use super::pauses::Pauses;
 use super::words::has_part;
-use crate::syntax::names::{file_call_name, names_in};
+use crate::syntax::exits::macro_diverges;
+use crate::syntax::names::{names_in, tokens_mention};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 /// Word parts of a call that pauses the loop.
 const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];
+
+/// Calls whose `.await` waits for a wake-up rather than for a time: an idle queue's rhythm.
+const WAKE_UP_CALLS: &[&str] = &["notified", "changed", "wait", "recv"];
+
+/// Word parts of a result's source whose error comes after waiting for a message.
+const RECEIVE_PARTS: &[&str] = &["recv", "receive"];
+
+/// Word parts of an awaited call that waits before the round goes on (`limiter.until_ready()`,
+/// `self.wait_for_capacity()`); `back_off` is read whole, since `back` alone also starts
+/// `backend`.
+const WAITING_CALL_PARTS: &[&str] = &["wait", "ready", "pause", "tick"];
 
 /// Whether the loop's first top-level pause comes after a check of a `Result` whose error path
 /// `continue`s the loop without pausing.
@@ -25,9 +39,6 @@ pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bo
     }
     found
 }
-
-/// Calls whose `.await` waits for a wake-up rather than for a time: an idle queue's rhythm.
-const WAKE_UP_CALLS: &[&str] = &["notified", "changed", "wait", "recv"];
 
 /// Whether the loop takes a result apart at its top level with an `Ok(..)` arm that waits
 /// before going round (`Ok(None) => { notifier.notified().await; continue }`) beside an `Err(e)`
@@ -95,12 +106,13 @@ pub(super) fn error_skips_the_idle_wait(
         });
         let error_spins = matched.arms.iter().any(|arm| {
             let probe = round(arm);
-            operation_pattern(&arm.pat, timed).is_some_and(takes_any_error)
+            arm.guard.is_none()
+                && operation_pattern(&arm.pat, timed).is_some_and(takes_any_error)
                 && probe.continues
                 && !probe.pauses
                 && !probe.waits
                 && !probe.leaves
-                && !awaits_a_wait(&arm.body, helper_pauses)
+                && !waits_through_a_call(&arm.body, helper_pauses)
         });
         if idle_waits && error_spins {
             return true;
@@ -108,9 +120,6 @@ pub(super) fn error_skips_the_idle_wait(
     }
     false
 }
-
-/// Word parts of a result's source whose error comes after waiting for a message.
-const RECEIVE_PARTS: &[&str] = &["recv", "receive"];
 
 /// The pattern an arm matches the operation's own result with: the arm's pattern, or under a
 /// timer the `Ok(..)` it wraps (`Ok(Err(e))` gives `Err(e)`; the timer's `Err(_)` gives none).
@@ -122,48 +131,61 @@ fn operation_pattern(pat: &syn::Pat, timed: bool) -> Option<&syn::Pat> {
         syn::Pat::TupleStruct(outer) if outer.path.is_ident("Ok") && outer.elems.len() == 1 => {
             outer.elems.first()
         }
+        syn::Pat::Paren(paren) => operation_pattern(&paren.pat, timed),
         _ => None,
     }
 }
 
-/// Word parts of an awaited call that waits before the round goes on.
-const WAITING_CALL_PARTS: &[&str] = &["wait", "ready", "back", "sleep", "delay", "pause", "tick"];
-
-/// Whether a pattern takes every error: `Err(e)`, `Err(_)`.
+/// Whether a pattern takes every error: `Err(e)`, `Err(_)`, `Result::Err(err)` (not
+/// `Err(Closed)`, a variant named bare).
 fn takes_any_error(pat: &syn::Pat) -> bool {
     match pat {
-        syn::Pat::TupleStruct(tuple) if tuple.path.is_ident("Err") => tuple
-            .elems
-            .iter()
-            .all(|inner| matches!(inner, syn::Pat::Ident(_) | syn::Pat::Wild(_))),
+        syn::Pat::TupleStruct(tuple) if pattern_kind(pat) == PatternKind::Err => {
+            tuple.elems.iter().all(|inner| match inner {
+                syn::Pat::Wild(_) => true,
+                syn::Pat::Ident(ident) => {
+                    ident.subpat.is_none()
+                        && ident
+                            .ident
+                            .to_string()
+                            .starts_with(|c: char| c.is_lowercase() || c == '_')
+                }
+                _ => false,
+            })
+        }
+        syn::Pat::Paren(paren) => takes_any_error(&paren.pat),
         _ => false,
     }
 }
 
-/// Whether an arm awaits a call that waits (`self.back_off().await`, `limiter.until_ready()
-/// .await`) or a helper of the file that pauses.
-fn awaits_a_wait(body: &Expr, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
-    struct Awaits<'h> {
-        helper_pauses: &'h dyn Fn(&str) -> bool,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Awaits<'_> {
+/// Whether an arm pauses (see [`Pauses`], a helper of the file that pauses included) or awaits a
+/// call that waits (`self.back_off().await`, `limiter.until_ready().await`).
+fn waits_through_a_call(body: &Expr, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
+    struct Awaits(bool);
+    impl<'ast> Visit<'ast> for Awaits {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
-            if let Some(name) = file_call_name(&node.base) {
-                self.found |= has_part(&name, WAITING_CALL_PARTS) || (self.helper_pauses)(&name);
-            } else if let Expr::MethodCall(call) = &*node.base {
-                self.found |= has_part(&call.method.to_string(), WAITING_CALL_PARTS);
-            }
+            let name = match &*node.base {
+                Expr::MethodCall(call) => Some(call.method.to_string()),
+                Expr::Call(call) => match &*call.func {
+                    Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            self.0 |= name.is_some_and(|name| {
+                name.contains("back_off") || has_part(&name, WAITING_CALL_PARTS)
+            });
             syn::visit::visit_expr_await(self, node);
         }
     }
-    let mut awaits = Awaits {
-        helper_pauses,
-        found: false,
-    };
+    let mut pauses = Pauses::with(helper_pauses);
+    pauses.visit_expr(body);
+    let mut awaits = Awaits(false);
     awaits.visit_expr(body);
-    awaits.found
+    pauses.count > 0 || awaits.0
 }
 
 /// Whether a pattern is `Ok(Err(..))`: a result inside a result.
@@ -268,11 +290,14 @@ pub(super) fn stmts_continue_loop(stmts: &[syn::Stmt], label: Option<&Lifetime>)
 struct ContinueProbe<'l> {
     label: Option<&'l Lifetime>,
     depth: usize,
+    /// The labels of the loops inside the path the walk is in.
+    inner_labels: Vec<String>,
     continues: bool,
     pauses: bool,
     /// Awaits a wake-up (see [`WAKE_UP_CALLS`]).
     waits: bool,
-    /// Has a `return` or a `break` of the loop: the path may leave instead of going round.
+    /// Has a `return`, a `break` of the loop or of one around it, a macro that never returns, or a
+    /// `return`/`break` among a macro's tokens: the path may leave instead of going round.
     leaves: bool,
 }
 
@@ -281,10 +306,26 @@ impl<'l> ContinueProbe<'l> {
         ContinueProbe {
             label,
             depth: 0,
+            inner_labels: Vec::new(),
             continues: false,
             pauses: false,
             waits: false,
             leaves: false,
+        }
+    }
+}
+
+impl ContinueProbe<'_> {
+    fn enter(&mut self, label: Option<&syn::Label>) {
+        self.depth += 1;
+        self.inner_labels
+            .extend(label.map(|label| label.name.ident.to_string()));
+    }
+
+    fn leave(&mut self, label: Option<&syn::Label>) {
+        self.depth -= 1;
+        if label.is_some() {
+            self.inner_labels.pop();
         }
     }
 }
@@ -295,21 +336,21 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
-        self.depth += 1;
+        self.enter(node.label.as_ref());
         syn::visit::visit_expr_loop(self, node);
-        self.depth -= 1;
+        self.leave(node.label.as_ref());
     }
 
     fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
-        self.depth += 1;
+        self.enter(node.label.as_ref());
         syn::visit::visit_expr_while(self, node);
-        self.depth -= 1;
+        self.leave(node.label.as_ref());
     }
 
     fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
-        self.depth += 1;
+        self.enter(node.label.as_ref());
         syn::visit::visit_expr_for_loop(self, node);
-        self.depth -= 1;
+        self.leave(node.label.as_ref());
     }
 
     fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
@@ -329,10 +370,10 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
     }
 
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        // A labelled `break` outside the loops inside the path leaves this loop or one around it.
-        let leaves = match (&node.label, self.label) {
-            (None, _) | (Some(_), None) => self.depth == 0,
-            (Some(target), Some(own)) => self.depth == 0 || target.ident == own.ident,
+        // A labelled `break` that names no loop inside the path leaves this loop or one around it.
+        let leaves = match &node.label {
+            None => self.depth == 0,
+            Some(target) => !self.inner_labels.contains(&target.ident.to_string()),
         };
         self.leaves |= leaves;
         syn::visit::visit_expr_break(self, node);
@@ -356,6 +397,9 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
         if PAUSE_PARTS.iter().any(|part| text.contains(part)) {
             self.pauses = true;
         }
+        // A way out in a `select!` branch, or a macro that never returns (`bail!`).
+        self.leaves |= macro_diverges(node)
+            || tokens_mention(&node.tokens, &|name| name == "return" || name == "break");
         // `select! { _ = wake.notified() => {}, _ = stop.cancelled() => return }`.
         if WAKE_UP_CALLS
             .iter()

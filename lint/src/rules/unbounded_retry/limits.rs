@@ -9,6 +9,7 @@ use syn::{BinOp, Expr};
 
 use super::words::{has_part, DELAY_ITERATOR_PARTS};
 use crate::syntax::names::{local_name, names_in};
+use crate::syntax::types::is_zero_literal;
 
 /// What a function binds that decides whether a guard of one of its loops bounds it, found in one
 /// pass over its body when a loop first asks.
@@ -210,9 +211,8 @@ pub(super) fn is_first_attempt_test(expr: &Expr, body: &syn::Block) -> bool {
     if !matches!(binary.op, BinOp::Eq(_) | BinOp::Ne(_)) {
         return false;
     }
-    let is_zero = |e: &Expr| matches!(e, Expr::Lit(lit) if matches!(&lit.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
     let counter = match (&*binary.left, &*binary.right) {
-        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero(other) => {
+        (Expr::Path(path), other) | (other, Expr::Path(path)) if is_zero_literal(other) => {
             path.path.get_ident()
         }
         _ => None,

@@ -8,6 +8,7 @@ use syn::{BinOp, Expr};
 
 use super::words::has_part;
 use crate::syntax::names::{bound_names, names_in};
+use crate::syntax::types::is_zero_literal;
 
 /// Word parts of a setting that holds the length of a pause (`retry_wait`, `reconnect_delay`).
 const PAUSE_SETTING_PARTS: &[&str] = &["wait", "delay", "interval", "pause"];
@@ -17,11 +18,9 @@ const PAUSE_SETTING_PARTS: &[&str] = &["wait", "delay", "interval", "pause"];
 /// the answer is the same every round, so it switches retrying off or on, and bounds nothing.
 pub(super) fn asks_for_a_zero_pause(expr: &Expr, body: &syn::Block) -> bool {
     fn is_zero(expr: &Expr) -> bool {
-        match expr {
-            Expr::Lit(lit) => matches!(&lit.lit, syn::Lit::Int(n) if n.base10_digits() == "0"),
-            Expr::Path(path) => path.path.segments.last().is_some_and(|s| s.ident == "ZERO"),
-            _ => false,
-        }
+        is_zero_literal(expr)
+            || matches!(expr, Expr::Path(path)
+                if path.path.segments.last().is_some_and(|s| s.ident == "ZERO"))
     }
     // The setting read, through unit conversions: `cmd.retry_wait.as_millis()`, `wait as u64`.
     fn setting(expr: &Expr) -> Option<&Expr> {
@@ -52,20 +51,15 @@ pub(super) fn asks_for_a_zero_pause(expr: &Expr, body: &syn::Block) -> bool {
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
             return asks_for_a_zero_pause(&unary.expr, body)
         }
-        Expr::Binary(binary)
-            if matches!(
-                binary.op,
-                BinOp::Eq(_) | BinOp::Ne(_) | BinOp::Le(_) | BinOp::Gt(_)
-            ) =>
-        {
-            if is_zero(&binary.right) {
+        // `w == 0`, `w != 0`, `w <= 0`, `w > 0`, and the same with zero on the left.
+        Expr::Binary(binary) => match binary.op {
+            BinOp::Eq(_) | BinOp::Ne(_) if is_zero(&binary.left) => setting(&binary.right),
+            BinOp::Eq(_) | BinOp::Ne(_) | BinOp::Le(_) | BinOp::Gt(_) if is_zero(&binary.right) => {
                 setting(&binary.left)
-            } else if is_zero(&binary.left) {
-                setting(&binary.right)
-            } else {
-                None
             }
-        }
+            BinOp::Ge(_) | BinOp::Lt(_) if is_zero(&binary.left) => setting(&binary.right),
+            _ => None,
+        },
         Expr::MethodCall(call) if call.method == "is_zero" && call.args.is_empty() => {
             setting(&call.receiver)
         }
@@ -76,9 +70,10 @@ pub(super) fn asks_for_a_zero_pause(expr: &Expr, body: &syn::Block) -> bool {
 
 /// Whether the loop may change `place`: assigns it or what holds it (`delay = delay * 2`, `*wait
 /// = ..`, `self.settings = ..`), lends it mutably, binds its variable afresh each round (`let
-/// wait = deadline - now`), or calls a method on it or on the `self` it belongs to that may
-/// change it (`wait.reset()`, `self.spend_wait(d)`; a reading such as `as_millis()` changes
-/// nothing, nor does a method of another field, `self.target.to()`).
+/// wait = deadline - now`), or calls a method that may change it: one of the setting itself
+/// (`wait.reset()`, `wait.as_mut()`; a reading such as `as_millis()` changes nothing) or of the
+/// `self` it is a field of (`self.spend_wait(d)`). A method of another holder (`cmd.target()`,
+/// `self.target.to()`) is taken to read it: options are read far more often than changed.
 fn changes(body: &syn::Block, place: &Expr) -> bool {
     struct Changes {
         place: String,
@@ -103,6 +98,7 @@ fn changes(body: &syn::Block, place: &Expr) -> bool {
     }
     impl<'ast> Visit<'ast> for Changes {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
             self.check(&node.left);
             syn::visit::visit_expr_assign(self, node);

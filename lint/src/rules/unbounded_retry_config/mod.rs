@@ -16,7 +16,7 @@ use crate::retry_library::backoff::{is_backoff_retry, LocalOperations};
 use crate::retry_library::{built_for_retrying, callee, method_region, LibrariesUsed};
 use crate::retry_words::names_retrying;
 use crate::rule::{FileContext, Rule, RuleInfo};
-use crate::syntax::types::{is_none, is_unlimited_integer_max};
+use crate::syntax::types::{is_none, is_unlimited_integer_max, is_zero_literal};
 
 mod endless;
 mod limits;
@@ -461,7 +461,10 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                     "give it a limit: `max_elapsed_time: Some(Duration::from_secs(..))`",
                 );
             }
-            if name == "maximum_attempts" && is_zero(&field.expr) && type_name.contains("Retry") {
+            if name == "maximum_attempts"
+                && is_zero_literal(&field.expr)
+                && type_name.contains("Retry")
+            {
                 self.report(
                     Region::of(field),
                     "`maximum_attempts: 0` means unlimited attempts",
@@ -476,10 +479,6 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
 /// `setting.map(Into::into)`, `cfg.limit.and_then(..)`: an `Option` carried over from a setting.
 fn maps_an_option(expr: &Expr) -> bool {
     matches!(expr, Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "map" | "and_then"))
-}
-
-fn is_zero(expr: &Expr) -> bool {
-    matches!(expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if int.base10_digits() == "0")
 }
 
 /// Whether the line at `line` (1-based) or the one above it holds a comment saying the retries
