@@ -6,10 +6,13 @@ use syn::{BinOp, Expr, Pat, UnOp};
 /// Whether a match arm catches everything left: `_`, or a plain binding such as `other`, with no
 /// guard.
 pub(crate) fn catch_all_arm(arm: &syn::Arm) -> bool {
-    if arm.guard.is_some() {
-        return false;
-    }
-    match &arm.pat {
+    arm.guard.is_none() && takes_anything(&arm.pat)
+}
+
+/// Whether a pattern takes any value: `_`, or a plain binding such as `other` (not `Closed`, a
+/// variant named bare).
+pub(crate) fn takes_anything(pat: &Pat) -> bool {
+    match pat {
         Pat::Wild(_) => true,
         Pat::Ident(ident) => {
             ident.subpat.is_none()

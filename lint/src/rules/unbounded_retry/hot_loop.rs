@@ -10,7 +10,7 @@ use super::pauses::Pauses;
 use super::words::has_part;
 use crate::syntax::exits::macro_diverges;
 use crate::syntax::names::{names_in, tokens_mention};
-use crate::syntax::patterns::{pattern_kind, PatternKind};
+use crate::syntax::patterns::{pattern_kind, takes_anything, PatternKind};
 
 /// Word parts of a call that pauses the loop.
 const PAUSE_PARTS: &[&str] = &["sleep", "tick", "delay"];
@@ -141,17 +141,7 @@ fn operation_pattern(pat: &syn::Pat, timed: bool) -> Option<&syn::Pat> {
 fn takes_any_error(pat: &syn::Pat) -> bool {
     match pat {
         syn::Pat::TupleStruct(tuple) if pattern_kind(pat) == PatternKind::Err => {
-            tuple.elems.iter().all(|inner| match inner {
-                syn::Pat::Wild(_) => true,
-                syn::Pat::Ident(ident) => {
-                    ident.subpat.is_none()
-                        && ident
-                            .ident
-                            .to_string()
-                            .starts_with(|c: char| c.is_lowercase() || c == '_')
-                }
-                _ => false,
-            })
+            tuple.elems.iter().all(takes_anything)
         }
         syn::Pat::Paren(paren) => takes_any_error(&paren.pat),
         _ => false,
