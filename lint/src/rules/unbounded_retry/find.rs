@@ -225,13 +225,23 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // error (`Ok(None) => { notified().await; continue }` beside `Err(e) => continue`).
         // Read from the body as written: a wait in a `select!` is a macro there, which the
         // expanded copy has turned into branches that no longer await it.
-        let spins_where_idle_waits = read.kind != "for"
-            && hot_loop::error_skips_the_idle_wait(shape.cond, shape.body, shape.label, &|name| {
-                self.helpers().pauses(name)
-            });
+        // Asked only where it decides: a loop not yet taken for a retry, or a quiet worker.
+        let idle_spin = OnceCell::new();
+        let spins_where_idle_waits = |helpers: &FileHelpers| {
+            *idle_spin.get_or_init(|| {
+                read.kind != "for"
+                    && hot_loop::error_skips_the_idle_wait(
+                        shape.cond,
+                        shape.body,
+                        shape.label,
+                        &|name| helpers.pauses(name),
+                    )
+            })
+        };
         let hot = !retries
             && read.kind != "for"
-            && (hot_loop::skips_its_only_pause(read.body, read.label) || spins_where_idle_waits);
+            && (hot_loop::skips_its_only_pause(read.body, read.label)
+                || spins_where_idle_waits(self.helpers()));
         // A loop that also goes round on success is a retry only by what its error path does.
         let working = !retries
             && !hot
@@ -305,7 +315,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // success path does not (holds the only pause, counts retries, reconnects).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
-            && !spins_where_idle_waits
+            && !spins_where_idle_waits(self.helpers())
             && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         // A worker whose only failures that go round are its polls for new work long-polls until
         // it is cancelled: backing off between failed polls is its rhythm, not a retry.

@@ -10,6 +10,7 @@ use super::pauses::Pauses;
 use super::words::has_part;
 use crate::syntax::exits::macro_diverges;
 use crate::syntax::names::{names_in, tokens_mention};
+use crate::syntax::nesting::{Nesting, WalksLoops};
 use crate::syntax::patterns::{pattern_kind, takes_anything, PatternKind};
 
 /// Word parts of a call that pauses the loop.
@@ -53,10 +54,10 @@ pub(super) fn skips_its_only_pause(body: &Block, label: Option<&Lifetime>) -> bo
 /// arm for one named error (`Err(RecvError::Lagged(_))`), and an error arm that waits through a
 /// call (`self.back_off().await`, `limiter.until_ready().await`, a helper of the file that
 /// pauses) or may leave the loop.
-pub(super) fn error_skips_the_idle_wait(
+pub(super) fn error_skips_the_idle_wait<'a>(
     cond: Option<&Expr>,
-    body: &Block,
-    label: Option<&Lifetime>,
+    body: &'a Block,
+    label: Option<&'a Lifetime>,
     helper_pauses: &dyn Fn(&str) -> bool,
 ) -> bool {
     fn arms_of(stmt: &Stmt) -> Option<&syn::ExprMatch> {
@@ -92,7 +93,7 @@ pub(super) fn error_skips_the_idle_wait(
         if waited(RECEIVE_PARTS) || (!timed && waited(&["timeout"])) {
             continue;
         }
-        let round = |arm: &syn::Arm| {
+        let round = |arm: &'a syn::Arm| {
             let mut probe = ContinueProbe::new(label);
             probe.visit_expr(&arm.body);
             probe
@@ -244,7 +245,7 @@ pub(super) fn is_pause_call(expr: &Expr) -> bool {
 }
 
 /// Whether an error path goes round with `continue` and does not pause on the way.
-fn skips_without_pause(path: ErrorPath<'_>, label: Option<&Lifetime>) -> bool {
+fn skips_without_pause<'a>(path: ErrorPath<'a>, label: Option<&'a Lifetime>) -> bool {
     let mut probe = ContinueProbe::new(label);
     match path {
         ErrorPath::Expr(expr) => probe.visit_expr(expr),
@@ -254,21 +255,21 @@ fn skips_without_pause(path: ErrorPath<'_>, label: Option<&Lifetime>) -> bool {
 }
 
 /// Whether a block has a `continue` of the loop labelled `label` (not of a loop inside it).
-pub(super) fn continues_loop(block: &Block, label: Option<&Lifetime>) -> bool {
+pub(super) fn continues_loop<'a>(block: &'a Block, label: Option<&'a Lifetime>) -> bool {
     let mut probe = ContinueProbe::new(label);
     probe.visit_block(block);
     probe.continues
 }
 
 /// [`continues_loop`] for an expression (a match arm's body).
-pub(super) fn expr_continues_loop(expr: &Expr, label: Option<&Lifetime>) -> bool {
+pub(super) fn expr_continues_loop<'a>(expr: &'a Expr, label: Option<&'a Lifetime>) -> bool {
     let mut probe = ContinueProbe::new(label);
     probe.visit_expr(expr);
     probe.continues
 }
 
 /// [`continues_loop`] for a run of statements (the rest of a block).
-pub(super) fn stmts_continue_loop(stmts: &[syn::Stmt], label: Option<&Lifetime>) -> bool {
+pub(super) fn stmts_continue_loop<'a>(stmts: &'a [syn::Stmt], label: Option<&'a Lifetime>) -> bool {
     let mut probe = ContinueProbe::new(label);
     for stmt in stmts {
         probe.visit_stmt(stmt);
@@ -277,11 +278,10 @@ pub(super) fn stmts_continue_loop(stmts: &[syn::Stmt], label: Option<&Lifetime>)
 }
 
 /// Whether an error path continues the loop, and whether it pauses first.
-struct ContinueProbe<'l> {
-    label: Option<&'l Lifetime>,
-    depth: usize,
-    /// The labels of the loops inside the path the walk is in.
-    inner_labels: Vec<String>,
+struct ContinueProbe<'a> {
+    label: Option<&'a Lifetime>,
+    /// The loops inside the path the walk is in.
+    nesting: Nesting<'a>,
     continues: bool,
     pauses: bool,
     /// Awaits a wake-up (see [`WAKE_UP_CALLS`]).
@@ -291,12 +291,11 @@ struct ContinueProbe<'l> {
     leaves: bool,
 }
 
-impl<'l> ContinueProbe<'l> {
-    fn new(label: Option<&'l Lifetime>) -> Self {
+impl<'a> ContinueProbe<'a> {
+    fn new(label: Option<&'a Lifetime>) -> Self {
         ContinueProbe {
             label,
-            depth: 0,
-            inner_labels: Vec::new(),
+            nesting: Nesting::default(),
             continues: false,
             pauses: false,
             waits: false,
@@ -305,53 +304,42 @@ impl<'l> ContinueProbe<'l> {
     }
 }
 
-impl ContinueProbe<'_> {
-    fn enter(&mut self, label: Option<&syn::Label>) {
-        self.depth += 1;
-        self.inner_labels
-            .extend(label.map(|label| label.name.ident.to_string()));
-    }
-
-    fn leave(&mut self, label: Option<&syn::Label>) {
-        self.depth -= 1;
-        if label.is_some() {
-            self.inner_labels.pop();
-        }
+impl<'a> WalksLoops<'a> for ContinueProbe<'a> {
+    fn nesting(&mut self) -> &mut Nesting<'a> {
+        &mut self.nesting
     }
 }
 
-impl<'ast> Visit<'ast> for ContinueProbe<'_> {
+impl<'ast> Visit<'ast> for ContinueProbe<'ast> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
-        self.enter(node.label.as_ref());
-        syn::visit::visit_expr_loop(self, node);
-        self.leave(node.label.as_ref());
+        self.nested(node.label.as_ref(), |this| {
+            syn::visit::visit_expr_loop(this, node)
+        });
     }
 
     fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
-        self.enter(node.label.as_ref());
-        syn::visit::visit_expr_while(self, node);
-        self.leave(node.label.as_ref());
+        self.nested(node.label.as_ref(), |this| {
+            syn::visit::visit_expr_while(this, node)
+        });
     }
 
     fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
-        self.enter(node.label.as_ref());
-        syn::visit::visit_expr_for_loop(self, node);
-        self.leave(node.label.as_ref());
+        self.nested(node.label.as_ref(), |this| {
+            syn::visit::visit_expr_for_loop(this, node)
+        });
     }
 
     fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
         let own = match (&node.label, self.label) {
-            (None, _) => self.depth == 0,
+            (None, _) => self.nesting.at_top(),
             (Some(target), Some(own)) => target.ident == own.ident,
             (Some(_), None) => false,
         };
-        if own {
-            self.continues = true;
-        }
+        self.continues |= own;
     }
 
     fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
@@ -360,11 +348,8 @@ impl<'ast> Visit<'ast> for ContinueProbe<'_> {
     }
 
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        // A labelled `break` that names no loop inside the path leaves this loop or one around it.
-        let leaves = match &node.label {
-            None => self.depth == 0,
-            Some(target) => !self.inner_labels.contains(&target.ident.to_string()),
-        };
+        // A `break` past the loops inside the path leaves this loop or one around it.
+        let leaves = self.nesting.reaches_out(node.label.as_ref());
         self.leaves |= leaves;
         syn::visit::visit_expr_break(self, node);
     }
