@@ -37,6 +37,7 @@ pub(super) fn find(cx: &FileContext<'_>) -> FileRetries {
             .iter()
             .any(|needle| cx.source.contains(needle)),
         helpers: OnceCell::new(),
+        file_functions: OnceCell::new(),
         timers: 0,
         trait_impls: 0,
         option_switches: 0,
@@ -105,6 +106,8 @@ pub(super) struct LoopFinder<'c, 'a, 'ast> {
     has_receive: bool,
     /// What the file's functions do, for loops that depend on a helper one call away.
     helpers: OnceCell<FileHelpers>,
+    /// Where the file's functions are in its source, for the callers of a private function.
+    file_functions: OnceCell<timed_calls::FileFunctions>,
     /// How many timers the walk is inside: a loop in the future handed to `timeout(limit, ..)`
     /// ends when the time runs out.
     pub(super) timers: usize,
@@ -154,9 +157,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
     fn in_a_timed_function(&self) -> bool {
         self.functions.last().is_some_and(|f| {
             f.private
-                && *f
-                    .timed
-                    .get_or_init(|| timed_calls::runs_only_under_a_timer(self.cx.source, &f.name))
+                && *f.timed.get_or_init(|| {
+                    self.file_functions
+                        .get_or_init(|| timed_calls::FileFunctions::of(self.cx.source))
+                        .runs_only_under_a_timer(self.cx.source, &f.name)
+                })
         })
     }
 

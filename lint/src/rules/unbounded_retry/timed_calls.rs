@@ -10,37 +10,54 @@ use syn::{Expr, Pat};
 
 use super::not_failures::TIMER_CALLS;
 use super::timed::timed_operation;
-use crate::syntax::items::items;
+use crate::syntax::items::{items, FnItem};
 use crate::syntax::lexer::{blank_comments_and_strings, is_ident_byte};
 use crate::syntax::names::{file_call_name, local_name};
 
-/// Whether every call of the function or method `name` in the file's functions hands its future
-/// to a timer (and there is at least one call). The callers are read from the source as written:
-/// the parsed tree may have their bodies blanked by the prefilter, which keeps what a kept
-/// function calls but not what calls it. A caller that does not parse counts as a call with no
-/// timer.
-pub(super) fn runs_only_under_a_timer(source: &str, name: &str) -> bool {
-    if !source.contains("timeout") {
-        return false;
+/// The file's source with comments and strings blanked, and where its functions are: read once
+/// per file, for every function [`FileFunctions::runs_only_under_a_timer`] is asked about.
+pub(super) struct FileFunctions {
+    /// `None` when the file never names a timeout: then nothing runs under one.
+    code: Option<(Vec<u8>, Vec<FnItem>)>,
+}
+
+impl FileFunctions {
+    pub(super) fn of(source: &str) -> Self {
+        let code = source.contains("timeout").then(|| {
+            let code = blank_comments_and_strings(source.as_bytes());
+            let fns = items(&code).fns;
+            (code, fns)
+        });
+        FileFunctions { code }
     }
-    let code = blank_comments_and_strings(source.as_bytes());
-    let mut calls = Calls {
-        name,
-        calls: 0,
-        timed: 0,
-        bound: HashSet::new(),
-    };
-    for function in items(&code).fns {
-        if !names_a_call(&code[function.whole.clone()], name.as_bytes()) {
-            continue;
+
+    /// Whether every call of the function or method `name` in the file's functions hands its
+    /// future to a timer (and there is at least one call). The callers are read from the source
+    /// as written: the parsed tree may have their bodies blanked by the prefilter, which keeps
+    /// what a kept function calls but not what calls it. A caller that does not parse counts as
+    /// a call with no timer.
+    pub(super) fn runs_only_under_a_timer(&self, source: &str, name: &str) -> bool {
+        let Some((code, fns)) = &self.code else {
+            return false;
+        };
+        let mut calls = Calls {
+            name,
+            calls: 0,
+            timed: 0,
+            bound: HashSet::new(),
+        };
+        for function in fns {
+            if !names_a_call(&code[function.whole.clone()], name.as_bytes()) {
+                continue;
+            }
+            match syn::parse_str::<syn::ImplItemFn>(&source[function.whole.clone()]) {
+                Ok(parsed) => calls.visit_block(&parsed.block),
+                Err(_) => return false,
+            }
+            calls.bound.clear();
         }
-        match syn::parse_str::<syn::ImplItemFn>(&source[function.whole.clone()]) {
-            Ok(parsed) => calls.visit_block(&parsed.block),
-            Err(_) => return false,
-        }
-        calls.bound.clear();
+        calls.calls > 0 && calls.timed == calls.calls
     }
-    calls.calls > 0 && calls.timed == calls.calls
 }
 
 /// Whether `text` names `name` as a whole word followed by `(` (a call), other than in `fn name(`.
@@ -112,6 +129,10 @@ impl<'ast> Visit<'ast> for Calls<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn runs_only_under_a_timer(source: &str, name: &str) -> bool {
+        FileFunctions::of(source).runs_only_under_a_timer(source, name)
+    }
 
     #[test]
     fn a_future_bound_to_a_local_and_handed_to_a_timer_runs_under_it() {
