@@ -88,34 +88,36 @@ pub(super) fn error_skips_the_idle_wait<'a>(
             .arms
             .iter()
             .any(|arm| holds_an_inner_error(&arm.pat));
-        let names = names_in(&matched.expr);
-        let waited = |parts: &[&str]| names.iter().any(|name| has_part(name, parts));
-        if waited(RECEIVE_PARTS) || (!timed && waited(&["timeout"])) {
-            continue;
-        }
         let round = |arm: &'a syn::Arm| {
             let mut probe = ContinueProbe::new(label);
             probe.visit_expr(&arm.body);
             probe
         };
+        // The arms' patterns are asked first: most matches have no arm of either kind.
         let idle_waits = matched.arms.iter().any(|arm| {
-            let probe = round(arm);
             operation_pattern(&arm.pat, timed)
                 .is_some_and(|pat| pattern_kind(pat) == PatternKind::Ok)
-                && probe.continues
-                && (probe.pauses || probe.waits)
+                && {
+                    let probe = round(arm);
+                    probe.continues && (probe.pauses || probe.waits)
+                }
         });
-        let error_spins = matched.arms.iter().any(|arm| {
-            let probe = round(arm);
-            arm.guard.is_none()
-                && operation_pattern(&arm.pat, timed).is_some_and(takes_any_error)
-                && probe.continues
-                && !probe.pauses
-                && !probe.waits
-                && !probe.leaves
-                && !waits_through_a_call(&arm.body, helper_pauses)
-        });
-        if idle_waits && error_spins {
+        let error_spins = idle_waits
+            && matched.arms.iter().any(|arm| {
+                arm.guard.is_none()
+                    && operation_pattern(&arm.pat, timed).is_some_and(takes_any_error)
+                    && {
+                        let probe = round(arm);
+                        probe.continues && !probe.pauses && !probe.waits && !probe.leaves
+                    }
+                    && !waits_through_a_call(&arm.body, helper_pauses)
+            });
+        if !error_spins {
+            continue;
+        }
+        let names = names_in(&matched.expr);
+        let waited = |parts: &[&str]| names.iter().any(|name| has_part(name, parts));
+        if !waited(RECEIVE_PARTS) && (timed || !waited(&["timeout"])) {
             return true;
         }
     }
