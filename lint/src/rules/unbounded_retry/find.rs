@@ -232,21 +232,23 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // expanded copy has turned into branches that no longer await it.
         // Asked only where it decides: a loop not yet taken for a retry, or a quiet worker.
         let idle_spin = OnceCell::new();
-        let spins_where_idle_waits = |helpers: &FileHelpers| {
+        // A helper's pauses are asked through a closure: building the file's helper facts is
+        // left to the first loop that names a helper.
+        let spins_where_idle_waits = |helper_pauses: &dyn Fn(&str) -> bool| {
             *idle_spin.get_or_init(|| {
                 read.kind != "for"
                     && hot_loop::error_skips_the_idle_wait(
                         shape.cond,
                         shape.body,
                         shape.label,
-                        &|name| helpers.pauses(name),
+                        helper_pauses,
                     )
             })
         };
         let hot = !retries
             && read.kind != "for"
             && (hot_loop::skips_its_only_pause(read.body, read.label)
-                || spins_where_idle_waits(self.helpers()));
+                || spins_where_idle_waits(&|name| self.helpers().pauses(name)));
         // A loop that also goes round on success is a retry only by what its error path does.
         let working = !retries
             && !hot
@@ -320,7 +322,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // success path does not (holds the only pause, counts retries, reconnects).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
-            && !spins_where_idle_waits(self.helpers())
+            && !spins_where_idle_waits(&|name| self.helpers().pauses(name))
             && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
         // A worker whose only failures that go round are its polls for new work long-polls until
         // it is cancelled: backing off between failed polls is its rhythm, not a retry.
