@@ -5,8 +5,9 @@
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch};
 
-use crate::classifier::Classifier;
+use crate::classifier::{Classifier, ClassifierKind};
 use crate::finding::Region;
+use crate::retry_words::{mentions_retr, words, Polarity};
 use crate::rule::FileContext;
 
 /// Words of a doc comment that say its classifier's fallback was chosen on purpose.
@@ -16,21 +17,52 @@ const DELIBERATE_WORDS: &[&str] = &["deliberate", "intentional", "on purpose", "
 /// (`/// Deliberately a deny-list: a new variant is transient by default`): a documented choice,
 /// like a comment on the fallback itself.
 pub(super) fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
+    doc_comment(source, classifier)
+        .is_some_and(|doc| DELIBERATE_WORDS.iter().any(|word| doc.contains(word)))
+}
+
+/// Words of a question name that ask whether an error ends the component that met it (`is_fatal`,
+/// `is_unrecoverable_socket_error`), not whether the operation may be run again.
+const COMPONENT_ENDING_WORDS: &[&str] = &["fatal", "unrecoverable", "nonrecoverable"];
+
+/// Whether a classifier only asks whether an error is fatal: an `is_fatal`-style question with
+/// no word of retrying in its name or its doc comment, and that no retry decision of the tree
+/// asks. Its `false` says the component carries on (it logs, skips, reconnects, shuts down
+/// something smaller), not that the failed operation is run again, so a "not fatal" fallback
+/// retries nothing. Asked of it by a retry loop (`if err.is_fatal() { break }`), the same
+/// fallback retries every error it does not list, and is reported.
+pub(super) fn asks_only_whether_fatal(cx: &FileContext<'_>, classifier: &Classifier<'_>) -> bool {
     let Some(sig) = classifier.sig else {
         return false;
     };
+    let name = sig.ident.to_string();
+    classifier.kind == ClassifierKind::Predicate
+        && classifier.polarity == Polarity::Final
+        && words(&name)
+            .iter()
+            .any(|word| COMPONENT_ENDING_WORDS.contains(&word.as_str()))
+        && !mentions_retr(name.as_bytes())
+        && cx.tree.retry_condition(&name).is_none()
+        && doc_comment(cx.source, classifier).is_some_and(|doc| !mentions_retr(doc.as_bytes()))
+}
+
+/// The doc comment of a classifier function, lowercased and joined into one line (empty when it
+/// has none); `None` for a closure or an inline decision.
+fn doc_comment(source: &str, classifier: &Classifier<'_>) -> Option<String> {
+    let sig = classifier.sig?;
     let fn_line = Region::of(sig).line;
     let lines: Vec<&str> = source.lines().collect();
-    let doc: String = lines[..fn_line.saturating_sub(1).min(lines.len())]
-        .iter()
-        .rev()
-        .map(|line| line.trim_start())
-        .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
-        .filter(|line| line.starts_with("///"))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    DELIBERATE_WORDS.iter().any(|word| doc.contains(word))
+    Some(
+        lines[..fn_line.saturating_sub(1).min(lines.len())]
+            .iter()
+            .rev()
+            .map(|line| line.trim_start())
+            .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
+            .filter(|line| line.starts_with("///"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+    )
 }
 
 /// Whether the fallback at `region` carries a comment (on the line above it or inside it): the

@@ -19,7 +19,8 @@ use crate::rules::unbounded_retry::{retry_default_arms, LOOP_NEEDLES, NEEDLES};
 use crate::syntax::patterns::catch_all_arm;
 
 use documented::{
-    commented, doc_says_deliberate, documented, documents_the_rest, logged_retry_over_foreign_enum,
+    asks_only_whether_fatal, commented, doc_says_deliberate, documented, documents_the_rest,
+    logged_retry_over_foreign_enum,
 };
 
 /// The rule; see [`DOCS`].
@@ -49,7 +50,10 @@ classifier saying its answers are deliberate, is a documented decision and is no
 list, the comment must speak of the cases it leaves out, \"everything else is transient\", or cite
 where the list comes from: a comment on why the listed cases stop says nothing about the rest); so
 is a catch-all over another crate's enum whose arm logs that it retries, and a `matches!` that lists
-only variants named as final (`matches!(self, Self::Fatal(_))`).
+only variants named as final (`matches!(self, Self::Fatal(_))`). Nor is a question whether an
+error is fatal (`is_fatal`, `is_unrecoverable_socket_error`) with no word of retrying in its name or
+doc comment, that no retry decision of the tree asks: its \"not fatal\" keeps a component going (the
+next connection is accepted, the peer kept), it runs nothing again.
 
 Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm naming
 an error leaves while a catch-all arm goes round with no exit of its own (`Err(Error::Refused) =>
@@ -119,7 +123,10 @@ impl Rule for DefaultRetryable {
             let before = findings.len();
             Self::check_classifier(cx, classifier, &mut findings);
             // Asked only of a classifier with findings: most have none, and this reads lines.
-            if findings.len() > before && doc_says_deliberate(cx.source, classifier) {
+            if findings.len() > before
+                && (doc_says_deliberate(cx.source, classifier)
+                    || asks_only_whether_fatal(cx, classifier))
+            {
                 findings.truncate(before);
             }
         }
