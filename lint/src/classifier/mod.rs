@@ -117,6 +117,16 @@ pub struct Classifier<'a> {
 }
 
 impl<'a> Classifier<'a> {
+    /// Whether every binding that holds the inspected error is named as unused (`_error`): the
+    /// answer is worked out from something else (attempts, elapsed time).
+    pub fn ignores_the_error(&self) -> bool {
+        !self.error_inputs.is_empty()
+            && self
+                .error_inputs
+                .iter()
+                .all(|binding| binding.len() > 1 && binding.starts_with('_'))
+    }
+
     /// The function's name (`is_retryable` for a closure, which has none).
     pub fn name(&self) -> String {
         self.sig

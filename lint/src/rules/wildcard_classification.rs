@@ -33,7 +33,8 @@ is reported by `default_retryable` instead. A catch-all that hands what it caugh
 classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
 holds. Neither is a retry condition written for one call (`.when(|e| matches!(e,
 PushError::Backoff))`): it names what that call waits out, and the errors it leaves out are not
-retried.
+retried. Nor is an error mapping written for one operation of the backoff crate (`.map_err(|e| match
+e { Busy => Error::transient(e), _ => Error::permanent(e) })`), for the same reason.
 
 ### Why is this bad
 A variant added later is classified by the catch-all without anyone deciding its verdict. The
@@ -95,11 +96,13 @@ impl Rule for WildcardClassification {
         let file_enums = enums_declared_in(cx.ast);
         let modules = ModuleImports::of_file(cx.ast);
         // A retry condition written for one call names what that call waits out (`.when(|e|
-        // matches!(e, PushError::Backoff))`); it is not the classification of the error type.
+        // matches!(e, PushError::Backoff))`), and so does an error mapping written inside one
+        // retry call (`.map_err(|e| match e { Busy => transient(e), _ => permanent(e) })`):
+        // neither is the classification of the error type.
         let classifications = cx
             .classifiers()
             .iter()
-            .filter(|c| c.origin != Origin::RetryCondition);
+            .filter(|c| !matches!(c.origin, Origin::RetryCondition | Origin::ErrorMapping));
         for classifier in classifications {
             let scope = VariantScope::new(classifier, &modules, cx.tree, &file_enums);
             let mut finder = WildcardFinder {

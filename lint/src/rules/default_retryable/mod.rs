@@ -53,7 +53,9 @@ is a catch-all over another crate's enum whose arm logs that it retries, and a `
 only variants named as final (`matches!(self, Self::Fatal(_))`). Nor is a question whether an
 error is fatal (`is_fatal`, `is_unrecoverable_socket_error`) with no word of retrying in its name or
 doc comment, that no retry decision of the tree asks: its \"not fatal\" keeps a component going (the
-next connection is accepted, the peer kept), it runs nothing again.
+next connection is accepted, the peer kept), it runs nothing again. Nor is the last answer of a policy
+that never looks at the error (`fn retry(&self, _error: &Error, attempt: usize)`): it decides from
+attempts or time and has no unknown errors to fall back on.
 
 Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm naming
 an error leaves while a catch-all arm goes round with no exit of its own (`Err(Error::Refused) =>
@@ -191,6 +193,14 @@ impl DefaultRetryable {
         classifier: &Classifier<'_>,
         findings: &mut Vec<Finding>,
     ) {
+        // A policy that never looks at the error (`fn retry(&self, _error: &Error, attempt: ..)`)
+        // has no unknown errors: its checks are on attempts or time, and its last answer is not a
+        // fallback for errors it did not recognise. Answering retry for every error without a
+        // check is the next question's to judge.
+        if classifier.ignores_the_error() {
+            Self::check_constant(cx, classifier, findings);
+            return;
+        }
         let mut finder = FallbackFinder {
             classifier,
             cx,
@@ -224,6 +234,16 @@ impl DefaultRetryable {
                 findings.push(finding(cx, classifier, region, how.to_owned()));
             }
         }
+        Self::check_constant(cx, classifier, findings);
+    }
+
+    /// A classifier that answers retry without looking at an error whose type tells failures
+    /// apart.
+    fn check_constant(
+        cx: &FileContext<'_>,
+        classifier: &Classifier<'_>,
+        findings: &mut Vec<Finding>,
+    ) {
         if let Some((region, ty)) = constant::constant_retry(classifier, cx.ast, cx.tree)
             .filter(|(region, _)| !documented(cx.source, *region))
         {
