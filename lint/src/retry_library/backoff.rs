@@ -72,6 +72,7 @@ pub(crate) fn transient_everywhere(
         file,
         backoff_answers,
         found: Vec::new(),
+        in_classifying_branches: 0,
     };
     questions.visit_expr(body);
     questions.found
@@ -95,6 +96,9 @@ struct QuestionMarks<'f> {
     /// [`functions_answering_backoff_errors`]), found when a `?` first needs them.
     backoff_answers: &'f OnceCell<HashSet<String>>,
     found: Vec<(Region, Retried)>,
+    /// How many `match`es or `if`s around the visited code have a branch answering backoff's
+    /// `permanent`: a `.map_err(transient)` in a sibling branch is that branch's verdict.
+    in_classifying_branches: usize,
 }
 
 impl QuestionMarks<'_> {
@@ -143,10 +147,38 @@ impl<'ast> Visit<'ast> for QuestionMarks<'_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "map_err" && maps_to_transient(call) {
+        if call.method == "map_err" && maps_to_transient(call) && self.in_classifying_branches == 0
+        {
             self.found.push((Region::of(call), Retried::Mapped));
         }
         syn::visit::visit_expr_method_call(self, call);
+    }
+
+    // `match status { client_error => ...map_err(Permanent), _ => ...map_err(transient) }`: the
+    // branches classify, and the transient one is the verdict for its case, not for every error.
+    fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+        self.visit_expr(&node.expr);
+        let classifies = node.arms.iter().any(|arm| branch_says_permanent(&arm.body));
+        self.in_classifying_branches += usize::from(classifies);
+        for arm in &node.arms {
+            self.visit_arm(arm);
+        }
+        self.in_classifying_branches -= usize::from(classifies);
+    }
+
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.visit_expr(&node.cond);
+        let classifies = says_permanent(&node.then_branch)
+            || node
+                .else_branch
+                .as_ref()
+                .is_some_and(|(_, other)| branch_says_permanent(other));
+        self.in_classifying_branches += usize::from(classifies);
+        self.visit_block(&node.then_branch);
+        if let Some((_, other)) = &node.else_branch {
+            self.visit_expr(other);
+        }
+        self.in_classifying_branches -= usize::from(classifies);
     }
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
@@ -306,22 +338,33 @@ pub(crate) fn transient_by_default(body: &Expr) -> Option<ByDefault> {
 
 /// Whether a block names backoff's `permanent` anywhere, closures included.
 fn says_permanent(block: &syn::Block) -> bool {
-    struct Permanent(bool);
-    impl<'ast> Visit<'ast> for Permanent {
-        fn visit_path(&mut self, path: &'ast syn::Path) {
-            if path
-                .segments
-                .last()
-                .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent")
-            {
-                self.0 = true;
-            }
-            syn::visit::visit_path(self, path);
-        }
-    }
-    let mut permanent = Permanent(false);
+    let mut permanent = NamesPermanent(false);
     permanent.visit_block(block);
     permanent.0
+}
+
+/// Whether a branch (a `match` arm's body) names backoff's `permanent` anywhere, closures
+/// included: `Err(Error::permanent(e))`, `.map_err(backoff::Error::Permanent)`.
+fn branch_says_permanent(branch: &Expr) -> bool {
+    let mut permanent = NamesPermanent(false);
+    permanent.visit_expr(branch);
+    permanent.0
+}
+
+/// Finds a path ending in `permanent` or `Permanent`.
+struct NamesPermanent(bool);
+
+impl<'ast> Visit<'ast> for NamesPermanent {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path
+            .segments
+            .last()
+            .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent")
+        {
+            self.0 = true;
+        }
+        syn::visit::visit_path(self, path);
+    }
 }
 
 /// Which errors [`transient_by_default`] found made transient.

@@ -26,7 +26,9 @@ Finds retry-library calls that retry every error, whatever it is:
   `.map_err(Error::transient)` (or a closure doing only that), with or without the `?`. A `?`
   on a value that already holds backoff's error converts nothing and is not reported: a `match`
   whose arms build `Err(BackoffError::permanent(..))`, or a call of one of the file's functions
-  returning `Result<_, BackoffError<_>>`;
+  returning `Result<_, BackoffError<_>>`. Nor is a `.map_err(Error::transient)` in a branch of a
+  `match` or `if` another branch of which answers `permanent` (`match status { 400..=499 =>
+  Err(Error::permanent(..)), 200 => body.map_err(Error::transient), .. }`): the branches classify;
 - tryhard's `retry_fn(op)` awaited without `.custom_backoff(..)` (whose `RetryPolicy::Break`
   answer stops the retries) or `.with_config(..)` (which may carry one), unless the operation
   sorts the errors itself by answering `Ok(Err(e))` for those it must not retry.

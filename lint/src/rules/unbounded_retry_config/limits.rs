@@ -30,6 +30,23 @@ pub(super) fn caps_total_delay(call: &syn::ExprMethodCall) -> bool {
     })
 }
 
+/// Whether the backon builders of a file only ever become delay iterators the file's own code
+/// steps (`let Some(delay) = backoff.next() else { .. }`, a wrapper's `Iterator::next`): it builds
+/// one (`.build()`) and hands none to a retry call of the library (`op.retry(builder)`,
+/// `Retry::new(..)`). An endless builder there only means its delays never run out; the loop
+/// that steps it decides when to stop, and the loop rules judge that loop.
+pub(super) fn builders_only_stepped(source: &str) -> bool {
+    source.contains(".build()")
+        && ![
+            ".retry(",
+            ".retry_with(",
+            "Retry::new(",
+            "RetryableWithContext",
+        ]
+        .iter()
+        .any(|call| source.contains(call))
+}
+
 impl PolicyFinder<'_, '_> {
     /// A constant named for an attempt or retry limit whose value is an integer type's `MAX`.
     pub(super) fn check_limit(&mut self, name: &syn::Ident, value: &Expr) {

@@ -23,14 +23,16 @@ mod limits;
 mod paced;
 mod tokio_retry;
 
-use limits::{caps_total_delay, drops_the_limit, ATTEMPT_LIMIT_METHODS};
+use limits::{builders_only_stepped, caps_total_delay, drops_the_limit, ATTEMPT_LIMIT_METHODS};
 use tokio_retry::FunctionTails;
 
 const DOCS: &str = "\
 ### What it does
 Finds retry libraries configured without an end:
 - backon's `.without_max_times()`, unless the builder caps the total delay
-  (`.with_total_delay(Some(..))`);
+  (`.with_total_delay(Some(..))`), or the file only builds delay iterators that its own code steps
+  (`.build()`, and no `.retry(..)` or `Retry::new(..)` of the library in the file): the loop that
+  steps one decides when to stop, and `unbounded_retry` judges that loop;
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
   `.with_max_times(usize::MAX)`), or given no cap at all (`.max_retries(None)`);
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop),
@@ -334,7 +336,11 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                  must never give up",
             );
         }
-        if call.method == "without_max_times" && call.args.is_empty() && !caps_total_delay(call) {
+        if call.method == "without_max_times"
+            && call.args.is_empty()
+            && !caps_total_delay(call)
+            && !builders_only_stepped(self.cx.source)
+        {
             self.report(
                 method_region(call),
                 "`.without_max_times()` retries until the operation succeeds",
