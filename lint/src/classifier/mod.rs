@@ -127,6 +127,48 @@ impl<'a> Classifier<'a> {
                 .all(|binding| binding.len() > 1 && binding.starts_with('_'))
     }
 
+    /// The doc comment of a classifier function, lowercased and joined into one line in reading
+    /// order (empty when it has none); `None` for a closure or an inline decision.
+    pub fn doc_comment(&self, source: &str) -> Option<String> {
+        let sig = self.sig?;
+        let fn_line = crate::finding::Region::of(sig).line;
+        let lines: Vec<&str> = source.lines().collect();
+        let mut doc: Vec<&str> = lines[..fn_line.saturating_sub(1).min(lines.len())]
+            .iter()
+            .rev()
+            .map(|line| line.trim_start())
+            .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
+            .filter_map(|line| line.strip_prefix("///"))
+            .collect();
+        // Read upwards; sentences run across lines in reading order.
+        doc.reverse();
+        Some(doc.join(" ").to_lowercase())
+    }
+
+    /// Whether the doc comment of a classifier function says it is only used for what is shown
+    /// (`/// Only used for printing.`, `/// For logging purposes only.`): its answer drives no
+    /// retry, whatever it answers.
+    pub fn documented_as_display_only(&self, source: &str) -> bool {
+        self.doc_comment(source)
+            .is_some_and(|doc| purpose::says_display_only_in(&doc))
+    }
+
+    /// Whether the function only tests one variant and its doc comment says so by naming it
+    /// (`/// Returns true if this is a `NotYetVisible` error`, over `matches!(self.kind,
+    /// Kind::NotYetVisible { .. })`): it defines that variant's case, whatever its name asks, and
+    /// the variants it leaves out are not caught by a catch-all.
+    pub fn documents_its_one_variant(&self, source: &str) -> bool {
+        let ClassifierBody::Block(body) = self.body else {
+            return false;
+        };
+        let Some(variant) = signature::tested_variant(body).and_then(|pat| variant_name(&pat))
+        else {
+            return false;
+        };
+        self.doc_comment(source)
+            .is_some_and(|doc| doc.contains(&format!("`{}`", variant.to_lowercase())))
+    }
+
     /// The function's name (`is_retryable` for a closure, which has none).
     pub fn name(&self) -> String {
         self.sig
@@ -280,6 +322,7 @@ mod accessor;
 mod conditions;
 mod find;
 mod inline;
+mod purpose;
 mod signature;
 #[cfg(test)]
 mod tests;
@@ -358,4 +401,17 @@ pub fn answer_exprs<'a>(classifier: &Classifier<'a>) -> Vec<&'a Expr> {
     };
     returns.0.extend(tail);
     returns.0
+}
+
+/// The name of the variant a pattern matches (`Kind::Gone { .. }` gives `Gone`).
+fn variant_name(pat: &syn::Pat) -> Option<String> {
+    let path = match pat {
+        syn::Pat::Path(path) => &path.path,
+        syn::Pat::TupleStruct(pat) => &pat.path,
+        syn::Pat::Struct(pat) => &pat.path,
+        _ => return None,
+    };
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
 }

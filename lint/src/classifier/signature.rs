@@ -134,23 +134,35 @@ pub(super) fn own_answer_enum(name: &str, tree: &TreeFacts) -> bool {
 /// variant's arm answering `true` and a catch-all answering `false`): a definition of that
 /// variant's case, not a verdict on which errors are worth retrying.
 pub(super) fn tests_one_variant(body: &syn::Block) -> bool {
+    tested_variant(body).is_some()
+}
+
+/// The pattern of the one variant a `bool` function's body tests (see [`tests_one_variant`]).
+pub(super) fn tested_variant(body: &syn::Block) -> Option<syn::Pat> {
     let [syn::Stmt::Expr(expr, None)] = body.stmts.as_slice() else {
-        return false;
+        return None;
     };
     // `match self { E::TimedOut => true, _ => false }` says the same.
     if let syn::Expr::Match(found) = expr {
         let is_bool = |e: &syn::Expr, value: bool| matches!(e, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if b.value == value));
-        return matches!(found.arms.as_slice(), [named, rest]
-            if named.guard.is_none()
-                && !matches!(named.pat, syn::Pat::Or(_) | syn::Pat::Wild(_))
-                && matches!(rest.pat, syn::Pat::Wild(_))
-                && is_bool(&named.body, true)
-                && is_bool(&rest.body, false));
+        return match found.arms.as_slice() {
+            [named, rest]
+                if named.guard.is_none()
+                    && !matches!(named.pat, syn::Pat::Or(_) | syn::Pat::Wild(_))
+                    && matches!(rest.pat, syn::Pat::Wild(_))
+                    && is_bool(&named.body, true)
+                    && is_bool(&rest.body, false) =>
+            {
+                Some(named.pat.clone())
+            }
+            _ => None,
+        };
     }
     // `matches!(self, E::NotFound)`: one alternative, without a guard.
     let syn::Expr::Macro(mac) = expr else {
-        return false;
+        return None;
     };
     crate::syntax::patterns::matches_parts(&mac.mac)
-        .is_some_and(|(_, pat, guarded)| !guarded && !matches!(pat, syn::Pat::Or(_)))
+        .filter(|(_, pat, guarded)| !guarded && !matches!(pat, syn::Pat::Or(_)))
+        .map(|(_, pat, _)| pat)
 }

@@ -34,7 +34,10 @@ classifier (`other => is_transient(other)`) is not reported: a new variant is ju
 holds. Neither is a retry condition written for one call (`.when(|e| matches!(e,
 PushError::Backoff))`): it names what that call waits out, and the errors it leaves out are not
 retried. Nor is an error mapping written for one operation of the backoff crate (`.map_err(|e| match
-e { Busy => Error::transient(e), _ => Error::permanent(e) })`), for the same reason.
+e { Busy => Error::transient(e), _ => Error::permanent(e) })`), for the same reason. Nor a
+classifier whose doc comment says it is only used for printing, logging or metrics, or one that
+tests a single variant its doc comment names (`/// Returns true if this is a `NotYetVisible`
+error` over `matches!(self, E::NotYetVisible { .. })`): it defines that variant's case.
 
 ### Why is this bad
 A variant added later is classified by the catch-all without anyone deciding its verdict. The
@@ -102,7 +105,12 @@ impl Rule for WildcardClassification {
         let classifications = cx
             .classifiers()
             .iter()
-            .filter(|c| !matches!(c.origin, Origin::RetryCondition | Origin::ErrorMapping));
+            .filter(|c| !matches!(c.origin, Origin::RetryCondition | Origin::ErrorMapping))
+            // Nor is a classifier documented as only feeding a log line or a message, or one
+            // whose doc says it tests the one variant it names.
+            .filter(|c| {
+                !c.documented_as_display_only(cx.source) && !c.documents_its_one_variant(cx.source)
+            });
         for classifier in classifications {
             let scope = VariantScope::new(classifier, &modules, cx.tree, &file_enums);
             let mut finder = WildcardFinder {

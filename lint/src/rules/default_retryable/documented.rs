@@ -17,7 +17,8 @@ const DELIBERATE_WORDS: &[&str] = &["deliberate", "intentional", "on purpose", "
 /// (`/// Deliberately a deny-list: a new variant is transient by default`): a documented choice,
 /// like a comment on the fallback itself.
 pub(super) fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> bool {
-    doc_comment(source, classifier)
+    classifier
+        .doc_comment(source)
         .is_some_and(|doc| DELIBERATE_WORDS.iter().any(|word| doc.contains(word)))
 }
 
@@ -43,26 +44,9 @@ pub(super) fn asks_only_whether_fatal(cx: &FileContext<'_>, classifier: &Classif
             .any(|word| COMPONENT_ENDING_WORDS.contains(&word.as_str()))
         && !mentions_retr(name.as_bytes())
         && cx.tree.retry_condition(&name).is_none()
-        && doc_comment(cx.source, classifier).is_some_and(|doc| !mentions_retr(doc.as_bytes()))
-}
-
-/// The doc comment of a classifier function, lowercased and joined into one line (empty when it
-/// has none); `None` for a closure or an inline decision.
-fn doc_comment(source: &str, classifier: &Classifier<'_>) -> Option<String> {
-    let sig = classifier.sig?;
-    let fn_line = Region::of(sig).line;
-    let lines: Vec<&str> = source.lines().collect();
-    Some(
-        lines[..fn_line.saturating_sub(1).min(lines.len())]
-            .iter()
-            .rev()
-            .map(|line| line.trim_start())
-            .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
-            .filter(|line| line.starts_with("///"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase(),
-    )
+        && classifier
+            .doc_comment(cx.source)
+            .is_some_and(|doc| !mentions_retr(doc.as_bytes()))
 }
 
 /// Whether the fallback at `region` carries a comment (on the line above it or inside it): the

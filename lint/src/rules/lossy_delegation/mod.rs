@@ -11,14 +11,12 @@ use crate::rule::{FileContext, Rule, RuleInfo};
 
 mod arms;
 mod forwarding;
-mod purpose;
 #[cfg(test)]
 mod tests;
 mod variants;
 
 use arms::ConstantArms;
 use forwarding::{partial_forwardings, PartialForwarding};
-use purpose::documented_as_display_only;
 use variants::{delegation_field, VariantLookup};
 
 const DOCS: &str = "\
@@ -35,7 +33,8 @@ the error, asking it would change nothing, and the arm is not reported. Neither 
 for a variant named for a failure that cannot succeed (`InvalidConfigFilePath { source: io::Error
 }`, `PermissionDenied(..)`): the name says what the constant means, whatever the error inside. A
 classifier whose doc comment says it is only used for printing, logging or metrics decides no retry
-and is not inspected.
+and is not inspected, nor one that tests a single variant its doc comment names (`/// Returns true
+if this is a `NotYetVisible` error`): it defines that variant's case.
 
 It also checks retry policies that wrap another: an impl of a trait deciding retries (`impl
 RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
@@ -144,11 +143,10 @@ impl Rule for LossyDelegation {
                 findings.extend(self.derived_constants(cx, item, &lookup));
             }
         }
-        // Split once, and only when a classifier asks.
-        let lines = std::cell::OnceCell::new();
         for classifier in classifiers {
-            let lines = lines.get_or_init(|| cx.source.lines().collect::<Vec<&str>>());
-            if documented_as_display_only(lines, classifier) {
+            if classifier.documented_as_display_only(cx.source)
+                || classifier.documents_its_one_variant(cx.source)
+            {
                 continue;
             }
             let mut arms = ConstantArms {

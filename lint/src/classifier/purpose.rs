@@ -1,9 +1,6 @@
 //! What a classifier's doc comment says it is for: one documented as only feeding what is shown
 //! (a log line, a printed message, a metric) decides no retry, whatever it answers.
 
-use crate::classifier::Classifier;
-use crate::finding::Region;
-
 /// What a display-only classifier's answer feeds (lowercase words).
 const DISPLAY_USES: &[&str] = &[
     "printing",
@@ -19,27 +16,10 @@ const DISPLAY_USES: &[&str] = &[
     "reporting",
 ];
 
-/// Whether the doc comment of a classifier function says it is only used for what is shown
-/// (`/// Only used for printing.`, `/// For logging purposes only.`): its answer drives no retry.
-/// `lines` are the file's lines.
-pub(super) fn documented_as_display_only(lines: &[&str], classifier: &Classifier<'_>) -> bool {
-    let Some(sig) = classifier.sig else {
-        return false;
-    };
-    let fn_line = Region::of(sig).line;
-    let mut doc: Vec<&str> = lines[..fn_line.saturating_sub(1).min(lines.len())]
-        .iter()
-        .rev()
-        .map(|line| line.trim_start())
-        .take_while(|line| line.starts_with("///") || line.starts_with("#[") || line.is_empty())
-        .filter_map(|line| line.strip_prefix("///"))
-        .collect();
-    // Read upwards; sentences run across lines in reading order.
-    doc.reverse();
-    doc.join(" ")
-        .to_lowercase()
-        .split(['.', ';', ':'])
-        .any(says_display_only)
+/// Whether a doc comment (lowercase, in reading order) says its function is only used for what
+/// is shown (`/// Only used for printing.`, `/// For logging purposes only.`).
+pub(super) fn says_display_only_in(doc: &str) -> bool {
+    doc.split(['.', ';', ':']).any(says_display_only)
 }
 
 /// `only used for printing`, `used only in logs`, `only for metrics`, `for logging purposes
