@@ -37,7 +37,9 @@ retried. Nor is an error mapping written for one operation of the backoff crate 
 e { Busy => Error::transient(e), _ => Error::permanent(e) })`), for the same reason. Nor a
 classifier whose doc comment says it is only used for printing, logging or metrics, or one that
 tests a single variant its doc comment names (`/// Returns true if this is a `NotYetVisible`
-error` over `matches!(self, E::NotYetVisible { .. })`): it defines that variant's case.
+error` over `matches!(self, E::NotYetVisible { .. })`): it defines that variant's case. Nor a
+question on an enum whose variants name both answers (`Status::TemporaryFailure`,
+`Status::PermanentFailure`): it reads a verdict already made.
 
 ### Why is this bad
 A variant added later is classified by the catch-all without anyone deciding its verdict. The
@@ -260,9 +262,12 @@ impl WildcardFinder<'_, '_, '_> {
             "Self" => classifier.self_type.as_deref().unwrap_or(""),
             name => name,
         };
+        // An enum whose variants name both answers (`TemporaryFailure`, `PermanentFailure`) holds
+        // a verdict already made: a question on it reads that verdict, it classifies nothing.
         !variant.foreign
             && own
             && (self.file_enums.contains_key(name) || tree.local_types.contains(name))
+            && !tree.verdict_enums.contains(name)
     }
 
     /// Whether a match is over one of the tree's own error enums: the scrutinee is the inspected

@@ -31,7 +31,8 @@ const DOCS: &str = "\
 ### What it does
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
-checks, a final `else { true }`, `.unwrap_or(true)`, a negated list (`!matches!(err, ..)`,
+checks, a final `else { true }`, `.unwrap_or(true)` as the answer (not in an `if` condition,
+where it picks a branch), a negated list (`!matches!(err, ..)`,
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local that
 the classifier returns), negated checks for single cases as the whole answer
 (`!is_object_not_found(err) && !is_version_not_found(err)`, an attempt bound beside them or not; a
@@ -205,6 +206,7 @@ impl DefaultRetryable {
             classifier,
             cx,
             findings: &mut *findings,
+            in_condition: 0,
         };
         classifier.visit_body(&mut finder);
         let body = match classifier.body {
@@ -393,6 +395,9 @@ struct FallbackFinder<'c, 'x, 'f> {
     classifier: &'c Classifier<'c>,
     cx: &'x FileContext<'x>,
     findings: &'f mut Vec<Finding>,
+    /// How many `if` conditions hold the visited code: a default there picks a branch
+    /// (`if version.map(..).unwrap_or(true) { .. }`), it is not the classifier's answer.
+    in_condition: usize,
 }
 
 impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
@@ -433,8 +438,18 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
         syn::visit::visit_expr_match(self, node);
     }
 
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.in_condition += 1;
+        self.visit_expr(&node.cond);
+        self.in_condition -= 1;
+        self.visit_block(&node.then_branch);
+        if let Some((_, other)) = &node.else_branch {
+            self.visit_expr(other);
+        }
+    }
+
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-        if node.method == "unwrap_or" && node.args.len() == 1 {
+        if node.method == "unwrap_or" && node.args.len() == 1 && self.in_condition == 0 {
             if let Some(arg) = node.args.first() {
                 if self.classifier.answer(arg) == Some(Answer::Retry) {
                     let found = finding(
