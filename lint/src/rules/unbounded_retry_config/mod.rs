@@ -51,7 +51,9 @@ Finds retry libraries configured without an end:
   `RetryPolicy::default().unlimited()`); a method named for the endless retry itself
   (`.retry_forever()`) documents it;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
-  usize = isize::MAX as usize;`): every policy that takes its default retries for ever.
+  usize = isize::MAX as usize;`): every policy that takes its default retries for ever. One
+  declared inside a function is that function's own, and the loop it drives is judged by
+  `unbounded_retry`.
 - the backoff crate's `retry(policy, op)` or `retry_notify(..)`, or the tree's own function named
   for retrying that wraps them (`retry_notify_ext(policy, op, notify)`), given a policy made by
   one of the tree's functions that sets no max elapsed time (`retry_notify(retry_policy_local(),
@@ -303,13 +305,19 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
         });
     }
 
+    // A constant declared inside a function is that function's own: no policy takes it as a
+    // default, and the loop it drives is judged by the loop rules.
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        self.check_limit(&item.ident, &item.expr);
+        if self.function.is_none() {
+            self.check_limit(&item.ident, &item.expr);
+        }
         syn::visit::visit_item_const(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        self.check_limit(&item.ident, &item.expr);
+        if self.function.is_none() {
+            self.check_limit(&item.ident, &item.expr);
+        }
         syn::visit::visit_item_static(self, item);
     }
 
