@@ -30,6 +30,7 @@
 //! This module holds what a classifier is and what it answers; finding them is in [`find`] (with
 //! retry libraries' conditions in [`conditions`] and what signatures say in [`signature`]).
 
+use quote::ToTokens;
 use syn::visit::Visit;
 
 use syn::{Block, Expr, Signature, Stmt};
@@ -120,11 +121,22 @@ impl<'a> Classifier<'a> {
     /// Whether every binding that holds the inspected error is named as unused (`_error`): the
     /// answer is worked out from something else (attempts, elapsed time).
     pub fn ignores_the_error(&self) -> bool {
-        !self.error_inputs.is_empty()
-            && self
+        if self.error_inputs.is_empty()
+            || !self
                 .error_inputs
                 .iter()
                 .all(|binding| binding.len() > 1 && binding.starts_with('_'))
+        {
+            return false;
+        }
+        // Named as unused, but read all the same (`match _error { .. }`): it is looked at.
+        let tokens = match self.body {
+            ClassifierBody::Block(block) => block.to_token_stream(),
+            ClassifierBody::Expr(expr) => expr.to_token_stream(),
+        };
+        !crate::syntax::names::tokens_mention(&tokens, &|name| {
+            self.error_inputs.iter().any(|binding| binding == name)
+        })
     }
 
     /// The doc comment of a classifier function, lowercased and joined into one line in reading
@@ -153,20 +165,25 @@ impl<'a> Classifier<'a> {
             .is_some_and(|doc| purpose::says_display_only_in(&doc))
     }
 
-    /// Whether the function only tests one variant and its doc comment says so by naming it
-    /// (`/// Returns true if this is a `NotYetVisible` error`, over `matches!(self.kind,
+    /// Whether the function only tests one variant and its doc comment says so by naming it as
+    /// what the value is (`/// Returns true if this is a `NotYetVisible` error`, over `matches!(self.kind,
     /// Kind::NotYetVisible { .. })`): it defines that variant's case, whatever its name asks, and
     /// the variants it leaves out are not caught by a catch-all.
     pub fn documents_its_one_variant(&self, source: &str) -> bool {
         let ClassifierBody::Block(body) = self.body else {
             return false;
         };
-        let Some(variant) = signature::tested_variant(body).and_then(|pat| variant_name(&pat))
+        let Some(variant) = signature::tested_variant(body)
+            .and_then(|pat| crate::syntax::patterns::variant_name(&pat))
         else {
             return false;
         };
-        self.doc_comment(source)
-            .is_some_and(|doc| doc.contains(&format!("`{}`", variant.to_lowercase())))
+        let variant = variant.to_lowercase();
+        self.doc_comment(source).is_some_and(|doc| {
+            ["is a", "is an", "is"]
+                .iter()
+                .any(|verb| doc.contains(&format!("{verb} `{variant}`")))
+        })
     }
 
     /// The function's name (`is_retryable` for a closure, which has none).
@@ -401,17 +418,4 @@ pub fn answer_exprs<'a>(classifier: &Classifier<'a>) -> Vec<&'a Expr> {
     };
     returns.0.extend(tail);
     returns.0
-}
-
-/// The name of the variant a pattern matches (`Kind::Gone { .. }` gives `Gone`).
-fn variant_name(pat: &syn::Pat) -> Option<String> {
-    let path = match pat {
-        syn::Pat::Path(path) => &path.path,
-        syn::Pat::TupleStruct(pat) => &pat.path,
-        syn::Pat::Struct(pat) => &pat.path,
-        _ => return None,
-    };
-    path.segments
-        .last()
-        .map(|segment| segment.ident.to_string())
 }

@@ -33,11 +33,13 @@ is reported by `default_retryable` instead. A catch-all that hands what it caugh
 classifier (`other => is_transient(other)`) is not reported: a new variant is judged by what it
 holds. Neither is a retry condition written for one call (`.when(|e| matches!(e,
 PushError::Backoff))`): it names what that call waits out, and the errors it leaves out are not
-retried. Nor is an error mapping written for one operation of the backoff crate (`.map_err(|e| match
-e { Busy => Error::transient(e), _ => Error::permanent(e) })`), for the same reason. Nor a
+retried. Nor is a closure given to `.map_err(..)` that answers the backoff crate's errors
+(`.map_err(|e| match e { Busy => Error::transient(e), _ => Error::permanent(e) })`): it is written
+for the operation whose errors it maps, for the same reason. Nor a
 classifier whose doc comment says it is only used for printing, logging or metrics, or one that
-tests a single variant its doc comment names (`/// Returns true if this is a `NotYetVisible`
-error` over `matches!(self, E::NotYetVisible { .. })`): it defines that variant's case. Nor a
+tests a single variant its doc comment names as what the value is (`/// Returns true if this is a
+`NotYetVisible` error` over `matches!(self, E::NotYetVisible { .. })`, the bare variant name in
+backticks): it defines that variant's case. Nor a
 question on an enum whose variants name both answers (`Status::TemporaryFailure`,
 `Status::PermanentFailure`): it reads a verdict already made.
 
@@ -107,13 +109,9 @@ impl Rule for WildcardClassification {
         let classifications = cx
             .classifiers()
             .iter()
-            .filter(|c| !matches!(c.origin, Origin::RetryCondition | Origin::ErrorMapping))
-            // Nor is a classifier documented as only feeding a log line or a message, or one
-            // whose doc says it tests the one variant it names.
-            .filter(|c| {
-                !c.documented_as_display_only(cx.source) && !c.documents_its_one_variant(cx.source)
-            });
+            .filter(|c| !matches!(c.origin, Origin::RetryCondition | Origin::ErrorMapping));
         for classifier in classifications {
+            let before = findings.len();
             let scope = VariantScope::new(classifier, &modules, cx.tree, &file_enums);
             let mut finder = WildcardFinder {
                 classifier,
@@ -123,6 +121,15 @@ impl Rule for WildcardClassification {
                 findings: &mut findings,
             };
             classifier.visit_body(&mut finder);
+            // Nor is a classifier documented as only feeding a log line or a message, or one
+            // whose doc says it tests the one variant it names (its doc read only when it has
+            // findings).
+            if findings.len() > before
+                && (classifier.documented_as_display_only(cx.source)
+                    || classifier.documents_its_one_variant(cx.source))
+            {
+                findings.truncate(before);
+            }
         }
         findings
     }

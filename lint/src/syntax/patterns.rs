@@ -151,3 +151,15 @@ pub(crate) fn err_bound_names(pat: &Pat) -> Vec<String> {
     syn::visit::Visit::visit_pat(&mut bindings, pat);
     bindings.0
 }
+
+/// The variant a pattern names (`RetryResult::Success` in `RetryResult::Success(v)`, `Kind::Gone
+/// { .. }`), by its last segment.
+pub(crate) fn variant_name(pat: &Pat) -> Option<String> {
+    let path = match pat {
+        Pat::Path(path) => &path.path,
+        Pat::TupleStruct(tuple) => &tuple.path,
+        Pat::Struct(strukt) => &strukt.path,
+        _ => return None,
+    };
+    path.segments.last().map(|seg| seg.ident.to_string())
+}

@@ -27,8 +27,8 @@ pub(super) fn doc_says_deliberate(source: &str, classifier: &Classifier<'_>) -> 
 const COMPONENT_ENDING_WORDS: &[&str] = &["fatal", "unrecoverable", "nonrecoverable"];
 
 /// Whether a classifier only asks whether an error is fatal: an `is_fatal`-style question with
-/// no word of retrying in its name or its doc comment, and that no retry decision of the tree
-/// asks. Its `false` says the component carries on (it logs, skips, reconnects, shuts down
+/// no word of retrying in its name or its doc comment, and that no retry decision the tree
+/// facts recognise asks (see [`crate::facts::TreeFacts::retry_conditions`]). Its `false` says the component carries on (it logs, skips, reconnects, shuts down
 /// something smaller), not that the failed operation is run again, so a "not fatal" fallback
 /// retries nothing. Asked of it by a retry loop (`if err.is_fatal() { break }`), the same
 /// fallback retries every error it does not list, and is reported.
@@ -43,7 +43,7 @@ pub(super) fn asks_only_whether_fatal(cx: &FileContext<'_>, classifier: &Classif
             .iter()
             .any(|word| COMPONENT_ENDING_WORDS.contains(&word.as_str()))
         && !mentions_retr(name.as_bytes())
-        && cx.tree.retry_condition(&name).is_none()
+        && !cx.tree.retry_conditions.contains_key(&name)
         && classifier
             .doc_comment(cx.source)
             .is_some_and(|doc| !mentions_retr(doc.as_bytes()))

@@ -32,7 +32,7 @@ const DOCS: &str = "\
 Finds classifiers (`is_retryable`, `should_retry`, `Classify::verdict`, ...) whose fallback says
 \"retry\": a wildcard arm `_ => true` (or `_ => Verdict::Retryable`), a trailing `true` after the
 checks, a final `else { true }`, `.unwrap_or(true)` as the answer (not in an `if` condition,
-where it picks a branch), a negated list (`!matches!(err, ..)`,
+where it picks a branch, unless that branch answers retry), a negated list (`!matches!(err, ..)`,
 `.is_none_or(..)`, also as the answer of one arm of a `match` on the error, or bound to a local that
 the classifier returns), negated checks for single cases as the whole answer
 (`!is_object_not_found(err) && !is_version_not_found(err)`, an attempt bound beside them or not; a
@@ -54,9 +54,11 @@ is a catch-all over another crate's enum whose arm logs that it retries, and a `
 only variants named as final (`matches!(self, Self::Fatal(_))`). Nor is a question whether an
 error is fatal (`is_fatal`, `is_unrecoverable_socket_error`) with no word of retrying in its name or
 doc comment, that no retry decision of the tree asks: its \"not fatal\" keeps a component going (the
-next connection is accepted, the peer kept), it runs nothing again. Nor is the last answer of a policy
-that never looks at the error (`fn retry(&self, _error: &Error, attempt: usize)`): it decides from
-attempts or time and has no unknown errors to fall back on.
+next connection is accepted, the peer kept), it runs nothing again. (A retry decision is seen when a
+loop's `if`/`else` or a guarded arm that goes round asks the question.) Nor is any fallback of a
+policy that never looks at the error (`fn retry(&self, _error: &Error, attempt: usize)`, the
+parameter named as unused and never read): it decides from attempts or time and has no unknown
+errors to fall back on; one that answers retry without a check is judged as such (below).
 
 Also a retry loop's `match` over the error (or over the operation's `Result`) in which an arm naming
 an error leaves while a catch-all arm goes round with no exit of its own (`Err(Error::Refused) =>
@@ -395,8 +397,9 @@ struct FallbackFinder<'c, 'x, 'f> {
     classifier: &'c Classifier<'c>,
     cx: &'x FileContext<'x>,
     findings: &'f mut Vec<Finding>,
-    /// How many `if` conditions hold the visited code: a default there picks a branch
-    /// (`if version.map(..).unwrap_or(true) { .. }`), it is not the classifier's answer.
+    /// How many `if` conditions hold the visited code whose branch does not answer retry: a
+    /// default there picks a branch (`if version.map(..).unwrap_or(true) { .. }`), it is not the
+    /// classifier's answer.
     in_condition: usize,
 }
 
@@ -439,9 +442,12 @@ impl<'ast> Visit<'ast> for FallbackFinder<'_, '_, '_> {
     }
 
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
-        self.in_condition += 1;
+        // A condition whose branch answers retry is that answer's fallback all the same
+        // (`if status.map(..).unwrap_or(true) { return true; }`).
+        let picks = self.classifier.block_answer(&node.then_branch) != Some(Answer::Retry);
+        self.in_condition += usize::from(picks);
         self.visit_expr(&node.cond);
-        self.in_condition -= 1;
+        self.in_condition -= usize::from(picks);
         self.visit_block(&node.then_branch);
         if let Some((_, other)) = &node.else_branch {
             self.visit_expr(other);

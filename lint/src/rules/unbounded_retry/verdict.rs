@@ -9,6 +9,7 @@ use super::not_failures::{is_polling_call, waits_as_told};
 use super::words::{has_part, words_of};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
+use crate::syntax::patterns::variant_name;
 
 /// Word parts of a variant that asks for another attempt.
 const RETRY_VARIANT_PARTS: &[&str] = &["retry", "retriable"];
@@ -169,17 +170,6 @@ fn leaves_with_err(body: &syn::Expr) -> bool {
     let mut found = LeavesWithErr(false);
     syn::visit::Visit::visit_expr(&mut found, body);
     found.0
-}
-
-/// The variant a pattern names (`RetryResult::Success` in `RetryResult::Success(v)`).
-fn variant_name(pat: &Pat) -> Option<String> {
-    let path = match pat {
-        Pat::Path(path) => &path.path,
-        Pat::TupleStruct(tuple) => &tuple.path,
-        Pat::Struct(strukt) => &strukt.path,
-        _ => return None,
-    };
-    path.segments.last().map(|seg| seg.ident.to_string())
 }
 
 /// Whether an expression is a call (or an awaited call): the attempt itself.

@@ -32,19 +32,28 @@ pub(super) fn caps_total_delay(call: &syn::ExprMethodCall) -> bool {
 
 /// Whether the backon builders of a file only ever become delay iterators the file's own code
 /// steps (`let Some(delay) = backoff.next() else { .. }`, a wrapper's `Iterator::next`): it builds
-/// one (`.build()`) and hands none to a retry call of the library (`op.retry(builder)`,
-/// `Retry::new(..)`). An endless builder there only means its delays never run out; the loop
-/// that steps it decides when to stop, and the loop rules judge that loop.
+/// one (`.build()`), hands none to a retry call of the library (`op.retry(builder)`,
+/// `Retry::new(..)`) and returns none from a function. An endless builder there only means its
+/// delays never run out; the loop that steps it decides when to stop.
 pub(super) fn builders_only_stepped(source: &str) -> bool {
+    const RETRY_CALLS: &[&str] = &[
+        ".retry(",
+        ".retry_with(",
+        "Retry::new(",
+        "RetryableWithContext",
+    ];
+    // A function handing a builder out (`-> ExponentialBuilder {`) lets other files retry with it.
+    const BUILDERS: &[&str] = &["ExponentialBuilder", "ConstantBuilder", "FibonacciBuilder"];
+    let returns_a_builder = || {
+        BUILDERS.iter().any(|builder| {
+            source
+                .match_indices(builder)
+                .any(|(at, _)| source[..at].trim_end().ends_with("->"))
+        })
+    };
     source.contains(".build()")
-        && ![
-            ".retry(",
-            ".retry_with(",
-            "Retry::new(",
-            "RetryableWithContext",
-        ]
-        .iter()
-        .any(|call| source.contains(call))
+        && !RETRY_CALLS.iter().any(|call| source.contains(call))
+        && !returns_a_builder()
 }
 
 impl PolicyFinder<'_, '_> {

@@ -31,8 +31,8 @@ const DOCS: &str = "\
 Finds retry libraries configured without an end:
 - backon's `.without_max_times()`, unless the builder caps the total delay
   (`.with_total_delay(Some(..))`), or the file only builds delay iterators that its own code steps
-  (`.build()`, and no `.retry(..)` or `Retry::new(..)` of the library in the file): the loop that
-  steps one decides when to stop, and `unbounded_retry` judges that loop;
+  (it calls `.build()`, has no `.retry(..)`, `.retry_with(..)` or `Retry::new(..)` of the library,
+  and no function returning a builder): the loop that steps one decides when to stop;
 - a retry builder told to retry an integer type's `MAX` times (tryhard's `.retries(u32::MAX)`,
   `.with_max_times(usize::MAX)`), or given no cap at all (`.max_retries(None)`);
 - the backoff crate's `max_elapsed_time: None` or `.with_max_elapsed_time(None)` (its only stop),
@@ -52,8 +52,8 @@ Finds retry libraries configured without an end:
   (`.retry_forever()`) documents it;
 - a constant for an attempt or retry limit set to an integer type's `MAX` (`const RETRY_ATTEMPTS:
   usize = isize::MAX as usize;`): every policy that takes its default retries for ever. One
-  declared inside a function is that function's own, and the loop it drives is judged by
-  `unbounded_retry`.
+  declared inside a function is that function's own, reported only when the function hands it to
+  a retry builder (`.with_max_times(MAX_ATTEMPTS)`).
 - the backoff crate's `retry(policy, op)` or `retry_notify(..)`, or the tree's own function named
   for retrying that wraps them (`retry_notify_ext(policy, op, notify)`), given a policy made by
   one of the tree's functions that sets no max elapsed time (`retry_notify(retry_policy_local(),
@@ -132,6 +132,7 @@ impl Rule for UnboundedRetryConfig {
             operations: LocalOperations::default(),
             backoff_answers: OnceCell::new(),
             holders: Vec::new(),
+            local_limits: HashMap::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -163,6 +164,9 @@ struct PolicyFinder<'x, 'ast> {
     /// The `let` binding or struct field whose value is being visited, innermost last: what holds
     /// a policy built there.
     holders: Vec<String>,
+    /// Limit constants declared in the function being visited, by name: reported only when the
+    /// function hands one to a retry builder (`.with_max_times(MAX_ATTEMPTS)`).
+    local_limits: HashMap<String, (&'ast syn::Ident, &'ast Expr)>,
     findings: Vec<Finding>,
 }
 
@@ -176,6 +180,7 @@ impl<'ast> PolicyFinder<'_, 'ast> {
     ) {
         let strategies = std::mem::take(&mut self.strategies);
         let optional = std::mem::take(&mut self.optional);
+        let local_limits = std::mem::take(&mut self.local_limits);
         let function = self.function.replace((
             sig.ident.to_string(),
             first_line,
@@ -184,6 +189,7 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         walk(self);
         self.strategies = strategies;
         self.optional = optional;
+        self.local_limits = local_limits;
         self.function = function;
     }
 
@@ -306,10 +312,13 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     // A constant declared inside a function is that function's own: no policy takes it as a
-    // default, and the loop it drives is judged by the loop rules.
+    // default. It is reported only when the function hands it to a retry builder.
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
         if self.function.is_none() {
             self.check_limit(&item.ident, &item.expr);
+        } else {
+            self.local_limits
+                .insert(item.ident.to_string(), (&item.ident, &item.expr));
         }
         syn::visit::visit_item_const(self, item);
     }
@@ -354,6 +363,20 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
                 "`.without_max_times()` retries until the operation succeeds",
                 "cap the attempts with `.with_max_times(n)`, or bound the total delay",
             );
+        }
+        // `.with_max_times(MAX_ATTEMPTS)` with `const MAX_ATTEMPTS: usize = usize::MAX;` declared
+        // in the function.
+        if ATTEMPT_LIMIT_METHODS.contains(&method.as_str()) && call.args.len() == 1 {
+            let local = match &call.args[0] {
+                Expr::Path(path) => path
+                    .path
+                    .get_ident()
+                    .and_then(|name| self.local_limits.get(&name.to_string()).copied()),
+                _ => None,
+            };
+            if let Some((name, value)) = local {
+                self.check_limit(name, value);
+            }
         }
         // `tryhard::retry_fn(op).retries(u32::MAX)`: a limit no run reaches.
         if ATTEMPT_LIMIT_METHODS.contains(&call.method.to_string().as_str())
