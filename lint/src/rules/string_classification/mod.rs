@@ -40,7 +40,7 @@ const DOCS: &str = "\
 ### What it does
 Finds retry decisions made on an error's message text: `.contains(..)`, `.starts_with(..)`,
 `.ends_with(..)`, or `==` against fixed text (a literal or a constant), applied to `to_string()`,
-`format!(..)`, `message()` or `description()` output, a response body (`text()`,
+`format!(..)`, `message()` or `description()` output, a response body (`text()`, `bytes()`,
 `String::from_utf8_lossy(..)`, a `b\"..\"` byte string), a text-named field (`payload.message`,
 `resp.body`), anything compared with a sentence (`reply.result == \"Pending in queue\"`: codes have no
 spaces), a regular expression's `is_match`, or a yes/no helper handed the text

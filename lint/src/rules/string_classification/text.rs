@@ -24,6 +24,8 @@ pub(super) const TEXT_METHODS: &[&str] = &[
     "get_message",
     "text",
     "body_text",
+    // A response body read whole (`response.bytes().await?`), searched as a byte string.
+    "bytes",
 ];
 /// Parameters of a classifier that hold text: `fn is_retryable(status: u16, body: &[u8])`.
 pub(super) const TEXT_NAMES: &[&str] = &[
