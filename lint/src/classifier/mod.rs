@@ -144,8 +144,9 @@ impl<'a> Classifier<'a> {
     pub fn doc_comment(&self, source: &str) -> Option<String> {
         let sig = self.sig?;
         let fn_line = crate::finding::Region::of(sig).line;
-        let lines: Vec<&str> = source.lines().collect();
-        let mut doc: Vec<&str> = lines[..fn_line.saturating_sub(1).min(lines.len())]
+        // Only the lines above the function are read.
+        let lines: Vec<&str> = source.lines().take(fn_line.saturating_sub(1)).collect();
+        let mut doc: Vec<&str> = lines
             .iter()
             .rev()
             .map(|line| line.trim_start())

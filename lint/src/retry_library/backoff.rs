@@ -338,31 +338,33 @@ pub(crate) fn transient_by_default(body: &Expr) -> Option<ByDefault> {
 
 /// Whether a block names backoff's `permanent` anywhere, closures included.
 fn says_permanent(block: &syn::Block) -> bool {
-    let mut permanent = NamesPermanent(false);
-    permanent.visit_block(block);
-    permanent.0
+    NamesPermanent::find(|names| names.visit_block(block))
 }
 
 /// Whether a branch (a `match` arm's body) names backoff's `permanent` anywhere, closures
 /// included: `Err(Error::permanent(e))`, `.map_err(backoff::Error::Permanent)`.
 fn branch_says_permanent(branch: &Expr) -> bool {
-    let mut permanent = NamesPermanent(false);
-    permanent.visit_expr(branch);
-    permanent.0
+    NamesPermanent::find(|names| names.visit_expr(branch))
 }
 
 /// Finds a path ending in `permanent` or `Permanent`.
 struct NamesPermanent(bool);
 
+impl NamesPermanent {
+    /// Whether `walk` meets such a path.
+    fn find(walk: impl FnOnce(&mut NamesPermanent)) -> bool {
+        let mut names = NamesPermanent(false);
+        walk(&mut names);
+        names.0
+    }
+}
+
 impl<'ast> Visit<'ast> for NamesPermanent {
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        if path
+        self.0 |= path
             .segments
             .last()
-            .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent")
-        {
-            self.0 = true;
-        }
+            .is_some_and(|seg| seg.ident == "permanent" || seg.ident == "Permanent");
         syn::visit::visit_path(self, path);
     }
 }

@@ -193,6 +193,16 @@ impl<'ast> PolicyFinder<'_, 'ast> {
         self.function = function;
     }
 
+    /// A `const` or `static` item: checked where it is declared at module level, kept for its
+    /// uses when declared in the function being visited.
+    fn item_limit(&mut self, name: &'ast syn::Ident, value: &'ast Expr) {
+        if self.function.is_none() {
+            self.check_limit(name, value);
+        } else {
+            self.local_limits.insert(name.to_string(), (name, value));
+        }
+    }
+
     /// Visits the value held by `holder` (a `let` binding or a struct field), if it has a name.
     fn in_holder(&mut self, holder: Option<String>, walk: impl FnOnce(&mut Self)) {
         let named = holder.is_some();
@@ -314,19 +324,12 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     // A constant declared inside a function is that function's own: no policy takes it as a
     // default. It is reported only when the function hands it to a retry builder.
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        if self.function.is_none() {
-            self.check_limit(&item.ident, &item.expr);
-        } else {
-            self.local_limits
-                .insert(item.ident.to_string(), (&item.ident, &item.expr));
-        }
+        self.item_limit(&item.ident, &item.expr);
         syn::visit::visit_item_const(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        if self.function.is_none() {
-            self.check_limit(&item.ident, &item.expr);
-        }
+        self.item_limit(&item.ident, &item.expr);
         syn::visit::visit_item_static(self, item);
     }
 
