@@ -16,6 +16,7 @@ use super::outcomes::{
     mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations, Repeats,
     TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
+use super::recursion::CallGraph;
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
 use super::text::{
     checks_outside_async, inspects_text, is_message_text, searches_for_fixed_message,
@@ -57,6 +58,12 @@ pub(super) struct InspectionFinder<'b> {
     /// Local flags set by a text check (`let stale = msg.contains(..);`), with the checks, found
     /// when a classifier or a condition first reads a name.
     pub(super) checked_flags: OnceCell<HashMap<String, Vec<Region>>>,
+    /// The function's name (a macro's for a `macro_rules!` arm), for a branch that calls it again.
+    pub(super) name: &'b str,
+    /// The file's calls, built when a branch is first asked whether it leads back to `name`.
+    pub(super) call_graph: &'b OnceCell<CallGraph>,
+    /// The file, for [`Self::call_graph`].
+    pub(super) file: &'b syn::File,
 }
 
 impl InspectionFinder<'_> {
@@ -155,6 +162,7 @@ impl InspectionFinder<'_> {
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
             || (self.retry_context() && self.continue_repeats && continues.0)
+            || self.expr_calls_back(branch)
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -167,6 +175,21 @@ impl InspectionFinder<'_> {
         self.retry_comment_lines
             .get(first)
             .is_some_and(|line| *line <= to)
+    }
+
+    /// Whether `branch` calls the function again, itself or through the file's functions: the
+    /// recursion goes round the work as a loop would.
+    fn calls_back(&self, branch: &syn::Block) -> bool {
+        self.call_graph
+            .get_or_init(|| CallGraph::of(self.file))
+            .leads_back(branch, self.name)
+    }
+
+    /// [`Self::calls_back`] for a `match` arm's body.
+    fn expr_calls_back(&self, branch: &Expr) -> bool {
+        self.call_graph
+            .get_or_init(|| CallGraph::of(self.file))
+            .expr_leads_back(branch, self.name)
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
@@ -185,6 +208,7 @@ impl InspectionFinder<'_> {
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())
             || (self.retry_context() && self.continue_repeats && continues.0)
+            || self.calls_back(branch)
     }
 
     /// A search for a repeated operation in a branch starting at `span`.

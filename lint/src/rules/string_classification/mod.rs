@@ -23,6 +23,7 @@ mod conversions;
 mod helpers;
 mod inspect;
 mod outcomes;
+mod recursion;
 mod retry_calls;
 mod text;
 
@@ -30,6 +31,7 @@ use conversions::{conversion_target, variant_choices, ImplHeader};
 use helpers::{answer_helpers, returns_a_bool};
 use inspect::InspectionFinder;
 use outcomes::{words_in, RETRY_LOOP_WORDS};
+use recursion::CallGraph;
 use text::{is_text_type, predicate_name, takes_text, TextBindings, CODE_WORDS, TEXT_NAMES};
 
 /// The rule; see [`DOCS`].
@@ -54,7 +56,8 @@ off or restarting (`should_restart_sync`), inside a function whose `bool` a clas
 kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose branch decides either way
 (directly, or through a flag the text check set: `let expired = msg.contains(..); if expired {
 continue }`): it retries (`continue` in a retry loop, not in a `for` loop over items; a `retry`
-call; or, in a function that speaks of retrying (its text or the comments right above it), the
+call; a call of the function it is in, directly or through functions of the file that lead back
+to it, since that recursion goes round like a loop; or, in a function that speaks of retrying (its text or the comments right above it), the
 failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(..)` in a retry loop,
 in the other branch too when the checked one does not leave; an `Err(..)` arm of a retry loop that
 leaves on its text even with success, `Err(Failed(out)) if out.stderr.contains(\"does not exist\") =>
@@ -141,6 +144,7 @@ impl Rule for StringClassification {
             speaks_of_retry,
             retry_comment_lines: &retry_comment_lines,
             lines: OnceCell::new(),
+            call_graph: OnceCell::new(),
             findings: Vec::new(),
         };
         collector.visit_file(cx.ast);
@@ -172,6 +176,8 @@ struct FunctionCollector<'c, 'x> {
     retry_comment_lines: &'x [usize],
     /// The file's lines, split when a function is first asked whether it speaks of retrying.
     lines: OnceCell<Vec<&'x str>>,
+    /// The file's calls, built when a text check's branch is first asked whether it calls back.
+    call_graph: OnceCell<CallGraph>,
     findings: Vec<Finding>,
 }
 
@@ -314,6 +320,9 @@ impl FunctionCollector<'_, '_> {
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
             checked_flags: OnceCell::new(),
+            name,
+            call_graph: &self.call_graph,
+            file: self.cx.ast,
         };
         finder.visit_block(body);
         for (region, in_classifier) in finder.regions {
