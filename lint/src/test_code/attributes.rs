@@ -7,7 +7,8 @@ use syn::Attribute;
 
 use super::names::names_test_support;
 
-/// `#[cfg(test)]` (also `all(test, ..)`: any predicate that cannot hold outside tests), `#[test]`,
+/// `#[cfg(test)]` (also `all(test, ..)`, `msim`: any predicate that cannot hold outside tests,
+/// [`TEST_BUILD_OPTIONS`]), `#[test]`,
 /// `#[tokio::test]` and other `#[..::test]` attributes. A feature named for tests
 /// (`feature = "test-utils"`, `"testing"`) counts as `test`: `any(test, feature = "test-utils")`
 /// is test code. `any(test, feature = "x")` and `not(test)` can hold in a normal build: such items
@@ -28,6 +29,15 @@ pub(super) fn is_test_attrs(attrs: &[Attribute]) -> bool {
     })
 }
 
+/// Whether a `cfg` predicate (`test`, `all(msim, unix)`) cannot hold in a build without tests.
+pub(super) fn only_in_tests(predicate: &syn::Meta) -> bool {
+    !Outcomes::without_test(predicate).may_hold
+}
+
+/// Options set only by builds that test the program: `test`, and those of simulators, model
+/// checkers and fuzzers (`msim`, `madsim`, `loom`, `shuttle`, `fuzzing`).
+const TEST_BUILD_OPTIONS: &[&str] = &["test", "msim", "madsim", "loom", "shuttle", "fuzzing"];
+
 /// Whether a `cfg` predicate may hold, and may fail, in a build without `test` (every other
 /// option being unknown).
 struct Outcomes {
@@ -46,10 +56,16 @@ impl Outcomes {
             may_fail: true,
         };
         match predicate {
-            syn::Meta::Path(path) if path.is_ident("test") => Outcomes {
-                may_hold: false,
-                may_fail: true,
-            },
+            syn::Meta::Path(path)
+                if TEST_BUILD_OPTIONS
+                    .iter()
+                    .any(|option| path.is_ident(option)) =>
+            {
+                Outcomes {
+                    may_hold: false,
+                    may_fail: true,
+                }
+            }
             // `feature = "test-utils"`: a feature that exists to build test support.
             syn::Meta::NameValue(value)
                 if value.path.is_ident("feature") && feature_for_tests(&value.value) =>

@@ -4,7 +4,7 @@
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Item};
 
-use super::attributes::is_test_attrs;
+use super::attributes::{is_test_attrs, only_in_tests};
 use super::names::names_test_support;
 
 /// Removes every `#[cfg(test)]` item (modules above all), every module named for tests
@@ -34,12 +34,38 @@ impl VisitMut for TestStripper {
         syn::visit_mut::visit_item_impl_mut(self, item);
     }
 
+    /// `if cfg!(msim) && err.to_string().contains(..) { .. }`: a branch taken only in builds for
+    /// tests is test code, and so is the condition that picks it.
+    fn visit_expr_if_mut(&mut self, node: &mut syn::ExprIf) {
+        if taken_only_in_tests(&node.cond) {
+            node.cond = Box::new(syn::parse_quote!(false));
+            node.then_branch.stmts.clear();
+        }
+        syn::visit_mut::visit_expr_if_mut(self, node);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         block.stmts.retain(|stmt| match stmt {
             syn::Stmt::Item(item) => !is_test_item(item),
             _ => true,
         });
         syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// Whether a condition can hold only in builds for tests: a `cfg!(..)` of such a predicate, alone
+/// or as one operand of `&&`.
+fn taken_only_in_tests(cond: &syn::Expr) -> bool {
+    match cond {
+        syn::Expr::Macro(mac) if mac.mac.path.is_ident("cfg") => mac
+            .mac
+            .parse_body::<syn::Meta>()
+            .is_ok_and(|predicate| only_in_tests(&predicate)),
+        syn::Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
+            taken_only_in_tests(&binary.left) || taken_only_in_tests(&binary.right)
+        }
+        syn::Expr::Paren(paren) => taken_only_in_tests(&paren.expr),
+        _ => false,
     }
 }
 
@@ -91,6 +117,20 @@ mod tests {
              #[cfg(any(test, feature = \"aws\"))] fn kept_too() {} \
              #[cfg(any(test, all(test, unix)))] fn gone_too() {} #[cfg(not(not(test)))] fn gone_3() {}",
         );
+        assert!(out.contains("kept ("), "{out}");
+        assert!(out.contains("kept_too"), "{out}");
+        assert!(!out.contains("gone"), "{out}");
+    }
+
+    #[test]
+    fn branches_taken_only_in_test_builds_go() {
+        let out = stripped(
+            "fn f(e: E) { if cfg!(msim) && e.gone() { gone_1() } \
+             if cfg!(test) { gone_2() } else { kept_else() } \
+             if cfg!(not(test)) { kept() } if cfg!(feature = \"aws\") && e.x() { kept_too() } }
+             #[cfg(madsim)] fn gone_3() {}",
+        );
+        assert!(out.contains("kept_else"), "{out}");
         assert!(out.contains("kept ("), "{out}");
         assert!(out.contains("kept_too"), "{out}");
         assert!(!out.contains("gone"), "{out}");
