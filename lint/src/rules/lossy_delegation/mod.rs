@@ -34,7 +34,10 @@ for a variant named for a failure that cannot succeed (`InvalidConfigFilePath { 
 }`, `PermissionDenied(..)`): the name says what the constant means, whatever the error inside. A
 classifier whose doc comment says it is only used for printing, logging or metrics decides no retry
 and is not inspected, nor one that tests a single variant its doc comment names (`/// Returns true
-if this is a `NotYetVisible` error`): it defines that variant's case.
+if this is a `NotYetVisible` error`): it defines that variant's case. An arm under a comment of the
+classifier that speaks of retrying and names the variant (`// Retrying a lock failure only adds
+traffic to the contended lock.` above `SaveError::Lock(_) => false`) is a choice explained for
+that variant, and is not reported either.
 
 It also checks retry policies that wrap another: an impl of a trait deciding retries (`impl
 RetryPolicy for Wrapper`) that forwards some of the trait's methods to a field of its own
@@ -159,7 +162,9 @@ impl Rule for LossyDelegation {
                 continue;
             }
             for lossy in arms.found {
-                if answers_as_the_wrapped_error_does(classifiers, classifier, &lossy) {
+                if answers_as_the_wrapped_error_does(classifiers, classifier, &lossy)
+                    || commented_choice(cx.source, classifier, &lossy)
+                {
                     continue;
                 }
                 findings.push(self.finding(cx, classifier, lossy));
@@ -345,6 +350,36 @@ fn answers_as_the_wrapped_error_does(
                 ClassifierBody::Expr(_) => false,
             }
     })
+}
+
+/// Whether a comment of the classifier, above the arm naming the variant, speaks of retrying and
+/// names the variant in words (`// Retrying lock failures only adds lock traffic.` above
+/// `StorageError::Lock(_) | ..`): the constant is a choice made for that variant and explained.
+/// A variant left to a catch-all or out of a `matches!` list has no arm to explain.
+fn commented_choice(source: &str, classifier: &Classifier<'_>, lossy: &Lossy) -> bool {
+    let ClassifierBody::Block(body) = classifier.body else {
+        return false;
+    };
+    if lossy.left_out != LeftOut::No {
+        return false;
+    }
+    let first = Region::of(body).line;
+    let variant = lossy.variant.rsplit("::").next().unwrap_or_default();
+    let variant_words = crate::retry_words::words(variant);
+    let comments: String = source
+        .lines()
+        .skip(first.saturating_sub(1))
+        .take(lossy.region.line.saturating_sub(first))
+        .filter_map(|line| line.trim_start().strip_prefix("//"))
+        .map(|text| format!(" {} ", text.to_lowercase()))
+        .collect();
+    !variant_words.is_empty()
+        && crate::retry_words::mentions_retr(comments.as_bytes())
+        && variant_words.iter().all(|word| {
+            comments
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|said| said == word || said.strip_suffix('s') == Some(word.as_str()))
+        })
 }
 
 fn collect_enums<'a>(items: &'a [Item], out: &mut Vec<&'a ItemEnum>) {
