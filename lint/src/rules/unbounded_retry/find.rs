@@ -278,6 +278,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         let limits = self.functions.last().map_or(&no_function, Function::limits);
         if shape.is_bounded(&guards, limits)
             || helpers::bounded_by_helper(&guards, shape.body, errors, self.helpers())
+            || super::verdict::stateful_decider_goes_round(shape.body, shape.label)
         {
             return;
         }

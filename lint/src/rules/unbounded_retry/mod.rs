@@ -122,7 +122,9 @@ success, while the timer's own `Err` (the time ran out) is neither, and a timer 
 takes items from (`while let Some(job) = queue.pop_front() { if let Err(e) = job.run() {
 queue.push_back(job) } }`, a failed task started again in the set the loop waits on) retries it too,
 unless a comparison (`if attempts < MAX`) decides the put. A retry is also recognised when a verdict
-on the error decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`), when
+on the error decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`; a
+verdict a retry policy or session gave, `let decision = ctx.retry_session().decide(&err); match
+decision { .. }`, is counted by that decider and bounds the loop), when
 a flag raised on the error path runs the loop (`while again { again = false; .. Err(_) => again =
 true }`) or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a
 stream the loop reads, `for event in stream`, restarts a reader and does not count), when a success

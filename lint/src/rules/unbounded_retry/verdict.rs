@@ -40,8 +40,9 @@ const NEGATING_WORDS: &[&str] = &[
 
 /// Name parts of a decider that keeps its own count (a policy, a backoff, a budget): its
 /// verdict may already stop after a number of attempts.
-const STATEFUL_DECIDER_PARTS: &[&str] =
-    &["polic", "backoff", "strateg", "budget", "attempt", "tries"];
+const STATEFUL_DECIDER_PARTS: &[&str] = &[
+    "polic", "backoff", "strateg", "budget", "attempt", "tries", "session",
+];
 
 /// Words of a name that holds a failure for a verdict to judge: the verdict is then a
 /// classification of an error, not a normal answer such as a conflict to go round on.
@@ -219,4 +220,61 @@ fn is_retry_variant(name: &str) -> bool {
 /// Whether one of the words of `name` is `word`.
 fn has_whole_word(name: &str, word: &str) -> bool {
     words_of(name).any(|w| w == word)
+}
+
+/// Whether the loop goes round on the verdict of a decider that keeps its own count: a `match`
+/// on a decision a retry policy or session gave (`let decision =
+/// ctx.retry_session().decide_should_retry(info); match decision { RetrySameTarget(..) =>
+/// continue, DontRetry => break }`), whose retry arm goes round while another leaves. The
+/// decider's count is the loop's bound, as it is for a decider asked in the `match` itself.
+pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Lifetime>) -> bool {
+    struct Finder<'l> {
+        label: Option<&'l Lifetime>,
+        decisions: Vec<String>,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
+                if names_in(&init.expr)
+                    .iter()
+                    .any(|name| has_part(name, STATEFUL_DECIDER_PARTS))
+                {
+                    self.decisions.push(ident.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
+            let from_decider = match &*node.expr {
+                syn::Expr::Path(path) => path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| self.decisions.iter().any(|d| ident == d)),
+                _ => false,
+            };
+            if from_decider {
+                let retry_goes_round = node.arms.iter().any(|arm| {
+                    names_retry_variant(&arm.pat) && !leaves_loop(&arm.body, self.label)
+                });
+                let other_leaves = node.arms.iter().any(|arm| {
+                    !names_retry_variant(&arm.pat) && leaves_loop(&arm.body, self.label)
+                });
+                self.found |= retry_goes_round && other_leaves;
+            }
+            syn::visit::visit_expr_match(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder {
+        label,
+        decisions: Vec::new(),
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut finder, body);
+    finder.found
 }
