@@ -15,6 +15,7 @@ use super::limits::FunctionLimits;
 use super::not_retries::{accepts_connections, steps_a_state_machine};
 use super::shape::{result_check, Retry};
 use super::words::WHILE_LET_ERR;
+use super::worker::WorkingRetry;
 use super::{
     cancel, closed_recv, closed_send, default_arm, hot_loop, intent, library, long_poll, restart,
     timed_calls, Ending, FileRetries, RetryHazard, Site,
@@ -250,9 +251,15 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             && (hot_loop::skips_its_only_pause(read.body, read.label)
                 || spins_where_idle_waits(&|name| self.helpers().pauses(name)));
         // A loop that also goes round on success is a retry only by what its error path does.
-        let working = !retries
-            && !hot
-            && read.retries_while_working(&|name: &str| self.helpers().pauses(name));
+        let working_retry = (!retries && !hot)
+            .then(|| read.retry_while_working(&|name: &str| self.helpers().pauses(name)))
+            .flatten();
+        let working = working_retry.is_some();
+        // A session loop whose failed connect goes round (`loop { match connect().await { Ok(s)
+        // => serve(s).await, Err(e) => { warn!(..); sleep(d).await } } }`) reconnects for ever,
+        // cancelled or not; one that waits first thing every round is a periodic task.
+        let reconnects =
+            working_retry == Some(WorkingRetry::Reconnects) && !starts_with_a_pause(read.body);
         if !retries && !hot && !working {
             return;
         }
@@ -335,7 +342,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // is not its only way out.
         let classified =
             ending == Ending::Cancellation && cancel::exits_on_classified_error(&guards, errors());
-        if (working && ending != Ending::Cancellation)
+        if (working && ending != Ending::Cancellation && !reconnects)
             || waits_on_state
             || quiet_worker
             || long_polls

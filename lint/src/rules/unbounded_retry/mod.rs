@@ -124,7 +124,11 @@ queue.push_back(job) } }`, a failed task started again in the set the loop waits
 unless a comparison (`if attempts < MAX`) decides the put. A retry is also recognised when a verdict
 on the error decides it (`match judge(result) { Action::Retry => .., Action::Done => break }`; a
 verdict a retry policy or session gave, `let decision = ctx.retry_session().decide(&err); match
-decision { .. }`, is counted by that decider and bounds the loop), when
+decision { .. }`, is counted by that decider and bounds the loop), when a status code stands for
+the `Result` (`match create() { 0 => return Ok(..), code => { error!(..); sleep(..) } }`: success
+leaves, any other code pauses and goes round), when a failed connect goes round in a loop whose
+success serves the session (`Ok(session) => session.run().await, Err(e) => sleep(..)`: a
+reconnect loop, unless it waits for its period first thing every round), when
 a flag raised on the error path runs the loop (`while again { again = false; .. Err(_) => again =
 true }`) or is the only thing that keeps it from leaving (`if !again { break }`; an error item of a
 stream the loop reads, `for event in stream`, restarts a reader and does not count), when a success

@@ -303,9 +303,14 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
             && !has_err_arm
             && super::verdict::failed_reply_goes_round(node, self.label)
             && !self.not_a_failure(&node.expr);
+        let code_retried = !has_ok_arm
+            && !has_err_arm
+            && super::verdict::failure_code_goes_round(node, self.label)
+            && !self.not_a_failure(&node.expr);
         if super::verdict::verdict_goes_round(node, self.label)
             || self.item_retried_on_a_verdict(node)
             || reply_retried
+            || code_retried
         {
             self.mark(Retry::Plain);
         }

@@ -124,6 +124,36 @@ pub(super) fn failed_reply_goes_round(node: &ExprMatch, label: Option<&Lifetime>
     success_leaves && failure_goes_round
 }
 
+/// Whether a match on a code an attempt answers leaves on the code for success and pauses and
+/// goes round on any other (`match unsafe { template_create() } { 0 => return Ok(..), code => {
+/// error!(..); sleep(..) } }`, `match resp.status() { StatusCode::OK => return .., _ => { sleep(..);
+/// continue } }`): the code is a `Result` in all but name. The pause is what tells a failure
+/// waited out from a count read in a loop (`0 => return, n => consume(n)`).
+pub(super) fn failure_code_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    let success_code = |pat: &Pat| match pat {
+        Pat::Lit(lit) => matches!(&lit.lit, syn::Lit::Int(int) if int.base10_digits() == "0"),
+        Pat::Path(path) => path.path.segments.last().is_some_and(|segment| {
+            words_of(&segment.ident.to_string()).any(|w| w == "ok" || w == "success")
+        }),
+        _ => false,
+    };
+    let catch_all = |pat: &Pat| match pat {
+        Pat::Wild(_) => true,
+        Pat::Ident(ident) => ident.subpat.is_none(),
+        _ => false,
+    };
+    let success_leaves = node.arms.iter().any(|arm| {
+        arm.guard.is_none() && success_code(&arm.pat) && returns_from_loop(&arm.body, label)
+    });
+    let failure_pauses = node.arms.iter().any(|arm| {
+        arm.guard.is_none()
+            && catch_all(&arm.pat)
+            && !leaves_loop(&arm.body, label)
+            && pauses_somewhere(PauseScope::Expr(&arm.body))
+    });
+    success_leaves && failure_pauses
+}
+
 /// Whether the verdict judges whole attempts, as a retry policy object does (`match
 /// retry.r#try(|| response) { Success(v) => break v, Err(e) => return Err(e), Retry(delay) => .. }`):
 /// it answers success too, and gives up by handing back an `Err` of its own accord. Such a decider

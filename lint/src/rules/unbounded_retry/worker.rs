@@ -22,7 +22,7 @@ use syn::{BinOp, Block, Expr, Lifetime};
 use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
 use super::pauses::Pauses;
-use super::words::has_part;
+use super::words::{has_part, words_of};
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::{names_in, names_in_block};
 
@@ -33,22 +33,46 @@ const RETRY_COUNTER_PARTS: &[&str] = &["attempt", "retr", "tries"];
 /// Word parts of an operation whose failure, going round, is retried by its name.
 const AGAIN_PARTS: &[&str] = &["reconnect"];
 
+/// Whole words of an operation whose failure, going round, is retried by its name: a failed
+/// `connect_to_broker()` that goes round connects again. (`connection_status()` asks something
+/// else.)
+const AGAIN_WORDS: &[&str] = &["connect", "reconnect"];
+
+/// How a loop that goes round on success too retries after an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WorkingRetry {
+    /// An error path goes round after a failed connect: a reconnect loop, whose session is the
+    /// work that goes round on success.
+    Reconnects,
+    /// An error path pauses where success does not, or counts retries.
+    Retries,
+}
+
 impl LoopShape<'_> {
-    /// Whether the loop retries after an error although its success path goes round too.
+    /// Whether the loop retries after an error although its success path goes round too (see
+    /// [`LoopShape::retry_while_working`]).
+    pub(super) fn retries_while_working(&self, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
+        self.retry_while_working(helper_pauses).is_some()
+    }
+
+    /// How the loop retries after an error although its success path goes round too, if it does.
     ///
     /// A call of a helper of the file that pauses (`self.run_iteration().await`, whose body
     /// sleeps until the next collection) is a pause of the round too.
     /// `helper_pauses` answers whether the function of the file of that name pauses; it is asked
     /// only about calls on an error path that goes round, and about the rest of the body once such
     /// a path pauses.
-    pub(super) fn retries_while_working(&self, helper_pauses: &dyn Fn(&str) -> bool) -> bool {
+    pub(super) fn retry_while_working(
+        &self,
+        helper_pauses: &dyn Fn(&str) -> bool,
+    ) -> Option<WorkingRetry> {
         if self.kind == "for"
             && self
                 .counters
                 .iter()
                 .any(|c| has_part(c, RETRY_COUNTER_PARTS))
         {
-            return true;
+            return Some(WorkingRetry::Retries);
         }
         let mut paths = GoingRound {
             label: self.label,
@@ -60,16 +84,19 @@ impl LoopShape<'_> {
             helper_pauses,
         };
         ErrorPaths(|operation, path| paths.error_path(operation, path)).visit_block(self.body);
-        if paths.counts_retries || paths.reconnects {
-            return true;
+        if paths.reconnects {
+            return Some(WorkingRetry::Reconnects);
+        }
+        if paths.counts_retries {
+            return Some(WorkingRetry::Retries);
         }
         if paths.error_pauses == 0 {
-            return false;
+            return None;
         }
         let mut pauses = Pauses::with(helper_pauses);
         pauses.visit_block(self.body);
         // An error path inside another error path counts its pause twice.
-        pauses.count <= paths.error_pauses
+        (pauses.count <= paths.error_pauses).then_some(WorkingRetry::Retries)
     }
 }
 
@@ -84,7 +111,7 @@ struct GoingRound<'l> {
     items: OnceCell<HashSet<String>>,
     error_pauses: usize,
     counts_retries: bool,
-    /// A failed `reconnect()` goes round.
+    /// A failed `reconnect()` or `connect()` goes round.
     reconnects: bool,
     /// Whether the function of the file of that name pauses: a pause one call away.
     helper_pauses: &'l dyn Fn(&str) -> bool,
@@ -118,7 +145,9 @@ impl GoingRound<'_> {
         if !goes_round {
             return;
         }
-        if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS)) {
+        if names_in(operation).iter().any(|n| {
+            has_part(n, AGAIN_PARTS) || words_of(n).any(|w| AGAIN_WORDS.contains(&w.as_str()))
+        }) {
             self.reconnects = true;
         }
         let mut pauses = Pauses::with(self.helper_pauses);
