@@ -143,7 +143,8 @@ pub fn words(ident: &str) -> Vec<String> {
     words
 }
 
-fn is_retry_word(word: &str) -> bool {
+/// Whether a lower-case word speaks of retrying: `retry`, `retrying`, `retryable`, not `retrieve`.
+pub(crate) fn is_retry_word(word: &str) -> bool {
     matches!(word, "retry" | "retried" | "retries" | "retrying") || RETRY_ADJECTIVES.contains(&word)
 }
 

@@ -1,7 +1,8 @@
 //! The attributes that mark an item as test code: `#[test]`-style attributes, and `cfg`
 //! predicates that cannot hold in a build without tests. A predicate is judged by what it may do
-//! with `test` off and every other option unknown, so `not(test)` and `any(test, feature = "x")`
-//! stay normal code.
+//! with `test` and the options of test builds off (simulators', model checkers' and fuzzers':
+//! [`TEST_BUILD_OPTIONS`]) and every other option unknown, so `not(test)` and `any(test, feature =
+//! "x")` stay normal code.
 
 use syn::Attribute;
 
@@ -38,8 +39,8 @@ pub(super) fn only_in_tests(predicate: &syn::Meta) -> bool {
 /// checkers and fuzzers (`msim`, `madsim`, `loom`, `shuttle`, `fuzzing`).
 const TEST_BUILD_OPTIONS: &[&str] = &["test", "msim", "madsim", "loom", "shuttle", "fuzzing"];
 
-/// Whether a `cfg` predicate may hold, and may fail, in a build without `test` (every other
-/// option being unknown).
+/// Whether a `cfg` predicate may hold, and may fail, in a build without tests ([`TEST_BUILD_OPTIONS`]
+/// off, every other option being unknown).
 struct Outcomes {
     /// Some build without `test` may turn the predicate on.
     may_hold: bool,
@@ -48,8 +49,8 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    /// The outcomes of `predicate` with `test` (and features for tests) off: `any`, `all` and
-    /// `not` combine those of their parts; any other option may go either way.
+    /// The outcomes of `predicate` with the options of test builds (and features for tests) off:
+    /// `any`, `all` and `not` combine those of their parts; any other option may go either way.
     fn without_test(predicate: &syn::Meta) -> Outcomes {
         let unknown = Outcomes {
             may_hold: true,

@@ -1,5 +1,6 @@
 //! Stripping test code from a parsed file, so that rules see only what a normal build compiles:
-//! test items at any depth (in modules, impls and function bodies) are removed.
+//! test items at any depth (in modules, impls and function bodies) are removed, and so are the
+//! branches of an `if` taken only in builds for tests (`if cfg!(msim) && .. { .. }`).
 
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Item};
@@ -8,7 +9,8 @@ use super::attributes::{is_test_attrs, only_in_tests};
 use super::names::names_test_support;
 
 /// Removes every `#[cfg(test)]` item (modules above all), every module named for tests
-/// (`mod test_utils { .. }`) and every `#[test]`-style function.
+/// (`mod test_utils { .. }`), every `#[test]`-style function, and the condition and branch of
+/// every `if` taken only in builds for tests.
 pub(crate) fn strip_test_code(file: &mut syn::File) {
     file.items.retain(|item| !is_test_item(item));
     TestStripper.visit_file_mut(file);
@@ -57,10 +59,19 @@ impl VisitMut for TestStripper {
 /// or as one operand of `&&`.
 fn taken_only_in_tests(cond: &syn::Expr) -> bool {
     match cond {
-        syn::Expr::Macro(mac) if mac.mac.path.is_ident("cfg") => mac
-            .mac
-            .parse_body::<syn::Meta>()
-            .is_ok_and(|predicate| only_in_tests(&predicate)),
+        syn::Expr::Macro(mac)
+            if mac.mac.path.segments.len() <= 2
+                && mac
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "cfg") =>
+        {
+            mac.mac
+                .parse_body::<syn::Meta>()
+                .is_ok_and(|predicate| only_in_tests(&predicate))
+        }
         syn::Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_)) => {
             taken_only_in_tests(&binary.left) || taken_only_in_tests(&binary.right)
         }
@@ -126,7 +137,7 @@ mod tests {
     fn branches_taken_only_in_test_builds_go() {
         let out = stripped(
             "fn f(e: E) { if cfg!(msim) && e.gone() { gone_1() } \
-             if cfg!(test) { gone_2() } else { kept_else() } \
+             if std::cfg!(test) { gone_2() } else { kept_else() } \
              if cfg!(not(test)) { kept() } if cfg!(feature = \"aws\") && e.x() { kept_too() } }
              #[cfg(madsim)] fn gone_3() {}",
         );

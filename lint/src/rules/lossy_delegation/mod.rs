@@ -352,10 +352,12 @@ fn answers_as_the_wrapped_error_does(
     })
 }
 
-/// Whether a comment of the classifier, above the arm naming the variant, speaks of retrying and
-/// names the variant in words (`// Retrying lock failures only adds lock traffic.` above
-/// `StorageError::Lock(_) | ..`): the constant is a choice made for that variant and explained.
-/// A variant left to a catch-all or out of a `matches!` list has no arm to explain.
+/// Whether the comment right above the arm naming the variant (or the `matches!` list it is in),
+/// or one ending the arm's own line, speaks of retrying and names the variant in words (`//
+/// Retrying lock failures only adds lock traffic.` above `StorageError::Lock(_) | ..`): the
+/// constant is a choice made for that variant and explained. A comment above an earlier arm
+/// explains that arm. A variant left to a catch-all or out of a `matches!` list has no arm to
+/// explain.
 fn commented_choice(source: &str, classifier: &Classifier<'_>, lossy: &Lossy) -> bool {
     let ClassifierBody::Block(body) = classifier.body else {
         return false;
@@ -364,21 +366,37 @@ fn commented_choice(source: &str, classifier: &Classifier<'_>, lossy: &Lossy) ->
         return false;
     }
     let first = Region::of(body).line;
+    let lines: Vec<&str> = source.lines().collect();
+    let Some(own) = lines.get(lossy.region.line.saturating_sub(1)) else {
+        return false;
+    };
+    let mut comments: Vec<&str> = own.split_once("//").map(|(_, c)| c).into_iter().collect();
+    // Up from the arm: past the lines of the same expression (`!matches!(`, `err,`) to the run of
+    // comment lines above it, stopping at another arm or the body's start.
+    let mut line = lossy.region.line.saturating_sub(1);
+    let mut in_run = false;
+    while line > first {
+        let text = lines.get(line - 1).map_or("", |l| l.trim());
+        if let Some(comment) = text.strip_prefix("//") {
+            comments.push(comment);
+            in_run = true;
+        } else if in_run || text.contains("=>") || text.starts_with('}') {
+            break;
+        }
+        line -= 1;
+    }
+    let said: Vec<String> = comments
+        .iter()
+        .flat_map(|c| c.split(|ch: char| !ch.is_alphanumeric()))
+        .map(str::to_lowercase)
+        .collect();
     let variant = lossy.variant.rsplit("::").next().unwrap_or_default();
     let variant_words = crate::retry_words::words(variant);
-    let comments: String = source
-        .lines()
-        .skip(first.saturating_sub(1))
-        .take(lossy.region.line.saturating_sub(first))
-        .filter_map(|line| line.trim_start().strip_prefix("//"))
-        .map(|text| format!(" {} ", text.to_lowercase()))
-        .collect();
     !variant_words.is_empty()
-        && crate::retry_words::mentions_retr(comments.as_bytes())
+        && said.iter().any(|w| crate::retry_words::is_retry_word(w))
         && variant_words.iter().all(|word| {
-            comments
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|said| said == word || said.strip_suffix('s') == Some(word.as_str()))
+            said.iter()
+                .any(|s| s == word || s.strip_suffix('s') == Some(word.as_str()))
         })
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, ItemImpl, Pat, ReturnType, Signature};
 
+use super::recursion::FnKey;
 use super::text::{constant_name, is_message_text, string_pattern, AllInspections};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
@@ -23,6 +24,9 @@ pub(super) struct ImplHeader {
     self_type: Option<String>,
     /// Whether the impl is of `From`.
     is_from: bool,
+    /// Whether the impl is of a trait with generic arguments (`From<X>`): several impls of it may
+    /// give the type methods of one name.
+    generic_trait: bool,
 }
 
 impl ImplHeader {
@@ -31,13 +35,26 @@ impl ImplHeader {
         self.self_type.as_deref()
     }
 
+    /// The key a method named `name` of this impl has in the file's calls, unless the impl is of
+    /// a generic trait (see [`super::recursion`]).
+    pub(super) fn method_key(&self, name: &str) -> Option<FnKey> {
+        let ty = self.self_type.as_deref().filter(|_| !self.generic_trait)?;
+        Some(FnKey::of(Some(ty), name))
+    }
+
     pub(super) fn of(item: &ItemImpl) -> ImplHeader {
         let is_from = item.trait_.as_ref().is_some_and(|(_, path, _)| {
             path.segments.last().is_some_and(|seg| seg.ident == "From")
         });
+        let generic_trait = item.trait_.as_ref().is_some_and(|(_, path, _)| {
+            path.segments
+                .last()
+                .is_some_and(|seg| !seg.arguments.is_none())
+        });
         ImplHeader {
             self_type: type_name(&item.self_ty),
             is_from,
+            generic_trait,
         }
     }
 }

@@ -16,7 +16,7 @@ use super::outcomes::{
     mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations, Repeats,
     TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
-use super::recursion::CallGraph;
+use super::recursion::{CallGraph, FnKey};
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
 use super::text::{
     checks_outside_async, inspects_text, is_message_text, searches_for_fixed_message,
@@ -58,8 +58,9 @@ pub(super) struct InspectionFinder<'b> {
     /// Local flags set by a text check (`let stale = msg.contains(..);`), with the checks, found
     /// when a classifier or a condition first reads a name.
     pub(super) checked_flags: OnceCell<HashMap<String, Vec<Region>>>,
-    /// The function's name (a macro's for a `macro_rules!` arm), for a branch that calls it again.
-    pub(super) name: &'b str,
+    /// The function, for a branch that calls it again (`None` for a `macro_rules!` arm, a trait's
+    /// default method or a method of a generic trait's impl).
+    pub(super) function: Option<FnKey>,
     /// The file's calls, built when a branch is first asked whether it leads back to `name`.
     pub(super) call_graph: &'b OnceCell<CallGraph>,
     /// The file, for [`Self::call_graph`].
@@ -180,16 +181,20 @@ impl InspectionFinder<'_> {
     /// Whether `branch` calls the function again, itself or through the file's functions: the
     /// recursion goes round the work as a loop would.
     fn calls_back(&self, branch: &syn::Block) -> bool {
-        self.call_graph
-            .get_or_init(|| CallGraph::of(self.file))
-            .leads_back(branch, self.name)
+        self.function.as_ref().is_some_and(|key| {
+            self.call_graph
+                .get_or_init(|| CallGraph::of(self.file))
+                .leads_back(branch, key)
+        })
     }
 
     /// [`Self::calls_back`] for a `match` arm's body.
     fn expr_calls_back(&self, branch: &Expr) -> bool {
-        self.call_graph
-            .get_or_init(|| CallGraph::of(self.file))
-            .expr_leads_back(branch, self.name)
+        self.function.as_ref().is_some_and(|key| {
+            self.call_graph
+                .get_or_init(|| CallGraph::of(self.file))
+                .expr_leads_back(branch, key)
+        })
     }
 
     fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {

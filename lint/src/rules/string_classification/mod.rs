@@ -31,7 +31,7 @@ use conversions::{conversion_target, variant_choices, ImplHeader};
 use helpers::{answer_helpers, returns_a_bool};
 use inspect::InspectionFinder;
 use outcomes::{words_in, RETRY_LOOP_WORDS};
-use recursion::CallGraph;
+use recursion::{CallGraph, FnKey};
 use text::{is_text_type, predicate_name, takes_text, TextBindings, CODE_WORDS, TEXT_NAMES};
 
 /// The rule; see [`DOCS`].
@@ -145,6 +145,7 @@ impl Rule for StringClassification {
             retry_comment_lines: &retry_comment_lines,
             lines: OnceCell::new(),
             call_graph: OnceCell::new(),
+            function: None,
             findings: Vec::new(),
         };
         collector.visit_file(cx.ast);
@@ -178,6 +179,8 @@ struct FunctionCollector<'c, 'x> {
     lines: OnceCell<Vec<&'x str>>,
     /// The file's calls, built when a text check's branch is first asked whether it calls back.
     call_graph: OnceCell<CallGraph>,
+    /// The key in [`Self::call_graph`] of the function [`Self::check_body`] is handed.
+    function: Option<FnKey>,
     findings: Vec<Finding>,
 }
 
@@ -320,7 +323,7 @@ impl FunctionCollector<'_, '_> {
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
             checked_flags: OnceCell::new(),
-            name,
+            function: self.function.take(),
             call_graph: &self.call_graph,
             file: self.cx.ast,
         };
@@ -438,6 +441,7 @@ impl ItemLines {
 
 impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.function = Some(FnKey::Free(item.sig.ident.to_string()));
         self.check_body(
             &item.sig.ident.to_string(),
             Some(&item.sig),
@@ -449,6 +453,10 @@ impl<'ast> Visit<'ast> for FunctionCollector<'_, '_> {
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.function = self
+            .impls
+            .last()
+            .and_then(|header| header.method_key(&item.sig.ident.to_string()));
         self.check_body(
             &item.sig.ident.to_string(),
             Some(&item.sig),

@@ -40,9 +40,12 @@ const NEGATING_WORDS: &[&str] = &[
 
 /// Name parts of a decider that keeps its own count (a policy, a backoff, a budget): its
 /// verdict may already stop after a number of attempts.
-const STATEFUL_DECIDER_PARTS: &[&str] = &[
-    "polic", "backoff", "strateg", "budget", "attempt", "tries", "session",
-];
+const STATEFUL_DECIDER_PARTS: &[&str] =
+    &["polic", "backoff", "strateg", "budget", "attempt", "tries"];
+
+/// Name parts of an object whose method answers a retry decision and keeps the request's count:
+/// a policy or a retry session (see [`stateful_decider_goes_round`]).
+const DECIDER_OBJECT_PARTS: &[&str] = &["polic", "session", "strateg", "budget"];
 
 /// Words of a name that holds a failure for a verdict to judge: the verdict is then a
 /// classification of an error, not a normal answer such as a conflict to go round on.
@@ -127,21 +130,36 @@ pub(super) fn failed_reply_goes_round(node: &ExprMatch, label: Option<&Lifetime>
 /// Whether a match on a code an attempt answers leaves on the code for success and pauses and
 /// goes round on any other (`match unsafe { template_create() } { 0 => return Ok(..), code => {
 /// error!(..); sleep(..) } }`, `match resp.status() { StatusCode::OK => return .., _ => { sleep(..);
-/// continue } }`): the code is a `Result` in all but name. The pause is what tells a failure
-/// waited out from a count read in a loop (`0 => return, n => consume(n)`).
+/// continue } }`): the code is a `Result` in all but name. A success code is `0` or a constant
+/// named for success (`StatusCode::OK`, `SQLITE_OK`); a state named so (`JobStatus::Success`)
+/// ends a poll of normal answers instead. A size (`match queue.len() { 0 => return, n => .. }`) is
+/// no code. The pause is what tells a failure waited out from a count read in a loop (`0 =>
+/// return, n => consume(n)`).
 pub(super) fn failure_code_goes_round(node: &ExprMatch, label: Option<&Lifetime>) -> bool {
+    let constant = |name: &str| !name.chars().any(char::is_lowercase);
+    let success_constant =
+        |name: &str| constant(name) && words_of(name).any(|w| w == "ok" || w == "success");
     let success_code = |pat: &Pat| match pat {
         Pat::Lit(lit) => matches!(&lit.lit, syn::Lit::Int(int) if int.base10_digits() == "0"),
-        Pat::Path(path) => path.path.segments.last().is_some_and(|segment| {
-            words_of(&segment.ident.to_string()).any(|w| w == "ok" || w == "success")
-        }),
+        Pat::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| success_constant(&segment.ident.to_string())),
+        Pat::Ident(ident) => ident.subpat.is_none() && success_constant(&ident.ident.to_string()),
         _ => false,
     };
     let catch_all = |pat: &Pat| match pat {
         Pat::Wild(_) => true,
-        Pat::Ident(ident) => ident.subpat.is_none(),
+        Pat::Ident(ident) => ident.subpat.is_none() && !constant(&ident.ident.to_string()),
         _ => false,
     };
+    let sized = names_in(&node.expr)
+        .iter()
+        .any(|name| words_of(name).any(|w| SIZE_WORDS.contains(&w.as_str())));
+    if sized {
+        return false;
+    }
     let success_leaves = node.arms.iter().any(|arm| {
         arm.guard.is_none() && success_code(&arm.pat) && returns_from_loop(&arm.body, label)
     });
@@ -153,6 +171,9 @@ pub(super) fn failure_code_goes_round(node: &ExprMatch, label: Option<&Lifetime>
     });
     success_leaves && failure_pauses
 }
+
+/// Words of a scrutinee that holds a size, not a code (see [`failure_code_goes_round`]).
+const SIZE_WORDS: &[&str] = &["len", "count", "size", "remaining", "available", "pending"];
 
 /// Whether the verdict judges whole attempts, as a retry policy object does (`match
 /// retry.r#try(|| response) { Success(v) => break v, Err(e) => return Err(e), Retry(delay) => .. }`):
@@ -252,25 +273,27 @@ fn has_whole_word(name: &str, word: &str) -> bool {
     words_of(name).any(|w| w == word)
 }
 
-/// Whether the loop goes round on the verdict of a decider that keeps its own count: a `match`
-/// on a decision a retry policy or session gave (`let decision =
+/// Whether the loop goes round only on the verdict of a decider that keeps its own count: a
+/// `match` on a decision a method of a retry policy or session gave (`let decision =
 /// ctx.retry_session().decide_should_retry(info); match decision { RetrySameTarget(..) =>
-/// continue, DontRetry => break }`), whose retry arm goes round while another leaves. The
-/// decider's count is the loop's bound, as it is for a decider asked in the `match` itself.
+/// continue, DontRetry => break }`), whose retry arm goes round while another leaves, with no
+/// pause and no `continue` of the loop outside it. The decider's count is the loop's bound.
+/// Only the receiver of the method names the decider: `classify(&err, session.id())` and
+/// `ErrorPolicy::classify(&err)` are classifiers handed something, which count nothing.
 pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Lifetime>) -> bool {
-    struct Finder<'l> {
+    struct Finder<'l, 'ast> {
         label: Option<&'l Lifetime>,
         decisions: Vec<String>,
-        found: bool,
+        deciding: Vec<&'ast ExprMatch>,
     }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_, 'ast> {
         fn visit_local(&mut self, local: &'ast syn::Local) {
             if let (Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-                if names_in(&init.expr)
-                    .iter()
-                    .any(|name| has_part(name, STATEFUL_DECIDER_PARTS))
-                {
-                    self.decisions.push(ident.ident.to_string());
+                let name = ident.ident.to_string();
+                // A later `let` of the same name hides the decision.
+                self.decisions.retain(|known| *known != name);
+                if asked_of_a_decider(&init.expr) {
+                    self.decisions.push(name);
                 }
             }
             syn::visit::visit_local(self, local);
@@ -281,7 +304,7 @@ pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Life
                     .path
                     .get_ident()
                     .is_some_and(|ident| self.decisions.iter().any(|d| ident == d)),
-                _ => false,
+                other => asked_of_a_decider(other),
             };
             if from_decider {
                 let retry_goes_round = node.arms.iter().any(|arm| {
@@ -290,7 +313,10 @@ pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Life
                 let other_leaves = node.arms.iter().any(|arm| {
                     !names_retry_variant(&arm.pat) && leaves_loop(&arm.body, self.label)
                 });
-                self.found |= retry_goes_round && other_leaves;
+                if retry_goes_round && other_leaves {
+                    self.deciding.push(node);
+                    return;
+                }
             }
             syn::visit::visit_expr_match(self, node);
         }
@@ -303,8 +329,98 @@ pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Life
     let mut finder = Finder {
         label,
         decisions: Vec::new(),
-        found: false,
+        deciding: Vec::new(),
     };
     syn::visit::Visit::visit_block(&mut finder, body);
-    finder.found
+    if finder.deciding.is_empty() {
+        return false;
+    }
+    // Everything else in the round: another error path that pauses or goes round is not the
+    // decider's to count.
+    struct Elsewhere<'d, 'ast, 'l> {
+        deciding: &'d [&'ast ExprMatch],
+        label: Option<&'l Lifetime>,
+        depth: usize,
+        goes_round: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Elsewhere<'_, 'ast, '_> {
+        fn visit_expr_match(&mut self, node: &'ast ExprMatch) {
+            if !self.deciding.iter().any(|d| std::ptr::eq(*d, node)) {
+                syn::visit::visit_expr_match(self, node);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+            match expr {
+                syn::Expr::Continue(c) => {
+                    let ours = match (&c.label, self.label) {
+                        (Some(named), Some(label)) => named.ident == label.ident,
+                        (Some(_), None) => false,
+                        (None, _) => self.depth == 0,
+                    };
+                    self.goes_round |= ours;
+                }
+                syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, expr);
+                    self.depth -= 1;
+                    return;
+                }
+                _ => {}
+            }
+            self.goes_round |= super::hot_loop::is_pause_call(expr);
+            syn::visit::visit_expr(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut elsewhere = Elsewhere {
+        deciding: &finder.deciding,
+        label,
+        depth: 0,
+        goes_round: false,
+    };
+    syn::visit::Visit::visit_block(&mut elsewhere, body);
+    !elsewhere.goes_round
+}
+
+/// Whether an expression asks a decider object for its decision: a method call whose receiver
+/// chain names a policy or a session (`ctx.retry_session().decide(info)`, `self.policy.next()`),
+/// looking through `.await` and `?`. Arguments do not count.
+fn asked_of_a_decider(expr: &syn::Expr) -> bool {
+    fn receiver_names(expr: &syn::Expr, out: &mut Vec<String>) {
+        match expr {
+            syn::Expr::MethodCall(call) => {
+                out.push(call.method.to_string());
+                receiver_names(&call.receiver, out);
+            }
+            syn::Expr::Field(field) => {
+                if let syn::Member::Named(name) = &field.member {
+                    out.push(name.to_string());
+                }
+                receiver_names(&field.base, out);
+            }
+            syn::Expr::Path(path) => {
+                if let Some(ident) = path.path.get_ident() {
+                    out.push(ident.to_string());
+                }
+            }
+            syn::Expr::Await(awaited) => receiver_names(&awaited.base, out),
+            syn::Expr::Try(tried) => receiver_names(&tried.expr, out),
+            syn::Expr::Paren(paren) => receiver_names(&paren.expr, out),
+            _ => {}
+        }
+    }
+    let call = match expr {
+        syn::Expr::Await(awaited) => &*awaited.base,
+        syn::Expr::Try(tried) => &*tried.expr,
+        other => other,
+    };
+    let syn::Expr::MethodCall(call) = call else {
+        return false;
+    };
+    let mut names = Vec::new();
+    receiver_names(&call.receiver, &mut names);
+    names
+        .iter()
+        .any(|name| has_part(name, DECIDER_OBJECT_PARTS))
 }

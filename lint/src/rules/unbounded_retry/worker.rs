@@ -145,9 +145,11 @@ impl GoingRound<'_> {
         if !goes_round {
             return;
         }
-        if names_in(operation).iter().any(|n| {
-            has_part(n, AGAIN_PARTS) || words_of(n).any(|w| AGAIN_WORDS.contains(&w.as_str()))
-        }) {
+        if names_in(operation).iter().any(|n| has_part(n, AGAIN_PARTS))
+            || called_names(operation)
+                .iter()
+                .any(|n| words_of(n).any(|w| AGAIN_WORDS.contains(&w.as_str())))
+        {
             self.reconnects = true;
         }
         let mut pauses = Pauses::with(self.helper_pauses);
@@ -215,4 +217,35 @@ impl<'ast> Visit<'ast> for RetryCounter {
         }
         syn::visit::visit_expr_assign(self, node);
     }
+}
+
+/// The functions and methods an operation calls along its chain (`connect_to(addr).await?`,
+/// `client.reconnect()`), without the names of their arguments: `tx.send(Command::Connect)`
+/// sends, it does not connect.
+fn called_names(operation: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut next = Some(operation);
+    while let Some(expr) = next.take() {
+        match expr {
+            Expr::MethodCall(call) => {
+                names.push(call.method.to_string());
+                next = Some(&call.receiver);
+            }
+            Expr::Call(call) => {
+                if let Expr::Path(path) = &*call.func {
+                    if let Some(last) = path.path.segments.last() {
+                        names.push(last.ident.to_string());
+                    }
+                }
+            }
+            Expr::Await(awaited) => next = Some(&awaited.base),
+            Expr::Try(tried) => next = Some(&tried.expr),
+            Expr::Paren(paren) => next = Some(&paren.expr),
+            Expr::Reference(reference) => next = Some(&reference.expr),
+            // The checked call of `if let Err(e) = client.connect().await`.
+            Expr::Let(binding) => next = Some(&binding.expr),
+            _ => {}
+        }
+    }
+    names
 }
