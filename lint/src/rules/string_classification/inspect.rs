@@ -58,6 +58,10 @@ pub(super) struct InspectionFinder<'b> {
     /// Local flags set by a text check (`let stale = msg.contains(..);`), with the checks, found
     /// when a classifier or a condition first reads a name.
     pub(super) checked_flags: OnceCell<HashMap<String, Vec<Region>>>,
+    /// Whether a branch that calls the function again retries: the file speaks of retrying and
+    /// the function is handed no text, so the text it checks is an error's. A parser that
+    /// recurses on the text it is handed (`parse(rest)`) retries nothing.
+    pub(super) recursion_counts: bool,
     /// The function, for a branch that calls it again (`None` for a `macro_rules!` arm, a trait's
     /// default method or a method of a generic trait's impl).
     pub(super) function: Option<FnKey>,
@@ -163,7 +167,7 @@ impl InspectionFinder<'_> {
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
             || (self.retry_context() && self.continue_repeats && continues.0)
-            || self.expr_calls_back(branch)
+            || (self.recursion_counts && self.expr_calls_back(branch))
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -179,7 +183,7 @@ impl InspectionFinder<'_> {
     }
 
     /// Whether `branch` calls the function again, itself or through the file's functions: the
-    /// recursion goes round the work as a loop would.
+    /// recursion goes round the work as a loop would (asked when [`Self::recursion_counts`]).
     fn calls_back(&self, branch: &syn::Block) -> bool {
         self.function.as_ref().is_some_and(|key| {
             self.call_graph
@@ -213,7 +217,7 @@ impl InspectionFinder<'_> {
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())
             || (self.retry_context() && self.continue_repeats && continues.0)
-            || self.calls_back(branch)
+            || (self.recursion_counts && self.calls_back(branch))
     }
 
     /// A search for a repeated operation in a branch starting at `span`.

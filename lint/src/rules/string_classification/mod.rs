@@ -280,6 +280,7 @@ impl FunctionCollector<'_, '_> {
                 }
             }
         }
+        let handed_text = !bindings.names.is_empty();
         bindings.visit_block(body);
         // A conversion into one of the tree's error types, where the file speaks of retrying:
         // the variant its text checks pick is what a retry decides on later.
@@ -323,6 +324,7 @@ impl FunctionCollector<'_, '_> {
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
             checked_flags: OnceCell::new(),
+            recursion_counts: self.speaks_of_retry && !handed_text,
             function: self.function.take(),
             call_graph: &self.call_graph,
             file: self.cx.ast,

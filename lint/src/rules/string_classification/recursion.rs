@@ -7,7 +7,6 @@
 //! written in. A method of an impl of a generic trait (`impl From<A> for E`) is left out: `Self::
 //! from(b)` there may be another impl's `from`.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
@@ -37,18 +36,19 @@ impl FnKey {
     }
 }
 
-/// The file's functions with the functions of the file each one calls, and, once asked, the
-/// functions from which calls reach a given one.
+/// The file's functions, grouped into the cycles their calls make: two functions are in one
+/// group when each reaches the other through calls of the file's functions.
 #[derive(Default)]
 pub(super) struct CallGraph {
-    /// Callee to callers.
-    callers: HashMap<FnKey, HashSet<FnKey>>,
-    reaching: RefCell<HashMap<FnKey, HashSet<FnKey>>>,
+    /// Caller to callees, while the file is read.
+    calls: HashMap<FnKey, HashSet<FnKey>>,
+    /// Each function's group (its strongly connected component).
+    group: HashMap<FnKey, usize>,
 }
 
 impl CallGraph {
     /// Every free function and method of `file` (those of generic-trait impls aside), with what
-    /// it calls.
+    /// it calls, grouped into cycles once.
     pub(super) fn of(file: &syn::File) -> CallGraph {
         let mut builder = Builder {
             graph: CallGraph::default(),
@@ -56,47 +56,142 @@ impl CallGraph {
             current: Vec::new(),
         };
         builder.visit_file(file);
-        builder.graph
+        let mut graph = builder.graph;
+        graph.group = groups(&graph.calls);
+        graph
     }
 
     /// Whether a call made in `branch` of the function `key` leads back to it: a call of the
-    /// function itself, or of a function of the file from which calls reach it.
+    /// function itself, or of a function of the file from which calls reach it. The branch's
+    /// calls are the function's own, so a callee reaches it exactly when the two are in one cycle.
     pub(super) fn leads_back(&self, branch: &syn::Block, key: &FnKey) -> bool {
         let mut called = Calls::new(key.self_type());
         called.visit_block(branch);
-        self.reaches(&called.keys, key)
+        self.in_its_cycle(&called.keys, key)
     }
 
     /// [`Self::leads_back`] for a branch written as an expression (a `match` arm's body).
     pub(super) fn expr_leads_back(&self, branch: &Expr, key: &FnKey) -> bool {
         let mut called = Calls::new(key.self_type());
         called.visit_expr(branch);
-        self.reaches(&called.keys, key)
+        self.in_its_cycle(&called.keys, key)
     }
 
-    fn reaches(&self, called: &HashSet<FnKey>, key: &FnKey) -> bool {
-        if called.is_empty() {
-            return false;
+    fn in_its_cycle(&self, called: &HashSet<FnKey>, key: &FnKey) -> bool {
+        if called.contains(key) {
+            return true;
         }
-        let mut reaching = self.reaching.borrow_mut();
-        let set = reaching
-            .entry(key.clone())
-            .or_insert_with(|| self.callers_of(key));
-        called.iter().any(|callee| set.contains(callee))
+        let Some(own) = self.group.get(key) else {
+            return false;
+        };
+        called
+            .iter()
+            .any(|callee| self.group.get(callee) == Some(own))
+    }
+}
+
+/// The strongly connected components of the call graph (Tarjan's algorithm, walked with an
+/// explicit stack so that a long chain of calls cannot overflow the thread's).
+fn groups(calls: &HashMap<FnKey, HashSet<FnKey>>) -> HashMap<FnKey, usize> {
+    let mut ids: HashMap<&FnKey, usize> = HashMap::new();
+    let mut keys: Vec<&FnKey> = Vec::new();
+    for key in calls.keys().chain(calls.values().flatten()) {
+        ids.entry(key).or_insert_with(|| {
+            keys.push(key);
+            keys.len() - 1
+        });
+    }
+    let edges: Vec<Vec<usize>> = keys
+        .iter()
+        .map(|key| {
+            calls
+                .get(*key)
+                .into_iter()
+                .flatten()
+                .filter_map(|callee| ids.get(callee).copied())
+                .collect()
+        })
+        .collect();
+    let mut tarjan = Tarjan::new(keys.len());
+    for root in 0..keys.len() {
+        if tarjan.index[root] == UNVISITED {
+            tarjan.walk_from(root, &edges);
+        }
+    }
+    let component = tarjan.component;
+    keys.into_iter()
+        .enumerate()
+        .map(|(id, key)| (key.clone(), component[id]))
+        .collect()
+}
+
+const UNVISITED: usize = usize::MAX;
+
+/// The state of one run of Tarjan's algorithm over nodes numbered from 0.
+struct Tarjan {
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    component: Vec<usize>,
+    stack: Vec<usize>,
+    /// The nodes being walked, innermost last, each with the next of its edges to follow.
+    walk: Vec<(usize, usize)>,
+    next_index: usize,
+    next_component: usize,
+}
+
+impl Tarjan {
+    fn new(count: usize) -> Tarjan {
+        Tarjan {
+            index: vec![UNVISITED; count],
+            low: vec![0; count],
+            on_stack: vec![false; count],
+            component: vec![0; count],
+            stack: Vec::new(),
+            walk: Vec::new(),
+            next_index: 0,
+            next_component: 0,
+        }
     }
 
-    /// `key` and every function from which calls reach it: one walk back over the callers.
-    fn callers_of(&self, key: &FnKey) -> HashSet<FnKey> {
-        let mut seen = HashSet::from([key.clone()]);
-        let mut pending = vec![key.clone()];
-        while let Some(next) = pending.pop() {
-            for caller in self.callers.get(&next).into_iter().flatten() {
-                if seen.insert(caller.clone()) {
-                    pending.push(caller.clone());
+    fn enter(&mut self, node: usize) {
+        self.index[node] = self.next_index;
+        self.low[node] = self.next_index;
+        self.next_index += 1;
+        self.stack.push(node);
+        self.on_stack[node] = true;
+        self.walk.push((node, 0));
+    }
+
+    fn walk_from(&mut self, root: usize, edges: &[Vec<usize>]) {
+        self.enter(root);
+        while let Some(&(node, edge)) = self.walk.last() {
+            if let Some(&next) = edges[node].get(edge) {
+                if let Some(top) = self.walk.last_mut() {
+                    top.1 += 1;
                 }
+                if self.index[next] == UNVISITED {
+                    self.enter(next);
+                } else if self.on_stack[next] {
+                    self.low[node] = self.low[node].min(self.index[next]);
+                }
+                continue;
+            }
+            self.walk.pop();
+            if let Some(&(parent, _)) = self.walk.last() {
+                self.low[parent] = self.low[parent].min(self.low[node]);
+            }
+            if self.low[node] == self.index[node] {
+                while let Some(member) = self.stack.pop() {
+                    self.on_stack[member] = false;
+                    self.component[member] = self.next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                self.next_component += 1;
             }
         }
-        seen
     }
 }
 
@@ -153,7 +248,7 @@ impl<'ast> Visit<'ast> for Builder {
         if let Some(Some(caller)) = self.current.last() {
             if let Some(callee) = called_key(expr, caller.self_type()) {
                 let caller = caller.clone();
-                self.graph.callers.entry(callee).or_default().insert(caller);
+                self.graph.calls.entry(caller).or_default().insert(callee);
             }
         }
         syn::visit::visit_expr(self, expr);
@@ -280,5 +375,25 @@ mod tests {
         assert!(!graph.leads_back(&branch("{ self.helper() }"), &method("A", "run")));
         // `from` of a generic trait's impl calls no recorded function back: nothing reaches it.
         assert!(!graph.leads_back(&branch("{ self.helper() }"), &method("E", "from")));
+    }
+
+    #[test]
+    fn a_long_chain_is_one_cycle_only_when_it_closes() {
+        let chain = |closed: bool| {
+            let mut code = String::new();
+            for i in 0..3000 {
+                let next = if i == 2999 { 0 } else { i + 1 };
+                if i < 2999 || closed {
+                    code.push_str(&format!("fn f{i}() {{ f{next}() }}\n"));
+                } else {
+                    code.push_str(&format!("fn f{i}() {{}}\n"));
+                }
+            }
+            CallGraph::of(&syn::parse_file(&code).expect("a file"))
+        };
+        let closed = chain(true);
+        assert!(closed.leads_back(&branch("{ f1() }"), &free("f0")));
+        let open = chain(false);
+        assert!(!open.leads_back(&branch("{ f1() }"), &free("f0")));
     }
 }
