@@ -12,6 +12,8 @@ use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::Expr;
 
+use super::conversions::ImplHeader;
+
 /// A function of the file: a free function by name, or a method by its impl's type and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum FnKey {
@@ -197,8 +199,8 @@ impl Tarjan {
 
 struct Builder {
     graph: CallGraph,
-    /// The impls being visited, innermost last: the type, or `None` for a generic trait's impl.
-    impls: Vec<Option<String>>,
+    /// The impls being visited, innermost last.
+    impls: Vec<ImplHeader>,
     /// The functions being visited, innermost last (`None`: one left out).
     current: Vec<Option<FnKey>>,
 }
@@ -213,14 +215,7 @@ impl Builder {
 
 impl<'ast> Visit<'ast> for Builder {
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-        let generic_trait = item.trait_.as_ref().is_some_and(|(_, path, _)| {
-            path.segments
-                .last()
-                .is_some_and(|seg| !seg.arguments.is_none())
-        });
-        let self_type = crate::syntax::types::type_name(&item.self_ty);
-        self.impls
-            .push(if generic_trait { None } else { self_type });
+        self.impls.push(ImplHeader::of(item));
         syn::visit::visit_item_impl(self, item);
         self.impls.pop();
     }
@@ -234,9 +229,7 @@ impl<'ast> Visit<'ast> for Builder {
         let key = self
             .impls
             .last()
-            .cloned()
-            .flatten()
-            .map(|ty| FnKey::Method(ty, item.sig.ident.to_string()));
+            .and_then(|header| header.method_key(&item.sig.ident.to_string()));
         self.function(key, |b| syn::visit::visit_impl_item_fn(b, item));
     }
 
