@@ -324,7 +324,7 @@ impl FunctionCollector<'_, '_> {
             retry_comment_lines: self.retry_comment_lines,
             regions: Vec::new(),
             checked_flags: OnceCell::new(),
-            recursion_counts: self.speaks_of_retry && !handed_text,
+            recursion_counts: self.speaks_of_retry && !handed_text && handles_an_error(sig, body),
             function: self.function.take(),
             call_graph: &self.call_graph,
             file: self.cx.ast,
@@ -338,6 +338,40 @@ impl FunctionCollector<'_, '_> {
             self.findings
                 .push(self.cx.report(&INFO, region, message, FIX.to_owned()));
         }
+    }
+}
+
+/// Whether a function deals with a failure: it is handed an error (`error: &TerraformError`,
+/// `err`), or its body takes one apart (`if let Err(e) = ..`, `Err(e) => ..`). A syntax walker
+/// that recurses on an identifier's text is neither.
+fn handles_an_error(sig: Option<&syn::Signature>, body: &syn::Block) -> bool {
+    struct ErrPattern(bool);
+    impl<'ast> Visit<'ast> for ErrPattern {
+        fn visit_pat_tuple_struct(&mut self, pat: &'ast syn::PatTupleStruct) {
+            self.0 |= pat
+                .path
+                .segments
+                .last()
+                .is_some_and(|seg| seg.ident == "Err");
+            syn::visit::visit_pat_tuple_struct(self, pat);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let handed_one = sig.is_some_and(|sig| {
+        sig.inputs.iter().any(|input| match input {
+            syn::FnArg::Typed(typed) => {
+                matches!(&*typed.pat, Pat::Ident(ident)
+                    if matches!(ident.ident.to_string().as_str(), "e" | "err" | "error"))
+                    || type_name(&typed.ty)
+                        .is_some_and(|name| name.ends_with("Error") || name.ends_with("Err"))
+            }
+            syn::FnArg::Receiver(_) => false,
+        })
+    });
+    handed_one || {
+        let mut found = ErrPattern(false);
+        found.visit_block(body);
+        found.0
     }
 }
 
