@@ -7,6 +7,7 @@ use syn::{ExprMatch, Lifetime, Pat};
 use super::hot_loop::{pauses_somewhere, PauseScope};
 use super::not_failures::{is_polling_call, waits_as_told};
 use super::words::{has_part, words_of};
+use crate::retry_library::{chain, Link};
 use crate::syntax::exits::{leaves_loop, returns_from_loop};
 use crate::syntax::names::names_in;
 use crate::syntax::patterns::variant_name;
@@ -387,40 +388,22 @@ pub(super) fn stateful_decider_goes_round(body: &syn::Block, label: Option<&Life
 /// chain names a policy or a session (`ctx.retry_session().decide(info)`, `self.policy.next()`),
 /// looking through `.await` and `?`. Arguments do not count.
 fn asked_of_a_decider(expr: &syn::Expr) -> bool {
-    fn receiver_names(expr: &syn::Expr, out: &mut Vec<String>) {
-        match expr {
-            syn::Expr::MethodCall(call) => {
-                out.push(call.method.to_string());
-                receiver_names(&call.receiver, out);
-            }
-            syn::Expr::Field(field) => {
-                if let syn::Member::Named(name) = &field.member {
-                    out.push(name.to_string());
-                }
-                receiver_names(&field.base, out);
-            }
-            syn::Expr::Path(path) => {
-                if let Some(ident) = path.path.get_ident() {
-                    out.push(ident.to_string());
-                }
-            }
-            syn::Expr::Await(awaited) => receiver_names(&awaited.base, out),
-            syn::Expr::Try(tried) => receiver_names(&tried.expr, out),
-            syn::Expr::Paren(paren) => receiver_names(&paren.expr, out),
-            _ => {}
-        }
-    }
-    let call = match expr {
-        syn::Expr::Await(awaited) => &*awaited.base,
-        syn::Expr::Try(tried) => &*tried.expr,
-        other => other,
-    };
-    let syn::Expr::MethodCall(call) = call else {
+    let (links, root) = chain(expr);
+    let mut calls = links.iter().filter_map(|link| match link {
+        Link::Call(call) => Some(call),
+        Link::Await => None,
+    });
+    // The outermost call asks; the rest of the chain is what it asks.
+    if calls.next().is_none() {
         return false;
+    }
+    let receivers = calls.any(|call| has_part(&call.method.to_string(), DECIDER_OBJECT_PARTS));
+    let root_names = match root {
+        syn::Expr::Path(_) | syn::Expr::Field(_) => names_in(root),
+        _ => Vec::new(),
     };
-    let mut names = Vec::new();
-    receiver_names(&call.receiver, &mut names);
-    names
-        .iter()
-        .any(|name| has_part(name, DECIDER_OBJECT_PARTS))
+    receivers
+        || root_names
+            .iter()
+            .any(|name| has_part(name, DECIDER_OBJECT_PARTS))
 }

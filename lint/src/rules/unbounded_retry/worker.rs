@@ -23,6 +23,7 @@ use super::error_paths::{ErrorPath, ErrorPaths};
 use super::find::LoopShape;
 use super::pauses::Pauses;
 use super::words::{has_part, words_of};
+use crate::retry_library::{callee, chain, Link};
 use crate::syntax::exits::{block_leaves_loop, leaves_loop};
 use crate::syntax::names::{names_in, names_in_block};
 
@@ -223,29 +224,22 @@ impl<'ast> Visit<'ast> for RetryCounter {
 /// `client.reconnect()`), without the names of their arguments: `tx.send(Command::Connect)`
 /// sends, it does not connect.
 fn called_names(operation: &Expr) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut next = Some(operation);
-    while let Some(expr) = next.take() {
-        match expr {
-            Expr::MethodCall(call) => {
-                names.push(call.method.to_string());
-                next = Some(&call.receiver);
-            }
-            Expr::Call(call) => {
-                if let Expr::Path(path) = &*call.func {
-                    if let Some(last) = path.path.segments.last() {
-                        names.push(last.ident.to_string());
-                    }
-                }
-            }
-            Expr::Await(awaited) => next = Some(&awaited.base),
-            Expr::Try(tried) => next = Some(&tried.expr),
-            Expr::Paren(paren) => next = Some(&paren.expr),
-            Expr::Reference(reference) => next = Some(&reference.expr),
-            // The checked call of `if let Err(e) = client.connect().await`.
-            Expr::Let(binding) => next = Some(&binding.expr),
-            _ => {}
-        }
+    let operation = match operation {
+        // The checked call of `if let Err(e) = client.connect().await`.
+        Expr::Let(binding) => &*binding.expr,
+        Expr::Reference(reference) => &*reference.expr,
+        other => other,
+    };
+    let (links, root) = chain(operation);
+    let mut names: Vec<String> = links
+        .iter()
+        .filter_map(|link| match link {
+            Link::Call(call) => Some(call.method.to_string()),
+            Link::Await => None,
+        })
+        .collect();
+    if let Expr::Call(call) = root {
+        names.extend(callee(call).map(|(_, last)| last));
     }
     names
 }
