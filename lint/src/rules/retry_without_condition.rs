@@ -34,8 +34,9 @@ Finds retry-library calls that retry every error, whatever it is:
   sorts the errors itself by answering `Ok(Err(e))` for those it must not retry.
 
 A backoff retry whose statement, or the comment right above it, says that it goes on for ever on
-purpose (`// retry until the database is up`, `.expect(\"an infinite retry loop\")` after it) is
-not reported: retrying every error is then what its author chose; unless a comment in the
+purpose (`// retry until the database is up`, `.expect(\"an infinite retry loop\")` after it), or
+whose policy is bound to a local by a statement that says so (`let policy = ExponentialBackoff {
+max_elapsed_time: None, // keep retrying until it succeeds`), is not reported: retrying every error is then what its author chose; unless a comment in the
 paragraph holding the operation (up to the blank line above it) or in the statement flags a
 problem (`// TODO: a 400 should be permanent`).
 
@@ -93,6 +94,7 @@ impl Rule for RetryWithoutCondition {
             pending: HashMap::new(),
             local_operations: LocalOperations::default(),
             statements: Vec::new(),
+            bindings: HashMap::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -116,6 +118,9 @@ struct ConditionFinder<'x, 'ast> {
     local_operations: LocalOperations<'ast>,
     /// The statements the walk is inside, innermost last.
     statements: Vec<&'ast Stmt>,
+    /// Where each local binding seen so far is made (`let policy = ExponentialBackoff { .. };`),
+    /// by name: the comments of a policy's binding speak for the retry it is handed to.
+    bindings: HashMap<String, Region>,
     findings: Vec<Finding>,
 }
 
@@ -232,7 +237,22 @@ impl<'ast> ConditionFinder<'_, 'ast> {
         let (start, end) = (statement.line, statement.end_line);
         let operation_start = Region::of(operation).line.min(start);
         let from = crate::intent::comment_above(source, start).max(1);
-        crate::intent::commented_as_endless(source, from, end)
+        // A policy bound to a local before the call (`let policy = ExponentialBackoff { ..,
+        // max_elapsed_time: None };`) may carry the words at its binding.
+        let policy_binding = call
+            .args
+            .first()
+            .and_then(|policy| match policy {
+                Expr::Path(path) => path.path.get_ident(),
+                _ => None,
+            })
+            .and_then(|name| self.bindings.get(&name.to_string()))
+            .filter(|binding| binding.line < start);
+        let policy_says_so = policy_binding.is_some_and(|binding| {
+            let from = crate::intent::comment_above(source, binding.line).max(1);
+            crate::intent::commented_as_endless(source, from, binding.end_line)
+        });
+        (policy_says_so || crate::intent::commented_as_endless(source, from, end))
             && !crate::intent::comments_flag_a_problem(
                 source,
                 crate::intent::paragraph_start(source, operation_start, PARAGRAPH_LINES).max(1),
@@ -253,8 +273,20 @@ fn retry_receiver_is_operation(expr: &Expr) -> bool {
 
 impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
+        // The block's bindings go out of scope with it.
+        let outer_bindings = self.libraries.backoff.then(|| self.bindings.clone());
         if self.libraries.backoff {
             self.local_operations.record(block);
+            for stmt in &block.stmts {
+                if let Stmt::Local(syn::Local {
+                    pat: syn::Pat::Ident(ident),
+                    ..
+                }) = stmt
+                {
+                    self.bindings
+                        .insert(ident.ident.to_string(), Region::of(stmt));
+                }
+            }
         }
         if self.libraries.backon {
             for stmt in &block.stmts {
@@ -276,6 +308,9 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
             }
         }
         syn::visit::visit_block(self, block);
+        if let Some(outer) = outer_bindings {
+            self.bindings = outer;
+        }
     }
 
     fn visit_stmt(&mut self, stmt: &'ast Stmt) {
