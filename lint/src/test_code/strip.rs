@@ -1,6 +1,7 @@
 //! Stripping test code from a parsed file, so that rules see only what a normal build compiles:
 //! test items at any depth (in modules, impls and function bodies) are removed, and so are the
-//! branches of an `if` taken only in builds for tests (`if cfg!(msim) && .. { .. }`).
+//! branches of an `if` and the `match` arms taken only in builds for tests (`if cfg!(msim) && ..
+//! { .. }`, `Err(e) if cfg!(msim) => ..`), and `let` bindings marked `#[cfg(test)]`.
 
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Item};
@@ -46,9 +47,25 @@ impl VisitMut for TestStripper {
         syn::visit_mut::visit_expr_if_mut(self, node);
     }
 
+    /// `Err(e) if cfg!(msim) => ..` or `#[cfg(test)] Err(e) => ..`: an arm that only a build for
+    /// tests can take is test code.
+    fn visit_expr_match_mut(&mut self, node: &mut syn::ExprMatch) {
+        node.arms.retain(|arm| {
+            !is_test_attrs(&arm.attrs)
+                && !arm
+                    .guard
+                    .as_ref()
+                    .is_some_and(|(_, guard)| taken_only_in_tests(guard))
+        });
+        syn::visit_mut::visit_expr_match_mut(self, node);
+    }
+
+    /// Items, and `let` bindings (`#[cfg(test)] let hook = ..;`), that only a build for tests
+    /// compiles.
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         block.stmts.retain(|stmt| match stmt {
             syn::Stmt::Item(item) => !is_test_item(item),
+            syn::Stmt::Local(local) => !is_test_attrs(&local.attrs),
             _ => true,
         });
         syn::visit_mut::visit_block_mut(self, block);
@@ -144,6 +161,19 @@ mod tests {
         assert!(out.contains("kept_else"), "{out}");
         assert!(out.contains("kept ("), "{out}");
         assert!(out.contains("kept_too"), "{out}");
+        assert!(!out.contains("gone"), "{out}");
+    }
+
+    #[test]
+    fn arms_and_bindings_only_in_test_builds_go() {
+        let out = stripped(
+            "fn f(r: R) { match r { Ok(v) => kept(v), Err(e) if cfg!(msim) => gone_1(e), \
+             #[cfg(test)] Err(e) if e.x() => gone_2(e), Err(e) if cfg!(unix) => kept_too(e), \
+             Err(e) => kept_3(e) } #[cfg(test)] let gone_4 = 1; let kept_4 = 2; }",
+        );
+        for kept in ["kept (", "kept_too", "kept_3", "kept_4"] {
+            assert!(out.contains(kept), "{kept}: {out}");
+        }
         assert!(!out.contains("gone"), "{out}");
     }
 }
