@@ -36,9 +36,10 @@ Finds retry-library calls that retry every error, whatever it is:
 A backoff retry whose statement, or the comment right above it, says that it goes on for ever on
 purpose (`// retry until the database is up`, `.expect(\"an infinite retry loop\")` after it), or
 whose policy is bound to a local by a statement that says so (`let policy = ExponentialBackoff {
-max_elapsed_time: None, // keep retrying until it succeeds`), is not reported: retrying every error is then what its author chose; unless a comment in the
-paragraph holding the operation (up to the blank line above it) or in the statement flags a
-problem (`// TODO: a 400 should be permanent`).
+max_elapsed_time: None, // keep retrying until it succeeds`), is not reported: retrying every
+error is then what its author chose; unless a comment in the paragraph holding the operation (up
+to the blank line above it) or in the statement flags a problem (`// TODO: a 400 should be
+permanent`).
 
 ### Why is this bad
 Errors that can never succeed (bad input, a missing object, a permission denied) are retried as
