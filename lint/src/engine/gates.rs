@@ -34,7 +34,9 @@ pub(super) struct RuleGates {
 /// speaks of retrying, beside a branch chosen by a text check, as that branch's decision.
 pub(super) const COMMENT_NEEDLE: &[u8] = b"retr";
 
-/// Whether `bytes` (comments included) holds [`COMMENT_NEEDLE`], ASCII case-insensitively.
+/// Whether `bytes` (comments included) hold [`COMMENT_NEEDLE`] as the start of a word of retrying
+/// (`retry`, `retried`, not `retrieve`), ASCII case-insensitively (see
+/// [`crate::retry_words::mentions_retr`]).
 pub(super) fn mentions_comment_needle(bytes: &[u8]) -> bool {
     crate::retry_words::mentions_retr(bytes)
 }

@@ -41,12 +41,18 @@ pub(crate) fn names_retrying(name: &str) -> bool {
     })
 }
 
-/// Whether a text holds `retr` (`retry`, `Retries`, `RETRYABLE`), ASCII case-insensitively: the
-/// quick test of whether a text speaks of retrying at all.
+/// Whether a text holds `retry` or `retri` (`retry`, `Retries`, `RETRYABLE`, `retriable`), ASCII
+/// case-insensitively, but not as part of `retrieve` (`retrieval`, `retrieving`): the quick test of
+/// whether a text speaks of retrying at all.
 pub(crate) fn mentions_retr(text: &[u8]) -> bool {
     memchr::memchr2_iter(b'r', b'R', text).any(|at| {
-        text.get(at..at + 4)
-            .is_some_and(|word| word.eq_ignore_ascii_case(b"retr"))
+        text.get(at..at + 5).is_some_and(|word| {
+            word[..4].eq_ignore_ascii_case(b"retr")
+                && matches!(word[4].to_ascii_lowercase(), b'y' | b'i')
+                && !text
+                    .get(at + 4..at + 7)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(b"iev"))
+        })
     })
 }
 

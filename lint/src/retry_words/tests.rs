@@ -109,3 +109,26 @@ fn failover_names_turn_to_another_source() {
     assert!(!names_a_failover("is_retryable"));
     assert!(!names_a_failover("next_attempt_allowed"));
 }
+
+#[test]
+fn retrieving_is_not_retrying() {
+    for text in [
+        "// Retry later",
+        "MAX_RETRIES",
+        "a retriable error",
+        "it was retried",
+        "RETRYING",
+    ] {
+        assert!(mentions_retr(text.as_bytes()), "{text}");
+    }
+    for text in [
+        "// retrieve the key",
+        "Retrieval failed",
+        "retr",
+        "a retro",
+        "retract it",
+    ] {
+        assert!(!mentions_retr(text.as_bytes()), "{text}");
+    }
+    assert!(mentions_retr(b"retrieve it, then retry"));
+}

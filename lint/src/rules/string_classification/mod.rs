@@ -132,8 +132,8 @@ impl Rule for StringClassification {
 
     fn check(&self, cx: &FileContext<'_>) -> Vec<Finding> {
         let classifiers = cx.classifiers();
-        // The prefilter always lets a file with `retr` through, so this keeps the findings the
-        // same with the prefilter off.
+        // The prefilter always lets a file that speaks of retrying through (the same test), so
+        // this keeps the findings the same with the prefilter off.
         let speaks_of_retry = mentions_retr(cx.source.as_bytes());
         let retry_comment_lines = if speaks_of_retry {
             retry_comment_lines(cx.source)
