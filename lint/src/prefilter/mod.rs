@@ -4,8 +4,9 @@
 //! in it. A file containing no needle of any enabled rule is never parsed, which is what makes the
 //! lint fast on large trees; `--no-prefilter` parses everything and must give the same findings.
 //! The engine matches the needles against the file's text without its plain comments (doc comments
-//! kept): no rule finds anything from a word that only a plain comment holds, except `retr`, which
-//! counts in comments too (`string_classification` reads comments that speak of retrying). A rule
+//! kept): no rule finds anything from a word that only a plain comment holds, except `retr` starting a
+//! word of retrying (`retry`, `retried`; not `retrieve`), which counts in comments too
+//! (`string_classification` reads comments that speak of retrying). A rule
 //! that only looks at loops may list needles that count only inside one ([`LoopNeedles`]): `sleep`
 //! in a file's setup code is no reason to parse it for retry loops. Inside a file that is parsed,
 //! the bodies of the functions no rule can find anything in are blanked first ([`bodies`]).
