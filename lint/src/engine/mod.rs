@@ -15,6 +15,7 @@ use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
 use crate::prefilter::bodies::blank_idle_bodies;
+use crate::prefilter::test_modules::blank_test_modules;
 use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TextContext};
 use crate::suppress::{self, Suppressions};
@@ -325,6 +326,14 @@ fn check_file(
     let blanked = gates
         .filter(|_| !crate_uses_triage)
         .and_then(|gates| blank_idle_bodies(&candidate.source, &gates.body_needles));
+    // Skipped test code is not parsed either: the contents of inline test modules, which
+    // stripping would remove whole, are blanked too (see `prefilter::test_modules`).
+    let blanked = match (gates, include_tests) {
+        (Some(_), false) => {
+            blank_test_modules(blanked.as_deref().unwrap_or(&candidate.source)).or(blanked)
+        }
+        _ => blanked,
+    };
     let parsed = blanked.as_deref().map(|text| {
         parse_source(text, &candidate.file.display).inspect_err(|_| forget_locations())
     });

@@ -14,6 +14,7 @@
 use aho_corasick::AhoCorasick;
 
 pub(crate) mod bodies;
+pub(crate) mod test_modules;
 
 /// A compiled set of needles, matched ASCII case-insensitively (a superset of exact matches, so a
 /// rule may list `retr` for `retry`, `Retryable` and `RETRIES`); an empty set matches nothing.

@@ -14,5 +14,5 @@ mod test_modules;
 
 pub(crate) use declarations::{file_modules, FileModule};
 pub(crate) use names::dir_for_tests;
-pub(crate) use strip::strip_test_code;
+pub(crate) use strip::{is_test_module, strip_test_code};
 pub(crate) use test_modules::{normalized, test_module_files};

@@ -97,6 +97,12 @@ fn taken_only_in_tests(cond: &syn::Expr) -> bool {
     }
 }
 
+/// Whether an inline module is test code as [`strip_test_code`] reads it: named for tests, or marked
+/// by its attributes. The prefilter blanks such a module's contents before the parse.
+pub(crate) fn is_test_module(module: &syn::ItemMod) -> bool {
+    names_test_support(&module.ident.to_string()) || is_test_attrs(&module.attrs)
+}
+
 /// Whether an item is test code: a module named for tests, or an item whose attributes mark it
 /// (see [`is_test_attrs`]). Other kinds of item (type aliases, `extern` blocks, ..) are kept.
 fn is_test_item(item: &Item) -> bool {
