@@ -9,7 +9,8 @@
 //! (`string_classification` reads comments that speak of retrying). A rule
 //! that only looks at loops may list needles that count only inside one ([`LoopNeedles`]): `sleep`
 //! in a file's setup code is no reason to parse it for retry loops. Inside a file that is parsed,
-//! the bodies of the functions no rule can find anything in are blanked first ([`bodies`]).
+//! the bodies of the functions no rule can find anything in are blanked first ([`bodies`]), and,
+//! when test code is skipped, the contents of inline test modules ([`test_modules`]).
 
 use aho_corasick::AhoCorasick;
 
