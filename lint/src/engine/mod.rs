@@ -14,7 +14,7 @@ use crate::discover::{discover, DiscoveryOptions, SourceFile};
 use crate::facts::{scan_facts, CrateDependencies, FileFacts, TreeFacts};
 use crate::finding::{Finding, Level};
 use crate::parse::{forget_locations, parse_source, read_source, PARSE_STACK_SIZE};
-use crate::prefilter::bodies::blank_idle_bodies;
+use crate::prefilter::bodies::{blank_idle_bodies, scan_items};
 use crate::prefilter::test_modules::blank_test_modules;
 use crate::prefilter::Prefilter;
 use crate::rule::{FileContext, Rule, TextContext};
@@ -323,17 +323,23 @@ fn check_file(
     });
     // Inside a file the gates let through, the bodies no rule can find anything in are not parsed
     // (see `prefilter::bodies`); in a crate that depends on triage every body is read.
-    let blanked = gates
-        .filter(|_| !crate_uses_triage)
-        .and_then(|gates| blank_idle_bodies(&candidate.source, &gates.body_needles));
     // Skipped test code is not parsed either: the contents of inline test modules, which
-    // stripping would remove whole, are blanked too (see `prefilter::test_modules`).
-    let blanked = match (gates, include_tests) {
-        (Some(_), false) => {
-            blank_test_modules(blanked.as_deref().unwrap_or(&candidate.source)).or(blanked)
-        }
-        _ => blanked,
-    };
+    // stripping would remove whole, are blanked too (see `prefilter::test_modules`). Both cuts
+    // read one scan of the file's items.
+    let blank_bodies = gates.filter(|_| !crate_uses_triage);
+    let blank_tests = gates.is_some() && !include_tests;
+    let blanked = (blank_bodies.is_some() || blank_tests)
+        .then(|| scan_items(&candidate.source))
+        .and_then(|(code, found)| {
+            let source = &candidate.source;
+            let blanked = blank_bodies
+                .and_then(|gates| blank_idle_bodies(source, &code, &found, &gates.body_needles));
+            if blank_tests {
+                blank_test_modules(source, &code, &found, blanked)
+            } else {
+                blanked
+            }
+        });
     let parsed = blanked.as_deref().map(|text| {
         parse_source(text, &candidate.file.display).inspect_err(|_| forget_locations())
     });

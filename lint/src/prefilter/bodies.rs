@@ -21,15 +21,27 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::NeedleSet;
-use crate::syntax::items::{items, FnItem};
+use crate::syntax::items::{items, FnItem, Items};
 use crate::syntax::lexer::{blank, blank_comments_and_strings, is_ident_byte};
 
-/// `source` with the bodies of its idle functions blanked (line breaks kept), or `None` when every
-/// body may matter. `needles` holds every needle of the enabled rules, loop needles included.
-pub(crate) fn blank_idle_bodies(source: &str, needles: &NeedleSet) -> Option<String> {
-    let bytes = source.as_bytes();
-    let code = blank_comments_and_strings(bytes);
+/// `source`'s text with comments and literals blanked, and the items read from it: what both cuts
+/// inside a file ([`blank_idle_bodies`], [`super::test_modules::blank_test_modules`]) read.
+pub(crate) fn scan_items(source: &str) -> (Vec<u8>, Items) {
+    let code = blank_comments_and_strings(source.as_bytes());
     let found = items(&code);
+    (code, found)
+}
+
+/// `source` with the bodies of its idle functions blanked (line breaks kept), or `None` when every
+/// body may matter. `code` and `found` are what [`scan_items`] reads from `source`; `needles` holds
+/// every needle of the enabled rules, loop needles included.
+pub(crate) fn blank_idle_bodies(
+    source: &str,
+    code: &[u8],
+    found: &Items,
+    needles: &NeedleSet,
+) -> Option<String> {
+    let bytes = source.as_bytes();
     let kept_blocks: Vec<&Range<usize>> = found
         .blocks
         .iter()
@@ -56,17 +68,17 @@ pub(crate) fn blank_idle_bodies(source: &str, needles: &NeedleSet) -> Option<Str
 
     // Every idle function named outside the idle functions is called, then every one a called
     // function names, and so on: what is left is blanked.
-    let names = Names::of(&code, &idle);
+    let names = Names::of(code, &idle);
     let mut called = vec![false; idle.len()];
     let mut to_read: Vec<usize> = Vec::new();
     let mut from = 0;
     for f in &idle {
-        names.find_in(&code, from..f.whole.start, &mut called, &mut to_read);
+        names.find_in(code, from..f.whole.start, &mut called, &mut to_read);
         from = from.max(f.whole.end);
     }
-    names.find_in(&code, from..code.len(), &mut called, &mut to_read);
+    names.find_in(code, from..code.len(), &mut called, &mut to_read);
     while let Some(index) = to_read.pop() {
-        names.find_in(&code, idle[index].whole.clone(), &mut called, &mut to_read);
+        names.find_in(code, idle[index].whole.clone(), &mut called, &mut to_read);
     }
     if called.iter().all(|c| *c) {
         return None;
@@ -152,7 +164,8 @@ mod tests {
 
     fn blanked(source: &str) -> String {
         let needles = NeedleSet::new(&["retr", "sleep"]);
-        blank_idle_bodies(source, &needles).unwrap_or_else(|| source.to_owned())
+        let (code, found) = scan_items(source);
+        blank_idle_bodies(source, &code, &found, &needles).unwrap_or_else(|| source.to_owned())
     }
 
     #[test]
@@ -205,7 +218,9 @@ mod tests {
     #[test]
     fn a_file_with_nothing_idle_is_not_copied() {
         let needles = NeedleSet::new(&["retr"]);
-        assert!(blank_idle_bodies("fn retry() { go() }", &needles).is_none());
-        assert!(blank_idle_bodies("struct S;", &needles).is_none());
+        for source in ["fn retry() { go() }", "struct S;"] {
+            let (code, found) = scan_items(source);
+            assert!(blank_idle_bodies(source, &code, &found, &needles).is_none());
+        }
     }
 }

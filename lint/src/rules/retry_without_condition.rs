@@ -95,7 +95,7 @@ impl Rule for RetryWithoutCondition {
             pending: HashMap::new(),
             local_operations: LocalOperations::default(),
             statements: Vec::new(),
-            bindings: HashMap::new(),
+            bindings: Vec::new(),
             findings: Vec::new(),
         };
         finder.visit_file(cx.ast);
@@ -119,9 +119,10 @@ struct ConditionFinder<'x, 'ast> {
     local_operations: LocalOperations<'ast>,
     /// The statements the walk is inside, innermost last.
     statements: Vec<&'ast Stmt>,
-    /// Where each local binding seen so far is made (`let policy = ExponentialBackoff { .. };`),
-    /// by name: the comments of a policy's binding speak for the retry it is handed to.
-    bindings: HashMap<String, Region>,
+    /// The local bindings in scope where the walk is (`let policy = ExponentialBackoff { .. };`),
+    /// each name with its statement, innermost last: the comments of a policy's binding speak for
+    /// the retry it is handed to.
+    bindings: Vec<(String, Region)>,
     findings: Vec<Finding>,
 }
 
@@ -247,8 +248,13 @@ impl<'ast> ConditionFinder<'_, 'ast> {
                 Expr::Path(path) => path.path.get_ident(),
                 _ => None,
             })
-            .and_then(|name| self.bindings.get(&name.to_string()))
-            .filter(|binding| binding.line < start);
+            .and_then(|name| {
+                self.bindings
+                    .iter()
+                    .rev()
+                    .find(|(bound, _)| name == bound)
+                    .map(|(_, binding)| binding)
+            });
         let policy_says_so = policy_binding.is_some_and(|binding| {
             let from = crate::intent::comment_above(source, binding.line).max(1);
             crate::intent::commented_as_endless(source, from, binding.end_line)
@@ -275,19 +281,9 @@ fn retry_receiver_is_operation(expr: &Expr) -> bool {
 impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
     fn visit_block(&mut self, block: &'ast syn::Block) {
         // The block's bindings go out of scope with it.
-        let outer_bindings = self.libraries.backoff.then(|| self.bindings.clone());
+        let outer_bindings = self.bindings.len();
         if self.libraries.backoff {
             self.local_operations.record(block);
-            for stmt in &block.stmts {
-                if let Stmt::Local(syn::Local {
-                    pat: syn::Pat::Ident(ident),
-                    ..
-                }) = stmt
-                {
-                    self.bindings
-                        .insert(ident.ident.to_string(), Region::of(stmt));
-                }
-            }
         }
         if self.libraries.backon {
             for stmt in &block.stmts {
@@ -309,15 +305,24 @@ impl<'ast> Visit<'ast> for ConditionFinder<'_, 'ast> {
             }
         }
         syn::visit::visit_block(self, block);
-        if let Some(outer) = outer_bindings {
-            self.bindings = outer;
-        }
+        self.bindings.truncate(outer_bindings);
     }
 
     fn visit_stmt(&mut self, stmt: &'ast Stmt) {
         self.statements.push(stmt);
         syn::visit::visit_stmt(self, stmt);
         self.statements.pop();
+        // A binding is in scope from the end of its statement on.
+        if let Stmt::Local(syn::Local {
+            pat: syn::Pat::Ident(ident),
+            ..
+        }) = stmt
+        {
+            if self.libraries.backoff {
+                self.bindings
+                    .push((ident.ident.to_string(), Region::of(stmt)));
+            }
+        }
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {

@@ -107,8 +107,7 @@ pub(crate) fn is_test_module(module: &syn::ItemMod) -> bool {
 /// (see [`is_test_attrs`]). Other kinds of item (type aliases, `extern` blocks, ..) are kept.
 fn is_test_item(item: &Item) -> bool {
     let attrs: &[Attribute] = match item {
-        Item::Mod(m) if names_test_support(&m.ident.to_string()) => return true,
-        Item::Mod(m) => &m.attrs,
+        Item::Mod(m) => return is_test_module(m),
         Item::Fn(f) => &f.attrs,
         Item::Impl(i) => &i.attrs,
         Item::Struct(s) => &s.attrs,
