@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::finding::Level;
+use crate::prefilter::bodies::BodyNeedles;
 use crate::prefilter::{LoopNeedles, NeedleSet, Prefilter};
 use crate::rule::Rule;
 
@@ -24,10 +25,11 @@ pub(super) struct RuleGates {
     classifier_words: Vec<usize>,
     /// The index of [`COMMENT_NEEDLE`] among the needles, if a rule lists it.
     comment_needle: Option<usize>,
-    /// Every needle, loop needle and function needle: a function whose text (with the comments
-    /// and attributes before it) holds none of them has a body no rule reads, unless something
-    /// kept calls it.
-    pub(super) body_needles: NeedleSet,
+    /// The needles, function needles and loop needles of the rules that run outside crates
+    /// depending on triage: a function whose text (with the comments and attributes before it)
+    /// holds none of them, a loop needle counting only inside one of its loops, has a body no
+    /// rule reads, unless something kept calls it.
+    pub(super) body_needles: BodyNeedles,
 }
 
 /// The one needle that counts in plain comments too: `string_classification` takes a comment that
@@ -97,17 +99,27 @@ impl RuleGates {
         let comment_needle = needles
             .iter()
             .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
-        let function_needles = enabled
-            .iter()
-            .flat_map(|(rule, _)| rule.function_needles().iter().copied());
-        let body_needles: Vec<&str> = needles
-            .iter()
-            .chain(&loop_needles)
-            .map(String::as_str)
-            .chain(function_needles)
+        // Bodies are only blanked in crates that do not depend on triage: the needles of rules
+        // that only run in those crates keep nothing.
+        let elsewhere = || {
+            enabled
+                .iter()
+                .filter(|(rule, _)| !rule.only_in_triage_crates())
+        };
+        let body_words: Vec<&str> = elsewhere()
+            .flat_map(|(rule, _)| rule.needles().iter().chain(rule.function_needles()))
+            .copied()
+            .chain(
+                classifier_words
+                    .iter()
+                    .map(|index| needles[*index].as_str()),
+            )
+            .collect();
+        let body_loop_words: Vec<&str> = elsewhere()
+            .flat_map(|(rule, _)| rule.loop_needles().iter().copied())
             .collect();
         RuleGates {
-            body_needles: NeedleSet::new(&body_needles),
+            body_needles: BodyNeedles::new(&body_words, &body_loop_words),
             needles: NeedleSet::new(&needles),
             rules,
             loop_needles: LoopNeedles::new(&loop_needles),
@@ -187,4 +199,44 @@ pub(super) fn rule_prefilter(
     needles.sort();
     needles.dedup();
     Prefilter::new(needles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefilter::bodies::{blank_idle_bodies, scan_items};
+    use crate::syntax::lexer::blank_plain_comments;
+
+    /// `source` as the default rules' gates blank it in a crate that does not depend on triage.
+    fn blanked(source: &str) -> String {
+        let rules = crate::rules::all();
+        let enabled: Vec<(&dyn Rule, Level)> = rules
+            .iter()
+            .map(|rule| (*rule, rule.default_level()))
+            .filter(|(_, level)| *level != Level::Allow)
+            .collect();
+        let gates = RuleGates::new(&enabled, &HashSet::new());
+        let (code, found) = scan_items(source);
+        let plain = blank_plain_comments(source.as_bytes());
+        blank_idle_bodies(source, &plain, &code, &found, &gates.body_needles)
+            .unwrap_or_else(|| source.to_owned())
+    }
+
+    #[test]
+    fn needles_of_rules_for_triage_crates_keep_no_body_elsewhere() {
+        let source = "fn open() -> Result<File, Error> { File::open(PATH) }\n\
+            fn fetch() { loop { retry_once() } }";
+        let text = blanked(source);
+        assert!(!text.contains("File::open"));
+        assert!(text.contains("retry_once()"));
+    }
+
+    #[test]
+    fn a_sleep_outside_every_loop_keeps_no_body() {
+        let source = "fn settle() { std::thread::sleep(D); rx.recv().unwrap(); }\n\
+            fn wait() { while !ready() { std::thread::sleep(D) } }";
+        let text = blanked(source);
+        assert!(!text.contains("rx.recv()"));
+        assert!(text.contains("while !ready()"));
+    }
 }

@@ -317,10 +317,11 @@ fn check_file(
     enabled: &[(&dyn Rule, Level)],
     gates: Option<&RuleGates>,
 ) -> Result<Vec<Finding>, FileError> {
-    let open = gates.map(|gates| {
-        let bytes = candidate.source.as_bytes();
-        gates.open_in(&blank_plain_comments(bytes), mentions_comment_needle(bytes))
-    });
+    let bytes = candidate.source.as_bytes();
+    let plain = gates.map(|_| blank_plain_comments(bytes));
+    let open = gates
+        .zip(plain.as_deref())
+        .map(|(gates, plain)| gates.open_in(plain, mentions_comment_needle(bytes)));
     // Inside a file the gates let through, the bodies no rule can find anything in are not parsed
     // (see `prefilter::bodies`); in a crate that depends on triage every body is read.
     // Skipped test code is not parsed either: the contents of inline test modules, which
@@ -333,7 +334,10 @@ fn check_file(
         .and_then(|(code, found)| {
             let source = &candidate.source;
             let blanked = blank_bodies
-                .and_then(|gates| blank_idle_bodies(source, &code, &found, &gates.body_needles));
+                .zip(plain.as_deref())
+                .and_then(|(gates, plain)| {
+                    blank_idle_bodies(source, plain, &code, &found, &gates.body_needles)
+                });
             if blank_tests {
                 blank_test_modules(source, &code, &found, blanked)
             } else {

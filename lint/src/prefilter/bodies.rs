@@ -5,12 +5,13 @@
 //! relies on), in the function that holds it or in what that function calls. So a function's
 //! body is kept when:
 //!
-//! - the function's text, comments included, holds a needle, or a loop needle anywhere; its text
-//!   begins where the item before it ends, so the comments, doc comments and attributes written
-//!   above it count;
-//! - the header of an item block around it holds one (`impl RetryPolicy for ..`, `trait Retry..`,
-//!   a doc comment that speaks of retrying), or the block is a `macro_rules!` definition (whose
-//!   arms rules read as bodies of their own);
+//! - the function's text, comments included, holds a needle, or a loop needle inside one of its
+//!   loops (comments left out, as the file gate reads them: a `sleep` before the function's only
+//!   loop, or in a test that has none, is no reason to read it); its text begins where the item
+//!   before it ends, so the comments, doc comments and attributes written above it count;
+//! - the header of an item block around it holds a needle (`impl RetryPolicy for ..`,
+//!   `trait Retry..`, a doc comment that speaks of retrying), or the block is a `macro_rules!`
+//!   definition (whose arms rules read as bodies of their own);
 //! - its name is written in anything kept: the code outside functions, a kept function. This
 //!   follows calls to a helper of the same file, however many levels deep.
 //!
@@ -20,9 +21,34 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::NeedleSet;
+use super::{LoopNeedles, Prefilter};
 use crate::syntax::items::{items, FnItem, Items};
 use crate::syntax::lexer::{blank, blank_comments_and_strings, is_ident_byte};
+
+/// What keeps a function's body: the words that count anywhere in its text, and those that count
+/// only inside one of its loops.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyNeedles {
+    words: Prefilter,
+    in_loops: LoopNeedles,
+}
+
+impl BodyNeedles {
+    /// Needles from `words`, and from `loop_words` inside loops.
+    pub(crate) fn new(words: &[&str], loop_words: &[&str]) -> BodyNeedles {
+        BodyNeedles {
+            words: Prefilter::new(words),
+            in_loops: LoopNeedles::new(loop_words),
+        }
+    }
+
+    /// Whether `text` (comments included) holds a word, or `plain` (the same range of the text
+    /// without its plain comments) a loop word inside a loop.
+    fn in_text(&self, text: &[u8], plain: &[u8]) -> bool {
+        self.words.may_match(text)
+            || (self.in_loops.may_occur(plain) && self.in_loops.any_in_loops(plain))
+    }
+}
 
 /// `source`'s text with comments and literals blanked, and the items read from it: what both cuts
 /// inside a file ([`blank_idle_bodies`], [`super::test_modules::blank_test_modules`]) read.
@@ -33,13 +59,14 @@ pub(crate) fn scan_items(source: &str) -> (Vec<u8>, Items) {
 }
 
 /// `source` with the bodies of its idle functions blanked (line breaks kept), or `None` when every
-/// body may matter. `code` and `found` are what [`scan_items`] reads from `source`; `needles` holds
-/// every needle of the enabled rules, loop needles included.
+/// body may matter. `code` and `found` are what [`scan_items`] reads from `source`; `plain` is
+/// `source` without its plain comments.
 pub(crate) fn blank_idle_bodies(
     source: &str,
+    plain: &[u8],
     code: &[u8],
     found: &Items,
-    needles: &NeedleSet,
+    needles: &BodyNeedles,
 ) -> Option<String> {
     let bytes = source.as_bytes();
     let kept_blocks: Vec<&Range<usize>> = found
@@ -47,7 +74,8 @@ pub(crate) fn blank_idle_bodies(
         .iter()
         .filter(|block| {
             let header = &bytes[block.header.clone()];
-            needles.any_in(header) || memchr::memmem::find(header, b"macro_rules").is_some()
+            needles.words.may_match(header)
+                || memchr::memmem::find(header, b"macro_rules").is_some()
         })
         .map(|block| &block.block)
         .collect();
@@ -55,7 +83,7 @@ pub(crate) fn blank_idle_bodies(
         .fns
         .iter()
         .filter(|f| {
-            !needles.any_in(&bytes[f.item.clone()])
+            !needles.in_text(&bytes[f.item.clone()], &plain[f.item.clone()])
                 && !kept_blocks
                     .iter()
                     .any(|block| block.contains(&f.whole.start))
@@ -161,11 +189,14 @@ impl<'c> Names<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::lexer::blank_plain_comments;
 
     fn blanked(source: &str) -> String {
-        let needles = NeedleSet::new(&["retr", "sleep"]);
+        let needles = BodyNeedles::new(&["retr"], &["sleep"]);
         let (code, found) = scan_items(source);
-        blank_idle_bodies(source, &code, &found, &needles).unwrap_or_else(|| source.to_owned())
+        let plain = blank_plain_comments(source.as_bytes());
+        blank_idle_bodies(source, &plain, &code, &found, &needles)
+            .unwrap_or_else(|| source.to_owned())
     }
 
     #[test]
@@ -201,6 +232,18 @@ mod tests {
     }
 
     #[test]
+    fn a_loop_needle_keeps_a_body_only_inside_one_of_its_loops() {
+        let source = "fn settle() { sleep(d); check() }\n\
+            fn pace_first() { sleep(d); loop { go() } }\n\
+            fn commented() { loop { go() /* sleep */ } }\n\
+            fn pace() { while busy() { sleep(d) } }";
+        let text = blanked(source);
+        assert!(!text.contains("check()"));
+        assert!(!text.contains("go()"));
+        assert!(text.contains("while busy() { sleep(d) }"));
+    }
+
+    #[test]
     fn a_comment_above_a_function_counts_as_its_text() {
         let source = "fn a() { x() }\n// Callers retry this.\nfn b() { y() }\nfn c() { z() }";
         let text = blanked(source);
@@ -217,10 +260,11 @@ mod tests {
 
     #[test]
     fn a_file_with_nothing_idle_is_not_copied() {
-        let needles = NeedleSet::new(&["retr"]);
+        let needles = BodyNeedles::new(&["retr"], &[]);
         for source in ["fn retry() { go() }", "struct S;"] {
             let (code, found) = scan_items(source);
-            assert!(blank_idle_bodies(source, &code, &found, &needles).is_none());
+            let plain = blank_plain_comments(source.as_bytes());
+            assert!(blank_idle_bodies(source, &plain, &code, &found, &needles).is_none());
         }
     }
 }

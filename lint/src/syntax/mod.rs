@@ -14,4 +14,5 @@ pub(crate) mod names;
 pub(crate) mod nesting;
 pub(crate) mod patterns;
 pub(crate) mod select;
+pub(crate) mod spans;
 pub(crate) mod types;

@@ -16,6 +16,7 @@ use crate::retry_library::backoff::{is_backoff_retry, LocalOperations};
 use crate::retry_library::{built_for_retrying, callee, method_region, LibrariesUsed};
 use crate::retry_words::names_retrying;
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::spans::fn_start;
 use crate::syntax::types::{is_none, is_unlimited_integer_max, is_zero_literal};
 
 mod endless;
@@ -310,13 +311,15 @@ impl<'ast> Visit<'ast> for PolicyFinder<'_, 'ast> {
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.in_function(&item.sig, Region::of(item).line, |this| {
+        let start = fn_start(&item.attrs, &item.vis, None, &item.sig);
+        self.in_function(&item.sig, Region::from_span(start).line, |this| {
             syn::visit::visit_item_fn(this, item)
         });
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.in_function(&item.sig, Region::of(item).line, |this| {
+        let start = fn_start(&item.attrs, &item.vis, item.defaultness.as_ref(), &item.sig);
+        self.in_function(&item.sig, Region::from_span(start).line, |this| {
             syn::visit::visit_impl_item_fn(this, item)
         });
     }
