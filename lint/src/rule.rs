@@ -35,12 +35,13 @@ pub struct RuleInfo {
     /// Needles that keep a function's body in the parse of a file that other needles let through,
     /// for a rule that can find something in a function holding none of its needles by a fact of
     /// the whole file (`string_classification`: a transient-named outcome chosen by a text check,
-    /// in a file that speaks of retrying). A body whose function holds no needle, loop needle or
-    /// function needle of an enabled rule, and that nothing kept calls, is not parsed
+    /// in a file that speaks of retrying). A body whose function holds no needle or function
+    /// needle of an enabled rule, nor a loop needle inside one of its own loops, and that nothing
+    /// kept names (neither the function nor one declared inside its body), is not parsed
     /// (`prefilter::bodies`); findings must stay identical with the prefilter off.
     pub function_needles: &'static [&'static str],
     /// `true` for a rule that finds nothing outside crates that depend on `triage`; its needles then
-    /// only make the prefilter keep files of such crates.
+    /// only make the prefilter keep files of such crates, and keep no function body elsewhere.
     pub only_in_triage_crates: bool,
 }
 

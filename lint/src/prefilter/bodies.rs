@@ -12,7 +12,8 @@
 //! - the header of an item block around it holds a needle (`impl RetryPolicy for ..`,
 //!   `trait Retry..`, a doc comment that speaks of retrying), or the block is a `macro_rules!`
 //!   definition (whose arms rules read as bodies of their own);
-//! - its name is written in anything kept: the code outside functions, a kept function. This
+//! - its name, or the name of a function declared inside its body (in an `impl` block written
+//!   there), is written in anything kept: the code outside functions, a kept function. This
 //!   follows calls to a helper of the same file, however many levels deep.
 //!
 //! Blanked bodies keep their braces and line breaks, so every location in the file stays where it
@@ -23,7 +24,7 @@ use std::ops::Range;
 
 use super::{LoopNeedles, Prefilter};
 use crate::syntax::items::{items, FnItem, Items};
-use crate::syntax::lexer::{blank, blank_comments_and_strings, is_ident_byte};
+use crate::syntax::lexer::{blank, blank_comments_and_strings, ident_at, is_ident_byte};
 
 /// What keeps a function's body: the words that count anywhere in its text, and those that count
 /// only inside one of its loops.
@@ -138,14 +139,25 @@ impl<'c> Names<'c> {
             first_bytes: [false; 256],
         };
         for (index, f) in idle.iter().enumerate() {
-            let name = &code[f.name.clone()];
-            names.lengths |= 1 << name.len().min(63);
-            if let Some(first) = name.first() {
-                names.first_bytes[usize::from(*first)] = true;
+            names.add(&code[f.name.clone()], index);
+            // A function declared inside the body (in an `impl` block written there, say) is
+            // found by rules under its own name: naming it keeps the body it is in.
+            for name in nested_fn_names(&code[f.body.clone()]) {
+                names.add(name, index);
             }
-            names.by_name.entry(name).or_default().push(index);
         }
         names
+    }
+
+    fn add(&mut self, name: &'c [u8], index: usize) {
+        self.lengths |= 1 << name.len().min(63);
+        if let Some(first) = name.first() {
+            self.first_bytes[usize::from(*first)] = true;
+        }
+        let indices = self.by_name.entry(name).or_default();
+        if indices.last() != Some(&index) {
+            indices.push(index);
+        }
     }
 
     /// Marks as called, and queues for reading, each idle function named in `code[range]` that is
@@ -184,6 +196,20 @@ impl<'c> Names<'c> {
             }
         }
     }
+}
+
+/// The names of the functions declared in `body` (comments and literals blanked): each word
+/// following the keyword `fn`.
+fn nested_fn_names(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    memchr::memmem::find_iter(body, b"fn").filter_map(move |at| {
+        let keyword = (at == 0 || !is_ident_byte(body[at - 1]))
+            && body.get(at + 2).is_some_and(|b| b.is_ascii_whitespace());
+        if !keyword {
+            return None;
+        }
+        let (name, _) = ident_at(body, at + 2)?;
+        Some(name.as_bytes())
+    })
 }
 
 #[cfg(test)]
@@ -241,6 +267,19 @@ mod tests {
         assert!(!text.contains("check()"));
         assert!(!text.contains("go()"));
         assert!(text.contains("while busy() { sleep(d) }"));
+    }
+
+    #[test]
+    fn naming_a_function_declared_in_a_body_keeps_that_body() {
+        let source = "fn setup() -> Config {\n\
+                impl Client { fn finished(&self) -> bool { self.token.is_cancelled() } }\n\
+                Config::new()\n\
+            }\n\
+            fn other() { let f: fn(u8) = drop; go() }\n\
+            fn run(c: &Client) { while !c.finished() { retry_once() } }";
+        let text = blanked(source);
+        assert!(text.contains("self.token.is_cancelled()"));
+        assert!(!text.contains("go()"));
     }
 
     #[test]
