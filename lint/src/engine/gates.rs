@@ -101,13 +101,8 @@ impl RuleGates {
             .position(|needle| needle.as_bytes().eq_ignore_ascii_case(COMMENT_NEEDLE));
         // Bodies are only blanked in crates that do not depend on triage: the needles of rules
         // that only run in those crates keep nothing.
-        let elsewhere = || {
-            enabled
-                .iter()
-                .filter(|(rule, _)| !rule.only_in_triage_crates())
-        };
-        let body_words: Vec<&str> = elsewhere()
-            .flat_map(|(rule, _)| rule.needles().iter().chain(rule.function_needles()))
+        let body_words: Vec<&str> = running(enabled, false)
+            .flat_map(|rule| rule.needles().iter().chain(rule.function_needles()))
             .copied()
             .chain(
                 classifier_words
@@ -115,11 +110,8 @@ impl RuleGates {
                     .map(|index| needles[*index].as_str()),
             )
             .collect();
-        let body_loop_words: Vec<&str> = elsewhere()
-            .flat_map(|(rule, _)| rule.loop_needles().iter().copied())
-            .collect();
         RuleGates {
-            body_needles: BodyNeedles::new(&body_words, &body_loop_words),
+            body_needles: BodyNeedles::new(&body_words, loop_prefilter(enabled, false)),
             needles: NeedleSet::new(&needles),
             rules,
             loop_needles: LoopNeedles::new(&loop_needles),
@@ -157,16 +149,26 @@ impl RuleGates {
     }
 }
 
+/// The enabled rules that can find something in a crate: outside one that depends on triage,
+/// those that only apply inside one are left out.
+fn running<'r>(
+    enabled: &'r [(&'r dyn Rule, Level)],
+    crate_uses_triage: bool,
+) -> impl Iterator<Item = &'r dyn Rule> {
+    enabled
+        .iter()
+        .map(|(rule, _)| *rule)
+        .filter(move |rule| crate_uses_triage || !rule.only_in_triage_crates())
+}
+
 /// The loop needles of the enabled rules (see `RuleInfo::loop_needles`); outside a crate that
 /// depends on triage, those of rules that only apply inside one are left out.
 pub(super) fn loop_prefilter(
     enabled: &[(&dyn Rule, Level)],
     crate_uses_triage: bool,
 ) -> LoopNeedles {
-    let mut needles: Vec<&str> = enabled
-        .iter()
-        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
-        .flat_map(|(rule, _)| rule.loop_needles().iter().copied())
+    let mut needles: Vec<&str> = running(enabled, crate_uses_triage)
+        .flat_map(|rule| rule.loop_needles().iter().copied())
         .collect();
     needles.sort_unstable();
     needles.dedup();
@@ -184,10 +186,8 @@ pub(super) fn rule_prefilter(
     if enabled.is_empty() {
         return Prefilter::new(Vec::<String>::new());
     }
-    let mut needles: Vec<String> = enabled
-        .iter()
-        .filter(|(rule, _)| crate_uses_triage || !rule.only_in_triage_crates())
-        .flat_map(|(rule, _)| rule.needles().iter().map(|n| (*n).to_owned()))
+    let mut needles: Vec<String> = running(enabled, crate_uses_triage)
+        .flat_map(|rule| rule.needles().iter().map(|n| (*n).to_owned()))
         .collect();
     needles.extend(classifier_names.iter().cloned());
     needles.extend(

@@ -35,19 +35,18 @@ pub(crate) struct BodyNeedles {
 }
 
 impl BodyNeedles {
-    /// Needles from `words`, and from `loop_words` inside loops.
-    pub(crate) fn new(words: &[&str], loop_words: &[&str]) -> BodyNeedles {
+    /// Needles from `words`, and from `in_loops` inside loops.
+    pub(crate) fn new(words: &[&str], in_loops: LoopNeedles) -> BodyNeedles {
         BodyNeedles {
             words: Prefilter::new(words),
-            in_loops: LoopNeedles::new(loop_words),
+            in_loops,
         }
     }
 
     /// Whether `text` (comments included) holds a word, or `plain` (the same range of the text
     /// without its plain comments) a loop word inside a loop.
     fn in_text(&self, text: &[u8], plain: &[u8]) -> bool {
-        self.words.may_match(text)
-            || (self.in_loops.may_occur(plain) && self.in_loops.any_in_loops(plain))
+        self.words.may_match(text) || self.in_loops.any_in_loops(plain)
     }
 }
 
@@ -218,7 +217,7 @@ mod tests {
     use crate::syntax::lexer::blank_plain_comments;
 
     fn blanked(source: &str) -> String {
-        let needles = BodyNeedles::new(&["retr"], &["sleep"]);
+        let needles = BodyNeedles::new(&["retr"], LoopNeedles::new(&["sleep"]));
         let (code, found) = scan_items(source);
         let plain = blank_plain_comments(source.as_bytes());
         blank_idle_bodies(source, &plain, &code, &found, &needles)
@@ -299,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_file_with_nothing_idle_is_not_copied() {
-        let needles = BodyNeedles::new(&["retr"], &[]);
+        let needles = BodyNeedles::new(&["retr"], LoopNeedles::new::<&str>(&[]));
         for source in ["fn retry() { go() }", "struct S;"] {
             let (code, found) = scan_items(source);
             let plain = blank_plain_comments(source.as_bytes());

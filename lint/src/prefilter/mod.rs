@@ -178,9 +178,10 @@ impl LoopNeedles {
         found
     }
 
-    /// Whether `code` holds one of the needles inside a loop.
+    /// Whether `code` holds one of the needles inside a loop (a quick test first: most texts hold
+    /// none at all).
     pub fn any_in_loops(&self, code: &[u8]) -> bool {
-        self.found_in_loops(code).contains(&true)
+        self.may_occur(code) && self.found_in_loops(code).contains(&true)
     }
 }
 

@@ -5,7 +5,6 @@ use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime};
 
@@ -65,8 +64,8 @@ pub(super) struct LoopShape<'a> {
 }
 
 /// The function a loop is in: its name, first line (doc comments included), the tokens created in
-/// it that nobody cancels and the limits it binds. Each is needed only for the loops that get far
-/// enough to ask, so each is worked out on first use (a node's line walks all its tokens).
+/// it that nobody cancels and the limits it binds. What goes beyond its header is needed only for
+/// the loops that get far enough to ask, so it is worked out on first use.
 struct Function<'ast> {
     name: String,
     /// Whether only the file's module can call it (not `pub`, not a trait's method): then the
@@ -74,7 +73,8 @@ struct Function<'ast> {
     private: bool,
     /// Whether every call of it in the file runs it under a timer; read on first use.
     timed: OnceCell<bool>,
-    node: &'ast dyn Spanned,
+    /// Its first token (see [`crate::syntax::spans::fn_start`]).
+    start: Span,
     body: &'ast Block,
     never_cancelled: OnceCell<HashSet<String>>,
     limits: OnceCell<FunctionLimits>,
@@ -82,7 +82,7 @@ struct Function<'ast> {
 
 impl Function<'_> {
     fn first_line(&self) -> usize {
-        Region::from_span(self.node.span()).line
+        Region::from_span(self.start).line
     }
 
     fn never_cancelled(&self) -> &HashSet<String> {
@@ -126,7 +126,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
     pub(super) fn in_function(
         &mut self,
         name: String,
-        node: &'ast dyn Spanned,
+        start: Span,
         body: &'ast Block,
         vis: Option<&syn::Visibility>,
         walk: impl FnOnce(&mut Self),
@@ -137,7 +137,7 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             name,
             private,
             timed: OnceCell::new(),
-            node,
+            start,
             body,
             never_cancelled: OnceCell::new(),
             limits: OnceCell::new(),

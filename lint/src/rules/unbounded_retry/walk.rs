@@ -7,6 +7,7 @@ use super::find::{LoopFinder, LoopShape};
 use super::intent;
 use super::not_failures::TIMER_CALLS;
 use crate::syntax::names::bound_names;
+use crate::syntax::spans::fn_start;
 
 impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
@@ -22,7 +23,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
 
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
         let name = node.sig.ident.to_string();
-        self.in_function(name, node, &node.block, Some(&node.vis), |this| {
+        let start = fn_start(&node.attrs, &node.vis, None, &node.sig);
+        self.in_function(name, start, &node.block, Some(&node.vis), |this| {
             syn::visit::visit_item_fn(this, node);
         });
     }
@@ -39,7 +41,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
         let name = node.sig.ident.to_string();
-        self.in_function(name, node, &node.block, Some(&node.vis), |this| {
+        let start = fn_start(&node.attrs, &node.vis, node.defaultness.as_ref(), &node.sig);
+        self.in_function(name, start, &node.block, Some(&node.vis), |this| {
             syn::visit::visit_impl_item_fn(this, node);
         });
     }
@@ -47,7 +50,8 @@ impl<'ast> Visit<'ast> for LoopFinder<'_, '_, 'ast> {
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
         match &node.default {
             Some(body) => {
-                self.in_function(node.sig.ident.to_string(), node, body, None, |this| {
+                let start = fn_start(&node.attrs, &syn::Visibility::Inherited, None, &node.sig);
+                self.in_function(node.sig.ident.to_string(), start, body, None, |this| {
                     syn::visit::visit_trait_item_fn(this, node);
                 });
             }
