@@ -1,6 +1,6 @@
 //! Reading one exit guard (or an exiting macro's tokens) for what bounds a retry.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::Visit;
 use syn::{BinOp, Expr};
 
@@ -201,10 +201,66 @@ fn steps_an_iterator(arg: &Expr) -> bool {
 }
 
 /// Whether the tokens of an exiting macro (`select!`, `ensure!`) name a counter or a bound.
+/// The name of an operation whose outcome is only checked for success or failure
+/// (`if attempt_connection(&config).await.is_ok() { break }`) is the retry itself, as a `Result`
+/// check is outside a macro, not a bound.
 pub(super) fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
-    crate::syntax::names::tokens_mention(tokens, &|name| {
-        counters.iter().any(|counter| counter == name)
-            || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
-            || decides_stop(&[name.to_owned()])
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    tokens.iter().enumerate().any(|(i, token)| match token {
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            !outcome_only_checked(&tokens, i)
+                && (counters.iter().any(|counter| *counter == name)
+                    || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
+                    || decides_stop(std::slice::from_ref(&name)))
+        }
+        TokenTree::Group(group) => tokens_bound(&group.stream(), counters),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
     })
+}
+
+/// Whether the identifier at `i` is called and its outcome only checked:
+/// `name(..)[.await].is_ok()` or `.is_err()`.
+fn outcome_only_checked(tokens: &[TokenTree], i: usize) -> bool {
+    let is_dot =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '.');
+    let is_ident = |t: Option<&TokenTree>, names: &[&str]| matches!(t, Some(TokenTree::Ident(id)) if names.iter().any(|n| id == n));
+    let is_parens = |t: Option<&TokenTree>, empty: bool| {
+        matches!(t, Some(TokenTree::Group(g))
+            if g.delimiter() == Delimiter::Parenthesis && (!empty || g.stream().is_empty()))
+    };
+    if !is_parens(tokens.get(i + 1), false) {
+        return false;
+    }
+    let mut next = i + 2;
+    if is_dot(tokens.get(next)) && is_ident(tokens.get(next + 1), &["await"]) {
+        next += 2;
+    }
+    is_dot(tokens.get(next))
+        && is_ident(tokens.get(next + 1), &["is_ok", "is_err"])
+        && is_parens(tokens.get(next + 2), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tokens_bound;
+
+    fn bound(tokens: &str) -> bool {
+        tokens_bound(&tokens.parse().unwrap(), &["tries".to_owned()])
+    }
+
+    #[test]
+    fn an_operation_whose_success_is_checked_bounds_nothing() {
+        assert!(!bound(
+            "_ = tick => { if attempt_connection(&cfg).await.is_ok() { break; } }"
+        ));
+        assert!(!bound("if self.attempt_open().is_err() { continue }"));
+        // The same name read as a value, or called for another answer, still counts.
+        assert!(bound("if attempt_limit_reached { break }"));
+        assert!(bound("if attempts_left(&state) == 0 { break }"));
+        // A counter handed to the checked operation is still read.
+        assert!(bound(
+            "if attempt_connection(tries).await.is_ok() { break }"
+        ));
+    }
 }

@@ -73,7 +73,9 @@ the largest value of its type (`let timeout = req.timeout.unwrap_or(Duration::MA
 = u32::MAX;`), nor a deadline read from a clock started on the spot (`Instant::now().elapsed()` is
 always about zero), nor a pause setting the loop never changes compared with zero (`if
 opts.retry_wait.as_millis() == 0 { return Err(e) }` switches retrying off; any other wait retries
-for good). Policies that count for themselves bound a loop when an exit asks them: a retry
+for good), nor the name of the operation whose success the exit checks (`if
+attempt_connection(&config).await.is_ok() { break }`, in a `select!` branch too). Policies that
+count for themselves bound a loop when an exit asks them: a retry
 state that hands out delays until it runs out (`if let Some(delay) =
 retry_state.should_retry(&err)`), a retry counter answering `Err` through `?` (the call `?`
 propagates: a strategy handed to the operation as an argument answers for nothing), a helper of the same
