@@ -210,7 +210,7 @@ pub(super) fn tokens_bound(tokens: &TokenStream, counters: &[String]) -> bool {
         TokenTree::Ident(ident) => {
             let name = ident.to_string();
             !outcome_only_checked(&tokens, i)
-                && (counters.iter().any(|counter| *counter == name)
+                && (counters.contains(&name)
                     || BOUND_CALL_PARTS.iter().any(|part| name.contains(part))
                     || decides_stop(std::slice::from_ref(&name)))
         }
