@@ -17,7 +17,9 @@ return }`). Loops with no exit at all are `unbounded_retry`.
 Also checks loops that go round after a success too (an event loop driven until a stop flag, a
 reconnect loop, a worker that ships its current batch again) when cancellation is what ends them
 and the error path does what the success path does not: it holds the loop's only pause, or it
-advances a counter named for retries, or what failed is a `reconnect`. A call of a function of the
+advances a counter named for retries, or what failed is a `reconnect`, or the pause that opens
+each round (before its first error path) waits a delay named for retrying or backing off
+(`_ = sleep(retry_after) => {}` in a `select!` with the shutdown message). A call of a function of the
 same file whose body sleeps each time it runs (a sleep call or `tick()`, not only in a branch taken
 sometimes) is a pause too: a round whose own step waits for the next due time
 (`self.collect_next().await`) is periodic, and a failure that calls such a helper

@@ -327,11 +327,13 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
             ending == Ending::Cancellation && cancel::ends_on_state_check(&guards, errors());
         // A loop that goes round on normal answers and watches for cancellation is a long-running
         // worker whose failed rounds wait for the next one, unless its error path does what the
-        // success path does not (holds the only pause, counts retries, reconnects).
+        // success path does not (holds the only pause, counts retries, reconnects), or the pause
+        // that opens its round waits a retry delay (`sleep(retry_timeout)`).
         let quiet_worker = ending == Ending::Cancellation
             && retry == Some(Retry::OnSomeAnswers)
             && !spins_where_idle_waits(&|name| self.helpers().pauses(name))
-            && !read.retries_while_working(&|name: &str| self.helpers().pauses(name));
+            && !read.retries_while_working(&|name: &str| self.helpers().pauses(name))
+            && !hot_loop::paced_by_a_retry_delay(shape.body);
         // A worker whose only failures that go round are its polls for new work long-polls until
         // it is cancelled: backing off between failed polls is its rhythm, not a retry.
         // (One that leaves on an answer of its poll waits for one thing to be done: it stays.)

@@ -2,6 +2,7 @@
 //! path goes round at once where an idle answer waits for a wake-up: on a persistent error the
 //! loop spins at full speed, retrying with no pause and no limit.
 
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, Lifetime, Stmt};
 
@@ -385,4 +386,42 @@ impl<'ast> Visit<'ast> for ContinueProbe<'ast> {
             self.waits = true;
         }
     }
+}
+
+/// Whether a statement the round runs before its first error path pauses for a delay named for
+/// retrying or backing off (`sleep(retry_timeout)`, a `select!` branch `_ = sleep(self.backoff)`):
+/// the round's pace is a retry delay, not a period, so a worker that goes round on failures with
+/// it retries them.
+pub(super) fn paced_by_a_retry_delay(body: &Block) -> bool {
+    let head = body
+        .stmts
+        .iter()
+        .position(|stmt| {
+            let mut any = false;
+            ErrorPaths(|_: &Expr, _: ErrorPath<'_>| any = true).visit_stmt(stmt);
+            any
+        })
+        .unwrap_or(body.stmts.len());
+    body.stmts[..head].iter().any(|stmt| {
+        let mut probe = ContinueProbe::new(None);
+        probe.visit_stmt(stmt);
+        probe.pauses && pause_takes_a_retry_delay(&stmt.to_token_stream())
+    })
+}
+
+/// Whether the tokens hold a pause call (`sleep(..)`, `delay(..)`) whose arguments name a retry
+/// or a backoff.
+fn pause_takes_a_retry_delay(tokens: &proc_macro2::TokenStream) -> bool {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    tokens.iter().enumerate().any(|(at, token)| match token {
+        TokenTree::Ident(ident) if has_part(&ident.to_string(), PAUSE_PARTS) => {
+            matches!(tokens.get(at + 1), Some(TokenTree::Group(args))
+            if tokens_mention(&args.stream(), &|name| {
+                name.contains("back_off") || has_part(name, &["retry", "backoff"])
+            }))
+        }
+        TokenTree::Group(group) => pause_takes_a_retry_delay(&group.stream()),
+        _ => false,
+    })
 }
