@@ -137,7 +137,9 @@ stream the loop reads, `for event in stream`, restarts a reader and does not cou
 fills the slot or sets the flag the loop waits for while an error goes round (`while
 client.is_none() { .. Ok(c) => client = Some(c), Err(_) => sleep(..) }`, `while !done`), and when
 the loop polls or pages on success but `continue`s on an error (`let v = match op() { Ok(v) => v,
-Err(_) => continue }`). A `while` loop that runs until a question about the work comes true (`while
+Err(_) => continue }`), in a worker that never leaves too: its failed round skips the work and
+does the same again, unless an `Ok(..)` arm of that `match` also waits and goes round (a poll for
+work, whose failures wait like an idle answer). A `while` loop that runs until a question about the work comes true (`while
 !node.has_block(hash).await? { match node.download(hash).await { Ok(b) => node.store(b), Err(_) =>
 sleep(..) } }`) leaves through its condition on success, so its error arm retries; a condition about
 the loop's own life (`!shutdown.load(..)`) or one taking nothing to look for (`!queue.is_empty()`)

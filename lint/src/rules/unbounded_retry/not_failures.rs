@@ -227,6 +227,19 @@ pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
             }
             syn::visit::visit_expr_call(self, node);
         }
+        // `context.sleep_until(ready_at)`, as `sleep_until(ready_at)` is.
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            if node.method.to_string().starts_with("sleep")
+                && node
+                    .args
+                    .iter()
+                    .flat_map(names_in)
+                    .any(|name| self.bindings.contains(&name))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, node);
+        }
     }
     let mut pauses = Pauses {
         bindings: &bindings,

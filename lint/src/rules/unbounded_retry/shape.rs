@@ -427,3 +427,36 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
         syn::visit::visit_expr_if(self, node);
     }
 }
+
+/// Whether the loop's body takes a value out of an operation's `Result` with a `match` that goes
+/// round on the error (`let conn = match repair().await { Ok(c) => c, Err(e) => { pause;
+/// continue } };`): the failed round skips the rest of the work and does the same again.
+pub(super) fn unwraps_a_value_or_goes_round(body: &Block, label: Option<&Lifetime>) -> bool {
+    let bindings = polling_bindings(body);
+    let not_a_failure = |expr: &Expr| {
+        is_polling_call(expr)
+            || matches!(expr, Expr::Path(path)
+                if path.path.get_ident().is_some_and(|ident| bindings.iter().any(|b| ident == b)))
+    };
+    body.stmts.iter().any(|stmt| match stmt {
+        Stmt::Local(local) => local
+            .init
+            .as_ref()
+            .filter(|init| init.diverge.is_none())
+            .is_some_and(|init| {
+                let mut values = Vec::new();
+                value_matches(&init.expr, &mut values);
+                values.iter().any(|unwrap| {
+                    unwraps_or_goes_round(unwrap, label, &not_a_failure)
+                        // An idle answer that waits and goes round (`Ok(None) => { notified()
+                        // .await; continue }`) makes it a poll for work, whose failures wait
+                        // like an idle answer.
+                        && !unwrap.arms.iter().any(|arm| {
+                            pattern_kind(&arm.pat) == PatternKind::Ok
+                                && super::hot_loop::expr_continues_loop(&arm.body, label)
+                        })
+                })
+            }),
+        _ => false,
+    })
+}
