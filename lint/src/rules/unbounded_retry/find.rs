@@ -347,9 +347,11 @@ impl<'ast> LoopFinder<'_, '_, 'ast> {
         // A worker whose failed round skips its work and goes round to do the same again
         // (`let conn = match repair().await { Ok(c) => c, Err(e) => { pause; continue } }`)
         // retries it, cancelled or not.
-        let retries_its_work = working_retry == Some(WorkingRetry::Retries)
-            && super::shape::unwraps_a_value_or_goes_round(shape.body, shape.label);
-        if (working && ending != Ending::Cancellation && !reconnects && !retries_its_work)
+        let retries_its_work = || {
+            working_retry == Some(WorkingRetry::Retries)
+                && super::shape::unwraps_a_value_or_goes_round(shape.body, shape.label)
+        };
+        if (working && ending != Ending::Cancellation && !reconnects && !retries_its_work())
             || waits_on_state
             || quiet_worker
             || long_polls

@@ -212,32 +212,28 @@ pub(super) fn waits_as_told(arm: &syn::Arm) -> bool {
         bindings: &'b [String],
         found: bool,
     }
-    impl<'ast> Visit<'ast> for Pauses<'_> {
-        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
-            let pauses = matches!(&*node.func, Expr::Path(path)
-                if path.path.segments.last().is_some_and(|seg| seg.ident.to_string().starts_with("sleep")));
-            if pauses
-                && node
-                    .args
-                    .iter()
-                    .flat_map(names_in)
-                    .any(|name| self.bindings.contains(&name))
+    impl Pauses<'_> {
+        /// A call named for sleeping (`sleep_until(..)`, `ctx.sleep_until(..)`) handed what the
+        /// error arm bound.
+        fn sleeps_as_told<'a>(&mut self, name: &syn::Ident, args: impl Iterator<Item = &'a Expr>) {
+            if name.to_string().starts_with("sleep")
+                && args.flat_map(names_in).any(|n| self.bindings.contains(&n))
             {
                 self.found = true;
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Pauses<'_> {
+        fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = &*node.func {
+                if let Some(seg) = path.path.segments.last() {
+                    self.sleeps_as_told(&seg.ident, node.args.iter());
+                }
             }
             syn::visit::visit_expr_call(self, node);
         }
-        // `context.sleep_until(ready_at)`, as `sleep_until(ready_at)` is.
         fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
-            if node.method.to_string().starts_with("sleep")
-                && node
-                    .args
-                    .iter()
-                    .flat_map(names_in)
-                    .any(|name| self.bindings.contains(&name))
-            {
-                self.found = true;
-            }
+            self.sleeps_as_told(&node.method, node.args.iter());
             syn::visit::visit_expr_method_call(self, node);
         }
     }

@@ -108,9 +108,7 @@ impl RetryShapes<'_> {
     }
 
     fn not_a_failure(&self, expr: &Expr) -> bool {
-        is_polling_call(expr)
-            || matches!(expr, Expr::Path(path)
-                if path.path.get_ident().is_some_and(|ident| self.polling_bindings.iter().any(|b| ident == b)))
+        polls(expr, &self.polling_bindings)
     }
 
     /// Whether a matched value is a timer's result around an operation that can fail, written
@@ -433,11 +431,7 @@ impl<'ast> Visit<'ast> for RetryShapes<'_> {
 /// continue } };`): the failed round skips the rest of the work and does the same again.
 pub(super) fn unwraps_a_value_or_goes_round(body: &Block, label: Option<&Lifetime>) -> bool {
     let bindings = polling_bindings(body);
-    let not_a_failure = |expr: &Expr| {
-        is_polling_call(expr)
-            || matches!(expr, Expr::Path(path)
-                if path.path.get_ident().is_some_and(|ident| bindings.iter().any(|b| ident == b)))
-    };
+    let not_a_failure = |expr: &Expr| polls(expr, &bindings);
     body.stmts.iter().any(|stmt| match stmt {
         Stmt::Local(local) => local
             .init
@@ -459,4 +453,12 @@ pub(super) fn unwraps_a_value_or_goes_round(body: &Block, label: Option<&Lifetim
             }),
         _ => false,
     })
+}
+
+/// Whether a matched value is a poll, not work that can fail: a polling call, or a variable of
+/// the loop bound to one (`bindings`, see [`polling_bindings`]).
+fn polls(expr: &Expr, bindings: &[String]) -> bool {
+    is_polling_call(expr)
+        || matches!(expr, Expr::Path(path)
+            if path.path.get_ident().is_some_and(|ident| bindings.iter().any(|b| ident == b)))
 }
