@@ -37,6 +37,9 @@ pub(super) struct InspectionFinder<'b> {
     pub(super) retry_fn: bool,
     /// The function speaks of retrying (see [`InspectionFinder::retry_context`]).
     pub(super) retry_context: OnceCell<bool>,
+    /// How many failure paths (`Err(..)` arms, `if let Err(..)` branches) enclose the expression
+    /// being visited.
+    pub(super) failure_paths: usize,
     /// How many loops enclose the expression being visited.
     pub(super) loop_depth: usize,
     /// Whether a `continue` in the innermost loop goes round the same work again: it does in a
@@ -112,6 +115,14 @@ impl InspectionFinder<'_> {
             .get_or_init(|| self.retry_fn || mentions_retry(self.body, RETRY_LOOP_WORDS))
     }
 
+    /// [`Self::retry_context`], or, on a failure's path (an `Err(..)` arm, `if let Err(..)`), a
+    /// comment of the body that speaks of retrying (`// Sleep before the next retry`).
+    fn retry_context_here(&self) -> bool {
+        self.retry_context()
+            || (self.failure_paths > 0
+                && self.commented_as_retry(self.body.brace_token.span.join()))
+    }
+
     /// Whether `expr` holds a text inspection [`Self::record_inspections_in`] would record.
     fn inspects_text_in(&self, expr: &Expr) -> bool {
         struct Any<'b> {
@@ -163,11 +174,11 @@ impl InspectionFinder<'_> {
         repeats.visit_expr(branch);
         mentions_retry_expr(branch, RETRY_WORDS)
             || finals.named
-            || (finals.called && self.retry_context())
+            || (finals.called && self.retry_context_here())
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
-            || (self.retry_context() && self.continue_repeats && continues.0)
+            || (self.retry_context_here() && self.continue_repeats && continues.0)
             || (self.recursion_counts && self.expr_calls_back(branch))
     }
 
@@ -213,11 +224,11 @@ impl InspectionFinder<'_> {
         repeats.visit_block(branch);
         mentions_retry(branch, RETRY_WORDS)
             || finals.named
-            || (finals.called && self.retry_context())
+            || (finals.called && self.retry_context_here())
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.brace_token.span.join())
-            || (self.retry_context() && self.continue_repeats && continues.0)
+            || (self.retry_context_here() && self.continue_repeats && continues.0)
             || (self.recursion_counts && self.calls_back(branch))
     }
 
@@ -239,7 +250,7 @@ impl InspectionFinder<'_> {
     /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
     /// just as much as one that retries.
     fn block_stops_retrying(&self, branch: &syn::Block) -> bool {
-        if self.loop_depth == 0 || !self.retry_context() {
+        if self.loop_depth == 0 || !self.retry_context_here() {
             return false;
         }
         let mut exits = Exit(false);
@@ -248,7 +259,7 @@ impl InspectionFinder<'_> {
     }
 
     fn expr_stops_retrying(&self, branch: &Expr) -> bool {
-        if self.loop_depth == 0 || !self.retry_context() {
+        if self.loop_depth == 0 || !self.retry_context_here() {
             return false;
         }
         let mut exits = Exit(false);
@@ -392,7 +403,7 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                             pattern_kind(&arm.pat) == PatternKind::Err
                                 && self.loop_depth > 0
                                 && self.continue_repeats
-                                && self.retry_context()
+                                && self.retry_context_here()
                                 && expr_leaves(&arm.body)
                         };
                         // `Ok(v) => return Ok(v), Err(E::Corrupt(why)) if why.starts_with(..)
@@ -402,7 +413,7 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                             pattern_kind(&arm.pat) == PatternKind::Err
                                 && self.loop_depth > 0
                                 && self.continue_repeats
-                                && self.retry_context()
+                                && self.retry_context_here()
                                 && !expr_leaves(&arm.body)
                                 && match_expr.arms.iter().all(|other| {
                                     std::ptr::eq(other, arm)
@@ -453,6 +464,25 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             }
         }
         syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let failure = pattern_kind(&arm.pat) == PatternKind::Err;
+        self.failure_paths += usize::from(failure);
+        syn::visit::visit_arm(self, arm);
+        self.failure_paths -= usize::from(failure);
+    }
+
+    fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
+        let failure =
+            matches!(&*if_expr.cond, Expr::Let(l) if pattern_kind(&l.pat) == PatternKind::Err);
+        self.visit_expr(&if_expr.cond);
+        self.failure_paths += usize::from(failure);
+        self.visit_block(&if_expr.then_branch);
+        self.failure_paths -= usize::from(failure);
+        if let Some((_, other)) = &if_expr.else_branch {
+            self.visit_expr(other);
+        }
     }
 
     fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
