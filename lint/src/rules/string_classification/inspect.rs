@@ -12,7 +12,9 @@ use crate::finding::Region;
 use crate::syntax::names::only_logs;
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
-use super::branches::{expr_leaves, flag_operands, leaves, only_macros, same_verdict_in_every_arm};
+use super::branches::{
+    and_operands, expr_leaves, flag_operands, leaves, only_macros, same_verdict_in_every_arm,
+};
 use super::outcomes::{
     mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations, Repeats,
     TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
@@ -37,8 +39,7 @@ pub(super) struct InspectionFinder<'b> {
     pub(super) retry_fn: bool,
     /// The function speaks of retrying (see [`InspectionFinder::retry_context`]).
     pub(super) retry_context: OnceCell<bool>,
-    /// How many failure paths (`Err(..)` arms, `if let Err(..)` branches) enclose the expression
-    /// being visited.
+    /// How many failure paths (`Err(..)` arms, `if let Err(..)` branches) enclose the expression.
     pub(super) failure_paths: usize,
     /// How many loops enclose the expression being visited.
     pub(super) loop_depth: usize,
@@ -180,6 +181,18 @@ impl InspectionFinder<'_> {
             || self.commented_as_retry(branch.span())
             || (self.retry_context_here() && self.continue_repeats && continues.0)
             || (self.recursion_counts && self.expr_calls_back(branch))
+    }
+
+    /// `if body.contains("bad_blocks") && let Ok(retry_resp) = send(stripped).await`: a `let`
+    /// after the text check runs only on that text; one that retries is the check's branch too.
+    fn chain_retries_after_check(&self, cond: &Expr) -> bool {
+        let chain = and_operands(cond);
+        let Some(first) = chain.iter().position(|op| self.inspects_text_in(op)) else {
+            return false;
+        };
+        chain[first + 1..]
+            .iter()
+            .any(|op| matches!(op, Expr::Let(_)) && self.leads_to_retry(op))
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -372,7 +385,8 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             // where the branches lead, and most conditions do not.
             Expr::If(if_expr)
                 if self.inspects_text_in(&if_expr.cond)
-                    && (self.block_leads_to_retry(&if_expr.then_branch)
+                    && (self.chain_retries_after_check(&if_expr.cond)
+                        || self.block_leads_to_retry(&if_expr.then_branch)
                         || self.block_stops_retrying(&if_expr.then_branch)
                         || if_expr.else_branch.as_ref().is_some_and(|(_, other)| {
                             matches!(&**other, Expr::Block(block)
