@@ -6,6 +6,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type, UseTree};
 
 use super::decides;
+use super::marks_all::error_type_telling_apart;
 use crate::classifier::{Answer, Classifier, ClassifierBody};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
@@ -32,8 +33,9 @@ pub(super) fn constant_retry(
         return None;
     }
     let owner = enclosing_impl(file, sig);
-    let (name, from_parameter) = classified_type(classifier, sig, owner, file)?;
-    let tells_apart = tree.multi_variant_enums.contains(&name)
+    let (name, from_parameter, foreign) = classified_type(classifier, sig, owner, file, tree)?;
+    let tells_apart = foreign
+        || tree.multi_variant_enums.contains(&name)
         || (from_parameter
             && tree.classified_types.contains(&name)
             && tree.local_types.contains(&name))
@@ -41,14 +43,16 @@ pub(super) fn constant_retry(
     tells_apart.then(|| (Region::of(tail), name))
 }
 
-/// The name of the tree's own type a classifier is asked about, and whether it came from a
-/// parameter (rather than `self`). `None` when the type is another crate's or cannot be told.
+/// The name of the type a classifier is asked about, whether it came from a parameter (rather
+/// than `self`), and whether it is another crate's named error type that tells failures apart.
+/// `None` when the type is another crate's of no such name, or cannot be told.
 fn classified_type(
     classifier: &Classifier<'_>,
     sig: &Signature,
     owner: Option<&ItemImpl>,
     file: &syn::File,
-) -> Option<(String, bool)> {
+    tree: &TreeFacts,
+) -> Option<(String, bool, bool)> {
     for input in &sig.inputs {
         let FnArg::Typed(typed) = input else {
             continue;
@@ -64,13 +68,41 @@ fn classified_type(
             continue;
         }
         let ty = resolve_associated(&typed.ty, owner)?;
-        return own_type_name(ty, file).map(|name| (name, true));
+        return match own_type_name(ty, file) {
+            Some(name) => Some((name, true, false)),
+            // Another crate's named error type (`&hyper::Error`) was given a name of its own to
+            // tell its failures apart. A conversion into a verdict (`impl From<&hyper::Error> for
+            // Verdict`) answers for every value of it, to every caller, as a setter that marks it
+            // retryable does; a retry policy's method for it is one component's decision about the
+            // transport it owns.
+            None if converts_into_a_verdict(sig, owner) => {
+                error_type_telling_apart(ty, file, tree)?;
+                // Named as written (`hyper::Error`): the last segment alone is often `Error`.
+                let path = type_path(match ty {
+                    Type::Reference(reference) => &reference.elem,
+                    other => other,
+                })?;
+                let written: Vec<String> =
+                    path.segments.iter().map(|s| s.ident.to_string()).collect();
+                Some((written.join("::"), true, true))
+            }
+            None => None,
+        };
     }
     if classifier.error_inputs.iter().any(|input| input == "self") {
         // A trait's default method has no type to ask about.
-        return own_type_name(&owner?.self_ty, file).map(|name| (name, false));
+        return own_type_name(&owner?.self_ty, file).map(|name| (name, false, false));
     }
     None
+}
+
+/// Whether a method is the `from` of an `impl From<..> for ..`.
+fn converts_into_a_verdict(sig: &Signature, owner: Option<&ItemImpl>) -> bool {
+    sig.ident == "from"
+        && owner
+            .and_then(|owner| owner.trait_.as_ref())
+            .and_then(|(_, path, _)| path.segments.last())
+            .is_some_and(|last| last.ident == "From")
 }
 
 /// `Self::Error` read from the impl's `type Error = ..;`; any other type as written.

@@ -130,7 +130,19 @@ fn converted_error(sig: &Signature, file: &syn::File, tree: &TreeFacts) -> Optio
     let [FnArg::Typed(input)] = sig.inputs.iter().collect::<Vec<_>>().as_slice() else {
         return None;
     };
-    let ty = match &*input.ty {
+    error_type_telling_apart(&input.ty, file, tree)
+}
+
+/// The name of an error type that tells failures apart: another crate's named error type
+/// (`RedisError`, `etcd_client::Error`), or one of the tree's enums with several variants; not an
+/// opaque one (`anyhow::Error`) nor one named for a single transient failure (`TimeoutError`).
+/// Taken by value or by reference.
+pub(super) fn error_type_telling_apart(
+    ty: &Type,
+    file: &syn::File,
+    tree: &TreeFacts,
+) -> Option<String> {
+    let ty = match ty {
         Type::Reference(reference) => &*reference.elem,
         other => other,
     };

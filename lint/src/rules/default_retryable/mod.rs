@@ -43,7 +43,9 @@ after an `if` returning another answer (every case that `if` does not single out
 arm of a `match` whose `if` chain answers \"do not retry\" for the cases it singles out and ends in
 `else { retry }`. Also a classifier that answers retry without any check when the type it is asked
 about tells failures apart: one of the tree's enums with several variants, a type with its own
-classifier, or a type named for failures that cannot succeed (`ConfigError`). Classifiers include
+classifier, or a type named for failures that cannot succeed (`ConfigError`); and a conversion into
+a verdict (`impl From<&hyper::Error> for Verdict`) that answers retry for every value of another
+crate's named error type, for every caller that converts with it. Classifiers include
 retry conditions given to retry libraries (`.when(|err| ..)`) and inline `let can_retry = match err
 { .. };` decisions, the flag also as one element of a tuple (`let (kind, retryable) = match err { ..
 };`). A fallback with a comment on the line above it or inside it, or a doc comment on the
