@@ -51,6 +51,26 @@ pub(super) struct MarksAll {
     pub(super) error_type: String,
     /// The setter as written, for the message.
     pub(super) setter: String,
+    /// The variant a catch-all picks, when only errors given it are marked (`if kind ==
+    /// ErrorKind::Unexpected { err = err.set_temporary(); }`).
+    pub(super) default: Option<String>,
+}
+
+impl MarksAll {
+    /// What the finding says.
+    pub(super) fn message(&self) -> String {
+        let (function, ty, setter) = (&self.function, &self.error_type, &self.setter);
+        match &self.default {
+            None => format!(
+                "`{function}` marks every `{ty}` retryable (`.{setter}(..)`) without a check, \
+                 although `{ty}` tells failures apart; those that can never succeed are retried too"
+            ),
+            Some(default) => format!(
+                "`{function}` marks retryable (`.{setter}(..)`) every `{ty}` its match does not \
+                 name, the catch-all's `{default}`; those that can never succeed are retried too"
+            ),
+        }
+    }
 }
 
 /// The file's conversions that mark every error of a type that tells failures apart as
@@ -77,6 +97,15 @@ pub(super) fn conversions_marking_all(
             let Some(error_type) = converted_error(sig, self.file, self.tree) else {
                 return;
             };
+            for (region, call, default) in marked_defaults(body) {
+                self.found.push(MarksAll {
+                    region,
+                    function: sig.ident.to_string(),
+                    error_type: error_type.clone(),
+                    setter: call.method.to_string(),
+                    default: Some(default),
+                });
+            }
             let Some((tail, before)) = body.stmts.split_last() else {
                 return;
             };
@@ -95,6 +124,7 @@ pub(super) fn conversions_marking_all(
                             function: sig.ident.to_string(),
                             error_type: error_type.clone(),
                             setter: call.method.to_string(),
+                            default: None,
                         });
                     }
                 }
@@ -187,5 +217,108 @@ fn marks_retryable(call: &syn::ExprMethodCall) -> bool {
         [] => true,
         [Expr::Lit(lit)] => matches!(&lit.lit, Lit::Bool(value) if value.value),
         _ => false,
+    }
+}
+
+/// The setters that mark retryable the errors a catch-all sorted into its default: `let kind =
+/// match &e { .., _ => ErrorKind::Unexpected };` then `if kind == ErrorKind::Unexpected { err =
+/// err.set_temporary(); }`. Every error the match does not name lands there. Each setter with the
+/// default it marks, and where it is reported: the `let`'s own match's catch-all arm, or the setter.
+fn marked_defaults(body: &syn::Block) -> Vec<(Region, &syn::ExprMethodCall, String)> {
+    /// The variant paths the catch-all arms of the matches in an expression pick.
+    struct Defaults(Vec<Vec<String>>);
+    impl<'ast> Visit<'ast> for Defaults {
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            if crate::syntax::patterns::catch_all_arm(arm) {
+                if let Some(path) = variant_path(&arm.body) {
+                    self.0.push(path);
+                }
+            }
+            syn::visit::visit_arm(self, arm);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut found = Vec::new();
+    let mut sorted: Vec<(String, Vec<Vec<String>>, &Expr)> = Vec::new();
+    for stmt in &body.stmts {
+        match stmt {
+            Stmt::Local(local) => {
+                let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) else {
+                    continue;
+                };
+                let mut defaults = Defaults(Vec::new());
+                defaults.visit_expr(&init.expr);
+                if !defaults.0.is_empty() {
+                    sorted.push((name.ident.to_string(), defaults.0, &init.expr));
+                }
+            }
+            Stmt::Expr(Expr::If(check), _) => {
+                let Expr::Binary(compare) = &*check.cond else {
+                    continue;
+                };
+                if !matches!(compare.op, syn::BinOp::Eq(_)) {
+                    continue;
+                }
+                let sides = [
+                    (&compare.left, &compare.right),
+                    (&compare.right, &compare.left),
+                ];
+                let default = sides.iter().find_map(|(local, value)| {
+                    let local = variant_path(local)?;
+                    let value = variant_path(value)?;
+                    let [local] = local.as_slice() else {
+                        return None;
+                    };
+                    sorted
+                        .iter()
+                        .find(|(name, defaults, _)| name == local && defaults.contains(&value))
+                        .map(|(_, _, init)| (value, *init))
+                });
+                let Some((default, init)) = default else {
+                    continue;
+                };
+                let own_arm = match init {
+                    Expr::Match(matched) => matched.arms.iter().find(|arm| {
+                        crate::syntax::patterns::catch_all_arm(arm)
+                            && variant_path(&arm.body).as_ref() == Some(&default)
+                    }),
+                    _ => None,
+                };
+                let default = default.join("::");
+                struct Setters<'a>(Vec<&'a syn::ExprMethodCall>);
+                impl<'a> Visit<'a> for Setters<'a> {
+                    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
+                        if marks_retryable(call) {
+                            self.0.push(call);
+                        }
+                        syn::visit::visit_expr_method_call(self, call);
+                    }
+                }
+                let mut setters = Setters(Vec::new());
+                setters.visit_block(&check.then_branch);
+                found.extend(setters.0.into_iter().map(|call| {
+                    let region =
+                        own_arm.map_or_else(|| method_region(call), |arm| Region::of(&arm.pat));
+                    (region, call, default.clone())
+                }));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The segments of a path expression (`ErrorKind::Unexpected`, `kind`).
+fn variant_path(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => Some(
+            path.path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect(),
+        ),
+        Expr::Paren(inner) => variant_path(&inner.expr),
+        _ => None,
     }
 }

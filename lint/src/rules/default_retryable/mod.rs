@@ -74,7 +74,9 @@ format_store_error(err: StoreError) -> Error { Error::new(..).set_source(err).se
 `.with_retryable(true)`, `.mark_transient()`), when the type it converts tells failures apart:
 another crate's named error type, or one of the tree's enums with several variants. An opaque error
 (`anyhow::Error`, a boxed error) has nothing to look at and is not reported, nor a conversion that
-checks anything before it marks.
+checks anything before it marks; but a conversion that marks retryable the kind its catch-all picks
+(`_ => ErrorKind::Unexpected`, then `if kind == ErrorKind::Unexpected { err = err.set_temporary() }`)
+is reported, since every error its match does not name is marked.
 
 Also a default that picks a variant the tree retries: a catch-all arm (`_ => ErrorKind::Unexpected`)
 or the default of `.map_or(..)`/`.unwrap_or(..)`, when an arm of a `match` somewhere in the tree
@@ -159,11 +161,7 @@ impl Rule for DefaultRetryable {
             findings.push(cx.report(
                 &INFO,
                 marks.region,
-                format!(
-                    "`{}` marks every `{}` retryable (`.{}(..)`) without a check, although \
-                     `{}` tells failures apart; those that can never succeed are retried too",
-                    marks.function, marks.error_type, marks.setter, marks.error_type
-                ),
+                marks.message(),
                 "look at the error first (its kind, its status) and mark only the transient \
                  cases retryable",
             ));
