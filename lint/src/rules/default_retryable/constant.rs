@@ -57,14 +57,16 @@ fn classified_type(
         let FnArg::Typed(typed) = input else {
             continue;
         };
-        let syn::Pat::Ident(binding) = &*typed.pat else {
-            continue;
+        let asked = match &*typed.pat {
+            syn::Pat::Ident(binding) => classifier
+                .error_inputs
+                .iter()
+                .any(|input| binding.ident == input),
+            // `fn from(_: &hyper::Error)`: a conversion's one input, not even looked at.
+            syn::Pat::Wild(_) => converts_into_a_verdict(sig, owner),
+            _ => false,
         };
-        if !classifier
-            .error_inputs
-            .iter()
-            .any(|input| binding.ident == input)
-        {
+        if !asked {
             continue;
         }
         let ty = resolve_associated(&typed.ty, owner)?;

@@ -285,15 +285,6 @@ fn marked_defaults(body: &syn::Block) -> Vec<(Region, &syn::ExprMethodCall, Stri
                     _ => None,
                 };
                 let default = default.join("::");
-                struct Setters<'a>(Vec<&'a syn::ExprMethodCall>);
-                impl<'a> Visit<'a> for Setters<'a> {
-                    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
-                        if marks_retryable(call) {
-                            self.0.push(call);
-                        }
-                        syn::visit::visit_expr_method_call(self, call);
-                    }
-                }
                 let mut setters = Setters(Vec::new());
                 setters.visit_block(&check.then_branch);
                 found.extend(setters.0.into_iter().map(|call| {
@@ -306,6 +297,23 @@ fn marked_defaults(body: &syn::Block) -> Vec<(Region, &syn::ExprMethodCall, Stri
         }
     }
     found
+}
+
+/// The setters that mark retryable in a branch, outside any check of its own: a setter under a
+/// nested `if` or `match` (`if cause.is_timeout() { err = err.set_temporary(); }`) looks at the
+/// error first, and a closure's runs elsewhere.
+struct Setters<'a>(Vec<&'a syn::ExprMethodCall>);
+
+impl<'a> Visit<'a> for Setters<'a> {
+    fn visit_expr_method_call(&mut self, call: &'a syn::ExprMethodCall) {
+        if marks_retryable(call) {
+            self.0.push(call);
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+    fn visit_expr_if(&mut self, _: &'a syn::ExprIf) {}
+    fn visit_expr_match(&mut self, _: &'a syn::ExprMatch) {}
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
 }
 
 /// The segments of a path expression (`ErrorKind::Unexpected`, `kind`).

@@ -99,15 +99,3 @@ pub(super) fn only_macros(block: &syn::Block) -> bool {
         )
     })
 }
-
-/// The operands of a `&&` chain, left to right (`a && let Some(x) = b && c` gives three).
-pub(super) fn and_operands(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-            let mut operands = and_operands(&b.left);
-            operands.extend(and_operands(&b.right));
-            operands
-        }
-        other => vec![other],
-    }
-}

@@ -9,15 +9,13 @@ use syn::Expr;
 
 use crate::classifier::{matches_parts, Classifier, ClassifierBody};
 use crate::finding::Region;
-use crate::syntax::names::only_logs;
+use crate::syntax::names::{and_operands, only_logs};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
-use super::branches::{
-    and_operands, expr_leaves, flag_operands, leaves, only_macros, same_verdict_in_every_arm,
-};
+use super::branches::{expr_leaves, flag_operands, leaves, only_macros, same_verdict_in_every_arm};
 use super::outcomes::{
-    mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention, Operations, Repeats,
-    TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
+    awaited_call_shape, mentions_retry, mentions_retry_expr, Continue, Exit, FinalMention,
+    Operations, Repeats, SameRequestBefore, TransientConstruction, RETRY_LOOP_WORDS, RETRY_WORDS,
 };
 use super::recursion::{CallGraph, FnKey};
 use super::retry_calls::{retried_operations, retry_condition_closures, success_exits_on_text};
@@ -119,9 +117,14 @@ impl InspectionFinder<'_> {
     /// [`Self::retry_context`], or, on a failure's path (an `Err(..)` arm, `if let Err(..)`), a
     /// comment of the body that speaks of retrying (`// Sleep before the next retry`).
     fn retry_context_here(&self) -> bool {
+        self.retry_context_on_failure(self.failure_paths > 0)
+    }
+
+    /// [`Self::retry_context`], or, when `on_failure` (the check is on a failure's path, the guard
+    /// of an `Err(..)` arm included), a comment of the body that speaks of retrying.
+    fn retry_context_on_failure(&self, on_failure: bool) -> bool {
         self.retry_context()
-            || (self.failure_paths > 0
-                && self.commented_as_retry(self.body.brace_token.span.join()))
+            || (on_failure && self.commented_as_retry(self.body.brace_token.span.join()))
     }
 
     /// Whether `expr` holds a text inspection [`Self::record_inspections_in`] would record.
@@ -183,16 +186,39 @@ impl InspectionFinder<'_> {
             || (self.recursion_counts && self.expr_calls_back(branch))
     }
 
-    /// `if body.contains("bad_blocks") && let Ok(retry_resp) = send(stripped).await`: a `let`
-    /// after the text check runs only on that text; one that retries is the check's branch too.
+    /// `if body.contains("bad_blocks") && let Ok(again) = build_req(stripped).send().await`: a
+    /// `let` after the text check runs only on that text; one whose value retries, or, in a
+    /// function that speaks of retrying (a comment will do), awaits the same request the function
+    /// made before (its arguments aside), is the check's branch too. Only the value counts, not
+    /// the name it is bound to.
     fn chain_retries_after_check(&self, cond: &Expr) -> bool {
         let chain = and_operands(cond);
         let Some(first) = chain.iter().position(|op| self.inspects_text_in(op)) else {
             return false;
         };
-        chain[first + 1..]
-            .iter()
-            .any(|op| matches!(op, Expr::Let(_)) && self.leads_to_retry(op))
+        chain[first + 1..].iter().any(|op| match op {
+            Expr::Let(binding) => {
+                self.leads_to_retry(&binding.expr)
+                    || (self.requests_again(&binding.expr) && self.retry_context_on_failure(true))
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether `expr` awaits a request of the same shape as one awaited earlier in the function
+    /// (`sink.push(bare).await` after `sink.push(full).await?`).
+    fn requests_again(&self, expr: &Expr) -> bool {
+        let Some(shape) = awaited_call_shape(expr) else {
+            return false;
+        };
+        let start = expr.span().start();
+        let mut earlier = SameRequestBefore {
+            shape: &shape,
+            before: (start.line, start.column),
+            found: false,
+        };
+        earlier.visit_block(self.body);
+        earlier.found
     }
 
     /// Whether a comment inside the branch at `span` speaks of retrying (`// Return 503 so the
@@ -410,6 +436,9 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
             Expr::Match(match_expr) => {
                 for arm in &match_expr.arms {
                     if let Some((_, guard)) = &arm.guard {
+                        // The guard of an `Err(..)` arm is on the failure's path, as its body is.
+                        let failure = usize::from(pattern_kind(&arm.pat) == PatternKind::Err);
+                        self.failure_paths += failure;
                         // `Err(Failure(info)) if info.stderr.contains("does not exist") =>
                         // return Ok(())`: in a retry loop, an error whose text says it is done
                         // stops the retries as surely as one that gives up.
@@ -442,6 +471,7 @@ impl<'ast> Visit<'ast> for InspectionFinder<'_> {
                         {
                             self.record_inspections_in(guard);
                         }
+                        self.failure_paths -= failure;
                     }
                 }
             }

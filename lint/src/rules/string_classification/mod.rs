@@ -73,12 +73,14 @@ transient one (`Unavailable`, `Interrupted`, `Busy`) or one its comment calls re
 operation a retry helper repeats (`retry(policy, || async { ..})`, `policy.into_retry().run(||
 ..)`), a text check whose branch returns `Ok(..)` ends the retries on that text. A `match` on text
 whose arms all give the same verdict (`\"not found\" => (NotFound, false), _ => (Other, false)`) picks
-a kind, not a verdict. A `let` of a let-chain after the text check that retries (`if
-body.contains(\"bad_blocks\") && let Ok(retry_resp) = send(stripped).await`) is its branch too.
-On a failure's path (an `Err(..)` arm, `if let Err(..)`), a loop is a retry loop also when a
-comment of the function speaks of retrying (`// Rest, then retry the pull`). A closure parameter
-typed as text (`|err: &String|`) and an error payload a guard matches against a string literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold
-message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
+a kind, not a verdict. In a let-chain, a `let` after the text check counts as the check's branch
+when its value sends the request again: it retries, or, in a function that speaks of retrying,
+awaits a request of the same shape as one made before (`if body.contains(\"bad_blocks\") && let
+Ok(again) = build_req(stripped).send().await`, after `build_req(full).send().await`). On a
+failure's path (an `Err(..)` arm, its guard included, or `if let Err(..)`), a loop is a retry loop
+also when a comment of the function speaks of retrying (`// Rest, then retry the pull`). A closure
+parameter typed as text (`|err: &String|`) and an error payload a guard matches against a string
+literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold message text. A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
 classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
 (`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless its
 name says it holds a code (`code: &str`); there `matches!` on the text with string patterns,

@@ -344,3 +344,58 @@ impl<'ast> Visit<'ast> for Continue {
 
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
+
+/// The shape of an awaited call with its arguments left out (`build_req(..).send().await` gives
+/// `build_req().send()`), or `None` for anything that is not awaited. Two awaited calls of the
+/// same shape make the same request, whatever they send.
+pub(super) fn awaited_call_shape(expr: &Expr) -> Option<String> {
+    fn shape(expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::MethodCall(call) => Some(format!("{}.{}()", shape(&call.receiver)?, call.method)),
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => Some(format!("{}()", path.to_token_stream())),
+                _ => None,
+            },
+            Expr::Path(path) => Some(path.to_token_stream().to_string()),
+            Expr::Field(field) => Some(format!(
+                "{}.{}",
+                shape(&field.base)?,
+                field.member.to_token_stream()
+            )),
+            Expr::Paren(paren) => shape(&paren.expr),
+            Expr::Reference(reference) => shape(&reference.expr),
+            _ => None,
+        }
+    }
+    match expr {
+        Expr::Try(t) => awaited_call_shape(&t.expr),
+        Expr::Paren(p) => awaited_call_shape(&p.expr),
+        Expr::Await(a) if matches!(&*a.base, Expr::MethodCall(_) | Expr::Call(_)) => shape(&a.base),
+        _ => None,
+    }
+}
+
+/// Finds an awaited call of a given shape (see [`awaited_call_shape`]) that starts before a
+/// position: the request an expression of that shape makes again.
+pub(super) struct SameRequestBefore<'s> {
+    pub(super) shape: &'s str,
+    pub(super) before: (usize, usize),
+    pub(super) found: bool,
+}
+
+impl<'ast> Visit<'ast> for SameRequestBefore<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if let Expr::Await(_) = expr {
+            let start = expr.span().start();
+            if (start.line, start.column) < self.before
+                && awaited_call_shape(expr).as_deref() == Some(self.shape)
+            {
+                self.found = true;
+                return;
+            }
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
