@@ -1,10 +1,10 @@
 //! `string_classification`: deciding retry from an error's message text.
 //!
 //! One concern per file: what message text is and what inspects it ([`text`]), the helpers whose
-//! answer decides one call away ([`helpers`]), where a branch leads ([`outcomes`]), the shapes of
-//! a check's branches ([`branches`]), the closures handed to retry helpers ([`retry_calls`]), the
-//! questions that decide under another name ([`predicates`]) and the search of one body
-//! ([`inspect`]).
+//! answer decides one call away ([`helpers`]), what a branch does ([`outcomes`]), whether a
+//! checked branch retries or stops retrying ([`leads`]), the shapes of a check's branches
+//! ([`branches`]), the closures handed to retry helpers ([`retry_calls`]), the questions that
+//! decide under another name ([`predicates`]) and the search of one body ([`inspect`]).
 
 use std::cell::{LazyCell, OnceCell};
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ mod branches;
 mod conversions;
 mod helpers;
 mod inspect;
+mod leads;
 mod outcomes;
 mod predicates;
 mod recursion;
