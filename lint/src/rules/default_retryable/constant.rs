@@ -3,10 +3,10 @@
 //! never succeed), because the constant throws that distinction away.
 
 use syn::visit::Visit;
-use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type, UseTree};
+use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type};
 
 use super::decides;
-use super::marks_all::error_type_telling_apart;
+use super::error_types::{error_type_telling_apart, own_type_name};
 use crate::classifier::{Answer, Classifier, ClassifierBody};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
@@ -78,12 +78,8 @@ fn classified_type(
             // retryable does; a retry policy's method for it is one component's decision about the
             // transport it owns.
             None if converts_into_a_verdict(sig, owner) => {
-                error_type_telling_apart(ty, file, tree)?;
+                let path = error_type_telling_apart(ty, file, tree)?;
                 // Named as written (`hyper::Error`): the last segment alone is often `Error`.
-                let path = type_path(match ty {
-                    Type::Reference(reference) => &reference.elem,
-                    other => other,
-                })?;
                 let written: Vec<String> =
                     path.segments.iter().map(|s| s.ident.to_string()).collect();
                 Some((written.join("::"), true, true))
@@ -121,47 +117,6 @@ fn resolve_associated<'a>(ty: &'a Type, owner: Option<&'a ItemImpl>) -> Option<&
         ImplItem::Type(alias) if alias.ident == associated => Some(&alias.ty),
         _ => None,
     })
-}
-
-/// The last segment of a type of this crate: a bare name not imported from another crate, or a
-/// path starting at `crate`, `self` or `super`. Other paths (`hyper::Error`) are other crates'.
-pub(super) fn own_type_name(ty: &Type, file: &syn::File) -> Option<String> {
-    let path = type_path(ty)?;
-    let last = path.segments.last()?.ident.to_string();
-    let first = path.segments.first()?.ident.to_string();
-    if path.segments.len() > 1 {
-        return matches!(first.as_str(), "crate" | "self" | "super").then_some(last);
-    }
-    (!imported_from_another_crate(file, &last)).then_some(last)
-}
-
-/// Whether a `use` of the file brings `name` in from a path that does not start at `crate`,
-/// `self` or `super`.
-fn imported_from_another_crate(file: &syn::File, name: &str) -> bool {
-    fn walk(tree: &UseTree, root: Option<&str>, name: &str) -> bool {
-        match tree {
-            UseTree::Path(path) => {
-                let ident = path.ident.to_string();
-                walk(&path.tree, Some(root.unwrap_or(&ident)), name)
-            }
-            UseTree::Name(leaf) => leaf.ident == name && foreign(root),
-            UseTree::Rename(rename) => rename.rename == name && foreign(root),
-            UseTree::Group(group) => group.items.iter().any(|item| walk(item, root, name)),
-            UseTree::Glob(_) => false,
-        }
-    }
-    fn foreign(root: Option<&str>) -> bool {
-        !matches!(root, None | Some("crate" | "self" | "super"))
-    }
-    struct Uses<'n>(&'n str, bool);
-    impl<'ast> Visit<'ast> for Uses<'_> {
-        fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-            self.1 |= walk(&item.tree, None, self.0);
-        }
-    }
-    let mut uses = Uses(name, false);
-    uses.visit_file(file);
-    uses.1
 }
 
 /// The impl whose method has the signature `sig`.

@@ -4,15 +4,14 @@
 //! several variants), the ones that can never succeed are marked retryable too.
 
 use syn::visit::Visit;
-use syn::{Expr, FnArg, Lit, ReturnType, Signature, Stmt, Type};
+use syn::{Expr, FnArg, Lit, ReturnType, Signature, Stmt};
 
-use super::constant::own_type_name;
 use super::decides;
+use super::error_types::error_type_telling_apart;
 use crate::facts::TreeFacts;
 use crate::finding::Region;
 use crate::retry_library::{chain, method_region, Link};
 use crate::retry_words::words;
-use crate::syntax::types::type_path;
 
 /// Words of a setter that marks an error retryable (`set_temporary`, `with_retryable(true)`,
 /// `mark_transient`), after its verb.
@@ -20,26 +19,6 @@ const RETRY_STATES: &[&str] = &["temporary", "transient", "retryable", "retriabl
 
 /// Verbs of such a setter (`as_retryable()` is more often a view than a setter).
 const SETTER_VERBS: &[&str] = &["set", "mark", "with", "make"];
-
-/// Words of an error type's name that say it stands for one transient failure (`TimeoutError`,
-/// `TransientError`, `BusyError`): marking it retryable is its meaning, not a fallback.
-const TRANSIENT_TYPE_WORDS: &[&str] = &[
-    "transient",
-    "temporary",
-    "timeout",
-    "timedout",
-    "busy",
-    "unavailable",
-    "retryable",
-    "retriable",
-    "throttled",
-];
-
-/// Error types that carry no distinctions to look at (`anyhow::Error`, a boxed error): marking them
-/// retryable decides for the whole type, not as a fallback.
-const OPAQUE_WORDS: &[&str] = &[
-    "anyhow", "eyre", "report", "box", "dyn", "any", "string", "str",
-];
 
 /// One conversion that marks every error retryable.
 pub(super) struct MarksAll {
@@ -160,47 +139,8 @@ fn converted_error(sig: &Signature, file: &syn::File, tree: &TreeFacts) -> Optio
     let [FnArg::Typed(input)] = sig.inputs.iter().collect::<Vec<_>>().as_slice() else {
         return None;
     };
-    error_type_telling_apart(&input.ty, file, tree)
-}
-
-/// The name of an error type that tells failures apart: another crate's named error type
-/// (`RedisError`, `etcd_client::Error`), or one of the tree's enums with several variants; not an
-/// opaque one (`anyhow::Error`) nor one named for a single transient failure (`TimeoutError`).
-/// Taken by value or by reference.
-pub(super) fn error_type_telling_apart(
-    ty: &Type,
-    file: &syn::File,
-    tree: &TreeFacts,
-) -> Option<String> {
-    let ty = match ty {
-        Type::Reference(reference) => &*reference.elem,
-        other => other,
-    };
-    let path = type_path(ty)?;
-    let last = path.segments.last()?.ident.to_string();
-    if !last.ends_with("Error") {
-        return None;
-    }
-    let opaque = path.segments.iter().any(|segment| {
-        words(&segment.ident.to_string())
-            .iter()
-            .any(|word| OPAQUE_WORDS.contains(&word.as_str()))
-    });
-    let transient = words(&last)
-        .iter()
-        .any(|word| TRANSIENT_TYPE_WORDS.contains(&word.as_str()));
-    if opaque || transient {
-        return None;
-    }
-    let tells_apart = match own_type_name(ty, file) {
-        // A name of the tree's own (or one it aliases, `type BackendError = Box<dyn Error>`)
-        // tells failures apart when it is an enum of several variants.
-        Some(own) => tree.multi_variant_enums.contains(&own),
-        // Another crate's named error type: it was given a name of its own to tell its failures
-        // apart (kinds, codes, variants).
-        None => true,
-    };
-    tells_apart.then_some(last)
+    let path = error_type_telling_apart(&input.ty, file, tree)?;
+    Some(path.segments.last()?.ident.to_string())
 }
 
 /// Whether a method call marks the error retryable whatever it is: `.set_temporary()`,

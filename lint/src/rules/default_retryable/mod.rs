@@ -2,6 +2,7 @@
 
 mod constant;
 mod documented;
+mod error_types;
 mod implicit;
 mod marks_all;
 mod nested;
