@@ -36,23 +36,40 @@ impl InspectionFinder<'_> {
             || (on_failure && self.commented_as_retry(self.body.brace_token.span.join()))
     }
 
+    /// Whether a `match` arm's body retries (see [`Self::branch_leads_to_retry`]).
     pub(super) fn leads_to_retry(&self, branch: &Expr) -> bool {
+        self.branch_leads_to_retry(Branch::Expr(branch))
+    }
+
+    /// Whether an `if` branch retries (see [`Self::branch_leads_to_retry`]).
+    pub(super) fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
+        self.branch_leads_to_retry(Branch::Block(branch))
+    }
+
+    /// Whether a branch retries: it speaks of retrying, produces a final or transient outcome,
+    /// repeats an operation of the function, goes round a retry loop, or calls back into the
+    /// function.
+    fn branch_leads_to_retry(&self, branch: Branch<'_>) -> bool {
         let mut continues = Continue(false);
-        continues.visit_expr(branch);
+        branch.visit(&mut continues);
         let mut finals = FinalMention::default();
-        finals.visit_expr(branch);
+        branch.visit(&mut finals);
         let mut transient = TransientConstruction(false);
-        transient.visit_expr(branch);
+        branch.visit(&mut transient);
         let mut repeats = self.repeats(branch.span());
-        repeats.visit_expr(branch);
-        mentions_retry_expr(branch, RETRY_WORDS)
+        branch.visit(&mut repeats);
+        let mentions = match branch {
+            Branch::Block(block) => mentions_retry(block, RETRY_WORDS),
+            Branch::Expr(expr) => mentions_retry_expr(expr, RETRY_WORDS),
+        };
+        mentions
             || finals.named
             || (finals.called && self.retry_context_here())
             || (self.transient_counts && transient.0)
             || (repeats.found && *self.repeats_count)
             || self.commented_as_retry(branch.span())
             || (self.retry_context_here() && self.continue_repeats && continues.0)
-            || (self.recursion_counts && self.expr_calls_back(branch))
+            || (self.recursion_counts && self.calls_back(branch))
     }
 
     /// `if body.contains("bad_blocks") && let Ok(again) = build_req(stripped).send().await`: a
@@ -104,40 +121,14 @@ impl InspectionFinder<'_> {
 
     /// Whether `branch` calls the function again, itself or through the file's functions: the
     /// recursion goes round the work as a loop would (asked when [`Self::recursion_counts`]).
-    pub(super) fn calls_back(&self, branch: &syn::Block) -> bool {
+    fn calls_back(&self, branch: Branch<'_>) -> bool {
         self.function.as_ref().is_some_and(|key| {
-            self.call_graph
-                .get_or_init(|| CallGraph::of(self.file))
-                .leads_back(branch, key)
+            let graph = self.call_graph.get_or_init(|| CallGraph::of(self.file));
+            match branch {
+                Branch::Block(block) => graph.leads_back(block, key),
+                Branch::Expr(expr) => graph.expr_leads_back(expr, key),
+            }
         })
-    }
-
-    /// [`Self::calls_back`] for a `match` arm's body.
-    pub(super) fn expr_calls_back(&self, branch: &Expr) -> bool {
-        self.function.as_ref().is_some_and(|key| {
-            self.call_graph
-                .get_or_init(|| CallGraph::of(self.file))
-                .expr_leads_back(branch, key)
-        })
-    }
-
-    pub(super) fn block_leads_to_retry(&self, branch: &syn::Block) -> bool {
-        let mut continues = Continue(false);
-        continues.visit_block(branch);
-        let mut finals = FinalMention::default();
-        finals.visit_block(branch);
-        let mut transient = TransientConstruction(false);
-        transient.visit_block(branch);
-        let mut repeats = self.repeats(branch.brace_token.span.join());
-        repeats.visit_block(branch);
-        mentions_retry(branch, RETRY_WORDS)
-            || finals.named
-            || (finals.called && self.retry_context_here())
-            || (self.transient_counts && transient.0)
-            || (repeats.found && *self.repeats_count)
-            || self.commented_as_retry(branch.brace_token.span.join())
-            || (self.retry_context_here() && self.continue_repeats && continues.0)
-            || (self.recursion_counts && self.calls_back(branch))
     }
 
     /// A search for a repeated operation in a branch starting at `span`.
@@ -158,20 +149,43 @@ impl InspectionFinder<'_> {
     /// The other polarity: in a retry loop, a branch that gives up (`return`, `break`) decides
     /// just as much as one that retries.
     pub(super) fn block_stops_retrying(&self, branch: &syn::Block) -> bool {
-        if self.loop_depth == 0 || !self.retry_context_here() {
-            return false;
-        }
-        let mut exits = Exit(false);
-        exits.visit_block(branch);
-        exits.0
+        self.stops_retrying(Branch::Block(branch))
     }
 
+    /// [`Self::block_stops_retrying`] for a `match` arm's body.
     pub(super) fn expr_stops_retrying(&self, branch: &Expr) -> bool {
+        self.stops_retrying(Branch::Expr(branch))
+    }
+
+    fn stops_retrying(&self, branch: Branch<'_>) -> bool {
         if self.loop_depth == 0 || !self.retry_context_here() {
             return false;
         }
         let mut exits = Exit(false);
-        exits.visit_expr(branch);
+        branch.visit(&mut exits);
         exits.0
+    }
+}
+
+/// A branch of a check: an `if` branch's block or a `match` arm's body.
+#[derive(Clone, Copy)]
+enum Branch<'a> {
+    Block(&'a syn::Block),
+    Expr(&'a Expr),
+}
+
+impl<'a> Branch<'a> {
+    fn visit(self, visitor: &mut impl Visit<'a>) {
+        match self {
+            Branch::Block(block) => visitor.visit_block(block),
+            Branch::Expr(expr) => visitor.visit_expr(expr),
+        }
+    }
+
+    fn span(self) -> proc_macro2::Span {
+        match self {
+            Branch::Block(block) => block.brace_token.span.join(),
+            Branch::Expr(expr) => expr.span(),
+        }
     }
 }
