@@ -33,26 +33,40 @@ pub(super) fn constant_retry(
         return None;
     }
     let owner = enclosing_impl(file, sig);
-    let (name, from_parameter, foreign) = classified_type(classifier, sig, owner, file, tree)?;
-    let tells_apart = foreign
-        || tree.multi_variant_enums.contains(&name)
-        || (from_parameter
-            && tree.classified_types.contains(&name)
-            && tree.local_types.contains(&name))
-        || (tree.local_types.contains(&name) && names_a_failure_that_cannot_succeed(&name));
+    let (name, tells_apart) = match classified_type(classifier, sig, owner, file, tree)? {
+        Asked::Foreign(name) => (name, true),
+        Asked::Own {
+            name,
+            from_parameter,
+        } => {
+            let tells_apart = tree.multi_variant_enums.contains(&name)
+                || (from_parameter
+                    && tree.classified_types.contains(&name)
+                    && tree.local_types.contains(&name))
+                || (tree.local_types.contains(&name) && names_a_failure_that_cannot_succeed(&name));
+            (name, tells_apart)
+        }
+    };
     tells_apart.then(|| (Region::of(tail), name))
 }
 
-/// The name of the type a classifier is asked about, whether it came from a parameter (rather
-/// than `self`), and whether it is another crate's named error type that tells failures apart.
-/// `None` when the type is another crate's of no such name, or cannot be told.
+/// The type a classifier is asked about.
+enum Asked {
+    /// One of the tree's own types, handed as a parameter or as `self`.
+    Own { name: String, from_parameter: bool },
+    /// Another crate's named error type that tells failures apart, as written (`hyper::Error`).
+    Foreign(String),
+}
+
+/// The type a classifier is asked about. `None` when it is another crate's type that is not a named
+/// error type telling failures apart, or cannot be told.
 fn classified_type(
     classifier: &Classifier<'_>,
     sig: &Signature,
     owner: Option<&ItemImpl>,
     file: &syn::File,
     tree: &TreeFacts,
-) -> Option<(String, bool, bool)> {
+) -> Option<Asked> {
     for input in &sig.inputs {
         let FnArg::Typed(typed) = input else {
             continue;
@@ -71,7 +85,10 @@ fn classified_type(
         }
         let ty = resolve_associated(&typed.ty, owner)?;
         return match own_type_name(ty, file) {
-            Some(name) => Some((name, true, false)),
+            Some(name) => Some(Asked::Own {
+                name,
+                from_parameter: true,
+            }),
             // Another crate's named error type (`&hyper::Error`) was given a name of its own to
             // tell its failures apart. A conversion into a verdict (`impl From<&hyper::Error> for
             // Verdict`) answers for every value of it, to every caller, as a setter that marks it
@@ -82,14 +99,17 @@ fn classified_type(
                 // Named as written (`hyper::Error`): the last segment alone is often `Error`.
                 let written: Vec<String> =
                     path.segments.iter().map(|s| s.ident.to_string()).collect();
-                Some((written.join("::"), true, true))
+                Some(Asked::Foreign(written.join("::")))
             }
             None => None,
         };
     }
     if classifier.error_inputs.iter().any(|input| input == "self") {
         // A trait's default method has no type to ask about.
-        return own_type_name(&owner?.self_ty, file).map(|name| (name, false, false));
+        return own_type_name(&owner?.self_ty, file).map(|name| Asked::Own {
+            name,
+            from_parameter: false,
+        });
     }
     None
 }
