@@ -69,8 +69,34 @@ pub(super) fn same_verdict_in_every_arm(m: &syn::ExprMatch) -> bool {
 }
 
 /// The checks behind the text-check flags a condition reads as a whole operand: `flag`, `!flag`,
-/// `flag && x`, `let Some(hash) = flag`. The flag decides as much as the check written in place.
+/// `flag && x`, `let Some(hash) = flag`, or hands to a yes/no question
+/// (`should_give_up(&mut seen, bucket, flag)`: the answer depends on the flag). The flag decides
+/// as much as the check written in place.
 pub(super) fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -> Vec<Region> {
+    /// The arguments of a call asking a yes/no question, by the question's name.
+    fn question_args(expr: &Expr) -> Option<Vec<&Expr>> {
+        let (name, args) = match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => (path.path.segments.last()?.ident.to_string(), &call.args),
+                _ => return None,
+            },
+            Expr::MethodCall(call) => (call.method.to_string(), &call.args),
+            _ => return None,
+        };
+        QUESTION_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            .then(|| args.iter().collect())
+    }
+    if let Some(args) = question_args(expr) {
+        return args
+            .into_iter()
+            .flat_map(|arg| match arg {
+                Expr::Reference(r) => flag_operands(&r.expr, flags),
+                other => flag_operands(other, flags),
+            })
+            .collect();
+    }
     match expr {
         Expr::Path(path) => path
             .path
@@ -89,6 +115,9 @@ pub(super) fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -
         _ => Vec::new(),
     }
 }
+
+/// Names that begin a yes/no question (`should_give_up`, `is_exhausted`).
+const QUESTION_PREFIXES: &[&str] = &["is_", "has_", "should_", "must_", "can_", "needs_", "may_"];
 
 /// Whether a block does nothing but call macros (`debug!(..)`, `metrics::counter!(..)`).
 pub(super) fn only_macros(block: &syn::Block) -> bool {

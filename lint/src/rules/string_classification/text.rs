@@ -145,6 +145,58 @@ impl<'ast> Visit<'ast> for TextBindings {
     fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
 }
 
+impl TextBindings {
+    /// Adds the error-named bindings of `body` that an inspecting method matches against a string
+    /// literal or a constant: `last_error.starts_with(CLEANUP_PENDING)` is only written of text
+    /// (an error type has no `starts_with`), so `last_error` holds an error's message, wherever
+    /// it was bound (`if let Outcome::Deferred { last_error } = outcome`).
+    pub(super) fn add_error_text(&mut self, body: &syn::Block) {
+        struct Matched<'n>(&'n mut HashSet<String>);
+        impl<'ast> Visit<'ast> for Matched<'_> {
+            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+                let fixed = call.args.first().is_some_and(|arg| {
+                    let arg = match arg {
+                        Expr::Reference(r) => &*r.expr,
+                        other => other,
+                    };
+                    match arg {
+                        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
+                        Expr::Path(path) => path.path.segments.last().is_some_and(|seg| {
+                            let name = seg.ident.to_string();
+                            name.len() > 1 && !name.bytes().any(|b| b.is_ascii_lowercase())
+                        }),
+                        _ => false,
+                    }
+                });
+                if fixed && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
+                    if let Some(name) = receiver_ident(&call.receiver) {
+                        if error_named(&name) {
+                            self.0.insert(name);
+                        }
+                    }
+                }
+                syn::visit::visit_expr_method_call(self, call);
+            }
+            fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+            fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+        }
+        Matched(&mut self.names).visit_block(body);
+    }
+}
+
+/// The single name a method is called on: `detail` of `detail.starts_with(..)`.
+fn receiver_ident(receiver: &Expr) -> Option<String> {
+    match receiver {
+        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// Whether a binding's name says it holds an error (`err`, `error`, `last_error`, `io_err`).
+fn error_named(name: &str) -> bool {
+    matches!(name, "e" | "err" | "error") || name.ends_with("_err") || name.ends_with("_error")
+}
+
 /// Names that an inspecting method (`contains`, `starts_with`, `ends_with`) matches against a
 /// string literal in `expr`: `detail` in `detail.starts_with("first to keep")`.
 fn literal_matched_names(expr: &Expr) -> Vec<String> {
