@@ -1,6 +1,7 @@
 //! Finding the classifiers of a file: functions by their name, signature and enclosing impl,
 //! conditions handed to retry libraries, and inline decisions.
 
+use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use syn::visit::Visit;
@@ -287,12 +288,7 @@ fn maps_to_backoff_kinds(body: &Expr) -> bool {
     impl<'ast> Visit<'ast> for Kinds {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             if let Expr::Path(path) = &*call.func {
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|seg| seg.ident.to_string())
-                    .collect();
+                let segments = path_segments(&path.path);
                 if let [.., kind_of, kind] = segments.as_slice() {
                     if matches!(kind_of.as_str(), "Error" | "BackoffError")
                         && matches!(kind.as_str(), "transient" | "permanent")

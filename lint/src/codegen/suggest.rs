@@ -2,6 +2,7 @@
 //! expanding a catch-all into the variants it covers is; turning a "retry" fallback into a
 //! terminal one changes behaviour on purpose, so a person decides.
 
+use crate::syntax::names::path_segments;
 use syn::{Expr, ExprMatch, Lit, Pat};
 
 use crate::codegen::variants::{enum_named, variant_cases, variants_of};
@@ -12,12 +13,7 @@ pub(crate) fn terminal_answer(answer: &Expr) -> Option<Suggestion> {
     let replacement = match answer {
         Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if b.value) => "false".to_owned(),
         Expr::Path(path) if path.path.segments.last()?.ident == "Retryable" => {
-            let mut words: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|seg| seg.ident.to_string())
-                .collect();
+            let mut words = path_segments(&path.path);
             words.pop();
             words.push("Terminal".to_owned());
             let lead = if path.path.leading_colon.is_some() {

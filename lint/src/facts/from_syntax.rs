@@ -1,6 +1,7 @@
 //! The facts pass over a parsed file, for rules that need the facts of exactly the code in front
 //! of them.
 
+use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use syn::visit::Visit;
@@ -336,7 +337,7 @@ fn collect_variant_paths(pat: &syn::Pat, out: &mut HashSet<String>) {
         }
         _ => return,
     };
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let names = path_segments(path);
     if let Some(key) = super::variant_key(names.iter().map(String::as_str)) {
         out.insert(key);
     }

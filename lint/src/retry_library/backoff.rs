@@ -10,7 +10,7 @@ use syn::{Expr, ExprCall, Stmt};
 
 use super::{callee, closure_body, LibrariesUsed};
 use crate::finding::Region;
-use crate::syntax::names::file_call_name;
+use crate::syntax::names::{file_call_name, path_segments};
 
 /// Whether a call is one of the backoff crate's retry functions: `retry(policy, op)` or
 /// `retry_notify(policy, op, notify)`, bare or through `backoff::` / `backoff::future::`, in a file
@@ -263,7 +263,7 @@ fn functions_answering_backoff_errors(file: &syn::File) -> HashSet<String> {
     struct NamesBackoffError(bool);
     impl<'ast> Visit<'ast> for NamesBackoffError {
         fn visit_path(&mut self, path: &'ast syn::Path) {
-            let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let names = path_segments(path);
             let last = names.last().map(String::as_str).unwrap_or_default();
             let before = names.len().checked_sub(2).map(|i| names[i].as_str());
             if last.ends_with("BackoffError") || (last == "Error" && before == Some("backoff")) {

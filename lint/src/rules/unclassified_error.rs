@@ -1,5 +1,6 @@
 //! `unclassified_error`: in a crate that depends on triage, an error type without `Classify`.
 
+use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use proc_macro2::Span;
@@ -167,12 +168,7 @@ impl Wraps {
             let syn::Type::Path(path) = &field.ty else {
                 continue;
             };
-            let segments: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|seg| seg.ident.to_string())
-                .collect();
+            let segments = path_segments(&path.path);
             let boxes_dyn = path.path.segments.last().is_some_and(|last| {
                 matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
                     if matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::TraitObject(_)))))

@@ -2,6 +2,7 @@
 //! `Timeout { .. }` under `use Error::*;` is `Error::Timeout`, and `Error::Timeout` under
 //! `use rskafka::client::Error;` is another crate's enum, whatever the tree calls `Error`.
 
+use crate::syntax::names::path_segments;
 use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
@@ -66,7 +67,7 @@ impl<'a> VariantScope<'a> {
     /// bare `Variant` that a glob import of an enum's variants brings into scope. `None` for a
     /// bare name no glob import explains.
     pub(crate) fn variant(&self, path: &syn::Path) -> Option<VariantRef> {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments = path_segments(path);
         match segments.as_slice() {
             [] => None,
             [variant] => self.glob_imported(variant),

@@ -1,6 +1,7 @@
 //! How control leaves a loop: `return`, `break`, a `continue` to an outer loop, a panic,
 //! `process::exit`, `Err(..)?`.
 
+use crate::syntax::names::path_segments;
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
 
@@ -40,12 +41,7 @@ pub(crate) fn exits(expr: &Expr, label: Option<&Lifetime>, how: Exit) -> bool {
         Expr::Macro(mac) => how == Exit::Any && macro_diverges(&mac.mac),
         Expr::Call(call) if how == Exit::Any => match &*call.func {
             Expr::Path(path) => {
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|seg| seg.ident.to_string())
-                    .collect();
+                let segments = path_segments(&path.path);
                 segments.ends_with(&["process".to_owned(), "exit".to_owned()])
             }
             _ => false,

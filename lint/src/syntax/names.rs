@@ -63,6 +63,15 @@ pub(crate) fn tokens_mention(
     })
 }
 
+/// The names of a path's segments, in order: `["ErrorKind", "Unexpected"]` for
+/// `ErrorKind::Unexpected` (generic arguments left out).
+pub(crate) fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect()
+}
+
 /// The names a pattern's paths are made of (`JobRetry::Exhausted(e)` gives `JobRetry` and
 /// `Exhausted`), outside the names it binds.
 pub(crate) fn pattern_path_names(pat: &Pat) -> Vec<String> {

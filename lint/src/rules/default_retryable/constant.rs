@@ -2,6 +2,7 @@
 //! asked about tells failures apart (several variants, its own classifier, a name that says it can
 //! never succeed), because the constant throws that distinction away.
 
+use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type};
 
@@ -97,8 +98,7 @@ fn classified_type(
             None if converts_into_a_verdict(sig, owner) => {
                 let path = error_type_telling_apart(ty, file, tree)?;
                 // Named as written (`hyper::Error`): the last segment alone is often `Error`.
-                let written: Vec<String> =
-                    path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let written = path_segments(path);
                 Some(Asked::Foreign(written.join("::")))
             }
             None => None,
@@ -126,7 +126,7 @@ fn converts_into_a_verdict(sig: &Signature, owner: Option<&ItemImpl>) -> bool {
 /// `Self::Error` read from the impl's `type Error = ..;`; any other type as written.
 fn resolve_associated<'a>(ty: &'a Type, owner: Option<&'a ItemImpl>) -> Option<&'a Type> {
     let path = type_path(ty)?;
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments = path_segments(path);
     let [first, associated] = segments.as_slice() else {
         return Some(ty);
     };

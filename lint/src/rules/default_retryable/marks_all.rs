@@ -3,6 +3,7 @@
 //! When the type tells failures apart (another crate's named error type, or the tree's own enum of
 //! several variants), the ones that can never succeed are marked retryable too.
 
+use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, Lit, ReturnType, Signature, Stmt};
 
@@ -76,13 +77,13 @@ pub(super) fn conversions_marking_all(
             let Some(error_type) = converted_error(sig, self.file, self.tree) else {
                 return;
             };
-            for (region, call, default) in marked_defaults(body) {
+            for marked in marked_defaults(body) {
                 self.found.push(MarksAll {
-                    region,
+                    region: marked.region,
                     function: sig.ident.to_string(),
                     error_type: error_type.clone(),
-                    setter: call.method.to_string(),
-                    default: Some(default),
+                    setter: marked.setter.method.to_string(),
+                    default: Some(marked.default),
                 });
             }
             let Some((tail, before)) = body.stmts.split_last() else {
@@ -160,83 +161,126 @@ fn marks_retryable(call: &syn::ExprMethodCall) -> bool {
     }
 }
 
+/// A local sorted by a `match` with catch-all arms: `let kind = match &e { .., _ =>
+/// ErrorKind::Unexpected };`.
+struct Sorted<'a> {
+    /// The local's name (`kind`).
+    name: String,
+    /// The variant paths its catch-all arms pick (`ErrorKind::Unexpected`).
+    defaults: Vec<Vec<String>>,
+    /// Its initializer.
+    init: &'a Expr,
+}
+
+impl<'a> Sorted<'a> {
+    /// `let name = <expr with catch-all arms>;`, if `stmt` is one.
+    fn from_stmt(stmt: &'a Stmt) -> Option<Self> {
+        /// The variant paths the catch-all arms of the matches in an expression pick.
+        struct Defaults(Vec<Vec<String>>);
+        impl<'ast> Visit<'ast> for Defaults {
+            fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+                if crate::syntax::patterns::catch_all_arm(arm) {
+                    if let Some(path) = variant_path(&arm.body) {
+                        self.0.push(path);
+                    }
+                }
+                syn::visit::visit_arm(self, arm);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let Stmt::Local(local) = stmt else {
+            return None;
+        };
+        let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) else {
+            return None;
+        };
+        let mut defaults = Defaults(Vec::new());
+        defaults.visit_expr(&init.expr);
+        (!defaults.0.is_empty()).then(|| Sorted {
+            name: name.ident.to_string(),
+            defaults: defaults.0,
+            init: &init.expr,
+        })
+    }
+
+    /// The catch-all arm of the local's own `match` that picks `default`, if it comes straight
+    /// from one.
+    fn own_arm(&self, default: &[String]) -> Option<&'a syn::Arm> {
+        let Expr::Match(matched) = self.init else {
+            return None;
+        };
+        matched.arms.iter().find(|arm| {
+            crate::syntax::patterns::catch_all_arm(arm)
+                && variant_path(&arm.body).as_deref() == Some(default)
+        })
+    }
+}
+
+/// A setter that marks retryable every error a catch-all sorted into its default.
+struct MarkedDefault<'a> {
+    /// Where it is reported: the sorting `match`'s catch-all arm, or the setter.
+    region: Region,
+    setter: &'a syn::ExprMethodCall,
+    /// The default it marks (`ErrorKind::Unexpected`).
+    default: String,
+}
+
 /// The setters that mark retryable the errors a catch-all sorted into its default: `let kind =
 /// match &e { .., _ => ErrorKind::Unexpected };` then `if kind == ErrorKind::Unexpected { err =
-/// err.set_temporary(); }`. Every error the match does not name lands there. Each setter with the
-/// default it marks, and where it is reported: the `let`'s own match's catch-all arm, or the setter.
-fn marked_defaults(body: &syn::Block) -> Vec<(Region, &syn::ExprMethodCall, String)> {
-    /// The variant paths the catch-all arms of the matches in an expression pick.
-    struct Defaults(Vec<Vec<String>>);
-    impl<'ast> Visit<'ast> for Defaults {
-        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-            if crate::syntax::patterns::catch_all_arm(arm) {
-                if let Some(path) = variant_path(&arm.body) {
-                    self.0.push(path);
-                }
-            }
-            syn::visit::visit_arm(self, arm);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    }
+/// err.set_temporary(); }`. Every error the match does not name lands there.
+fn marked_defaults(body: &syn::Block) -> Vec<MarkedDefault<'_>> {
     let mut found = Vec::new();
-    let mut sorted: Vec<(String, Vec<Vec<String>>, &Expr)> = Vec::new();
+    let mut sorted: Vec<Sorted<'_>> = Vec::new();
     for stmt in &body.stmts {
-        match stmt {
-            Stmt::Local(local) => {
-                let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) else {
-                    continue;
-                };
-                let mut defaults = Defaults(Vec::new());
-                defaults.visit_expr(&init.expr);
-                if !defaults.0.is_empty() {
-                    sorted.push((name.ident.to_string(), defaults.0, &init.expr));
-                }
-            }
-            Stmt::Expr(Expr::If(check), _) => {
-                let Expr::Binary(compare) = &*check.cond else {
-                    continue;
-                };
-                if !matches!(compare.op, syn::BinOp::Eq(_)) {
-                    continue;
-                }
-                let sides = [
-                    (&compare.left, &compare.right),
-                    (&compare.right, &compare.left),
-                ];
-                let default = sides.iter().find_map(|(local, value)| {
-                    let local = variant_path(local)?;
-                    let value = variant_path(value)?;
-                    let [local] = local.as_slice() else {
-                        return None;
-                    };
-                    sorted
-                        .iter()
-                        .find(|(name, defaults, _)| name == local && defaults.contains(&value))
-                        .map(|(_, _, init)| (value, *init))
-                });
-                let Some((default, init)) = default else {
-                    continue;
-                };
-                let own_arm = match init {
-                    Expr::Match(matched) => matched.arms.iter().find(|arm| {
-                        crate::syntax::patterns::catch_all_arm(arm)
-                            && variant_path(&arm.body).as_ref() == Some(&default)
-                    }),
-                    _ => None,
-                };
-                let default = default.join("::");
-                let mut setters = Setters(Vec::new());
-                setters.visit_block(&check.then_branch);
-                found.extend(setters.0.into_iter().map(|call| {
-                    let region =
-                        own_arm.map_or_else(|| method_region(call), |arm| Region::of(&arm.pat));
-                    (region, call, default.clone())
-                }));
-            }
-            _ => {}
+        if let Some(local) = Sorted::from_stmt(stmt) {
+            sorted.push(local);
+        } else if let Stmt::Expr(Expr::If(check), _) = stmt {
+            found.extend(marked_by_check(check, &sorted));
         }
     }
     found
+}
+
+/// The setters of `if local == Default { .. }` when `local` was sorted with `Default` as a
+/// catch-all's pick.
+fn marked_by_check<'a>(check: &'a syn::ExprIf, sorted: &[Sorted<'a>]) -> Vec<MarkedDefault<'a>> {
+    let Expr::Binary(compare) = &*check.cond else {
+        return Vec::new();
+    };
+    if !matches!(compare.op, syn::BinOp::Eq(_)) {
+        return Vec::new();
+    }
+    let sides = [
+        (&compare.left, &compare.right),
+        (&compare.right, &compare.left),
+    ];
+    let checked = sides.iter().find_map(|(local, value)| {
+        let local = variant_path(local)?;
+        let value = variant_path(value)?;
+        let [local] = local.as_slice() else {
+            return None;
+        };
+        sorted
+            .iter()
+            .find(|sorted| &sorted.name == local && sorted.defaults.contains(&value))
+            .map(|sorted| (value, sorted))
+    });
+    let Some((default, local)) = checked else {
+        return Vec::new();
+    };
+    let own_arm = local.own_arm(&default);
+    let default = default.join("::");
+    let mut setters = Setters(Vec::new());
+    setters.visit_block(&check.then_branch);
+    setters
+        .0
+        .into_iter()
+        .map(|setter| MarkedDefault {
+            region: own_arm.map_or_else(|| method_region(setter), |arm| Region::of(&arm.pat)),
+            setter,
+            default: default.clone(),
+        })
+        .collect()
 }
 
 /// The setters that mark retryable in a branch, outside any check of its own: a setter under a
@@ -259,13 +303,7 @@ impl<'a> Visit<'a> for Setters<'a> {
 /// The segments of a path expression (`ErrorKind::Unexpected`, `kind`).
 fn variant_path(expr: &Expr) -> Option<Vec<String>> {
     match expr {
-        Expr::Path(path) if path.qself.is_none() => Some(
-            path.path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect(),
-        ),
+        Expr::Path(path) if path.qself.is_none() => Some(path_segments(&path.path)),
         Expr::Paren(inner) => variant_path(&inner.expr),
         _ => None,
     }

@@ -3,6 +3,7 @@
 //! `ErrorKind::Unexpected`. Every case the conversion does not name (a status code, another
 //! crate's error variant) becomes one that is retried.
 
+use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::Expr;
 
@@ -33,12 +34,7 @@ pub(super) fn retried_defaults(file: &syn::File, tree: &TreeFacts) -> Vec<Retrie
             let Expr::Path(path) = expr else {
                 return None;
             };
-            let names: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect();
+            let names = path_segments(&path.path);
             variant_key(names.iter().map(String::as_str))
                 .filter(|key| self.tree.retry_variants.contains(key))
         }

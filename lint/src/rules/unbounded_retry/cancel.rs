@@ -11,7 +11,7 @@ use super::guards::{ExitGuards, GuardKind};
 use super::shape::result_check;
 use super::words::has_part;
 use crate::retry_words::{answer_in_variant_name, name_polarity};
-use crate::syntax::names::{names_in, pattern_path_names};
+use crate::syntax::names::{names_in, path_segments, pattern_path_names};
 use crate::syntax::patterns::{err_bound_names, pattern_kind, PatternKind};
 
 /// Word parts that name a cancellation check (`is_offline()`: the process is leaving its cluster).
@@ -368,12 +368,7 @@ pub(super) fn is_new_token(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Call(call) => match &*call.func {
             syn::Expr::Path(path) => {
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|seg| seg.ident.to_string())
-                    .collect();
+                let segments = path_segments(&path.path);
                 segments.len() >= 2
                     && segments[segments.len() - 2].ends_with("Token")
                     && has_part(&segments[segments.len() - 2], &["cancel"])

@@ -9,7 +9,7 @@ use syn::visit::Visit;
 use syn::{Expr, ReturnType, Type};
 
 use super::words::has_part;
-use crate::syntax::names::tokens_mention;
+use crate::syntax::names::{path_segments, tokens_mention};
 
 /// Word parts of a name that is a cancellation check one call away. Narrower than what counts
 /// inside the loop itself: a helper is trusted only when it plainly watches for shutdown.
@@ -198,7 +198,7 @@ fn returns_thread_result(output: &ReturnType) -> bool {
         return false;
     };
     type_path(ty).is_some_and(|path| {
-        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let names = path_segments(path);
         names.len() >= 2 && names[names.len() - 2] == "thread" && names[names.len() - 1] == "Result"
     })
 }
