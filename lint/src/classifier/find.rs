@@ -1,7 +1,6 @@
 //! Finding the classifiers of a file: functions by their name, signature and enclosing impl,
 //! conditions handed to retry libraries, and inline decisions.
 
-use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use syn::visit::Visit;
@@ -23,6 +22,7 @@ use crate::retry_words::{
     words, Polarity,
 };
 use crate::syntax::attributes::marked_unused;
+use crate::syntax::names::path_segments;
 use crate::syntax::types::type_name;
 
 /// Every classifier in a file, in source order, nested modules and functions included.

@@ -2,11 +2,11 @@
 //! expanding a catch-all into the variants it covers is; turning a "retry" fallback into a
 //! terminal one changes behaviour on purpose, so a person decides.
 
-use crate::syntax::names::path_segments;
 use syn::{Expr, ExprMatch, Lit, Pat};
 
 use crate::codegen::variants::{enum_named, variant_cases, variants_of};
 use crate::finding::{Applicability, Edit, Region, Suggestion};
+use crate::syntax::names::path_segments;
 
 /// Replaces a constant "retry" answer (`true`, `Verdict::Retryable`) by the terminal one.
 pub(crate) fn terminal_answer(answer: &Expr) -> Option<Suggestion> {

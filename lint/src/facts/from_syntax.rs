@@ -1,7 +1,6 @@
 //! The facts pass over a parsed file, for rules that need the facts of exactly the code in front
 //! of them.
 
-use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use syn::visit::Visit;
@@ -10,6 +9,7 @@ use syn::{Attribute, ItemEnum, ItemImpl, ItemStruct};
 use super::classifier_names::marks_classifier;
 use super::FileFacts;
 use crate::retry_words::{names_only_a_retry_verdict, trait_decides_retries, verdict_like_type};
+use crate::syntax::names::path_segments;
 use crate::syntax::types::{derived_traits, implemented_trait, is_none, type_name};
 
 /// The facts one parsed file contributes, exactly (rules use it for the file in front of them, with

@@ -1,6 +1,5 @@
 //! `unclassified_error`: in a crate that depends on triage, an error type without `Classify`.
 
-use crate::syntax::names::path_segments;
 use std::collections::HashSet;
 
 use proc_macro2::Span;
@@ -10,6 +9,7 @@ use syn::{Attribute, Item, ItemImpl};
 use crate::facts::file_facts;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
+use crate::syntax::names::path_segments;
 use crate::syntax::types::{derived_traits, implemented_trait, type_name};
 
 /// An error type is seen through `#[derive(Error)]`, `#[derive(Snafu)]` or `impl Error for T`.

@@ -2,7 +2,6 @@
 //! `Timeout { .. }` under `use Error::*;` is `Error::Timeout`, and `Error::Timeout` under
 //! `use rskafka::client::Error;` is another crate's enum, whatever the tree calls `Error`.
 
-use crate::syntax::names::path_segments;
 use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
@@ -10,6 +9,7 @@ use syn::spanned::Spanned;
 use crate::classifier::{Classifier, ClassifierBody};
 use crate::facts::TreeFacts;
 use crate::syntax::imports::{Imports, ModuleImports};
+use crate::syntax::names::path_segments;
 
 /// Names a one-segment pattern may have that are never an imported variant.
 const PRELUDE_VARIANTS: &[&str] = &["Some", "None", "Ok", "Err"];

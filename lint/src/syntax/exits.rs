@@ -1,9 +1,10 @@
 //! How control leaves a loop: `return`, `break`, a `continue` to an outer loop, a panic,
 //! `process::exit`, `Err(..)?`.
 
-use crate::syntax::names::path_segments;
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Lifetime, Macro, Stmt, Token};
+
+use super::names::path_segments;
 
 /// Macros that never return.
 const DIVERGING_MACROS: &[&str] = &["panic", "unreachable", "todo", "unimplemented"];

@@ -2,7 +2,6 @@
 //! asked about tells failures apart (several variants, its own classifier, a name that says it can
 //! never succeed), because the constant throws that distinction away.
 
-use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::{Block, Expr, FnArg, ImplItem, ItemImpl, Signature, Stmt, Type};
 
@@ -12,6 +11,7 @@ use crate::classifier::{Answer, Classifier, ClassifierBody};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
 use crate::retry_words::names_a_failure_that_cannot_succeed;
+use crate::syntax::names::path_segments;
 use crate::syntax::types::type_path;
 
 /// The region of the constant a classifier answers with, and the type it is asked about, when the

@@ -3,7 +3,6 @@
 //! When the type tells failures apart (another crate's named error type, or the tree's own enum of
 //! several variants), the ones that can never succeed are marked retryable too.
 
-use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, Lit, ReturnType, Signature, Stmt};
 
@@ -13,6 +12,7 @@ use crate::facts::TreeFacts;
 use crate::finding::Region;
 use crate::retry_library::{chain, method_region, Link};
 use crate::retry_words::words;
+use crate::syntax::names::path_segments;
 
 /// Words of a setter that marks an error retryable (`set_temporary`, `with_retryable(true)`,
 /// `mark_transient`), after its verb.

@@ -3,12 +3,12 @@
 //! `ErrorKind::Unexpected`. Every case the conversion does not name (a status code, another
 //! crate's error variant) becomes one that is retried.
 
-use crate::syntax::names::path_segments;
 use syn::visit::Visit;
 use syn::Expr;
 
 use crate::facts::{variant_key, TreeFacts};
 use crate::finding::Region;
+use crate::syntax::names::path_segments;
 use crate::syntax::patterns::catch_all_arm;
 
 /// Methods whose first argument is the value taken when nothing else is known.

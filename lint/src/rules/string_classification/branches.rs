@@ -70,30 +70,22 @@ pub(super) fn same_verdict_in_every_arm(m: &syn::ExprMatch) -> bool {
 
 /// The checks behind the text-check flags a condition reads as a whole operand: `flag`, `!flag`,
 /// `flag && x`, `let Some(hash) = flag`, or hands to a yes/no question
-/// (`should_give_up(&mut seen, bucket, flag)`: the answer depends on the flag). The flag decides
-/// as much as the check written in place.
-pub(super) fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -> Vec<Region> {
-    /// The arguments of a call asking a yes/no question, by the question's name.
-    fn question_args(expr: &Expr) -> Option<Vec<&Expr>> {
-        let (name, args) = match expr {
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(path) => (path.path.segments.last()?.ident.to_string(), &call.args),
-                _ => return None,
-            },
-            Expr::MethodCall(call) => (call.method.to_string(), &call.args),
-            _ => return None,
-        };
-        QUESTION_PREFIXES
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            .then(|| args.iter().collect())
-    }
-    if let Some(args) = question_args(expr) {
+/// (`should_give_up(&mut seen, bucket, flag)`), unless the question is a function of `file` that
+/// never reads that parameter outside macros (a flag only logged decides nothing). The flag
+/// decides as much as the check written in place.
+pub(super) fn flag_operands(
+    expr: &Expr,
+    flags: &HashMap<String, Vec<Region>>,
+    file: &syn::File,
+) -> Vec<Region> {
+    if let Some((name, args, method)) = question_call(expr) {
         return args
             .into_iter()
-            .flat_map(|arg| match arg {
-                Expr::Reference(r) => flag_operands(&r.expr, flags),
-                other => flag_operands(other, flags),
+            .enumerate()
+            .filter(|(index, _)| reads_parameter(file, &name, *index, method))
+            .flat_map(|(_, arg)| match arg {
+                Expr::Reference(r) => flag_operands(&r.expr, flags, file),
+                other => flag_operands(other, flags, file),
             })
             .collect();
     }
@@ -104,19 +96,114 @@ pub(super) fn flag_operands(expr: &Expr, flags: &HashMap<String, Vec<Region>>) -
             .and_then(|ident| flags.get(&ident.to_string()))
             .cloned()
             .unwrap_or_default(),
-        Expr::Unary(u) => flag_operands(&u.expr, flags),
-        Expr::Paren(p) => flag_operands(&p.expr, flags),
-        Expr::Let(l) => flag_operands(&l.expr, flags),
+        Expr::Unary(u) => flag_operands(&u.expr, flags, file),
+        Expr::Paren(p) => flag_operands(&p.expr, flags, file),
+        Expr::Let(l) => flag_operands(&l.expr, flags, file),
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
-            let mut checks = flag_operands(&b.left, flags);
-            checks.extend(flag_operands(&b.right, flags));
+            let mut checks = flag_operands(&b.left, flags, file);
+            checks.extend(flag_operands(&b.right, flags, file));
             checks
         }
         _ => Vec::new(),
     }
 }
 
-/// Names that begin a yes/no question (`should_give_up`, `is_exhausted`).
+/// A call asking a yes/no question, by the question's name: the name, the arguments, and whether
+/// it is a method call (its arguments come after the receiver).
+fn question_call(expr: &Expr) -> Option<(String, Vec<&Expr>, bool)> {
+    let (name, args, method) = match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => (
+                path.path.segments.last()?.ident.to_string(),
+                &call.args,
+                false,
+            ),
+            _ => return None,
+        },
+        Expr::MethodCall(call) => (call.method.to_string(), &call.args, true),
+        _ => return None,
+    };
+    QUESTION_PREFIXES
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        .then(|| (name, args.iter().collect(), method))
+}
+
+/// Whether the question `name`, if `file` defines it, reads its parameter at `index` (counted
+/// after the receiver for a method call) outside macros. A question defined elsewhere may.
+fn reads_parameter(file: &syn::File, name: &str, index: usize, method: bool) -> bool {
+    /// The functions and methods of the file called `name`.
+    struct Defined<'a, 'n> {
+        name: &'n str,
+        found: Vec<(&'a syn::Signature, &'a syn::Block)>,
+    }
+    impl<'a> Visit<'a> for Defined<'a, '_> {
+        fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
+            if item.sig.ident == self.name {
+                self.found.push((&item.sig, &item.block));
+            }
+            syn::visit::visit_item_fn(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, item: &'a syn::ImplItemFn) {
+            if item.sig.ident == self.name {
+                self.found.push((&item.sig, &item.block));
+            }
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+    }
+    let mut defined = Defined {
+        name,
+        found: Vec::new(),
+    };
+    defined.visit_file(file);
+    if defined.found.is_empty() {
+        return true;
+    }
+    defined.found.iter().any(|(sig, body)| {
+        let inputs: Vec<&syn::FnArg> = sig
+            .inputs
+            .iter()
+            .filter(|input| !method || matches!(input, syn::FnArg::Typed(_)))
+            .collect();
+        match inputs.get(index) {
+            Some(syn::FnArg::Typed(typed)) => match &*typed.pat {
+                syn::Pat::Ident(ident) => {
+                    let param = ident.ident.to_string();
+                    !param.starts_with('_') && read_outside_logging(body, &param)
+                }
+                _ => true,
+            },
+            Some(syn::FnArg::Receiver(_)) => true,
+            None => true,
+        }
+    })
+}
+
+/// Whether `body` reads `name` other than in a macro or in the condition of an `if` that only
+/// logs (`if !expected { eprintln!(..) }`).
+fn read_outside_logging(body: &syn::Block, name: &str) -> bool {
+    struct Reads<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Reads<'_> {
+        fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+            if node.else_branch.is_none() && only_macros(&node.then_branch) {
+                return;
+            }
+            syn::visit::visit_expr_if(self, node);
+        }
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.found |= ident == self.name;
+        }
+    }
+    let mut reads = Reads { name, found: false };
+    reads.visit_block(body);
+    reads.found
+}
+
+/// Names that begin a yes/no question a condition asks (`should_give_up`, `is_exhausted`): a
+/// decision on its arguments, where [`super::text::predicate_name`] names a test of text.
 const QUESTION_PREFIXES: &[&str] = &["is_", "has_", "should_", "must_", "can_", "needs_", "may_"];
 
 /// Whether a block does nothing but call macros (`debug!(..)`, `metrics::counter!(..)`).

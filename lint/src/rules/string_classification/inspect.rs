@@ -125,7 +125,7 @@ impl InspectionFinder<'_> {
             found: false,
         };
         any.visit_expr(expr);
-        any.found || !flag_operands(expr, self.checked_flags()).is_empty()
+        any.found || !flag_operands(expr, self.checked_flags(), self.file).is_empty()
     }
 
     fn record_inspections_in(&mut self, expr: &Expr) {
@@ -137,7 +137,7 @@ impl InspectionFinder<'_> {
         for region in all.found {
             self.regions.push((region, self.in_classifier.clone()));
         }
-        for region in flag_operands(expr, self.checked_flags()) {
+        for region in flag_operands(expr, self.checked_flags(), self.file) {
             self.regions.push((region, self.in_classifier.clone()));
         }
     }

@@ -60,8 +60,9 @@ off or restarting (`should_restart_sync`), inside a function whose `bool` a clas
 (`SdkError::Service(e) => check_response(e)`) or a retry flag is set from (`(kind, retryable) =
 kind_from_summary(&summary).unwrap_or(..)`), or in a condition whose branch decides either way
 (directly, or through a flag the text check set: `let expired = msg.contains(..); if expired {
-continue }`, also when the condition hands the flag to a yes/no question: `if should_give_up(&mut
-seen, bucket, expired)`): it retries (`continue` in a retry loop, not in a `for` loop over items; a `retry`
+continue }`, also when the condition hands the flag to a yes/no question, `if should_give_up(&mut
+seen, bucket, expired)`, unless the question is a function of the file that reads that parameter
+only in macros or not at all): it retries (`continue` in a retry loop, not in a `for` loop over items; a `retry`
 call; a call of the function it is in, directly or through functions of the file that lead back
 to it, since that recursion goes round like a loop; or, in a function that speaks of retrying (its text or the comments right above it), the
 failed call made again), gives up (`return Err(..)`, `break Err(..)` or `bail!(..)` in a retry loop,
@@ -83,9 +84,9 @@ failure's path (an `Err(..)` arm, its guard included, or `if let Err(..)`), a lo
 also when a comment of the function speaks of retrying (`// Rest, then retry the pull`). A closure
 parameter typed as text (`|err: &String|`) and an error payload a guard matches against a string
 literal (`Err(E::Corrupt(detail)) if detail.starts_with(\"..\")`) hold message text, and so does an
-error-named binding matched against a string literal or a constant anywhere in the function (`if let
-Deferred { last_error } = outcome` read by `last_error.starts_with(CLEANUP_PENDING)`: an error type has
-no `starts_with`). A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
+error-named field or payload of a pattern (not `Err(e)`) that the function matches against a bare
+string literal or constant (`if let Deferred { last_error } = outcome` read by
+`last_error.starts_with(CLEANUP_PENDING)`: an error type has no `starts_with`). A flag set by a text check (`let stale = msg.contains(..);`) and read inside a
 classifier counts where it is set. Inside a classifier, a `match` on the text with string arms
 (`\"Rate limit exceeded.\" => ..`) compares it too, and any text parameter is message text unless its
 name says it holds a code (`code: &str`); there `matches!` on the text with string patterns,
@@ -295,8 +296,10 @@ impl FunctionCollector<'_, '_> {
             }
         }
         let handed_text = !bindings.names.is_empty();
-        bindings.visit_block(body);
+        // Before the visit, so that text derived from a payload (`let lower =
+        // last_error.to_lowercase()`) is text too.
         bindings.add_error_text(body);
+        bindings.visit_block(body);
         // A conversion into one of the tree's error types, where the file speaks of retrying:
         // the variant its text checks pick is what a retry decides on later.
         if in_classifier.is_none() && self.speaks_of_retry {

@@ -146,32 +146,66 @@ impl<'ast> Visit<'ast> for TextBindings {
 }
 
 impl TextBindings {
-    /// Adds the error-named bindings of `body` that an inspecting method matches against a string
-    /// literal or a constant: `last_error.starts_with(CLEANUP_PENDING)` is only written of text
-    /// (an error type has no `starts_with`), so `last_error` holds an error's message, wherever
-    /// it was bound (`if let Outcome::Deferred { last_error } = outcome`).
+    /// Adds the error-named payload bindings of `body` that an inspecting method matches against
+    /// a string literal or a constant: `if let Outcome::Deferred { last_error } = outcome` read by
+    /// `last_error.starts_with(CLEANUP_PENDING)` holds an error's message (an error type has no
+    /// `starts_with`). Only a field or payload of a pattern counts (not `Err(e)`, a closure's or
+    /// a `for` loop's binding), and only a bare literal or constant as what is searched for: a
+    /// lookup in a list takes a reference (`codes.contains(&TOO_MANY)`).
     pub(super) fn add_error_text(&mut self, body: &syn::Block) {
-        struct Matched<'n>(&'n mut HashSet<String>);
-        impl<'ast> Visit<'ast> for Matched<'_> {
-            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-                let fixed = call.args.first().is_some_and(|arg| {
-                    let arg = match arg {
-                        Expr::Reference(r) => &*r.expr,
-                        other => other,
-                    };
-                    match arg {
-                        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
-                        Expr::Path(path) => path.path.segments.last().is_some_and(|seg| {
-                            let name = seg.ident.to_string();
-                            name.len() > 1 && !name.bytes().any(|b| b.is_ascii_lowercase())
-                        }),
-                        _ => false,
+        /// Error-named names bound as a field or payload of a pattern, outside `Err`/`Ok`/`Some`.
+        #[derive(Default)]
+        struct Payloads(HashSet<String>);
+        impl Payloads {
+            fn add(&mut self, pat: &Pat) {
+                self.0.extend(
+                    bound_names(pat)
+                        .into_iter()
+                        .filter(|name| error_named(name)),
+                );
+            }
+        }
+        impl<'ast> Visit<'ast> for Payloads {
+            fn visit_pat_struct(&mut self, pat: &'ast syn::PatStruct) {
+                for field in &pat.fields {
+                    self.add(&field.pat);
+                }
+                syn::visit::visit_pat_struct(self, pat);
+            }
+            fn visit_pat_tuple_struct(&mut self, pat: &'ast syn::PatTupleStruct) {
+                let wrapper = pat.path.segments.last().is_some_and(|seg| {
+                    matches!(seg.ident.to_string().as_str(), "Err" | "Ok" | "Some")
+                });
+                if !wrapper {
+                    for elem in &pat.elems {
+                        self.add(elem);
                     }
+                }
+                syn::visit::visit_pat_tuple_struct(self, pat);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+            fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+        }
+        struct Matched<'p, 'n> {
+            payloads: &'p HashSet<String>,
+            names: &'n mut HashSet<String>,
+        }
+        impl<'ast> Visit<'ast> for Matched<'_, '_> {
+            fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+                let fixed = call.args.first().is_some_and(|arg| match arg {
+                    Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
+                    Expr::Path(path) => path
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|seg| constant_name(&seg.ident.to_string())),
+                    _ => false,
                 });
                 if fixed && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
                     if let Some(name) = receiver_ident(&call.receiver) {
-                        if error_named(&name) {
-                            self.0.insert(name);
+                        if self.payloads.contains(&name) {
+                            self.names.insert(name);
                         }
                     }
                 }
@@ -180,7 +214,16 @@ impl TextBindings {
             fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
             fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
         }
-        Matched(&mut self.names).visit_block(body);
+        let mut payloads = Payloads::default();
+        payloads.visit_block(body);
+        if payloads.0.is_empty() {
+            return;
+        }
+        Matched {
+            payloads: &payloads.0,
+            names: &mut self.names,
+        }
+        .visit_block(body);
     }
 }
 
@@ -194,7 +237,7 @@ fn receiver_ident(receiver: &Expr) -> Option<String> {
 
 /// Whether a binding's name says it holds an error (`err`, `error`, `last_error`, `io_err`).
 fn error_named(name: &str) -> bool {
-    matches!(name, "e" | "err" | "error") || name.ends_with("_err") || name.ends_with("_error")
+    matches!(name, "err" | "error") || name.ends_with("_err") || name.ends_with("_error")
 }
 
 /// Names that an inspecting method (`contains`, `starts_with`, `ends_with`) matches against a
