@@ -193,15 +193,7 @@ impl TextBindings {
         }
         impl<'ast> Visit<'ast> for Matched<'_, '_> {
             fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-                let fixed = call.args.first().is_some_and(|arg| match arg {
-                    Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
-                    Expr::Path(path) => path
-                        .path
-                        .segments
-                        .last()
-                        .is_some_and(|seg| constant_name(&seg.ident.to_string())),
-                    _ => false,
-                });
+                let fixed = call.args.first().is_some_and(literal_or_constant);
                 if fixed && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
                     if let Some(name) = receiver_ident(&call.receiver) {
                         if self.payloads.contains(&name) {
@@ -425,6 +417,15 @@ fn is_fixed_text(expr: &Expr) -> bool {
         Expr::Reference(r) => is_fixed_text(&r.expr),
         Expr::Paren(p) => is_fixed_text(&p.expr),
         Expr::Group(g) => is_fixed_text(&g.expr),
+        other => literal_or_constant(other),
+    }
+}
+
+/// A string literal or a constant written as itself (`"lease expired"`, `LEASE_EXPIRED`), not
+/// behind a reference.
+fn literal_or_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
         Expr::Path(path) => path
             .path
             .segments
