@@ -7,7 +7,7 @@ use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
 use crate::finding::Region;
-use crate::syntax::names::bound_names;
+use crate::syntax::names::{bound_names, local_name};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 pub(super) const INSPECTING_METHODS: &[&str] = &[
@@ -195,7 +195,7 @@ impl TextBindings {
             fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
                 let fixed = call.args.first().is_some_and(literal_or_constant);
                 if fixed && INSPECTING_METHODS.contains(&call.method.to_string().as_str()) {
-                    if let Some(name) = receiver_ident(&call.receiver) {
+                    if let Some(name) = local_name(&call.receiver).map(ToString::to_string) {
                         if self.payloads.contains(&name) {
                             self.names.insert(name);
                         }
@@ -216,14 +216,6 @@ impl TextBindings {
             names: &mut self.names,
         }
         .visit_block(body);
-    }
-}
-
-/// The single name a method is called on: `detail` of `detail.starts_with(..)`.
-fn receiver_ident(receiver: &Expr) -> Option<String> {
-    match receiver {
-        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
-        _ => None,
     }
 }
 
