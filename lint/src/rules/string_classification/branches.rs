@@ -78,16 +78,23 @@ pub(super) fn flag_operands(
     flags: &HashMap<String, Vec<Region>>,
     file: &syn::File,
 ) -> Vec<Region> {
+    if flags.is_empty() {
+        return Vec::new();
+    }
     if let Some((name, args, method)) = question_call(expr) {
-        return args
-            .into_iter()
-            .enumerate()
-            .filter(|(index, _)| reads_parameter(file, &name, *index, method))
-            .flat_map(|(_, arg)| match arg {
-                Expr::Reference(r) => flag_operands(&r.expr, flags, file),
-                other => flag_operands(other, flags, file),
-            })
-            .collect();
+        // The file is searched for the question only for an argument that carries a flag.
+        let mut checks = Vec::new();
+        for (index, arg) in args.into_iter().enumerate() {
+            let arg = match arg {
+                Expr::Reference(r) => &*r.expr,
+                other => other,
+            };
+            let carried = flag_operands(arg, flags, file);
+            if !carried.is_empty() && reads_parameter(file, &name, index, method) {
+                checks.extend(carried);
+            }
+        }
+        return checks;
     }
     match expr {
         Expr::Path(path) => path
