@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the prefilter changes what the lint costs, never what it reports: runs the lint on
 # each tree with and without `--no-prefilter`, with test code included and skipped, and compares
-# the findings and the errors.
+# the findings, the errors and the exit status.
 #
 # Usage: lint/eval/prefilter-identity.sh [TREES_DIR] [TREE...]
 #   TREES_DIR   directory holding one checkout per tree, named as in commits.txt
@@ -11,8 +11,8 @@
 #   TRIAGE_LINT   the lint binary (default: target/release/cargo-triage, built if missing)
 #   TEST_CODE     `included` (`--include-tests`), `skipped` (the lint's default) or `both`
 #                 (default): the prefilter cuts differently when test code is skipped
-# Exits 1 when some tree's findings differ, or the prefiltered run reports an error the other does
-# not; lists the files only the run without the prefilter read and could not parse.
+# Exits 1 when some tree's findings, errors or exit status differ; counts the files only the run
+# without the prefilter read and could not parse (it notes them, and they are no error).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -72,22 +72,29 @@ for tree in "${trees[@]}"; do
             comm -23 "$out/on.sorted" "$out/off.sorted" | sed 's/^/  only with the prefilter: /'
             comm -13 "$out/on.sorted" "$out/off.sorted" | sed 's/^/  only without it: /'
         fi
+        # The exit status depends on the findings and on the files that could not be read, never
+        # on the prefilter.
+        if [[ "$(cat "$out/on.status")" != "$(cat "$out/off.status")" ]]; then
+            differ=$((differ + 1))
+            echo "$tree$label: exit status $(cat "$out/on.status") with the prefilter," \
+                "$(cat "$out/off.status") without"
+        fi
         # A file the prefilter rules out is never parsed, so only the run without it can find that
-        # the file does not parse (a deliberately broken test input, a template with placeholders).
-        # Every error of the prefiltered run must be one the other run reports too.
-        sort "$out/on.err" >"$out/on.err.sorted"
-        sort "$out/off.err" >"$out/off.err.sorted"
-        extra="$(comm -23 "$out/on.err.sorted" "$out/off.err.sorted")"
+        # the file does not parse (a deliberately broken test input, a template with placeholders):
+        # that run notes it, and the note is no error. Every error of either run must be one the
+        # other run reports too.
+        for mode in on off; do
+            { grep -v '^note: ' "$out/$mode.err" || true; } | sort >"$out/$mode.err.sorted"
+        done
+        extra="$(comm -3 "$out/on.err.sorted" "$out/off.err.sorted")"
         if [[ -n "$extra" ]]; then
             differ=$((differ + 1))
-            echo "$tree$label: errors only with the prefilter"
+            echo "$tree$label: errors reported by one run only"
             echo "$extra" | sed 's/^/  /'
         fi
-        unparsed="$(comm -13 "$out/on.err.sorted" "$out/off.err.sorted" | grep -c . || true)"
-        if [[ "$unparsed" -gt 0 ]]; then
-            echo "$tree$label: $unparsed error line(s) only without the prefilter (exit status" \
-                "$(cat "$out/on.status") with it, $(cat "$out/off.status") without)"
-            comm -13 "$out/on.err.sorted" "$out/off.err.sorted" | sed 's/^/  /'
+        noted="$(grep -c '^note: ' "$out/off.err" || true)"
+        if [[ "$noted" -gt 0 ]]; then
+            echo "$tree$label: $noted file(s) the prefilter skips do not parse (noted without it)"
         fi
     done
 done

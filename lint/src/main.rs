@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use triage_lint::config::{Config, CONFIG_FILE_NAME};
-use triage_lint::engine::{lint, reportable_names, Options};
+use triage_lint::engine::{lint, reportable_names, Options, Report};
 use triage_lint::finding::Level;
 use triage_lint::findings_baseline::{write_baseline, Baseline};
 use triage_lint::render;
@@ -345,9 +345,7 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule], mode: 
         lint(&options, rules)
     };
     if let Some(path) = &args.write_baseline {
-        for error in &report.errors {
-            eprintln!("error: {error}");
-        }
+        print_problems(&report);
         if let Err(err) = write_baseline(&report, path) {
             eprintln!("error: {err}");
             return ExitCode::from(EXIT_ERROR);
@@ -387,9 +385,7 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule], mode: 
             return ExitCode::from(EXIT_ERROR);
         }
     }
-    for error in &report.errors {
-        eprintln!("error: {error}");
-    }
+    print_problems(&report);
     if matches!(args.format, Format::Human) {
         eprintln!("{}", render::human::summary(&report));
     }
@@ -405,5 +401,19 @@ fn check(args: CheckArgs, rules: &[&'static dyn triage_lint::rule::Rule], mode: 
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+/// Prints the files that could not be read or parsed, and after them the files that could not be
+/// parsed but needed no parse (see [`Report::unparsed_idle`]).
+fn print_problems(report: &Report) {
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    for unparsed in &report.unparsed_idle {
+        eprintln!(
+            "note: {unparsed} (not an error: the file holds nothing any rule looks for, \
+             so it need not be parsed)"
+        );
     }
 }

@@ -125,10 +125,43 @@ fn a_file_that_does_not_parse_exits_two_and_the_rest_is_linted() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0]["path"], "src/lib.rs");
 
+    // Parsed without the prefilter, plain.rs is noted, not counted as an error; broken.rs is.
     let output = cargo_triage(&["--no-prefilter", "--format", "json", "."], dir.path());
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("src/plain.rs:2:13: cannot parse the file"));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error: src/broken.rs:2:13: cannot parse the file"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "note: src/plain.rs:2:13: cannot parse the file: expected an expression (not an error"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("error: src/plain.rs"), "{text}");
     assert_eq!(json_lines(&output).len(), 1);
+}
+
+#[test]
+fn an_unparsable_file_the_prefilter_skips_leaves_the_exit_status_alone() {
+    // A project template's placeholder (`fn {{ name }}()`) is no Rust, and nothing in the file
+    // is anything a rule looks for: the exit status is that of the findings, prefilter or not.
+    let dir = tree(&[
+        ("template/src/main.rs", "fn {{ name }}() {}\n"),
+        ("src/lib.rs", HAZARD),
+    ]);
+    let with = cargo_triage(&["--format", "json", "."], dir.path());
+    let without = cargo_triage(&["--no-prefilter", "--format", "json", "."], dir.path());
+    assert_eq!(with.status.code(), Some(1), "{}", stderr(&with));
+    assert_eq!(without.status.code(), Some(1), "{}", stderr(&without));
+    assert_eq!(stdout(&with), stdout(&without));
+    assert!(!stderr(&with).contains("template"), "{}", stderr(&with));
+    assert!(
+        stderr(&without).contains("note: template/src/main.rs:1:4: cannot parse the file"),
+        "{}",
+        stderr(&without)
+    );
 }
 
 #[test]

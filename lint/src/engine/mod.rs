@@ -61,6 +61,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Files and paths that could not be read, walked or parsed.
     pub errors: Vec<FileError>,
+    /// Files that could not be parsed but whose text holds nothing any rule looks for: read only
+    /// with the prefilter off (`--no-prefilter`), which would otherwise skip them unread. Not
+    /// errors, so the exit status does not depend on the prefilter.
+    pub unparsed_idle: Vec<FileError>,
     /// The text of every file with a finding, for renderers that show source.
     pub sources: BTreeMap<PathBuf, String>,
     /// How many files were considered.
@@ -81,10 +85,18 @@ pub fn reportable_names(rules: &[&dyn Rule]) -> Vec<&'static str> {
     names
 }
 
+/// What checking one file gave: its findings, or the error that stopped its parse, or (outside)
+/// the error that a rule panicking on it became.
+type FileOutcome = Result<Result<Vec<Finding>, FileError>, FileError>;
+
 struct Candidate {
     file: SourceFile,
     source: String,
+    /// Whether the rules run on the file: always with the prefilter off, else when `may_hold`.
     needs_rules: bool,
+    /// Whether the file's text holds something a rule looks for (the prefilter's answer, asked
+    /// with the prefilter off too: a file it would skip that cannot be parsed is no error).
+    may_hold: bool,
     crate_uses_triage: bool,
     /// The file's usable `triage:allow` comments (the malformed ones are reported in pass 1).
     suppressions: Suppressions,
@@ -150,7 +162,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                 };
                 // A needle that only a plain comment holds is no reason to parse the file, except
                 // the comment needle (see `COMMENT_NEEDLE`); a loop needle counts inside a loop.
-                let needs_rules = !options.prefilter || {
+                let may_hold = {
                     let code = std::cell::OnceCell::new();
                     let code = || code.get_or_init(|| blank_plain_comments(bytes));
                     (rule_prefilter.may_match(bytes)
@@ -172,7 +184,8 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                     Candidate {
                         file,
                         source,
-                        needs_rules,
+                        needs_rules: may_hold || !options.prefilter,
+                        may_hold,
                         crate_uses_triage,
                         suppressions,
                         modules,
@@ -205,10 +218,11 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     for result in pass_one {
         match result {
             Ok((mut candidate, text_findings)) => {
-                if !candidate.needs_rules && !tree_words.is_empty() {
+                if !candidate.may_hold && !tree_words.is_empty() {
                     let bytes = candidate.source.as_bytes();
-                    candidate.needs_rules = verdict_prefilter.may_match(bytes)
+                    candidate.may_hold = verdict_prefilter.may_match(bytes)
                         && verdict_prefilter.may_match(&blank_plain_comments(bytes));
+                    candidate.needs_rules |= candidate.may_hold;
                 }
                 findings.extend(text_findings);
                 candidates.push(candidate);
@@ -249,14 +263,16 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
         classifier_words.extend(tree_words.iter().cloned());
         RuleGates::new(&enabled, &classifier_words)
     });
-    let checked: Vec<Result<Vec<Finding>, FileError>> = pool.install(|| {
+    // Each file's findings, or why it has none: it could not be parsed (`Ok(Err(..))`), or a
+    // rule panicked on it (`Err(..)`).
+    let checked: Vec<(&Candidate, FileOutcome)> = pool.install(|| {
         to_check
             .par_iter()
             .with_max_len(1)
             .map(|(candidate, crate_uses_triage)| {
                 // A rule that panics on one file is reported as an error of that file; the other
                 // files are still linted.
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     check_file(
                         candidate,
                         *crate_uses_triage,
@@ -266,22 +282,23 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                         gates.as_ref(),
                     )
                 }))
-                .unwrap_or_else(|_| {
-                    Err(FileError {
-                        path: candidate.file.display.clone(),
-                        location: None,
-                        message: "internal error: the lint panicked on this file".to_owned(),
-                    })
+                .map_err(|_| FileError {
+                    path: candidate.file.display.clone(),
+                    location: None,
+                    message: "internal error: the lint panicked on this file".to_owned(),
                 });
                 forget_locations();
-                result
+                (*candidate, outcome)
             })
             .collect()
     });
-    for result in checked {
-        match result {
-            Ok(found) => findings.extend(found),
-            Err(err) => report.errors.push(err),
+    for (candidate, outcome) in checked {
+        match outcome {
+            Ok(Ok(found)) => findings.extend(found),
+            // A file the prefilter would skip loses no finding by not being parsed: with the
+            // prefilter off it is noted, so that the exit status is the same either way.
+            Ok(Err(unparsed)) if !candidate.may_hold => report.unparsed_idle.push(unparsed),
+            Ok(Err(err)) | Err(err) => report.errors.push(err),
         }
     }
 
@@ -483,6 +500,7 @@ pub fn check_source(
             },
             source: source.to_owned(),
             needs_rules: true,
+            may_hold: true,
             crate_uses_triage: false,
             suppressions,
             modules: Vec::new(),
