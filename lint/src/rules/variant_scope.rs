@@ -63,6 +63,23 @@ impl<'a> VariantScope<'a> {
         }
     }
 
+    /// The scope of code at `line` outside any classifier: the imports of its module, and no
+    /// `Self` type.
+    pub(crate) fn at_line(
+        line: usize,
+        modules: &'a ModuleImports,
+        tree: &'a TreeFacts,
+        file_enums: &'a HashMap<String, HashSet<String>>,
+    ) -> VariantScope<'a> {
+        VariantScope {
+            body: Imports::default(),
+            module: modules.at(line),
+            tree,
+            self_type: None,
+            file_enums,
+        }
+    }
+
     /// The variant a pattern's path names: `Enum::Variant` (any prefix), `Self::Variant`, or a
     /// bare `Variant` that a glob import of an enum's variants brings into scope. `None` for a
     /// bare name no glob import explains.
@@ -180,6 +197,20 @@ impl<'a> VariantScope<'a> {
         }
         false
     }
+}
+
+/// The enums declared in a file, nested modules included, with their variants' names.
+pub(crate) fn enums_declared_in(file: &syn::File) -> HashMap<String, HashSet<String>> {
+    struct Enums(HashMap<String, HashSet<String>>);
+    impl<'ast> syn::visit::Visit<'ast> for Enums {
+        fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
+            let variants = item.variants.iter().map(|v| v.ident.to_string()).collect();
+            self.0.insert(item.ident.to_string(), variants);
+        }
+    }
+    let mut enums = Enums(HashMap::new());
+    syn::visit::Visit::visit_file(&mut enums, file);
+    enums.0
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Expr, ExprMatch, Pat};
 
-use super::variant_scope::{VariantRef, VariantScope};
+use super::variant_scope::{enums_declared_in, VariantRef, VariantScope};
 use crate::classifier::{matches_parts, Answer, Classifier, Origin};
 use crate::codegen::suggest::expand_catch_all;
 use crate::finding::{Finding, Level, Region};
@@ -383,20 +383,6 @@ fn pattern_variants(pat: &Pat, scope: &VariantScope<'_>) -> Vec<VariantRef> {
         },
         _ => Vec::new(),
     }
-}
-
-/// The enums declared in a file, nested modules included, with their variants' names.
-fn enums_declared_in(file: &syn::File) -> HashMap<String, HashSet<String>> {
-    struct Enums(HashMap<String, HashSet<String>>);
-    impl<'ast> Visit<'ast> for Enums {
-        fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
-            let variants = item.variants.iter().map(|v| v.ident.to_string()).collect();
-            self.0.insert(item.ident.to_string(), variants);
-        }
-    }
-    let mut enums = Enums(HashMap::new());
-    enums.visit_file(file);
-    enums.0
 }
 
 /// The inspected error itself, or something read from it without arguments: `self`, `*err`,

@@ -4,6 +4,7 @@ mod constant;
 mod documented;
 mod error_types;
 mod implicit;
+mod marked_default;
 mod marks_all;
 mod nested;
 mod picks_retried;
@@ -83,6 +84,20 @@ Also a default that picks a variant the tree retries: a catch-all arm (`_ => Err
 or the default of `.map_or(..)`/`.unwrap_or(..)`, when an arm of a `match` somewhere in the tree
 answers retry for that variant (`ErrorKind::Unexpected | ErrorKind::Busy => RetryKind::Temporary`).
 Every status or error the conversion does not name is then retried.
+
+Also, outside classifiers, a catch-all arm of a `match` on an error, a `Result` or a status that
+answers with a value marked retryable by its own words while an arm naming a case answers
+otherwise: a constructor named for it (`err => Ok(Outcome::Failed(TaskError::empty_recoverable()))`
+beside `Reset::HeadMissing => Ok(Outcome::Failed(..))`, `Err(e) => Err(ReadError::retryable(e))`
+beside `Err(StoreError::NotFound) => Ok(None)`), or a field saying so (`s => Err(CallError {
+permanent: false, .. })` beside `StatusCode::OK => Ok(body)`); a bare unit variant (`_ =>
+Step::Retry`) carries no error on and picks what the function itself does next. The named cases
+must be variants of
+the tree's own enums or statuses (a number, a range, a constant): another crate's enum has
+variants nobody here can list. A `match` whose named arms answer another way of retrying with the
+same type (`RetryError::Continue` beside the catch-all's `RetryError::Retry`, `rate_limited` beside
+`retry_later`) picks how to retry, not whether, and a catch-all with a comment line of its own
+inside it or right above it says why the rest are retried; neither is reported.
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is retried.
@@ -165,6 +180,30 @@ impl Rule for DefaultRetryable {
                 marks.message(),
                 "look at the error first (its kind, its status) and mark only the transient \
                  cases retryable",
+            ));
+        }
+        // A classifier's own catch-all is judged above, with its exemptions.
+        let classifier_code: Vec<Region> = cx
+            .classifiers()
+            .iter()
+            .map(|classifier| match classifier.body {
+                ClassifierBody::Block(block) => Region::of(block),
+                ClassifierBody::Expr(expr) => Region::of(expr),
+            })
+            .collect();
+        for marked in marked_default::marked_defaults(cx.ast, cx.tree, &classifier_code) {
+            if commented(cx.source, marked.arm, false) {
+                continue;
+            }
+            findings.push(cx.report(
+                &INFO,
+                marked.region,
+                format!(
+                    "this catch-all marks retryable (`{}`) every case the `match` does not \
+                     name, while the cases it names are not: an unknown error is retried",
+                    marked.marker
+                ),
+                "name the transient cases and answer \"do not retry\" for everything else",
             ));
         }
         for default in picks_retried::retried_defaults(cx.ast, cx.tree) {

@@ -1,0 +1,290 @@
+//! Catch-all arms that answer with a value marked retryable by its own words, outside any
+//! classifier: `err => Ok(TaskOutcome::Failed(TaskError::empty_recoverable()))` after an arm
+//! that fails one named error for good, or `s => Err(RequestError { permanent: false, .. })`
+//! after the arms for the statuses the code knows. Every error or status the `match` does not
+//! name, including those that can never succeed, is handed on as one to retry.
+//!
+//! The named cases must be the tree's own (a variant of one of its enums) or statuses (a number,
+//! a range, a constant such as `StatusCode::OK`): a catch-all over another crate's enum covers
+//! variants nobody here can list. A `match` that picks among ways of retrying (`RetryError::Retry`
+//! beside `RetryError::Continue`, `Retry::retry_later` beside `Retry::rate_limited`) decides how
+//! to retry, not whether, and is left alone.
+
+use syn::visit::Visit;
+use syn::{Expr, Lit, Member, Pat, Stmt};
+
+use crate::classifier::root_names;
+use crate::facts::TreeFacts;
+use crate::finding::Region;
+use crate::retry_words::{variant_answer, words, Answer};
+use crate::rules::variant_scope::{enums_declared_in, VariantScope};
+use crate::syntax::imports::ModuleImports;
+use crate::syntax::names::path_segments;
+use crate::syntax::patterns::{catch_all_arm, pattern_kind, takes_anything, PatternKind};
+
+/// Words of an answer that is another way of trying again: waiting, going on, coming back later.
+const RETRY_LIKE: &[&str] = &[
+    "continue",
+    "later",
+    "again",
+    "wait",
+    "limited",
+    "throttled",
+    "pending",
+    "requeue",
+    "resume",
+    "backoff",
+];
+
+/// One catch-all arm whose value is marked retryable.
+pub(super) struct MarkedDefault {
+    /// The catch-all's pattern.
+    pub(super) region: Region,
+    /// The whole arm, for the comment that may explain it.
+    pub(super) arm: Region,
+    /// What marks the value (`empty_recoverable`, `permanent: false`), for the message.
+    pub(super) marker: String,
+}
+
+/// The catch-all arms of the file's `match`es on an error or a status (outside the regions
+/// given, the classifiers' own code) that mark their value retryable while an arm naming a case
+/// answers something else.
+pub(super) fn marked_defaults(
+    file: &syn::File,
+    tree: &TreeFacts,
+    skip: &[Region],
+) -> Vec<MarkedDefault> {
+    struct Finder<'s, 'ast> {
+        skip: &'s [Region],
+        candidates: Vec<(&'ast syn::ExprMatch, &'ast syn::Arm, Mark)>,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_, 'ast> {
+        fn visit_expr_match(&mut self, node: &'ast syn::ExprMatch) {
+            let line = Region::of(node).line;
+            if !self
+                .skip
+                .iter()
+                .any(|outer| (outer.line..=outer.end_line).contains(&line))
+            {
+                if let Some((arm, mark)) = marked_catch_all(node) {
+                    self.candidates.push((node, arm, mark));
+                }
+            }
+            syn::visit::visit_expr_match(self, node);
+        }
+    }
+    let mut finder = Finder {
+        skip,
+        candidates: Vec::new(),
+    };
+    finder.visit_file(file);
+    if finder.candidates.is_empty() {
+        return Vec::new();
+    }
+    // Which enum a pattern names is read with the imports in scope, built only for a file with
+    // a candidate.
+    let file_enums = enums_declared_in(file);
+    let modules = ModuleImports::of_file(file);
+    finder
+        .candidates
+        .into_iter()
+        .filter(|(node, _, mark)| {
+            let scope = VariantScope::at_line(Region::of(*node).line, &modules, tree, &file_enums);
+            decides_named_cases(node, mark, &scope)
+        })
+        .map(|(_, arm, mark)| MarkedDefault {
+            region: Region::of(&arm.pat),
+            arm: Region::of(arm),
+            marker: mark.text,
+        })
+        .collect()
+}
+
+/// The catch-all of a `match` on a failure that marks its value retryable, and the mark.
+fn marked_catch_all(node: &syn::ExprMatch) -> Option<(&syn::Arm, Mark)> {
+    if !on_a_failure(node) {
+        return None;
+    }
+    let catch_all = node.arms.iter().find(|arm| takes_the_rest(arm))?;
+    let mark = retry_mark(arm_value(&catch_all.body)?)?;
+    Some((catch_all, mark))
+}
+
+/// Whether an arm takes every case left: `_`, a plain binding, or over a `Result` any error
+/// (`Err(_)`, `Err(e)`), with no guard.
+fn takes_the_rest(arm: &syn::Arm) -> bool {
+    catch_all_arm(arm)
+        || (arm.guard.is_none()
+            && matches!(&arm.pat, Pat::TupleStruct(tuple)
+                if pattern_kind(&arm.pat) == PatternKind::Err
+                    && matches!(tuple.elems.iter().collect::<Vec<_>>().as_slice(), [inner] if takes_anything(inner))))
+}
+
+/// Whether an arm naming a case of the tree's own or a status answers without the catch-all's
+/// mark, and none answers another way of retrying with the mark's own type (the match would then
+/// pick how to retry, not whether).
+fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<'_>) -> bool {
+    let named: Vec<&Expr> = node
+        .arms
+        .iter()
+        .filter(|arm| !takes_the_rest(arm) && names_a_case(&arm.pat, scope))
+        .filter_map(|arm| arm_value(&arm.body))
+        .collect();
+    let picks_how = named.iter().any(|value| {
+        let mut seen = Vec::new();
+        answers_seen(value, &mut seen);
+        seen.iter().any(|(owner, last)| {
+            !owner.is_empty()
+                && *owner == mark.owner
+                && words(last).iter().any(|w| RETRY_LIKE.contains(&w.as_str()))
+        })
+    });
+    !picks_how && named.iter().any(|value| retry_mark(value).is_none())
+}
+
+/// Whether a `match` is on a failure: over a `Result` with an `Err(..)` arm, an error binding
+/// (`err`, `e`, `error.kind()`) or a status (`status`, `resp.status()`).
+fn on_a_failure(node: &syn::ExprMatch) -> bool {
+    if node
+        .arms
+        .iter()
+        .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err)
+    {
+        return true;
+    }
+    let failure_name = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        lower == "e" || lower.contains("err") || lower.contains("status")
+    };
+    root_names(&node.expr).iter().any(|name| failure_name(name))
+        || matches!(&*node.expr, Expr::MethodCall(call) if call.method == "status")
+}
+
+/// Whether a pattern names a case the tree knows all of: a variant of one of its own enums, or a
+/// status (a literal, a range, a constant such as `StatusCode::OK`); not `Ok(..)` (the success),
+/// not another crate's variant, and not a binding that takes anything.
+fn names_a_case(pat: &Pat, scope: &VariantScope<'_>) -> bool {
+    let own_variant = |path: &syn::Path| {
+        let names = path_segments(path);
+        let constant = names.last().is_some_and(|last| {
+            last.len() > 1
+                && last
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        });
+        constant || scope.variant(path).is_some_and(|variant| !variant.foreign)
+    };
+    match pat {
+        Pat::Lit(_) | Pat::Range(_) => true,
+        Pat::Path(path) => own_variant(&path.path),
+        Pat::Struct(strukt) => own_variant(&strukt.path),
+        Pat::TupleStruct(tuple) => match pattern_kind(pat) {
+            PatternKind::Ok => false,
+            PatternKind::Err => tuple.elems.iter().any(|elem| names_a_case(elem, scope)),
+            PatternKind::Other => own_variant(&tuple.path),
+        },
+        Pat::Or(or) => or.cases.iter().any(|case| names_a_case(case, scope)),
+        Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| names_a_case(sub, scope)),
+        Pat::Reference(reference) => names_a_case(&reference.pat, scope),
+        _ => false,
+    }
+}
+
+/// The value an arm answers with: its expression, or a block's last expression.
+fn arm_value(body: &Expr) -> Option<&Expr> {
+    match body {
+        Expr::Block(block) => match block.block.stmts.last()? {
+            Stmt::Expr(expr, None) => arm_value(expr),
+            _ => None,
+        },
+        Expr::Paren(paren) => arm_value(&paren.expr),
+        Expr::Return(ret) => arm_value(ret.expr.as_deref()?),
+        other => Some(other),
+    }
+}
+
+/// What marks a value retryable: the marker as written, and the path of the type it belongs to
+/// (`TaskError` for `TaskError::empty_recoverable()`).
+struct Mark {
+    text: String,
+    owner: Vec<String>,
+}
+
+/// What marks a value retryable, if anything does: a constructor named for it
+/// (`TaskError::empty_recoverable()`, `Outcome::Transient(e)`), a field saying so
+/// (`retryable: true`, `permanent: false`), inside wrappers (`Ok(..)`, `Err(..)`,
+/// `TaskOutcome::Failed(..)`) that say nothing themselves. A bare unit variant
+/// (`Action::Retry`) carries no error on: it picks what the function does next, and the retry
+/// it picks is the function's own.
+fn retry_mark(value: &Expr) -> Option<Mark> {
+    match value {
+        Expr::Call(call) => {
+            let Expr::Path(path) = &*call.func else {
+                return None;
+            };
+            let (owner, last) = split_path(&path.path)?;
+            match variant_answer(&last) {
+                Some(Answer::Retry) => Some(Mark { text: last, owner }),
+                Some(Answer::DoNotRetry) => None,
+                // A wrapper: `Ok(..)`, `Err(..)`, `TaskOutcome::Failed(..)`.
+                None => match call.args.iter().collect::<Vec<_>>().as_slice() {
+                    [only] => retry_mark(only),
+                    _ => None,
+                },
+            }
+        }
+        Expr::Struct(strukt) => strukt.fields.iter().find_map(|field| {
+            let Member::Named(name) = &field.member else {
+                return None;
+            };
+            let Expr::Lit(lit) = &field.expr else {
+                return None;
+            };
+            let Lit::Bool(flag) = &lit.lit else {
+                return None;
+            };
+            let name = name.to_string();
+            let retried = match variant_answer(&name)? {
+                Answer::Retry => flag.value,
+                Answer::DoNotRetry => !flag.value,
+            };
+            retried.then(|| Mark {
+                text: format!("{name}: {}", flag.value),
+                owner: path_segments(&strukt.path),
+            })
+        }),
+        Expr::Paren(paren) => retry_mark(&paren.expr),
+        _ => None,
+    }
+}
+
+/// A path's segments before its last, and its last.
+fn split_path(path: &syn::Path) -> Option<(Vec<String>, String)> {
+    let mut names = path_segments(path);
+    let last = names.pop()?;
+    Some((names, last))
+}
+
+/// Every constructor an answer goes through, as its type's path and its own name, down through
+/// the one argument of each (`Err(RetryError::Continue(e))` gives `Err` and
+/// `RetryError::Continue`).
+fn answers_seen(value: &Expr, seen: &mut Vec<(Vec<String>, String)>) {
+    match value {
+        Expr::Call(call) => {
+            if let Expr::Path(path) = &*call.func {
+                if let Some(parts) = split_path(&path.path) {
+                    seen.push(parts);
+                }
+            }
+            if let [only] = call.args.iter().collect::<Vec<_>>().as_slice() {
+                answers_seen(only, seen);
+            }
+        }
+        Expr::Path(path) => seen.extend(split_path(&path.path)),
+        Expr::Paren(paren) => answers_seen(&paren.expr, seen),
+        _ => {}
+    }
+}
