@@ -16,7 +16,7 @@ use syn::{Expr, Lit, Member, Pat, Stmt};
 use crate::classifier::root_names;
 use crate::facts::TreeFacts;
 use crate::finding::Region;
-use crate::retry_words::{variant_answer, words, Answer};
+use crate::retry_words::{speaks_of_verdict, variant_answer, words, Answer};
 use crate::rules::variant_scope::{enums_declared_in, VariantScope};
 use crate::syntax::imports::ModuleImports;
 use crate::syntax::names::path_segments;
@@ -226,7 +226,9 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
                 return None;
             };
             let (owner, last) = split_path(&path.path)?;
-            match variant_answer(&last) {
+            // Only a name with a word of the verdict marks (`recoverable`, `transient`, not
+            // `Throttling`): the prefilter opens a file on those words alone.
+            match variant_answer(&last).filter(|_| speaks_of_verdict(&last)) {
                 Some(Answer::Retry) => Some(Mark { text: last, owner }),
                 Some(Answer::DoNotRetry) => None,
                 // A wrapper: `Ok(..)`, `Err(..)`, `TaskOutcome::Failed(..)`.
@@ -247,6 +249,9 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
                 return None;
             };
             let name = name.to_string();
+            if !speaks_of_verdict(&name) {
+                return None;
+            }
             let retried = match variant_answer(&name)? {
                 Answer::Retry => flag.value,
                 Answer::DoNotRetry => !flag.value,
