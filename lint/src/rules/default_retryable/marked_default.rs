@@ -34,6 +34,9 @@ const RETRY_LIKE: &[&str] = &[
     "requeue",
     "resume",
     "backoff",
+    "backpressure",
+    "overloaded",
+    "busy",
 ];
 
 /// One catch-all arm whose value is marked retryable.
@@ -121,25 +124,114 @@ fn takes_the_rest(arm: &syn::Arm) -> bool {
 }
 
 /// Whether an arm naming a case of the tree's own or a status answers without the catch-all's
-/// mark, and none answers another way of retrying with the mark's own type (the match would then
-/// pick how to retry, not whether).
+/// mark, and nothing else in the match has sorted the failures already: no guarded arm and no
+/// range answers without the mark (`s if s.is_client_error() => permanent`, `400..=499 =>
+/// retryable: false`: the catch-all then takes only what is left of a class), and no named arm
+/// retries another way (`continue`s the loop, or answers a retry-like variant of the mark's own
+/// type: the match picks how to retry, not whether). A match on a status that is no error or
+/// `Result` (`op.status()`) must name statuses (numbers, ranges, constants): one naming the
+/// variants of a state (`OpState::Done`) waits for a job, and its catch-all is "not yet".
 fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<'_>) -> bool {
-    let named: Vec<&Expr> = node
+    let only_a_status = !on_an_error(node);
+    let sorted_by_class = node.arms.iter().any(|arm| {
+        (arm.guard.is_some() || matches!(strip_wrappers(&arm.pat), Pat::Range(_)))
+            && arm_value(&arm.body).is_none_or(|value| retry_mark(value).is_none())
+    });
+    if sorted_by_class {
+        return false;
+    }
+    let named: Vec<&syn::Arm> = node
         .arms
         .iter()
-        .filter(|arm| !takes_the_rest(arm) && names_a_case(&arm.pat, scope))
-        .filter_map(|arm| arm_value(&arm.body))
+        .filter(|arm| !takes_the_rest(arm) && arm.guard.is_none())
+        .filter(|arm| {
+            if only_a_status {
+                names_a_status(&arm.pat)
+            } else {
+                names_a_case(&arm.pat, scope)
+            }
+        })
         .collect();
-    let picks_how = named.iter().any(|value| {
+    let picks_how = named.iter().any(|arm| {
+        if continues_a_loop(&arm.body) {
+            return true;
+        }
+        let Some(value) = arm_value(&arm.body) else {
+            return false;
+        };
         let mut seen = Vec::new();
         answers_seen(value, &mut seen);
         seen.iter().any(|(owner, last)| {
             !owner.is_empty()
-                && *owner == mark.owner
+                && (*owner == mark.owner || owner.last() == mark.owner.last())
                 && words(last).iter().any(|w| RETRY_LIKE.contains(&w.as_str()))
         })
     });
-    !picks_how && named.iter().any(|value| retry_mark(value).is_none())
+    !picks_how
+        && named
+            .iter()
+            .any(|arm| arm_value(&arm.body).is_some_and(|value| retry_mark(value).is_none()))
+}
+
+/// Whether an arm's code goes round its loop (`continue`), outside nested loops and closures.
+fn continues_a_loop(body: &Expr) -> bool {
+    struct Continues(bool);
+    impl<'ast> Visit<'ast> for Continues {
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut continues = Continues(false);
+    continues.visit_expr(body);
+    continues.0
+}
+
+/// Whether a `match` is on an error: a `Result` with an `Err(..)` arm, or an error binding.
+fn on_an_error(node: &syn::ExprMatch) -> bool {
+    node.arms
+        .iter()
+        .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err)
+        || root_names(&node.expr).iter().any(|name| {
+            let lower = name.to_ascii_lowercase();
+            lower == "e" || lower.contains("err")
+        })
+}
+
+/// A pattern inside `Some(..)` or a reference: `Some(StatusCode::NOT_FOUND)` names the status.
+fn strip_wrappers(pat: &Pat) -> &Pat {
+    match pat {
+        Pat::TupleStruct(tuple) if tuple.path.is_ident("Some") && tuple.elems.len() == 1 => {
+            strip_wrappers(&tuple.elems[0])
+        }
+        Pat::Reference(reference) => strip_wrappers(&reference.pat),
+        Pat::Paren(paren) => strip_wrappers(&paren.pat),
+        other => other,
+    }
+}
+
+/// Whether a pattern names a status: a number, a range, or a constant (`StatusCode::OK`).
+fn names_a_status(pat: &Pat) -> bool {
+    match strip_wrappers(pat) {
+        Pat::Lit(_) | Pat::Range(_) => true,
+        Pat::Path(path) => names_a_constant(&path.path),
+        Pat::Or(or) => or.cases.iter().any(names_a_status),
+        _ => false,
+    }
+}
+
+/// Whether a path ends in an upper-case constant (`StatusCode::NOT_FOUND`).
+fn names_a_constant(path: &syn::Path) -> bool {
+    path_segments(path).last().is_some_and(|last| {
+        last.len() > 1
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// Whether a `match` is on a failure: over a `Result` with an `Err(..)` arm, an error binding
@@ -165,20 +257,13 @@ fn on_a_failure(node: &syn::ExprMatch) -> bool {
 /// not another crate's variant, and not a binding that takes anything.
 fn names_a_case(pat: &Pat, scope: &VariantScope<'_>) -> bool {
     let own_variant = |path: &syn::Path| {
-        let names = path_segments(path);
-        let constant = names.last().is_some_and(|last| {
-            last.len() > 1
-                && last
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        });
-        constant || scope.variant(path).is_some_and(|variant| !variant.foreign)
+        names_a_constant(path) || scope.variant(path).is_some_and(|variant| !variant.foreign)
     };
-    match pat {
+    match strip_wrappers(pat) {
         Pat::Lit(_) | Pat::Range(_) => true,
         Pat::Path(path) => own_variant(&path.path),
         Pat::Struct(strukt) => own_variant(&strukt.path),
-        Pat::TupleStruct(tuple) => match pattern_kind(pat) {
+        inner @ Pat::TupleStruct(tuple) => match pattern_kind(inner) {
             PatternKind::Ok => false,
             PatternKind::Err => tuple.elems.iter().any(|elem| names_a_case(elem, scope)),
             PatternKind::Other => own_variant(&tuple.path),
@@ -188,7 +273,6 @@ fn names_a_case(pat: &Pat, scope: &VariantScope<'_>) -> bool {
             .subpat
             .as_ref()
             .is_some_and(|(_, sub)| names_a_case(sub, scope)),
-        Pat::Reference(reference) => names_a_case(&reference.pat, scope),
         _ => false,
     }
 }
@@ -226,44 +310,104 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
                 return None;
             };
             let (owner, last) = split_path(&path.path)?;
-            // Only a name with a word of the verdict marks (`recoverable`, `transient`, not
-            // `Throttling`): the prefilter opens a file on those words alone.
-            match variant_answer(&last).filter(|_| speaks_of_verdict(&last)) {
+            match marker_answer(&owner, &last) {
                 Some(Answer::Retry) => Some(Mark { text: last, owner }),
                 Some(Answer::DoNotRetry) => None,
-                // A wrapper: `Ok(..)`, `Err(..)`, `TaskOutcome::Failed(..)`.
+                // A wrapper (`Ok(..)`, `Err(..)`, `TaskOutcome::Failed(..)`), or a constructor
+                // handed a kind (`Error::new(ErrorKind::Transient, msg)`).
                 None => match call.args.iter().collect::<Vec<_>>().as_slice() {
                     [only] => retry_mark(only),
-                    _ => None,
+                    args => args.iter().find_map(|arg| match arg {
+                        Expr::Path(kind) => {
+                            let (owner, last) = split_path(&kind.path)?;
+                            (!owner.is_empty()
+                                && marker_answer(&owner, &last) == Some(Answer::Retry))
+                            .then_some(Mark { text: last, owner })
+                        }
+                        _ => None,
+                    }),
                 },
             }
         }
-        Expr::Struct(strukt) => strukt.fields.iter().find_map(|field| {
-            let Member::Named(name) = &field.member else {
-                return None;
-            };
-            let Expr::Lit(lit) = &field.expr else {
-                return None;
-            };
-            let Lit::Bool(flag) = &lit.lit else {
-                return None;
-            };
-            let name = name.to_string();
-            if !speaks_of_verdict(&name) {
+        // `TaskError::retryable(e).into()`: the conversion keeps the mark.
+        Expr::MethodCall(call) if call.method == "into" && call.args.is_empty() => {
+            retry_mark(&call.receiver)
+        }
+        Expr::Struct(strukt) => {
+            let (_, last) = split_path(&strukt.path)?;
+            if !error_like(&last) {
                 return None;
             }
-            let retried = match variant_answer(&name)? {
-                Answer::Retry => flag.value,
-                Answer::DoNotRetry => !flag.value,
-            };
-            retried.then(|| Mark {
-                text: format!("{name}: {}", flag.value),
-                owner: path_segments(&strukt.path),
+            strukt.fields.iter().find_map(|field| {
+                let Member::Named(name) = &field.member else {
+                    return None;
+                };
+                let Expr::Lit(lit) = &field.expr else {
+                    return None;
+                };
+                let Lit::Bool(flag) = &lit.lit else {
+                    return None;
+                };
+                let name = name.to_string();
+                if !speaks_of_verdict(&name) {
+                    return None;
+                }
+                let retried = match variant_answer(&name)? {
+                    Answer::Retry => flag.value,
+                    Answer::DoNotRetry => !flag.value,
+                };
+                retried.then(|| Mark {
+                    text: format!("{name}: {}", flag.value),
+                    owner: path_segments(&strukt.path),
+                })
             })
-        }),
+        }
         Expr::Paren(paren) => retry_mark(&paren.expr),
         _ => None,
     }
+}
+
+/// The answer a constructor's name gives, read only when it speaks of the verdict as an answer
+/// about a failure: a word of the verdict (`recoverable`, `transient`, not `Throttling`: the
+/// prefilter opens a file on those words alone) that ends the name or comes before a word for
+/// the failure (`TemporaryFailure`; not `TemporaryFile`), on a type named for a failure or a
+/// verdict, or a function of the type's own (`TaskError::empty_recoverable`; not
+/// `Redirect::temporary`). A name for spent attempts (`RetriesExhausted`) answers no retry.
+fn marker_answer(owner: &[String], last: &str) -> Option<Answer> {
+    if !speaks_of_verdict(last) {
+        return None;
+    }
+    let words = words(last);
+    if words
+        .iter()
+        .any(|w| matches!(w.as_str(), "exceeded" | "exhausted"))
+    {
+        return Some(Answer::DoNotRetry);
+    }
+    let ends_with_verdict = words.last().is_some_and(|w| {
+        speaks_of_verdict(w)
+            || matches!(
+                w.as_str(),
+                "failure" | "failed" | "error" | "err" | "fault" | "outcome"
+            )
+    });
+    let owner_ok = owner.last().is_none_or(|ty| error_like(ty));
+    if ends_with_verdict && owner_ok {
+        variant_answer(last)
+    } else {
+        None
+    }
+}
+
+/// Whether a type's name says it carries a failure or a verdict: `ReadError`, `TaskFailure`,
+/// `DeliveryStatus`, `RetryDecision`, `Outcome`, `Verdict`.
+fn error_like(name: &str) -> bool {
+    [
+        "Error", "Err", "Failure", "Fault", "Status", "Outcome", "Verdict", "Result",
+    ]
+    .iter()
+    .any(|part| name.contains(part))
+        || words(name).iter().any(|w| speaks_of_verdict(w))
 }
 
 /// A path's segments before its last, and its last.
@@ -289,6 +433,7 @@ fn answers_seen(value: &Expr, seen: &mut Vec<(Vec<String>, String)>) {
             }
         }
         Expr::Path(path) => seen.extend(split_path(&path.path)),
+        Expr::Struct(strukt) => seen.extend(split_path(&strukt.path)),
         Expr::Paren(paren) => answers_seen(&paren.expr, seen),
         _ => {}
     }

@@ -96,8 +96,13 @@ must be variants of
 the tree's own enums or statuses (a number, a range, a constant): another crate's enum has
 variants nobody here can list. A `match` whose named arms answer another way of retrying with the
 same type (`RetryError::Continue` beside the catch-all's `RetryError::Retry`, `rate_limited` beside
-`retry_later`) picks how to retry, not whether, and a catch-all with a comment line of its own
-inside it or right above it says why the rest are retried; neither is reported.
+`retry_later`, or `continue`s its loop) picks how to retry, not whether, and a catch-all with a
+comment line of its own inside it or right above it says why the rest are retried; neither is
+reported. Nor is a catch-all after a guard or a range that answers otherwise (`s if
+s.is_client_error() => permanent`, `400..=499 => ..`: only what is left of a class reaches it), a
+match on a state that is no error (`match op.status() { OpState::Done => .., _ => transient }`
+waits for a job), or a mark on a type that carries no failure (`Redirect::temporary(..)`) or
+names something else (`TemporaryFile`, `RetriesExhausted`).
 
 ### Why is this bad
 Every error the classifier does not recognise, including errors that can never succeed, is retried.
@@ -200,7 +205,7 @@ impl Rule for DefaultRetryable {
                 marked.region,
                 format!(
                     "this catch-all marks retryable (`{}`) every case the `match` does not \
-                     name, while the cases it names are not: an unknown error is retried",
+                     name, while a case it names is not: an unknown error is retried",
                     marked.marker
                 ),
                 "name the transient cases and answer \"do not retry\" for everything else",
