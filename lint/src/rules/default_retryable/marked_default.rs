@@ -17,6 +17,7 @@ use crate::classifier::root_names;
 use crate::facts::TreeFacts;
 use crate::finding::Region;
 use crate::retry_words::{speaks_of_verdict, variant_answer, words, Answer};
+use crate::rules::unbounded_retry::expr_continues_loop;
 use crate::rules::variant_scope::{enums_declared_in, VariantScope};
 use crate::syntax::imports::ModuleImports;
 use crate::syntax::names::path_segments;
@@ -153,7 +154,8 @@ fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<
         })
         .collect();
     let picks_how = named.iter().any(|arm| {
-        if continues_a_loop(&arm.body) {
+        // `continue` goes round the loop the match is in: another try.
+        if expr_continues_loop(&arm.body, None) {
             return true;
         }
         let Some(value) = arm_value(&arm.body) else {
@@ -171,24 +173,6 @@ fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<
         && named
             .iter()
             .any(|arm| arm_value(&arm.body).is_some_and(|value| retry_mark(value).is_none()))
-}
-
-/// Whether an arm's code goes round its loop (`continue`), outside nested loops and closures.
-fn continues_a_loop(body: &Expr) -> bool {
-    struct Continues(bool);
-    impl<'ast> Visit<'ast> for Continues {
-        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
-            self.0 = true;
-        }
-        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
-        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut continues = Continues(false);
-    continues.visit_expr(body);
-    continues.0
 }
 
 /// Whether a `match` is on an error: a `Result` with an `Err(..)` arm, or an error binding.

@@ -265,7 +265,7 @@ pub(super) fn continues_loop<'a>(block: &'a Block, label: Option<&'a Lifetime>) 
 }
 
 /// [`continues_loop`] for an expression (a match arm's body).
-pub(super) fn expr_continues_loop<'a>(expr: &'a Expr, label: Option<&'a Lifetime>) -> bool {
+pub(crate) fn expr_continues_loop<'a>(expr: &'a Expr, label: Option<&'a Lifetime>) -> bool {
     let mut probe = ContinueProbe::new(label);
     probe.visit_expr(expr);
     probe.continues

@@ -53,6 +53,7 @@ mod tests;
 use crate::finding::{Finding, Level, Region};
 use crate::rule::{FileContext, Rule, RuleInfo};
 
+pub(crate) use hot_loop::expr_continues_loop;
 pub(crate) use words::{LOOP_NEEDLES, NEEDLES};
 
 const DOCS: &str = "\
