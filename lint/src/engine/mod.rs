@@ -92,10 +92,9 @@ type FileOutcome = Result<Result<Vec<Finding>, FileError>, FileError>;
 struct Candidate {
     file: SourceFile,
     source: String,
-    /// Whether the rules run on the file: always with the prefilter off, else when `may_hold`.
-    needs_rules: bool,
-    /// Whether the file's text holds something a rule looks for (the prefilter's answer, asked
-    /// with the prefilter off too: a file it would skip that cannot be parsed is no error).
+    /// Whether the file's text holds something a rule looks for: the prefilter's answer, which
+    /// decides whether the rules run on it. It is asked with the prefilter off too, where every
+    /// file is checked: a file it would skip that cannot be parsed is no error.
     may_hold: bool,
     crate_uses_triage: bool,
     /// The file's usable `triage:allow` comments (the malformed ones are reported in pass 1).
@@ -184,7 +183,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                     Candidate {
                         file,
                         source,
-                        needs_rules: may_hold || !options.prefilter,
                         may_hold,
                         crate_uses_triage,
                         suppressions,
@@ -222,7 +220,6 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
                     let bytes = candidate.source.as_bytes();
                     candidate.may_hold = verdict_prefilter.may_match(bytes)
                         && verdict_prefilter.may_match(&blank_plain_comments(bytes));
-                    candidate.needs_rules |= candidate.may_hold;
                 }
                 findings.extend(text_findings);
                 candidates.push(candidate);
@@ -247,7 +244,7 @@ pub fn lint(options: &Options, rules: &[&dyn Rule]) -> Report {
     // Pass 2: parse the files that can hold a hazard again and run the rules on them.
     let mut to_check: Vec<(&Candidate, bool)> = candidates
         .iter()
-        .filter(|candidate| candidate.needs_rules)
+        .filter(|candidate| candidate.may_hold || !options.prefilter)
         .filter(|candidate| {
             test_files.is_empty() || !test_files.contains(&normalized(&candidate.file.path))
         })
@@ -499,7 +496,6 @@ pub fn check_source(
                 display: display.to_path_buf(),
             },
             source: source.to_owned(),
-            needs_rules: true,
             may_hold: true,
             crate_uses_triage: false,
             suppressions,
