@@ -346,6 +346,7 @@ mod signature;
 mod tests;
 
 pub use find::find_classifiers;
+pub(crate) use signature::name_looks_like_error;
 
 /// The variables an expression reads (`err` in `err.kind()`, `e` in `e.without_context()`).
 pub fn root_names(expr: &Expr) -> Vec<String> {

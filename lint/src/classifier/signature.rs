@@ -50,7 +50,7 @@ pub(super) fn returns_bool(sig: &Signature) -> bool {
 }
 
 /// A type name that says "error": known to the tree as one, or named like one.
-pub(super) fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
+pub(crate) fn name_looks_like_error(name: &str, tree: &TreeFacts) -> bool {
     tree.error_types.contains(name)
         || name.contains("Error")
         || name.contains("Err")

@@ -149,3 +149,8 @@ pub(crate) fn only_logs(block: &syn::Block) -> bool {
             _ => false,
         })
 }
+
+/// A name written as a constant's (`CONFLICT_MESSAGE`, `NOT_FOUND`), not a single letter.
+pub(crate) fn constant_name(name: &str) -> bool {
+    name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
+}

@@ -11,16 +11,19 @@
 //! to retry, not whether, and is left alone.
 
 use syn::visit::Visit;
-use syn::{Expr, Lit, Member, Pat, Stmt};
+use syn::{Expr, Lit, Member, Pat};
 
-use crate::classifier::root_names;
+use crate::classifier::{name_looks_like_error, root_names};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
-use crate::retry_words::{speaks_of_verdict, variant_answer, words, Answer};
+use crate::retry_words::{
+    answer_in_variant_name, speaks_of_verdict, variant_answer, verdict_like_type, words, Answer,
+};
 use crate::rules::unbounded_retry::expr_continues_loop;
 use crate::rules::variant_scope::{enums_declared_in, VariantScope};
+use crate::syntax::exits::block_value;
 use crate::syntax::imports::ModuleImports;
-use crate::syntax::names::path_segments;
+use crate::syntax::names::{constant_name, path_segments};
 use crate::syntax::patterns::{catch_all_arm, pattern_kind, takes_anything, PatternKind};
 
 /// Words of an answer that is another way of trying again: waiting, going on, coming back later.
@@ -59,6 +62,7 @@ pub(super) fn marked_defaults(
     skip: &[Region],
 ) -> Vec<MarkedDefault> {
     struct Finder<'s, 'ast> {
+        tree: &'s TreeFacts,
         skip: &'s [Region],
         candidates: Vec<(&'ast syn::ExprMatch, &'ast syn::Arm, Mark)>,
     }
@@ -70,7 +74,7 @@ pub(super) fn marked_defaults(
                 .iter()
                 .any(|outer| (outer.line..=outer.end_line).contains(&line))
             {
-                if let Some((arm, mark)) = marked_catch_all(node) {
+                if let Some((arm, mark)) = marked_catch_all(node, self.tree) {
                     self.candidates.push((node, arm, mark));
                 }
             }
@@ -78,6 +82,7 @@ pub(super) fn marked_defaults(
         }
     }
     let mut finder = Finder {
+        tree,
         skip,
         candidates: Vec::new(),
     };
@@ -94,7 +99,7 @@ pub(super) fn marked_defaults(
         .into_iter()
         .filter(|(node, _, mark)| {
             let scope = VariantScope::at_line(Region::of(*node).line, &modules, tree, &file_enums);
-            decides_named_cases(node, mark, &scope)
+            decides_named_cases(node, mark, &scope, tree)
         })
         .map(|(_, arm, mark)| MarkedDefault {
             region: Region::of(&arm.pat),
@@ -105,12 +110,15 @@ pub(super) fn marked_defaults(
 }
 
 /// The catch-all of a `match` on a failure that marks its value retryable, and the mark.
-fn marked_catch_all(node: &syn::ExprMatch) -> Option<(&syn::Arm, Mark)> {
-    if !on_a_failure(node) {
+fn marked_catch_all<'m>(
+    node: &'m syn::ExprMatch,
+    tree: &TreeFacts,
+) -> Option<(&'m syn::Arm, Mark)> {
+    if !on_an_error(node) && !on_a_status(node) {
         return None;
     }
     let catch_all = node.arms.iter().find(|arm| takes_the_rest(arm))?;
-    let mark = retry_mark(arm_value(&catch_all.body)?)?;
+    let mark = retry_mark(arm_value(&catch_all.body)?, tree)?;
     Some((catch_all, mark))
 }
 
@@ -132,11 +140,16 @@ fn takes_the_rest(arm: &syn::Arm) -> bool {
 /// type: the match picks how to retry, not whether). A match on a status that is no error or
 /// `Result` (`op.status()`) must name statuses (numbers, ranges, constants): one naming the
 /// variants of a state (`OpState::Done`) waits for a job, and its catch-all is "not yet".
-fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<'_>) -> bool {
+fn decides_named_cases(
+    node: &syn::ExprMatch,
+    mark: &Mark,
+    scope: &VariantScope<'_>,
+    tree: &TreeFacts,
+) -> bool {
     let only_a_status = !on_an_error(node);
     let sorted_by_class = node.arms.iter().any(|arm| {
         (arm.guard.is_some() || matches!(strip_wrappers(&arm.pat), Pat::Range(_)))
-            && arm_value(&arm.body).is_none_or(|value| retry_mark(value).is_none())
+            && arm_value(&arm.body).is_none_or(|value| retry_mark(value, tree).is_none())
     });
     if sorted_by_class {
         return false;
@@ -172,7 +185,7 @@ fn decides_named_cases(node: &syn::ExprMatch, mark: &Mark, scope: &VariantScope<
     !picks_how
         && named
             .iter()
-            .any(|arm| arm_value(&arm.body).is_some_and(|value| retry_mark(value).is_none()))
+            .any(|arm| arm_value(&arm.body).is_some_and(|value| retry_mark(value, tree).is_none()))
 }
 
 /// Whether a `match` is on an error: a `Result` with an `Err(..)` arm, or an error binding.
@@ -210,29 +223,16 @@ fn names_a_status(pat: &Pat) -> bool {
 
 /// Whether a path ends in an upper-case constant (`StatusCode::NOT_FOUND`).
 fn names_a_constant(path: &syn::Path) -> bool {
-    path_segments(path).last().is_some_and(|last| {
-        last.len() > 1
-            && last
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    })
+    path_segments(path)
+        .last()
+        .is_some_and(|last| constant_name(last))
 }
 
-/// Whether a `match` is on a failure: over a `Result` with an `Err(..)` arm, an error binding
-/// (`err`, `e`, `error.kind()`) or a status (`status`, `resp.status()`).
-fn on_a_failure(node: &syn::ExprMatch) -> bool {
-    if node
-        .arms
+/// Whether a `match` is on a status (`status`, `resp.status()`).
+fn on_a_status(node: &syn::ExprMatch) -> bool {
+    root_names(&node.expr)
         .iter()
-        .any(|arm| pattern_kind(&arm.pat) == PatternKind::Err)
-    {
-        return true;
-    }
-    let failure_name = |name: &str| {
-        let lower = name.to_ascii_lowercase();
-        lower == "e" || lower.contains("err") || lower.contains("status")
-    };
-    root_names(&node.expr).iter().any(|name| failure_name(name))
+        .any(|name| name.to_ascii_lowercase().contains("status"))
         || matches!(&*node.expr, Expr::MethodCall(call) if call.method == "status")
 }
 
@@ -240,11 +240,12 @@ fn on_a_failure(node: &syn::ExprMatch) -> bool {
 /// status (a literal, a range, a constant such as `StatusCode::OK`); not `Ok(..)` (the success),
 /// not another crate's variant, and not a binding that takes anything.
 fn names_a_case(pat: &Pat, scope: &VariantScope<'_>) -> bool {
-    let own_variant = |path: &syn::Path| {
-        names_a_constant(path) || scope.variant(path).is_some_and(|variant| !variant.foreign)
-    };
+    let own_variant =
+        |path: &syn::Path| scope.variant(path).is_some_and(|variant| !variant.foreign);
+    if names_a_status(pat) {
+        return true;
+    }
     match strip_wrappers(pat) {
-        Pat::Lit(_) | Pat::Range(_) => true,
         Pat::Path(path) => own_variant(&path.path),
         Pat::Struct(strukt) => own_variant(&strukt.path),
         inner @ Pat::TupleStruct(tuple) => match pattern_kind(inner) {
@@ -261,16 +262,13 @@ fn names_a_case(pat: &Pat, scope: &VariantScope<'_>) -> bool {
     }
 }
 
-/// The value an arm answers with: its expression, or a block's last expression.
+/// The value an arm answers with: its expression, a block's last expression, or what it
+/// returns; none for a block that ends in a statement.
 fn arm_value(body: &Expr) -> Option<&Expr> {
-    match body {
-        Expr::Block(block) => match block.block.stmts.last()? {
-            Stmt::Expr(expr, None) => arm_value(expr),
-            _ => None,
-        },
-        Expr::Paren(paren) => arm_value(&paren.expr),
+    match block_value(body) {
+        Expr::Block(_) => None,
         Expr::Return(ret) => arm_value(ret.expr.as_deref()?),
-        other => Some(other),
+        value => Some(value),
     }
 }
 
@@ -287,25 +285,25 @@ struct Mark {
 /// `TaskOutcome::Failed(..)`) that say nothing themselves. A bare unit variant
 /// (`Action::Retry`) carries no error on: it picks what the function does next, and the retry
 /// it picks is the function's own.
-fn retry_mark(value: &Expr) -> Option<Mark> {
+fn retry_mark(value: &Expr, tree: &TreeFacts) -> Option<Mark> {
     match value {
         Expr::Call(call) => {
             let Expr::Path(path) = &*call.func else {
                 return None;
             };
             let (owner, last) = split_path(&path.path)?;
-            match marker_answer(&owner, &last) {
+            match marker_answer(&owner, &last, tree) {
                 Some(Answer::Retry) => Some(Mark { text: last, owner }),
                 Some(Answer::DoNotRetry) => None,
                 // A wrapper (`Ok(..)`, `Err(..)`, `TaskOutcome::Failed(..)`), or a constructor
                 // handed a kind (`Error::new(ErrorKind::Transient, msg)`).
                 None => match call.args.iter().collect::<Vec<_>>().as_slice() {
-                    [only] => retry_mark(only),
+                    [only] => retry_mark(only, tree),
                     args => args.iter().find_map(|arg| match arg {
                         Expr::Path(kind) => {
                             let (owner, last) = split_path(&kind.path)?;
                             (!owner.is_empty()
-                                && marker_answer(&owner, &last) == Some(Answer::Retry))
+                                && marker_answer(&owner, &last, tree) == Some(Answer::Retry))
                             .then_some(Mark { text: last, owner })
                         }
                         _ => None,
@@ -315,11 +313,11 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
         }
         // `TaskError::retryable(e).into()`: the conversion keeps the mark.
         Expr::MethodCall(call) if call.method == "into" && call.args.is_empty() => {
-            retry_mark(&call.receiver)
+            retry_mark(&call.receiver, tree)
         }
         Expr::Struct(strukt) => {
             let (_, last) = split_path(&strukt.path)?;
-            if !error_like(&last) {
+            if !error_like(&last, tree) {
                 return None;
             }
             strukt.fields.iter().find_map(|field| {
@@ -346,7 +344,7 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
                 })
             })
         }
-        Expr::Paren(paren) => retry_mark(&paren.expr),
+        Expr::Paren(paren) => retry_mark(&paren.expr, tree),
         _ => None,
     }
 }
@@ -357,17 +355,14 @@ fn retry_mark(value: &Expr) -> Option<Mark> {
 /// the failure (`TemporaryFailure`; not `TemporaryFile`), on a type named for a failure or a
 /// verdict, or a function of the type's own (`TaskError::empty_recoverable`; not
 /// `Redirect::temporary`). A name for spent attempts (`RetriesExhausted`) answers no retry.
-fn marker_answer(owner: &[String], last: &str) -> Option<Answer> {
+fn marker_answer(owner: &[String], last: &str, tree: &TreeFacts) -> Option<Answer> {
     if !speaks_of_verdict(last) {
         return None;
     }
-    let words = words(last);
-    if words
-        .iter()
-        .any(|w| matches!(w.as_str(), "exceeded" | "exhausted"))
-    {
+    if answer_in_variant_name(last) == Some(Answer::DoNotRetry) {
         return Some(Answer::DoNotRetry);
     }
+    let words = words(last);
     let ends_with_verdict = words.last().is_some_and(|w| {
         speaks_of_verdict(w)
             || matches!(
@@ -375,7 +370,7 @@ fn marker_answer(owner: &[String], last: &str) -> Option<Answer> {
                 "failure" | "failed" | "error" | "err" | "fault" | "outcome"
             )
     });
-    let owner_ok = owner.last().is_none_or(|ty| error_like(ty));
+    let owner_ok = owner.last().is_none_or(|ty| error_like(ty, tree));
     if ends_with_verdict && owner_ok {
         variant_answer(last)
     } else {
@@ -383,14 +378,12 @@ fn marker_answer(owner: &[String], last: &str) -> Option<Answer> {
     }
 }
 
-/// Whether a type's name says it carries a failure or a verdict: `ReadError`, `TaskFailure`,
-/// `DeliveryStatus`, `RetryDecision`, `Outcome`, `Verdict`.
-fn error_like(name: &str) -> bool {
-    [
-        "Error", "Err", "Failure", "Fault", "Status", "Outcome", "Verdict", "Result",
-    ]
-    .iter()
-    .any(|part| name.contains(part))
+/// Whether a type's name says it carries a failure (`ReadError`, `TaskFailure`,
+/// `DeliveryStatus`, see [`name_looks_like_error`]) or a verdict (`RetryDecision`, `Outcome`).
+fn error_like(name: &str, tree: &TreeFacts) -> bool {
+    name_looks_like_error(name, tree)
+        || name.ends_with("Outcome")
+        || verdict_like_type(name)
         || words(name).iter().any(|w| speaks_of_verdict(w))
 }
 

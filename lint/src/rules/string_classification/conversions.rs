@@ -9,10 +9,10 @@ use syn::visit::Visit;
 use syn::{Expr, FnArg, ItemImpl, Pat, ReturnType, Signature};
 
 use super::recursion::FnKey;
-use super::text::{constant_name, is_message_text, string_pattern, AllInspections};
+use super::text::{is_message_text, string_pattern, AllInspections};
 use crate::facts::TreeFacts;
 use crate::finding::Region;
-use crate::syntax::names::tokens_mention;
+use crate::syntax::names::{constant_name, tokens_mention};
 use crate::syntax::types::type_name;
 
 /// Parameter names that hold an error whatever their type says.

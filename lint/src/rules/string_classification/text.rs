@@ -7,7 +7,7 @@ use syn::visit::Visit;
 use syn::{Expr, Local, Pat};
 
 use crate::finding::Region;
-use crate::syntax::names::{bound_names, local_name};
+use crate::syntax::names::{bound_names, constant_name, local_name};
 use crate::syntax::patterns::{pattern_kind, PatternKind};
 
 pub(super) const INSPECTING_METHODS: &[&str] = &[
@@ -425,11 +425,6 @@ fn literal_or_constant(expr: &Expr) -> bool {
             .is_some_and(|seg| constant_name(&seg.ident.to_string())),
         _ => false,
     }
-}
-
-/// A name written as a constant's (`CONFLICT_MESSAGE`), not a single letter.
-pub(super) fn constant_name(name: &str) -> bool {
-    name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// Every text inspection in an expression, where it is.
